@@ -1,0 +1,51 @@
+import type { Command } from 'commander';
+import { addEntry, emptySummary, type ParseSummary } from '../lib/domain/parse-summary.ts';
+import { listFiles, readRecordFile } from '../lib/local/record-files.ts';
+import { printJson, table } from './output.ts';
+
+export async function parsePaths(paths: string[]): Promise<ParseSummary> {
+  const summary = emptySummary();
+  for (const file of await listFiles(paths)) {
+    summary.files += 1;
+    for (const entry of await readRecordFile(file)) {
+      if (entry.kind === 'skipped') summary.skippedFiles.push({ file: entry.file, reason: entry.reason });
+      else addEntry(summary, entry);
+    }
+  }
+  return summary;
+}
+
+function printSummary(summary: ParseSummary): void {
+  console.log(`files      ${summary.files} (${summary.skippedFiles.length} skipped: not CloudTrail JSON)`);
+  console.log(`read       ${summary.read}`);
+  console.log(`parsed     ${summary.parsed}`);
+  console.log(`rejected   ${summary.rejected}`);
+  if (summary.rejected > 0) {
+    console.log('\nRejected, by reason:');
+    console.log(table(Object.entries(summary.rejectedByReason).map(([reason, count]) => [String(count), reason])));
+    console.log('\nRejected, where:');
+    for (const rejection of summary.rejections) {
+      const where = rejection.index === null ? 'whole document' : `record ${rejection.index}`;
+      console.log(`  ${rejection.file} (${where}): ${rejection.reason}`);
+    }
+  }
+  console.log('\nPrincipals, by kind:');
+  console.log(table(Object.entries(summary.principalsByKind).map(([kind, count]) => [String(count), kind])));
+  if (Object.keys(summary.unresolvedPrincipals).length > 0) {
+    console.log('\nParsed records whose principal could not be resolved:');
+    console.log(table(Object.entries(summary.unresolvedPrincipals).map(([reason, count]) => [String(count), reason])));
+  }
+}
+
+export function registerParse(program: Command): void {
+  program
+    .command('parse')
+    .description('Read CloudTrail log files, records and EventBridge envelopes; count what parses and why the rest does not')
+    .argument('<paths...>', 'files or directories (plain, gzipped, JSON Lines)')
+    .option('--json', 'print the full summary as JSON')
+    .action(async (paths: string[], options: { json?: boolean }) => {
+      const summary = await parsePaths(paths);
+      if (options.json) printJson(summary);
+      else printSummary(summary);
+    });
+}

@@ -1,0 +1,120 @@
+// CloudTrail records, log files and EventBridge envelopes, validated at the edge with zod.
+// CloudTrail is messy and partly attacker-written: the schemas insist only on what the
+// pipeline relies on (when, what, which service) and keep every other field as it came.
+import { EventBridgeSchema } from '@aws-lambda-powertools/parser/schemas/eventbridge';
+import { z } from 'zod';
+
+const optionalText = z.string().nullish();
+
+/** `2024-08-02T08:23:24Z`, with optional fractional seconds; CloudTrail always writes UTC. */
+export const isoInstant = z
+  .string()
+  .refine((value) => /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?Z$/.test(value) && !Number.isNaN(Date.parse(value)), {
+    message: 'not an ISO 8601 UTC time such as 2024-08-02T08:23:24Z',
+  });
+
+export const SessionIssuerSchema = z.looseObject({
+  type: optionalText,
+  principalId: optionalText,
+  arn: optionalText,
+  accountId: optionalText,
+  userName: optionalText,
+});
+
+export const SessionContextSchema = z.looseObject({
+  attributes: z
+    .looseObject({
+      // Seen as a boolean-like string in every casing: "true", "false", "False".
+      mfaAuthenticated: z.union([z.string(), z.boolean()]).nullish(),
+      creationDate: optionalText,
+    })
+    .nullish(),
+  sessionIssuer: SessionIssuerSchema.nullish(),
+  sourceIdentity: optionalText,
+  webIdFederationData: z.unknown().optional(),
+  ec2RoleDelivery: optionalText,
+});
+
+export const UserIdentitySchema = z.looseObject({
+  type: optionalText,
+  principalId: optionalText,
+  arn: optionalText,
+  accountId: optionalText,
+  accessKeyId: optionalText,
+  userName: optionalText,
+  invokedBy: optionalText,
+  identityProvider: optionalText,
+  sessionContext: SessionContextSchema.nullish(),
+  onBehalfOf: z.looseObject({ userId: optionalText, identityStoreArn: optionalText }).nullish(),
+  credentialId: optionalText,
+});
+
+export const ResourceSchema = z.looseObject({
+  ARN: optionalText,
+  accountId: optionalText,
+  type: optionalText,
+});
+
+export const CloudTrailRecordSchema = z.looseObject({
+  eventVersion: optionalText,
+  eventTime: isoInstant,
+  eventSource: z.string().min(1),
+  eventName: z.string().min(1),
+  awsRegion: optionalText,
+  eventID: optionalText,
+  eventType: optionalText,
+  userIdentity: UserIdentitySchema.nullish(),
+  sourceIPAddress: optionalText,
+  userAgent: optionalText,
+  errorCode: optionalText,
+  errorMessage: optionalText,
+  requestParameters: z.unknown().optional(),
+  responseElements: z.unknown().optional(),
+  additionalEventData: z.unknown().optional(),
+  recipientAccountId: optionalText,
+  readOnly: z.union([z.boolean(), z.string()]).nullish(),
+  resources: z.array(ResourceSchema).nullish(),
+});
+export type CloudTrailRecord = z.infer<typeof CloudTrailRecordSchema>;
+export type UserIdentity = z.infer<typeof UserIdentitySchema>;
+
+/** The detail types CloudTrail publishes to EventBridge (both spellings of sign-in occur). */
+export const CLOUDTRAIL_DETAIL_TYPES = [
+  'AWS API Call via CloudTrail',
+  'AWS Console Sign In via CloudTrail',
+  'AWS Console Signin via CloudTrail',
+  'AWS Service Event via CloudTrail',
+  'AWS Console Action via CloudTrail',
+  'AWS Insight via CloudTrail',
+] as const;
+
+/** Powertools' EventBridge schema, narrowed to CloudTrail detail types with a record as detail. */
+export const CloudTrailEnvelopeSchema = EventBridgeSchema.extend({
+  'detail-type': z.enum(CLOUDTRAIL_DETAIL_TYPES),
+  detail: CloudTrailRecordSchema,
+}).superRefine((envelope, context) => {
+  const expected = eventBridgeSourceFor(envelope.detail.eventSource);
+  if (envelope.source !== expected) {
+    context.addIssue({
+      code: 'custom',
+      path: ['source'],
+      message: `envelope source ${envelope.source} does not match detail eventSource ${envelope.detail.eventSource} (expected ${expected})`,
+    });
+  }
+});
+export type CloudTrailEnvelope = z.infer<typeof CloudTrailEnvelopeSchema>;
+
+/** EventBridge names a CloudTrail event's source `aws.<service>` after its eventSource host. */
+export function eventBridgeSourceFor(eventSource: string): string {
+  return `aws.${eventSource.replace(/\.amazonaws\.com$/, '')}`;
+}
+
+/** A zod failure as one line: `field userIdentity.type: expected string`. */
+export function describeIssues(error: z.ZodError): string {
+  return error.issues
+    .map((issue) => {
+      const field = issue.path.length > 0 ? issue.path.join('.') : '(record)';
+      return `field ${field}: ${issue.message}`;
+    })
+    .join('; ');
+}

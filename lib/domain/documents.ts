@@ -1,0 +1,136 @@
+// Turns one decoded JSON document into CloudTrail records, whatever shape it came in:
+// a log file (`{"Records": [...]}`), an array of records, a single record, or an EventBridge
+// envelope. Anything else is rejected with a reason; nothing is dropped without a word.
+import {
+  type CloudTrailEnvelope,
+  CloudTrailEnvelopeSchema,
+  type CloudTrailRecord,
+  CloudTrailRecordSchema,
+  describeIssues,
+} from './cloudtrail.ts';
+import { type Resolution, resolvePrincipal } from './principal.ts';
+
+export type DocumentShape = 'log-file' | 'record-array' | 'record' | 'eventbridge-envelope';
+
+export interface ParsedRecord {
+  kind: 'parsed';
+  file: string;
+  /** Position of the record in its file, counting across documents in JSON Lines files. */
+  index: number;
+  shape: DocumentShape;
+  record: CloudTrailRecord;
+  principal: Resolution;
+  envelope?: Omit<CloudTrailEnvelope, 'detail'>;
+}
+
+export interface Rejection {
+  kind: 'rejected';
+  file: string;
+  /** The record's position, or null when the whole document was rejected. */
+  index: number | null;
+  reason: string;
+}
+
+export type DocumentEntry = ParsedRecord | Rejection;
+
+function isObject(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+function looksLikeRecord(value: Record<string, unknown>): boolean {
+  return 'eventVersion' in value || 'eventName' in value || 'eventTime' in value || 'eventSource' in value;
+}
+
+function looksLikeEnvelope(value: Record<string, unknown>): boolean {
+  return 'detail' in value && ('detail-type' in value || 'source' in value);
+}
+
+/** Validate one record and resolve its principal. */
+export function parseRecord(value: unknown, file: string, index: number, shape: DocumentShape): DocumentEntry {
+  const result = CloudTrailRecordSchema.safeParse(value);
+  if (!result.success) {
+    return { kind: 'rejected', file, index, reason: `invalid record: ${describeIssues(result.error)}` };
+  }
+  return {
+    kind: 'parsed',
+    file,
+    index,
+    shape,
+    record: result.data,
+    principal: resolvePrincipal(result.data.userIdentity),
+  };
+}
+
+/** Validate an EventBridge envelope carrying a CloudTrail record. */
+export function parseEnvelope(value: unknown, file: string, index: number): DocumentEntry {
+  const result = CloudTrailEnvelopeSchema.safeParse(value);
+  if (!result.success) {
+    return { kind: 'rejected', file, index, reason: `invalid EventBridge envelope: ${describeIssues(result.error)}` };
+  }
+  const { detail, ...envelope } = result.data;
+  return {
+    kind: 'parsed',
+    file,
+    index,
+    shape: 'eventbridge-envelope',
+    record: detail,
+    principal: resolvePrincipal(detail.userIdentity),
+    envelope,
+  };
+}
+
+/**
+ * Split a document into records. `firstIndex` numbers records after those of earlier
+ * documents in the same file.
+ */
+export function readDocument(document: unknown, file: string, firstIndex = 0): DocumentEntry[] {
+  if (Array.isArray(document)) {
+    return document.map((item, offset) =>
+      isObject(item) && looksLikeEnvelope(item)
+        ? parseEnvelope(item, file, firstIndex + offset)
+        : parseRecord(item, file, firstIndex + offset, 'record-array'),
+    );
+  }
+  if (!isObject(document)) {
+    return [{ kind: 'rejected', file, index: null, reason: 'document is not a JSON object or array' }];
+  }
+  if ('Records' in document) {
+    if (!Array.isArray(document.Records)) {
+      return [{ kind: 'rejected', file, index: null, reason: 'log file whose Records is not an array' }];
+    }
+    return document.Records.map((item, offset) => parseRecord(item, file, firstIndex + offset, 'log-file'));
+  }
+  if (looksLikeEnvelope(document)) return [parseEnvelope(document, file, firstIndex)];
+  if (looksLikeRecord(document)) return [parseRecord(document, file, firstIndex, 'record')];
+  if (document.Type === 'Notification' && 'TopicArn' in document) {
+    return [{ kind: 'rejected', file, index: null, reason: describeNotification(document) }];
+  }
+  // Published samples are sometimes wrapped with their provenance: `{source, json}`, or
+  // `{source, parse_ok: false, raw}` when the original text is not valid JSON.
+  if ('source' in document && 'json' in document) return readDocument(document.json, file, firstIndex);
+  if ('source' in document && document.parse_ok === false) {
+    return [{ kind: 'rejected', file, index: firstIndex, reason: 'sample that is not valid JSON in its source' }];
+  }
+  return [
+    {
+      kind: 'rejected',
+      file,
+      index: null,
+      reason: 'not a CloudTrail record, log file or EventBridge envelope',
+    },
+  ];
+}
+
+/** CloudTrail's SNS "log file delivered" notification points at log files; it holds no records. */
+function describeNotification(document: Record<string, unknown>): string {
+  if (typeof document.Message !== 'string') return 'SNS notification without a Message';
+  try {
+    const message: unknown = JSON.parse(document.Message);
+    if (isObject(message) && Array.isArray(message.s3ObjectKey)) {
+      return 'CloudTrail delivery notification: names log files in S3, holds no records';
+    }
+  } catch {
+    // falls through to the generic reason
+  }
+  return 'SNS notification whose Message is not a CloudTrail delivery notice';
+}

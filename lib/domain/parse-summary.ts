@@ -1,0 +1,50 @@
+// Counts what a parse run saw, so every record is accounted for: parsed or rejected, never lost.
+import type { DocumentEntry, DocumentShape, Rejection } from './documents.ts';
+import type { PrincipalKind } from './principal.ts';
+
+export interface ParseSummary {
+  files: number;
+  skippedFiles: { file: string; reason: string }[];
+  /** Records and whole documents seen: parsed + rejected. */
+  read: number;
+  parsed: number;
+  rejected: number;
+  rejectedByReason: Record<string, number>;
+  rejections: Rejection[];
+  shapes: Partial<Record<DocumentShape, number>>;
+  principalsByKind: Partial<Record<PrincipalKind, number>>;
+  unresolvedPrincipals: Record<string, number>;
+}
+
+export function emptySummary(): ParseSummary {
+  return {
+    files: 0,
+    skippedFiles: [],
+    read: 0,
+    parsed: 0,
+    rejected: 0,
+    rejectedByReason: {},
+    rejections: [],
+    shapes: {},
+    principalsByKind: {},
+    unresolvedPrincipals: {},
+  };
+}
+
+function increment<K extends string>(counts: Partial<Record<K, number>>, key: K): void {
+  counts[key] = (counts[key] ?? 0) + 1;
+}
+
+export function addEntry(summary: ParseSummary, entry: DocumentEntry): void {
+  summary.read += 1;
+  if (entry.kind === 'rejected') {
+    summary.rejected += 1;
+    summary.rejections.push(entry);
+    increment(summary.rejectedByReason, entry.reason);
+    return;
+  }
+  summary.parsed += 1;
+  increment(summary.shapes, entry.shape);
+  if (entry.principal.ok) increment(summary.principalsByKind, entry.principal.principal.kind);
+  else increment(summary.unresolvedPrincipals, entry.principal.reason);
+}

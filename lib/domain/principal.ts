@@ -1,0 +1,195 @@
+// Who made a CloudTrail call, in terms the revocation engine can act on.
+import type { UserIdentity } from './cloudtrail.ts';
+
+interface Base {
+  accountId: string | null;
+  /** The access key the call was signed with (AKIA… long-term, ASIA… temporary). */
+  accessKeyId: string | null;
+}
+
+export type Principal =
+  | (Base & { kind: 'iam-user'; arn: string; userName: string })
+  | (Base & {
+      kind: 'assumed-role';
+      /** The IAM role ARN, with its path when CloudTrail gave the session issuer. */
+      roleArn: string;
+      roleName: string;
+      rolePathKnown: boolean;
+      sessionArn: string | null;
+      sessionName: string | null;
+      /** When the session's credentials were issued (matches `aws:TokenIssueTime`). */
+      sessionIssuedAt: string | null;
+      sourceIdentity: string | null;
+      /** `AWSReservedSSO_*` roles belong to IAM Identity Center and cannot be edited in IAM. */
+      managedByIdentityCenter: boolean;
+      serviceLinked: boolean;
+    })
+  | (Base & { kind: 'root'; arn: string | null })
+  | (Base & { kind: 'federated-user'; arn: string; federatedName: string; issuerArn: string | null })
+  | (Base & { kind: 'identity-center-user'; userId: string; identityStoreArn: string | null; userName: string | null })
+  | (Base & { kind: 'saml-user' | 'web-identity-user'; userName: string; identityProvider: string | null })
+  | (Base & { kind: 'aws-service'; service: string })
+  | (Base & { kind: 'aws-account'; principalId: string | null })
+  | (Base & { kind: 'unknown'; detail: string | null });
+
+export type PrincipalKind = Principal['kind'];
+
+export type Resolution = { ok: true; principal: Principal } | { ok: false; reason: string };
+
+const STS_SESSION_ARN = /^arn:(aws[a-z-]*):sts::(\d{12}):assumed-role\/([^/]+)\/(.+)$/;
+const ROLE_ARN = /^arn:(aws[a-z-]*):iam::(\d{12}):role\/(?:(.*)\/)?([^/]+)$/;
+const FEDERATED_ARN = /^arn:(aws[a-z-]*):sts::(\d{12}):federated-user\/(.+)$/;
+
+function text(value: string | null | undefined): string | null {
+  return typeof value === 'string' && value.length > 0 ? value : null;
+}
+
+/** Resolve `userIdentity` into a principal; never throws, names the reason when it cannot. */
+export function resolvePrincipal(identity: UserIdentity | null | undefined): Resolution {
+  if (!identity) return { ok: false, reason: 'userIdentity is missing' };
+  const accountId = text(identity.accountId);
+  const accessKeyId = text(identity.accessKeyId);
+  const base = { accountId, accessKeyId };
+  const type = text(identity.type);
+
+  switch (type) {
+    case 'IAMUser': {
+      const arn = text(identity.arn);
+      const userName = text(identity.userName) ?? arn?.split('/').pop() ?? null;
+      if (!arn || !userName) return { ok: false, reason: 'IAMUser without arn or userName' };
+      return { ok: true, principal: { ...base, kind: 'iam-user', arn, userName } };
+    }
+    case 'AssumedRole':
+      return resolveAssumedRole(identity, base);
+    case 'Root':
+      return { ok: true, principal: { ...base, kind: 'root', arn: text(identity.arn) } };
+    case 'FederatedUser': {
+      const arn = text(identity.arn);
+      const match = arn ? FEDERATED_ARN.exec(arn) : null;
+      if (!arn || !match) return { ok: false, reason: `FederatedUser with an unrecognised arn: ${arn ?? 'none'}` };
+      return {
+        ok: true,
+        principal: {
+          ...base,
+          kind: 'federated-user',
+          arn,
+          federatedName: match[3]!,
+          issuerArn: text(identity.sessionContext?.sessionIssuer?.arn),
+        },
+      };
+    }
+    case 'IdentityCenterUser': {
+      const userId = text(identity.onBehalfOf?.userId);
+      if (!userId) return { ok: false, reason: 'IdentityCenterUser without onBehalfOf.userId' };
+      return {
+        ok: true,
+        principal: {
+          ...base,
+          kind: 'identity-center-user',
+          userId,
+          identityStoreArn: text(identity.onBehalfOf?.identityStoreArn),
+          userName: text(identity.userName),
+        },
+      };
+    }
+    case 'SAMLUser':
+    case 'WebIdentityUser': {
+      const userName = text(identity.userName) ?? text(identity.principalId);
+      if (!userName) return { ok: false, reason: `${type} without userName or principalId` };
+      return {
+        ok: true,
+        principal: {
+          ...base,
+          kind: type === 'SAMLUser' ? 'saml-user' : 'web-identity-user',
+          userName,
+          identityProvider: text(identity.identityProvider),
+        },
+      };
+    }
+    case 'AWSService': {
+      const service = text(identity.invokedBy);
+      if (!service) return { ok: false, reason: 'AWSService without invokedBy' };
+      return { ok: true, principal: { ...base, kind: 'aws-service', service } };
+    }
+    case 'AWSAccount':
+      return { ok: true, principal: { ...base, kind: 'aws-account', principalId: text(identity.principalId) } };
+    case 'Unknown':
+      return { ok: true, principal: { ...base, kind: 'unknown', detail: text(identity.userName) } };
+    case null: {
+      // Service events carry only `{accountId, invokedBy}`.
+      const service = text(identity.invokedBy);
+      if (service) return { ok: true, principal: { ...base, kind: 'aws-service', service } };
+      return { ok: false, reason: 'userIdentity.type is missing' };
+    }
+    default:
+      return { ok: false, reason: `unrecognised userIdentity.type ${JSON.stringify(type).slice(0, 80)}` };
+  }
+}
+
+function resolveAssumedRole(
+  identity: UserIdentity,
+  base: { accountId: string | null; accessKeyId: string | null },
+): Resolution {
+  const sessionArn = text(identity.arn);
+  const sessionMatch = sessionArn ? STS_SESSION_ARN.exec(sessionArn) : null;
+  const issuerArn = text(identity.sessionContext?.sessionIssuer?.arn);
+  const issuerMatch = issuerArn ? ROLE_ARN.exec(issuerArn) : null;
+
+  let roleArn: string;
+  let roleName: string;
+  let rolePath: string | null;
+  if (issuerArn && issuerMatch) {
+    roleArn = issuerArn;
+    roleName = issuerMatch[4]!;
+    rolePath = issuerMatch[3] ?? '';
+  } else if (sessionMatch) {
+    // Without a session issuer the role's path is unknown; IAM calls address roles by name.
+    roleName = sessionMatch[3]!;
+    roleArn = `arn:${sessionMatch[1]}:iam::${sessionMatch[2]}:role/${roleName}`;
+    rolePath = null;
+  } else {
+    return { ok: false, reason: 'AssumedRole without a role arn in arn or sessionContext.sessionIssuer' };
+  }
+
+  return {
+    ok: true,
+    principal: {
+      ...base,
+      accountId: base.accountId ?? (issuerMatch?.[2] || sessionMatch?.[2] || null),
+      kind: 'assumed-role',
+      roleArn,
+      roleName,
+      rolePathKnown: rolePath !== null,
+      sessionArn,
+      sessionName: sessionMatch?.[4] ?? null,
+      sessionIssuedAt: text(identity.sessionContext?.attributes?.creationDate),
+      sourceIdentity: text(identity.sessionContext?.sourceIdentity),
+      managedByIdentityCenter: roleName.startsWith('AWSReservedSSO_'),
+      serviceLinked: rolePath !== null && rolePath.startsWith('aws-service-role'),
+    },
+  };
+}
+
+/** A stable, human-readable name for the thing that would be revoked. */
+export function principalLabel(principal: Principal): string {
+  switch (principal.kind) {
+    case 'iam-user':
+    case 'federated-user':
+      return principal.arn;
+    case 'assumed-role':
+      return principal.sessionName ? `${principal.roleArn} (session ${principal.sessionName})` : principal.roleArn;
+    case 'root':
+      return principal.arn ?? `root of ${principal.accountId ?? 'an unknown account'}`;
+    case 'identity-center-user':
+      return `Identity Center user ${principal.userName ?? principal.userId}`;
+    case 'saml-user':
+    case 'web-identity-user':
+      return `${principal.kind} ${principal.userName}`;
+    case 'aws-service':
+      return principal.service;
+    case 'aws-account':
+      return `account ${principal.accountId ?? 'unknown'}`;
+    case 'unknown':
+      return `unknown principal${principal.detail ? ` ${principal.detail}` : ''}`;
+  }
+}

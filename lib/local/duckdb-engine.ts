@@ -1,0 +1,214 @@
+// The local stand-in for Athena: DuckDB reading CloudTrail log files laid out as CloudTrail
+// writes them to S3, behind a `cloudtrail_logs` view with the Athena table's column names,
+// so the same SQL text runs here and on Athena.
+//
+// Partition pruning: DuckDB prunes files on Hive-style `key=value` directories, so the engine
+// mirrors each log file into a private tree of symbolic links
+// `account=…/region=…/timestamp=YYYY%2FMM%2FDD/…`. DuckDB decodes the values, and a filter on
+// `timestamp`, `account` or `region` then reads only the matching files.
+import { mkdtemp, rm, symlink, mkdir, unlink } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { DuckDBInstance, type DuckDBConnection } from '@duckdb/node-api';
+import type { QueryEngine, QueryRequest, QueryResult } from '../ports.ts';
+import { listFiles } from './record-files.ts';
+
+/** `…/AWSLogs/[o-org/]<account>/CloudTrail/<region>/YYYY/MM/DD/<file>.json[.gz]` */
+const LOG_FILE_PATH =
+  /(?:^|\/)AWSLogs\/(?:o-[a-z0-9]+\/)?([^/]+)\/CloudTrail\/([^/]+)\/(\d{4})\/(\d{2})\/(\d{2})\/([^/]+\.json(?:\.gz)?)$/;
+
+export interface LogFile {
+  path: string;
+  account: string;
+  region: string;
+  /** The partition value, as Athena's projection writes it: `yyyy/MM/dd`. */
+  timestamp: string;
+}
+
+export interface RejectedLogFile {
+  path: string;
+  reason: string;
+}
+
+/** Classify a path as a CloudTrail log file, or null (digests, insights, anything else). */
+export function logFileFromPath(path: string): LogFile | null {
+  const match = LOG_FILE_PATH.exec(path.replaceAll('\\', '/'));
+  if (!match) return null;
+  const [, account, region, year, month, day] = match;
+  return { path, account: account!, region: region!, timestamp: `${year}/${month}/${day}` };
+}
+
+// CloudTrail's own key spelling (`ARN` in resources), so read_json matches the files.
+const RECORD_COLUMNS = `{Records: 'STRUCT(
+  eventVersion VARCHAR,
+  userIdentity STRUCT(
+    type VARCHAR, principalId VARCHAR, arn VARCHAR, accountId VARCHAR, invokedBy VARCHAR,
+    accessKeyId VARCHAR, userName VARCHAR,
+    onBehalfOf STRUCT(userId VARCHAR, identityStoreArn VARCHAR),
+    sessionContext STRUCT(
+      attributes STRUCT(mfaAuthenticated VARCHAR, creationDate VARCHAR),
+      sessionIssuer STRUCT(type VARCHAR, principalId VARCHAR, arn VARCHAR, accountId VARCHAR, userName VARCHAR),
+      ec2RoleDelivery VARCHAR,
+      sourceIdentity VARCHAR
+    )
+  ),
+  eventTime VARCHAR, eventSource VARCHAR, eventName VARCHAR, awsRegion VARCHAR,
+  sourceIPAddress VARCHAR, userAgent VARCHAR, errorCode VARCHAR, errorMessage VARCHAR,
+  requestParameters JSON, responseElements JSON, additionalEventData JSON,
+  requestID VARCHAR, eventID VARCHAR, readOnly VARCHAR,
+  resources STRUCT("ARN" VARCHAR, accountId VARCHAR, type VARCHAR)[],
+  eventType VARCHAR, apiVersion VARCHAR, recipientAccountId VARCHAR, serviceEventDetails JSON,
+  sharedEventID VARCHAR, vpcEndpointId VARCHAR, vpcEndpointAccountId VARCHAR, eventCategory VARCHAR,
+  addendum STRUCT(reason VARCHAR, updatedFields VARCHAR, originalRequestID VARCHAR, originalEventID VARCHAR),
+  sessionCredentialFromConsole VARCHAR, edgeDeviceDetails JSON,
+  tlsDetails STRUCT(tlsVersion VARCHAR, cipherSuite VARCHAR, clientProvidedHostHeader VARCHAR)
+)[]'}`;
+
+// Athena's lower-case names, built from the camelCase read above.
+const ATHENA_PROJECTION = `
+  r.eventVersion AS eventversion,
+  struct_pack(
+    type := r.userIdentity.type, principalid := r.userIdentity.principalId, arn := r.userIdentity.arn,
+    accountid := r.userIdentity.accountId, invokedby := r.userIdentity.invokedBy,
+    accesskeyid := r.userIdentity.accessKeyId, username := r.userIdentity.userName,
+    onbehalfof := struct_pack(userid := r.userIdentity.onBehalfOf.userId,
+                              identitystorearn := r.userIdentity.onBehalfOf.identityStoreArn),
+    sessioncontext := struct_pack(
+      attributes := struct_pack(
+        mfaauthenticated := r.userIdentity.sessionContext.attributes.mfaAuthenticated,
+        creationdate := r.userIdentity.sessionContext.attributes.creationDate),
+      sessionissuer := struct_pack(
+        type := r.userIdentity.sessionContext.sessionIssuer.type,
+        principalid := r.userIdentity.sessionContext.sessionIssuer.principalId,
+        arn := r.userIdentity.sessionContext.sessionIssuer.arn,
+        accountid := r.userIdentity.sessionContext.sessionIssuer.accountId,
+        username := r.userIdentity.sessionContext.sessionIssuer.userName),
+      ec2roledelivery := r.userIdentity.sessionContext.ec2RoleDelivery,
+      sourceidentity := r.userIdentity.sessionContext.sourceIdentity)
+  ) AS useridentity,
+  r.eventTime AS eventtime, r.eventSource AS eventsource, r.eventName AS eventname,
+  r.awsRegion AS awsregion, r.sourceIPAddress AS sourceipaddress, r.userAgent AS useragent,
+  r.errorCode AS errorcode, r.errorMessage AS errormessage,
+  CAST(r.requestParameters AS VARCHAR) AS requestparameters,
+  CAST(r.responseElements AS VARCHAR) AS responseelements,
+  CAST(r.additionalEventData AS VARCHAR) AS additionaleventdata,
+  r.requestID AS requestid, r.eventID AS eventid, r.readOnly AS readonly,
+  list_transform(r.resources, x -> struct_pack(arn := x."ARN", accountid := x.accountId, type := x.type)) AS resources,
+  r.eventType AS eventtype, r.apiVersion AS apiversion, r.recipientAccountId AS recipientaccountid,
+  CAST(r.serviceEventDetails AS VARCHAR) AS serviceeventdetails,
+  r.sharedEventID AS sharedeventid, r.vpcEndpointId AS vpcendpointid,
+  r.vpcEndpointAccountId AS vpcendpointaccountid, r.eventCategory AS eventcategory,
+  struct_pack(reason := r.addendum.reason, updatedfields := r.addendum.updatedFields,
+              originalrequestid := r.addendum.originalRequestID,
+              originaleventid := r.addendum.originalEventID) AS addendum,
+  r.sessionCredentialFromConsole AS sessioncredentialfromconsole,
+  CAST(r.edgeDeviceDetails AS VARCHAR) AS edgedevicedetails,
+  struct_pack(tlsversion := r.tlsDetails.tlsVersion, ciphersuite := r.tlsDetails.cipherSuite,
+              clientprovidedhostheader := r.tlsDetails.clientProvidedHostHeader) AS tlsdetails,
+  timestamp, account, region`;
+
+// Trino functions the runbooks use, as DuckDB macros, so the SQL text is shared.
+const TRINO_MACROS = [
+  'CREATE MACRO json_extract_scalar(doc, path) AS json_extract_string(doc, path)',
+  'CREATE MACRO from_iso8601_timestamp(text) AS CAST(text AS TIMESTAMPTZ)',
+  'CREATE MACRO to_iso8601(ts) AS strftime(ts, \'%Y-%m-%dT%H:%M:%SZ\')',
+];
+
+export class DuckDbQueryEngineError extends Error {
+  override name = 'DuckDbQueryEngineError';
+}
+
+export class DuckDbQueryEngine implements QueryEngine {
+  /** Log files that failed to read, by original path; the rest stay queryable. */
+  readonly rejectedFiles: RejectedLogFile[] = [];
+
+  private constructor(
+    private readonly instance: DuckDBInstance,
+    private readonly connection: DuckDBConnection,
+    private readonly mirror: string,
+    private readonly originals: Map<string, string>,
+    readonly files: LogFile[],
+  ) {}
+
+  /** Open an engine over every CloudTrail log file below `root`. */
+  static async open(root: string): Promise<DuckDbQueryEngine> {
+    const files = (await listFiles([root])).map((path) => logFileFromPath(resolve(path))).filter((file) => file !== null);
+    const mirror = await mkdtemp(join(tmpdir(), 'revoker-logs-'));
+    const originals = new Map<string, string>();
+    let counter = 0;
+    for (const file of files) {
+      const directory = join(
+        mirror,
+        `account=${encodeURIComponent(file.account)}`,
+        `region=${encodeURIComponent(file.region)}`,
+        `timestamp=${encodeURIComponent(file.timestamp)}`,
+      );
+      await mkdir(directory, { recursive: true });
+      // A counter keeps names unique when two datasets hold the same file name.
+      const link = join(directory, `${counter++}.json.gz`);
+      await symlink(file.path, link);
+      originals.set(link, file.path);
+    }
+    const instance = await DuckDBInstance.create(':memory:');
+    const connection = await instance.connect();
+    const engine = new DuckDbQueryEngine(instance, connection, mirror, originals, files);
+    await engine.createView();
+    return engine;
+  }
+
+  private async createView(): Promise<void> {
+    for (const macro of TRINO_MACROS) await this.connection.run(macro);
+    // One CloudTrail log file is one JSON object, often larger than DuckDB's 16 MB default.
+    const source =
+      this.files.length > 0
+        ? `read_json('${this.mirror}/**/*.json.gz', format = 'auto', compression = 'gzip',
+             maximum_object_size = 536870912, hive_partitioning = true,
+             hive_types = {'account': VARCHAR, 'region': VARCHAR, 'timestamp': VARCHAR},
+             columns = ${RECORD_COLUMNS})`
+        : `(SELECT NULL::${RECORD_COLUMNS.slice('{Records: '.length + 1, -2)} AS Records,
+                   NULL::VARCHAR AS timestamp, NULL::VARCHAR AS account, NULL::VARCHAR AS region WHERE false)`;
+    await this.connection.run(`
+      CREATE VIEW cloudtrail_logs AS
+      SELECT ${ATHENA_PROJECTION}
+      FROM (SELECT unnest(Records) AS r, timestamp, account, region FROM ${source})`);
+  }
+
+  async run(request: QueryRequest): Promise<QueryResult> {
+    // A corrupt file fails the whole read: set it aside, name it, and run again without it.
+    for (let attempt = 0; ; attempt++) {
+      const started = performance.now();
+      try {
+        const reader = await this.connection.runAndReadAll(request.sql, request.parameters);
+        const columns = reader.columnNames();
+        const rows = reader.getRowObjectsJson().map((row) => {
+          const textRow: Record<string, string | null> = {};
+          for (const column of columns) {
+            const value = row[column];
+            textRow[column] = value === null || value === undefined ? null : typeof value === 'object' ? JSON.stringify(value) : String(value);
+          }
+          return textRow;
+        });
+        return { columns, rows, bytesScanned: null, engineMillis: performance.now() - started };
+      } catch (error) {
+        const message = error instanceof Error ? error.message : String(error);
+        const culprit = [...this.originals.keys()].find((link) => message.includes(link));
+        if (!culprit || attempt >= this.originals.size) {
+          throw new DuckDbQueryEngineError(`query ${request.name} failed: ${message}`, { cause: error });
+        }
+        this.rejectedFiles.push({ path: this.originals.get(culprit)!, reason: firstLine(message.replaceAll(culprit, '<file>')) });
+        this.originals.delete(culprit);
+        await unlink(culprit);
+      }
+    }
+  }
+
+  async close(): Promise<void> {
+    this.connection.closeSync();
+    this.instance.closeSync();
+    await rm(this.mirror, { recursive: true, force: true });
+  }
+}
+
+function firstLine(text: string): string {
+  return text.split('\n')[0] ?? text;
+}

@@ -1,0 +1,101 @@
+// Reads CloudTrail material from disk: log files (plain or gzipped), arrays of records,
+// single records, EventBridge envelopes, and JSON Lines of any of these.
+import { readdir, readFile, stat } from 'node:fs/promises';
+import { join } from 'node:path';
+import { gunzipSync } from 'node:zlib';
+import { type DocumentEntry, readDocument } from '../domain/documents.ts';
+
+export interface SkippedFile {
+  kind: 'skipped';
+  file: string;
+  reason: string;
+}
+
+export type FileEntry = DocumentEntry | SkippedFile;
+
+const GZIP_MAGIC = [0x1f, 0x8b];
+
+/** Every file below the given paths, sorted, so runs are reproducible. */
+export async function listFiles(paths: string[]): Promise<string[]> {
+  const files: string[] = [];
+  for (const path of paths) {
+    const info = await stat(path);
+    if (info.isDirectory()) {
+      const children = (await readdir(path)).sort();
+      files.push(...(await listFiles(children.map((child) => join(path, child)))));
+    } else {
+      files.push(path);
+    }
+  }
+  return files;
+}
+
+/** Decode a file's bytes: gunzip when it carries the gzip magic number. */
+export function decodeBytes(bytes: Buffer): string {
+  const gzipped = bytes[0] === GZIP_MAGIC[0] && bytes[1] === GZIP_MAGIC[1];
+  return (gzipped ? gunzipSync(bytes) : bytes).toString('utf8');
+}
+
+function jsonError(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}
+
+/**
+ * Read one file into entries. Text that is not JSON at all (a licence, a README) is
+ * skipped with a reason; JSON that fails to parse is rejected with the parser's position.
+ */
+export function readRecordText(text: string, file: string): FileEntry[] {
+  const trimmed = text.trimStart();
+  if (!trimmed.startsWith('{') && !trimmed.startsWith('[')) {
+    return [{ kind: 'skipped', file, reason: 'not JSON' }];
+  }
+  try {
+    return readDocument(JSON.parse(text), file);
+  } catch (wholeFileError) {
+    const lines = text.split('\n').filter((line) => line.trim().length > 0);
+    if (lines.length < 2 || !lines.every((line) => line.trimStart().startsWith('{'))) {
+      return [{ kind: 'rejected', file, index: null, reason: `invalid JSON: ${jsonError(wholeFileError)}` }];
+    }
+    return readJsonLines(lines, file);
+  }
+}
+
+function readJsonLines(lines: string[], file: string): FileEntry[] {
+  const entries: FileEntry[] = [];
+  let nextIndex = 0;
+  lines.forEach((line, lineIndex) => {
+    let document: unknown;
+    try {
+      document = JSON.parse(line);
+    } catch (error) {
+      entries.push({
+        kind: 'rejected',
+        file,
+        index: null,
+        reason: `invalid JSON on line ${lineIndex + 1}: ${jsonError(error)}`,
+      });
+      return;
+    }
+    const documentEntries = readDocument(document, file, nextIndex);
+    nextIndex += documentEntries.length;
+    entries.push(...documentEntries);
+  });
+  return entries;
+}
+
+export async function readRecordFile(file: string): Promise<FileEntry[]> {
+  let text: string;
+  try {
+    text = decodeBytes(await readFile(file));
+  } catch (error) {
+    return [{ kind: 'rejected', file, index: null, reason: `unreadable file: ${jsonError(error)}` }];
+  }
+  return readRecordText(text, file);
+}
+
+/** Read every file below the paths, one at a time, so memory stays flat on large trees. */
+export async function* readRecordFiles(paths: string[]): AsyncGenerator<FileEntry> {
+  for (const file of await listFiles(paths)) {
+    yield* await readRecordFile(file);
+  }
+}

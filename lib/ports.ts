@@ -1,0 +1,68 @@
+// The interfaces the use cases depend on. Adapters live in lib/aws (AWS) and lib/local
+// (the embedded default); handlers and the CLI choose which.
+
+/** A positional `?` parameter. Adapters bind it: DuckDB natively, Athena as a quoted literal. */
+export type SqlValue = string | number;
+
+export interface QueryRequest {
+  /** The runbook's name, for logs and errors. */
+  name: string;
+  sql: string;
+  parameters: SqlValue[];
+}
+
+export interface QueryResult {
+  columns: string[];
+  /** Every value as text, as Athena returns it; SQL NULL as null. */
+  rows: Record<string, string | null>[];
+  /** Bytes the engine read from storage, when it reports them (Athena does). */
+  bytesScanned: number | null;
+  engineMillis: number;
+}
+
+export interface QueryEngine {
+  run(request: QueryRequest): Promise<QueryResult>;
+}
+
+export interface Clock {
+  now(): Date;
+}
+
+export const systemClock: Clock = { now: () => new Date() };
+
+/** An IAM inline policy on a role, as IAM stores it. */
+export interface InlinePolicy {
+  roleName: string;
+  policyName: string;
+  document: string;
+}
+
+/** The slice of IAM the thin pipeline uses; the revocation issue widens it. */
+export interface IamGateway {
+  getRolePolicy(roleName: string, policyName: string): Promise<InlinePolicy | null>;
+  putRolePolicy(policy: InlinePolicy): Promise<void>;
+  deleteRolePolicy(roleName: string, policyName: string): Promise<void>;
+}
+
+/** One line of a case's audit trail. */
+export interface AuditEntry {
+  at: string;
+  step: string;
+  summary: string;
+  detail?: unknown;
+}
+
+export interface CaseRecord {
+  caseId: string;
+  openedAt: string;
+  trigger: unknown;
+  audit: AuditEntry[];
+  outcome: string | null;
+}
+
+export interface CaseStore {
+  get(caseId: string): Promise<CaseRecord | null>;
+  /** Create the case, or append to it if it exists (a retried task must not lose entries). */
+  append(caseId: string, init: Omit<CaseRecord, 'audit' | 'outcome'>, entry: AuditEntry, outcome?: string): Promise<CaseRecord>;
+  list(): Promise<CaseRecord[]>;
+}
