@@ -1,4 +1,5 @@
 import { Command } from 'commander';
+import { registerGenerate } from './generate.ts';
 import { registerParse } from './parse.ts';
 
 const program = new Command()
@@ -7,5 +8,6 @@ const program = new Command()
   .showHelpAfterError();
 
 registerParse(program);
+registerGenerate(program);
 
 await program.parseAsync(process.argv);

@@ -16,7 +16,7 @@ export async function parsePaths(paths: string[]): Promise<ParseSummary> {
 }
 
 function printSummary(summary: ParseSummary): void {
-  console.log(`files      ${summary.files} (${summary.skippedFiles.length} skipped: not CloudTrail JSON)`);
+  console.log(`files      ${summary.files} (${summary.skippedFiles.length} skipped: not CloudTrail)`);
   console.log(`read       ${summary.read}`);
   console.log(`parsed     ${summary.parsed}`);
   console.log(`rejected   ${summary.rejected}`);

@@ -6,10 +6,15 @@ import { z } from 'zod';
 
 const optionalText = z.string().nullish();
 
+/** A required text field, with messages that say what was wrong without echoing the value. */
+function requiredText() {
+  return z.string({
+    error: (issue) => (issue.input === undefined ? 'missing' : issue.input === null ? 'null' : 'not text'),
+  });
+}
+
 /** `2024-08-02T08:23:24Z`, with optional fractional seconds; CloudTrail always writes UTC. */
-export const isoInstant = z
-  .string()
-  .refine((value) => /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?Z$/.test(value) && !Number.isNaN(Date.parse(value)), {
+export const isoInstant = requiredText().refine((value) => /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?Z$/.test(value) && !Number.isNaN(Date.parse(value)), {
     message: 'not an ISO 8601 UTC time such as 2024-08-02T08:23:24Z',
   });
 
@@ -58,8 +63,8 @@ export const ResourceSchema = z.looseObject({
 export const CloudTrailRecordSchema = z.looseObject({
   eventVersion: optionalText,
   eventTime: isoInstant,
-  eventSource: z.string().min(1),
-  eventName: z.string().min(1),
+  eventSource: requiredText().min(1, 'empty'),
+  eventName: requiredText().min(1, 'empty'),
   awsRegion: optionalText,
   eventID: optionalText,
   eventType: optionalText,

@@ -33,6 +33,8 @@ export interface Rejection {
 
 export type DocumentEntry = ParsedRecord | Rejection;
 
+export const NOT_CLOUDTRAIL = 'not a CloudTrail record, log file or EventBridge envelope';
+
 function isObject(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
@@ -85,6 +87,9 @@ export function parseEnvelope(value: unknown, file: string, index: number): Docu
  */
 export function readDocument(document: unknown, file: string, firstIndex = 0): DocumentEntry[] {
   if (Array.isArray(document)) {
+    if (!document.some((item) => isObject(item) && (looksLikeRecord(item) || looksLikeEnvelope(item)))) {
+      return [{ kind: 'rejected', file, index: null, reason: NOT_CLOUDTRAIL }];
+    }
     return document.map((item, offset) =>
       isObject(item) && looksLikeEnvelope(item)
         ? parseEnvelope(item, file, firstIndex + offset)
@@ -111,14 +116,7 @@ export function readDocument(document: unknown, file: string, firstIndex = 0): D
   if ('source' in document && document.parse_ok === false) {
     return [{ kind: 'rejected', file, index: firstIndex, reason: 'sample that is not valid JSON in its source' }];
   }
-  return [
-    {
-      kind: 'rejected',
-      file,
-      index: null,
-      reason: 'not a CloudTrail record, log file or EventBridge envelope',
-    },
-  ];
+  return [{ kind: 'rejected', file, index: null, reason: NOT_CLOUDTRAIL }];
 }
 
 /** CloudTrail's SNS "log file delivered" notification points at log files; it holds no records. */

@@ -3,7 +3,7 @@
 import { readdir, readFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { gunzipSync } from 'node:zlib';
-import { type DocumentEntry, readDocument } from '../domain/documents.ts';
+import { type DocumentEntry, NOT_CLOUDTRAIL, readDocument } from '../domain/documents.ts';
 
 export interface SkippedFile {
   kind: 'skipped';
@@ -41,16 +41,18 @@ function jsonError(error: unknown): string {
 }
 
 /**
- * Read one file into entries. Text that is not JSON at all (a licence, a README) is
- * skipped with a reason; JSON that fails to parse is rejected with the parser's position.
+ * Read one file into entries. A file that is not CloudTrail at all (a licence, a README, a
+ * manifest) is skipped with a reason; JSON that fails to parse is rejected with the
+ * parser's position.
  */
 export function readRecordText(text: string, file: string): FileEntry[] {
   const trimmed = text.trimStart();
   if (!trimmed.startsWith('{') && !trimmed.startsWith('[')) {
     return [{ kind: 'skipped', file, reason: 'not JSON' }];
   }
+  let document: unknown;
   try {
-    return readDocument(JSON.parse(text), file);
+    document = JSON.parse(text);
   } catch (wholeFileError) {
     const lines = text.split('\n').filter((line) => line.trim().length > 0);
     if (lines.length < 2 || !lines.every((line) => line.trimStart().startsWith('{'))) {
@@ -58,6 +60,12 @@ export function readRecordText(text: string, file: string): FileEntry[] {
     }
     return readJsonLines(lines, file);
   }
+  const entries = readDocument(document, file);
+  // A JSON file of some other kind (a manifest, a policy) is not CloudTrail at all.
+  if (entries.length === 1 && entries[0]!.kind === 'rejected' && entries[0]!.reason === NOT_CLOUDTRAIL) {
+    return [{ kind: 'skipped', file, reason: 'JSON, but not CloudTrail' }];
+  }
+  return entries;
 }
 
 function readJsonLines(lines: string[], file: string): FileEntry[] {

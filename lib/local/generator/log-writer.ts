@@ -1,0 +1,57 @@
+// Writes records as CloudTrail does: one gzipped `{"Records": [...]}` file per account,
+// region and five-minute window, at `AWSLogs/<account>/CloudTrail/<region>/YYYY/MM/DD/`.
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { gzipSync } from 'node:zlib';
+import { hashText } from './random.ts';
+
+const WINDOW_MS = 5 * 60_000;
+
+export function logFilePath(root: string, account: string, region: string, windowStart: Date, salt: string): string {
+  const iso = windowStart.toISOString();
+  const [year, month, day] = [iso.slice(0, 4), iso.slice(5, 7), iso.slice(8, 10)];
+  const stamp = `${year}${month}${day}T${iso.slice(11, 13)}${iso.slice(14, 16)}Z`;
+  const key = `${account}/${region}/${stamp}`;
+  const suffix = [key, `${salt}/${key}`].map((text) => hashText(text).toString(16).padStart(8, '0')).join('');
+  const name = `${account}_CloudTrail_${region}_${stamp}_${suffix}.json.gz`;
+  return join(root, 'AWSLogs', account, 'CloudTrail', region, year, month, day, name);
+}
+
+export class LogWriter {
+  private window: number | null = null;
+  private readonly buffers = new Map<string, { account: string; region: string; records: string[] }>();
+  readonly written: string[] = [];
+  records = 0;
+
+  /** `salt` keeps files from a later delivery apart from earlier files of the same window. */
+  constructor(
+    private readonly root: string,
+    private readonly salt = '',
+  ) {}
+
+  /** Records must arrive in time order, as CloudTrail delivers them. */
+  add(account: string, region: string, eventTime: Date, record: Record<string, unknown>): void {
+    const window = Math.floor(eventTime.getTime() / WINDOW_MS) * WINDOW_MS;
+    if (this.window !== null && window !== this.window) this.flush();
+    this.window = window;
+    const key = `${account}/${region}`;
+    let buffer = this.buffers.get(key);
+    if (!buffer) {
+      buffer = { account, region, records: [] };
+      this.buffers.set(key, buffer);
+    }
+    buffer.records.push(JSON.stringify(record));
+    this.records += 1;
+  }
+
+  flush(): void {
+    if (this.window === null) return;
+    for (const { account, region, records } of this.buffers.values()) {
+      const path = logFilePath(this.root, account, region, new Date(this.window), this.salt);
+      mkdirSync(join(path, '..'), { recursive: true });
+      writeFileSync(path, gzipSync(`{"Records":[${records.join(',')}]}`, { level: 6 }));
+      this.written.push(path);
+    }
+    this.buffers.clear();
+  }
+}

@@ -1,0 +1,84 @@
+// Attacks injected into generated logs, each with the ground truth a test or demo needs.
+import { type Account, type Call, instanceSession, roleArn, sessionIdentity } from './world.ts';
+
+export interface ScenarioTruth {
+  scenario: ScenarioName;
+  account: string;
+  /** The principal an investigator should end up revoking. */
+  roleArn: string;
+  sessionName: string;
+  accessKeyId: string;
+  sessionIssuedAt: string;
+  attackerIp: string;
+  attackerUserAgent: string;
+  startedAt: string;
+  endedAt: string;
+  /** The eventID of the call the detection rule is expected to fire on. */
+  triggerEventName: string;
+}
+
+export const SCENARIOS = ['compromised-role-session'] as const;
+export type ScenarioName = (typeof SCENARIOS)[number];
+
+export const ATTACKER_IP = '198.51.100.23';
+export const ATTACKER_USER_AGENT =
+  'aws-cli/2.15.30 Python/3.11.8 Linux/6.6.9-amd64 exe/x86_64.kali.2024 prompt/off command/iam.attach-role-policy';
+
+/**
+ * EC2 instance credentials stolen (SSRF to the metadata service) and used from outside AWS:
+ * reconnaissance, a denied probe, privilege escalation on the role itself, then a backdoor
+ * user with keys and a console password.
+ */
+export function compromisedRoleSession(account: Account, start: Date): { calls: Call[]; truth: ScenarioTruth } {
+  const instance = account.instances[0]!;
+  const session = instanceSession(account, instance, start);
+  const identity = sessionIdentity(session);
+  const backdoor = 'svc-backup';
+  const steps: [string, string, boolean, unknown, string?][] = [
+    ['sts.amazonaws.com', 'GetCallerIdentity', true, null],
+    ['s3.amazonaws.com', 'ListBuckets', true, null],
+    ['iam.amazonaws.com', 'ListRoles', true, null],
+    ['iam.amazonaws.com', 'ListUsers', true, null],
+    ['iam.amazonaws.com', 'ListAttachedRolePolicies', true, { roleName: instance.role.name }],
+    ['iam.amazonaws.com', 'GetAccountAuthorizationDetails', true, null, 'AccessDenied'],
+    ['secretsmanager.amazonaws.com', 'ListSecrets', true, null],
+    ['iam.amazonaws.com', 'AttachRolePolicy', false, { roleName: instance.role.name, policyArn: 'arn:aws:iam::aws:policy/AdministratorAccess' }],
+    ['iam.amazonaws.com', 'CreateUser', false, { userName: backdoor }],
+    ['iam.amazonaws.com', 'CreateAccessKey', false, { userName: backdoor }],
+    ['iam.amazonaws.com', 'CreateLoginProfile', false, { userName: backdoor, passwordResetRequired: false }],
+  ];
+  const calls = steps.map(([eventSource, eventName, readOnly, requestParameters, errorCode], index): Call => ({
+    time: new Date(start.getTime() + index * 47_000),
+    account: account.id,
+    region: eventSource === 'iam.amazonaws.com' ? 'us-east-1' : account.regions[0]!,
+    identity,
+    eventSource,
+    eventName,
+    sourceIPAddress: ATTACKER_IP,
+    userAgent: ATTACKER_USER_AGENT,
+    readOnly,
+    requestParameters,
+    ...(errorCode
+      ? {
+          errorCode,
+          errorMessage: `User: ${String(identity.arn)} is not authorized to perform: iam:${eventName} on resource: *`,
+        }
+      : {}),
+  }));
+  return {
+    calls,
+    truth: {
+      scenario: 'compromised-role-session',
+      account: account.id,
+      roleArn: roleArn(account.id, instance.role),
+      sessionName: instance.id,
+      accessKeyId: session.accessKeyId,
+      sessionIssuedAt: session.issuedAt,
+      attackerIp: ATTACKER_IP,
+      attackerUserAgent: ATTACKER_USER_AGENT,
+      startedAt: calls[0]!.time.toISOString(),
+      endedAt: calls[calls.length - 1]!.time.toISOString(),
+      triggerEventName: 'AttachRolePolicy',
+    },
+  };
+}

@@ -1,0 +1,404 @@
+// A believable AWS organisation for generated logs: people with access keys and console
+// sign-ins, EC2 instance roles, a CI role, Lambda roles and AWS services, each with the
+// event mix, addresses and user agents such principals really show.
+import { Random } from './random.ts';
+
+export interface Call {
+  time: Date;
+  account: string;
+  region: string;
+  identity: Record<string, unknown>;
+  eventSource: string;
+  eventName: string;
+  sourceIPAddress: string;
+  userAgent: string;
+  readOnly: boolean;
+  eventType?: 'AwsApiCall' | 'AwsConsoleSignIn' | 'AwsServiceEvent';
+  requestParameters?: unknown;
+  responseElements?: unknown;
+  additionalEventData?: unknown;
+  errorCode?: string;
+  errorMessage?: string;
+}
+
+/** A call as the IAM policy evaluator sees it: who, with which session, doing what. */
+export interface AuthorizationRequest {
+  account: string;
+  /** `iam:CreateUser` style action. */
+  action: string;
+  roleName: string | null;
+  userName: string | null;
+  /** When the session's credentials were issued, for `aws:TokenIssueTime`. */
+  tokenIssueTime: string | null;
+  sessionName: string | null;
+}
+
+/** Returns an explicit-deny message when the call is denied, or null when it is allowed. */
+export type Authorizer = (request: AuthorizationRequest) => string | null;
+
+export const allowEverything: Authorizer = () => null;
+
+type Operation = readonly [eventSource: string, eventName: string, readOnly: boolean];
+
+const USER_OPERATIONS: readonly (readonly [Operation, number])[] = [
+  [['sts.amazonaws.com', 'GetCallerIdentity', true], 8],
+  [['s3.amazonaws.com', 'ListBuckets', true], 6],
+  [['ec2.amazonaws.com', 'DescribeInstances', true], 10],
+  [['ec2.amazonaws.com', 'DescribeSecurityGroups', true], 5],
+  [['iam.amazonaws.com', 'ListRoles', true], 3],
+  [['iam.amazonaws.com', 'GetRole', true], 3],
+  [['cloudformation.amazonaws.com', 'DescribeStacks', true], 6],
+  [['logs.amazonaws.com', 'DescribeLogGroups', true], 4],
+  [['lambda.amazonaws.com', 'ListFunctions20150331', true], 3],
+  [['kms.amazonaws.com', 'ListKeys', true], 2],
+  [['ec2.amazonaws.com', 'StartInstances', false], 1],
+  [['ec2.amazonaws.com', 'StopInstances', false], 1],
+  [['cloudformation.amazonaws.com', 'UpdateStack', false], 1],
+];
+
+const INSTANCE_OPERATIONS: readonly (readonly [Operation, number])[] = [
+  [['kms.amazonaws.com', 'Decrypt', true], 10],
+  [['secretsmanager.amazonaws.com', 'GetSecretValue', true], 6],
+  [['ssm.amazonaws.com', 'GetParameter', true], 6],
+  [['ec2.amazonaws.com', 'DescribeTags', true], 4],
+  [['sqs.amazonaws.com', 'GetQueueAttributes', true], 2],
+  [['sts.amazonaws.com', 'GetCallerIdentity', true], 1],
+];
+
+const LAMBDA_OPERATIONS: readonly (readonly [Operation, number])[] = [
+  [['kms.amazonaws.com', 'Decrypt', true], 6],
+  [['dynamodb.amazonaws.com', 'DescribeTable', true], 4],
+  [['ssm.amazonaws.com', 'GetParameters', true], 3],
+  [['sns.amazonaws.com', 'Publish', false], 1],
+];
+
+const CI_OPERATIONS: readonly (readonly [Operation, number])[] = [
+  [['cloudformation.amazonaws.com', 'DescribeStacks', true], 8],
+  [['cloudformation.amazonaws.com', 'CreateChangeSet', false], 2],
+  [['cloudformation.amazonaws.com', 'ExecuteChangeSet', false], 1],
+  [['s3.amazonaws.com', 'ListBuckets', true], 1],
+  [['ecr.amazonaws.com', 'GetAuthorizationToken', true], 3],
+  [['lambda.amazonaws.com', 'UpdateFunctionCode20150331v2', false], 1],
+];
+
+const PEOPLE = ['alice', 'bob', 'carol', 'dmitri', 'erin', 'farah', 'gwen', 'hiro'];
+const PERSON_AGENTS = [
+  'aws-cli/2.15.30 Python/3.11.8 Darwin/23.4.0 exe/x86_64 prompt/off',
+  'aws-cli/2.13.25 Python/3.11.6 Linux/6.5.0-1017-aws exe/x86_64.ubuntu.22 prompt/off',
+  'Boto3/1.34.69 md/Botocore#1.34.69 ua/2.0 os/macos#23.4.0 md/arch#arm64 lang/python#3.12.2',
+  'AWS Internal',
+  'console.amazonaws.com',
+];
+const SDK_AGENT = 'aws-sdk-java/2.25.11 Linux/5.10.213-201.855.amzn2.x86_64 OpenJDK_64-Bit_Server_VM/17.0.10+7-LTS';
+const LAMBDA_AGENT = 'aws-sdk-js/3.540.0 ua/2.0 os/linux#5.10.214-223.834.amzn2.x86_64 lang/js md/nodejs#20.12.0 exec-env/AWS_Lambda_nodejs20.x';
+const CI_AGENT = 'aws-sdk-js/3.540.0 ua/2.0 os/linux#6.5.0-1017-azure lang/js md/nodejs#20.11.1 api/cloudformation#3.540.0';
+const BROWSER = 'Mozilla/5.0 (Macintosh; Intel Mac OS X 10_15_7) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/123.0.0.0 Safari/537.36';
+
+export interface Person {
+  name: string;
+  principalId: string;
+  accessKeyId: string;
+  ip: string;
+}
+
+export interface Role {
+  name: string;
+  path: string;
+  principalId: string;
+}
+
+export interface Instance {
+  id: string;
+  ip: string;
+  role: Role;
+}
+
+export interface Account {
+  id: string;
+  regions: string[];
+  people: Person[];
+  instanceRole: Role;
+  instances: Instance[];
+  lambdaRole: Role;
+  functions: string[];
+  ciRole: Role;
+}
+
+/** Instance credentials from IMDS are rotated about every six hours. */
+export const INSTANCE_SESSION_HOURS = 6;
+
+export function roleArn(account: string, role: Role): string {
+  return `arn:aws:iam::${account}:role${role.path}${role.name}`;
+}
+
+export function buildAccounts(random: Random, count: number): Account[] {
+  const accounts: Account[] = [];
+  for (let index = 0; index < count; index++) {
+    const id = String(random.int(100000000000, 999999999999));
+    const people = PEOPLE.slice(0, 4 + (index % 4)).map((name) => ({
+      name,
+      principalId: `AIDA${random.keyChars(17)}`,
+      accessKeyId: `AKIA${random.keyChars(16)}`,
+      ip: `203.0.113.${random.int(10, 250)}`,
+    }));
+    const instanceRole = { name: 'app-server', path: '/service/', principalId: `AROA${random.keyChars(17)}` };
+    accounts.push({
+      id,
+      regions: ['us-east-1', 'eu-west-1'],
+      people,
+      instanceRole,
+      instances: [0, 1].map(() => ({
+        id: `i-0${random.hex(16)}`,
+        ip: `54.${random.int(144, 210)}.${random.int(0, 255)}.${random.int(1, 254)}`,
+        role: instanceRole,
+      })),
+      lambdaRole: { name: 'orders-processor', path: '/service-role/', principalId: `AROA${random.keyChars(17)}` },
+      functions: ['orders-processor', 'orders-notifier'],
+      ciRole: { name: 'ci-deploy', path: '/', principalId: `AROA${random.keyChars(17)}` },
+    });
+  }
+  return accounts;
+}
+
+/** The session an instance holds at a given time: issued at the last rotation boundary. */
+export function instanceSession(account: Account, instance: Instance, at: Date): RoleSession {
+  const hours = INSTANCE_SESSION_HOURS * 3600_000;
+  const issuedAt = new Date(Math.floor(at.getTime() / hours) * hours);
+  const keyRandom = new Random(`${instance.id}:${issuedAt.toISOString()}`);
+  return {
+    account: account.id,
+    role: instance.role,
+    sessionName: instance.id,
+    issuedAt: issuedAt.toISOString().replace('.000Z', 'Z'),
+    accessKeyId: `ASIA${keyRandom.keyChars(16)}`,
+    ec2: true,
+  };
+}
+
+export interface RoleSession {
+  account: string;
+  role: Role;
+  sessionName: string;
+  issuedAt: string;
+  accessKeyId: string;
+  ec2: boolean;
+}
+
+export function sessionIdentity(session: RoleSession): Record<string, unknown> {
+  return {
+    type: 'AssumedRole',
+    principalId: `${session.role.principalId}:${session.sessionName}`,
+    arn: `arn:aws:sts::${session.account}:assumed-role/${session.role.name}/${session.sessionName}`,
+    accountId: session.account,
+    accessKeyId: session.accessKeyId,
+    sessionContext: {
+      sessionIssuer: {
+        type: 'Role',
+        principalId: session.role.principalId,
+        arn: roleArn(session.account, session.role),
+        accountId: session.account,
+        userName: session.role.name,
+      },
+      attributes: { creationDate: session.issuedAt, mfaAuthenticated: 'false' },
+      ...(session.ec2 ? { ec2RoleDelivery: '2.0' } : {}),
+    },
+  };
+}
+
+function userIdentity(account: Account, person: Person, withKey: boolean): Record<string, unknown> {
+  return {
+    type: 'IAMUser',
+    principalId: person.principalId,
+    arn: `arn:aws:iam::${account.id}:user/${person.name}`,
+    accountId: account.id,
+    ...(withKey ? { accessKeyId: person.accessKeyId } : {}),
+    userName: person.name,
+  };
+}
+
+export function authorizationFor(call: Call): AuthorizationRequest {
+  const identity = call.identity as {
+    type?: string;
+    userName?: string;
+    sessionContext?: { sessionIssuer?: { userName?: string }; attributes?: { creationDate?: string } };
+    arn?: string;
+  };
+  const assumed = identity.type === 'AssumedRole';
+  return {
+    account: call.account,
+    action: `${call.eventSource.replace('.amazonaws.com', '')}:${call.eventName.replace(/\d{8}(v\d+)?$/, '')}`,
+    roleName: assumed ? (identity.sessionContext?.sessionIssuer?.userName ?? null) : null,
+    userName: identity.type === 'IAMUser' ? (identity.userName ?? null) : null,
+    tokenIssueTime: assumed ? (identity.sessionContext?.attributes?.creationDate ?? null) : null,
+    sessionName: assumed ? (identity.arn?.split('/').pop() ?? null) : null,
+  };
+}
+
+/** Apply the account's policies to a call: an explicit deny becomes AccessDenied, as IAM logs it. */
+export function authorize(call: Call, authorizer: Authorizer): Call {
+  const denial = authorizer(authorizationFor(call));
+  if (!denial) return call;
+  return { ...call, errorCode: 'AccessDenied', errorMessage: denial, responseElements: null };
+}
+
+/** One background call by a randomly chosen actor of the account at the given time. */
+export function backgroundCall(random: Random, account: Account, time: Date): Call {
+  const actor = random.weighted([
+    ['person', 30],
+    ['instance', 40],
+    ['lambda', 18],
+    ['ci', 8],
+    ['signin', 2],
+    ['service', 2],
+  ] as const);
+  const region = random.chance(0.75) ? account.regions[0]! : random.pick(account.regions);
+  switch (actor) {
+    case 'person': {
+      const person = random.pick(account.people);
+      const [eventSource, eventName, readOnly] = random.weighted(USER_OPERATIONS);
+      const agent = random.pick(PERSON_AGENTS);
+      const call: Call = {
+        time,
+        account: account.id,
+        region: eventSource === 'iam.amazonaws.com' ? 'us-east-1' : region,
+        identity: userIdentity(account, person, agent !== 'console.amazonaws.com'),
+        eventSource,
+        eventName,
+        sourceIPAddress: person.ip,
+        userAgent: agent,
+        readOnly,
+        requestParameters: null,
+      };
+      // People poke at things they cannot touch: a trickle of AccessDenied is normal.
+      if (random.chance(0.03)) {
+        return {
+          ...call,
+          errorCode: 'AccessDenied',
+          errorMessage: `User: arn:aws:iam::${account.id}:user/${person.name} is not authorized to perform: ${eventSource.split('.')[0]}:${eventName}`,
+        };
+      }
+      return call;
+    }
+    case 'instance': {
+      const instance = random.pick(account.instances);
+      const [eventSource, eventName, readOnly] = random.weighted(INSTANCE_OPERATIONS);
+      return {
+        time,
+        account: account.id,
+        region: account.regions[0]!,
+        identity: sessionIdentity(instanceSession(account, instance, time)),
+        eventSource,
+        eventName,
+        sourceIPAddress: instance.ip,
+        userAgent: SDK_AGENT,
+        readOnly,
+        requestParameters: eventName === 'GetParameter' ? { name: '/orders/db-url', withDecryption: true } : null,
+      };
+    }
+    case 'lambda': {
+      const functionName = random.pick(account.functions);
+      const [eventSource, eventName, readOnly] = random.weighted(LAMBDA_OPERATIONS);
+      const issued = new Date(Math.floor(time.getTime() / 3600_000) * 3600_000);
+      return {
+        time,
+        account: account.id,
+        region,
+        identity: sessionIdentity({
+          account: account.id,
+          role: account.lambdaRole,
+          sessionName: functionName,
+          issuedAt: issued.toISOString().replace('.000Z', 'Z'),
+          accessKeyId: `ASIA${new Random(`${functionName}:${issued.getTime()}`).keyChars(16)}`,
+          ec2: false,
+        }),
+        eventSource,
+        eventName,
+        sourceIPAddress: `3.${random.int(208, 239)}.${random.int(0, 255)}.${random.int(1, 254)}`,
+        userAgent: LAMBDA_AGENT,
+        readOnly,
+      };
+    }
+    case 'ci': {
+      const [eventSource, eventName, readOnly] = random.weighted(CI_OPERATIONS);
+      const issued = new Date(Math.floor(time.getTime() / 1800_000) * 1800_000);
+      return {
+        time,
+        account: account.id,
+        region: account.regions[0]!,
+        identity: sessionIdentity({
+          account: account.id,
+          role: account.ciRole,
+          sessionName: `GitHubActions-${issued.getTime() / 1000}`,
+          issuedAt: issued.toISOString().replace('.000Z', 'Z'),
+          accessKeyId: `ASIA${new Random(`ci:${issued.getTime()}`).keyChars(16)}`,
+          ec2: false,
+        }),
+        eventSource,
+        eventName,
+        sourceIPAddress: `140.82.${random.int(112, 127)}.${random.int(1, 254)}`,
+        userAgent: CI_AGENT,
+        readOnly,
+      };
+    }
+    case 'signin': {
+      const person = random.pick(account.people);
+      const failed = random.chance(0.1);
+      return {
+        time,
+        account: account.id,
+        region: 'us-east-1',
+        identity: userIdentity(account, person, false),
+        eventSource: 'signin.amazonaws.com',
+        eventName: 'ConsoleLogin',
+        eventType: 'AwsConsoleSignIn',
+        sourceIPAddress: person.ip,
+        userAgent: BROWSER,
+        readOnly: false,
+        requestParameters: null,
+        responseElements: { ConsoleLogin: failed ? 'Failure' : 'Success' },
+        additionalEventData: { MobileVersion: 'No', LoginTo: 'https://console.aws.amazon.com/console/home', MFAUsed: 'Yes' },
+        ...(failed ? { errorMessage: 'Failed authentication' } : {}),
+      };
+    }
+    case 'service':
+      return {
+        time,
+        account: account.id,
+        region,
+        identity: { accountId: account.id, invokedBy: 'cloudtrail.amazonaws.com' },
+        eventSource: 'kms.amazonaws.com',
+        eventName: 'RotateKey',
+        eventType: 'AwsServiceEvent',
+        sourceIPAddress: 'cloudtrail.amazonaws.com',
+        userAgent: 'cloudtrail.amazonaws.com',
+        readOnly: false,
+      };
+  }
+}
+
+/** Turn a call into a CloudTrail record with the fields CloudTrail writes. */
+export function toRecord(call: Call, random: Random): Record<string, unknown> {
+  return {
+    eventVersion: '1.09',
+    userIdentity: call.identity,
+    eventTime: call.time.toISOString().replace(/\.\d{3}Z$/, 'Z'),
+    eventSource: call.eventSource,
+    eventName: call.eventName,
+    awsRegion: call.region,
+    sourceIPAddress: call.sourceIPAddress,
+    userAgent: call.userAgent,
+    ...(call.errorCode ? { errorCode: call.errorCode } : {}),
+    ...(call.errorMessage ? { errorMessage: call.errorMessage } : {}),
+    requestParameters: call.requestParameters ?? null,
+    responseElements: call.responseElements ?? null,
+    ...(call.additionalEventData ? { additionalEventData: call.additionalEventData } : {}),
+    requestID: random.uuid(),
+    eventID: random.uuid(),
+    readOnly: call.readOnly,
+    eventType: call.eventType ?? 'AwsApiCall',
+    managementEvent: true,
+    recipientAccountId: call.account,
+    eventCategory: 'Management',
+    ...(call.eventType === 'AwsServiceEvent' ? {} : { tlsDetails: { tlsVersion: 'TLSv1.3', cipherSuite: 'TLS_AES_128_GCM_SHA256', clientProvidedHostHeader: `${call.eventSource.replace('.amazonaws.com', '')}.${call.region}.amazonaws.com` } }),
+  };
+}
