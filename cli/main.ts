@@ -1,4 +1,5 @@
 import { Command } from 'commander';
+import { registerDemo } from './demo.ts';
 import { registerGenerate } from './generate.ts';
 import { registerParse } from './parse.ts';
 
@@ -9,5 +10,6 @@ const program = new Command()
 
 registerParse(program);
 registerGenerate(program);
+registerDemo(program);
 
 await program.parseAsync(process.argv);

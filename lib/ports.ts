@@ -66,3 +66,8 @@ export interface CaseStore {
   append(caseId: string, init: Omit<CaseRecord, 'audit' | 'outcome'>, entry: AuditEntry, outcome?: string): Promise<CaseRecord>;
   list(): Promise<CaseRecord[]>;
 }
+
+/** Starts one workflow execution per name; a name already used is not started again. */
+export interface WorkflowStarter {
+  start(name: string, input: unknown): Promise<'started' | 'already-open'>;
+}

@@ -122,42 +122,63 @@ export class DuckDbQueryEngine implements QueryEngine {
   /** Log files that failed to read, by original path; the rest stay queryable. */
   readonly rejectedFiles: RejectedLogFile[] = [];
 
+  /** Every CloudTrail log file mirrored so far. */
+  readonly files: LogFile[] = [];
+  /** Mirror link → original path, for files still in use. */
+  private readonly links = new Map<string, string>();
+  private readonly seen = new Set<string>();
+  private viewCreated = false;
+
   private constructor(
     private readonly instance: DuckDBInstance,
     private readonly connection: DuckDBConnection,
+    private readonly root: string,
     private readonly mirror: string,
-    private readonly originals: Map<string, string>,
-    readonly files: LogFile[],
   ) {}
 
   /** Open an engine over every CloudTrail log file below `root`. */
   static async open(root: string): Promise<DuckDbQueryEngine> {
-    const files = (await listFiles([root])).map((path) => logFileFromPath(resolve(path))).filter((file) => file !== null);
     const mirror = await mkdtemp(join(tmpdir(), 'revoker-logs-'));
-    const originals = new Map<string, string>();
-    let counter = 0;
-    for (const file of files) {
+    const instance = await DuckDBInstance.create(':memory:');
+    const connection = await instance.connect();
+    const engine = new DuckDbQueryEngine(instance, connection, resolve(root), mirror);
+    await engine.sync();
+    for (const macro of TRINO_MACROS) await connection.run(macro);
+    await engine.createView();
+    return engine;
+  }
+
+  /**
+   * Mirror log files that appeared since the last look, as Athena sees new S3 objects
+   * through partition projection. Returns how many were added.
+   */
+  async sync(): Promise<number> {
+    let added = 0;
+    for (const path of await listFiles([this.root])) {
+      if (this.seen.has(path)) continue;
+      this.seen.add(path);
+      const file = logFileFromPath(path);
+      if (!file) continue;
       const directory = join(
-        mirror,
+        this.mirror,
         `account=${encodeURIComponent(file.account)}`,
         `region=${encodeURIComponent(file.region)}`,
         `timestamp=${encodeURIComponent(file.timestamp)}`,
       );
       await mkdir(directory, { recursive: true });
       // A counter keeps names unique when two datasets hold the same file name.
-      const link = join(directory, `${counter++}.json.gz`);
-      await symlink(file.path, link);
-      originals.set(link, file.path);
+      const link = join(directory, `${this.files.length}.json.gz`);
+      await symlink(path, link);
+      this.links.set(link, path);
+      this.files.push(file);
+      added += 1;
     }
-    const instance = await DuckDBInstance.create(':memory:');
-    const connection = await instance.connect();
-    const engine = new DuckDbQueryEngine(instance, connection, mirror, originals, files);
-    await engine.createView();
-    return engine;
+    // The view's source changes from "no files" to the glob once the first file arrives.
+    if (added > 0 && this.files.length === added && this.viewCreated) await this.createView();
+    return added;
   }
 
   private async createView(): Promise<void> {
-    for (const macro of TRINO_MACROS) await this.connection.run(macro);
     // One CloudTrail log file is one JSON object, often larger than DuckDB's 16 MB default.
     const source =
       this.files.length > 0
@@ -168,12 +189,14 @@ export class DuckDbQueryEngine implements QueryEngine {
         : `(SELECT NULL::${RECORD_COLUMNS.slice('{Records: '.length + 1, -2)} AS Records,
                    NULL::VARCHAR AS timestamp, NULL::VARCHAR AS account, NULL::VARCHAR AS region WHERE false)`;
     await this.connection.run(`
-      CREATE VIEW cloudtrail_logs AS
+      CREATE OR REPLACE VIEW cloudtrail_logs AS
       SELECT ${ATHENA_PROJECTION}
       FROM (SELECT unnest(Records) AS r, timestamp, account, region FROM ${source})`);
+    this.viewCreated = true;
   }
 
   async run(request: QueryRequest): Promise<QueryResult> {
+    await this.sync();
     // A corrupt file fails the whole read: set it aside, name it, and run again without it.
     for (let attempt = 0; ; attempt++) {
       const started = performance.now();
@@ -191,12 +214,12 @@ export class DuckDbQueryEngine implements QueryEngine {
         return { columns, rows, bytesScanned: null, engineMillis: performance.now() - started };
       } catch (error) {
         const message = error instanceof Error ? error.message : String(error);
-        const culprit = [...this.originals.keys()].find((link) => message.includes(link));
-        if (!culprit || attempt >= this.originals.size) {
+        const culprit = [...this.links.keys()].find((link) => message.includes(link));
+        if (!culprit || attempt >= this.links.size) {
           throw new DuckDbQueryEngineError(`query ${request.name} failed: ${message}`, { cause: error });
         }
-        this.rejectedFiles.push({ path: this.originals.get(culprit)!, reason: firstLine(message.replaceAll(culprit, '<file>')) });
-        this.originals.delete(culprit);
+        this.rejectedFiles.push({ path: this.links.get(culprit)!, reason: firstLine(message.replaceAll(culprit, '<file>')) });
+        this.links.delete(culprit);
         await unlink(culprit);
       }
     }

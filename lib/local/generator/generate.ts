@@ -16,6 +16,8 @@ export interface GenerateOptions {
   scenarios: ScenarioName[];
   /** The end of the generated window; attacks land in its last hour. */
   end: Date;
+  /** Minutes before the end at which the first scenario starts (default 40). */
+  attackLeadMinutes?: number;
 }
 
 export interface GenerateResult {
@@ -29,8 +31,6 @@ export interface GenerateResult {
 
 export const SCENARIO_MANIFEST = 'revoker-scenarios.json';
 
-/** Minutes before the end at which the first scenario starts. */
-const ATTACK_LEAD_MINUTES = 40;
 
 export function generate(options: GenerateOptions): GenerateResult {
   const random = new Random(options.seed);
@@ -40,7 +40,8 @@ export function generate(options: GenerateOptions): GenerateResult {
   const injected: Call[] = [];
   options.scenarios.forEach((scenario, index) => {
     const account = accounts[index % accounts.length]!;
-    const at = new Date(options.end.getTime() - (ATTACK_LEAD_MINUTES - index * 10) * 60_000);
+    const lead = options.attackLeadMinutes ?? 40;
+    const at = new Date(options.end.getTime() - (lead - index * 10) * 60_000);
     const { calls, truth } = scenarioCalls(scenario, account, at);
     injected.push(...calls);
     truths.push(truth);
@@ -50,7 +51,7 @@ export function generate(options: GenerateOptions): GenerateResult {
   mkdirSync(options.out, { recursive: true });
   const writer = new LogWriter(options.out);
   const background = options.events - injected.length;
-  writeCalls(writer, random, accounts, start, options.end, Math.max(background, 0), allowEverything, injected);
+  writeCalls(writer, random, accounts, start, options.end, Math.max(background, 0), { authorizer: allowEverything, extra: injected });
   writeFileSync(join(options.out, SCENARIO_MANIFEST), `${JSON.stringify(truths, null, 2)}\n`);
   return { accounts, scenarios: truths, files: writer.written.length, records: writer.records, start, end: options.end };
 }
@@ -73,20 +74,20 @@ export function writeCalls(
   from: Date,
   to: Date,
   count: number,
-  authorizer: Authorizer,
-  extra: Call[] = [],
+  options: { authorizer: Authorizer; extra?: Call[]; instanceReissuedAt?: Date },
 ): void {
+  const extra = options.extra ?? [];
   // A jittered grid gives exactly `count` calls, in time order, spread over the window.
   const gap = (to.getTime() - from.getTime()) / Math.max(count, 1);
   let next = 0;
   const emit = (call: Call) => {
-    const checked = authorize(call, authorizer);
+    const checked = authorize(call, options.authorizer);
     writer.add(checked.account, checked.region, checked.time, toRecord(checked, random));
   };
   for (let index = 0; index < count; index++) {
     const time = Math.floor((from.getTime() + (index + random.next()) * gap) / 1000) * 1000;
     while (next < extra.length && extra[next]!.time.getTime() <= time) emit(extra[next++]!);
-    emit(backgroundCall(random, random.pick(accounts), new Date(time)));
+    emit(backgroundCall(random, random.pick(accounts), new Date(time), options.instanceReissuedAt));
   }
   while (next < extra.length) emit(extra[next++]!);
   writer.flush();

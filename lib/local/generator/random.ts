@@ -39,10 +39,6 @@ export class Random {
     return this.next() < probability;
   }
 
-  /** Exponentially distributed gap with the given mean (a Poisson process). */
-  exponential(mean: number): number {
-    return -Math.log(1 - this.next()) * mean;
-  }
 
   hex(length: number): string {
     let out = '';

@@ -160,10 +160,14 @@ export function buildAccounts(random: Random, count: number): Account[] {
   return accounts;
 }
 
-/** The session an instance holds at a given time: issued at the last rotation boundary. */
-export function instanceSession(account: Account, instance: Instance, at: Date): RoleSession {
+/**
+ * The session an instance holds at a given time: issued at the last rotation boundary, or
+ * at `reissuedAt` when its credentials were refreshed then (after a revocation).
+ */
+export function instanceSession(account: Account, instance: Instance, at: Date, reissuedAt?: Date): RoleSession {
   const hours = INSTANCE_SESSION_HOURS * 3600_000;
-  const issuedAt = new Date(Math.floor(at.getTime() / hours) * hours);
+  let issuedAt = new Date(Math.floor(at.getTime() / hours) * hours);
+  if (reissuedAt && issuedAt < reissuedAt && at >= reissuedAt) issuedAt = reissuedAt;
   const keyRandom = new Random(`${instance.id}:${issuedAt.toISOString()}`);
   return {
     account: account.id,
@@ -242,7 +246,7 @@ export function authorize(call: Call, authorizer: Authorizer): Call {
 }
 
 /** One background call by a randomly chosen actor of the account at the given time. */
-export function backgroundCall(random: Random, account: Account, time: Date): Call {
+export function backgroundCall(random: Random, account: Account, time: Date, instanceReissuedAt?: Date): Call {
   const actor = random.weighted([
     ['person', 30],
     ['instance', 40],
@@ -286,7 +290,7 @@ export function backgroundCall(random: Random, account: Account, time: Date): Ca
         time,
         account: account.id,
         region: account.regions[0]!,
-        identity: sessionIdentity(instanceSession(account, instance, time)),
+        identity: sessionIdentity(instanceSession(account, instance, time, instanceReissuedAt)),
         eventSource,
         eventName,
         sourceIPAddress: instance.ip,

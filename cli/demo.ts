@@ -1,0 +1,206 @@
+// `revoker demo`: a compromised EC2 instance role, end to end on the embedded default.
+// Generates an account's logs with the attack in them, replays the attack through detect as
+// EventBridge would deliver it, runs the real state machine locally, and lets simulated time
+// pass between verification attempts while new logs arrive: background traffic plus the
+// attacker retrying with the stolen session, each call judged by the local IAM account.
+import { mkdir, rm, writeFile } from 'node:fs/promises';
+import { join, relative, resolve } from 'node:path';
+import type { Command } from 'commander';
+import type { Config } from '../lib/domain/config.ts';
+import type { ParsedRecord } from '../lib/domain/documents.ts';
+import { envelopeFor } from '../lib/domain/envelope.ts';
+import { matchesEventPattern } from '../lib/domain/event-pattern.ts';
+import { RULES } from '../lib/domain/rules.ts';
+import { toInstant } from '../lib/domain/time.ts';
+import type { DetectOutcome } from '../lib/usecases/detect.ts';
+import { DEFAULT_CONFIG_FILE, loadConfigFile } from '../lib/local/config-file.ts';
+import { generate, writeCalls } from '../lib/local/generator/generate.ts';
+import { LogWriter } from '../lib/local/generator/log-writer.ts';
+import { Random } from '../lib/local/generator/random.ts';
+import { ATTACKER_IP, ATTACKER_USER_AGENT, type ScenarioTruth } from '../lib/local/generator/scenarios.ts';
+import { type Account, type Call, instanceSession, sessionIdentity } from '../lib/local/generator/world.ts';
+import { authorizerFor, initialAccountState, LocalIamAccount } from '../lib/local/iam-account.ts';
+import { openLocalPipeline, SimulatedClock } from '../lib/local/pipeline.ts';
+import { readRecordFiles } from '../lib/local/record-files.ts';
+
+/** S3 delivery lag the demo's world simulates: logs reach S3 this long after the calls. */
+const DELIVERY_LAG_SECONDS = 180;
+
+export interface DemoResult {
+  caseId: string;
+  outcome: string;
+  path: string[];
+  iamAccountFile: string;
+  policyName: string | null;
+  caseFile: string;
+}
+
+export interface DemoOptions {
+  directory: string;
+  config: Config;
+  /** When the demo's story happens; defaults to now. */
+  now?: Date;
+  events?: number;
+  print?: (line: string) => void;
+}
+
+/** The world after the revocation: the app keeps working on fresh credentials, the attacker keeps trying. */
+class DemoWorld {
+  private delivered: Date;
+  private delivery = 0;
+
+  constructor(
+    private readonly logs: string,
+    private readonly account: Account,
+    private readonly truth: ScenarioTruth,
+    private readonly iamAccountFile: string,
+    private readonly clock: SimulatedClock,
+    private readonly random: Random,
+    generatedUntil: Date,
+  ) {
+    this.delivered = generatedUntil;
+  }
+
+  /** Let `seconds` pass and deliver the logs that S3 would hold by then. */
+  advance(seconds: number, cutoff: Date): void {
+    this.clock.advance(seconds);
+    const until = new Date(this.clock.now().getTime() - DELIVERY_LAG_SECONDS * 1000);
+    if (until <= this.delivered) return;
+    const writer = new LogWriter(this.logs, `delivery-${++this.delivery}`);
+    writeCalls(writer, this.random, [this.account], this.delivered, until, Math.round((until.getTime() - this.delivered.getTime()) / 4000), {
+      authorizer: authorizerFor(this.iamAccountFile),
+      extra: this.attackerRetries(this.delivered, until),
+      instanceReissuedAt: cutoff,
+    });
+    this.delivered = until;
+  }
+
+  /** The attacker still holds the stolen session and retries every 40 seconds. */
+  private attackerRetries(from: Date, to: Date): Call[] {
+    const instance = this.account.instances[0]!;
+    const stolen = sessionIdentity(instanceSession(this.account, instance, new Date(this.truth.startedAt)));
+    const calls: Call[] = [];
+    for (let at = from.getTime() + 20_000; at < to.getTime(); at += 40_000) {
+      calls.push({
+        time: new Date(Math.floor(at / 1000) * 1000),
+        account: this.account.id,
+        region: 'us-east-1',
+        identity: stolen,
+        eventSource: 'iam.amazonaws.com',
+        eventName: calls.length % 2 === 0 ? 'CreateAccessKey' : 'ListUsers',
+        sourceIPAddress: ATTACKER_IP,
+        userAgent: ATTACKER_USER_AGENT,
+        readOnly: calls.length % 2 === 1,
+        requestParameters: calls.length % 2 === 0 ? { userName: 'svc-backup' } : null,
+      });
+    }
+    return calls;
+  }
+}
+
+function clockTime(iso: string): string {
+  return iso.slice(11, 19);
+}
+
+export async function runDemo(options: DemoOptions): Promise<DemoResult> {
+  const print = options.print ?? ((line: string) => console.log(line));
+  const directory = resolve(options.directory);
+  const now = new Date(Math.floor((options.now ?? new Date()).getTime() / 1000) * 1000);
+  const logs = join(directory, 'logs');
+  await rm(directory, { recursive: true, force: true });
+  await mkdir(directory, { recursive: true });
+
+  // 1. An account with two days of history and the attack in its last minutes.
+  const generated = generate({
+    out: logs,
+    days: 2,
+    events: options.events ?? 20_000,
+    accounts: 1,
+    seed: 'revoker-demo',
+    scenarios: ['compromised-role-session'],
+    end: now,
+    attackLeadMinutes: 10,
+  });
+  const account = generated.accounts[0]!;
+  const truth = generated.scenarios[0]!;
+  const iamAccountFile = LocalIamAccount.pathFor(join(directory, 'iam'), account.id);
+  await new LocalIamAccount(iamAccountFile).save(initialAccountState(account));
+  print(`revoker demo: a stolen EC2 instance role, end to end on the embedded default (no AWS)\n`);
+  print(`Generated ${generated.records.toLocaleString('en-US')} CloudTrail events over 2 days for account ${account.id}`);
+  print(`  logs:        ${relative(process.cwd(), logs)}/AWSLogs/...`);
+  print(`  IAM account: ${relative(process.cwd(), iamAccountFile)}`);
+  print(`  attack:      ${truth.roleArn} session ${truth.sessionName}, used from ${truth.attackerIp} from ${clockTime(truth.startedAt)}\n`);
+
+  // 2. The pipeline, with the world moving on while the state machine waits for logs.
+  const clock = new SimulatedClock(now);
+  const world = new DemoWorld(logs, account, truth, iamAccountFile, clock, new Random('revoker-demo-world'), now);
+  const pipeline = await openLocalPipeline({
+    logs,
+    iamAccountFile,
+    casesDirectory: join(directory, 'cases'),
+    config: options.config,
+    clock,
+    around: {
+      verify: (run) => async (event) => {
+        const input = event as { revocation: { cutoff: string }; settings: { logDeliveryWaitSeconds: number } };
+        world.advance(input.settings.logDeliveryWaitSeconds, new Date(input.revocation.cutoff));
+        return run(event);
+      },
+    },
+  });
+  try {
+    // 3. EventBridge delivers the recent IAM calls that match a rule's pattern to detect.
+    const recentSince = toInstant(new Date(now.getTime() - 15 * 60_000));
+    const outcomes: DetectOutcome[] = [];
+    for await (const entry of readRecordFiles([logs])) {
+      if (entry.kind !== 'parsed' || entry.record.eventTime < recentSince) continue;
+      const envelope = envelopeFor((entry as ParsedRecord).record, `demo-${outcomes.length}`);
+      if (!RULES.some((rule) => matchesEventPattern(rule.eventPattern, envelope))) continue;
+      outcomes.push(...((await pipeline.detect(envelope)) as DetectOutcome[]));
+    }
+    const started = outcomes.filter((outcome) => outcome.status === 'started');
+    const duplicates = outcomes.filter((outcome) => outcome.status === 'already-open').length;
+    print(`${clockTime(toInstant(now))}  detect   ${outcomes.length} IAM calls delivered by EventBridge; ${started.length} case opened, ${duplicates} more calls by the same credentials joined it`);
+    const first = started[0];
+    if (!first || first.status !== 'started') throw new Error('the demo attack did not open a case: the detection rule missed it');
+    print(`          rule ${first.ruleId} fired on ${first.trigger.eventName} by ${first.trigger.target.roleArn} from ${first.trigger.sourceIp}`);
+
+    // 4. Run the case through the state machine and print its timeline.
+    const execution = pipeline.workflow.executions.get(first.executionName)!;
+    await execution.output;
+    const record = await pipeline.cases.get(first.trigger.triggerId);
+    if (!record) throw new Error('the case was not recorded');
+    for (const entry of record.audit) print(`${clockTime(entry.at)}  ${entry.step.padEnd(8)} ${entry.summary}`);
+    const path = execution.history.filter((event) => event.type === 'StateEntered').map((event) => event.state!);
+    print(`\nState machine path (${path.length} states, from statemachines/revocation.asl.json):\n  ${path.join(' → ')}`);
+
+    const iamState = await new LocalIamAccount(iamAccountFile).load();
+    const role = Object.entries(iamState.roles).find(([, candidate]) => candidate.arn === truth.roleArn);
+    const policyName = role ? (Object.keys(role[1].inlinePolicies).find((name) => name.startsWith('revoker-')) ?? null) : null;
+    const caseFile = join(directory, 'cases', `${record.caseId}.json`);
+    if (policyName && role) {
+      print(`\nDeny policy written to role ${role[0]} in ${relative(process.cwd(), iamAccountFile)} (inline policy ${policyName}):`);
+      print(`  ${role[1].inlinePolicies[policyName]}`);
+    }
+    print(`Case record: ${relative(process.cwd(), caseFile)}`);
+    print(`\nOutcome: ${record.outcome}`);
+    const summary = { caseId: record.caseId, outcome: record.outcome ?? 'open', path, iamAccountFile, policyName, caseFile };
+    await writeFile(join(directory, 'demo-result.json'), `${JSON.stringify(summary, null, 2)}\n`);
+    return summary;
+  } finally {
+    await pipeline.close();
+  }
+}
+
+export function registerDemo(program: Command): void {
+  program
+    .command('demo')
+    .description('Run a compromised-role case end to end on the embedded default: detect, confirm, revoke, verify')
+    .option('--dir <dir>', 'working directory (replaced on each run)', '.local/demo')
+    .option('--config <file>', 'configuration file', DEFAULT_CONFIG_FILE)
+    .action(async (options: { dir: string; config: string }) => {
+      const config = await loadConfigFile(options.config);
+      const result = await runDemo({ directory: options.dir, config });
+      if (result.outcome !== 'contained') process.exitCode = 1;
+    });
+}

@@ -1,0 +1,68 @@
+// revoker.config.yaml: one document, validated at start-up. An invalid file names the key,
+// the value it found and what was expected, and nothing automatic runs on a bad file.
+import { z } from 'zod';
+
+const ResponseSchema = z.enum(['auto-revoke', 'escalate', 'notify']);
+export type RuleResponse = z.infer<typeof ResponseSchema>;
+
+export const ConfigSchema = z.strictObject({
+  /** `dry-run` plans and explains but never changes IAM; `enforce` revokes. */
+  mode: z.enum(['dry-run', 'enforce']),
+  confirm: z.strictObject({
+    /** Days of history a trigger is compared against. */
+    baselineDays: z.number().int().min(1).max(90),
+    /** Recent minutes left out of the baseline, so the attack does not vouch for itself. */
+    excludeRecentMinutes: z.number().int().min(0).max(1440),
+    /** Below this many baseline events the principal has no usable history: a human decides. */
+    minimumBaselineEvents: z.number().int().min(1),
+  }),
+  verify: z.strictObject({
+    /** Logs must reach this far past the cutoff before silence counts as containment. */
+    marginMinutes: z.number().int().min(1).max(120),
+    /** Wait between verification attempts; CloudTrail delivers in about five minutes. */
+    waitSeconds: z.number().int().min(0).max(3600),
+    maxAttempts: z.number().int().min(1).max(48),
+  }),
+  guardRails: z.strictObject({
+    /** ARN patterns (`*` matches any run of characters) that are never revoked automatically. */
+    protectedPrincipals: z.array(z.string().regex(/^arn:[^\s]+$/, 'an ARN pattern such as arn:aws:iam::*:role/break-glass')),
+  }),
+  rules: z.record(z.string(), z.strictObject({ response: ResponseSchema })),
+});
+export type Config = z.infer<typeof ConfigSchema>;
+
+export class ConfigError extends Error {
+  override name = 'ConfigError';
+}
+
+/** Validate a decoded configuration document; the error lists every problem. */
+export function parseConfig(document: unknown, source: string): Config {
+  const result = ConfigSchema.safeParse(document);
+  if (result.success) return result.data;
+  const problems = result.error.issues.map((issue) => {
+    const key = issue.path.join('.') || '(top level)';
+    const found = valueAt(document, issue.path);
+    const shown = found === undefined ? 'nothing' : JSON.stringify(found)?.slice(0, 80);
+    return `  ${key}: found ${shown}: ${issue.message}`;
+  });
+  throw new ConfigError(`invalid configuration in ${source}:\n${problems.join('\n')}`);
+}
+
+function valueAt(document: unknown, path: PropertyKey[]): unknown {
+  let current = document;
+  for (const key of path) {
+    if (typeof current !== 'object' || current === null) return undefined;
+    current = (current as Record<PropertyKey, unknown>)[key];
+  }
+  return current;
+}
+
+/** `*` matches any run of characters; everything else is literal. */
+export function matchesArnPattern(arn: string, pattern: string): boolean {
+  const escaped = pattern.split('*').map((part) => part.replace(/[.+?^${}()|[\]\\]/g, '\\$&'));
+  return new RegExp(`^${escaped.join('.*')}$`).test(arn);
+}
+
+export function isProtected(arn: string, config: Config): string | null {
+  return config.guardRails.protectedPrincipals.find((pattern) => matchesArnPattern(arn, pattern)) ?? null;
+}

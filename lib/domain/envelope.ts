@@ -1,0 +1,22 @@
+// Wrapping a CloudTrail record as EventBridge delivers it, for replaying logs through detect.
+import { type CloudTrailRecord, eventBridgeSourceFor } from './cloudtrail.ts';
+
+const DETAIL_TYPES: Record<string, string> = {
+  AwsConsoleSignIn: 'AWS Console Sign In via CloudTrail',
+  AwsServiceEvent: 'AWS Service Event via CloudTrail',
+  AwsConsoleAction: 'AWS Console Action via CloudTrail',
+};
+
+export function envelopeFor(record: CloudTrailRecord, id: string) {
+  return {
+    version: '0',
+    id,
+    'detail-type': DETAIL_TYPES[record.eventType ?? ''] ?? 'AWS API Call via CloudTrail',
+    source: eventBridgeSourceFor(record.eventSource),
+    account: record.recipientAccountId ?? record.userIdentity?.accountId ?? '000000000000',
+    time: record.eventTime,
+    region: record.awsRegion ?? 'us-east-1',
+    resources: [],
+    detail: record,
+  };
+}

@@ -1,0 +1,21 @@
+import { readFile } from 'node:fs/promises';
+import { parse } from 'yaml';
+import { type Config, ConfigError, parseConfig } from '../domain/config.ts';
+
+export const DEFAULT_CONFIG_FILE = 'revoker.config.yaml';
+
+export async function loadConfigFile(path: string): Promise<Config> {
+  let text: string;
+  try {
+    text = await readFile(path, 'utf8');
+  } catch (error) {
+    throw new ConfigError(`cannot read configuration ${path}`, { cause: error });
+  }
+  let document: unknown;
+  try {
+    document = parse(text);
+  } catch (error) {
+    throw new ConfigError(`configuration ${path} is not valid YAML: ${(error as Error).message}`, { cause: error });
+  }
+  return parseConfig(document, path);
+}

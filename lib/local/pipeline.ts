@@ -1,0 +1,88 @@
+// The embedded default, wired: DuckDB over a log folder, a file-backed IAM account and case
+// store, and the real ASL run locally with its tasks bound to the real handlers.
+import type { Context } from 'aws-lambda';
+import { createCloseHandler } from '../../functions/close/handler.ts';
+import { createConfirmHandler } from '../../functions/confirm/handler.ts';
+import { createDetectHandler } from '../../functions/detect/handler.ts';
+import { createRevokeHandler } from '../../functions/revoke/handler.ts';
+import { createVerifyHandler } from '../../functions/verify/handler.ts';
+import type { Config } from '../domain/config.ts';
+import type { Clock, WorkflowStarter } from '../ports.ts';
+import { loadRunbooks } from '../runbooks/catalog.ts';
+import { FileCaseStore } from './case-store.ts';
+import { DuckDbQueryEngine } from './duckdb-engine.ts';
+import { LocalIamAccount } from './iam-account.ts';
+import { type LocalExecution, type LocalFunction, LocalStateMachine } from './state-machine.ts';
+
+/** A clock the demo and tests move by hand, so waits cost no real time. */
+export class SimulatedClock implements Clock {
+  constructor(private current: Date) {}
+  now(): Date {
+    return new Date(this.current);
+  }
+  advance(seconds: number): void {
+    this.current = new Date(this.current.getTime() + seconds * 1000);
+  }
+}
+
+function lambdaContext(functionName: string): Context {
+  return {
+    functionName: `revoker-${functionName}`,
+    awsRequestId: `local-${Date.now()}`,
+    getRemainingTimeInMillis: () => 300_000,
+  } as Context;
+}
+
+/** Call a middy handler the way the Lambda runtime does: event and context. */
+export function asLocalFunction(name: string, handler: (event: unknown, context: Context) => Promise<unknown>): LocalFunction {
+  return (event) => handler(event, lambdaContext(name));
+}
+
+/** Starts each execution name once, as Step Functions does for 90 days. */
+export class LocalWorkflow implements WorkflowStarter {
+  readonly executions = new Map<string, LocalExecution>();
+  constructor(private readonly machine: LocalStateMachine) {}
+
+  async start(name: string, input: unknown): Promise<'started' | 'already-open'> {
+    if (this.executions.has(name)) return 'already-open';
+    this.executions.set(name, this.machine.start(name, input));
+    return 'started';
+  }
+}
+
+export interface LocalPipelineOptions {
+  logs: string;
+  iamAccountFile: string;
+  casesDirectory: string;
+  config: Config;
+  clock: Clock;
+  /** Wrap a task's function, e.g. to let simulated time pass before it runs. */
+  around?: Partial<Record<'confirm' | 'revoke' | 'verify' | 'close', (run: LocalFunction) => LocalFunction>>;
+}
+
+export interface LocalPipeline {
+  engine: DuckDbQueryEngine;
+  iam: LocalIamAccount;
+  cases: FileCaseStore;
+  workflow: LocalWorkflow;
+  detect: LocalFunction;
+  close(): Promise<void>;
+}
+
+export async function openLocalPipeline(options: LocalPipelineOptions): Promise<LocalPipeline> {
+  const { config, clock } = options;
+  const engine = await DuckDbQueryEngine.open(options.logs);
+  const iam = new LocalIamAccount(options.iamAccountFile);
+  const cases = new FileCaseStore(options.casesDirectory);
+  const runbooks = loadRunbooks();
+  const functions: Record<string, LocalFunction> = {
+    confirm: asLocalFunction('confirm', createConfirmHandler({ engine, runbooks, config, clock, cases })),
+    revoke: asLocalFunction('revoke', createRevokeHandler({ iam, config, clock, cases })),
+    verify: asLocalFunction('verify', createVerifyHandler({ engine, runbooks, config, clock, cases })),
+    close: asLocalFunction('close', createCloseHandler({ cases, clock })),
+  };
+  for (const [name, wrap] of Object.entries(options.around ?? {})) functions[name] = wrap(functions[name]!);
+  const workflow = new LocalWorkflow(new LocalStateMachine(functions));
+  const detect = asLocalFunction('detect', createDetectHandler({ workflow, config }));
+  return { engine, iam, cases, workflow, detect, close: () => engine.close() };
+}

@@ -1,0 +1,96 @@
+// Runs statemachines/revocation.asl.json locally with aws-local-stepfunctions: the same
+// definition Step Functions runs, with each Lambda task bound to the same handler code.
+import './node-compat.ts';
+import { readFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { StateMachine } from 'aws-local-stepfunctions';
+
+export const ASL_FILE = join(dirname(fileURLToPath(import.meta.url)), '..', '..', 'statemachines', 'revocation.asl.json');
+
+/** A Lambda handler as the local runner calls it: event in, result out. */
+export type LocalFunction = (event: unknown) => Promise<unknown>;
+
+/** `${ConfirmFunctionArn}` → the function named `confirm`. */
+export function substitutionFor(functionName: string): string {
+  return `${functionName[0]!.toUpperCase()}${functionName.slice(1)}FunctionArn`;
+}
+
+export function localFunctionArn(functionName: string): string {
+  return `arn:aws:lambda:us-east-1:000000000000:function:revoker-${functionName}`;
+}
+
+export interface HistoryEvent {
+  type: string;
+  state?: string;
+  at: number;
+  output?: unknown;
+  error?: string;
+}
+
+interface Definition {
+  States: Record<string, { Type: string; Parameters?: { FunctionName?: string } }>;
+}
+
+/** Read the ASL file and fill its `${...}` placeholders, as SAM's DefinitionSubstitutions do. */
+export function loadDefinition(functions: Record<string, LocalFunction>, file = ASL_FILE): Definition {
+  let text = readFileSync(file, 'utf8');
+  for (const name of Object.keys(functions)) text = text.replaceAll(`\${${substitutionFor(name)}}`, localFunctionArn(name));
+  const unfilled = /\$\{(\w+)\}/.exec(text);
+  if (unfilled) throw new Error(`no local function supplies \${${unfilled[1]}} in ${file}`);
+  return JSON.parse(text) as Definition;
+}
+
+export interface LocalExecution {
+  name: string;
+  output: Promise<unknown>;
+  history: HistoryEvent[];
+}
+
+export class LocalStateMachine {
+  private readonly machine: StateMachine;
+  private readonly handlers: Record<string, (input: unknown) => Promise<unknown>> = {};
+
+  constructor(functions: Record<string, LocalFunction>, file = ASL_FILE) {
+    const definition = loadDefinition(functions, file);
+    const byArn = new Map(Object.entries(functions).map(([name, fn]) => [localFunctionArn(name), fn]));
+    for (const [stateName, state] of Object.entries(definition.States)) {
+      const arn = state.Type === 'Task' ? state.Parameters?.FunctionName : undefined;
+      if (!arn) continue;
+      const fn = byArn.get(arn);
+      if (!fn) throw new Error(`state ${stateName} invokes ${arn}, which has no local function`);
+      // lambda:invoke returns {Payload, StatusCode}; a local function returns its result bare.
+      this.handlers[stateName] = async (input: unknown) => {
+        const { Payload } = input as { Payload: unknown };
+        return { Payload: await fn(Payload), StatusCode: 200 };
+      };
+    }
+    this.machine = new StateMachine(definition as never, { validationOptions: { checkArn: true, checkPaths: true } });
+  }
+
+  /** Start an execution; waits last `waitMs` milliseconds each (0 by default: time is simulated). */
+  start(name: string, input: unknown, waitMs = 0): LocalExecution {
+    const waitTimeOverrides = { WaitForLogDelivery: waitMs };
+    const execution = this.machine.run(input as never, {
+      overrides: { taskResourceLocalHandlers: this.handlers as never, waitTimeOverrides },
+    });
+    const history: HistoryEvent[] = [];
+    const collect = (async () => {
+      for await (const event of execution.eventLogs as AsyncIterable<Record<string, unknown>>) {
+        const state = event.state as { name?: string; output?: unknown } | undefined;
+        history.push({
+          type: String(event.type),
+          at: Number(event.timestamp ?? Date.now()),
+          ...(state?.name ? { state: state.name } : {}),
+          ...(state && 'output' in state ? { output: state.output } : {}),
+          ...(event.Error ? { error: `${String(event.Error)}: ${String(event.Cause ?? '')}` } : {}),
+        });
+      }
+    })();
+    const output = execution.result.then(async (result) => {
+      await collect;
+      return result;
+    });
+    return { name, output, history };
+  }
+}

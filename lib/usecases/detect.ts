@@ -1,0 +1,43 @@
+// Detect: one EventBridge delivery in, at most one case started per compromised credential.
+import type { Config } from '../domain/config.ts';
+import { parseEnvelope } from '../domain/documents.ts';
+import { matchingRules } from '../domain/rules.ts';
+import { buildTrigger, executionName, type Trigger } from '../domain/trigger.ts';
+import type { WorkflowStarter } from '../ports.ts';
+
+export type DetectOutcome =
+  | { status: 'started' | 'already-open'; executionName: string; ruleId: string; trigger: Trigger }
+  | { status: 'no-match'; reason: string }
+  | { status: 'rejected'; reason: string };
+
+export interface DetectDependencies {
+  workflow: WorkflowStarter;
+  config: Config;
+}
+
+/** What every execution carries besides the trigger: the waits and bounds from configuration. */
+export function executionSettings(config: Config) {
+  return { logDeliveryWaitSeconds: config.verify.waitSeconds, maxVerifyAttempts: config.verify.maxAttempts };
+}
+
+export async function detect(event: unknown, deps: DetectDependencies): Promise<DetectOutcome[]> {
+  const entry = parseEnvelope(event, 'eventbridge', 0);
+  if (entry.kind === 'rejected') return [{ status: 'rejected', reason: entry.reason }];
+  if (!entry.principal.ok) return [{ status: 'rejected', reason: `principal: ${entry.principal.reason}` }];
+  const principal = entry.principal.principal;
+  const rules = matchingRules(entry.record, principal);
+  if (rules.length === 0) return [{ status: 'no-match', reason: `${entry.record.eventName} matched no rule` }];
+
+  const outcomes: DetectOutcome[] = [];
+  for (const rule of rules) {
+    const trigger = buildTrigger(rule, entry.record, principal);
+    const name = executionName(trigger);
+    const status = await deps.workflow.start(name, {
+      caseId: trigger.triggerId,
+      trigger,
+      settings: executionSettings(deps.config),
+    });
+    outcomes.push({ status, executionName: name, ruleId: rule.id, trigger });
+  }
+  return outcomes;
+}
