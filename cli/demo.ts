@@ -12,7 +12,6 @@ import { envelopeFor } from '../lib/domain/envelope.ts';
 import { matchesEventPattern } from '../lib/domain/event-pattern.ts';
 import { RULES } from '../lib/domain/rules.ts';
 import { toInstant } from '../lib/domain/time.ts';
-import type { DetectOutcome } from '../lib/usecases/detect.ts';
 import { DEFAULT_CONFIG_FILE, loadConfigFile } from '../lib/local/config-file.ts';
 import { generate, writeCalls } from '../lib/local/generator/generate.ts';
 import { LogWriter } from '../lib/local/generator/log-writer.ts';
@@ -22,6 +21,7 @@ import { type Account, type Call, instanceSession, sessionIdentity } from '../li
 import { authorizerFor, initialAccountState, LocalIamAccount } from '../lib/local/iam-account.ts';
 import { openLocalPipeline, SimulatedClock } from '../lib/local/pipeline.ts';
 import { readRecordFiles } from '../lib/local/record-files.ts';
+import type { DetectOutcome } from '../lib/usecases/detect.ts';
 
 /** S3 delivery lag the demo's world simulates: logs reach S3 this long after the calls. */
 const DELIVERY_LAG_SECONDS = 180;
@@ -67,11 +67,19 @@ class DemoWorld {
     const until = new Date(this.clock.now().getTime() - DELIVERY_LAG_SECONDS * 1000);
     if (until <= this.delivered) return;
     const writer = new LogWriter(this.logs, `delivery-${++this.delivery}`);
-    writeCalls(writer, this.random, [this.account], this.delivered, until, Math.round((until.getTime() - this.delivered.getTime()) / 4000), {
-      authorizer: authorizerFor(this.iamAccountFile),
-      extra: this.attackerRetries(this.delivered, until),
-      instanceReissuedAt: cutoff,
-    });
+    writeCalls(
+      writer,
+      this.random,
+      [this.account],
+      this.delivered,
+      until,
+      Math.round((until.getTime() - this.delivered.getTime()) / 4000),
+      {
+        authorizer: authorizerFor(this.iamAccountFile),
+        extra: this.attackerRetries(this.delivered, until),
+        instanceReissuedAt: cutoff,
+      },
+    );
     this.delivered = until;
   }
 
@@ -126,14 +134,26 @@ export async function runDemo(options: DemoOptions): Promise<DemoResult> {
   const iamAccountFile = LocalIamAccount.pathFor(join(directory, 'iam'), account.id);
   await new LocalIamAccount(iamAccountFile).save(initialAccountState(account));
   print(`revoker demo: a stolen EC2 instance role, end to end on the embedded default (no AWS)\n`);
-  print(`Generated ${generated.records.toLocaleString('en-US')} CloudTrail events over 2 days for account ${account.id}`);
+  print(
+    `Generated ${generated.records.toLocaleString('en-US')} CloudTrail events over 2 days for account ${account.id}`,
+  );
   print(`  logs:        ${relative(process.cwd(), logs)}/AWSLogs/...`);
   print(`  IAM account: ${relative(process.cwd(), iamAccountFile)}`);
-  print(`  attack:      ${truth.roleArn} session ${truth.sessionName}, used from ${truth.attackerIp} from ${clockTime(truth.startedAt)}\n`);
+  print(
+    `  attack:      ${truth.roleArn} session ${truth.sessionName}, used from ${truth.attackerIp} from ${clockTime(truth.startedAt)}\n`,
+  );
 
   // 2. The pipeline, with the world moving on while the state machine waits for logs.
   const clock = new SimulatedClock(now);
-  const world = new DemoWorld(logs, account, truth, iamAccountFile, clock, new Random('revoker-demo-world'), now);
+  const world = new DemoWorld(
+    logs,
+    account,
+    truth,
+    iamAccountFile,
+    clock,
+    new Random('revoker-demo-world'),
+    now,
+  );
   const pipeline = await openLocalPipeline({
     logs,
     iamAccountFile,
@@ -142,7 +162,10 @@ export async function runDemo(options: DemoOptions): Promise<DemoResult> {
     clock,
     around: {
       verify: (run) => async (event) => {
-        const input = event as { revocation: { cutoff: string }; settings: { logDeliveryWaitSeconds: number } };
+        const input = event as {
+          revocation: { cutoff: string };
+          settings: { logDeliveryWaitSeconds: number };
+        };
         world.advance(input.settings.logDeliveryWaitSeconds, new Date(input.revocation.cutoff));
         return run(event);
       },
@@ -160,31 +183,52 @@ export async function runDemo(options: DemoOptions): Promise<DemoResult> {
     }
     const started = outcomes.filter((outcome) => outcome.status === 'started');
     const duplicates = outcomes.filter((outcome) => outcome.status === 'already-open').length;
-    print(`${clockTime(toInstant(now))}  detect   ${outcomes.length} IAM calls delivered by EventBridge; ${started.length} case opened, ${duplicates} more calls by the same credentials joined it`);
+    print(
+      `${clockTime(toInstant(now))}  detect   ${outcomes.length} IAM calls delivered by EventBridge; ${started.length} case opened, ${duplicates} more calls by the same credentials joined it`,
+    );
     const first = started[0];
-    if (!first || first.status !== 'started') throw new Error('the demo attack did not open a case: the detection rule missed it');
-    print(`          rule ${first.ruleId} fired on ${first.trigger.eventName} by ${first.trigger.target.roleArn} from ${first.trigger.sourceIp}`);
+    if (!first || first.status !== 'started')
+      throw new Error('the demo attack did not open a case: the detection rule missed it');
+    print(
+      `          rule ${first.ruleId} fired on ${first.trigger.eventName} by ${first.trigger.target.roleArn} from ${first.trigger.sourceIp}`,
+    );
 
     // 4. Run the case through the state machine and print its timeline.
     const execution = pipeline.workflow.executions.get(first.executionName)!;
     await execution.output;
     const record = await pipeline.cases.get(first.trigger.triggerId);
     if (!record) throw new Error('the case was not recorded');
-    for (const entry of record.audit) print(`${clockTime(entry.at)}  ${entry.step.padEnd(8)} ${entry.summary}`);
-    const path = execution.history.filter((event) => event.type === 'StateEntered').map((event) => event.state!);
-    print(`\nState machine path (${path.length} states, from statemachines/revocation.asl.json):\n  ${path.join(' → ')}`);
+    for (const entry of record.audit)
+      print(`${clockTime(entry.at)}  ${entry.step.padEnd(8)} ${entry.summary}`);
+    const path = execution.history
+      .filter((event) => event.type === 'StateEntered')
+      .map((event) => event.state!);
+    print(
+      `\nState machine path (${path.length} states, from statemachines/revocation.asl.json):\n  ${path.join(' → ')}`,
+    );
 
     const iamState = await new LocalIamAccount(iamAccountFile).load();
     const role = Object.entries(iamState.roles).find(([, candidate]) => candidate.arn === truth.roleArn);
-    const policyName = role ? (Object.keys(role[1].inlinePolicies).find((name) => name.startsWith('revoker-')) ?? null) : null;
+    const policyName = role
+      ? (Object.keys(role[1].inlinePolicies).find((name) => name.startsWith('revoker-')) ?? null)
+      : null;
     const caseFile = join(directory, 'cases', `${record.caseId}.json`);
     if (policyName && role) {
-      print(`\nDeny policy written to role ${role[0]} in ${relative(process.cwd(), iamAccountFile)} (inline policy ${policyName}):`);
+      print(
+        `\nDeny policy written to role ${role[0]} in ${relative(process.cwd(), iamAccountFile)} (inline policy ${policyName}):`,
+      );
       print(`  ${role[1].inlinePolicies[policyName]}`);
     }
     print(`Case record: ${relative(process.cwd(), caseFile)}`);
     print(`\nOutcome: ${record.outcome}`);
-    const summary = { caseId: record.caseId, outcome: record.outcome ?? 'open', path, iamAccountFile, policyName, caseFile };
+    const summary = {
+      caseId: record.caseId,
+      outcome: record.outcome ?? 'open',
+      path,
+      iamAccountFile,
+      policyName,
+      caseFile,
+    };
     await writeFile(join(directory, 'demo-result.json'), `${JSON.stringify(summary, null, 2)}\n`);
     return summary;
   } finally {
@@ -195,7 +239,9 @@ export async function runDemo(options: DemoOptions): Promise<DemoResult> {
 export function registerDemo(program: Command): void {
   program
     .command('demo')
-    .description('Run a compromised-role case end to end on the embedded default: detect, confirm, revoke, verify')
+    .description(
+      'Run a compromised-role case end to end on the embedded default: detect, confirm, revoke, verify',
+    )
     .option('--dir <dir>', 'working directory (replaced on each run)', '.local/demo')
     .option('--config <file>', 'configuration file', DEFAULT_CONFIG_FILE)
     .action(async (options: { dir: string; config: string }) => {

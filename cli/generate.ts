@@ -7,7 +7,8 @@ export const DEFAULT_END = '2026-01-15T12:00:00Z';
 
 export function positiveInteger(value: string): number {
   const parsed = Number(value);
-  if (!Number.isInteger(parsed) || parsed < 1) throw new InvalidArgumentError('expected a positive whole number');
+  if (!Number.isInteger(parsed) || parsed < 1)
+    throw new InvalidArgumentError('expected a positive whole number');
   return parsed;
 }
 
@@ -30,16 +31,34 @@ export function registerGenerate(program: Command): void {
     .option('--seed <seed>', 'random seed', 'revoker')
     .option('--end <time>', 'end of the window (ISO 8601)', isoTime, new Date(DEFAULT_END))
     .addOption(
-      new Option('--scenario <name...>', 'attack scenarios to inject').choices(SCENARIOS).default(['compromised-role-session']),
+      new Option('--scenario <name...>', 'attack scenarios to inject')
+        .choices(SCENARIOS)
+        .default(['compromised-role-session']),
     )
-    .action((options: { out: string; days: number; events: number; accounts: number; seed: string; end: Date; scenario: ScenarioName[] }) => {
-      const started = performance.now();
-      const result = generate({ ...options, scenarios: options.scenario });
-      const seconds = ((performance.now() - started) / 1000).toFixed(1);
-      console.log(`wrote ${result.records} events in ${result.files} log files under ${options.out} (${seconds}s)`);
-      console.log(`window ${result.start.toISOString()} .. ${result.end.toISOString()}, accounts ${result.accounts.map((a) => a.id).join(', ')}`);
-      for (const truth of result.scenarios) {
-        console.log(`scenario ${truth.scenario}: ${truth.roleArn} session ${truth.sessionName} from ${truth.attackerIp} at ${truth.startedAt}`);
-      }
-    });
+    .action(
+      (options: {
+        out: string;
+        days: number;
+        events: number;
+        accounts: number;
+        seed: string;
+        end: Date;
+        scenario: ScenarioName[];
+      }) => {
+        const started = performance.now();
+        const result = generate({ ...options, scenarios: options.scenario });
+        const seconds = ((performance.now() - started) / 1000).toFixed(1);
+        console.log(
+          `wrote ${result.records} events in ${result.files} log files under ${options.out} (${seconds}s)`,
+        );
+        console.log(
+          `window ${result.start.toISOString()} .. ${result.end.toISOString()}, accounts ${result.accounts.map((a) => a.id).join(', ')}`,
+        );
+        for (const truth of result.scenarios) {
+          console.log(
+            `scenario ${truth.scenario}: ${truth.roleArn} session ${truth.sessionName} from ${truth.attackerIp} at ${truth.startedAt}`,
+          );
+        }
+      },
+    );
 }

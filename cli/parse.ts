@@ -22,7 +22,9 @@ function printSummary(summary: ParseSummary): void {
   console.log(`rejected   ${summary.rejected}`);
   if (summary.rejected > 0) {
     console.log('\nRejected, by reason:');
-    console.log(table(Object.entries(summary.rejectedByReason).map(([reason, count]) => [String(count), reason])));
+    console.log(
+      table(Object.entries(summary.rejectedByReason).map(([reason, count]) => [String(count), reason])),
+    );
     console.log('\nRejected, where:');
     for (const rejection of summary.rejections) {
       const where = rejection.index === null ? 'whole document' : `record ${rejection.index}`;
@@ -33,14 +35,18 @@ function printSummary(summary: ParseSummary): void {
   console.log(table(Object.entries(summary.principalsByKind).map(([kind, count]) => [String(count), kind])));
   if (Object.keys(summary.unresolvedPrincipals).length > 0) {
     console.log('\nParsed records whose principal could not be resolved:');
-    console.log(table(Object.entries(summary.unresolvedPrincipals).map(([reason, count]) => [String(count), reason])));
+    console.log(
+      table(Object.entries(summary.unresolvedPrincipals).map(([reason, count]) => [String(count), reason])),
+    );
   }
 }
 
 export function registerParse(program: Command): void {
   program
     .command('parse')
-    .description('Read CloudTrail log files, records and EventBridge envelopes; count what parses and why the rest does not')
+    .description(
+      'Read CloudTrail log files, records and EventBridge envelopes; count what parses and why the rest does not',
+    )
     .argument('<paths...>', 'files or directories (plain, gzipped, JSON Lines)')
     .option('--json', 'print the full summary as JSON')
     .action(async (paths: string[], options: { json?: boolean }) => {

@@ -8,6 +8,7 @@ export class InvalidInputError extends Error {
 
 export function parseAtEdge<T extends z.ZodType>(schema: T, value: unknown, what: string): z.infer<T> {
   const result = schema.safeParse(value);
-  if (!result.success) throw new InvalidInputError(`invalid ${what}: ${describeIssues(result.error)}`, { cause: result.error });
+  if (!result.success)
+    throw new InvalidInputError(`invalid ${what}: ${describeIssues(result.error)}`, { cause: result.error });
   return result.data;
 }

@@ -63,7 +63,12 @@ export interface CaseRecord {
 export interface CaseStore {
   get(caseId: string): Promise<CaseRecord | null>;
   /** Create the case, or append to it if it exists (a retried task must not lose entries). */
-  append(caseId: string, init: Omit<CaseRecord, 'audit' | 'outcome'>, entry: AuditEntry, outcome?: string): Promise<CaseRecord>;
+  append(
+    caseId: string,
+    init: Omit<CaseRecord, 'audit' | 'outcome'>,
+    entry: AuditEntry,
+    outcome?: string,
+  ): Promise<CaseRecord>;
   list(): Promise<CaseRecord[]>;
 }
 

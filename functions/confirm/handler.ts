@@ -5,7 +5,9 @@ import { parseAtEdge } from '../../lib/edge.ts';
 import { type ConfirmDependencies, ConfirmInputSchema, confirm } from '../../lib/usecases/confirm.ts';
 
 export function createConfirmHandler(deps: ConfirmDependencies) {
-  return middy(async (event: unknown) => confirm(parseAtEdge(ConfirmInputSchema, event, 'confirm input'), deps));
+  return middy(async (event: unknown) =>
+    confirm(parseAtEdge(ConfirmInputSchema, event, 'confirm input'), deps),
+  );
 }
 
 export const handler = deployedHandler('confirm', ['Athena', 'DynamoDB']);

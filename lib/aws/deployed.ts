@@ -7,7 +7,10 @@ export class AdapterNotAvailableError extends Error {
   override name = 'AdapterNotAvailableError';
 }
 
-export function deployedHandler(functionName: string, adapters: string[]): (event: unknown) => Promise<never> {
+export function deployedHandler(
+  functionName: string,
+  adapters: string[],
+): (event: unknown) => Promise<never> {
   return async () => {
     throw new AdapterNotAvailableError(
       `revoker-${functionName} needs the AWS adapters for ${adapters.join(', ')}, which this version does not include yet`,

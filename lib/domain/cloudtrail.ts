@@ -14,9 +14,12 @@ function requiredText() {
 }
 
 /** `2024-08-02T08:23:24Z`, with optional fractional seconds; CloudTrail always writes UTC. */
-export const isoInstant = requiredText().refine((value) => /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?Z$/.test(value) && !Number.isNaN(Date.parse(value)), {
+export const isoInstant = requiredText().refine(
+  (value) => /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?Z$/.test(value) && !Number.isNaN(Date.parse(value)),
+  {
     message: 'not an ISO 8601 UTC time such as 2024-08-02T08:23:24Z',
-  });
+  },
+);
 
 export const SessionIssuerSchema = z.looseObject({
   type: optionalText,

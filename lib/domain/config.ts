@@ -25,7 +25,9 @@ export const ConfigSchema = z.strictObject({
   }),
   guardRails: z.strictObject({
     /** ARN patterns (`*` matches any run of characters) that are never revoked automatically. */
-    protectedPrincipals: z.array(z.string().regex(/^arn:[^\s]+$/, 'an ARN pattern such as arn:aws:iam::*:role/break-glass')),
+    protectedPrincipals: z.array(
+      z.string().regex(/^arn:[^\s]+$/, 'an ARN pattern such as arn:aws:iam::*:role/break-glass'),
+    ),
   }),
   rules: z.record(z.string(), z.strictObject({ response: ResponseSchema })),
 });

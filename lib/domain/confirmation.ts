@@ -59,15 +59,25 @@ export interface DecisionWithReason {
 }
 
 /** Benign closes; confirmed revokes only when the rule, the guard rails and the mode allow it. */
-export function decide(assessment: Assessment, rule: DetectionRule, trigger: Trigger, config: Config): DecisionWithReason {
-  if (assessment.verdict === 'benign') return { decision: 'close', reason: 'the evidence clears the trigger' };
-  if (assessment.verdict === 'ambiguous') return { decision: 'escalate', reason: 'the evidence is ambiguous' };
+export function decide(
+  assessment: Assessment,
+  rule: DetectionRule,
+  trigger: Trigger,
+  config: Config,
+): DecisionWithReason {
+  if (assessment.verdict === 'benign')
+    return { decision: 'close', reason: 'the evidence clears the trigger' };
+  if (assessment.verdict === 'ambiguous')
+    return { decision: 'escalate', reason: 'the evidence is ambiguous' };
   const response = config.rules[rule.id]?.response;
   if (response === undefined) {
     return { decision: 'escalate', reason: `rule ${rule.id} has no response configured` };
   }
   if (response !== 'auto-revoke') {
-    return { decision: 'escalate', reason: `rule ${rule.id} is configured to ${response}, not to revoke automatically` };
+    return {
+      decision: 'escalate',
+      reason: `rule ${rule.id} is configured to ${response}, not to revoke automatically`,
+    };
   }
   const protection = isProtected(trigger.target.roleArn, config);
   if (protection) {

@@ -48,7 +48,12 @@ function looksLikeEnvelope(value: Record<string, unknown>): boolean {
 }
 
 /** Validate one record and resolve its principal. */
-export function parseRecord(value: unknown, file: string, index: number, shape: DocumentShape): DocumentEntry {
+export function parseRecord(
+  value: unknown,
+  file: string,
+  index: number,
+  shape: DocumentShape,
+): DocumentEntry {
   const result = CloudTrailRecordSchema.safeParse(value);
   if (!result.success) {
     return { kind: 'rejected', file, index, reason: `invalid record: ${describeIssues(result.error)}` };
@@ -67,7 +72,12 @@ export function parseRecord(value: unknown, file: string, index: number, shape: 
 export function parseEnvelope(value: unknown, file: string, index: number): DocumentEntry {
   const result = CloudTrailEnvelopeSchema.safeParse(value);
   if (!result.success) {
-    return { kind: 'rejected', file, index, reason: `invalid EventBridge envelope: ${describeIssues(result.error)}` };
+    return {
+      kind: 'rejected',
+      file,
+      index,
+      reason: `invalid EventBridge envelope: ${describeIssues(result.error)}`,
+    };
   }
   const { detail, ...envelope } = result.data;
   return {
@@ -114,7 +124,9 @@ export function readDocument(document: unknown, file: string, firstIndex = 0): D
   // `{source, parse_ok: false, raw}` when the original text is not valid JSON.
   if ('source' in document && 'json' in document) return readDocument(document.json, file, firstIndex);
   if ('source' in document && document.parse_ok === false) {
-    return [{ kind: 'rejected', file, index: firstIndex, reason: 'sample that is not valid JSON in its source' }];
+    return [
+      { kind: 'rejected', file, index: firstIndex, reason: 'sample that is not valid JSON in its source' },
+    ];
   }
   return [{ kind: 'rejected', file, index: null, reason: NOT_CLOUDTRAIL }];
 }

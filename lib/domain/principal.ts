@@ -26,7 +26,12 @@ export type Principal =
     })
   | (Base & { kind: 'root'; arn: string | null })
   | (Base & { kind: 'federated-user'; arn: string; federatedName: string; issuerArn: string | null })
-  | (Base & { kind: 'identity-center-user'; userId: string; identityStoreArn: string | null; userName: string | null })
+  | (Base & {
+      kind: 'identity-center-user';
+      userId: string;
+      identityStoreArn: string | null;
+      userName: string | null;
+    })
   | (Base & { kind: 'saml-user' | 'web-identity-user'; userName: string; identityProvider: string | null })
   | (Base & { kind: 'aws-service'; service: string })
   | (Base & { kind: 'aws-account'; principalId: string | null })
@@ -66,7 +71,8 @@ export function resolvePrincipal(identity: UserIdentity | null | undefined): Res
     case 'FederatedUser': {
       const arn = text(identity.arn);
       const match = arn ? FEDERATED_ARN.exec(arn) : null;
-      if (!arn || !match) return { ok: false, reason: `FederatedUser with an unrecognised arn: ${arn ?? 'none'}` };
+      if (!arn || !match)
+        return { ok: false, reason: `FederatedUser with an unrecognised arn: ${arn ?? 'none'}` };
       return {
         ok: true,
         principal: {
@@ -112,7 +118,10 @@ export function resolvePrincipal(identity: UserIdentity | null | undefined): Res
       return { ok: true, principal: { ...base, kind: 'aws-service', service } };
     }
     case 'AWSAccount':
-      return { ok: true, principal: { ...base, kind: 'aws-account', principalId: text(identity.principalId) } };
+      return {
+        ok: true,
+        principal: { ...base, kind: 'aws-account', principalId: text(identity.principalId) },
+      };
     case 'Unknown':
       return { ok: true, principal: { ...base, kind: 'unknown', detail: text(identity.userName) } };
     case null: {
@@ -177,7 +186,9 @@ export function principalLabel(principal: Principal): string {
     case 'federated-user':
       return principal.arn;
     case 'assumed-role':
-      return principal.sessionName ? `${principal.roleArn} (session ${principal.sessionName})` : principal.roleArn;
+      return principal.sessionName
+        ? `${principal.roleArn} (session ${principal.sessionName})`
+        : principal.roleArn;
     case 'root':
       return principal.arn ?? `root of ${principal.accountId ?? 'an unknown account'}`;
     case 'identity-center-user':

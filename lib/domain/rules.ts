@@ -52,10 +52,12 @@ export const instanceCredentialsIamEscalation: DetectionRule = {
   },
   matches(record, principal) {
     if (principal.kind !== 'assumed-role') return false;
-    if (record.eventSource !== 'iam.amazonaws.com' || !PRIVILEGE_GRANTS.includes(record.eventName)) return false;
+    if (record.eventSource !== 'iam.amazonaws.com' || !PRIVILEGE_GRANTS.includes(record.eventName))
+      return false;
     if (record.errorCode) return false;
     const fromInstance =
-      Boolean(record.userIdentity?.sessionContext?.ec2RoleDelivery) || INSTANCE_ID.test(principal.sessionName ?? '');
+      Boolean(record.userIdentity?.sessionContext?.ec2RoleDelivery) ||
+      INSTANCE_ID.test(principal.sessionName ?? '');
     return fromInstance;
   },
 };

@@ -44,7 +44,9 @@ export class UnsupportedTargetError extends Error {
  */
 export function buildTrigger(rule: DetectionRule, record: CloudTrailRecord, principal: Principal): Trigger {
   if (principal.kind !== 'assumed-role') {
-    throw new UnsupportedTargetError(`rule ${rule.id} matched a ${principal.kind}; only role sessions are handled yet`);
+    throw new UnsupportedTargetError(
+      `rule ${rule.id} matched a ${principal.kind}; only role sessions are handled yet`,
+    );
   }
   const credential = principal.accessKeyId ?? `${principal.roleArn}/${principal.sessionName ?? ''}`;
   const triggerId = createHash('sha256').update(`${rule.id}\n${credential}`).digest('hex').slice(0, 32);

@@ -15,7 +15,11 @@ export interface VerificationAssessment {
 }
 
 /** Never "contained" before the delivered logs reach past the cutoff plus the margin. */
-export function assessVerification(facts: VerificationFacts, cutoff: string, needed: string): VerificationAssessment {
+export function assessVerification(
+  facts: VerificationFacts,
+  cutoff: string,
+  needed: string,
+): VerificationAssessment {
   if (facts.succeeded > 0) {
     return {
       status: 'still-active',

@@ -24,7 +24,12 @@ export class FileCaseStore implements CaseStore {
     }
   }
 
-  append(caseId: string, init: Omit<CaseRecord, 'audit' | 'outcome'>, entry: AuditEntry, outcome?: string): Promise<CaseRecord> {
+  append(
+    caseId: string,
+    init: Omit<CaseRecord, 'audit' | 'outcome'>,
+    entry: AuditEntry,
+    outcome?: string,
+  ): Promise<CaseRecord> {
     const next = this.queue.then(async () => {
       await mkdir(this.directory, { recursive: true });
       const record = (await this.get(caseId)) ?? { ...init, audit: [], outcome: null };

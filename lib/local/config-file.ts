@@ -15,7 +15,9 @@ export async function loadConfigFile(path: string): Promise<Config> {
   try {
     document = parse(text);
   } catch (error) {
-    throw new ConfigError(`configuration ${path} is not valid YAML: ${(error as Error).message}`, { cause: error });
+    throw new ConfigError(`configuration ${path} is not valid YAML: ${(error as Error).message}`, {
+      cause: error,
+    });
   }
   return parseConfig(document, path);
 }

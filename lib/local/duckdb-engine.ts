@@ -6,10 +6,10 @@
 // mirrors each log file into a private tree of symbolic links
 // `account=…/region=…/timestamp=YYYY%2FMM%2FDD/…`. DuckDB decodes the values, and a filter on
 // `timestamp`, `account` or `region` then reads only the matching files.
-import { mkdtemp, rm, symlink, mkdir, unlink } from 'node:fs/promises';
+import { mkdir, mkdtemp, rm, symlink, unlink } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { DuckDBInstance, type DuckDBConnection } from '@duckdb/node-api';
+import { type DuckDBConnection, DuckDBInstance } from '@duckdb/node-api';
 import type { QueryEngine, QueryRequest, QueryResult } from '../ports.ts';
 import { listFiles } from './record-files.ts';
 
@@ -111,7 +111,7 @@ const ATHENA_PROJECTION = `
 const TRINO_MACROS = [
   'CREATE MACRO json_extract_scalar(doc, path) AS json_extract_string(doc, path)',
   'CREATE MACRO from_iso8601_timestamp(text) AS CAST(text AS TIMESTAMPTZ)',
-  'CREATE MACRO to_iso8601(ts) AS strftime(ts, \'%Y-%m-%dT%H:%M:%SZ\')',
+  "CREATE MACRO to_iso8601(ts) AS strftime(ts, '%Y-%m-%dT%H:%M:%SZ')",
 ];
 
 export class DuckDbQueryEngineError extends Error {
@@ -207,7 +207,12 @@ export class DuckDbQueryEngine implements QueryEngine {
           const textRow: Record<string, string | null> = {};
           for (const column of columns) {
             const value = row[column];
-            textRow[column] = value === null || value === undefined ? null : typeof value === 'object' ? JSON.stringify(value) : String(value);
+            textRow[column] =
+              value === null || value === undefined
+                ? null
+                : typeof value === 'object'
+                  ? JSON.stringify(value)
+                  : String(value);
           }
           return textRow;
         });
@@ -218,7 +223,10 @@ export class DuckDbQueryEngine implements QueryEngine {
         if (!culprit || attempt >= this.links.size) {
           throw new DuckDbQueryEngineError(`query ${request.name} failed: ${message}`, { cause: error });
         }
-        this.rejectedFiles.push({ path: this.links.get(culprit)!, reason: firstLine(message.replaceAll(culprit, '<file>')) });
+        this.rejectedFiles.push({
+          path: this.links.get(culprit)!,
+          reason: firstLine(message.replaceAll(culprit, '<file>')),
+        });
         this.links.delete(culprit);
         await unlink(culprit);
       }

@@ -1,8 +1,9 @@
 // The local stand-in for IAM: one JSON file per account holding roles and users with their
 // policies. It applies the same API-level changes the AWS adapter makes, and evaluates
 // whether a call is denied by the policies written to it.
-import { mkdir, readFile } from 'node:fs/promises';
+
 import { readFileSync } from 'node:fs';
+import { mkdir, readFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import type { IamGateway, InlinePolicy } from '../ports.ts';
 import { writeFileAtomic } from './atomic-file.ts';
@@ -86,7 +87,11 @@ export function authorizerFor(file: string): Authorizer {
   const state = JSON.parse(readFileSync(file, 'utf8')) as IamAccountState;
   return (request: AuthorizationRequest) => {
     if (request.account !== state.accountId) return null;
-    const holder = request.roleName ? state.roles[request.roleName] : request.userName ? state.users[request.userName] : undefined;
+    const holder = request.roleName
+      ? state.roles[request.roleName]
+      : request.userName
+        ? state.users[request.userName]
+        : undefined;
     if (!holder) return null;
     const keys: Record<string, string> = { 'aws:PrincipalArn': holder.arn };
     if (request.tokenIssueTime) keys['aws:TokenIssueTime'] = request.tokenIssueTime;
@@ -109,13 +114,23 @@ export function initialAccountState(account: {
 }): IamAccountState {
   const role = (name: string, path: string, attached: string[]): [string, LocalRole] => [
     name,
-    { arn: `arn:aws:iam::${account.id}:role${path}${name}`, path, inlinePolicies: {}, attachedPolicies: attached },
+    {
+      arn: `arn:aws:iam::${account.id}:role${path}${name}`,
+      path,
+      inlinePolicies: {},
+      attachedPolicies: attached,
+    },
   ];
   return {
     accountId: account.id,
     roles: Object.fromEntries([
-      role(account.instanceRole.name, account.instanceRole.path, ['arn:aws:iam::aws:policy/AmazonSSMManagedInstanceCore', `arn:aws:iam::${account.id}:policy/app-server-access`]),
-      role(account.lambdaRole.name, account.lambdaRole.path, ['arn:aws:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole']),
+      role(account.instanceRole.name, account.instanceRole.path, [
+        'arn:aws:iam::aws:policy/AmazonSSMManagedInstanceCore',
+        `arn:aws:iam::${account.id}:policy/app-server-access`,
+      ]),
+      role(account.lambdaRole.name, account.lambdaRole.path, [
+        'arn:aws:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole',
+      ]),
       role(account.ciRole.name, account.ciRole.path, ['arn:aws:iam::aws:policy/PowerUserAccess']),
     ]),
     users: Object.fromEntries(

@@ -1,6 +1,10 @@
 // aws-local-stepfunctions calls Promise.withResolvers (Node 22+). On Node 20 every Task would
 // fail with a TypeError behind the state machine's Catch, so supply it where it is missing.
-type Resolvers<T> = { promise: Promise<T>; resolve: (value: T | PromiseLike<T>) => void; reject: (reason?: unknown) => void };
+type Resolvers<T> = {
+  promise: Promise<T>;
+  resolve: (value: T | PromiseLike<T>) => void;
+  reject: (reason?: unknown) => void;
+};
 
 const PromiseWithResolvers = Promise as PromiseConstructor & { withResolvers?: <T>() => Resolvers<T> };
 

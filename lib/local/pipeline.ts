@@ -34,7 +34,10 @@ function lambdaContext(functionName: string): Context {
 }
 
 /** Call a middy handler the way the Lambda runtime does: event and context. */
-export function asLocalFunction(name: string, handler: (event: unknown, context: Context) => Promise<unknown>): LocalFunction {
+export function asLocalFunction(
+  name: string,
+  handler: (event: unknown, context: Context) => Promise<unknown>,
+): LocalFunction {
   return (event) => handler(event, lambdaContext(name));
 }
 

@@ -25,12 +25,18 @@ function list(value: string | string[] | undefined): string[] {
 }
 
 function wildcard(pattern: string, value: string, caseInsensitive: boolean): boolean {
-  const escaped = pattern.split('*').map((part) => part.split('?').map((piece) => piece.replace(/[.+^${}()|[\]\\]/g, '\\$&')).join('.'));
+  const escaped = pattern.split('*').map((part) =>
+    part
+      .split('?')
+      .map((piece) => piece.replace(/[.+^${}()|[\]\\]/g, '\\$&'))
+      .join('.'),
+  );
   return new RegExp(`^${escaped.join('.*')}$`, caseInsensitive ? 'i' : '').test(value);
 }
 
 function actionMatches(statement: Statement, action: string): boolean {
-  if (statement.NotAction !== undefined) return !list(statement.NotAction).some((pattern) => wildcard(pattern, action, true));
+  if (statement.NotAction !== undefined)
+    return !list(statement.NotAction).some((pattern) => wildcard(pattern, action, true));
   return list(statement.Action).some((pattern) => wildcard(pattern, action, true));
 }
 
@@ -48,7 +54,10 @@ function conditionMatches(statement: Statement, context: RequestContext): boolea
     const negated = operator.startsWith('StringNot');
     const base = negated ? operator.replace('StringNot', 'String') : operator;
     const test = OPERATORS[base];
-    if (!test) throw new UnsupportedPolicyError(`condition operator ${operator} is not supported by the local evaluator`);
+    if (!test)
+      throw new UnsupportedPolicyError(
+        `condition operator ${operator} is not supported by the local evaluator`,
+      );
     for (const [key, expected] of Object.entries(clauses)) {
       const actual = context.keys[key];
       // A key absent from the request never satisfies a positive condition (no IfExists here).

@@ -6,7 +6,13 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { StateMachine } from 'aws-local-stepfunctions';
 
-export const ASL_FILE = join(dirname(fileURLToPath(import.meta.url)), '..', '..', 'statemachines', 'revocation.asl.json');
+export const ASL_FILE = join(
+  dirname(fileURLToPath(import.meta.url)),
+  '..',
+  '..',
+  'statemachines',
+  'revocation.asl.json',
+);
 
 /** A Lambda handler as the local runner calls it: event in, result out. */
 export type LocalFunction = (event: unknown) => Promise<unknown>;
@@ -35,7 +41,8 @@ interface Definition {
 /** Read the ASL file and fill its `${...}` placeholders, as SAM's DefinitionSubstitutions do. */
 export function loadDefinition(functions: Record<string, LocalFunction>, file = ASL_FILE): Definition {
   let text = readFileSync(file, 'utf8');
-  for (const name of Object.keys(functions)) text = text.replaceAll(`\${${substitutionFor(name)}}`, localFunctionArn(name));
+  for (const name of Object.keys(functions))
+    text = text.replaceAll(`\${${substitutionFor(name)}}`, localFunctionArn(name));
   const unfilled = /\$\{(\w+)\}/.exec(text);
   if (unfilled) throw new Error(`no local function supplies \${${unfilled[1]}} in ${file}`);
   return JSON.parse(text) as Definition;
@@ -65,7 +72,9 @@ export class LocalStateMachine {
         return { Payload: await fn(Payload), StatusCode: 200 };
       };
     }
-    this.machine = new StateMachine(definition as never, { validationOptions: { checkArn: true, checkPaths: true } });
+    this.machine = new StateMachine(definition as never, {
+      validationOptions: { checkArn: true, checkPaths: true },
+    });
   }
 
   /** Start an execution; waits last `waitMs` milliseconds each (0 by default: time is simulated). */

@@ -10,10 +10,15 @@ import type { QueryRequest } from '../ports.ts';
 /** Each parameter type, as a validator of the value's shape. */
 export const PARAMETER_TYPES = {
   account: z.string().regex(/^\d{12}$/, 'a 12-digit account ID'),
-  arn: z.string().max(2048).regex(/^arn:aws[a-z-]*:[a-z0-9-]+:[a-z0-9-]*:(\d{12})?:[\w+=,.@/:*-]+$/, 'an ARN'),
+  arn: z
+    .string()
+    .max(2048)
+    .regex(/^arn:aws[a-z-]*:[a-z0-9-]+:[a-z0-9-]*:(\d{12})?:[\w+=,.@/:*-]+$/, 'an ARN'),
   region: z.string().regex(/^[a-z]{2}(-[a-z]+)+-\d+$/, 'a region such as us-east-1'),
   ip: z.union([z.ipv4(), z.ipv6()], { error: 'an IPv4 or IPv6 address' }),
-  instant: z.string().regex(/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}Z$/, 'a UTC time such as 2026-01-15T12:00:00Z'),
+  instant: z
+    .string()
+    .regex(/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}Z$/, 'a UTC time such as 2026-01-15T12:00:00Z'),
   day: z.string().regex(/^\d{4}\/\d{2}\/\d{2}$/, 'a partition day such as 2026/01/15'),
   // Free text is bound, never spliced, so any content is safe; only its length is capped.
   text: z.string().max(8192, 'at most 8192 characters'),
@@ -64,7 +69,12 @@ export function positionalize(source: string): { sql: string; bindOrder: string[
       const stop = end === -1 ? source.length : end;
       sql += source.slice(index, stop);
       index = stop;
-    } else if (char === ':' && source[index + 1] !== ':' && source[index - 1] !== ':' && /[a-z_]/.test(source[index + 1] ?? '')) {
+    } else if (
+      char === ':' &&
+      source[index + 1] !== ':' &&
+      source[index - 1] !== ':' &&
+      /[a-z_]/.test(source[index + 1] ?? '')
+    ) {
       const name = /^[a-z_][a-z0-9_]*/.exec(source.slice(index + 1))![0];
       bindOrder.push(name);
       sql += '?';
@@ -104,7 +114,8 @@ export function parseRunbook(id: string, source: string): Runbook {
   if (declared !== id) throw new Error(`runbook ${id}: header names it ${declared ?? 'nothing'}`);
   const parameters = headerLines(source, 'param').map((line) => {
     const match = /^(\w+) (\w+): (.+)$/.exec(line);
-    if (!match || !(match[2]! in PARAMETER_TYPES)) throw new Error(`runbook ${id}: bad parameter line "${line}"`);
+    if (!match || !(match[2]! in PARAMETER_TYPES))
+      throw new Error(`runbook ${id}: bad parameter line "${line}"`);
     return { name: match[1]!, type: match[2] as ParameterType, description: match[3]! };
   });
   const outputs = headerLines(source, 'output').map((line) => {
@@ -114,7 +125,8 @@ export function parseRunbook(id: string, source: string): Runbook {
   const { sql, bindOrder } = positionalize(source);
   const declaredNames = new Set(parameters.map((parameter) => parameter.name));
   for (const name of bindOrder) {
-    if (!declaredNames.has(name)) throw new Error(`runbook ${id}: :${name} is used but not declared in the header`);
+    if (!declaredNames.has(name))
+      throw new Error(`runbook ${id}: :${name} is used but not declared in the header`);
   }
   return {
     id,
@@ -130,7 +142,9 @@ export function parseRunbook(id: string, source: string): Runbook {
 
 export function loadRunbooks(directory = RUNBOOK_DIRECTORY): Map<string, Runbook> {
   const runbooks = new Map<string, Runbook>();
-  for (const file of readdirSync(directory).filter((name) => name.endsWith('.sql')).sort()) {
+  for (const file of readdirSync(directory)
+    .filter((name) => name.endsWith('.sql'))
+    .sort()) {
     const id = file.replace(/\.sql$/, '');
     runbooks.set(id, parseRunbook(id, readFileSync(join(directory, file), 'utf8')));
   }
@@ -141,7 +155,8 @@ export function loadRunbooks(directory = RUNBOOK_DIRECTORY): Map<string, Runbook
 export function bindRunbook(runbook: Runbook, values: Record<string, string>): QueryRequest {
   for (const parameter of runbook.parameters) {
     const value = values[parameter.name];
-    if (value === undefined) throw new RunbookParameterError(`runbook ${runbook.id}: parameter ${parameter.name} is missing`);
+    if (value === undefined)
+      throw new RunbookParameterError(`runbook ${runbook.id}: parameter ${parameter.name} is missing`);
     const checked = PARAMETER_TYPES[parameter.type].safeParse(value);
     if (!checked.success) {
       throw new RunbookParameterError(
@@ -149,7 +164,10 @@ export function bindRunbook(runbook: Runbook, values: Record<string, string>): Q
       );
     }
   }
-  const unknown = Object.keys(values).filter((name) => !runbook.parameters.some((parameter) => parameter.name === name));
-  if (unknown.length > 0) throw new RunbookParameterError(`runbook ${runbook.id}: unknown parameters ${unknown.join(', ')}`);
+  const unknown = Object.keys(values).filter(
+    (name) => !runbook.parameters.some((parameter) => parameter.name === name),
+  );
+  if (unknown.length > 0)
+    throw new RunbookParameterError(`runbook ${runbook.id}: unknown parameters ${unknown.join(', ')}`);
   return { name: runbook.id, sql: runbook.sql, parameters: runbook.bindOrder.map((name) => values[name]!) };
 }

@@ -21,9 +21,14 @@ export interface CloseDependencies {
   clock: Clock;
 }
 
-export async function close(input: CloseInput, deps: CloseDependencies): Promise<{ caseId: string; outcome: string }> {
+export async function close(
+  input: CloseInput,
+  deps: CloseDependencies,
+): Promise<{ caseId: string; outcome: string }> {
   const { outcome, reason } = input.closing;
-  const failure = input.error ? ` Step failed with ${input.error.Error}: ${input.error.Cause ?? 'no cause given'}` : '';
+  const failure = input.error
+    ? ` Step failed with ${input.error.Error}: ${input.error.Cause ?? 'no cause given'}`
+    : '';
   await deps.cases.append(
     input.caseId,
     openCaseEntry(input.caseId, input.trigger, deps.clock),

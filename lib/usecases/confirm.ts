@@ -1,8 +1,8 @@
 // Confirm: run the rule's runbook over the principal's history, return a verdict with its
 // evidence and the decision it leads to.
 import { z } from 'zod';
-import { assessFirstSeen, type Decision, decide, type Verdict } from '../domain/confirmation.ts';
 import type { Config } from '../domain/config.ts';
+import { assessFirstSeen, type Decision, decide, type Verdict } from '../domain/confirmation.ts';
 import { RULES } from '../domain/rules.ts';
 import { addMinutes, toInstant, toPartitionDay } from '../domain/time.ts';
 import { TriggerSchema } from '../domain/trigger.ts';
@@ -40,7 +40,8 @@ export async function confirm(input: ConfirmInput, deps: ConfirmDependencies): P
   const rule = RULES.find((candidate) => candidate.id === trigger.ruleId);
   if (!rule) throw new UnknownRuleError(`trigger names rule ${trigger.ruleId}, which is not in the catalog`);
   const runbook = deps.runbooks.get(rule.confirmWith);
-  if (!runbook) throw new UnknownRuleError(`rule ${rule.id} needs runbook ${rule.confirmWith}, which is missing`);
+  if (!runbook)
+    throw new UnknownRuleError(`rule ${rule.id} needs runbook ${rule.confirmWith}, which is missing`);
 
   const triggerTime = new Date(trigger.eventTime);
   const baselineEnd = addMinutes(triggerTime, -deps.config.confirm.excludeRecentMinutes);

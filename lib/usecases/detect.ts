@@ -26,7 +26,8 @@ export async function detect(event: unknown, deps: DetectDependencies): Promise<
   if (!entry.principal.ok) return [{ status: 'rejected', reason: `principal: ${entry.principal.reason}` }];
   const principal = entry.principal.principal;
   const rules = matchingRules(entry.record, principal);
-  if (rules.length === 0) return [{ status: 'no-match', reason: `${entry.record.eventName} matched no rule` }];
+  if (rules.length === 0)
+    return [{ status: 'no-match', reason: `${entry.record.eventName} matched no rule` }];
 
   const outcomes: DetectOutcome[] = [];
   for (const rule of rules) {

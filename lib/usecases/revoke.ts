@@ -45,7 +45,10 @@ export async function revoke(input: RevokeInput, deps: RevokeDependencies): Prom
   const { target } = input.trigger;
   // The decision already checked this; check again at the point of action (fail closed).
   const protection = isProtected(target.roleArn, deps.config);
-  if (protection) throw new ProtectedPrincipalError(`${target.roleArn} is protected (matches ${protection}); a human must decide`);
+  if (protection)
+    throw new ProtectedPrincipalError(
+      `${target.roleArn} is protected (matches ${protection}); a human must decide`,
+    );
 
   const cutoff = toInstant(deps.clock.now());
   const policyName = revocationPolicyName(input.caseId);
@@ -75,14 +78,22 @@ export async function revoke(input: RevokeInput, deps: RevokeDependencies): Prom
   return revocation;
 }
 
-async function readBack(deps: RevokeDependencies, roleName: string, policyName: string, expected: string): Promise<void> {
+async function readBack(
+  deps: RevokeDependencies,
+  roleName: string,
+  policyName: string,
+  expected: string,
+): Promise<void> {
   const sleep = deps.sleep ?? defaultSleep;
   const deadline = Date.now() + (deps.readBackDeadlineMs ?? 30_000);
   for (let delay = 250; ; delay = Math.min(delay * 2, 4000)) {
     const current = await deps.iam.getRolePolicy(roleName, policyName);
-    if (current && JSON.stringify(JSON.parse(current.document)) === JSON.stringify(JSON.parse(expected))) return;
+    if (current && JSON.stringify(JSON.parse(current.document)) === JSON.stringify(JSON.parse(expected)))
+      return;
     if (Date.now() + delay > deadline) {
-      throw new ReadBackTimeoutError(`IAM did not show policy ${policyName} on role ${roleName} before the deadline`);
+      throw new ReadBackTimeoutError(
+        `IAM did not show policy ${policyName} on role ${roleName} before the deadline`,
+      );
     }
     await sleep(delay);
   }

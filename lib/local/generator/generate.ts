@@ -5,7 +5,16 @@ import { join } from 'node:path';
 import { LogWriter } from './log-writer.ts';
 import { Random } from './random.ts';
 import { compromisedRoleSession, type ScenarioName, type ScenarioTruth } from './scenarios.ts';
-import { type Account, type Authorizer, allowEverything, authorize, backgroundCall, buildAccounts, type Call, toRecord } from './world.ts';
+import {
+  type Account,
+  type Authorizer,
+  allowEverything,
+  authorize,
+  backgroundCall,
+  buildAccounts,
+  type Call,
+  toRecord,
+} from './world.ts';
 
 export interface GenerateOptions {
   out: string;
@@ -31,7 +40,6 @@ export interface GenerateResult {
 
 export const SCENARIO_MANIFEST = 'revoker-scenarios.json';
 
-
 export function generate(options: GenerateOptions): GenerateResult {
   const random = new Random(options.seed);
   const accounts = buildAccounts(random, options.accounts);
@@ -51,9 +59,19 @@ export function generate(options: GenerateOptions): GenerateResult {
   mkdirSync(options.out, { recursive: true });
   const writer = new LogWriter(options.out);
   const background = options.events - injected.length;
-  writeCalls(writer, random, accounts, start, options.end, Math.max(background, 0), { authorizer: allowEverything, extra: injected });
+  writeCalls(writer, random, accounts, start, options.end, Math.max(background, 0), {
+    authorizer: allowEverything,
+    extra: injected,
+  });
   writeFileSync(join(options.out, SCENARIO_MANIFEST), `${JSON.stringify(truths, null, 2)}\n`);
-  return { accounts, scenarios: truths, files: writer.written.length, records: writer.records, start, end: options.end };
+  return {
+    accounts,
+    scenarios: truths,
+    files: writer.written.length,
+    records: writer.records,
+    start,
+    end: options.end,
+  };
 }
 
 function scenarioCalls(scenario: ScenarioName, account: Account, at: Date) {

@@ -7,7 +7,13 @@ import { hashText } from './random.ts';
 
 const WINDOW_MS = 5 * 60_000;
 
-export function logFilePath(root: string, account: string, region: string, windowStart: Date, salt: string): string {
+export function logFilePath(
+  root: string,
+  account: string,
+  region: string,
+  windowStart: Date,
+  salt: string,
+): string {
   const iso = windowStart.toISOString();
   const [year, month, day] = [iso.slice(0, 4), iso.slice(5, 7), iso.slice(8, 10)];
   const stamp = `${year}${month}${day}T${iso.slice(11, 13)}${iso.slice(14, 16)}Z`;

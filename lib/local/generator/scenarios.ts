@@ -29,7 +29,10 @@ export const ATTACKER_USER_AGENT =
  * reconnaissance, a denied probe, privilege escalation on the role itself, then a backdoor
  * user with keys and a console password.
  */
-export function compromisedRoleSession(account: Account, start: Date): { calls: Call[]; truth: ScenarioTruth } {
+export function compromisedRoleSession(
+  account: Account,
+  start: Date,
+): { calls: Call[]; truth: ScenarioTruth } {
   const instance = account.instances[0]!;
   const session = instanceSession(account, instance, start);
   const identity = sessionIdentity(session);
@@ -42,29 +45,36 @@ export function compromisedRoleSession(account: Account, start: Date): { calls: 
     ['iam.amazonaws.com', 'ListAttachedRolePolicies', true, { roleName: instance.role.name }],
     ['iam.amazonaws.com', 'GetAccountAuthorizationDetails', true, null, 'AccessDenied'],
     ['secretsmanager.amazonaws.com', 'ListSecrets', true, null],
-    ['iam.amazonaws.com', 'AttachRolePolicy', false, { roleName: instance.role.name, policyArn: 'arn:aws:iam::aws:policy/AdministratorAccess' }],
+    [
+      'iam.amazonaws.com',
+      'AttachRolePolicy',
+      false,
+      { roleName: instance.role.name, policyArn: 'arn:aws:iam::aws:policy/AdministratorAccess' },
+    ],
     ['iam.amazonaws.com', 'CreateUser', false, { userName: backdoor }],
     ['iam.amazonaws.com', 'CreateAccessKey', false, { userName: backdoor }],
     ['iam.amazonaws.com', 'CreateLoginProfile', false, { userName: backdoor, passwordResetRequired: false }],
   ];
-  const calls = steps.map(([eventSource, eventName, readOnly, requestParameters, errorCode], index): Call => ({
-    time: new Date(start.getTime() + index * 47_000),
-    account: account.id,
-    region: eventSource === 'iam.amazonaws.com' ? 'us-east-1' : account.regions[0]!,
-    identity,
-    eventSource,
-    eventName,
-    sourceIPAddress: ATTACKER_IP,
-    userAgent: ATTACKER_USER_AGENT,
-    readOnly,
-    requestParameters,
-    ...(errorCode
-      ? {
-          errorCode,
-          errorMessage: `User: ${String(identity.arn)} is not authorized to perform: iam:${eventName} on resource: *`,
-        }
-      : {}),
-  }));
+  const calls = steps.map(
+    ([eventSource, eventName, readOnly, requestParameters, errorCode], index): Call => ({
+      time: new Date(start.getTime() + index * 47_000),
+      account: account.id,
+      region: eventSource === 'iam.amazonaws.com' ? 'us-east-1' : account.regions[0]!,
+      identity,
+      eventSource,
+      eventName,
+      sourceIPAddress: ATTACKER_IP,
+      userAgent: ATTACKER_USER_AGENT,
+      readOnly,
+      requestParameters,
+      ...(errorCode
+        ? {
+            errorCode,
+            errorMessage: `User: ${String(identity.arn)} is not authorized to perform: iam:${eventName} on resource: *`,
+          }
+        : {}),
+    }),
+  );
   return {
     calls,
     truth: {

@@ -89,10 +89,14 @@ const PERSON_AGENTS = [
   'AWS Internal',
   'console.amazonaws.com',
 ];
-const SDK_AGENT = 'aws-sdk-java/2.25.11 Linux/5.10.213-201.855.amzn2.x86_64 OpenJDK_64-Bit_Server_VM/17.0.10+7-LTS';
-const LAMBDA_AGENT = 'aws-sdk-js/3.540.0 ua/2.0 os/linux#5.10.214-223.834.amzn2.x86_64 lang/js md/nodejs#20.12.0 exec-env/AWS_Lambda_nodejs20.x';
-const CI_AGENT = 'aws-sdk-js/3.540.0 ua/2.0 os/linux#6.5.0-1017-azure lang/js md/nodejs#20.11.1 api/cloudformation#3.540.0';
-const BROWSER = 'Mozilla/5.0 (Macintosh; Intel Mac OS X 10_15_7) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/123.0.0.0 Safari/537.36';
+const SDK_AGENT =
+  'aws-sdk-java/2.25.11 Linux/5.10.213-201.855.amzn2.x86_64 OpenJDK_64-Bit_Server_VM/17.0.10+7-LTS';
+const LAMBDA_AGENT =
+  'aws-sdk-js/3.540.0 ua/2.0 os/linux#5.10.214-223.834.amzn2.x86_64 lang/js md/nodejs#20.12.0 exec-env/AWS_Lambda_nodejs20.x';
+const CI_AGENT =
+  'aws-sdk-js/3.540.0 ua/2.0 os/linux#6.5.0-1017-azure lang/js md/nodejs#20.11.1 api/cloudformation#3.540.0';
+const BROWSER =
+  'Mozilla/5.0 (Macintosh; Intel Mac OS X 10_15_7) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/123.0.0.0 Safari/537.36';
 
 export interface Person {
   name: string;
@@ -152,7 +156,11 @@ export function buildAccounts(random: Random, count: number): Account[] {
         ip: `54.${random.int(144, 210)}.${random.int(0, 255)}.${random.int(1, 254)}`,
         role: instanceRole,
       })),
-      lambdaRole: { name: 'orders-processor', path: '/service-role/', principalId: `AROA${random.keyChars(17)}` },
+      lambdaRole: {
+        name: 'orders-processor',
+        path: '/service-role/',
+        principalId: `AROA${random.keyChars(17)}`,
+      },
       functions: ['orders-processor', 'orders-notifier'],
       ciRole: { name: 'ci-deploy', path: '/', principalId: `AROA${random.keyChars(17)}` },
     });
@@ -164,7 +172,12 @@ export function buildAccounts(random: Random, count: number): Account[] {
  * The session an instance holds at a given time: issued at the last rotation boundary, or
  * at `reissuedAt` when its credentials were refreshed then (after a revocation).
  */
-export function instanceSession(account: Account, instance: Instance, at: Date, reissuedAt?: Date): RoleSession {
+export function instanceSession(
+  account: Account,
+  instance: Instance,
+  at: Date,
+  reissuedAt?: Date,
+): RoleSession {
   const hours = INSTANCE_SESSION_HOURS * 3600_000;
   let issuedAt = new Date(Math.floor(at.getTime() / hours) * hours);
   if (reissuedAt && issuedAt < reissuedAt && at >= reissuedAt) issuedAt = reissuedAt;
@@ -246,7 +259,12 @@ export function authorize(call: Call, authorizer: Authorizer): Call {
 }
 
 /** One background call by a randomly chosen actor of the account at the given time. */
-export function backgroundCall(random: Random, account: Account, time: Date, instanceReissuedAt?: Date): Call {
+export function backgroundCall(
+  random: Random,
+  account: Account,
+  time: Date,
+  instanceReissuedAt?: Date,
+): Call {
   const actor = random.weighted([
     ['person', 30],
     ['instance', 40],
@@ -296,7 +314,8 @@ export function backgroundCall(random: Random, account: Account, time: Date, ins
         sourceIPAddress: instance.ip,
         userAgent: SDK_AGENT,
         readOnly,
-        requestParameters: eventName === 'GetParameter' ? { name: '/orders/db-url', withDecryption: true } : null,
+        requestParameters:
+          eventName === 'GetParameter' ? { name: '/orders/db-url', withDecryption: true } : null,
       };
     }
     case 'lambda': {
@@ -360,7 +379,11 @@ export function backgroundCall(random: Random, account: Account, time: Date, ins
         readOnly: false,
         requestParameters: null,
         responseElements: { ConsoleLogin: failed ? 'Failure' : 'Success' },
-        additionalEventData: { MobileVersion: 'No', LoginTo: 'https://console.aws.amazon.com/console/home', MFAUsed: 'Yes' },
+        additionalEventData: {
+          MobileVersion: 'No',
+          LoginTo: 'https://console.aws.amazon.com/console/home',
+          MFAUsed: 'Yes',
+        },
         ...(failed ? { errorMessage: 'Failed authentication' } : {}),
       };
     }
@@ -403,6 +426,14 @@ export function toRecord(call: Call, random: Random): Record<string, unknown> {
     managementEvent: true,
     recipientAccountId: call.account,
     eventCategory: 'Management',
-    ...(call.eventType === 'AwsServiceEvent' ? {} : { tlsDetails: { tlsVersion: 'TLSv1.3', cipherSuite: 'TLS_AES_128_GCM_SHA256', clientProvidedHostHeader: `${call.eventSource.replace('.amazonaws.com', '')}.${call.region}.amazonaws.com` } }),
+    ...(call.eventType === 'AwsServiceEvent'
+      ? {}
+      : {
+          tlsDetails: {
+            tlsVersion: 'TLSv1.3',
+            cipherSuite: 'TLS_AES_128_GCM_SHA256',
+            clientProvidedHostHeader: `${call.eventSource.replace('.amazonaws.com', '')}.${call.region}.amazonaws.com`,
+          },
+        }),
   };
 }

@@ -1,0 +1,34 @@
+import { describe, expect, it } from 'vitest';
+import { ConfigError, isProtected, parseConfig } from '../../../../lib/domain/config.ts';
+import { shippedConfig } from '../../../fixtures/config.ts';
+
+describe('configuration', () => {
+  it('accepts the shipped revoker.config.yaml', async () => {
+    const config = await shippedConfig();
+
+    expect(config.mode).toBe('enforce');
+  });
+
+  it('names the key, the value found and what was expected', async () => {
+    const config = await shippedConfig();
+
+    const attempt = () => parseConfig({ ...config, mode: 'yolo', verify: { ...config.verify, marginMinutes: -1 } }, 'test.yaml');
+
+    expect(attempt).toThrow(ConfigError);
+    expect(attempt).toThrow(/mode: found "yolo": Invalid option: expected one of "dry-run"\|"enforce"/);
+    expect(attempt).toThrow(/verify\.marginMinutes: found -1/);
+  });
+
+  it('rejects unknown keys rather than ignoring a typo', async () => {
+    const config = await shippedConfig();
+
+    expect(() => parseConfig({ ...config, guardRail: {} }, 'test.yaml')).toThrow(/guardRail/);
+  });
+
+  it('matches protected principals by ARN pattern', async () => {
+    const config = await shippedConfig();
+
+    expect(isProtected('arn:aws:iam::111122223333:role/break-glass-admin', config)).toBe('arn:aws:iam::*:role/break-glass*');
+    expect(isProtected('arn:aws:iam::111122223333:role/service/app-server', config)).toBeNull();
+  });
+});
