@@ -182,46 +182,47 @@ export class DuckDbQueryEngine implements QueryEngine {
     // One CloudTrail log file is one JSON object, often larger than DuckDB's 16 MB default.
     const source =
       this.files.length > 0
-        ? `read_json('${this.mirror}/**/*.json.gz', format = 'auto', compression = 'gzip',
+        ? `read_json('${this.mirror}/**/*.json.gz', format = 'unstructured', compression = 'gzip',
              maximum_object_size = 536870912, hive_partitioning = true,
              hive_types = {'account': VARCHAR, 'region': VARCHAR, 'timestamp': VARCHAR},
              columns = ${RECORD_COLUMNS})`
         : `(SELECT NULL::${RECORD_COLUMNS.slice('{Records: '.length + 1, -2)} AS Records,
                    NULL::VARCHAR AS timestamp, NULL::VARCHAR AS account, NULL::VARCHAR AS region WHERE false)`;
-    await this.connection.run(`
+    // DuckDB binds the view by reading a file, so a corrupt one can fail here too.
+    await this.setAsideCorruptFiles('create view', () =>
+      this.connection.run(`
       CREATE OR REPLACE VIEW cloudtrail_logs AS
       SELECT ${ATHENA_PROJECTION}
-      FROM (SELECT unnest(Records) AS r, timestamp, account, region FROM ${source})`);
+      FROM (SELECT unnest(Records) AS r, timestamp, account, region FROM ${source})`),
+    );
     this.viewCreated = true;
   }
 
   async run(request: QueryRequest): Promise<QueryResult> {
     await this.sync();
-    // A corrupt file fails the whole read: set it aside, name it, and run again without it.
-    for (let attempt = 0; ; attempt++) {
+    return this.setAsideCorruptFiles(request.name, async () => {
       const started = performance.now();
+      const reader = await this.connection.runAndReadAll(request.sql, request.parameters);
+      const columns = reader.columnNames();
+      const rows = reader.getRowObjectsJson().map((row) => {
+        const textRow: Record<string, string | null> = {};
+        for (const column of columns) textRow[column] = asText(row[column]);
+        return textRow;
+      });
+      return { columns, rows, bytesScanned: null, engineMillis: performance.now() - started };
+    });
+  }
+
+  /** A corrupt file fails the whole read: set it aside, name it, and try again without it. */
+  private async setAsideCorruptFiles<T>(name: string, work: () => Promise<T>): Promise<T> {
+    for (let attempt = 0; ; attempt++) {
       try {
-        const reader = await this.connection.runAndReadAll(request.sql, request.parameters);
-        const columns = reader.columnNames();
-        const rows = reader.getRowObjectsJson().map((row) => {
-          const textRow: Record<string, string | null> = {};
-          for (const column of columns) {
-            const value = row[column];
-            textRow[column] =
-              value === null || value === undefined
-                ? null
-                : typeof value === 'object'
-                  ? JSON.stringify(value)
-                  : String(value);
-          }
-          return textRow;
-        });
-        return { columns, rows, bytesScanned: null, engineMillis: performance.now() - started };
+        return await work();
       } catch (error) {
         const message = error instanceof Error ? error.message : String(error);
         const culprit = [...this.links.keys()].find((link) => message.includes(link));
-        if (!culprit || attempt >= this.links.size) {
-          throw new DuckDbQueryEngineError(`query ${request.name} failed: ${message}`, { cause: error });
+        if (!culprit || attempt >= this.files.length) {
+          throw new DuckDbQueryEngineError(`query ${name} failed: ${message}`, { cause: error });
         }
         this.rejectedFiles.push({
           path: this.links.get(culprit)!,
@@ -238,6 +239,11 @@ export class DuckDbQueryEngine implements QueryEngine {
     this.instance.closeSync();
     await rm(this.mirror, { recursive: true, force: true });
   }
+}
+
+function asText(value: unknown): string | null {
+  if (value === null || value === undefined) return null;
+  return typeof value === 'object' ? JSON.stringify(value) : String(value);
 }
 
 function firstLine(text: string): string {

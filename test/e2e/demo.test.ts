@@ -1,0 +1,60 @@
+import { mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { runDemo } from '../../cli/demo.ts';
+import type { Config } from '../../lib/domain/config.ts';
+import type { IamAccountState } from '../../lib/local/iam-account.ts';
+import { shippedConfig } from '../fixtures/config.ts';
+
+const now = new Date('2026-01-15T12:00:00Z');
+
+async function demoWith(change: (config: Config) => Config) {
+  const directory = mkdtempSync(join(tmpdir(), 'revoker-demo-'));
+  const lines: string[] = [];
+  const result = await runDemo({ directory, config: change(await shippedConfig()), now, events: 6000, print: (line) => lines.push(line) });
+  const iam = JSON.parse(readFileSync(result.iamAccountFile, 'utf8')) as IamAccountState;
+  return { result, lines, iam };
+}
+
+describe('the demo, through the real state machine on the embedded default', () => {
+  it('contains the stolen session: deny written to the IAM account, verified from the logs', async () => {
+    const { result, iam, lines } = await demoWith((config) => config);
+
+    expect(result.outcome).toBe('contained');
+    expect(result.path.slice(0, 4)).toEqual(['Confirm', 'Decide', 'Revoke', 'RevokedOrPlanned']);
+    expect(result.path.slice(-3)).toEqual(['MarkContained', 'Close', 'Closed']);
+    // Verification waited for the logs at least once before calling it contained.
+    expect(result.path.filter((state) => state === 'Verify').length).toBeGreaterThanOrEqual(2);
+    const deny = JSON.parse(iam.roles['app-server']!.inlinePolicies[result.policyName!]!);
+    expect(deny.Statement[0]).toMatchObject({ Effect: 'Deny', Action: '*', Condition: { DateLessThan: { 'aws:TokenIssueTime': '2026-01-15T12:00:00Z' } } });
+    expect(lines.join('\n')).toMatch(/attempts-denied/);
+  });
+
+  it('changes nothing in IAM in dry-run mode', async () => {
+    const { result, iam } = await demoWith((config) => ({ ...config, mode: 'dry-run' }));
+
+    expect(result.outcome).toBe('dry-run');
+    expect(iam.roles['app-server']!.inlinePolicies).toEqual({});
+    expect(result.path).not.toContain('Verify');
+  });
+
+  it('hands a protected principal to a human and never revokes it', async () => {
+    const { result, iam } = await demoWith((config) => ({
+      ...config,
+      guardRails: { protectedPrincipals: ['arn:aws:iam::*:role/service/app-*'] },
+    }));
+
+    expect(result.outcome).toBe('needs-human');
+    expect(result.path).toContain('MarkEscalated');
+    expect(result.path).not.toContain('Revoke');
+    expect(iam.roles['app-server']!.inlinePolicies).toEqual({});
+  });
+
+  it('never claims containment when the logs do not catch up', async () => {
+    const { result } = await demoWith((config) => ({ ...config, verify: { ...config.verify, waitSeconds: 0, maxAttempts: 2 } }));
+
+    expect(result.outcome).toBe('needs-human');
+    expect(result.path.slice(-3)).toEqual(['MarkUnverified', 'Close', 'Closed']);
+  });
+});

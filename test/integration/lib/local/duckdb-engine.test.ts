@@ -1,0 +1,95 @@
+import { cpSync, mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { gzipSync } from 'node:zlib';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { DuckDbQueryEngine, logFileFromPath } from '../../../../lib/local/duckdb-engine.ts';
+import { loadRunbooks, bindRunbook } from '../../../../lib/runbooks/catalog.ts';
+import { shared } from '../../../fixtures/paths.ts';
+
+const LOG_FILES = shared('log-files');
+
+describe('DuckDbQueryEngine over the shared log files', () => {
+  let engine: DuckDbQueryEngine;
+  beforeAll(async () => {
+    engine = await DuckDbQueryEngine.open(LOG_FILES);
+  });
+  afterAll(() => engine.close());
+
+  it('exposes every record under the Athena column names, with partitions from the path', async () => {
+    const result = await engine.run({
+      name: 'shape',
+      sql: `SELECT eventname, useridentity.sessioncontext.sessionissuer.arn AS role, resources[1].arn AS first_resource,
+                   timestamp, account, region
+            FROM cloudtrail_logs WHERE timestamp = ? AND account = ? AND eventname = ?`,
+      parameters: ['2020/09/14', '123456789123', 'GetObject'],
+    });
+
+    expect(result.rows.length).toBeGreaterThan(0);
+    expect(result.rows[0]).toMatchObject({ timestamp: '2020/09/14', account: '123456789123', region: 'us-east-1' });
+    expect(result.rows[0]!.first_resource).toMatch(/^arn:aws:s3:::/);
+  });
+
+  it('reads only the files a partition filter selects', async () => {
+    const plan = await engine.run({
+      name: 'explain',
+      sql: 'EXPLAIN ANALYZE SELECT count(*) FROM cloudtrail_logs WHERE timestamp = ? AND account = ?',
+      parameters: ['2020/09/14', '123456789123'],
+    });
+
+    const scanned = /Scanning Files: (\d+)\/(\d+)/.exec(plan.rows[0]!.explain_value!);
+    const matching = engine.files.filter((file) => file.timestamp === '2020/09/14' && file.account === '123456789123');
+    expect(Number(scanned![1])).toBe(matching.length);
+    expect(Number(scanned![2])).toBe(engine.files.length);
+    expect(matching.length).toBeLessThan(engine.files.length / 10);
+  });
+
+  it('binds hostile values as data: the same answer as for a harmless unknown value', async () => {
+    const runbook = loadRunbooks().get('first-seen')!;
+    const base = {
+      account: '123456789123',
+      role_arn: 'arn:aws:iam::123456789123:role/MyRole',
+      source_ip: '1.2.3.4',
+      baseline_start: '2020-09-01T00:00:00Z',
+      baseline_end: '2020-09-30T00:00:00Z',
+      baseline_start_day: '2020/09/01',
+      baseline_end_day: '2020/09/30',
+    };
+    const harmless = await engine.run(bindRunbook(runbook, { ...base, user_agent: 'nobody' }));
+
+    for (const hostile of ["' OR 1=1 --", "x'); DROP VIEW cloudtrail_logs; --", '/* */ UNION SELECT 1', 'ü🙂\u0000', 'A'.repeat(8192)]) {
+      const result = await engine.run(bindRunbook(runbook, { ...base, user_agent: hostile }));
+      expect(result.rows).toEqual(harmless.rows);
+    }
+  });
+});
+
+describe('DuckDbQueryEngine with a corrupt file and non-log files', () => {
+  it('names the corrupt file, keeps the rest queryable, and ignores digests and insights', async () => {
+    const root = mkdtempSync(join(tmpdir(), 'revoker-engine-'));
+    cpSync(shared('log-files', 'otrf_ec2_proxy_s3_exfiltration'), root, { recursive: true });
+    const day = join(root, 'AWSLogs', '123456789123', 'CloudTrail', 'us-east-1', '2020', '09', '14');
+    const corrupt = join(day, '123456789123_CloudTrail_us-east-1_20200914T0100Z_corrupt.json.gz');
+    writeFileSync(corrupt, gzipSync('{"Records": [ {"eventName": '));
+    const digest = join(root, 'AWSLogs', '123456789123', 'CloudTrail-Digest', 'us-east-1', '2020', '09', '14');
+    mkdirSync(digest, { recursive: true });
+    writeFileSync(join(digest, 'digest.json.gz'), gzipSync('{"not": "records"}'));
+    const engine = await DuckDbQueryEngine.open(root);
+
+    const result = await engine.run({ name: 'count', sql: 'SELECT count(*) AS n FROM cloudtrail_logs', parameters: [] });
+    await engine.close();
+
+    expect(Number(result.rows[0]!.n)).toBe(103);
+    expect(engine.rejectedFiles).toEqual([{ path: corrupt, reason: expect.any(String) }]);
+    expect(engine.files.some((file) => file.path.includes('CloudTrail-Digest'))).toBe(false);
+  });
+
+  it('classifies log paths, including organisation trails', () => {
+    expect(logFileFromPath('b/AWSLogs/o-abc123/111122223333/CloudTrail/eu-west-1/2026/01/15/f.json.gz')).toMatchObject({
+      account: '111122223333',
+      region: 'eu-west-1',
+      timestamp: '2026/01/15',
+    });
+    expect(logFileFromPath('b/AWSLogs/111122223333/CloudTrail-Insight/eu-west-1/2026/01/15/f.json.gz')).toBeNull();
+  });
+});
