@@ -1,0 +1,77 @@
+import { readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { join, resolve } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { parseDocument } from 'yaml';
+import { RULES } from '../../../lib/domain/rules.ts';
+import { ASL_FILE } from '../../../lib/local/state-machine.ts';
+
+const ROOT = resolve(import.meta.dirname, '..', '..', '..');
+type Validator = (definition: unknown) => { isValid: boolean; errorsText: (separator?: string) => string };
+const validateAsl = createRequire(import.meta.url)('asl-validator') as Validator;
+
+const aslText = readFileSync(ASL_FILE, 'utf8');
+const asl = JSON.parse(aslText) as { States: Record<string, Record<string, unknown>> };
+
+/** template.yaml with CloudFormation's short-form tags kept as plain values. */
+function loadTemplate() {
+  const tags = ['!Ref', '!GetAtt', '!Sub', '!If', '!Equals', '!Join', '!Select', '!Split', '!Not', '!And', '!Or', '!FindInMap'].map(
+    (tag) => ({ tag, resolve: (value: unknown) => ({ [tag]: value }) }),
+  );
+  const document = parseDocument(readFileSync(join(ROOT, 'template.yaml'), 'utf8'), { customTags: tags.map((tag) => ({ ...tag, identify: () => false })) });
+  if (document.errors.length > 0) throw new Error(document.errors.map((error) => error.message).join('\n'));
+  return document.toJS() as {
+    Resources: Record<string, { Type: string; Properties: Record<string, unknown>; Metadata?: { BuildProperties?: { EntryPoints?: string[] } } }>;
+  };
+}
+
+describe('statemachines/revocation.asl.json', () => {
+  it('is valid ASL', () => {
+    const result = validateAsl(asl);
+
+    expect(result.errorsText()).toBe('');
+    expect(result.isValid).toBe(true);
+  });
+
+  it.each(Object.entries(asl.States).filter(([, state]) => state.Type === 'Task'))(
+    'task %s has a timeout, a retry naming its errors, and a catch into the human path',
+    (_name, state) => {
+      expect(state.TimeoutSeconds).toBeGreaterThan(0);
+      const retry = state.Retry as { ErrorEquals: string[] }[];
+      expect(retry.length).toBeGreaterThan(0);
+      for (const retrier of retry) expect(retrier.ErrorEquals).not.toContain('States.ALL');
+      const catchers = state.Catch as { ErrorEquals: string[]; Next: string }[];
+      expect(catchers).toEqual([expect.objectContaining({ ErrorEquals: ['States.ALL'] })]);
+      expect(['StepFailed', 'CloseFailed']).toContain(catchers[0]!.Next);
+    },
+  );
+});
+
+describe('template.yaml', () => {
+  const template = loadTemplate();
+  const functions = Object.entries(template.Resources).filter(([, resource]) => resource.Type === 'AWS::Serverless::Function');
+
+  it.each(functions)('%s points at a handler file that exists and exports handler', async (_name, resource) => {
+    const entry = resource.Metadata?.BuildProperties?.EntryPoints?.[0];
+
+    expect(entry).toMatch(/^functions\/\w+\/handler\.ts$/);
+    const module = (await import(join(ROOT, entry!))) as { handler?: unknown };
+    expect(typeof module.handler).toBe('function');
+    expect(resource.Properties.Handler).toBe('handler.handler');
+  });
+
+  it('supplies every ${...} placeholder the ASL uses, and no other', () => {
+    const machine = Object.values(template.Resources).find((resource) => resource.Type === 'AWS::Serverless::StateMachine')!;
+    const placeholders = [...new Set([...aslText.matchAll(/\$\{(\w+)\}/g)].map((match) => match[1]))].sort();
+
+    expect(machine.Properties.DefinitionUri).toBe('statemachines/revocation.asl.json');
+    expect(Object.keys(machine.Properties.DefinitionSubstitutions as object).sort()).toEqual(placeholders);
+  });
+
+  it('routes exactly the rule catalog patterns to detect', () => {
+    const detect = template.Resources.DetectFunction!;
+    const events = Object.values(detect.Properties.Events as Record<string, { Type: string; Properties: { Pattern: unknown } }>);
+
+    expect(events.map((event) => event.Properties.Pattern)).toEqual(RULES.map((rule) => rule.eventPattern));
+  });
+});
