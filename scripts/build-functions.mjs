@@ -4,7 +4,9 @@ import { cpSync, readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { build } from 'esbuild';
 
-const names = readdirSync('functions').filter((name) => statSync(join('functions', name)).isDirectory()).sort();
+const names = readdirSync('functions')
+  .filter((name) => statSync(join('functions', name)).isDirectory())
+  .sort();
 for (const name of names) {
   const outfile = join('dist', name, 'handler.mjs');
   await build({
@@ -21,6 +23,9 @@ for (const name of names) {
     banner: { js: 'import { createRequire } from "module"; const require = createRequire(import.meta.url);' },
     logLevel: 'warning',
   });
-  cpSync(join('lib', 'runbooks'), join('dist', name, 'runbooks'), { recursive: true, filter: (path) => !path.endsWith('.ts') });
+  cpSync(join('lib', 'runbooks'), join('dist', name, 'runbooks'), {
+    recursive: true,
+    filter: (path) => !path.endsWith('.ts'),
+  });
   console.log(`${name.padEnd(8)} ${(statSync(outfile).size / 1024).toFixed(1).padStart(7)} KiB  ${outfile}`);
 }

@@ -12,7 +12,13 @@ const now = new Date('2026-01-15T12:00:00Z');
 async function demoWith(change: (config: Config) => Config) {
   const directory = mkdtempSync(join(tmpdir(), 'revoker-demo-'));
   const lines: string[] = [];
-  const result = await runDemo({ directory, config: change(await shippedConfig()), now, events: 6000, print: (line) => lines.push(line) });
+  const result = await runDemo({
+    directory,
+    config: change(await shippedConfig()),
+    now,
+    events: 6000,
+    print: (line) => lines.push(line),
+  });
   const iam = JSON.parse(readFileSync(result.iamAccountFile, 'utf8')) as IamAccountState;
   return { result, lines, iam };
 }
@@ -27,7 +33,11 @@ describe('the demo, through the real state machine on the embedded default', () 
     // Verification waited for the logs at least once before calling it contained.
     expect(result.path.filter((state) => state === 'Verify').length).toBeGreaterThanOrEqual(2);
     const deny = JSON.parse(iam.roles['app-server']!.inlinePolicies[result.policyName!]!);
-    expect(deny.Statement[0]).toMatchObject({ Effect: 'Deny', Action: '*', Condition: { DateLessThan: { 'aws:TokenIssueTime': '2026-01-15T12:00:00Z' } } });
+    expect(deny.Statement[0]).toMatchObject({
+      Effect: 'Deny',
+      Action: '*',
+      Condition: { DateLessThan: { 'aws:TokenIssueTime': '2026-01-15T12:00:00Z' } },
+    });
     expect(lines.join('\n')).toMatch(/attempts-denied/);
   });
 
@@ -52,7 +62,10 @@ describe('the demo, through the real state machine on the embedded default', () 
   });
 
   it('never claims containment when the logs do not catch up', async () => {
-    const { result } = await demoWith((config) => ({ ...config, verify: { ...config.verify, waitSeconds: 0, maxAttempts: 2 } }));
+    const { result } = await demoWith((config) => ({
+      ...config,
+      verify: { ...config.verify, waitSeconds: 0, maxAttempts: 2 },
+    }));
 
     expect(result.outcome).toBe('needs-human');
     expect(result.path.slice(-3)).toEqual(['MarkUnverified', 'Close', 'Closed']);

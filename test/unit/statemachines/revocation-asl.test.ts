@@ -15,13 +15,33 @@ const asl = JSON.parse(aslText) as { States: Record<string, Record<string, unkno
 
 /** template.yaml with CloudFormation's short-form tags kept as plain values. */
 function loadTemplate() {
-  const tags = ['!Ref', '!GetAtt', '!Sub', '!If', '!Equals', '!Join', '!Select', '!Split', '!Not', '!And', '!Or', '!FindInMap'].map(
-    (tag) => ({ tag, resolve: (value: unknown) => ({ [tag]: value }) }),
-  );
-  const document = parseDocument(readFileSync(join(ROOT, 'template.yaml'), 'utf8'), { customTags: tags.map((tag) => ({ ...tag, identify: () => false })) });
+  const tags = [
+    '!Ref',
+    '!GetAtt',
+    '!Sub',
+    '!If',
+    '!Equals',
+    '!Join',
+    '!Select',
+    '!Split',
+    '!Not',
+    '!And',
+    '!Or',
+    '!FindInMap',
+  ].map((tag) => ({ tag, resolve: (value: unknown) => ({ [tag]: value }) }));
+  const document = parseDocument(readFileSync(join(ROOT, 'template.yaml'), 'utf8'), {
+    customTags: tags.map((tag) => ({ ...tag, identify: () => false })),
+  });
   if (document.errors.length > 0) throw new Error(document.errors.map((error) => error.message).join('\n'));
   return document.toJS() as {
-    Resources: Record<string, { Type: string; Properties: Record<string, unknown>; Metadata?: { BuildProperties?: { EntryPoints?: string[] } } }>;
+    Resources: Record<
+      string,
+      {
+        Type: string;
+        Properties: Record<string, unknown>;
+        Metadata?: { BuildProperties?: { EntryPoints?: string[] } };
+      }
+    >;
   };
 }
 
@@ -49,19 +69,26 @@ describe('statemachines/revocation.asl.json', () => {
 
 describe('template.yaml', () => {
   const template = loadTemplate();
-  const functions = Object.entries(template.Resources).filter(([, resource]) => resource.Type === 'AWS::Serverless::Function');
+  const functions = Object.entries(template.Resources).filter(
+    ([, resource]) => resource.Type === 'AWS::Serverless::Function',
+  );
 
-  it.each(functions)('%s points at a handler file that exists and exports handler', async (_name, resource) => {
-    const entry = resource.Metadata?.BuildProperties?.EntryPoints?.[0];
+  it.each(functions)(
+    '%s points at a handler file that exists and exports handler',
+    async (_name, resource) => {
+      const entry = resource.Metadata?.BuildProperties?.EntryPoints?.[0];
 
-    expect(entry).toMatch(/^functions\/\w+\/handler\.ts$/);
-    const module = (await import(join(ROOT, entry!))) as { handler?: unknown };
-    expect(typeof module.handler).toBe('function');
-    expect(resource.Properties.Handler).toBe('handler.handler');
-  });
+      expect(entry).toMatch(/^functions\/\w+\/handler\.ts$/);
+      const module = (await import(join(ROOT, entry!))) as { handler?: unknown };
+      expect(typeof module.handler).toBe('function');
+      expect(resource.Properties.Handler).toBe('handler.handler');
+    },
+  );
 
   it('supplies every ${...} placeholder the ASL uses, and no other', () => {
-    const machine = Object.values(template.Resources).find((resource) => resource.Type === 'AWS::Serverless::StateMachine')!;
+    const machine = Object.values(template.Resources).find(
+      (resource) => resource.Type === 'AWS::Serverless::StateMachine',
+    )!;
     const placeholders = [...new Set([...aslText.matchAll(/\$\{(\w+)\}/g)].map((match) => match[1]))].sort();
 
     expect(machine.Properties.DefinitionUri).toBe('statemachines/revocation.asl.json');
@@ -70,7 +97,9 @@ describe('template.yaml', () => {
 
   it('routes exactly the rule catalog patterns to detect', () => {
     const detect = template.Resources.DetectFunction!;
-    const events = Object.values(detect.Properties.Events as Record<string, { Type: string; Properties: { Pattern: unknown } }>);
+    const events = Object.values(
+      detect.Properties.Events as Record<string, { Type: string; Properties: { Pattern: unknown } }>,
+    );
 
     expect(events.map((event) => event.Properties.Pattern)).toEqual(RULES.map((rule) => rule.eventPattern));
   });

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DuckDbQueryEngine, logFileFromPath } from '../../../../lib/local/duckdb-engine.ts';
-import { loadRunbooks, bindRunbook } from '../../../../lib/runbooks/catalog.ts';
+import { bindRunbook, loadRunbooks } from '../../../../lib/runbooks/catalog.ts';
 import { shared } from '../../../fixtures/paths.ts';
 
 const LOG_FILES = shared('log-files');
@@ -26,7 +26,11 @@ describe('DuckDbQueryEngine over the shared log files', () => {
     });
 
     expect(result.rows.length).toBeGreaterThan(0);
-    expect(result.rows[0]).toMatchObject({ timestamp: '2020/09/14', account: '123456789123', region: 'us-east-1' });
+    expect(result.rows[0]).toMatchObject({
+      timestamp: '2020/09/14',
+      account: '123456789123',
+      region: 'us-east-1',
+    });
     expect(result.rows[0]!.first_resource).toMatch(/^arn:aws:s3:::/);
   });
 
@@ -38,7 +42,9 @@ describe('DuckDbQueryEngine over the shared log files', () => {
     });
 
     const scanned = /Scanning Files: (\d+)\/(\d+)/.exec(plan.rows[0]!.explain_value!);
-    const matching = engine.files.filter((file) => file.timestamp === '2020/09/14' && file.account === '123456789123');
+    const matching = engine.files.filter(
+      (file) => file.timestamp === '2020/09/14' && file.account === '123456789123',
+    );
     expect(Number(scanned![1])).toBe(matching.length);
     expect(Number(scanned![2])).toBe(engine.files.length);
     expect(matching.length).toBeLessThan(engine.files.length / 10);
@@ -57,7 +63,13 @@ describe('DuckDbQueryEngine over the shared log files', () => {
     };
     const harmless = await engine.run(bindRunbook(runbook, { ...base, user_agent: 'nobody' }));
 
-    for (const hostile of ["' OR 1=1 --", "x'); DROP VIEW cloudtrail_logs; --", '/* */ UNION SELECT 1', 'ü🙂\u0000', 'A'.repeat(8192)]) {
+    for (const hostile of [
+      "' OR 1=1 --",
+      "x'); DROP VIEW cloudtrail_logs; --",
+      '/* */ UNION SELECT 1',
+      'ü🙂\u0000',
+      'A'.repeat(8192),
+    ]) {
       const result = await engine.run(bindRunbook(runbook, { ...base, user_agent: hostile }));
       expect(result.rows).toEqual(harmless.rows);
     }
@@ -71,12 +83,25 @@ describe('DuckDbQueryEngine with a corrupt file and non-log files', () => {
     const day = join(root, 'AWSLogs', '123456789123', 'CloudTrail', 'us-east-1', '2020', '09', '14');
     const corrupt = join(day, '123456789123_CloudTrail_us-east-1_20200914T0100Z_corrupt.json.gz');
     writeFileSync(corrupt, gzipSync('{"Records": [ {"eventName": '));
-    const digest = join(root, 'AWSLogs', '123456789123', 'CloudTrail-Digest', 'us-east-1', '2020', '09', '14');
+    const digest = join(
+      root,
+      'AWSLogs',
+      '123456789123',
+      'CloudTrail-Digest',
+      'us-east-1',
+      '2020',
+      '09',
+      '14',
+    );
     mkdirSync(digest, { recursive: true });
     writeFileSync(join(digest, 'digest.json.gz'), gzipSync('{"not": "records"}'));
     const engine = await DuckDbQueryEngine.open(root);
 
-    const result = await engine.run({ name: 'count', sql: 'SELECT count(*) AS n FROM cloudtrail_logs', parameters: [] });
+    const result = await engine.run({
+      name: 'count',
+      sql: 'SELECT count(*) AS n FROM cloudtrail_logs',
+      parameters: [],
+    });
     await engine.close();
 
     expect(Number(result.rows[0]!.n)).toBe(103);
@@ -85,11 +110,15 @@ describe('DuckDbQueryEngine with a corrupt file and non-log files', () => {
   });
 
   it('classifies log paths, including organisation trails', () => {
-    expect(logFileFromPath('b/AWSLogs/o-abc123/111122223333/CloudTrail/eu-west-1/2026/01/15/f.json.gz')).toMatchObject({
+    expect(
+      logFileFromPath('b/AWSLogs/o-abc123/111122223333/CloudTrail/eu-west-1/2026/01/15/f.json.gz'),
+    ).toMatchObject({
       account: '111122223333',
       region: 'eu-west-1',
       timestamp: '2026/01/15',
     });
-    expect(logFileFromPath('b/AWSLogs/111122223333/CloudTrail-Insight/eu-west-1/2026/01/15/f.json.gz')).toBeNull();
+    expect(
+      logFileFromPath('b/AWSLogs/111122223333/CloudTrail-Insight/eu-west-1/2026/01/15/f.json.gz'),
+    ).toBeNull();
   });
 });

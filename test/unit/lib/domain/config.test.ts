@@ -12,7 +12,8 @@ describe('configuration', () => {
   it('names the key, the value found and what was expected', async () => {
     const config = await shippedConfig();
 
-    const attempt = () => parseConfig({ ...config, mode: 'yolo', verify: { ...config.verify, marginMinutes: -1 } }, 'test.yaml');
+    const attempt = () =>
+      parseConfig({ ...config, mode: 'yolo', verify: { ...config.verify, marginMinutes: -1 } }, 'test.yaml');
 
     expect(attempt).toThrow(ConfigError);
     expect(attempt).toThrow(/mode: found "yolo": Invalid option: expected one of "dry-run"\|"enforce"/);
@@ -28,7 +29,9 @@ describe('configuration', () => {
   it('matches protected principals by ARN pattern', async () => {
     const config = await shippedConfig();
 
-    expect(isProtected('arn:aws:iam::111122223333:role/break-glass-admin', config)).toBe('arn:aws:iam::*:role/break-glass*');
+    expect(isProtected('arn:aws:iam::111122223333:role/break-glass-admin', config)).toBe(
+      'arn:aws:iam::*:role/break-glass*',
+    );
     expect(isProtected('arn:aws:iam::111122223333:role/service/app-server', config)).toBeNull();
   });
 });

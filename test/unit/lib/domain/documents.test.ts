@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { parsePaths } from '../../../../cli/parse.ts';
 import { readDocument } from '../../../../lib/domain/documents.ts';
-import { shared, SHARED_CLOUDTRAIL } from '../../../fixtures/paths.ts';
+import { SHARED_CLOUDTRAIL, shared } from '../../../fixtures/paths.ts';
 
 describe('reading every shared CloudTrail file', () => {
   it('accounts for every record: parsed or rejected with a named reason, never lost', async () => {
@@ -24,18 +24,25 @@ describe('reading every shared CloudTrail file', () => {
   it('rejects the invalid JSON file by name and still reads the others', async () => {
     const summary = await parsePaths([shared('aws-cloudtrail-processing-library')]);
 
-    const bad = summary.rejections.find((rejection) => rejection.file.endsWith('SerializerTestFileBadJsonFormat.json'));
+    const bad = summary.rejections.find((rejection) =>
+      rejection.file.endsWith('SerializerTestFileBadJsonFormat.json'),
+    );
     expect(bad?.reason).toMatch(/^invalid JSON/);
     expect(bad?.index).toBeNull();
     expect(summary.parsed).toBeGreaterThan(20);
   });
 
   it('rejects the record with an unparseable eventTime and keeps its neighbours', async () => {
-    const summary = await parsePaths([shared('aws-cloudtrail-processing-library', 'SerializerTestFileMissField.json')]);
+    const summary = await parsePaths([
+      shared('aws-cloudtrail-processing-library', 'SerializerTestFileMissField.json'),
+    ]);
 
     expect(summary.parsed).toBe(3);
     expect(summary.rejections).toEqual([
-      expect.objectContaining({ index: 3, reason: expect.stringContaining('field eventTime: not an ISO 8601') }),
+      expect.objectContaining({
+        index: 3,
+        reason: expect.stringContaining('field eventTime: not an ISO 8601'),
+      }),
     ]);
   });
 
@@ -43,14 +50,21 @@ describe('reading every shared CloudTrail file', () => {
     const file = shared('cloud-custodian', 'event-cloudsearch.json');
     const [entry] = readDocument(JSON.parse(readFileSync(file, 'utf8')), file);
 
-    expect(entry).toMatchObject({ kind: 'rejected', reason: expect.stringContaining('does not match detail eventSource') });
+    expect(entry).toMatchObject({
+      kind: 'rejected',
+      reason: expect.stringContaining('does not match detail eventSource'),
+    });
   });
 
   it('reads an EventBridge envelope into its record and principal', () => {
     const file = shared('cloud-custodian', 'event-cloud-trail-create-bucket.json');
     const [entry] = readDocument(JSON.parse(readFileSync(file, 'utf8')), file);
 
-    expect(entry).toMatchObject({ kind: 'parsed', shape: 'eventbridge-envelope', record: { eventName: 'CreateBucket' } });
+    expect(entry).toMatchObject({
+      kind: 'parsed',
+      shape: 'eventbridge-envelope',
+      record: { eventName: 'CreateBucket' },
+    });
   });
 
   it('names the SNS delivery notification as pointing at log files rather than holding records', async () => {

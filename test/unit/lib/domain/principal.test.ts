@@ -18,7 +18,11 @@ describe('resolvePrincipal', () => {
 
     expect(resolution).toMatchObject({
       ok: true,
-      principal: { kind: 'assumed-role', roleName: 'stratus-red-team-ec2-steal-credentials-role', rolePathKnown: true },
+      principal: {
+        kind: 'assumed-role',
+        roleName: 'stratus-red-team-ec2-steal-credentials-role',
+        rolePathKnown: true,
+      },
     });
   });
 
@@ -31,7 +35,11 @@ describe('resolvePrincipal', () => {
 
     expect(resolution).toMatchObject({
       ok: true,
-      principal: { roleArn: 'arn:aws:iam::111122223333:role/Admin', rolePathKnown: false, sessionName: 'alice' },
+      principal: {
+        roleArn: 'arn:aws:iam::111122223333:role/Admin',
+        rolePathKnown: false,
+        sessionName: 'alice',
+      },
     });
   });
 
@@ -42,15 +50,27 @@ describe('resolvePrincipal', () => {
       sessionContext: { sessionIssuer: { arn } },
     });
 
-    const linked = resolvePrincipal(issuer('arn:aws:iam::111122223333:role/aws-service-role/ecs.amazonaws.com/AWSServiceRoleForECS'));
-    const sso = resolvePrincipal(issuer('arn:aws:iam::111122223333:role/aws-reserved/sso.amazonaws.com/AWSReservedSSO_Admin_0123'));
+    const linked = resolvePrincipal(
+      issuer('arn:aws:iam::111122223333:role/aws-service-role/ecs.amazonaws.com/AWSServiceRoleForECS'),
+    );
+    const sso = resolvePrincipal(
+      issuer('arn:aws:iam::111122223333:role/aws-reserved/sso.amazonaws.com/AWSReservedSSO_Admin_0123'),
+    );
 
-    expect(linked).toMatchObject({ ok: true, principal: { serviceLinked: true, managedByIdentityCenter: false } });
-    expect(sso).toMatchObject({ ok: true, principal: { serviceLinked: false, managedByIdentityCenter: true } });
+    expect(linked).toMatchObject({
+      ok: true,
+      principal: { serviceLinked: true, managedByIdentityCenter: false },
+    });
+    expect(sso).toMatchObject({
+      ok: true,
+      principal: { serviceLinked: false, managedByIdentityCenter: true },
+    });
   });
 
   it('resolves service events that carry only accountId and invokedBy', () => {
-    expect(resolvePrincipal({ accountId: '111122223333', invokedBy: 'cloudtrail.amazonaws.com' })).toMatchObject({
+    expect(
+      resolvePrincipal({ accountId: '111122223333', invokedBy: 'cloudtrail.amazonaws.com' }),
+    ).toMatchObject({
       ok: true,
       principal: { kind: 'aws-service', service: 'cloudtrail.amazonaws.com' },
     });
@@ -62,17 +82,26 @@ describe('resolvePrincipal', () => {
       ok: false,
       reason: 'IdentityCenterUser without onBehalfOf.userId',
     });
-    expect(resolvePrincipal({ type: 'Martian' })).toMatchObject({ ok: false, reason: expect.stringContaining('Martian') });
+    expect(resolvePrincipal({ type: 'Martian' })).toMatchObject({
+      ok: false,
+      reason: expect.stringContaining('Martian'),
+    });
   });
 
   it('resolves Identity Center users through onBehalfOf', () => {
     const resolution = resolvePrincipal({
       type: 'IdentityCenterUser',
       accountId: '111122223333',
-      onBehalfOf: { userId: '544894e8-80c1-707f-60e3-3ba6510dfac1', identityStoreArn: 'arn:aws:identitystore::111122223333:identitystore/d-9067642ac7' },
+      onBehalfOf: {
+        userId: '544894e8-80c1-707f-60e3-3ba6510dfac1',
+        identityStoreArn: 'arn:aws:identitystore::111122223333:identitystore/d-9067642ac7',
+      },
       credentialId: 'EXAMPLEVHULjJdTUdPJfofVa1sufHDoj7aYcOYcxFVllWR_Whr1fEXAMPLE',
     });
 
-    expect(resolution).toMatchObject({ ok: true, principal: { kind: 'identity-center-user', userId: '544894e8-80c1-707f-60e3-3ba6510dfac1' } });
+    expect(resolution).toMatchObject({
+      ok: true,
+      principal: { kind: 'identity-center-user', userId: '544894e8-80c1-707f-60e3-3ba6510dfac1' },
+    });
   });
 });

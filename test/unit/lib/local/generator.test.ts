@@ -26,7 +26,10 @@ describe('generate', () => {
     expect(summary.parsed).toBe(3000);
     expect(summary.rejected).toBe(0);
     const files = (await listFiles([out])).filter((file) => file.endsWith('.json.gz'));
-    for (const file of files) expect(file).toMatch(/AWSLogs\/\d{12}\/CloudTrail\/[a-z0-9-]+\/\d{4}\/\d{2}\/\d{2}\/\d{12}_CloudTrail_/);
+    for (const file of files)
+      expect(file).toMatch(
+        /AWSLogs\/\d{12}\/CloudTrail\/[a-z0-9-]+\/\d{4}\/\d{2}\/\d{2}\/\d{12}_CloudTrail_/,
+      );
   });
 
   it('is byte-for-byte deterministic for a seed and end time', async () => {

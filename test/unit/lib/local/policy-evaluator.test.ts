@@ -19,9 +19,15 @@ describe('findExplicitDeny', () => {
   });
 
   it('refuses to guess about operators it does not implement', () => {
-    const odd = JSON.stringify({ Statement: [{ Effect: 'Deny', Action: '*', Condition: { IpAddress: { 'aws:SourceIp': '10.0.0.0/8' } } }] });
+    const odd = JSON.stringify({
+      Statement: [
+        { Effect: 'Deny', Action: '*', Condition: { IpAddress: { 'aws:SourceIp': '10.0.0.0/8' } } },
+      ],
+    });
 
-    expect(() => findExplicitDeny([odd], { action: 's3:GetObject', keys: {} })).toThrow(UnsupportedPolicyError);
+    expect(() => findExplicitDeny([odd], { action: 's3:GetObject', keys: {} })).toThrow(
+      UnsupportedPolicyError,
+    );
   });
 
   it('matches action wildcards case-insensitively, as IAM does', () => {
