@@ -187,7 +187,7 @@ export async function runDemo(options: DemoOptions): Promise<DemoResult> {
       `${clockTime(toInstant(now))}  detect   ${outcomes.length} IAM calls delivered by EventBridge; ${started.length} case opened, ${duplicates} more calls by the same credentials joined it`,
     );
     const first = started[0];
-    if (!first || first.status !== 'started')
+    if (first?.status !== 'started')
       throw new Error('the demo attack did not open a case: the detection rule missed it');
     print(
       `          rule ${first.ruleId} fired on ${first.trigger.eventName} by ${first.trigger.target.roleArn} from ${first.trigger.sourceIp}`,

@@ -174,7 +174,7 @@ function resolveAssumedRole(
       sessionIssuedAt: text(identity.sessionContext?.attributes?.creationDate),
       sourceIdentity: text(identity.sessionContext?.sourceIdentity),
       managedByIdentityCenter: roleName.startsWith('AWSReservedSSO_'),
-      serviceLinked: rolePath !== null && rolePath.startsWith('aws-service-role'),
+      serviceLinked: rolePath?.startsWith('aws-service-role') ?? false,
     },
   };
 }

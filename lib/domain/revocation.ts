@@ -24,6 +24,3 @@ export function revokeOlderSessionsPolicy(cutoff: string): string {
     ],
   });
 }
-
-/** The role inline-policy quota, in characters (whitespace excluded by IAM; we write none). */
-export const ROLE_INLINE_POLICY_QUOTA = 10_240;

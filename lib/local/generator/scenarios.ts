@@ -13,7 +13,7 @@ export interface ScenarioTruth {
   attackerUserAgent: string;
   startedAt: string;
   endedAt: string;
-  /** The eventID of the call the detection rule is expected to fire on. */
+  /** The event name of the call the detection rule is expected to fire on. */
   triggerEventName: string;
 }
 
