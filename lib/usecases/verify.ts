@@ -1,13 +1,12 @@
 // Verify: re-query the logs after the cutoff. "Contained" only once the delivered logs reach
 // past the cutoff plus the margin; until then the answer is "not yet".
 import { z } from 'zod';
-import type { Config } from '../domain/config.ts';
 import { addMinutes, toInstant, toPartitionDay } from '../domain/time.ts';
 import { TriggerSchema } from '../domain/trigger.ts';
 import { assessVerification, type VerificationStatus } from '../domain/verification.ts';
-import type { CaseStore, Clock, QueryEngine } from '../ports.ts';
 import { bindRunbook, type Runbook } from '../runbooks/catalog.ts';
 import { openCaseEntry } from './case-audit.ts';
+import type { ConfirmDependencies } from './confirm.ts';
 
 export const VerifyInputSchema = z.object({
   caseId: z.string().min(1),
@@ -18,13 +17,8 @@ export const VerifyInputSchema = z.object({
 });
 export type VerifyInput = z.infer<typeof VerifyInputSchema>;
 
-export interface VerifyDependencies {
-  engine: QueryEngine;
-  runbooks: Map<string, Runbook>;
-  config: Config;
-  clock: Clock;
-  cases: CaseStore;
-}
+/** Verify needs the same parts as confirm: the query engine and runbooks, the case store. */
+export type VerifyDependencies = ConfirmDependencies;
 
 export interface Verification {
   status: VerificationStatus;
