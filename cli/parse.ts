@@ -1,19 +1,7 @@
 import type { Command } from 'commander';
-import { addEntry, emptySummary, type ParseSummary } from '../lib/domain/parse-summary.ts';
-import { listFiles, readRecordFile } from '../lib/local/record-files.ts';
+import type { ParseSummary } from '../lib/domain/parse-summary.ts';
+import { summarizeFiles } from '../lib/local/record-files.ts';
 import { printJson, table } from './output.ts';
-
-export async function parsePaths(paths: string[]): Promise<ParseSummary> {
-  const summary = emptySummary();
-  for (const file of await listFiles(paths)) {
-    summary.files += 1;
-    for (const entry of await readRecordFile(file)) {
-      if (entry.kind === 'skipped') summary.skippedFiles.push({ file: entry.file, reason: entry.reason });
-      else addEntry(summary, entry);
-    }
-  }
-  return summary;
-}
 
 function printSummary(summary: ParseSummary): void {
   console.log(`files      ${summary.files} (${summary.skippedFiles.length} skipped: not CloudTrail)`);
@@ -50,7 +38,7 @@ export function registerParse(program: Command): void {
     .argument('<paths...>', 'files or directories (plain, gzipped, JSON Lines)')
     .option('--json', 'print the full summary as JSON')
     .action(async (paths: string[], options: { json?: boolean }) => {
-      const summary = await parsePaths(paths);
+      const summary = await summarizeFiles(paths);
       if (options.json) printJson(summary);
       else printSummary(summary);
     });

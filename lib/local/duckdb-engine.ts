@@ -13,9 +13,9 @@ import { type DuckDBConnection, DuckDBInstance } from '@duckdb/node-api';
 import type { QueryEngine, QueryRequest, QueryResult } from '../ports.ts';
 import { listFiles } from './record-files.ts';
 
-/** `…/AWSLogs/[o-org/]<account>/CloudTrail/<region>/YYYY/MM/DD/<file>.json[.gz]` */
+/** `…/AWSLogs/[o-org/]<account>/CloudTrail/<region>/YYYY/MM/DD/<file>.json.gz`: CloudTrail always gzips. */
 const LOG_FILE_PATH =
-  /(?:^|\/)AWSLogs\/(?:o-[a-z0-9]+\/)?([^/]+)\/CloudTrail\/([^/]+)\/(\d{4})\/(\d{2})\/(\d{2})\/([^/]+\.json(?:\.gz)?)$/;
+  /(?:^|\/)AWSLogs\/(?:o-[a-z0-9]+\/)?([^/]+)\/CloudTrail\/([^/]+)\/(\d{4})\/(\d{2})\/(\d{2})\/[^/]+\.json\.gz$/;
 
 export interface LogFile {
   path: string;
@@ -107,11 +107,10 @@ const ATHENA_PROJECTION = `
               clientprovidedhostheader := r.tlsDetails.clientProvidedHostHeader) AS tlsdetails,
   timestamp, account, region`;
 
-// Trino functions the runbooks use, as DuckDB macros, so the SQL text is shared.
+// Trino functions runbooks may use, as DuckDB macros, so the SQL text is shared.
 const TRINO_MACROS = [
   'CREATE MACRO json_extract_scalar(doc, path) AS json_extract_string(doc, path)',
   'CREATE MACRO from_iso8601_timestamp(text) AS CAST(text AS TIMESTAMPTZ)',
-  "CREATE MACRO to_iso8601(ts) AS strftime(ts, '%Y-%m-%dT%H:%M:%SZ')",
 ];
 
 export class DuckDbQueryEngineError extends Error {

@@ -4,6 +4,7 @@ import { readdir, readFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { gunzipSync } from 'node:zlib';
 import { type DocumentEntry, NOT_CLOUDTRAIL, readDocument } from '../domain/documents.ts';
+import { addEntry, emptySummary, type ParseSummary } from '../domain/parse-summary.ts';
 
 export interface SkippedFile {
   kind: 'skipped';
@@ -106,4 +107,17 @@ export async function* readRecordFiles(paths: string[]): AsyncGenerator<FileEntr
   for (const file of await listFiles(paths)) {
     yield* await readRecordFile(file);
   }
+}
+
+/** Read every file below the paths and count what parsed, what was rejected and why. */
+export async function summarizeFiles(paths: string[]): Promise<ParseSummary> {
+  const summary = emptySummary();
+  for (const file of await listFiles(paths)) {
+    summary.files += 1;
+    for (const entry of await readRecordFile(file)) {
+      if (entry.kind === 'skipped') summary.skippedFiles.push({ file: entry.file, reason: entry.reason });
+      else addEntry(summary, entry);
+    }
+  }
+  return summary;
 }

@@ -34,6 +34,20 @@ describe('DuckDbQueryEngine over the shared log files', () => {
     expect(result.rows[0]!.first_resource).toMatch(/^arn:aws:s3:::/);
   });
 
+  it('shims the Trino functions runbooks use, with Trino semantics', async () => {
+    const result = await engine.run({
+      name: 'trino functions',
+      sql: `SELECT json_extract_scalar(requestparameters, '$.bucketName') AS bucket,
+                   from_iso8601_timestamp(eventtime) < from_iso8601_timestamp(?) AS before_midnight
+            FROM cloudtrail_logs WHERE timestamp = ? AND account = ? AND eventname = ? LIMIT 1`,
+      parameters: ['2020-09-15T00:00:00Z', '2020/09/14', '123456789123', 'GetObject'],
+    });
+
+    expect(result.rows).toEqual([
+      { bucket: expect.stringMatching(/^[a-z0-9.-]+$/), before_midnight: 'true' },
+    ]);
+  });
+
   it('reads only the files a partition filter selects', async () => {
     const plan = await engine.run({
       name: 'explain',

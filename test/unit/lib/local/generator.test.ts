@@ -2,9 +2,8 @@ import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { parsePaths } from '../../../../cli/parse.ts';
 import { generate } from '../../../../lib/local/generator/generate.ts';
-import { listFiles } from '../../../../lib/local/record-files.ts';
+import { listFiles, summarizeFiles } from '../../../../lib/local/record-files.ts';
 
 const options = {
   days: 1,
@@ -20,7 +19,7 @@ describe('generate', () => {
     const out = mkdtempSync(join(tmpdir(), 'revoker-gen-'));
 
     const result = generate({ ...options, out });
-    const summary = await parsePaths([out]);
+    const summary = await summarizeFiles([out]);
 
     expect(result.records).toBe(3000);
     expect(summary.parsed).toBe(3000);
@@ -49,7 +48,7 @@ describe('generate', () => {
     const out = mkdtempSync(join(tmpdir(), 'revoker-gen-'));
 
     const { scenarios } = generate({ ...options, out });
-    const summary = await parsePaths([out]);
+    const summary = await summarizeFiles([out]);
 
     expect(scenarios).toHaveLength(1);
     expect(scenarios[0]).toMatchObject({ scenario: 'compromised-role-session', attackerIp: '198.51.100.23' });
