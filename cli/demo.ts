@@ -3,24 +3,24 @@
 // EventBridge would deliver it, runs the real state machine locally, and lets simulated time
 // pass between verification attempts while new logs arrive: background traffic plus the
 // attacker retrying with the stolen session, each call judged by the local IAM account.
-import { mkdir, rm, writeFile } from 'node:fs/promises';
+import { mkdir, readdir, rm, writeFile } from 'node:fs/promises';
 import { join, relative, resolve } from 'node:path';
 import type { Command } from 'commander';
 import type { Config } from '../lib/domain/config.ts';
-import type { ParsedRecord } from '../lib/domain/documents.ts';
 import { envelopeFor } from '../lib/domain/envelope.ts';
 import { matchesEventPattern } from '../lib/domain/event-pattern.ts';
 import { RULES } from '../lib/domain/rules.ts';
-import { toInstant } from '../lib/domain/time.ts';
+import { toInstant, toPartitionDay } from '../lib/domain/time.ts';
 import { DEFAULT_CONFIG_FILE, loadConfigFile } from '../lib/local/config-file.ts';
+import { logFileFromPath } from '../lib/local/duckdb-engine.ts';
 import { generate, writeCalls } from '../lib/local/generator/generate.ts';
 import { LogWriter } from '../lib/local/generator/log-writer.ts';
 import { Random } from '../lib/local/generator/random.ts';
-import { ATTACKER_IP, ATTACKER_USER_AGENT, type ScenarioTruth } from '../lib/local/generator/scenarios.ts';
-import { type Account, type Call, instanceSession, sessionIdentity } from '../lib/local/generator/world.ts';
+import { type ScenarioTruth, stolenSessionRetries } from '../lib/local/generator/scenarios.ts';
+import type { Account } from '../lib/local/generator/world.ts';
 import { authorizerFor, initialAccountState, LocalIamAccount } from '../lib/local/iam-account.ts';
 import { openLocalPipeline, SimulatedClock } from '../lib/local/pipeline.ts';
-import { readRecordFiles } from '../lib/local/record-files.ts';
+import { listFiles, readRecordFiles } from '../lib/local/record-files.ts';
 import type { DetectOutcome } from '../lib/usecases/detect.ts';
 
 /** S3 delivery lag the demo's world simulates: logs reach S3 this long after the calls. */
@@ -76,34 +76,40 @@ class DemoWorld {
       Math.round((until.getTime() - this.delivered.getTime()) / 4000),
       {
         authorizer: authorizerFor(this.iamAccountFile),
-        extra: this.attackerRetries(this.delivered, until),
+        extra: stolenSessionRetries(this.account, this.truth, this.delivered, until),
         instanceReissuedAt: cutoff,
       },
     );
     this.delivered = until;
   }
+}
 
-  /** The attacker still holds the stolen session and retries every 40 seconds. */
-  private attackerRetries(from: Date, to: Date): Call[] {
-    const instance = this.account.instances[0]!;
-    const stolen = sessionIdentity(instanceSession(this.account, instance, new Date(this.truth.startedAt)));
-    const calls: Call[] = [];
-    for (let at = from.getTime() + 20_000; at < to.getTime(); at += 40_000) {
-      calls.push({
-        time: new Date(Math.floor(at / 1000) * 1000),
-        account: this.account.id,
-        region: 'us-east-1',
-        identity: stolen,
-        eventSource: 'iam.amazonaws.com',
-        eventName: calls.length % 2 === 0 ? 'CreateAccessKey' : 'ListUsers',
-        sourceIPAddress: ATTACKER_IP,
-        userAgent: ATTACKER_USER_AGENT,
-        readOnly: calls.length % 2 === 1,
-        requestParameters: calls.length % 2 === 0 ? { userName: 'svc-backup' } : null,
-      });
-    }
-    return calls;
+/** Marks a directory as the demo's own, so a re-run may replace it and nothing else. */
+const DEMO_MARKER = '.revoker-demo';
+
+export class DemoDirectoryError extends Error {
+  override name = 'DemoDirectoryError';
+}
+
+/** Replace a previous demo's directory; refuse to touch one the demo did not create. */
+async function prepareDemoDirectory(directory: string): Promise<void> {
+  let entries: string[] = [];
+  try {
+    entries = await readdir(directory);
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
   }
+  if (entries.length > 0 && !entries.includes(DEMO_MARKER)) {
+    throw new DemoDirectoryError(
+      `refusing to replace ${directory}: it is not empty and was not made by revoker demo; choose another --dir`,
+    );
+  }
+  await rm(directory, { recursive: true, force: true });
+  await mkdir(directory, { recursive: true });
+  await writeFile(
+    join(directory, DEMO_MARKER),
+    'Made by `revoker demo`, which replaces this directory on each run.\n',
+  );
 }
 
 function clockTime(iso: string): string {
@@ -115,8 +121,7 @@ export async function runDemo(options: DemoOptions): Promise<DemoResult> {
   const directory = resolve(options.directory);
   const now = new Date(Math.floor((options.now ?? new Date()).getTime() / 1000) * 1000);
   const logs = join(directory, 'logs');
-  await rm(directory, { recursive: true, force: true });
-  await mkdir(directory, { recursive: true });
+  await prepareDemoDirectory(directory);
 
   // 1. An account with two days of history and the attack in its last minutes.
   const generated = generate({
@@ -173,11 +178,14 @@ export async function runDemo(options: DemoOptions): Promise<DemoResult> {
   });
   try {
     // 3. EventBridge delivers the recent IAM calls that match a rule's pattern to detect.
-    const recentSince = toInstant(new Date(now.getTime() - 15 * 60_000));
+    const since = new Date(now.getTime() - 15 * 60_000);
+    const recentFiles = (await listFiles([logs])).filter(
+      (file) => (logFileFromPath(file)?.timestamp ?? '') >= toPartitionDay(since),
+    );
     const outcomes: DetectOutcome[] = [];
-    for await (const entry of readRecordFiles([logs])) {
-      if (entry.kind !== 'parsed' || entry.record.eventTime < recentSince) continue;
-      const envelope = envelopeFor((entry as ParsedRecord).record, `demo-${outcomes.length}`);
+    for await (const entry of readRecordFiles(recentFiles)) {
+      if (entry.kind !== 'parsed' || entry.record.eventTime < toInstant(since)) continue;
+      const envelope = envelopeFor(entry.record, `demo-${outcomes.length}`);
       if (!RULES.some((rule) => matchesEventPattern(rule.eventPattern, envelope))) continue;
       outcomes.push(...((await pipeline.detect(envelope)) as DetectOutcome[]));
     }
@@ -221,7 +229,7 @@ export async function runDemo(options: DemoOptions): Promise<DemoResult> {
     }
     print(`Case record: ${relative(process.cwd(), caseFile)}`);
     print(`\nOutcome: ${record.outcome}`);
-    const summary = {
+    return {
       caseId: record.caseId,
       outcome: record.outcome ?? 'open',
       path,
@@ -229,8 +237,6 @@ export async function runDemo(options: DemoOptions): Promise<DemoResult> {
       policyName,
       caseFile,
     };
-    await writeFile(join(directory, 'demo-result.json'), `${JSON.stringify(summary, null, 2)}\n`);
-    return summary;
   } finally {
     await pipeline.close();
   }

@@ -7,8 +7,7 @@ import { mkdir, readFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import type { IamGateway, InlinePolicy } from '../ports.ts';
 import { writeFileAtomic } from './atomic-file.ts';
-import type { AuthorizationRequest, Authorizer } from './generator/world.ts';
-import { findExplicitDeny } from './policy-evaluator.ts';
+import { type AuthorizationRequest, type Authorizer, findExplicitDeny } from './policy-evaluator.ts';
 
 export interface LocalRole {
   arn: string;

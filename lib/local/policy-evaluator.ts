@@ -2,6 +2,21 @@
 // Deny whose Action and Condition match wins. Operators it does not know are an error, not
 // a guess: a simulator that silently allows would make verification lie.
 
+/** A call as the local IAM account judges it: who, with which session, doing what. */
+export interface AuthorizationRequest {
+  account: string;
+  /** `iam:CreateUser` style action. */
+  action: string;
+  roleName: string | null;
+  userName: string | null;
+  /** When the session's credentials were issued, for `aws:TokenIssueTime`. */
+  tokenIssueTime: string | null;
+  sessionName: string | null;
+}
+
+/** Returns an explicit-deny message when the call is denied, or null when it is allowed. */
+export type Authorizer = (request: AuthorizationRequest) => string | null;
+
 export interface RequestContext {
   action: string;
   /** Condition keys present on the request, such as `aws:TokenIssueTime`. */

@@ -1,8 +1,8 @@
-import { mkdtempSync, readFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { runDemo } from '../../cli/demo.ts';
+import { DemoDirectoryError, runDemo } from '../../cli/demo.ts';
 import type { Config } from '../../lib/domain/config.ts';
 import type { IamAccountState } from '../../lib/local/iam-account.ts';
 import { shippedConfig } from '../fixtures/config.ts';
@@ -69,5 +69,21 @@ describe('the demo, through the real state machine on the embedded default', () 
 
     expect(result.outcome).toBe('needs-human');
     expect(result.path.slice(-3)).toEqual(['MarkUnverified', 'Close', 'Closed']);
+  });
+
+  it('refuses to replace a directory it did not make, and replaces its own', async () => {
+    const config = await shippedConfig();
+    const directory = mkdtempSync(join(tmpdir(), 'revoker-demo-'));
+    const precious = join(directory, 'precious.txt');
+    writeFileSync(precious, "not the demo's");
+    const quiet = { config, now, events: 3000, print: () => undefined };
+
+    await expect(runDemo({ ...quiet, directory })).rejects.toThrow(DemoDirectoryError);
+    expect(existsSync(precious)).toBe(true);
+
+    const own = join(directory, 'demo');
+    await runDemo({ ...quiet, directory: own });
+    const again = await runDemo({ ...quiet, directory: own });
+    expect(again.outcome).toBe('contained');
   });
 });

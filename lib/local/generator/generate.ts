@@ -2,12 +2,12 @@
 // scenarios injected, written in the S3 layout. Deterministic for a seed and end time.
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import type { Authorizer } from '../policy-evaluator.ts';
 import { LogWriter } from './log-writer.ts';
 import { Random } from './random.ts';
 import { compromisedRoleSession, type ScenarioName, type ScenarioTruth } from './scenarios.ts';
 import {
   type Account,
-  type Authorizer,
   allowEverything,
   authorize,
   backgroundCall,

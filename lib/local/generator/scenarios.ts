@@ -20,8 +20,9 @@ export interface ScenarioTruth {
 export const SCENARIOS = ['compromised-role-session'] as const;
 export type ScenarioName = (typeof SCENARIOS)[number];
 
-export const ATTACKER_IP = '198.51.100.23';
-export const ATTACKER_USER_AGENT =
+const ATTACKER_IP = '198.51.100.23';
+const BACKDOOR_USER = 'svc-backup';
+const ATTACKER_USER_AGENT =
   'aws-cli/2.15.30 Python/3.11.8 Linux/6.6.9-amd64 exe/x86_64.kali.2024 prompt/off command/iam.attach-role-policy';
 
 /**
@@ -36,7 +37,6 @@ export function compromisedRoleSession(
   const instance = account.instances[0]!;
   const session = instanceSession(account, instance, start);
   const identity = sessionIdentity(session);
-  const backdoor = 'svc-backup';
   const steps: [string, string, boolean, unknown, string?][] = [
     ['sts.amazonaws.com', 'GetCallerIdentity', true, null],
     ['s3.amazonaws.com', 'ListBuckets', true, null],
@@ -51,9 +51,14 @@ export function compromisedRoleSession(
       false,
       { roleName: instance.role.name, policyArn: 'arn:aws:iam::aws:policy/AdministratorAccess' },
     ],
-    ['iam.amazonaws.com', 'CreateUser', false, { userName: backdoor }],
-    ['iam.amazonaws.com', 'CreateAccessKey', false, { userName: backdoor }],
-    ['iam.amazonaws.com', 'CreateLoginProfile', false, { userName: backdoor, passwordResetRequired: false }],
+    ['iam.amazonaws.com', 'CreateUser', false, { userName: BACKDOOR_USER }],
+    ['iam.amazonaws.com', 'CreateAccessKey', false, { userName: BACKDOOR_USER }],
+    [
+      'iam.amazonaws.com',
+      'CreateLoginProfile',
+      false,
+      { userName: BACKDOOR_USER, passwordResetRequired: false },
+    ],
   ];
   const calls = steps.map(
     ([eventSource, eventName, readOnly, requestParameters, errorCode], index): Call => ({
@@ -91,4 +96,29 @@ export function compromisedRoleSession(
       triggerEventName: 'AttachRolePolicy',
     },
   };
+}
+
+/**
+ * After revocation the attacker still holds the stolen session and retries every 40 seconds
+ * within [from, to): alternately a new access key for the backdoor user and a listing.
+ */
+export function stolenSessionRetries(account: Account, truth: ScenarioTruth, from: Date, to: Date): Call[] {
+  const stolen = sessionIdentity(instanceSession(account, account.instances[0]!, new Date(truth.startedAt)));
+  const calls: Call[] = [];
+  for (let at = from.getTime() + 20_000; at < to.getTime(); at += 40_000) {
+    const write = calls.length % 2 === 0;
+    calls.push({
+      time: new Date(Math.floor(at / 1000) * 1000),
+      account: account.id,
+      region: 'us-east-1',
+      identity: stolen,
+      eventSource: 'iam.amazonaws.com',
+      eventName: write ? 'CreateAccessKey' : 'ListUsers',
+      sourceIPAddress: truth.attackerIp,
+      userAgent: truth.attackerUserAgent,
+      readOnly: !write,
+      requestParameters: write ? { userName: BACKDOOR_USER } : null,
+    });
+  }
+  return calls;
 }

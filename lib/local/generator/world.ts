@@ -1,6 +1,8 @@
 // A believable AWS organisation for generated logs: people with access keys and console
 // sign-ins, EC2 instance roles, a CI role, Lambda roles and AWS services, each with the
 // event mix, addresses and user agents such principals really show.
+import { toInstant } from '../../domain/time.ts';
+import type { AuthorizationRequest, Authorizer } from '../policy-evaluator.ts';
 import { Random } from './random.ts';
 
 export interface Call {
@@ -20,21 +22,6 @@ export interface Call {
   errorCode?: string;
   errorMessage?: string;
 }
-
-/** A call as the IAM policy evaluator sees it: who, with which session, doing what. */
-export interface AuthorizationRequest {
-  account: string;
-  /** `iam:CreateUser` style action. */
-  action: string;
-  roleName: string | null;
-  userName: string | null;
-  /** When the session's credentials were issued, for `aws:TokenIssueTime`. */
-  tokenIssueTime: string | null;
-  sessionName: string | null;
-}
-
-/** Returns an explicit-deny message when the call is denied, or null when it is allowed. */
-export type Authorizer = (request: AuthorizationRequest) => string | null;
 
 export const allowEverything: Authorizer = () => null;
 
@@ -128,8 +115,10 @@ export interface Account {
   ciRole: Role;
 }
 
-/** Instance credentials from IMDS are rotated about every six hours. */
-export const INSTANCE_SESSION_HOURS = 6;
+/** How often each kind of role session is re-issued. */
+const INSTANCE_SESSION_MS = 6 * 3600_000; // instance credentials from IMDS
+const LAMBDA_SESSION_MS = 3600_000;
+const CI_SESSION_MS = 1800_000; // one CI job
 
 export function roleArn(account: string, role: Role): string {
   return `arn:aws:iam::${account}:role${role.path}${role.name}`;
@@ -168,6 +157,31 @@ export function buildAccounts(random: Random, count: number): Account[] {
   return accounts;
 }
 
+/** When the session current at `at` was issued: the last period boundary, or a later re-issue. */
+function sessionStart(at: Date, periodMs: number, reissuedAt?: Date): Date {
+  const boundary = new Date(Math.floor(at.getTime() / periodMs) * periodMs);
+  return reissuedAt && boundary < reissuedAt && at >= reissuedAt ? reissuedAt : boundary;
+}
+
+/** A role session; its temporary access key is derived from the session, so it is stable. */
+function roleSession(
+  account: string,
+  role: Role,
+  sessionName: string,
+  issuedAt: Date,
+  ec2: boolean,
+): RoleSession {
+  const keyRandom = new Random(`${role.principalId}:${sessionName}:${issuedAt.getTime()}`);
+  return {
+    account,
+    role,
+    sessionName,
+    issuedAt: toInstant(issuedAt),
+    accessKeyId: `ASIA${keyRandom.keyChars(16)}`,
+    ec2,
+  };
+}
+
 /**
  * The session an instance holds at a given time: issued at the last rotation boundary, or
  * at `reissuedAt` when its credentials were refreshed then (after a revocation).
@@ -178,18 +192,13 @@ export function instanceSession(
   at: Date,
   reissuedAt?: Date,
 ): RoleSession {
-  const hours = INSTANCE_SESSION_HOURS * 3600_000;
-  let issuedAt = new Date(Math.floor(at.getTime() / hours) * hours);
-  if (reissuedAt && issuedAt < reissuedAt && at >= reissuedAt) issuedAt = reissuedAt;
-  const keyRandom = new Random(`${instance.id}:${issuedAt.toISOString()}`);
-  return {
-    account: account.id,
-    role: instance.role,
-    sessionName: instance.id,
-    issuedAt: issuedAt.toISOString().replace('.000Z', 'Z'),
-    accessKeyId: `ASIA${keyRandom.keyChars(16)}`,
-    ec2: true,
-  };
+  return roleSession(
+    account.id,
+    instance.role,
+    instance.id,
+    sessionStart(at, INSTANCE_SESSION_MS, reissuedAt),
+    true,
+  );
 }
 
 export interface RoleSession {
@@ -321,19 +330,19 @@ export function backgroundCall(
     case 'lambda': {
       const functionName = random.pick(account.functions);
       const [eventSource, eventName, readOnly] = random.weighted(LAMBDA_OPERATIONS);
-      const issued = new Date(Math.floor(time.getTime() / 3600_000) * 3600_000);
       return {
         time,
         account: account.id,
         region,
-        identity: sessionIdentity({
-          account: account.id,
-          role: account.lambdaRole,
-          sessionName: functionName,
-          issuedAt: issued.toISOString().replace('.000Z', 'Z'),
-          accessKeyId: `ASIA${new Random(`${functionName}:${issued.getTime()}`).keyChars(16)}`,
-          ec2: false,
-        }),
+        identity: sessionIdentity(
+          roleSession(
+            account.id,
+            account.lambdaRole,
+            functionName,
+            sessionStart(time, LAMBDA_SESSION_MS),
+            false,
+          ),
+        ),
         eventSource,
         eventName,
         sourceIPAddress: `3.${random.int(208, 239)}.${random.int(0, 255)}.${random.int(1, 254)}`,
@@ -343,19 +352,14 @@ export function backgroundCall(
     }
     case 'ci': {
       const [eventSource, eventName, readOnly] = random.weighted(CI_OPERATIONS);
-      const issued = new Date(Math.floor(time.getTime() / 1800_000) * 1800_000);
+      const issued = sessionStart(time, CI_SESSION_MS);
       return {
         time,
         account: account.id,
         region: account.regions[0]!,
-        identity: sessionIdentity({
-          account: account.id,
-          role: account.ciRole,
-          sessionName: `GitHubActions-${issued.getTime() / 1000}`,
-          issuedAt: issued.toISOString().replace('.000Z', 'Z'),
-          accessKeyId: `ASIA${new Random(`ci:${issued.getTime()}`).keyChars(16)}`,
-          ec2: false,
-        }),
+        identity: sessionIdentity(
+          roleSession(account.id, account.ciRole, `GitHubActions-${issued.getTime() / 1000}`, issued, false),
+        ),
         eventSource,
         eventName,
         sourceIPAddress: `140.82.${random.int(112, 127)}.${random.int(1, 254)}`,
@@ -408,7 +412,7 @@ export function toRecord(call: Call, random: Random): Record<string, unknown> {
   return {
     eventVersion: '1.09',
     userIdentity: call.identity,
-    eventTime: call.time.toISOString().replace(/\.\d{3}Z$/, 'Z'),
+    eventTime: toInstant(call.time),
     eventSource: call.eventSource,
     eventName: call.eventName,
     awsRegion: call.region,
