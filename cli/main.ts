@@ -14,4 +14,11 @@ registerParse(program);
 registerGenerate(program);
 registerDemo(program);
 
-await program.parseAsync(process.argv);
+try {
+  await program.parseAsync(process.argv);
+} catch (error) {
+  // Expected failures (bad configuration, a refused directory, bad input) are named errors:
+  // print their message, not a stack trace.
+  process.stderr.write(`revoker: ${error instanceof Error ? error.message : String(error)}\n`);
+  process.exitCode = 1;
+}

@@ -53,6 +53,22 @@ export function assessFirstSeen(facts: FirstSeenFacts, trigger: Trigger, config:
   };
 }
 
+/**
+ * Without an IP address to compare (none, `AWS Internal`, a service host name, a list), the
+ * history cannot say whether the call is normal: a human decides. Never guess "new address".
+ */
+export function assessWithoutAddress(trigger: Trigger): Assessment {
+  const shown =
+    trigger.sourceIp === null
+      ? 'no source address'
+      : `source ${JSON.stringify(trigger.sourceIp.slice(0, 100))}, not an IP address`;
+  return {
+    verdict: 'ambiguous',
+    score: 50,
+    explanation: `${trigger.eventName} by ${trigger.target.roleArn} came with ${shown}, so it cannot be compared with the role's history. A human decides.`,
+  };
+}
+
 export interface DecisionWithReason {
   decision: Decision;
   reason: string;

@@ -1,22 +1,20 @@
 // A trigger: the call that opened a case, with the facts later steps need, validated once.
 import { createHash } from 'node:crypto';
 import { z } from 'zod';
-import type { CloudTrailRecord } from './cloudtrail.ts';
+import { type CloudTrailRecord, describeIssues } from './cloudtrail.ts';
 import type { Principal } from './principal.ts';
 import type { DetectionRule } from './rules.ts';
+import { AccountId, Region, RoleArn } from './shapes.ts';
 
-const ACCOUNT = /^\d{12}$/;
-
-export const RoleSessionTargetSchema = z.object({
+const RoleSessionTargetSchema = z.object({
   kind: z.literal('assumed-role'),
-  accountId: z.string().regex(ACCOUNT, 'a 12-digit account ID'),
-  roleArn: z.string().regex(/^arn:aws[a-z-]*:iam::\d{12}:role\/[\w+=,.@/-]+$/, 'a role ARN'),
+  accountId: AccountId,
+  roleArn: RoleArn,
   roleName: z.string().regex(/^[\w+=,.@-]{1,64}$/, 'a role name'),
   sessionName: z.string().nullable(),
   accessKeyId: z.string().nullable(),
   sessionIssuedAt: z.string().nullable(),
 });
-export type RoleSessionTarget = z.infer<typeof RoleSessionTargetSchema>;
 
 export const TriggerSchema = z.object({
   /** Identifies the case: the same rule on the same credentials is one case. */
@@ -26,15 +24,16 @@ export const TriggerSchema = z.object({
   eventTime: z.iso.datetime(),
   eventSource: z.string(),
   eventName: z.string(),
-  region: z.string(),
+  region: Region,
   sourceIp: z.string().nullable(),
   userAgent: z.string().nullable(),
   target: RoleSessionTargetSchema,
 });
 export type Trigger = z.infer<typeof TriggerSchema>;
 
-export class UnsupportedTargetError extends Error {
-  override name = 'UnsupportedTargetError';
+/** A rule matched, but the record lacks what a case needs (account, region, role...). */
+export class InvalidTriggerError extends Error {
+  override name = 'InvalidTriggerError';
 }
 
 /**
@@ -44,20 +43,20 @@ export class UnsupportedTargetError extends Error {
  */
 export function buildTrigger(rule: DetectionRule, record: CloudTrailRecord, principal: Principal): Trigger {
   if (principal.kind !== 'assumed-role') {
-    throw new UnsupportedTargetError(
+    throw new InvalidTriggerError(
       `rule ${rule.id} matched a ${principal.kind}; only role sessions are handled yet`,
     );
   }
   const credential = principal.accessKeyId ?? `${principal.roleArn}/${principal.sessionName ?? ''}`;
   const triggerId = createHash('sha256').update(`${rule.id}\n${credential}`).digest('hex').slice(0, 32);
-  return TriggerSchema.parse({
+  const trigger = TriggerSchema.safeParse({
     triggerId,
     ruleId: rule.id,
     eventId: record.eventID ?? null,
     eventTime: record.eventTime,
     eventSource: record.eventSource,
     eventName: record.eventName,
-    region: record.awsRegion ?? 'us-east-1',
+    region: record.awsRegion,
     sourceIp: record.sourceIPAddress ?? null,
     userAgent: record.userAgent ?? null,
     target: {
@@ -70,6 +69,12 @@ export function buildTrigger(rule: DetectionRule, record: CloudTrailRecord, prin
       sessionIssuedAt: principal.sessionIssuedAt,
     },
   });
+  if (!trigger.success) {
+    throw new InvalidTriggerError(
+      `rule ${rule.id} matched, but the record cannot open a case: ${describeIssues(trigger.error)}`,
+    );
+  }
+  return trigger.data;
 }
 
 /** Step Functions execution names: at most 80 characters of `[A-Za-z0-9-_]`. */

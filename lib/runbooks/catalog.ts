@@ -5,21 +5,17 @@ import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { z } from 'zod';
+import { AccountId, Arn, Instant, IpAddress, PartitionDay, Region } from '../domain/shapes.ts';
 import type { QueryRequest } from '../ports.ts';
 
 /** Each parameter type, as a validator of the value's shape. */
 export const PARAMETER_TYPES = {
-  account: z.string().regex(/^\d{12}$/, 'a 12-digit account ID'),
-  arn: z
-    .string()
-    .max(2048)
-    .regex(/^arn:aws[a-z-]*:[a-z0-9-]+:[a-z0-9-]*:(\d{12})?:[\w+=,.@/:*-]+$/, 'an ARN'),
-  region: z.string().regex(/^[a-z]{2}(-[a-z]+)+-\d+$/, 'a region such as us-east-1'),
-  ip: z.union([z.ipv4(), z.ipv6()], { error: 'an IPv4 or IPv6 address' }),
-  instant: z
-    .string()
-    .regex(/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}Z$/, 'a UTC time such as 2026-01-15T12:00:00Z'),
-  day: z.string().regex(/^\d{4}\/\d{2}\/\d{2}$/, 'a partition day such as 2026/01/15'),
+  account: AccountId,
+  arn: Arn,
+  region: Region,
+  ip: IpAddress,
+  instant: Instant,
+  day: PartitionDay,
   // Free text is bound, never spliced, so any content is safe; only its length is capped.
   text: z.string().max(8192, 'at most 8192 characters'),
 } as const;

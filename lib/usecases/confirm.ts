@@ -2,12 +2,18 @@
 // evidence and the decision it leads to.
 import { z } from 'zod';
 import type { Config } from '../domain/config.ts';
-import { assessFirstSeen, type Decision, decide, type Verdict } from '../domain/confirmation.ts';
+import {
+  assessFirstSeen,
+  assessWithoutAddress,
+  type Decision,
+  decide,
+  type Verdict,
+} from '../domain/confirmation.ts';
 import { RULES } from '../domain/rules.ts';
 import { addMinutes, toInstant, toPartitionDay } from '../domain/time.ts';
-import { TriggerSchema } from '../domain/trigger.ts';
+import { type Trigger, TriggerSchema } from '../domain/trigger.ts';
 import type { CaseStore, Clock, QueryEngine } from '../ports.ts';
-import { bindRunbook, type Runbook } from '../runbooks/catalog.ts';
+import { bindRunbook, PARAMETER_TYPES, type Runbook } from '../runbooks/catalog.ts';
 import { openCaseEntry } from './case-audit.ts';
 
 export const ConfirmInputSchema = z.object({ caseId: z.string().min(1), trigger: TriggerSchema });
@@ -27,7 +33,12 @@ export interface Confirmation {
   explanation: string;
   decision: Decision;
   decisionReason: string;
-  evidence: { runbook: string; parameters: Record<string, string>; rows: Record<string, string | null>[] };
+  /** What the runbook was asked and answered; null when there was nothing to compare. */
+  evidence: {
+    runbook: string;
+    parameters: Record<string, string>;
+    rows: Record<string, string | null>[];
+  } | null;
   bytesScanned: number | null;
 }
 
@@ -43,13 +54,36 @@ export async function confirm(input: ConfirmInput, deps: ConfirmDependencies): P
   if (!runbook)
     throw new UnknownRuleError(`rule ${rule.id} needs runbook ${rule.confirmWith}, which is missing`);
 
+  const { assessment, evidence, bytesScanned } = PARAMETER_TYPES.ip.safeParse(trigger.sourceIp).success
+    ? await firstSeen(runbook, trigger, deps)
+    : { assessment: assessWithoutAddress(trigger), evidence: null, bytesScanned: null };
+  const { decision, reason } = decide(assessment, rule, trigger, deps.config);
+  const confirmation: Confirmation = {
+    ...assessment,
+    decision,
+    decisionReason: reason,
+    evidence,
+    bytesScanned,
+  };
+  await deps.cases.append(input.caseId, openCaseEntry(input.caseId, trigger, deps.clock), {
+    at: toInstant(deps.clock.now()),
+    step: 'confirm',
+    summary: `${assessment.verdict} (score ${assessment.score}): ${assessment.explanation} Decision: ${decision}, because ${reason}.`,
+    detail: confirmation,
+  });
+  return confirmation;
+}
+
+/** Compare the trigger's address and user agent with the role's baseline window. */
+async function firstSeen(runbook: Runbook, trigger: Trigger, deps: ConfirmDependencies) {
   const triggerTime = new Date(trigger.eventTime);
   const baselineEnd = addMinutes(triggerTime, -deps.config.confirm.excludeRecentMinutes);
   const baselineStart = addMinutes(triggerTime, -deps.config.confirm.baselineDays * 1440);
   const parameters = {
     account: trigger.target.accountId,
     role_arn: trigger.target.roleArn,
-    source_ip: trigger.sourceIp ?? '0.0.0.0',
+    source_ip: trigger.sourceIp ?? '',
+    // CloudTrail itself caps user agents; a longer one can only lower the match count.
     user_agent: (trigger.userAgent ?? '').slice(0, 8192),
     baseline_start: toInstant(baselineStart),
     baseline_end: toInstant(baselineEnd),
@@ -64,20 +98,9 @@ export async function confirm(input: ConfirmInput, deps: ConfirmDependencies): P
     withUserAgent: Number(row.with_user_agent ?? 0),
     distinctSourceIps: Number(row.distinct_source_ips ?? 0),
   };
-  const assessment = assessFirstSeen(facts, trigger, deps.config);
-  const { decision, reason } = decide(assessment, rule, trigger, deps.config);
-  const confirmation: Confirmation = {
-    ...assessment,
-    decision,
-    decisionReason: reason,
+  return {
+    assessment: assessFirstSeen(facts, trigger, deps.config),
     evidence: { runbook: runbook.id, parameters, rows: result.rows },
     bytesScanned: result.bytesScanned,
   };
-  await deps.cases.append(input.caseId, openCaseEntry(input.caseId, trigger, deps.clock), {
-    at: toInstant(deps.clock.now()),
-    step: 'confirm',
-    summary: `${assessment.verdict} (score ${assessment.score}): ${assessment.explanation} Decision: ${decision}, because ${reason}.`,
-    detail: confirmation,
-  });
-  return confirmation;
 }

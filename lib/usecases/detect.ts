@@ -2,7 +2,7 @@
 import type { Config } from '../domain/config.ts';
 import { parseEnvelope } from '../domain/documents.ts';
 import { matchingRules } from '../domain/rules.ts';
-import { buildTrigger, executionName, type Trigger } from '../domain/trigger.ts';
+import { buildTrigger, executionName, InvalidTriggerError, type Trigger } from '../domain/trigger.ts';
 import type { WorkflowStarter } from '../ports.ts';
 
 export type DetectOutcome =
@@ -31,7 +31,14 @@ export async function detect(event: unknown, deps: DetectDependencies): Promise<
 
   const outcomes: DetectOutcome[] = [];
   for (const rule of rules) {
-    const trigger = buildTrigger(rule, entry.record, principal);
+    let trigger: Trigger;
+    try {
+      trigger = buildTrigger(rule, entry.record, principal);
+    } catch (error) {
+      if (!(error instanceof InvalidTriggerError)) throw error;
+      outcomes.push({ status: 'rejected', reason: error.message });
+      continue;
+    }
     const name = executionName(trigger);
     const status = await deps.workflow.start(name, {
       caseId: trigger.triggerId,
