@@ -6,6 +6,5 @@ export default defineConfig({
     // DuckDB and the local state machine do real work; give them room on a 2-core machine.
     testTimeout: 60_000,
     hookTimeout: 60_000,
-    setupFiles: ['lib/local/node-compat.ts'],
   },
 });

@@ -28,8 +28,6 @@ export interface Clock {
   now(): Date;
 }
 
-export const systemClock: Clock = { now: () => new Date() };
-
 /** An IAM inline policy on a role, as IAM stores it. */
 export interface InlinePolicy {
   roleName: string;

@@ -178,29 +178,3 @@ function resolveAssumedRole(
     },
   };
 }
-
-/** A stable, human-readable name for the thing that would be revoked. */
-export function principalLabel(principal: Principal): string {
-  switch (principal.kind) {
-    case 'iam-user':
-    case 'federated-user':
-      return principal.arn;
-    case 'assumed-role':
-      return principal.sessionName
-        ? `${principal.roleArn} (session ${principal.sessionName})`
-        : principal.roleArn;
-    case 'root':
-      return principal.arn ?? `root of ${principal.accountId ?? 'an unknown account'}`;
-    case 'identity-center-user':
-      return `Identity Center user ${principal.userName ?? principal.userId}`;
-    case 'saml-user':
-    case 'web-identity-user':
-      return `${principal.kind} ${principal.userName}`;
-    case 'aws-service':
-      return principal.service;
-    case 'aws-account':
-      return `account ${principal.accountId ?? 'unknown'}`;
-    case 'unknown':
-      return `unknown principal${principal.detail ? ` ${principal.detail}` : ''}`;
-  }
-}

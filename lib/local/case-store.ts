@@ -5,7 +5,7 @@ import type { AuditEntry, CaseRecord, CaseStore } from '../ports.ts';
 import { writeFileAtomic } from './atomic-file.ts';
 
 export class FileCaseStore implements CaseStore {
-  // Appends to one case are serialised so concurrent steps cannot lose each other's entries.
+  // Appends are serialised (across cases too) so concurrent steps cannot lose each other's entries.
   private queue: Promise<unknown> = Promise.resolve();
 
   constructor(private readonly directory: string) {}

@@ -49,27 +49,27 @@ export class LocalIamAccount implements IamGateway {
     await writeFileAtomic(this.file, `${JSON.stringify(state, null, 2)}\n`);
   }
 
-  private async role(state: IamAccountState, roleName: string): Promise<LocalRole> {
+  private role(state: IamAccountState, roleName: string): LocalRole {
     const role = state.roles[roleName];
     if (!role) throw new NoSuchEntityError(`The role with name ${roleName} cannot be found.`);
     return role;
   }
 
   async getRolePolicy(roleName: string, policyName: string): Promise<InlinePolicy | null> {
-    const role = await this.role(await this.load(), roleName);
+    const role = this.role(await this.load(), roleName);
     const document = role.inlinePolicies[policyName];
     return document === undefined ? null : { roleName, policyName, document };
   }
 
   async putRolePolicy(policy: InlinePolicy): Promise<void> {
     const state = await this.load();
-    (await this.role(state, policy.roleName)).inlinePolicies[policy.policyName] = policy.document;
+    this.role(state, policy.roleName).inlinePolicies[policy.policyName] = policy.document;
     await this.save(state);
   }
 
   async deleteRolePolicy(roleName: string, policyName: string): Promise<void> {
     const state = await this.load();
-    const role = await this.role(state, roleName);
+    const role = this.role(state, roleName);
     if (!(policyName in role.inlinePolicies)) {
       throw new NoSuchEntityError(`The role policy with name ${policyName} cannot be found.`);
     }

@@ -32,6 +32,8 @@ interface Statement {
   Effect: 'Allow' | 'Deny';
   Action?: string | string[];
   NotAction?: string | string[];
+  Resource?: string | string[];
+  NotResource?: string | string[];
   Condition?: Record<string, Record<string, string | string[]>>;
 }
 
@@ -91,6 +93,15 @@ export function findExplicitDeny(documents: string[], context: RequestContext): 
     const statements = Array.isArray(parsed.Statement) ? parsed.Statement : [parsed.Statement];
     for (const [index, statement] of statements.entries()) {
       if (statement.Effect !== 'Deny') continue;
+      // Requests carry no resource here; a statement scoped to resources cannot be judged.
+      if (
+        statement.NotResource !== undefined ||
+        list(statement.Resource ?? '*').some((resource) => resource !== '*')
+      ) {
+        throw new UnsupportedPolicyError(
+          `statement ${statement.Sid ?? index} is scoped to resources; the local evaluator judges only Resource "*"`,
+        );
+      }
       if (actionMatches(statement, context.action) && conditionMatches(statement, context)) {
         return { sid: statement.Sid ?? `statement ${index}` };
       }

@@ -30,6 +30,16 @@ describe('findExplicitDeny', () => {
     );
   });
 
+  it('refuses to judge a deny scoped to resources rather than over-deny', () => {
+    const scoped = JSON.stringify({
+      Statement: [{ Effect: 'Deny', Action: 's3:*', Resource: 'arn:aws:s3:::secrets/*' }],
+    });
+
+    expect(() => findExplicitDeny([scoped], { action: 's3:GetObject', keys: {} })).toThrow(
+      /scoped to resources/,
+    );
+  });
+
   it('matches action wildcards case-insensitively, as IAM does', () => {
     const scoped = JSON.stringify({ Statement: [{ Effect: 'Deny', Action: ['iam:Create*'] }] });
 

@@ -1,0 +1,71 @@
+import { readFileSync } from 'node:fs';
+import { describe, expect, it } from 'vitest';
+import { envelopeFor } from '../../../../lib/domain/envelope.ts';
+import { detect } from '../../../../lib/usecases/detect.ts';
+import { shippedConfig } from '../../../fixtures/config.ts';
+import { shared } from '../../../fixtures/paths.ts';
+import { stolenInstanceCredentialsGrant, stratusRoleRecord } from '../../../fixtures/records.ts';
+import { RecordingWorkflow } from '../../../fixtures/workflow.ts';
+
+const config = await shippedConfig();
+
+describe('detect', () => {
+  it('opens one case per compromised credential: later calls by it join the first', async () => {
+    const workflow = new RecordingWorkflow();
+
+    const first = await detect(envelopeFor(stolenInstanceCredentialsGrant(), 'e1'), { workflow, config });
+    const second = await detect(
+      envelopeFor(stolenInstanceCredentialsGrant({ eventName: 'CreateUser' }), 'e2'),
+      { workflow, config },
+    );
+
+    expect(first).toEqual([
+      expect.objectContaining({ status: 'started', ruleId: 'instance-credentials-iam-escalation' }),
+    ]);
+    expect(second).toEqual([expect.objectContaining({ status: 'already-open' })]);
+    expect([...workflow.started.values()]).toEqual([
+      expect.objectContaining({
+        caseId: expect.any(String),
+        settings: {
+          logDeliveryWaitSeconds: config.verify.waitSeconds,
+          maxVerifyAttempts: config.verify.maxAttempts,
+        },
+      }),
+    ]);
+  });
+
+  it('starts nothing for calls no rule cares about', async () => {
+    const workflow = new RecordingWorkflow();
+    const recon = stratusRoleRecord('credential-access.ec2-steal-instance-credentials');
+
+    expect(await detect(envelopeFor(recon, 'e3'), { workflow, config })).toEqual([
+      { status: 'no-match', reason: `${recon.eventName} matched no rule` },
+    ]);
+    expect(workflow.started.size).toBe(0);
+  });
+
+  it('rejects a malformed envelope with its reason instead of failing', async () => {
+    const workflow = new RecordingWorkflow();
+    const mismatched = JSON.parse(readFileSync(shared('cloud-custodian', 'event-cloudsearch.json'), 'utf8'));
+
+    const [outcome] = await detect(mismatched, { workflow, config });
+
+    expect(outcome).toMatchObject({
+      status: 'rejected',
+      reason: expect.stringContaining('does not match detail eventSource'),
+    });
+    expect(await detect('not an event', { workflow, config })).toEqual([
+      expect.objectContaining({ status: 'rejected' }),
+    ]);
+  });
+
+  it('rejects a matching call that cannot open a case, naming why', async () => {
+    const workflow = new RecordingWorkflow();
+    const anonymised = stolenInstanceCredentialsGrant({ awsRegion: 'us-north-2r' });
+
+    const outcomes = await detect(envelopeFor(anonymised, 'e4'), { workflow, config });
+
+    expect(outcomes).toEqual([{ status: 'rejected', reason: expect.stringContaining('field region') }]);
+    expect(workflow.started.size).toBe(0);
+  });
+});
