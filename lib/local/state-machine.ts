@@ -30,7 +30,6 @@ export interface HistoryEvent {
   type: string;
   state?: string;
   at: number;
-  output?: unknown;
   error?: string;
 }
 
@@ -57,11 +56,13 @@ export interface LocalExecution {
 export class LocalStateMachine {
   private readonly machine: StateMachine;
   private readonly handlers: Record<string, (input: unknown) => Promise<unknown>> = {};
+  private readonly noWaits: Record<string, number> = {};
 
   constructor(functions: Record<string, LocalFunction>, file = ASL_FILE) {
     const definition = loadDefinition(functions, file);
     const byArn = new Map(Object.entries(functions).map(([name, fn]) => [localFunctionArn(name), fn]));
     for (const [stateName, state] of Object.entries(definition.States)) {
+      if (state.Type === 'Wait') this.noWaits[stateName] = 0;
       const arn = state.Type === 'Task' ? state.Parameters?.FunctionName : undefined;
       if (!arn) continue;
       const fn = byArn.get(arn);
@@ -77,21 +78,19 @@ export class LocalStateMachine {
     });
   }
 
-  /** Start an execution; waits last `waitMs` milliseconds each (0 by default: time is simulated). */
-  start(name: string, input: unknown, waitMs = 0): LocalExecution {
-    const waitTimeOverrides = { WaitForLogDelivery: waitMs };
+  /** Start an execution. Wait states take no real time: locally, time is simulated. */
+  start(name: string, input: unknown): LocalExecution {
     const execution = this.machine.run(input as never, {
-      overrides: { taskResourceLocalHandlers: this.handlers as never, waitTimeOverrides },
+      overrides: { taskResourceLocalHandlers: this.handlers as never, waitTimeOverrides: this.noWaits },
     });
     const history: HistoryEvent[] = [];
     const collect = (async () => {
       for await (const event of execution.eventLogs as AsyncIterable<Record<string, unknown>>) {
-        const state = event.state as { name?: string; output?: unknown } | undefined;
+        const state = event.state as { name?: string } | undefined;
         history.push({
           type: String(event.type),
           at: Number(event.timestamp ?? Date.now()),
           ...(state?.name ? { state: state.name } : {}),
-          ...(state && 'output' in state ? { output: state.output } : {}),
           ...(event.Error ? { error: `${String(event.Error)}: ${String(event.Cause ?? '')}` } : {}),
         });
       }

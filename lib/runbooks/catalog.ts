@@ -147,6 +147,16 @@ export function loadRunbooks(directory = RUNBOOK_DIRECTORY): Map<string, Runbook
   return runbooks;
 }
 
+export class RunbookMissingError extends Error {
+  override name = 'RunbookMissingError';
+}
+
+export function requireRunbook(runbooks: Map<string, Runbook>, id: string): Runbook {
+  const runbook = runbooks.get(id);
+  if (!runbook) throw new RunbookMissingError(`runbook ${id} is not in the catalog`);
+  return runbook;
+}
+
 /** Validate every value against its declared type and build the query to send. */
 export function bindRunbook(runbook: Runbook, values: Record<string, string>): QueryRequest {
   for (const parameter of runbook.parameters) {

@@ -13,7 +13,7 @@ import { RULES } from '../domain/rules.ts';
 import { addMinutes, toInstant, toPartitionDay } from '../domain/time.ts';
 import { type Trigger, TriggerSchema } from '../domain/trigger.ts';
 import type { CaseStore, Clock, QueryEngine } from '../ports.ts';
-import { bindRunbook, PARAMETER_TYPES, type Runbook } from '../runbooks/catalog.ts';
+import { bindRunbook, PARAMETER_TYPES, type Runbook, requireRunbook } from '../runbooks/catalog.ts';
 import { openCaseEntry } from './case-audit.ts';
 
 export const ConfirmInputSchema = z.object({ caseId: z.string().min(1), trigger: TriggerSchema });
@@ -50,9 +50,7 @@ export async function confirm(input: ConfirmInput, deps: ConfirmDependencies): P
   const { trigger } = input;
   const rule = RULES.find((candidate) => candidate.id === trigger.ruleId);
   if (!rule) throw new UnknownRuleError(`trigger names rule ${trigger.ruleId}, which is not in the catalog`);
-  const runbook = deps.runbooks.get(rule.confirmWith);
-  if (!runbook)
-    throw new UnknownRuleError(`rule ${rule.id} needs runbook ${rule.confirmWith}, which is missing`);
+  const runbook = requireRunbook(deps.runbooks, rule.confirmWith);
 
   const { assessment, evidence, bytesScanned } = PARAMETER_TYPES.ip.safeParse(trigger.sourceIp).success
     ? await firstSeen(runbook, trigger, deps)

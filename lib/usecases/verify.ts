@@ -4,7 +4,7 @@ import { z } from 'zod';
 import { addMinutes, toInstant, toPartitionDay } from '../domain/time.ts';
 import { TriggerSchema } from '../domain/trigger.ts';
 import { assessVerification, type VerificationStatus } from '../domain/verification.ts';
-import { bindRunbook, type Runbook } from '../runbooks/catalog.ts';
+import { bindRunbook, requireRunbook } from '../runbooks/catalog.ts';
 import { openCaseEntry } from './case-audit.ts';
 import type { ConfirmDependencies } from './confirm.ts';
 
@@ -29,12 +29,6 @@ export interface Verification {
   watermark: string | null;
   succeeded: number;
   denied: number;
-}
-
-function requireRunbook(runbooks: Map<string, Runbook>, id: string): Runbook {
-  const runbook = runbooks.get(id);
-  if (!runbook) throw new Error(`runbook ${id} is missing from the catalog`);
-  return runbook;
 }
 
 export async function verify(input: VerifyInput, deps: VerifyDependencies): Promise<Verification> {
