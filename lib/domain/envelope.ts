@@ -7,6 +7,10 @@ const DETAIL_TYPES: Record<string, string> = {
   AwsConsoleAction: 'AWS Console Action via CloudTrail',
 };
 
+/**
+ * The envelope's own account and region are filled in when the record lacks them; the case
+ * never reads them (a trigger takes both from the record itself, and rejects it without).
+ */
 export function envelopeFor(record: CloudTrailRecord, id: string) {
   return {
     version: '0',
