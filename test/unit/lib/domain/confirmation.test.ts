@@ -25,24 +25,19 @@ describe('assessFirstSeen', () => {
     expect(assessment.explanation).toContain('18.236.253.47');
   });
 
-  it('clears an address the role has used before', () => {
-    expect(
-      assessFirstSeen(
-        { baselineEvents: 500, fromSourceIp: 40, withUserAgent: 40, distinctSourceIps: 2 },
-        trigger,
-        config,
-      ).verdict,
-    ).toBe('benign');
-  });
-
-  it('calls too little history ambiguous rather than guessing', () => {
-    expect(
-      assessFirstSeen(
-        { baselineEvents: 3, fromSourceIp: 0, withUserAgent: 0, distinctSourceIps: 1 },
-        trigger,
-        config,
-      ).verdict,
-    ).toBe('ambiguous');
+  it.each([
+    [
+      'clears an address the role has used before',
+      { baselineEvents: 500, fromSourceIp: 40, withUserAgent: 40 },
+      'benign',
+    ],
+    [
+      'calls too little history ambiguous rather than guessing',
+      { baselineEvents: 3, fromSourceIp: 0, withUserAgent: 0 },
+      'ambiguous',
+    ],
+  ] as const)('%s', (_case, facts, verdict) => {
+    expect(assessFirstSeen({ ...facts, distinctSourceIps: 2 }, trigger, config).verdict).toBe(verdict);
   });
 
   it('calls a trigger without an IP address ambiguous', () => {
