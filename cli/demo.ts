@@ -132,7 +132,8 @@ export async function runDemo(options: DemoOptions): Promise<DemoResult> {
     seed: 'revoker-demo',
     scenarios: ['compromised-role-session'],
     end: now,
-    attackLeadMinutes: 10,
+    // The attack takes about 12 minutes and is over by the time it is detected.
+    attackLeadMinutes: 15,
   });
   const account = generated.accounts[0]!;
   const truth = generated.scenarios[0]!;

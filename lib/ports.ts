@@ -4,17 +4,25 @@
 /** A positional `?` parameter. Adapters bind it: DuckDB natively, Athena as a quoted literal. */
 export type SqlValue = string | number;
 
+/** One result cell, decoded from the engine's column type; SQL NULL is null. */
+export type SqlCell = string | number | boolean | null;
+
 export interface QueryRequest {
   /** The runbook's name, for logs and errors. */
   name: string;
   sql: string;
   parameters: SqlValue[];
+  /**
+   * Names this query within its case step (`case-…:verify:2`), so a retried task gets the
+   * same query execution rather than a second one. Without it, every run is a new query.
+   */
+  idempotencyKey?: string;
 }
 
 export interface QueryResult {
   columns: string[];
-  /** Every value as text, as Athena returns it; SQL NULL as null. */
-  rows: Record<string, string | null>[];
+  /** Each row by column name. Numbers and booleans decoded; lists and structs as JSON text. */
+  rows: Record<string, SqlCell>[];
   /** Bytes the engine read from storage, when it reports them (Athena does). */
   bytesScanned: number | null;
   engineMillis: number;

@@ -2,20 +2,45 @@
 // the value it found and what was expected, and nothing automatic runs on a bad file.
 import { z } from 'zod';
 
+const Score = z.number().int().min(0).max(100);
+
 const ResponseSchema = z.enum(['auto-revoke', 'escalate', 'notify']);
 export type RuleResponse = z.infer<typeof ResponseSchema>;
 
 export const ConfigSchema = z.strictObject({
   /** `dry-run` plans and explains but never changes IAM; `enforce` revokes. */
   mode: z.enum(['dry-run', 'enforce']),
-  confirm: z.strictObject({
-    /** Days of history a trigger is compared against. */
-    baselineDays: z.number().int().min(1).max(90),
-    /** Recent minutes left out of the baseline, so the attack does not vouch for itself. */
-    excludeRecentMinutes: z.number().int().min(0).max(1440),
-    /** Below this many baseline events the principal has no usable history: a human decides. */
-    minimumBaselineEvents: z.number().int().min(1),
-  }),
+  confirm: z
+    .strictObject({
+      /** Days of history a trigger is compared against. */
+      baselineDays: z.number().int().min(1).max(90),
+      /** Recent minutes left out of the baseline, so the attack does not vouch for itself. */
+      excludeRecentMinutes: z.number().int().min(0).max(1440),
+      /** Below this many baseline events the principal has no usable history: a human decides. */
+      minimumBaselineEvents: z.number().int().min(1),
+      /** A score at or above this confirms the trigger. */
+      confirmAtScore: Score,
+      /** A score at or below this clears it; anything between goes to a human. */
+      clearAtScore: Score,
+      /** Points each piece of evidence adds to the score (capped at 100). */
+      weights: z.strictObject({
+        newSourceIp: Score,
+        newUserAgent: Score,
+        newRegion: Score,
+        newApi: Score,
+        deniedBurst: Score,
+        otherFootholds: Score,
+      }),
+      /** Access-denied errors at least `minDenied` strong within `windowMinutes` are a burst. */
+      deniedBurst: z.strictObject({
+        windowMinutes: z.number().int().min(1).max(1440),
+        minDenied: z.number().int().min(1).max(100_000),
+      }),
+    })
+    .refine((confirm) => confirm.clearAtScore < confirm.confirmAtScore, {
+      message: 'clearAtScore must be below confirmAtScore',
+      path: ['clearAtScore'],
+    }),
   verify: z.strictObject({
     /** Logs must reach this far past the cutoff before silence counts as containment. */
     marginMinutes: z.number().int().min(1).max(120),

@@ -6,50 +6,152 @@ import type { Trigger } from './trigger.ts';
 export type Verdict = 'confirmed' | 'benign' | 'ambiguous';
 export type Decision = 'revoke' | 'escalate' | 'close';
 
-export interface FirstSeenFacts {
-  baselineEvents: number;
+/** What first-seen found: the trigger compared with the principal's baseline window. */
+export interface BaselineFacts {
+  events: number;
   fromSourceIp: number;
   withUserAgent: number;
+  inRegion: number;
+  withEventName: number;
   distinctSourceIps: number;
+}
+
+/** Evidence around the trigger; a field is absent when the rule does not ask for its runbook. */
+export interface RecentFacts {
+  /** From error-burst: each burst window of access-denied errors, strongest first. */
+  deniedBursts?: readonly {
+    denied: number;
+    distinctActions: number;
+    firstDenied: string;
+    lastDenied: string;
+  }[];
+  /** From persistence-created: footholds created around the trigger, its own call excluded. */
+  otherFootholds?: readonly { eventName: string; target: string | null; eventTime: string }[];
+}
+
+export type SignalName = keyof Config['confirm']['weights'];
+
+export interface Signal {
+  name: SignalName;
+  present: boolean;
+  /** Points added to the score: the configured weight when present, else 0. */
+  points: number;
+  /** The fact in words, present or not, so the explanation shows what was checked. */
+  finding: string;
 }
 
 export interface Assessment {
   verdict: Verdict;
   /** 0..100: how strongly the evidence points at compromise. */
   score: number;
+  signals: Signal[];
   explanation: string;
 }
 
-export function assessFirstSeen(facts: FirstSeenFacts, trigger: Trigger, config: Config): Assessment {
-  const address = trigger.sourceIp ?? 'an unknown address';
-  const days = config.confirm.baselineDays;
-  if (facts.baselineEvents < config.confirm.minimumBaselineEvents) {
+/**
+ * Score the trigger: each signal present adds its configured weight. Without enough
+ * baseline history the verdict is ambiguous whatever the score: a human decides.
+ */
+export function assessEvidence(
+  baseline: BaselineFacts,
+  recent: RecentFacts,
+  trigger: Trigger,
+  config: Config,
+): Assessment {
+  const { weights, deniedBurst, confirmAtScore, clearAtScore, baselineDays } = config.confirm;
+  const api = `${trigger.eventSource.replace(/\.amazonaws\.com$/, '')}:${trigger.eventName}`;
+  const bursts = recent.deniedBursts;
+  const strongest = bursts?.[0];
+  const created = recent.otherFootholds;
+  const footholds = (created ?? [])
+    .slice(0, 5)
+    .map((foothold) => `${foothold.eventName}${foothold.target ? ` ${foothold.target}` : ''}`)
+    .join(', ');
+  const observed: [SignalName, boolean, string][] = [
+    [
+      'newSourceIp',
+      baseline.fromSourceIp === 0,
+      baseline.fromSourceIp === 0
+        ? `${trigger.sourceIp} is new (the principal used ${baseline.distinctSourceIps} other addresses)`
+        : `${trigger.sourceIp} made ${baseline.fromSourceIp} of the baseline calls`,
+    ],
+    [
+      'newUserAgent',
+      baseline.withUserAgent === 0,
+      baseline.withUserAgent === 0
+        ? 'its user agent is new'
+        : `its user agent made ${baseline.withUserAgent} baseline calls`,
+    ],
+    [
+      'newRegion',
+      baseline.inRegion === 0,
+      baseline.inRegion === 0
+        ? `${trigger.region} is a region it never called`
+        : `it called ${trigger.region} ${baseline.inRegion} times`,
+    ],
+    [
+      'newApi',
+      baseline.withEventName === 0,
+      baseline.withEventName === 0
+        ? `it never called ${api} before`
+        : `it called ${api} ${baseline.withEventName} times before`,
+    ],
+    [
+      'deniedBurst',
+      strongest !== undefined,
+      bursts === undefined
+        ? 'access-denied bursts not checked for this rule'
+        : strongest
+          ? `${strongest.denied} access-denied errors on ${strongest.distinctActions} APIs between ${strongest.firstDenied} and ${strongest.lastDenied}`
+          : `no burst of ${deniedBurst.minDenied} or more access-denied errors within ${deniedBurst.windowMinutes} minutes`,
+    ],
+    [
+      'otherFootholds',
+      (created?.length ?? 0) > 0,
+      created === undefined
+        ? 'footholds not checked for this rule'
+        : created.length > 0
+          ? `${created.length} other footholds created around it (${footholds}${created.length > 5 ? ', ...' : ''})`
+          : 'no other footholds created around it',
+    ],
+  ];
+  const signals = observed.map(([name, present, finding]) => ({
+    name,
+    present,
+    points: present ? weights[name] : 0,
+    finding,
+  }));
+  const score = Math.min(
+    100,
+    signals.reduce((total, signal) => total + signal.points, 0),
+  );
+  const found = signals.filter((signal) => signal.present);
+  const facts =
+    `${trigger.eventName} by ${trigger.target.roleArn} from ${trigger.sourceIp}, against ` +
+    `${baseline.events} calls over the ${baselineDays}-day baseline: ` +
+    `${signals.map((signal) => (signal.present ? `${signal.finding} (+${signal.points})` : signal.finding)).join('; ')}.`;
+  if (baseline.events < config.confirm.minimumBaselineEvents) {
     return {
       verdict: 'ambiguous',
-      score: 50,
+      score,
+      signals,
       explanation:
-        `${trigger.target.roleArn} made only ${facts.baselineEvents} calls in the ${days}-day baseline ` +
-        `(at least ${config.confirm.minimumBaselineEvents} are needed to judge), so its history cannot ` +
-        `say whether ${trigger.eventName} from ${address} is normal. A human decides.`,
+        `${facts} Only ${baseline.events} baseline calls (at least ${config.confirm.minimumBaselineEvents} are ` +
+        'needed), so its history cannot say what is normal. A human decides.',
     };
   }
-  if (facts.fromSourceIp === 0) {
-    const agent = facts.withUserAgent === 0 ? ' with a user agent it has never used,' : '';
-    return {
-      verdict: 'confirmed',
-      score: facts.withUserAgent === 0 ? 95 : 85,
-      explanation:
-        `${trigger.target.roleArn} called ${trigger.eventName} from ${address},${agent} an address it ` +
-        `never used in ${facts.baselineEvents} calls over the ${days}-day baseline (it used ` +
-        `${facts.distinctSourceIps} other addresses). Its credentials are being used from somewhere new.`,
-    };
-  }
+  const verdict: Verdict =
+    score >= confirmAtScore ? 'confirmed' : score <= clearAtScore ? 'benign' : 'ambiguous';
+  const conclusion = {
+    confirmed: `Score ${score} reaches ${confirmAtScore}: its credentials are being misused.`,
+    benign: `Score ${score} is at most ${clearAtScore}: consistent with its history.`,
+    ambiguous: `Score ${score} is between ${clearAtScore} and ${confirmAtScore}: a human decides.`,
+  }[verdict];
   return {
-    verdict: 'benign',
-    score: 10,
-    explanation:
-      `${trigger.target.roleArn} has used ${address} before (${facts.fromSourceIp} of ` +
-      `${facts.baselineEvents} baseline calls), so ${trigger.eventName} from there is consistent with its history.`,
+    verdict,
+    score,
+    signals,
+    explanation: `${facts} ${found.length === 0 ? 'Nothing new. ' : ''}${conclusion}`,
   };
 }
 
@@ -65,6 +167,7 @@ export function assessWithoutAddress(trigger: Trigger): Assessment {
   return {
     verdict: 'ambiguous',
     score: 50,
+    signals: [],
     explanation: `${trigger.eventName} by ${trigger.target.roleArn} came with ${shown}, so it cannot be compared with the role's history. A human decides.`,
   };
 }

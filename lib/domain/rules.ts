@@ -3,6 +3,8 @@ import type { CloudTrailRecord } from './cloudtrail.ts';
 import type { EventPattern } from './event-pattern.ts';
 import type { Principal } from './principal.ts';
 
+export type ConfirmationRunbook = 'first-seen' | 'error-burst' | 'persistence-created';
+
 export type Severity = 'low' | 'medium' | 'high' | 'critical';
 
 export interface DetectionRule {
@@ -11,8 +13,11 @@ export interface DetectionRule {
   severity: Severity;
   /** Why the call is suspicious, in words an on-call engineer reads on the case. */
   rationale: string;
-  /** The runbook that confirms or clears the trigger against the principal's history. */
-  confirmWith: 'first-seen';
+  /**
+   * The runbooks that confirm or clear the trigger: first-seen compares it with the
+   * principal's history; error-burst and persistence-created add what happened around it.
+   */
+  confirmWith: readonly ConfirmationRunbook[];
   /** EventBridge pattern matching the calls this rule looks at (before `matches`). */
   eventPattern: EventPattern;
   matches(record: CloudTrailRecord, principal: Principal): boolean;
@@ -44,7 +49,7 @@ export const instanceCredentialsIamEscalation: DetectionRule = {
   rationale:
     'An application on an EC2 instance rarely changes IAM. Instance credentials granting access ' +
     'or creating users usually means they were stolen from the metadata service and used elsewhere.',
-  confirmWith: 'first-seen',
+  confirmWith: ['first-seen', 'error-burst', 'persistence-created'],
   eventPattern: {
     source: ['aws.iam'],
     'detail-type': ['AWS API Call via CloudTrail'],

@@ -16,3 +16,13 @@ export const Instant = z
   .regex(/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}Z$/, 'a UTC time such as 2026-01-15T12:00:00Z');
 /** The `timestamp` partition value. */
 export const PartitionDay = z.string().regex(/^\d{4}\/\d{2}\/\d{2}$/, 'a partition day such as 2026/01/15');
+/** A long-term (`AKIA`) or temporary (`ASIA`) access key ID. */
+export const AccessKeyId = z
+  .string()
+  .regex(/^(AKIA|ASIA)[A-Z0-9]{12,124}$/, 'an access key ID such as AKIA…');
+/** What STS accepts as a role session name. */
+export const RoleSessionName = z.string().regex(/^[\w+=,.@-]{2,64}$/, 'a role session name');
+/** An IAM user name, a source identity or an Identity Center user name (which may be an email). */
+export const PersonName = z
+  .string()
+  .regex(/^[\w+=,.@-]{1,128}$/, 'a user name such as alice or alice@example.com');

@@ -2,8 +2,12 @@
 export type VerificationStatus = 'contained' | 'still-active' | 'attempts-denied' | 'not-yet';
 
 export interface VerificationFacts {
-  /** Latest delivered event time for the account and region, or null when none arrived. */
-  watermark: string | null;
+  /**
+   * Each region whose logs must be complete — the trigger's, and every region where the
+   * revoked credentials were active — with the latest delivered event time there (null when
+   * nothing arrived).
+   */
+  watermarks: { region: string; watermark: string | null }[];
   succeeded: number;
   denied: number;
   lastCall: string | null;
@@ -14,7 +18,7 @@ export interface VerificationAssessment {
   explanation: string;
 }
 
-/** Never "contained" before the delivered logs reach past the cutoff plus the margin. */
+/** Never "contained" before the delivered logs reach past the cutoff plus the margin everywhere. */
 export function assessVerification(
   facts: VerificationFacts,
   cutoff: string,
@@ -26,20 +30,25 @@ export function assessVerification(
       explanation: `${facts.succeeded} calls by the revoked credentials succeeded after the cutoff ${cutoff} (last at ${facts.lastCall}): the access is not gone.`,
     };
   }
-  if (facts.watermark === null || facts.watermark < needed) {
+  const lagging = facts.watermarks.filter((region) => region.watermark === null || region.watermark < needed);
+  if (lagging.length > 0 || facts.watermarks.length === 0) {
+    const reach = lagging
+      .map((region) => `${region.region} to ${region.watermark ?? 'nothing yet'}`)
+      .join(', ');
     return {
       status: 'not-yet',
-      explanation: `Delivered logs reach ${facts.watermark ?? 'nothing yet'}; silence counts only once they reach ${needed} (the cutoff plus the margin).`,
+      explanation: `Delivered logs reach ${reach || 'no region'}; silence counts only once they reach ${needed} (the cutoff plus the margin) in every region the credentials used.`,
     };
   }
+  const complete = facts.watermarks.map((region) => region.region).join(', ');
   if (facts.denied > 0) {
     return {
       status: 'attempts-denied',
-      explanation: `No call by the revoked credentials succeeded after ${cutoff}; ${facts.denied} were denied (last at ${facts.lastCall}), so someone is still trying. Logs are complete to ${facts.watermark}.`,
+      explanation: `No call by the revoked credentials succeeded after ${cutoff}; ${facts.denied} were denied (last at ${facts.lastCall}), so someone is still trying. Logs are complete past ${needed} in ${complete}.`,
     };
   }
   return {
     status: 'contained',
-    explanation: `No call by the revoked credentials after ${cutoff}; logs are complete to ${facts.watermark}.`,
+    explanation: `No call by the revoked credentials after ${cutoff}; logs are complete past ${needed} in ${complete}.`,
   };
 }

@@ -10,7 +10,8 @@ import { mkdir, mkdtemp, rm, symlink, unlink } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { type DuckDBConnection, DuckDBInstance } from '@duckdb/node-api';
-import type { QueryEngine, QueryRequest, QueryResult } from '../ports.ts';
+import type { QueryEngine, QueryRequest, QueryResult, SqlCell } from '../ports.ts';
+import { cellFromText } from '../query-cells.ts';
 import { listFiles } from './record-files.ts';
 
 /** `…/AWSLogs/[o-org/]<account>/CloudTrail/<region>/YYYY/MM/DD/<file>.json.gz`: CloudTrail always gzips. */
@@ -111,6 +112,10 @@ const ATHENA_PROJECTION = `
 const TRINO_MACROS = [
   'CREATE MACRO json_extract_scalar(doc, path) AS json_extract_string(doc, path)',
   'CREATE MACRO from_iso8601_timestamp(text) AS CAST(text AS TIMESTAMPTZ)',
+  'CREATE MACRO to_unixtime(moment) AS epoch(moment)',
+  // Trino's count_if is a count (0 over no rows); DuckDB's own returns NULL when it saw no
+  // non-NULL input, so it is shadowed by one that counts.
+  'CREATE MACRO count_if(condition) AS CAST(coalesce(sum(CASE WHEN condition THEN 1 ELSE 0 END), 0) AS BIGINT)',
 ];
 
 export class DuckDbQueryEngineError extends Error {
@@ -203,10 +208,13 @@ export class DuckDbQueryEngine implements QueryEngine {
       const started = performance.now();
       const reader = await this.connection.runAndReadAll(request.sql, request.parameters);
       const columns = reader.columnNames();
+      const types = reader.columnTypes().map(String);
       const rows = reader.getRowObjectsJson().map((row) => {
-        const textRow: Record<string, string | null> = {};
-        for (const column of columns) textRow[column] = asText(row[column]);
-        return textRow;
+        const decoded: Record<string, SqlCell> = {};
+        columns.forEach((column, index) => {
+          decoded[column] = cellFromText(types[index]!, asText(row[column]));
+        });
+        return decoded;
       });
       return { columns, rows, bytesScanned: null, engineMillis: performance.now() - started };
     });

@@ -5,19 +5,66 @@ import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { z } from 'zod';
-import { AccountId, Arn, Instant, IpAddress, PartitionDay, Region } from '../domain/shapes.ts';
-import type { QueryRequest } from '../ports.ts';
+import {
+  AccessKeyId,
+  AccountId,
+  Arn,
+  Instant,
+  IpAddress,
+  PartitionDay,
+  PersonName,
+  Region,
+  RoleSessionName,
+} from '../domain/shapes.ts';
+import { toPartitionDay } from '../domain/time.ts';
+import type { QueryRequest, SqlValue } from '../ports.ts';
 
-/** Each parameter type, as a validator of the value's shape. */
+/** Athena's limit on one `ExecutionParameters` entry, which is the value as a SQL literal. */
+export const MAX_PARAMETER_LITERAL = 1024;
+
+/** A string as SQL literal text: single quotes around it, each quote inside doubled. */
+export function sqlLiteral(value: string): string {
+  return `'${value.replaceAll("'", "''")}'`;
+}
+
+const FreeText = z
+  .string()
+  .refine((value) => !value.includes('\u0000'), 'text without NUL characters')
+  .refine(
+    (value) => sqlLiteral(value).length <= MAX_PARAMETER_LITERAL,
+    `text of at most ${MAX_PARAMETER_LITERAL} characters once quoted (Athena's limit per parameter)`,
+  );
+
+/** `30d`, `12h`, `90m`, `45s`: bound as a number of seconds. */
+const DURATION_UNITS = { s: 1, m: 60, h: 3600, d: 86_400 } as const;
+const Duration = z.string().regex(/^\d{1,6}[smhd]$/, 'a duration such as 30d, 12h, 90m or 45s');
+const Integer = z.string().regex(/^\d{1,9}$/, 'a whole number of at most 9 digits');
+
+function asText(value: string): SqlValue {
+  return value;
+}
+
+/**
+ * Each parameter type: the shape a value must have, and how it is bound. Free text is bound,
+ * never spliced, so any content is safe; only its length is capped.
+ */
 export const PARAMETER_TYPES = {
-  account: AccountId,
-  arn: Arn,
-  region: Region,
-  ip: IpAddress,
-  instant: Instant,
-  day: PartitionDay,
-  // Free text is bound, never spliced, so any content is safe; only its length is capped.
-  text: z.string().max(8192, 'at most 8192 characters'),
+  account: { shape: AccountId, bind: asText },
+  arn: { shape: Arn, bind: asText },
+  region: { shape: Region, bind: asText },
+  ip: { shape: IpAddress, bind: asText },
+  'access-key': { shape: AccessKeyId, bind: asText },
+  'session-name': { shape: RoleSessionName, bind: asText },
+  'iam-name': { shape: PersonName, bind: asText },
+  instant: { shape: Instant, bind: asText },
+  day: { shape: PartitionDay, bind: asText },
+  duration: {
+    shape: Duration,
+    bind: (value: string): SqlValue =>
+      Number(value.slice(0, -1)) * DURATION_UNITS[value.slice(-1) as keyof typeof DURATION_UNITS],
+  },
+  integer: { shape: Integer, bind: (value: string): SqlValue => Number(value) },
+  text: { shape: FreeText, bind: asText },
 } as const;
 export type ParameterType = keyof typeof PARAMETER_TYPES;
 
@@ -105,11 +152,25 @@ function headerLines(source: string, tag: string): string[] {
   return found;
 }
 
+/**
+ * How many reads of the table do not start their WHERE with the partition filter. Each read
+ * must name the days and the account, so Athena scans only those partitions.
+ */
+export function unfilteredReads(source: string): number {
+  const code = source
+    .split('\n')
+    .map((line) => line.replace(/--.*$/, ''))
+    .join('\n');
+  const reads = code.split(/\bFROM cloudtrail_logs\b/).slice(1);
+  return reads.filter((read) => !/^\s+WHERE timestamp BETWEEN :\w+ AND :\w+\s+AND account = :\w+/.test(read))
+    .length;
+}
+
 export function parseRunbook(id: string, source: string): Runbook {
   const declared = headerLines(source, 'runbook:')[0];
   if (declared !== id) throw new Error(`runbook ${id}: header names it ${declared ?? 'nothing'}`);
   const parameters = headerLines(source, 'param').map((line) => {
-    const match = /^(\w+) (\w+): (.+)$/.exec(line);
+    const match = /^(\w+) ([\w-]+): (.+)$/.exec(line);
     if (!match || !(match[2]! in PARAMETER_TYPES))
       throw new Error(`runbook ${id}: bad parameter line "${line}"`);
     return { name: match[1]!, type: match[2] as ParameterType, description: match[3]! };
@@ -123,6 +184,12 @@ export function parseRunbook(id: string, source: string): Runbook {
   for (const name of bindOrder) {
     if (!declaredNames.has(name))
       throw new Error(`runbook ${id}: :${name} is used but not declared in the header`);
+  }
+  const unfiltered = unfilteredReads(source);
+  if (unfiltered > 0) {
+    throw new Error(
+      `runbook ${id}: ${unfiltered} read(s) of cloudtrail_logs lack "WHERE timestamp BETWEEN :a AND :b AND account = :x"`,
+    );
   }
   return {
     id,
@@ -157,23 +224,51 @@ export function requireRunbook(runbooks: Map<string, Runbook>, id: string): Runb
   return runbook;
 }
 
-/** Validate every value against its declared type and build the query to send. */
-export function bindRunbook(runbook: Runbook, values: Record<string, string>): QueryRequest {
-  for (const parameter of runbook.parameters) {
-    const value = values[parameter.name];
-    if (value === undefined)
-      throw new RunbookParameterError(`runbook ${runbook.id}: parameter ${parameter.name} is missing`);
-    const checked = PARAMETER_TYPES[parameter.type].safeParse(value);
-    if (!checked.success) {
-      throw new RunbookParameterError(
-        `runbook ${runbook.id}: parameter ${parameter.name} is not ${checked.error.issues[0]?.message ?? parameter.type}`,
-      );
-    }
-  }
+/**
+ * Validate every value against its declared type and build the query to send. A partition
+ * day `<name>_day` left out is derived from the instant `<name>`, so callers give times only.
+ */
+export function bindRunbook(
+  runbook: Runbook,
+  given: Record<string, string>,
+  idempotencyKey?: string,
+): QueryRequest {
+  const values = withDerivedDays(runbook, given);
   const unknown = Object.keys(values).filter(
     (name) => !runbook.parameters.some((parameter) => parameter.name === name),
   );
   if (unknown.length > 0)
     throw new RunbookParameterError(`runbook ${runbook.id}: unknown parameters ${unknown.join(', ')}`);
-  return { name: runbook.id, sql: runbook.sql, parameters: runbook.bindOrder.map((name) => values[name]!) };
+  const bound = new Map<string, SqlValue>();
+  for (const parameter of runbook.parameters) {
+    const value = values[parameter.name];
+    if (value === undefined)
+      throw new RunbookParameterError(`runbook ${runbook.id}: parameter ${parameter.name} is missing`);
+    const type = PARAMETER_TYPES[parameter.type];
+    const checked = type.shape.safeParse(value);
+    if (!checked.success) {
+      throw new RunbookParameterError(
+        `runbook ${runbook.id}: parameter ${parameter.name} is not ${checked.error.issues[0]?.message ?? parameter.type}`,
+      );
+    }
+    bound.set(parameter.name, type.bind(value));
+  }
+  return {
+    name: runbook.id,
+    sql: runbook.sql,
+    parameters: runbook.bindOrder.map((name) => bound.get(name)!),
+    ...(idempotencyKey === undefined ? {} : { idempotencyKey }),
+  };
+}
+
+function withDerivedDays(runbook: Runbook, given: Record<string, string>): Record<string, string> {
+  const values = { ...given };
+  for (const parameter of runbook.parameters) {
+    if (parameter.type !== 'day' || values[parameter.name] !== undefined) continue;
+    const instant = values[parameter.name.replace(/_day$/, '')];
+    if (parameter.name.endsWith('_day') && instant !== undefined && Instant.safeParse(instant).success) {
+      values[parameter.name] = toPartitionDay(new Date(instant));
+    }
+  }
+  return values;
 }

@@ -1,19 +1,23 @@
-// Confirm: run the rule's runbook over the principal's history, return a verdict with its
-// evidence and the decision it leads to.
+// Confirm: run the runbooks the rule asks for over the principal's history, score what they
+// find, and return a verdict with its evidence and the decision it leads to.
 import { z } from 'zod';
 import type { Config } from '../domain/config.ts';
 import {
-  assessFirstSeen,
+  type Assessment,
+  assessEvidence,
   assessWithoutAddress,
+  type BaselineFacts,
   type Decision,
   decide,
-  type Verdict,
+  type RecentFacts,
 } from '../domain/confirmation.ts';
-import { RULES } from '../domain/rules.ts';
-import { addMinutes, toInstant, toPartitionDay } from '../domain/time.ts';
+import { type ConfirmationRunbook, type DetectionRule, RULES } from '../domain/rules.ts';
+import { IpAddress } from '../domain/shapes.ts';
+import { addMinutes, toInstant } from '../domain/time.ts';
 import { type Trigger, TriggerSchema } from '../domain/trigger.ts';
-import type { CaseStore, Clock, QueryEngine } from '../ports.ts';
-import { bindRunbook, PARAMETER_TYPES, type Runbook, requireRunbook } from '../runbooks/catalog.ts';
+import type { CaseStore, Clock, QueryEngine, SqlCell } from '../ports.ts';
+import { bindRunbook, type Runbook, requireRunbook } from '../runbooks/catalog.ts';
+import { countIn, textIn } from '../runbooks/rows.ts';
 import { openCaseEntry } from './case-audit.ts';
 
 export const ConfirmInputSchema = z.object({ caseId: z.string().min(1), trigger: TriggerSchema });
@@ -27,18 +31,20 @@ export interface ConfirmDependencies {
   cases: CaseStore;
 }
 
-export interface Confirmation {
-  verdict: Verdict;
-  score: number;
-  explanation: string;
+/** One runbook's question and answer, kept on the case as evidence. */
+export interface RunbookEvidence {
+  runbook: string;
+  parameters: Record<string, string>;
+  rows: Record<string, SqlCell>[];
+  bytesScanned: number | null;
+}
+
+export interface Confirmation extends Assessment {
   decision: Decision;
   decisionReason: string;
-  /** What the runbook was asked and answered; null when there was nothing to compare. */
-  evidence: {
-    runbook: string;
-    parameters: Record<string, string>;
-    rows: Record<string, string | null>[];
-  } | null;
+  /** Every runbook run, in order; empty when there was nothing to compare. */
+  evidence: RunbookEvidence[];
+  /** Bytes the engine scanned for all of them (null when it does not report it). */
   bytesScanned: number | null;
 }
 
@@ -50,18 +56,19 @@ export async function confirm(input: ConfirmInput, deps: ConfirmDependencies): P
   const { trigger } = input;
   const rule = RULES.find((candidate) => candidate.id === trigger.ruleId);
   if (!rule) throw new UnknownRuleError(`trigger names rule ${trigger.ruleId}, which is not in the catalog`);
-  const runbook = requireRunbook(deps.runbooks, rule.confirmWith);
 
-  const { assessment, evidence, bytesScanned } = PARAMETER_TYPES.ip.safeParse(trigger.sourceIp).success
-    ? await firstSeen(runbook, trigger, deps)
-    : { assessment: assessWithoutAddress(trigger), evidence: null, bytesScanned: null };
+  const evidence: RunbookEvidence[] = [];
+  const assessment = IpAddress.safeParse(trigger.sourceIp).success
+    ? await gatherAndAssess(rule, trigger, input.caseId, deps, evidence)
+    : assessWithoutAddress(trigger);
   const { decision, reason } = decide(assessment, rule, trigger, deps.config);
+  const scanned = evidence.map((entry) => entry.bytesScanned).filter((bytes) => bytes !== null);
   const confirmation: Confirmation = {
     ...assessment,
     decision,
     decisionReason: reason,
     evidence,
-    bytesScanned,
+    bytesScanned: scanned.length > 0 ? scanned.reduce((total, bytes) => total + bytes, 0) : null,
   };
   await deps.cases.append(input.caseId, openCaseEntry(input.caseId, trigger, deps.clock), {
     at: toInstant(deps.clock.now()),
@@ -72,33 +79,80 @@ export async function confirm(input: ConfirmInput, deps: ConfirmDependencies): P
   return confirmation;
 }
 
-/** Compare the trigger's address and user agent with the role's baseline window. */
-async function firstSeen(runbook: Runbook, trigger: Trigger, deps: ConfirmDependencies) {
+async function gatherAndAssess(
+  rule: DetectionRule,
+  trigger: Trigger,
+  caseId: string,
+  deps: ConfirmDependencies,
+  evidence: RunbookEvidence[],
+): Promise<Assessment> {
+  const { confirm: settings } = deps.config;
   const triggerTime = new Date(trigger.eventTime);
-  const baselineEnd = addMinutes(triggerTime, -deps.config.confirm.excludeRecentMinutes);
-  const baselineStart = addMinutes(triggerTime, -deps.config.confirm.baselineDays * 1440);
-  const parameters = {
-    account: trigger.target.accountId,
-    role_arn: trigger.target.roleArn,
+  const recentStart = addMinutes(triggerTime, -settings.excludeRecentMinutes);
+  // Around the trigger: as far either side as the baseline leaves out, and no later than now.
+  const recentEnd = new Date(
+    Math.max(
+      Math.min(deps.clock.now().getTime(), addMinutes(triggerTime, settings.excludeRecentMinutes).getTime()),
+      triggerTime.getTime() + 1000,
+    ),
+  );
+  const asks = (runbook: ConfirmationRunbook) => rule.confirmWith.includes(runbook);
+  const run = async (id: ConfirmationRunbook, parameters: Record<string, string>) => {
+    const result = await deps.engine.run(
+      bindRunbook(requireRunbook(deps.runbooks, id), parameters, `${caseId}:confirm:${id}`),
+    );
+    evidence.push({ runbook: id, parameters, rows: result.rows, bytesScanned: result.bytesScanned });
+    return result.rows;
+  };
+  const principal = { account: trigger.target.accountId, principal: trigger.target.roleArn };
+  const recentWindow = { ...principal, start: toInstant(recentStart), end: toInstant(recentEnd) };
+
+  const [baselineRow] = await run('first-seen', {
+    ...principal,
     source_ip: trigger.sourceIp ?? '',
-    // CloudTrail itself caps user agents; a longer one can only lower the match count.
-    user_agent: (trigger.userAgent ?? '').slice(0, 8192),
-    baseline_start: toInstant(baselineStart),
-    baseline_end: toInstant(baselineEnd),
-    baseline_start_day: toPartitionDay(baselineStart),
-    baseline_end_day: toPartitionDay(baselineEnd),
+    // Compared by prefix: Athena caps one parameter at 1,024 characters, quotes doubled.
+    user_agent_prefix: Array.from(trigger.userAgent ?? '')
+      .slice(0, 500)
+      .join(''),
+    event_region: trigger.region,
+    event_source: trigger.eventSource,
+    event_name: trigger.eventName,
+    baseline_start: toInstant(addMinutes(triggerTime, -settings.baselineDays * 1440)),
+    baseline_end: toInstant(recentStart),
+  });
+  const baseline: BaselineFacts = {
+    events: countIn(baselineRow, 'baseline_events'),
+    fromSourceIp: countIn(baselineRow, 'from_source_ip'),
+    withUserAgent: countIn(baselineRow, 'with_user_agent'),
+    inRegion: countIn(baselineRow, 'in_region'),
+    withEventName: countIn(baselineRow, 'with_event_name'),
+    distinctSourceIps: countIn(baselineRow, 'distinct_source_ips'),
   };
-  const result = await deps.engine.run(bindRunbook(runbook, parameters));
-  const row = result.rows[0] ?? {};
-  const facts = {
-    baselineEvents: Number(row.baseline_events ?? 0),
-    fromSourceIp: Number(row.from_source_ip ?? 0),
-    withUserAgent: Number(row.with_user_agent ?? 0),
-    distinctSourceIps: Number(row.distinct_source_ips ?? 0),
-  };
-  return {
-    assessment: assessFirstSeen(facts, trigger, deps.config),
-    evidence: { runbook: runbook.id, parameters, rows: result.rows },
-    bytesScanned: result.bytesScanned,
-  };
+  const recent: RecentFacts = {};
+  if (asks('error-burst')) {
+    const rows = await run('error-burst', {
+      ...recentWindow,
+      burst_window: `${settings.deniedBurst.windowMinutes}m`,
+      min_denied: String(settings.deniedBurst.minDenied),
+    });
+    recent.deniedBursts = rows.map((row) => ({
+      denied: countIn(row, 'denied'),
+      distinctActions: countIn(row, 'distinct_actions'),
+      firstDenied: textIn(row, 'first_denied') ?? '',
+      lastDenied: textIn(row, 'last_denied') ?? '',
+    }));
+  }
+  if (asks('persistence-created')) {
+    const triggerInstant = toInstant(triggerTime);
+    const rows = await run('persistence-created', recentWindow);
+    recent.otherFootholds = rows
+      .filter((row) => textIn(row, 'errorcode') === null)
+      .map((row) => ({
+        eventName: textIn(row, 'eventname') ?? '',
+        target: textIn(row, 'target'),
+        eventTime: textIn(row, 'eventtime') ?? '',
+      }))
+      .filter((row) => !(row.eventName === trigger.eventName && row.eventTime === triggerInstant));
+  }
+  return assessEvidence(baseline, recent, trigger, deps.config);
 }

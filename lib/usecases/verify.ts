@@ -3,10 +3,18 @@
 import { z } from 'zod';
 import { addMinutes, toInstant, toPartitionDay } from '../domain/time.ts';
 import { TriggerSchema } from '../domain/trigger.ts';
-import { assessVerification, type VerificationStatus } from '../domain/verification.ts';
+import {
+  assessVerification,
+  type VerificationFacts,
+  type VerificationStatus,
+} from '../domain/verification.ts';
 import { bindRunbook, requireRunbook } from '../runbooks/catalog.ts';
+import { countIn, textIn } from '../runbooks/rows.ts';
 import { openCaseEntry } from './case-audit.ts';
 import type { ConfirmDependencies } from './confirm.ts';
+
+/** How far before the cutoff to look for the regions the revoked credentials used. */
+const ACTIVE_LOOKBACK_MINUTES = 60;
 
 export const VerifyInputSchema = z.object({
   caseId: z.string().min(1),
@@ -26,7 +34,7 @@ export interface Verification {
   /** Whether the state machine should wait and try again. */
   retry: boolean;
   explanation: string;
-  watermark: string | null;
+  watermarks: VerificationFacts['watermarks'];
   succeeded: number;
   denied: number;
 }
@@ -38,36 +46,47 @@ export async function verify(input: VerifyInput, deps: VerifyDependencies): Prom
   const needed = toInstant(addMinutes(cutoff, deps.config.verify.marginMinutes));
   const attempt = (input.verification?.attempt ?? 0) + 1;
 
-  const watermark = await deps.engine.run(
-    bindRunbook(requireRunbook(deps.runbooks, 'log-watermark'), {
-      account: trigger.target.accountId,
-      region: trigger.region,
-      from_day: toPartitionDay(cutoff),
-      until_day: toPartitionDay(now),
-    }),
-  );
+  const key = `${input.caseId}:verify:${attempt}`;
   const activity = await deps.engine.run(
-    bindRunbook(requireRunbook(deps.runbooks, 'post-cutoff-activity'), {
-      account: trigger.target.accountId,
-      role_arn: trigger.target.roleArn,
-      cutoff: toInstant(cutoff),
-      cutoff_day: toPartitionDay(cutoff),
-      until_day: toPartitionDay(now),
-    }),
+    bindRunbook(
+      requireRunbook(deps.runbooks, 'post-cutoff-activity'),
+      {
+        account: trigger.target.accountId,
+        principal: trigger.target.roleArn,
+        // Where the credentials were live shortly before the cutoff, their logs must be complete.
+        active_since: toInstant(addMinutes(cutoff, -ACTIVE_LOOKBACK_MINUTES)),
+        cutoff: toInstant(cutoff),
+        until_day: toPartitionDay(now),
+      },
+      `${key}:activity`,
+    ),
   );
-  const row = activity.rows[0] ?? {};
+  const watermarks = await deps.engine.run(
+    bindRunbook(
+      requireRunbook(deps.runbooks, 'log-watermark'),
+      {
+        account: trigger.target.accountId,
+        from_day: toPartitionDay(cutoff),
+        until_day: toPartitionDay(now),
+      },
+      `${key}:watermark`,
+    ),
+  );
+  const regions = new Set([trigger.region, ...activity.rows.map((row) => textIn(row, 'region') ?? '')]);
+  const delivered = new Map(watermarks.rows.map((row) => [textIn(row, 'region'), textIn(row, 'watermark')]));
+  const lastCalls = activity.rows.map((row) => textIn(row, 'last_call')).filter((call) => call !== null);
   const facts = {
-    watermark: watermark.rows[0]?.watermark ?? null,
-    succeeded: Number(row.succeeded ?? 0),
-    denied: Number(row.denied ?? 0),
-    lastCall: row.last_call ?? null,
+    watermarks: [...regions].sort().map((region) => ({ region, watermark: delivered.get(region) ?? null })),
+    succeeded: activity.rows.reduce((total, row) => total + countIn(row, 'succeeded'), 0),
+    denied: activity.rows.reduce((total, row) => total + countIn(row, 'denied'), 0),
+    lastCall: lastCalls.sort().at(-1) ?? null,
   };
   const assessment = assessVerification(facts, toInstant(cutoff), needed);
   const verification: Verification = {
     ...assessment,
     attempt,
     retry: assessment.status === 'not-yet' && attempt < deps.config.verify.maxAttempts,
-    watermark: facts.watermark,
+    watermarks: facts.watermarks,
     succeeded: facts.succeeded,
     denied: facts.denied,
   };

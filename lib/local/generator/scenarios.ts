@@ -1,4 +1,5 @@
 // Attacks injected into generated logs, each with the ground truth a test or demo needs.
+import { Random } from './random.ts';
 import { type Account, type Call, instanceSession, roleArn, sessionIdentity } from './world.ts';
 
 export interface ScenarioTruth {
@@ -15,6 +16,11 @@ export interface ScenarioTruth {
   endedAt: string;
   /** The event name of the call the detection rule is expected to fire on. */
   triggerEventName: string;
+  /** What the attack left behind, for the investigation runbooks. */
+  backdoorUser: string;
+  backdoorAccessKeyId: string;
+  exfiltratedSecret: string;
+  sharedSnapshot: string;
 }
 
 export const SCENARIOS = ['compromised-role-session'] as const;
@@ -22,6 +28,9 @@ export type ScenarioName = (typeof SCENARIOS)[number];
 
 const ATTACKER_IP = '198.51.100.23';
 const BACKDOOR_USER = 'svc-backup';
+const EXFILTRATED_SECRET = 'prod/orders/db-credentials';
+const SHARED_SNAPSHOT = 'snap-0a1b2c3d4e5f60718';
+const ATTACKER_ACCOUNT = '999988887777';
 const ATTACKER_USER_AGENT =
   'aws-cli/2.15.30 Python/3.11.8 Linux/6.6.9-amd64 exe/x86_64.kali.2024 prompt/off command/iam.attach-role-policy';
 
@@ -37,14 +46,30 @@ export function compromisedRoleSession(
   const instance = account.instances[0]!;
   const session = instanceSession(account, instance, start);
   const identity = sessionIdentity(session);
-  const steps: [string, string, boolean, unknown, string?][] = [
+  const backdoorKey = `AKIA${new Random(`${account.id}:backdoor`).keyChars(16)}`;
+  // [event source, event name, read-only, request parameters, error code, response elements]
+  const steps: [string, string, boolean, unknown, string?, unknown?][] = [
     ['sts.amazonaws.com', 'GetCallerIdentity', true, null],
     ['s3.amazonaws.com', 'ListBuckets', true, null],
+    ['organizations.amazonaws.com', 'ListAccounts', true, null, 'AccessDenied'],
+    ['guardduty.amazonaws.com', 'ListDetectors', true, null, 'AccessDenied'],
+    ['cloudtrail.amazonaws.com', 'DescribeTrails', true, null, 'AccessDenied'],
     ['iam.amazonaws.com', 'ListRoles', true, null],
     ['iam.amazonaws.com', 'ListUsers', true, null],
     ['iam.amazonaws.com', 'ListAttachedRolePolicies', true, { roleName: instance.role.name }],
     ['iam.amazonaws.com', 'GetAccountAuthorizationDetails', true, null, 'AccessDenied'],
     ['secretsmanager.amazonaws.com', 'ListSecrets', true, null],
+    ['secretsmanager.amazonaws.com', 'GetSecretValue', true, { secretId: EXFILTRATED_SECRET }],
+    [
+      'ec2.amazonaws.com',
+      'ModifySnapshotAttribute',
+      false,
+      {
+        snapshotId: SHARED_SNAPSHOT,
+        attributeType: 'CREATE_VOLUME_PERMISSION',
+        createVolumePermission: { add: { items: [{ userId: ATTACKER_ACCOUNT }] } },
+      },
+    ],
     [
       'iam.amazonaws.com',
       'AttachRolePolicy',
@@ -52,7 +77,14 @@ export function compromisedRoleSession(
       { roleName: instance.role.name, policyArn: 'arn:aws:iam::aws:policy/AdministratorAccess' },
     ],
     ['iam.amazonaws.com', 'CreateUser', false, { userName: BACKDOOR_USER }],
-    ['iam.amazonaws.com', 'CreateAccessKey', false, { userName: BACKDOOR_USER }],
+    [
+      'iam.amazonaws.com',
+      'CreateAccessKey',
+      false,
+      { userName: BACKDOOR_USER },
+      undefined,
+      { accessKey: { accessKeyId: backdoorKey, status: 'Active', userName: BACKDOOR_USER } },
+    ],
     [
       'iam.amazonaws.com',
       'CreateLoginProfile',
@@ -61,7 +93,7 @@ export function compromisedRoleSession(
     ],
   ];
   const calls = steps.map(
-    ([eventSource, eventName, readOnly, requestParameters, errorCode], index): Call => ({
+    ([eventSource, eventName, readOnly, requestParameters, errorCode, responseElements], index): Call => ({
       time: new Date(start.getTime() + index * 47_000),
       account: account.id,
       region: eventSource === 'iam.amazonaws.com' ? 'us-east-1' : account.regions[0]!,
@@ -72,10 +104,11 @@ export function compromisedRoleSession(
       userAgent: ATTACKER_USER_AGENT,
       readOnly,
       requestParameters,
+      ...(responseElements ? { responseElements } : {}),
       ...(errorCode
         ? {
             errorCode,
-            errorMessage: `User: ${String(identity.arn)} is not authorized to perform: iam:${eventName} on resource: *`,
+            errorMessage: `User: ${String(identity.arn)} is not authorized to perform: ${eventSource.split('.')[0]}:${eventName} on resource: *`,
           }
         : {}),
     }),
@@ -94,6 +127,10 @@ export function compromisedRoleSession(
       startedAt: calls[0]!.time.toISOString(),
       endedAt: calls[calls.length - 1]!.time.toISOString(),
       triggerEventName: 'AttachRolePolicy',
+      backdoorUser: BACKDOOR_USER,
+      backdoorAccessKeyId: backdoorKey,
+      exfiltratedSecret: EXFILTRATED_SECRET,
+      sharedSnapshot: SHARED_SNAPSHOT,
     },
   };
 }

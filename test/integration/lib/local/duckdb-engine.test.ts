@@ -4,7 +4,6 @@ import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DuckDbQueryEngine, logFileFromPath } from '../../../../lib/local/duckdb-engine.ts';
-import { bindRunbook, loadRunbooks } from '../../../../lib/runbooks/catalog.ts';
 import { shared } from '../../../fixtures/paths.ts';
 
 const LOG_FILES = shared('log-files');
@@ -43,9 +42,7 @@ describe('DuckDbQueryEngine over the shared log files', () => {
       parameters: ['2020-09-15T00:00:00Z', '2020/09/14', '123456789123', 'GetObject'],
     });
 
-    expect(result.rows).toEqual([
-      { bucket: expect.stringMatching(/^[a-z0-9.-]+$/), before_midnight: 'true' },
-    ]);
+    expect(result.rows).toEqual([{ bucket: expect.stringMatching(/^[a-z0-9.-]+$/), before_midnight: true }]);
   });
 
   it('reads only the files a partition filter selects', async () => {
@@ -55,38 +52,13 @@ describe('DuckDbQueryEngine over the shared log files', () => {
       parameters: ['2020/09/14', '123456789123'],
     });
 
-    const scanned = /Scanning Files: (\d+)\/(\d+)/.exec(plan.rows[0]!.explain_value!);
+    const scanned = /Scanning Files: (\d+)\/(\d+)/.exec(String(plan.rows[0]!.explain_value));
     const matching = engine.files.filter(
       (file) => file.timestamp === '2020/09/14' && file.account === '123456789123',
     );
     expect(Number(scanned![1])).toBe(matching.length);
     expect(Number(scanned![2])).toBe(engine.files.length);
     expect(matching.length).toBeLessThan(engine.files.length / 10);
-  });
-
-  it('binds hostile values as data: the same answer as for a harmless unknown value', async () => {
-    const runbook = loadRunbooks().get('first-seen')!;
-    const base = {
-      account: '123456789123',
-      role_arn: 'arn:aws:iam::123456789123:role/MyRole',
-      source_ip: '1.2.3.4',
-      baseline_start: '2020-09-01T00:00:00Z',
-      baseline_end: '2020-09-30T00:00:00Z',
-      baseline_start_day: '2020/09/01',
-      baseline_end_day: '2020/09/30',
-    };
-    const harmless = await engine.run(bindRunbook(runbook, { ...base, user_agent: 'nobody' }));
-
-    for (const hostile of [
-      "' OR 1=1 --",
-      "x'); DROP VIEW cloudtrail_logs; --",
-      '/* */ UNION SELECT 1',
-      'ü🙂\u0000',
-      'A'.repeat(8192),
-    ]) {
-      const result = await engine.run(bindRunbook(runbook, { ...base, user_agent: hostile }));
-      expect(result.rows).toEqual(harmless.rows);
-    }
   });
 });
 

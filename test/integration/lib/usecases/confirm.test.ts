@@ -55,28 +55,54 @@ describe('confirm, on generated logs with the attack in them', () => {
   it('confirms the stolen session from the role history, with the evidence and a recorded decision', async () => {
     const confirmation = await confirm({ caseId: 'case-1', trigger }, deps);
 
-    expect(confirmation).toMatchObject({ verdict: 'confirmed', decision: 'revoke' });
-    const [row] = confirmation.evidence!.rows;
-    expect(Number(row!.baseline_events)).toBeGreaterThan(100);
-    expect(row!.from_source_ip).toBe('0');
+    expect(confirmation).toMatchObject({ verdict: 'confirmed', decision: 'revoke', score: 100 });
+    expect(confirmation.evidence.map((entry) => entry.runbook)).toEqual([
+      'first-seen',
+      'error-burst',
+      'persistence-created',
+    ]);
+    const [baseline] = confirmation.evidence[0]!.rows;
+    expect(baseline!.baseline_events).toBeGreaterThan(100);
+    expect(baseline!.from_source_ip).toBe(0);
+    // The attack's probes: ListAccounts, ListDetectors, DescribeTrails and
+    // GetAccountAuthorizationDetails, denied within six minutes.
+    expect(confirmation.evidence[1]!.rows).toEqual([
+      expect.objectContaining({ denied: 4, distinct_actions: 4 }),
+    ]);
+    expect(confirmation.explanation).toContain('3 other footholds created around it (CreateUser svc-backup');
     const record = await deps.cases.get('case-1');
     expect(record?.audit).toEqual([
       expect.objectContaining({ step: 'confirm', summary: expect.stringContaining('confirmed') }),
     ]);
   });
 
-  it('clears the same call from an address the role uses every day', async () => {
-    const usual = (
+  it('clears a routine call by the role, from its instance, before the attack', async () => {
+    const routine = (
       await deps.engine.run({
-        name: 'usual address',
-        sql: 'SELECT sourceipaddress FROM cloudtrail_logs WHERE account = ? AND useridentity.sessioncontext.sessionissuer.arn = ? LIMIT 1',
-        parameters: [trigger.target.accountId, trigger.target.roleArn],
+        name: 'a routine call',
+        sql: `SELECT eventtime, sourceipaddress, useragent, eventsource, eventname FROM cloudtrail_logs
+              WHERE account = ? AND useridentity.sessioncontext.sessionissuer.arn = ? AND eventtime < ?
+              ORDER BY eventtime DESC LIMIT 1`,
+        parameters: [trigger.target.accountId, trigger.target.roleArn, '2026-01-15T06:00:00Z'],
       })
-    ).rows[0]!.sourceipaddress!;
+    ).rows[0]!;
 
-    const confirmation = await confirm({ caseId: 'case-2', trigger: { ...trigger, sourceIp: usual } }, deps);
+    const confirmation = await confirm(
+      {
+        caseId: 'case-2',
+        trigger: {
+          ...trigger,
+          eventTime: String(routine.eventtime),
+          sourceIp: String(routine.sourceipaddress),
+          userAgent: String(routine.useragent),
+          eventSource: String(routine.eventsource),
+          eventName: String(routine.eventname),
+        },
+      },
+      deps,
+    );
 
-    expect(confirmation).toMatchObject({ verdict: 'benign', decision: 'close' });
+    expect(confirmation).toMatchObject({ verdict: 'benign', decision: 'close', score: 0 });
   });
 
   it('hands a call without an IP address to a human without querying', async () => {
@@ -85,6 +111,6 @@ describe('confirm, on generated logs with the attack in them', () => {
       deps,
     );
 
-    expect(confirmation).toMatchObject({ verdict: 'ambiguous', decision: 'escalate', evidence: null });
+    expect(confirmation).toMatchObject({ verdict: 'ambiguous', decision: 'escalate', evidence: [] });
   });
 });

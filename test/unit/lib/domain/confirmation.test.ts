@@ -1,6 +1,12 @@
 import { describe, expect, it } from 'vitest';
 import type { Config } from '../../../../lib/domain/config.ts';
-import { assessFirstSeen, assessWithoutAddress, decide } from '../../../../lib/domain/confirmation.ts';
+import {
+  type Assessment,
+  assessEvidence,
+  assessWithoutAddress,
+  type BaselineFacts,
+  decide,
+} from '../../../../lib/domain/confirmation.ts';
 import { resolvePrincipal } from '../../../../lib/domain/principal.ts';
 import { instanceCredentialsIamEscalation as rule } from '../../../../lib/domain/rules.ts';
 import { buildTrigger } from '../../../../lib/domain/trigger.ts';
@@ -13,31 +19,84 @@ if (!resolution.ok) throw new Error(resolution.reason);
 const trigger = buildTrigger(rule, record, resolution.principal);
 const config = await shippedConfig();
 
-describe('assessFirstSeen', () => {
-  it('confirms an address the role never used, against a real baseline', () => {
-    const assessment = assessFirstSeen(
-      { baselineEvents: 500, fromSourceIp: 0, withUserAgent: 0, distinctSourceIps: 2 },
+/** A role with a long, settled history in which the trigger looks entirely familiar. */
+const familiar: BaselineFacts = {
+  events: 500,
+  fromSourceIp: 40,
+  withUserAgent: 40,
+  inRegion: 500,
+  withEventName: 3,
+  distinctSourceIps: 2,
+};
+const quiet = { deniedBursts: [], otherFootholds: [] };
+const burst = {
+  denied: 4,
+  distinctActions: 4,
+  firstDenied: '2026-01-15T11:21:00Z',
+  lastDenied: '2026-01-15T11:26:00Z',
+};
+const foothold = { eventName: 'CreateUser', target: 'svc-backup', eventTime: '2026-01-15T11:27:00Z' };
+
+describe('assessEvidence', () => {
+  it('confirms an address the role never used, and explains each signal with its points', () => {
+    const assessment = assessEvidence(
+      { ...familiar, fromSourceIp: 0, withUserAgent: 0 },
+      { deniedBursts: [burst], otherFootholds: [foothold] },
       trigger,
       config,
     );
 
-    expect(assessment).toMatchObject({ verdict: 'confirmed', score: 95 });
-    expect(assessment.explanation).toContain('18.236.253.47');
+    expect(assessment).toMatchObject({ verdict: 'confirmed', score: 100 });
+    expect(assessment.signals.filter((signal) => signal.present).map((signal) => signal.name)).toEqual([
+      'newSourceIp',
+      'newUserAgent',
+      'deniedBurst',
+      'otherFootholds',
+    ]);
+    expect(assessment.explanation).toContain(
+      '18.236.253.47 is new (the principal used 2 other addresses) (+60)',
+    );
+    expect(assessment.explanation).toContain(
+      '1 other footholds created around it (CreateUser svc-backup) (+20)',
+    );
+    expect(assessment.explanation).toContain('Score 100 reaches 60');
   });
 
+  // Shipped weights: new address 60, user agent 15, region 10, API 10, burst 15, footholds 20.
   it.each([
+    ['everything familiar', familiar, quiet, 'benign', 0],
+    ['a familiar address calling a new API', { ...familiar, withEventName: 0 }, quiet, 'benign', 10],
     [
-      'clears an address the role has used before',
-      { baselineEvents: 500, fromSourceIp: 40, withUserAgent: 40 },
-      'benign',
-    ],
-    [
-      'calls too little history ambiguous rather than guessing',
-      { baselineEvents: 3, fromSourceIp: 0, withUserAgent: 0 },
+      'a familiar address, new user agent and API: between the thresholds',
+      { ...familiar, withUserAgent: 0, withEventName: 0 },
+      quiet,
       'ambiguous',
+      25,
     ],
-  ] as const)('%s', (_case, facts, verdict) => {
-    expect(assessFirstSeen({ ...facts, distinctSourceIps: 2 }, trigger, config).verdict).toBe(verdict);
+    [
+      'a familiar address amid a denied burst and other footholds',
+      { ...familiar, withUserAgent: 0, withEventName: 0 },
+      { deniedBursts: [burst], otherFootholds: [foothold] },
+      'confirmed',
+      60,
+    ],
+    ['a new address alone', { ...familiar, fromSourceIp: 0 }, quiet, 'confirmed', 60],
+    [
+      'too little history, however new it all is',
+      { ...familiar, events: 3, fromSourceIp: 0, withUserAgent: 0 },
+      quiet,
+      'ambiguous',
+      75,
+    ],
+  ] as const)('%s → %s (%i)', (_case, baseline, recent, verdict, score) => {
+    expect(assessEvidence(baseline, recent, trigger, config)).toMatchObject({ verdict, score });
+  });
+
+  it('says which checks the rule did not ask for instead of calling them clean', () => {
+    const assessment = assessEvidence(familiar, {}, trigger, config);
+
+    expect(assessment.explanation).toContain('access-denied bursts not checked for this rule');
+    expect(assessment.explanation).toContain('footholds not checked for this rule');
   });
 
   it('calls a trigger without an IP address ambiguous', () => {
@@ -49,7 +108,7 @@ describe('assessFirstSeen', () => {
 });
 
 describe('decide', () => {
-  const confirmed = { verdict: 'confirmed' as const, score: 95, explanation: '' };
+  const confirmed: Assessment = { verdict: 'confirmed', score: 95, signals: [], explanation: '' };
   const withResponse = (response: 'auto-revoke' | 'escalate' | 'notify'): Config => ({
     ...config,
     rules: { [rule.id]: { response } },

@@ -2,8 +2,11 @@ import { describe, expect, it } from 'vitest';
 import {
   bindRunbook,
   loadRunbooks,
+  parseRunbook,
   positionalize,
   RunbookParameterError,
+  sqlLiteral,
+  unfilteredReads,
 } from '../../../../lib/runbooks/catalog.ts';
 
 const runbooks = loadRunbooks();
@@ -15,8 +18,10 @@ describe('runbook catalog', () => {
       expect(runbook.purpose).not.toBe('');
       expect(runbook.reading).not.toBe('');
       expect(runbook.outputs.length).toBeGreaterThan(0);
-      expect(runbook.source).toMatch(/WHERE timestamp BETWEEN :\w+ AND :\w+/);
-      expect(runbook.source).toMatch(/AND account = :account/);
+      expect(unfilteredReads(runbook.source)).toBe(0);
+      expect(runbook.source).toMatch(
+        /FROM cloudtrail_logs\s+WHERE timestamp BETWEEN :\w+ AND :\w+\s+AND account = :account/,
+      );
     },
   );
 
@@ -29,26 +34,70 @@ describe('runbook catalog', () => {
     expect(bindOrder).toEqual(['first', 'second', 'first']);
   });
 
-  it('validates each value against its type before binding', () => {
+  it('validates each value against its type before binding, and derives partition days', () => {
     const watermark = runbooks.get('log-watermark')!;
-    const good = {
-      account: '111122223333',
-      region: 'us-east-1',
-      from_day: '2026/01/15',
-      until_day: '2026/01/16',
-    };
+    const good = { account: '111122223333', from_day: '2026/01/15', until_day: '2026/01/16' };
 
-    expect(bindRunbook(watermark, good).parameters).toEqual([
-      '2026/01/15',
-      '2026/01/16',
-      '111122223333',
-      'us-east-1',
-    ]);
+    expect(bindRunbook(watermark, good).parameters).toEqual(['2026/01/15', '2026/01/16', '111122223333']);
     expect(() => bindRunbook(watermark, { ...good, account: "1' OR '1'='1" })).toThrow(RunbookParameterError);
-    expect(() => bindRunbook(watermark, { ...good, region: 'us-east-1; DROP TABLE x' })).toThrow(
-      /region is not a region/,
-    );
     expect(() => bindRunbook(watermark, { ...good, until_day: '2026-01-16' })).toThrow(/until_day/);
     expect(() => bindRunbook(watermark, { ...good, extra: 'x' })).toThrow(/unknown parameters extra/);
+
+    const activity = runbooks.get('principal-activity')!;
+    const request = bindRunbook(activity, {
+      account: '111122223333',
+      principal: 'arn:aws:iam::111122223333:user/alice',
+      start: '2026-01-14T23:00:00Z',
+      end: '2026-01-16T01:00:00Z',
+    });
+    expect(request.parameters.slice(0, 2)).toEqual(['2026/01/14', '2026/01/16']);
+  });
+
+  it('binds durations and integers as numbers', () => {
+    const burst = runbooks.get('error-burst')!;
+    const request = bindRunbook(burst, {
+      account: '111122223333',
+      principal: 'arn:aws:iam::111122223333:user/alice',
+      start: '2026-01-14T23:00:00Z',
+      end: '2026-01-16T01:00:00Z',
+      burst_window: '10m',
+      min_denied: '3',
+    });
+
+    expect(request.parameters.slice(-2)).toEqual([600, 3]);
+  });
+
+  it('refuses a runbook that reads the table without the partition filter', () => {
+    const header =
+      '-- runbook: sloppy\n-- purpose: p\n-- param account account: a\n-- output n: n\n-- reading: r\n';
+
+    expect(() =>
+      parseRunbook('sloppy', `${header}SELECT count(*) AS n FROM cloudtrail_logs WHERE account = :account`),
+    ).toThrow(/1 read\(s\) of cloudtrail_logs lack/);
+    expect(
+      unfilteredReads(
+        'SELECT 1 FROM (SELECT 1 FROM cloudtrail_logs\n  WHERE timestamp BETWEEN :a AND :b\n  AND account = :c\n UNION ALL SELECT 1 FROM cloudtrail_logs WHERE account = :c)',
+      ),
+    ).toBe(1);
+  });
+
+  it('caps free text at what Athena accepts as one parameter, quotes doubled', () => {
+    const firstSeen = runbooks.get('first-seen')!;
+    const values = {
+      account: '111122223333',
+      principal: 'arn:aws:iam::111122223333:role/app',
+      source_ip: '198.51.100.23',
+      event_region: 'us-east-1',
+      event_source: 'iam.amazonaws.com',
+      event_name: 'AttachRolePolicy',
+      baseline_start: '2026-01-01T00:00:00Z',
+      baseline_end: '2026-01-15T00:00:00Z',
+    };
+
+    expect(() => bindRunbook(firstSeen, { ...values, user_agent_prefix: "'".repeat(511) })).not.toThrow();
+    expect(() => bindRunbook(firstSeen, { ...values, user_agent_prefix: "'".repeat(512) })).toThrow(
+      /at most 1024 characters once quoted/,
+    );
+    expect(sqlLiteral("it's")).toBe("'it''s'");
   });
 });
