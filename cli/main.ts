@@ -2,6 +2,7 @@ import { Command } from 'commander';
 import { registerDemo } from './demo.ts';
 import { registerGenerate } from './generate.ts';
 import { registerParse } from './parse.ts';
+import { registerRunbook } from './runbook.ts';
 
 const program = new Command()
   .name('revoker')
@@ -13,6 +14,7 @@ const program = new Command()
 registerParse(program);
 registerGenerate(program);
 registerDemo(program);
+registerRunbook(program);
 
 try {
   await program.parseAsync(process.argv);

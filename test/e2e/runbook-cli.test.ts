@@ -1,0 +1,152 @@
+// `revoker runbook`, as an on-call engineer types it: the real command, over generated logs.
+import { execFile } from 'node:child_process';
+import { resolve } from 'node:path';
+import { promisify } from 'node:util';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { printable } from '../../cli/runbook.ts';
+import { type InvestigationLogs, writeInvestigationLogs } from '../fixtures/investigation-logs.ts';
+
+const REVOKER = resolve(import.meta.dirname, '..', '..', 'bin', 'revoker.js');
+const run = promisify(execFile);
+
+async function revoker(...args: string[]) {
+  try {
+    const { stdout, stderr } = await run(process.execPath, [REVOKER, ...args]);
+    return { code: 0, stdout, stderr };
+  } catch (error) {
+    const failed = error as { code: number; stdout: string; stderr: string };
+    return { code: failed.code, stdout: failed.stdout, stderr: failed.stderr };
+  }
+}
+
+let logs: InvestigationLogs;
+beforeAll(() => {
+  logs = writeInvestigationLogs();
+});
+
+describe('revoker runbook', () => {
+  it('lists every runbook with what it answers', async () => {
+    const { code, stdout } = await revoker('runbook', 'list');
+
+    expect(code).toBe(0);
+    expect(stdout).toMatch(/^ {2}first-seen +Is the trigger new for this principal\?/m);
+    expect(stdout.match(/^ {2}[a-z-]+ {2}/gm)).toHaveLength(11);
+  });
+
+  it('runs first-seen over local logs and prints a readable table', async () => {
+    const { truth } = logs;
+    const { code, stdout } = await revoker(
+      'runbook',
+      'run',
+      'first-seen',
+      '--logs',
+      logs.root,
+      '--param',
+      `account=${truth.account}`,
+      '--param',
+      `principal=${truth.roleArn}`,
+      '--param',
+      `source_ip=${truth.attackerIp}`,
+      '--param',
+      `user_agent_prefix=${truth.attackerUserAgent}`,
+      '--param',
+      'event_region=us-east-1',
+      '--param',
+      'event_source=iam.amazonaws.com',
+      '--param',
+      'event_name=AttachRolePolicy',
+      '--param',
+      'baseline_start=2026-01-12T12:00:00Z',
+      '--param',
+      'baseline_end=2026-01-15T11:00:00Z',
+    );
+
+    expect(code).toBe(0);
+    const [header, values] = stdout.split('\n');
+    expect(header!.trim().split(/ {2,}/)).toEqual([
+      'baseline_events',
+      'from_source_ip',
+      'with_user_agent',
+      'in_region',
+      'with_event_name',
+      'distinct_source_ips',
+      'distinct_user_agents',
+    ]);
+    expect(values!.trim().split(/ +/).slice(1, 3)).toEqual(['0', '0']);
+    expect(stdout).toMatch(/^1 rows · \d+ ms$/m);
+  });
+
+  it('explains without running: the SQL and each bound value, Athena-quoted with --athena', async () => {
+    const { code, stdout } = await revoker(
+      'runbook',
+      'run',
+      'log-watermark',
+      '--athena',
+      '--explain',
+      '--param',
+      'account=123456789012',
+      '--param',
+      'from_day=2026/01/14',
+      '--param',
+      'until_day=2026/01/15',
+    );
+
+    expect(code).toBe(0);
+    expect(stdout).toContain('WHERE timestamp BETWEEN ? AND ?');
+    expect(stdout).toMatch(/\?3 +account +'123456789012'/);
+  });
+
+  it('refuses a malformed value with the parameter and the shape it needs, and runs nothing', async () => {
+    const { code, stderr } = await revoker(
+      'runbook',
+      'run',
+      'access-key-activity',
+      '--logs',
+      logs.root,
+      '--param',
+      `account=${logs.truth.account}`,
+      '--param',
+      "access_key_id=AKIA' OR '1'='1",
+      '--param',
+      'start=2026-01-12T12:00:00Z',
+      '--param',
+      'end=2026-01-15T12:00:00Z',
+    );
+
+    expect(code).toBe(1);
+    expect(stderr).toBe(
+      'revoker: runbook access-key-activity: parameter access_key_id is not an access key ID such as AKIA…\n',
+    );
+  });
+
+  it('adds the IAM action each used API needs', async () => {
+    const { stdout } = await revoker(
+      'runbook',
+      'run',
+      'used-actions',
+      '--logs',
+      logs.root,
+      '--json',
+      '--param',
+      `account=${logs.truth.account}`,
+      '--param',
+      `principal=${logs.truth.roleArn}`,
+      '--param',
+      'start=2026-01-12T12:00:00Z',
+      '--param',
+      'end=2026-01-15T12:00:00Z',
+    );
+
+    const { rows } = JSON.parse(stdout) as { rows: { eventname: string; iam_action: string | null }[] };
+    expect(rows.find((row) => row.eventname === 'ListBuckets')?.iam_action).toBe('s3:ListAllMyBuckets');
+    expect(rows.find((row) => row.eventname === 'AttachRolePolicy')?.iam_action).toBe('iam:AttachRolePolicy');
+  });
+});
+
+describe('printable', () => {
+  it('shows terminal control and direction characters from the logs as escapes', () => {
+    expect(printable('ok\u001b[2J\u202Egnp.exe')).toBe('ok\\u{1b}[2J\\u{202e}gnp.exe');
+    expect(printable(null)).toBe('-');
+    expect(printable('x'.repeat(100), 10)).toBe(`${'x'.repeat(9)}…`);
+  });
+});
