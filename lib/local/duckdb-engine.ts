@@ -138,14 +138,25 @@ export class DuckDbQueryEngine implements QueryEngine {
     private readonly connection: DuckDBConnection,
     private readonly root: string,
     private readonly mirror: string,
+    private readonly partitionPruning: boolean,
   ) {}
 
-  /** Open an engine over every CloudTrail log file below `root`. */
-  static async open(root: string): Promise<DuckDbQueryEngine> {
+  /**
+   * Open an engine over every CloudTrail log file below `root`. `partitionPruning: false`
+   * derives the partition columns from each file's name instead, so every query reads every
+   * file: the full-scan baseline the benchmark compares against, with the same answers.
+   */
+  static async open(root: string, options: { partitionPruning?: boolean } = {}): Promise<DuckDbQueryEngine> {
     const mirror = await mkdtemp(join(tmpdir(), 'revoker-logs-'));
     const instance = await DuckDBInstance.create(':memory:');
     const connection = await instance.connect();
-    const engine = new DuckDbQueryEngine(instance, connection, resolve(root), mirror);
+    const engine = new DuckDbQueryEngine(
+      instance,
+      connection,
+      resolve(root),
+      mirror,
+      options.partitionPruning ?? true,
+    );
     await engine.sync();
     for (const macro of TRINO_MACROS) await connection.run(macro);
     await engine.createView();
@@ -185,12 +196,21 @@ export class DuckDbQueryEngine implements QueryEngine {
   private async createView(): Promise<void> {
     // One CloudTrail log file is one JSON object, often larger than DuckDB's 16 MB default.
     const source =
-      this.files.length > 0
+      this.files.length > 0 && this.partitionPruning
         ? `read_json('${this.mirror}/**/*.json.gz', format = 'unstructured', compression = 'gzip',
              maximum_object_size = 536870912, hive_partitioning = true,
              hive_types = {'account': VARCHAR, 'region': VARCHAR, 'timestamp': VARCHAR},
              columns = ${RECORD_COLUMNS})`
-        : `(SELECT NULL::${RECORD_COLUMNS.slice('{Records: '.length + 1, -2)} AS Records,
+        : this.files.length > 0
+          ? // Tied to the file's content, so DuckDB cannot filter files by name before reading them.
+            `(SELECT Records,
+                     if(Records IS NULL, NULL, url_decode(regexp_extract(filename, 'timestamp=([^/]+)', 1))) AS timestamp,
+                     if(Records IS NULL, NULL, url_decode(regexp_extract(filename, 'account=([^/]+)', 1))) AS account,
+                     if(Records IS NULL, NULL, url_decode(regexp_extract(filename, 'region=([^/]+)', 1))) AS region
+              FROM read_json('${this.mirror}/**/*.json.gz', format = 'unstructured', compression = 'gzip',
+                             maximum_object_size = 536870912, hive_partitioning = false,
+                             filename = true, columns = ${RECORD_COLUMNS}))`
+          : `(SELECT NULL::${RECORD_COLUMNS.slice('{Records: '.length + 1, -2)} AS Records,
                    NULL::VARCHAR AS timestamp, NULL::VARCHAR AS account, NULL::VARCHAR AS region WHERE false)`;
     // DuckDB binds the view by reading a file, so a corrupt one can fail here too.
     await this.setAsideCorruptFiles('create view', () =>
