@@ -1,0 +1,153 @@
+// Verify on DuckDB against log deliveries made by hand, so every watermark is known: the
+// revoked role was active in two regions, and one of them delivers late.
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { toInstant } from '../../../../lib/domain/time.ts';
+import type { Trigger } from '../../../../lib/domain/trigger.ts';
+import { FileCaseStore } from '../../../../lib/local/case-store.ts';
+import { DuckDbQueryEngine } from '../../../../lib/local/duckdb-engine.ts';
+import { LogWriter } from '../../../../lib/local/generator/log-writer.ts';
+import { Random } from '../../../../lib/local/generator/random.ts';
+import { type Call, sessionIdentity, toRecord } from '../../../../lib/local/generator/world.ts';
+import { SimulatedClock } from '../../../../lib/local/pipeline.ts';
+import { loadRunbooks } from '../../../../lib/runbooks/catalog.ts';
+import { type VerifyDependencies, verify } from '../../../../lib/usecases/verify.ts';
+import { shippedConfig } from '../../../fixtures/config.ts';
+
+const ACCOUNT = '111122223333';
+const ROLE = { name: 'app-server', path: '/service/', principalId: 'AROAAPPSERVERROLE001' };
+const ROLE_ARN = `arn:aws:iam::${ACCOUNT}:role/service/app-server`;
+const CUTOFF = new Date('2026-01-15T12:00:00Z');
+const minutes = (offset: number) => new Date(CUTOFF.getTime() + offset * 60_000);
+
+const stolen = sessionIdentity({
+  account: ACCOUNT,
+  role: ROLE,
+  sessionName: 'i-0123456789abcdef0',
+  issuedAt: toInstant(minutes(-120)),
+  accessKeyId: 'ASIASTOLENSESSION001',
+  ec2: true,
+});
+const bystander = {
+  type: 'IAMUser',
+  principalId: 'AIDABYSTANDER0000001',
+  arn: `arn:aws:iam::${ACCOUNT}:user/bob`,
+  accountId: ACCOUNT,
+  userName: 'bob',
+};
+
+function call(time: Date, region: string, identity: Record<string, unknown>, errorCode?: string): Call {
+  return {
+    time,
+    account: ACCOUNT,
+    region,
+    identity,
+    eventSource: 'ec2.amazonaws.com',
+    eventName: 'DescribeInstances',
+    sourceIPAddress: '198.51.100.23',
+    userAgent: 'aws-cli/2.15.30',
+    readOnly: true,
+    ...(errorCode ? { errorCode, errorMessage: 'not authorized' } : {}),
+  };
+}
+
+const trigger: Trigger = {
+  triggerId: 'verify-test',
+  ruleId: 'instance-credentials-iam-escalation',
+  eventId: null,
+  eventTime: toInstant(minutes(-30)),
+  eventSource: 'iam.amazonaws.com',
+  eventName: 'AttachRolePolicy',
+  region: 'us-east-1',
+  sourceIp: '198.51.100.23',
+  userAgent: 'aws-cli/2.15.30',
+  target: {
+    kind: 'assumed-role',
+    accountId: ACCOUNT,
+    roleArn: ROLE_ARN,
+    roleName: ROLE.name,
+    sessionName: 'i-0123456789abcdef0',
+    accessKeyId: 'ASIASTOLENSESSION001',
+    sessionIssuedAt: toInstant(minutes(-120)),
+  },
+};
+
+let logs: string;
+let engine: DuckDbQueryEngine;
+let deps: VerifyDependencies;
+let deliveries = 0;
+
+/** One delivery of log files, as S3 receives them. */
+function deliver(calls: Call[]): void {
+  const writer = new LogWriter(logs, `delivery-${++deliveries}`);
+  const random = new Random(`delivery-${deliveries}`);
+  for (const made of calls.sort((a, b) => a.time.getTime() - b.time.getTime())) {
+    writer.add(made.account, made.region, made.time, toRecord(made, random));
+  }
+  writer.flush();
+}
+
+const input = { caseId: 'case-verify', trigger, revocation: { cutoff: toInstant(CUTOFF) } };
+
+beforeEach(async () => {
+  logs = mkdtempSync(join(tmpdir(), 'revoker-verify-'));
+  // The stolen session worked in both regions in the hour before the cutoff. us-east-1 has
+  // delivered to 12:10; eu-west-1 only to 12:01.
+  deliver([
+    call(minutes(-40), 'us-east-1', stolen),
+    call(minutes(-10), 'eu-west-1', stolen),
+    call(minutes(10), 'us-east-1', bystander),
+    call(minutes(1), 'eu-west-1', bystander),
+  ]);
+  engine = await DuckDbQueryEngine.open(logs);
+  const directory = mkdtempSync(join(tmpdir(), 'revoker-verify-cases-'));
+  deps = {
+    engine,
+    runbooks: loadRunbooks(),
+    config: await shippedConfig(), // margin: 5 minutes
+    clock: new SimulatedClock(minutes(12)),
+    cases: new FileCaseStore(directory),
+  };
+});
+afterEach(() => engine.close());
+
+describe('verify, on logs whose watermarks are known', () => {
+  it('is not contained while a region the credentials used stops short of cutoff + margin', async () => {
+    const result = await verify(input, deps);
+
+    expect(result).toMatchObject({
+      status: 'not-yet',
+      retry: true,
+      watermarks: [
+        { region: 'eu-west-1', watermark: '2026-01-15T12:01:00Z' },
+        { region: 'us-east-1', watermark: '2026-01-15T12:10:00Z' },
+      ],
+    });
+    expect(result.explanation).toContain('eu-west-1 to 2026-01-15T12:01:00Z');
+  });
+
+  it('is contained once every such region reaches past cutoff + margin with no call', async () => {
+    deliver([call(minutes(7), 'eu-west-1', bystander)]);
+
+    expect(await verify(input, deps)).toMatchObject({ status: 'contained', succeeded: 0, denied: 0 });
+  });
+
+  it('counts the attacker still trying as denied, and a successful call as still active', async () => {
+    deliver([
+      call(minutes(3), 'eu-west-1', stolen, 'Client.UnauthorizedOperation'),
+      call(minutes(7), 'eu-west-1', bystander),
+    ]);
+    expect(await verify(input, deps)).toMatchObject({ status: 'attempts-denied', denied: 1 });
+
+    deliver([call(minutes(4), 'eu-west-1', stolen)]);
+    expect(await verify(input, deps)).toMatchObject({ status: 'still-active', succeeded: 1 });
+  });
+
+  it('stops retrying after the configured attempts and leaves it not-yet', async () => {
+    const last = { ...input, verification: { attempt: deps.config.verify.maxAttempts - 1 } };
+
+    expect(await verify(last, deps)).toMatchObject({ status: 'not-yet', retry: false });
+  });
+});
