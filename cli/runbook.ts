@@ -45,6 +45,7 @@ function parseParams(pairs: string[]): Record<string, string> {
 export function printable(cell: SqlCell, width = 80): string {
   if (cell === null) return '-';
   const text = String(cell).replace(
+    // biome-ignore lint/suspicious/noControlCharactersInRegex: matching them is the point.
     /[\u0000-\u001f\u007f-\u009f\u200e\u200f\u202a-\u202e\u2066-\u2069]/g,
     (char) => `\\u{${char.codePointAt(0)!.toString(16)}}`,
   );
