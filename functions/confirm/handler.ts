@@ -5,9 +5,21 @@ import { parseAtEdge } from '../../lib/edge.ts';
 import { type ConfirmDependencies, ConfirmInputSchema, confirm } from '../../lib/usecases/confirm.ts';
 
 export function createConfirmHandler(deps: ConfirmDependencies) {
-  return middy(async (event: unknown) =>
-    confirm(parseAtEdge(ConfirmInputSchema, event, 'confirm input'), deps),
-  );
+  return middy(async (event: unknown) => {
+    const { evidence, ...confirmation } = await confirm(
+      parseAtEdge(ConfirmInputSchema, event, 'confirm input'),
+      deps,
+    );
+    // The evidence rows stay on the case: a task result over 256 KB fails the state machine.
+    return {
+      ...confirmation,
+      evidence: evidence.map(({ runbook, rows, bytesScanned }) => ({
+        runbook,
+        rows: rows.length,
+        bytesScanned,
+      })),
+    };
+  });
 }
 
 export const handler = deployedHandler('confirm', ['Athena', 'DynamoDB']);
