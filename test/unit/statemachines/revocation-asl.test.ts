@@ -85,7 +85,7 @@ describe('template.yaml', () => {
     },
   );
 
-  it('supplies every ${...} placeholder the ASL uses, and no other', () => {
+  it('supplies every substitution placeholder the ASL uses, and no other', () => {
     const machine = Object.values(template.Resources).find(
       (resource) => resource.Type === 'AWS::Serverless::StateMachine',
     )!;

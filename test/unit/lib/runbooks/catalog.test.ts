@@ -30,7 +30,19 @@ const PORTABLE_FUNCTIONS = new Set([
   'sum',
   'to_unixtime',
 ]);
-const SQL_WORDS = new Set(['in', 'and', 'or', 'not', 'as', 'from', 'where', 'select', 'exists', 'values', 'over']);
+const SQL_WORDS = new Set([
+  'in',
+  'and',
+  'or',
+  'not',
+  'as',
+  'from',
+  'where',
+  'select',
+  'exists',
+  'values',
+  'over',
+]);
 
 /** The SQL without comments and string literals. */
 function code(source: string): string {
