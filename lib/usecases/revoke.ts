@@ -2,7 +2,7 @@
 // read the change back until IAM shows it (IAM is eventually consistent).
 import { z } from 'zod';
 import { type Config, isProtected } from '../domain/config.ts';
-import { revocationPolicyName, revokeOlderSessionsPolicy } from '../domain/revocation.ts';
+import { revocationPolicyName, revokeOlderSessionsPolicy } from '../domain/revocation/policies.ts';
 import { toInstant } from '../domain/time.ts';
 import { TriggerSchema } from '../domain/trigger.ts';
 import type { CaseStore, Clock, IamGateway } from '../ports.ts';

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { revokeOlderSessionsPolicy } from '../../../../lib/domain/revocation.ts';
+import { revokeOlderSessionsPolicy } from '../../../../lib/domain/revocation/policies.ts';
 import { findExplicitDeny, UnsupportedPolicyError } from '../../../../lib/local/policy-evaluator.ts';
 
 const cutoff = '2026-01-15T12:00:00Z';

@@ -1,0 +1,155 @@
+// The slice of an AWS account's IAM the revocation engine reads and changes, as plain data.
+// The local account stores it whole; the AWS adapter reads the part about one principal.
+// Revocation actions are pure functions over it, so a plan's effect, its undo and its
+// idempotence can be worked out (and tested) without touching IAM.
+import { z } from 'zod';
+
+const Status = z.enum(['Active', 'Inactive']);
+const Tags = z.record(z.string(), z.string());
+const PolicyDocuments = z.record(z.string(), z.string());
+
+export const RoleStateSchema = z.object({
+  arn: z.string(),
+  path: z.string(),
+  tags: Tags.default({}),
+  /** The trust policy (AssumeRolePolicyDocument), as IAM returns it decoded. */
+  trustPolicy: z.string().nullable().default(null),
+  inlinePolicies: PolicyDocuments.default({}),
+  attachedPolicies: z.array(z.string()).default([]),
+  instanceProfiles: z.array(z.string()).default([]),
+});
+
+export const UserStateSchema = z.object({
+  arn: z.string(),
+  tags: Tags.default({}),
+  accessKeys: z.array(z.object({ accessKeyId: z.string(), status: Status })).default([]),
+  inlinePolicies: PolicyDocuments.default({}),
+  attachedPolicies: z.array(z.string()).default([]),
+  hasLoginProfile: z.boolean().default(false),
+  signingCertificates: z.array(z.object({ certificateId: z.string(), status: Status })).default([]),
+  sshPublicKeys: z.array(z.object({ sshPublicKeyId: z.string(), status: Status })).default([]),
+  serviceSpecificCredentials: z
+    .array(z.object({ serviceSpecificCredentialId: z.string(), status: Status }))
+    .default([]),
+});
+
+export const PermissionSetStateSchema = z.object({
+  name: z.string(),
+  inlinePolicy: z.string().nullable().default(null),
+});
+
+export const AccountAssignmentSchema = z.object({
+  accountId: z.string(),
+  permissionSetArn: z.string(),
+  principalType: z.enum(['USER', 'GROUP']),
+  principalId: z.string(),
+});
+
+export const IamAccountStateSchema = z.object({
+  accountId: z.string(),
+  roles: z.record(z.string(), RoleStateSchema).default({}),
+  users: z.record(z.string(), UserStateSchema).default({}),
+  /** Customer managed policies by ARN. */
+  managedPolicies: z.record(z.string(), z.object({ name: z.string(), document: z.string() })).default({}),
+  identityCenter: z
+    .object({
+      instanceArn: z.string(),
+      permissionSets: z.record(z.string(), PermissionSetStateSchema).default({}),
+      assignments: z.array(AccountAssignmentSchema).default([]),
+    })
+    .nullable()
+    .default(null),
+});
+
+export type RoleState = z.infer<typeof RoleStateSchema>;
+export type UserState = z.infer<typeof UserStateSchema>;
+export type AccountAssignment = z.infer<typeof AccountAssignmentSchema>;
+export type IamAccountState = z.infer<typeof IamAccountStateSchema>;
+/** As stored or written by hand: every collection may be left out. */
+export type IamAccountStateInput = z.input<typeof IamAccountStateSchema>;
+
+/** Fill in what a stored or hand-written state leaves out. */
+export function normalizeAccountState(input: IamAccountStateInput): IamAccountState {
+  return IamAccountStateSchema.parse(input);
+}
+
+/** IAM counts inline policy size without whitespace; these are its per-principal quotas. */
+export const INLINE_POLICY_QUOTA = { role: 10_240, user: 2_048 } as const;
+export const MANAGED_POLICY_QUOTA = 6_144;
+
+export function policySize(document: string): number {
+  return document.replace(/\s/g, '').length;
+}
+
+/** Policy documents compare by meaning, not by spacing or key order IAM may change. */
+export function samePolicy(a: string | null | undefined, b: string | null | undefined): boolean {
+  if (a === null || a === undefined || b === null || b === undefined)
+    return a === b || (a == null && b == null);
+  return canonical(JSON.parse(a)) === canonical(JSON.parse(b));
+}
+
+function canonical(value: unknown): string {
+  if (Array.isArray(value)) return `[${value.map(canonical).join(',')}]`;
+  if (value && typeof value === 'object') {
+    return `{${Object.keys(value)
+      .sort()
+      .map((key) => `${JSON.stringify(key)}:${canonical((value as Record<string, unknown>)[key])}`)
+      .join(',')}}`;
+  }
+  return JSON.stringify(value);
+}
+
+/**
+ * Whether two states hold the same IAM facts. Lists IAM keeps as sets (attached policies,
+ * instance profiles, assignments) compare regardless of order; documents by meaning.
+ */
+export function equivalentStates(a: IamAccountState, b: IamAccountState): boolean {
+  return canonical(comparable(a)) === canonical(comparable(b));
+}
+
+function comparable(state: IamAccountState): unknown {
+  const documents = (policies: Record<string, string>) =>
+    Object.fromEntries(Object.entries(policies).map(([name, document]) => [name, JSON.parse(document)]));
+  const sorted = <T>(items: T[]) => [...items].map((item) => canonical(item)).sort();
+  return {
+    ...state,
+    roles: Object.fromEntries(
+      Object.entries(state.roles).map(([name, role]) => [
+        name,
+        {
+          ...role,
+          trustPolicy: role.trustPolicy === null ? null : JSON.parse(role.trustPolicy),
+          inlinePolicies: documents(role.inlinePolicies),
+          attachedPolicies: sorted(role.attachedPolicies),
+          instanceProfiles: sorted(role.instanceProfiles),
+        },
+      ]),
+    ),
+    users: Object.fromEntries(
+      Object.entries(state.users).map(([name, user]) => [
+        name,
+        {
+          ...user,
+          inlinePolicies: documents(user.inlinePolicies),
+          attachedPolicies: sorted(user.attachedPolicies),
+        },
+      ]),
+    ),
+    managedPolicies: Object.fromEntries(
+      Object.entries(state.managedPolicies).map(([arn, policy]) => [
+        arn,
+        { ...policy, document: JSON.parse(policy.document) },
+      ]),
+    ),
+    identityCenter: state.identityCenter && {
+      ...state.identityCenter,
+      permissionSets: Object.fromEntries(
+        Object.entries(state.identityCenter.permissionSets).map(([arn, set]) => [
+          arn,
+          { ...set, inlinePolicy: set.inlinePolicy === null ? null : JSON.parse(set.inlinePolicy) },
+        ]),
+      ),
+      assignments: sorted(state.identityCenter.assignments),
+    },
+  };
+}

@@ -1,0 +1,703 @@
+// The revocation actions, as a catalog. Each entry names one IAM (or Identity Center) API
+// change: its input, the permissions the pipeline needs for it, what it does to the account
+// state, whether the state already shows it, how to undo it exactly from the state before,
+// and an example. A test walks the catalog and fails on an incomplete or inexact entry.
+import { z } from 'zod';
+import {
+  type AccountAssignment,
+  type IamAccountState,
+  type RoleState,
+  samePolicy,
+  type UserState,
+} from '../iam-state.ts';
+
+/** The principal, policy or assignment an action names does not exist (IAM's NoSuchEntity). */
+export class ActionTargetMissingError extends Error {
+  override name = 'ActionTargetMissingError';
+}
+
+export interface ActionSpec<I> {
+  title: string;
+  input: z.ZodType<I>;
+  /** The IAM permissions the pipeline's role needs to perform it. */
+  permissions: readonly string[];
+  describe(input: I): string;
+  /** True when the state already shows the action's effect: applying it would change nothing. */
+  isApplied(state: IamAccountState, input: I): boolean;
+  /** The state after the action, as IAM would leave it. */
+  apply(state: IamAccountState, input: I): IamAccountState;
+  /** The actions that restore exactly what `before` held. */
+  undo(before: IamAccountState, input: I): RevocationAction[];
+  example: { state: IamAccountState; input: I };
+}
+
+const Name = z.string().regex(/^[\w+=,.@-]{1,128}$/);
+const PolicyArn = z.string().regex(/^arn:aws[a-z-]*:iam::(\d{12}|aws):policy\/[\w+=,.@/-]+$/);
+const Document = z.string().min(2);
+const Status = z.enum(['Active', 'Inactive']);
+
+const RoleInline = z.object({ roleName: Name, policyName: Name, policyDocument: Document });
+const RolePolicyName = z.object({ roleName: Name, policyName: Name });
+const RoleManaged = z.object({ roleName: Name, policyArn: PolicyArn });
+const RoleProfile = z.object({ roleName: Name, instanceProfileName: Name });
+const RoleTrust = z.object({ roleName: Name, policyDocument: Document });
+const UserInline = z.object({ userName: Name, policyName: Name, policyDocument: Document });
+const UserPolicyName = z.object({ userName: Name, policyName: Name });
+const UserManaged = z.object({ userName: Name, policyArn: PolicyArn });
+const AccessKey = z.object({
+  userName: Name,
+  accessKeyId: z.string().regex(/^AKIA[A-Z0-9]{12,124}$/),
+  status: Status,
+});
+const Certificate = z.object({ userName: Name, certificateId: z.string().min(1).max(128), status: Status });
+const SshKey = z.object({
+  userName: Name,
+  sshPublicKeyId: z.string().regex(/^APKA[A-Z0-9]+$/),
+  status: Status,
+});
+const ServiceCredential = z.object({
+  userName: Name,
+  serviceSpecificCredentialId: z.string().regex(/^ACCA[A-Z0-9]+$/),
+  status: Status,
+});
+const ManagedPolicy = z.object({ policyArn: PolicyArn, policyName: Name, policyDocument: Document });
+const ManagedPolicyArn = z.object({ policyArn: PolicyArn });
+const PermissionSetPolicy = z.object({
+  instanceArn: z.string().startsWith('arn:aws'),
+  permissionSetArn: z.string().startsWith('arn:aws'),
+  inlinePolicy: Document,
+});
+const PermissionSetRef = PermissionSetPolicy.omit({ inlinePolicy: true });
+const Assignment = z.object({
+  instanceArn: z.string().startsWith('arn:aws'),
+  accountId: z.string().regex(/^\d{12}$/),
+  permissionSetArn: z.string().startsWith('arn:aws'),
+  principalType: z.enum(['USER', 'GROUP']),
+  principalId: z.string().min(1),
+});
+
+/** Each action's input, by name: the catalog below gives each its behaviour. */
+const ACTION_INPUTS = {
+  'put-role-policy': RoleInline,
+  'delete-role-policy': RolePolicyName,
+  'attach-role-policy': RoleManaged,
+  'detach-role-policy': RoleManaged,
+  'remove-role-from-instance-profile': RoleProfile,
+  'add-role-to-instance-profile': RoleProfile,
+  'update-assume-role-policy': RoleTrust,
+  'put-user-policy': UserInline,
+  'delete-user-policy': UserPolicyName,
+  'attach-user-policy': UserManaged,
+  'detach-user-policy': UserManaged,
+  'update-access-key': AccessKey,
+  'update-signing-certificate': Certificate,
+  'update-ssh-public-key': SshKey,
+  'update-service-specific-credential': ServiceCredential,
+  'create-policy': ManagedPolicy,
+  'delete-policy': ManagedPolicyArn,
+  'put-permission-set-policy': PermissionSetPolicy,
+  'delete-permission-set-policy': PermissionSetRef,
+  'delete-account-assignment': Assignment,
+  'create-account-assignment': Assignment,
+} as const;
+
+export type ActionName = keyof typeof ACTION_INPUTS;
+type InputOf<K extends ActionName> = z.infer<(typeof ACTION_INPUTS)[K]>;
+/** One change to make: an action from the catalog and its input. */
+export type RevocationAction = { [K in ActionName]: { action: K; input: InputOf<K> } }[ActionName];
+
+// Shared lookups: a missing target is an error, as IAM answers NoSuchEntity.
+function role(state: IamAccountState, name: string): RoleState {
+  const found = state.roles[name];
+  if (!found) throw new ActionTargetMissingError(`role ${name} does not exist`);
+  return found;
+}
+function user(state: IamAccountState, name: string): UserState {
+  const found = state.users[name];
+  if (!found) throw new ActionTargetMissingError(`user ${name} does not exist`);
+  return found;
+}
+function identityCenter(state: IamAccountState) {
+  if (!state.identityCenter) throw new ActionTargetMissingError('no IAM Identity Center instance');
+  return state.identityCenter;
+}
+function permissionSet(state: IamAccountState, arn: string) {
+  const found = identityCenter(state).permissionSets[arn];
+  if (!found) throw new ActionTargetMissingError(`permission set ${arn} does not exist`);
+  return found;
+}
+function changed(state: IamAccountState, change: (draft: IamAccountState) => void): IamAccountState {
+  const draft = structuredClone(state);
+  change(draft);
+  return draft;
+}
+const sameAssignment = (a: Omit<AccountAssignment, never>) => (b: AccountAssignment) =>
+  b.accountId === a.accountId &&
+  b.permissionSetArn === a.permissionSetArn &&
+  b.principalType === a.principalType &&
+  b.principalId === a.principalId;
+
+const ACCOUNT = '111122223333';
+const exampleState = (): IamAccountState => ({
+  accountId: ACCOUNT,
+  roles: {
+    'app-server': {
+      arn: `arn:aws:iam::${ACCOUNT}:role/service/app-server`,
+      path: '/service/',
+      tags: {},
+      trustPolicy: JSON.stringify({
+        Version: '2012-10-17',
+        Statement: [
+          { Effect: 'Allow', Principal: { Service: 'ec2.amazonaws.com' }, Action: 'sts:AssumeRole' },
+        ],
+      }),
+      inlinePolicies: { 'read-orders': '{"Version":"2012-10-17","Statement":[]}' },
+      attachedPolicies: ['arn:aws:iam::aws:policy/AmazonSSMManagedInstanceCore'],
+      instanceProfiles: ['app-server'],
+    },
+  },
+  users: {
+    alice: {
+      arn: `arn:aws:iam::${ACCOUNT}:user/alice`,
+      tags: {},
+      accessKeys: [{ accessKeyId: 'AKIAEXAMPLEALICE0001', status: 'Active' }],
+      inlinePolicies: { 'team-access': '{"Version":"2012-10-17","Statement":[]}' },
+      attachedPolicies: ['arn:aws:iam::aws:policy/ReadOnlyAccess'],
+      hasLoginProfile: true,
+      signingCertificates: [{ certificateId: 'CERTEXAMPLE0001', status: 'Active' }],
+      sshPublicKeys: [{ sshPublicKeyId: 'APKAEXAMPLE0001', status: 'Active' }],
+      serviceSpecificCredentials: [{ serviceSpecificCredentialId: 'ACCAEXAMPLE0001', status: 'Active' }],
+    },
+  },
+  managedPolicies: {
+    [`arn:aws:iam::${ACCOUNT}:policy/revoker/revoker-earlier-case`]: {
+      name: 'revoker-earlier-case',
+      document: '{"Version":"2012-10-17","Statement":[]}',
+    },
+  },
+  identityCenter: {
+    instanceArn: 'arn:aws:sso:::instance/ssoins-1111111111111111',
+    permissionSets: {
+      'arn:aws:sso:::permissionSet/ssoins-1111111111111111/ps-2222222222222222': {
+        name: 'AdministratorAccess',
+        inlinePolicy: '{"Version":"2012-10-17","Statement":[]}',
+      },
+    },
+    assignments: [
+      {
+        accountId: ACCOUNT,
+        permissionSetArn: 'arn:aws:sso:::permissionSet/ssoins-1111111111111111/ps-2222222222222222',
+        principalType: 'USER',
+        principalId: '90676a1b2c-3d4e5f60-7081-92a3-b4c5-d6e7f8091a2b',
+      },
+    ],
+  },
+});
+const DENY_ALL = '{"Version":"2012-10-17","Statement":[{"Effect":"Deny","Action":"*","Resource":"*"}]}';
+const PERMISSION_SET = 'arn:aws:sso:::permissionSet/ssoins-1111111111111111/ps-2222222222222222';
+const INSTANCE = 'arn:aws:sso:::instance/ssoins-1111111111111111';
+
+/** Status changes (keys, certificates, SSH keys, service credentials) share one shape. */
+function statusAction<I extends { userName: string; status: 'Active' | 'Inactive' }>(options: {
+  title: string;
+  input: z.ZodType<I>;
+  permission: string;
+  list: (user: UserState) => { status: 'Active' | 'Inactive' }[];
+  matches: (item: Record<string, unknown>, input: I) => boolean;
+  label: (input: I) => string;
+  example: I;
+  rebuild: (input: I, status: 'Active' | 'Inactive') => RevocationAction;
+}): ActionSpec<I> {
+  const find = (state: IamAccountState, input: I) => {
+    const item = options
+      .list(user(state, input.userName))
+      .find((candidate) => options.matches(candidate, input));
+    if (!item)
+      throw new ActionTargetMissingError(`${options.label(input)} of user ${input.userName} does not exist`);
+    return item;
+  };
+  return {
+    title: options.title,
+    input: options.input,
+    permissions: [options.permission],
+    describe: (input) => `Set ${options.label(input)} of user ${input.userName} to ${input.status}`,
+    isApplied: (state, input) => find(state, input).status === input.status,
+    apply: (state, input) =>
+      changed(state, (draft) => {
+        find(draft, input).status = input.status;
+      }),
+    undo: (before, input) => [options.rebuild(input, find(before, input).status)],
+    example: { state: exampleState(), input: options.example },
+  };
+}
+
+export const ACTIONS: { [K in ActionName]: ActionSpec<InputOf<K>> } = {
+  'put-role-policy': {
+    title: 'Write an inline policy on a role',
+    input: RoleInline,
+    permissions: ['iam:PutRolePolicy'],
+    describe: (input) => `Write inline policy ${input.policyName} on role ${input.roleName}`,
+    isApplied: (state, input) =>
+      samePolicy(role(state, input.roleName).inlinePolicies[input.policyName], input.policyDocument),
+    apply: (state, input) =>
+      changed(state, (draft) => {
+        role(draft, input.roleName).inlinePolicies[input.policyName] = input.policyDocument;
+      }),
+    undo: (before, input) => {
+      const previous = role(before, input.roleName).inlinePolicies[input.policyName];
+      return previous === undefined
+        ? [
+            {
+              action: 'delete-role-policy',
+              input: { roleName: input.roleName, policyName: input.policyName },
+            },
+          ]
+        : [{ action: 'put-role-policy', input: { ...input, policyDocument: previous } }];
+    },
+    example: {
+      state: exampleState(),
+      input: { roleName: 'app-server', policyName: 'revoker-revocation', policyDocument: DENY_ALL },
+    },
+  },
+  'delete-role-policy': {
+    title: 'Remove an inline policy from a role',
+    input: RolePolicyName,
+    permissions: ['iam:DeleteRolePolicy'],
+    describe: (input) => `Remove inline policy ${input.policyName} from role ${input.roleName}`,
+    isApplied: (state, input) => !(input.policyName in role(state, input.roleName).inlinePolicies),
+    apply: (state, input) =>
+      changed(state, (draft) => {
+        delete role(draft, input.roleName).inlinePolicies[input.policyName];
+      }),
+    undo: (before, input) => {
+      const previous = role(before, input.roleName).inlinePolicies[input.policyName];
+      return previous === undefined
+        ? []
+        : [{ action: 'put-role-policy', input: { ...input, policyDocument: previous } }];
+    },
+    example: { state: exampleState(), input: { roleName: 'app-server', policyName: 'read-orders' } },
+  },
+  'attach-role-policy': {
+    title: 'Attach a managed policy to a role',
+    input: RoleManaged,
+    permissions: ['iam:AttachRolePolicy'],
+    describe: (input) => `Attach ${input.policyArn} to role ${input.roleName}`,
+    isApplied: (state, input) => role(state, input.roleName).attachedPolicies.includes(input.policyArn),
+    apply: (state, input) =>
+      changed(state, (draft) => {
+        const target = role(draft, input.roleName);
+        if (!target.attachedPolicies.includes(input.policyArn)) target.attachedPolicies.push(input.policyArn);
+      }),
+    undo: (before, input) =>
+      role(before, input.roleName).attachedPolicies.includes(input.policyArn)
+        ? []
+        : [{ action: 'detach-role-policy', input }],
+    example: {
+      state: exampleState(),
+      input: { roleName: 'app-server', policyArn: 'arn:aws:iam::aws:policy/ReadOnlyAccess' },
+    },
+  },
+  'detach-role-policy': {
+    title: 'Detach a managed policy from a role',
+    input: RoleManaged,
+    permissions: ['iam:DetachRolePolicy'],
+    describe: (input) => `Detach ${input.policyArn} from role ${input.roleName}`,
+    isApplied: (state, input) => !role(state, input.roleName).attachedPolicies.includes(input.policyArn),
+    apply: (state, input) =>
+      changed(state, (draft) => {
+        const target = role(draft, input.roleName);
+        target.attachedPolicies = target.attachedPolicies.filter((arn) => arn !== input.policyArn);
+      }),
+    undo: (before, input) =>
+      role(before, input.roleName).attachedPolicies.includes(input.policyArn)
+        ? [{ action: 'attach-role-policy', input }]
+        : [],
+    example: {
+      state: exampleState(),
+      input: { roleName: 'app-server', policyArn: 'arn:aws:iam::aws:policy/AmazonSSMManagedInstanceCore' },
+    },
+  },
+  'remove-role-from-instance-profile': {
+    title: 'Remove a role from an instance profile',
+    input: RoleProfile,
+    permissions: ['iam:RemoveRoleFromInstanceProfile'],
+    describe: (input) => `Remove role ${input.roleName} from instance profile ${input.instanceProfileName}`,
+    isApplied: (state, input) =>
+      !role(state, input.roleName).instanceProfiles.includes(input.instanceProfileName),
+    apply: (state, input) =>
+      changed(state, (draft) => {
+        const target = role(draft, input.roleName);
+        target.instanceProfiles = target.instanceProfiles.filter(
+          (name) => name !== input.instanceProfileName,
+        );
+      }),
+    undo: (before, input) =>
+      role(before, input.roleName).instanceProfiles.includes(input.instanceProfileName)
+        ? [{ action: 'add-role-to-instance-profile', input }]
+        : [],
+    example: { state: exampleState(), input: { roleName: 'app-server', instanceProfileName: 'app-server' } },
+  },
+  'add-role-to-instance-profile': {
+    title: 'Add a role back to an instance profile',
+    input: RoleProfile,
+    permissions: ['iam:AddRoleToInstanceProfile', 'iam:PassRole'],
+    describe: (input) => `Add role ${input.roleName} to instance profile ${input.instanceProfileName}`,
+    isApplied: (state, input) =>
+      role(state, input.roleName).instanceProfiles.includes(input.instanceProfileName),
+    apply: (state, input) =>
+      changed(state, (draft) => {
+        const target = role(draft, input.roleName);
+        if (!target.instanceProfiles.includes(input.instanceProfileName))
+          target.instanceProfiles.push(input.instanceProfileName);
+      }),
+    undo: (before, input) =>
+      role(before, input.roleName).instanceProfiles.includes(input.instanceProfileName)
+        ? []
+        : [{ action: 'remove-role-from-instance-profile', input }],
+    example: {
+      state: exampleState(),
+      input: { roleName: 'app-server', instanceProfileName: 'app-server-spare' },
+    },
+  },
+  'update-assume-role-policy': {
+    title: "Replace a role's trust policy",
+    input: RoleTrust,
+    permissions: ['iam:UpdateAssumeRolePolicy'],
+    describe: (input) => `Replace the trust policy of role ${input.roleName}`,
+    isApplied: (state, input) => samePolicy(role(state, input.roleName).trustPolicy, input.policyDocument),
+    apply: (state, input) =>
+      changed(state, (draft) => {
+        role(draft, input.roleName).trustPolicy = input.policyDocument;
+      }),
+    undo: (before, input) => {
+      const previous = role(before, input.roleName).trustPolicy;
+      if (previous === null)
+        throw new ActionTargetMissingError(`role ${input.roleName} has no recorded trust policy`);
+      return [{ action: 'update-assume-role-policy', input: { ...input, policyDocument: previous } }];
+    },
+    example: { state: exampleState(), input: { roleName: 'app-server', policyDocument: DENY_ALL } },
+  },
+  'put-user-policy': {
+    title: 'Write an inline policy on a user',
+    input: UserInline,
+    permissions: ['iam:PutUserPolicy'],
+    describe: (input) => `Write inline policy ${input.policyName} on user ${input.userName}`,
+    isApplied: (state, input) =>
+      samePolicy(user(state, input.userName).inlinePolicies[input.policyName], input.policyDocument),
+    apply: (state, input) =>
+      changed(state, (draft) => {
+        user(draft, input.userName).inlinePolicies[input.policyName] = input.policyDocument;
+      }),
+    undo: (before, input) => {
+      const previous = user(before, input.userName).inlinePolicies[input.policyName];
+      return previous === undefined
+        ? [
+            {
+              action: 'delete-user-policy',
+              input: { userName: input.userName, policyName: input.policyName },
+            },
+          ]
+        : [{ action: 'put-user-policy', input: { ...input, policyDocument: previous } }];
+    },
+    example: {
+      state: exampleState(),
+      input: { userName: 'alice', policyName: 'revoker-revocation', policyDocument: DENY_ALL },
+    },
+  },
+  'delete-user-policy': {
+    title: 'Remove an inline policy from a user',
+    input: UserPolicyName,
+    permissions: ['iam:DeleteUserPolicy'],
+    describe: (input) => `Remove inline policy ${input.policyName} from user ${input.userName}`,
+    isApplied: (state, input) => !(input.policyName in user(state, input.userName).inlinePolicies),
+    apply: (state, input) =>
+      changed(state, (draft) => {
+        delete user(draft, input.userName).inlinePolicies[input.policyName];
+      }),
+    undo: (before, input) => {
+      const previous = user(before, input.userName).inlinePolicies[input.policyName];
+      return previous === undefined
+        ? []
+        : [{ action: 'put-user-policy', input: { ...input, policyDocument: previous } }];
+    },
+    example: { state: exampleState(), input: { userName: 'alice', policyName: 'team-access' } },
+  },
+  'attach-user-policy': {
+    title: 'Attach a managed policy to a user',
+    input: UserManaged,
+    permissions: ['iam:AttachUserPolicy'],
+    describe: (input) => `Attach ${input.policyArn} to user ${input.userName}`,
+    isApplied: (state, input) => user(state, input.userName).attachedPolicies.includes(input.policyArn),
+    apply: (state, input) =>
+      changed(state, (draft) => {
+        const target = user(draft, input.userName);
+        if (!target.attachedPolicies.includes(input.policyArn)) target.attachedPolicies.push(input.policyArn);
+      }),
+    undo: (before, input) =>
+      user(before, input.userName).attachedPolicies.includes(input.policyArn)
+        ? []
+        : [{ action: 'detach-user-policy', input }],
+    example: {
+      state: exampleState(),
+      input: { userName: 'alice', policyArn: 'arn:aws:iam::aws:policy/AWSDenyAll' },
+    },
+  },
+  'detach-user-policy': {
+    title: 'Detach a managed policy from a user',
+    input: UserManaged,
+    permissions: ['iam:DetachUserPolicy'],
+    describe: (input) => `Detach ${input.policyArn} from user ${input.userName}`,
+    isApplied: (state, input) => !user(state, input.userName).attachedPolicies.includes(input.policyArn),
+    apply: (state, input) =>
+      changed(state, (draft) => {
+        const target = user(draft, input.userName);
+        target.attachedPolicies = target.attachedPolicies.filter((arn) => arn !== input.policyArn);
+      }),
+    undo: (before, input) =>
+      user(before, input.userName).attachedPolicies.includes(input.policyArn)
+        ? [{ action: 'attach-user-policy', input }]
+        : [],
+    example: {
+      state: exampleState(),
+      input: { userName: 'alice', policyArn: 'arn:aws:iam::aws:policy/ReadOnlyAccess' },
+    },
+  },
+  'update-access-key': statusAction({
+    title: "Change an access key's status (never deleted)",
+    input: AccessKey,
+    permission: 'iam:UpdateAccessKey',
+    list: (found) => found.accessKeys,
+    matches: (item, input) => item.accessKeyId === input.accessKeyId,
+    label: (input) => `access key ${input.accessKeyId}`,
+    example: { userName: 'alice', accessKeyId: 'AKIAEXAMPLEALICE0001', status: 'Inactive' },
+    rebuild: (input, status) => ({ action: 'update-access-key', input: { ...input, status } }),
+  }),
+  'update-signing-certificate': statusAction({
+    title: "Change a signing certificate's status",
+    input: Certificate,
+    permission: 'iam:UpdateSigningCertificate',
+    list: (found) => found.signingCertificates,
+    matches: (item, input) => item.certificateId === input.certificateId,
+    label: (input) => `signing certificate ${input.certificateId}`,
+    example: { userName: 'alice', certificateId: 'CERTEXAMPLE0001', status: 'Inactive' },
+    rebuild: (input, status) => ({ action: 'update-signing-certificate', input: { ...input, status } }),
+  }),
+  'update-ssh-public-key': statusAction({
+    title: "Change an SSH public key's status (CodeCommit)",
+    input: SshKey,
+    permission: 'iam:UpdateSSHPublicKey',
+    list: (found) => found.sshPublicKeys,
+    matches: (item, input) => item.sshPublicKeyId === input.sshPublicKeyId,
+    label: (input) => `SSH public key ${input.sshPublicKeyId}`,
+    example: { userName: 'alice', sshPublicKeyId: 'APKAEXAMPLE0001', status: 'Inactive' },
+    rebuild: (input, status) => ({ action: 'update-ssh-public-key', input: { ...input, status } }),
+  }),
+  'update-service-specific-credential': statusAction({
+    title: "Change a service-specific credential's status",
+    input: ServiceCredential,
+    permission: 'iam:UpdateServiceSpecificCredential',
+    list: (found) => found.serviceSpecificCredentials,
+    matches: (item, input) => item.serviceSpecificCredentialId === input.serviceSpecificCredentialId,
+    label: (input) => `service-specific credential ${input.serviceSpecificCredentialId}`,
+    example: { userName: 'alice', serviceSpecificCredentialId: 'ACCAEXAMPLE0001', status: 'Inactive' },
+    rebuild: (input, status) => ({
+      action: 'update-service-specific-credential',
+      input: { ...input, status },
+    }),
+  }),
+  'create-policy': {
+    title: 'Create a customer managed policy (when an inline policy would not fit)',
+    input: ManagedPolicy,
+    permissions: ['iam:CreatePolicy'],
+    describe: (input) => `Create managed policy ${input.policyArn}`,
+    isApplied: (state, input) =>
+      samePolicy(state.managedPolicies[input.policyArn]?.document, input.policyDocument),
+    apply: (state, input) =>
+      changed(state, (draft) => {
+        draft.managedPolicies[input.policyArn] = { name: input.policyName, document: input.policyDocument };
+      }),
+    undo: (before, input) => {
+      const previous = before.managedPolicies[input.policyArn];
+      if (previous) {
+        throw new ActionTargetMissingError(
+          `managed policy ${input.policyArn} already existed; it is not the pipeline's own`,
+        );
+      }
+      return [{ action: 'delete-policy', input: { policyArn: input.policyArn } }];
+    },
+    example: {
+      state: exampleState(),
+      input: {
+        policyArn: `arn:aws:iam::${ACCOUNT}:policy/revoker/revoker-app-server`,
+        policyName: 'revoker-app-server',
+        policyDocument: DENY_ALL,
+      },
+    },
+  },
+  'delete-policy': {
+    title: "Delete the pipeline's own managed policy",
+    input: ManagedPolicyArn,
+    permissions: ['iam:DeletePolicy', 'iam:ListPolicyVersions', 'iam:DeletePolicyVersion'],
+    describe: (input) => `Delete managed policy ${input.policyArn}`,
+    isApplied: (state, input) => !(input.policyArn in state.managedPolicies),
+    apply: (state, input) =>
+      changed(state, (draft) => {
+        delete draft.managedPolicies[input.policyArn];
+      }),
+    undo: (before, input) => {
+      const previous = before.managedPolicies[input.policyArn];
+      return previous
+        ? [
+            {
+              action: 'create-policy',
+              input: {
+                policyArn: input.policyArn,
+                policyName: previous.name,
+                policyDocument: previous.document,
+              },
+            },
+          ]
+        : [];
+    },
+    example: {
+      state: exampleState(),
+      input: { policyArn: `arn:aws:iam::${ACCOUNT}:policy/revoker/revoker-earlier-case` },
+    },
+  },
+  'put-permission-set-policy': {
+    title: "Write a permission set's inline policy and provision it",
+    input: PermissionSetPolicy,
+    permissions: [
+      'sso:PutInlinePolicyToPermissionSet',
+      'sso:ProvisionPermissionSet',
+      'sso:DescribePermissionSetProvisioningStatus',
+    ],
+    describe: (input) =>
+      `Write the inline policy of permission set ${input.permissionSetArn} and provision it`,
+    isApplied: (state, input) =>
+      samePolicy(permissionSet(state, input.permissionSetArn).inlinePolicy, input.inlinePolicy),
+    apply: (state, input) =>
+      changed(state, (draft) => {
+        permissionSet(draft, input.permissionSetArn).inlinePolicy = input.inlinePolicy;
+      }),
+    undo: (before, input) => {
+      const previous = permissionSet(before, input.permissionSetArn).inlinePolicy;
+      const ref = { instanceArn: input.instanceArn, permissionSetArn: input.permissionSetArn };
+      return previous === null
+        ? [{ action: 'delete-permission-set-policy', input: ref }]
+        : [{ action: 'put-permission-set-policy', input: { ...ref, inlinePolicy: previous } }];
+    },
+    example: {
+      state: exampleState(),
+      input: { instanceArn: INSTANCE, permissionSetArn: PERMISSION_SET, inlinePolicy: DENY_ALL },
+    },
+  },
+  'delete-permission-set-policy': {
+    title: "Remove a permission set's inline policy and provision it",
+    input: PermissionSetRef,
+    permissions: [
+      'sso:DeleteInlinePolicyFromPermissionSet',
+      'sso:ProvisionPermissionSet',
+      'sso:DescribePermissionSetProvisioningStatus',
+    ],
+    describe: (input) =>
+      `Remove the inline policy of permission set ${input.permissionSetArn} and provision it`,
+    isApplied: (state, input) => permissionSet(state, input.permissionSetArn).inlinePolicy === null,
+    apply: (state, input) =>
+      changed(state, (draft) => {
+        permissionSet(draft, input.permissionSetArn).inlinePolicy = null;
+      }),
+    undo: (before, input) => {
+      const previous = permissionSet(before, input.permissionSetArn).inlinePolicy;
+      return previous === null
+        ? []
+        : [{ action: 'put-permission-set-policy', input: { ...input, inlinePolicy: previous } }];
+    },
+    example: { state: exampleState(), input: { instanceArn: INSTANCE, permissionSetArn: PERMISSION_SET } },
+  },
+  'delete-account-assignment': {
+    title: "Remove a user's or group's assignment of a permission set to an account",
+    input: Assignment,
+    permissions: ['sso:DeleteAccountAssignment', 'sso:DescribeAccountAssignmentDeletionStatus'],
+    describe: (input) =>
+      `Remove the assignment of ${input.permissionSetArn} in account ${input.accountId} from ${input.principalType.toLowerCase()} ${input.principalId}`,
+    isApplied: (state, input) => !identityCenter(state).assignments.some(sameAssignment(input)),
+    apply: (state, input) =>
+      changed(state, (draft) => {
+        const center = identityCenter(draft);
+        center.assignments = center.assignments.filter((candidate) => !sameAssignment(input)(candidate));
+      }),
+    undo: (before, input) =>
+      identityCenter(before).assignments.some(sameAssignment(input))
+        ? [{ action: 'create-account-assignment', input }]
+        : [],
+    example: {
+      state: exampleState(),
+      input: {
+        instanceArn: INSTANCE,
+        accountId: ACCOUNT,
+        permissionSetArn: PERMISSION_SET,
+        principalType: 'USER',
+        principalId: '90676a1b2c-3d4e5f60-7081-92a3-b4c5-d6e7f8091a2b',
+      },
+    },
+  },
+  'create-account-assignment': {
+    title: 'Assign a permission set to a user or group in an account (undo only)',
+    input: Assignment,
+    permissions: ['sso:CreateAccountAssignment', 'sso:DescribeAccountAssignmentCreationStatus'],
+    describe: (input) =>
+      `Assign ${input.permissionSetArn} in account ${input.accountId} to ${input.principalType.toLowerCase()} ${input.principalId}`,
+    isApplied: (state, input) => identityCenter(state).assignments.some(sameAssignment(input)),
+    apply: (state, input) =>
+      changed(state, (draft) => {
+        const center = identityCenter(draft);
+        const { instanceArn: _instance, ...assignment } = input;
+        if (!center.assignments.some(sameAssignment(input))) center.assignments.push(assignment);
+      }),
+    undo: (before, input) =>
+      identityCenter(before).assignments.some(sameAssignment(input))
+        ? []
+        : [{ action: 'delete-account-assignment', input }],
+    example: {
+      state: exampleState(),
+      input: {
+        instanceArn: INSTANCE,
+        accountId: ACCOUNT,
+        permissionSetArn: PERMISSION_SET,
+        principalType: 'GROUP',
+        principalId: 'group-0001',
+      },
+    },
+  },
+};
+
+// The catalog's functions, reached through one action value without casts at each call site.
+function specOf(action: RevocationAction): ActionSpec<unknown> {
+  return ACTIONS[action.action] as unknown as ActionSpec<unknown>;
+}
+
+export function describeAction(action: RevocationAction): string {
+  return specOf(action).describe(action.input);
+}
+export function isApplied(state: IamAccountState, action: RevocationAction): boolean {
+  return specOf(action).isApplied(state, action.input);
+}
+export function applyAction(state: IamAccountState, action: RevocationAction): IamAccountState {
+  return specOf(action).apply(state, action.input);
+}
+export function undoActions(before: IamAccountState, action: RevocationAction): RevocationAction[] {
+  return specOf(action).undo(before, action.input);
+}
+export function permissionsFor(action: RevocationAction): readonly string[] {
+  return specOf(action).permissions;
+}
+/** Validate an action read from outside (a stored case, a CLI argument) against the catalog. */
+export function parseAction(value: unknown): RevocationAction {
+  const shape = z.object({
+    action: z.enum(Object.keys(ACTIONS) as [ActionName, ...ActionName[]]),
+    input: z.unknown(),
+  });
+  const { action, input } = shape.parse(value);
+  return { action, input: (ACTION_INPUTS[action] as z.ZodType).parse(input) } as RevocationAction;
+}
