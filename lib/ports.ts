@@ -1,5 +1,10 @@
 // The interfaces the use cases depend on. Adapters live in lib/aws (AWS) and lib/local
 // (the embedded default); handlers and the CLI choose which.
+import type { IamAccountState, IamScope } from './domain/iam-state.ts';
+
+export type { IamScope } from './domain/iam-state.ts';
+
+import type { RevocationAction } from './domain/revocation/actions.ts';
 
 /** A positional `?` parameter. Adapters bind it: DuckDB natively, Athena as a quoted literal. */
 export type SqlValue = string | number;
@@ -36,18 +41,12 @@ export interface Clock {
   now(): Date;
 }
 
-/** An IAM inline policy on a role, as IAM stores it. */
-export interface InlinePolicy {
-  roleName: string;
-  policyName: string;
-  document: string;
-}
-
-/** The slice of IAM the thin pipeline uses; the revocation issue widens it. */
+/** IAM as the revocation engine sees it: read a slice of the account, make one change. */
 export interface IamGateway {
-  getRolePolicy(roleName: string, policyName: string): Promise<InlinePolicy | null>;
-  putRolePolicy(policy: InlinePolicy): Promise<void>;
-  deleteRolePolicy(roleName: string, policyName: string): Promise<void>;
+  /** The current state of the scope, read fresh (IAM is eventually consistent: it may lag). */
+  readState(scope: IamScope): Promise<IamAccountState>;
+  /** Make one change from the action catalog. */
+  perform(action: RevocationAction): Promise<void>;
 }
 
 /** One line of a case's audit trail. */

@@ -53,6 +53,25 @@ export const ConfigSchema = z.strictObject({
     protectedPrincipals: z.array(
       z.string().regex(/^arn:[^\s]+$/, 'an ARN pattern such as arn:aws:iam::*:role/break-glass'),
     ),
+    /** Tags (`key` or `key=value`) that protect the role or user carrying them. */
+    protectedTags: z.array(
+      z.string().regex(/^[^=\s][^=]*(=.*)?$/, 'a tag such as break-glass or team=security'),
+    ),
+    /** A plan with more actions than this goes to a human. */
+    maxActionsPerPlan: z.number().int().min(1).max(1000),
+    /** More automatic revocations than this within the window trips to human approval. */
+    maxRevocationsPerWindow: z.number().int().min(1).max(1000),
+    windowMinutes: z.number().int().min(1).max(10_080),
+  }),
+  revocation: z.strictObject({
+    /**
+     * `all-before-cutoff`: every session of the role issued before the cutoff (the instance or
+     * job gets fresh credentials and carries on). `offending-session`: only the session that
+     * triggered the case.
+     */
+    roleSessions: z.enum(['all-before-cutoff', 'offending-session']),
+    /** Also deactivate an IAM user's signing certificates, SSH keys and service credentials. */
+    userCredentialExtras: z.boolean(),
   }),
   rules: z.record(z.string(), z.strictObject({ response: ResponseSchema })),
 });
@@ -92,4 +111,14 @@ export function matchesArnPattern(arn: string, pattern: string): boolean {
 
 export function isProtected(arn: string, config: Config): string | null {
   return config.guardRails.protectedPrincipals.find((pattern) => matchesArnPattern(arn, pattern)) ?? null;
+}
+
+/** The protecting tag (`key` or `key=value`) the principal carries, or null. */
+export function protectingTag(tags: Record<string, string>, config: Config): string | null {
+  return (
+    config.guardRails.protectedTags.find((tag) => {
+      const at = tag.indexOf('=');
+      return at === -1 ? tag in tags : tags[tag.slice(0, at)] === tag.slice(at + 1);
+    }) ?? null
+  );
 }

@@ -68,6 +68,17 @@ export type IamAccountState = z.infer<typeof IamAccountStateSchema>;
 /** As stored or written by hand: every collection may be left out. */
 export type IamAccountStateInput = z.input<typeof IamAccountStateSchema>;
 
+/** Which part of an account's IAM to read: the principals a plan touches. */
+export interface IamScope {
+  accountId: string;
+  roles: string[];
+  users: string[];
+  /** The pipeline's own managed policies, by ARN. */
+  managedPolicies: string[];
+  /** Read the Identity Center instance's permission sets and assignments for this account. */
+  identityCenter: boolean;
+}
+
 /** Fill in what a stored or hand-written state leaves out. */
 export function normalizeAccountState(input: IamAccountStateInput): IamAccountState {
   return IamAccountStateSchema.parse(input);
@@ -83,73 +94,35 @@ export function policySize(document: string): number {
 
 /** Policy documents compare by meaning, not by spacing or key order IAM may change. */
 export function samePolicy(a: string | null | undefined, b: string | null | undefined): boolean {
-  if (a === null || a === undefined || b === null || b === undefined)
-    return a === b || (a == null && b == null);
-  return canonical(JSON.parse(a)) === canonical(JSON.parse(b));
-}
-
-function canonical(value: unknown): string {
-  if (Array.isArray(value)) return `[${value.map(canonical).join(',')}]`;
-  if (value && typeof value === 'object') {
-    return `{${Object.keys(value)
-      .sort()
-      .map((key) => `${JSON.stringify(key)}:${canonical((value as Record<string, unknown>)[key])}`)
-      .join(',')}}`;
-  }
-  return JSON.stringify(value);
+  if (a == null || b == null) return a == null && b == null;
+  return fingerprint(a) === fingerprint(b);
 }
 
 /**
  * Whether two states hold the same IAM facts. Lists IAM keeps as sets (attached policies,
- * instance profiles, assignments) compare regardless of order; documents by meaning.
+ * instance profiles, assignments, statements) compare regardless of order; policy documents
+ * by meaning, not by spacing or key order.
  */
 export function equivalentStates(a: IamAccountState, b: IamAccountState): boolean {
-  return canonical(comparable(a)) === canonical(comparable(b));
+  return fingerprint(a) === fingerprint(b);
 }
 
-function comparable(state: IamAccountState): unknown {
-  const documents = (policies: Record<string, string>) =>
-    Object.fromEntries(Object.entries(policies).map(([name, document]) => [name, JSON.parse(document)]));
-  const sorted = <T>(items: T[]) => [...items].map((item) => canonical(item)).sort();
-  return {
-    ...state,
-    roles: Object.fromEntries(
-      Object.entries(state.roles).map(([name, role]) => [
-        name,
-        {
-          ...role,
-          trustPolicy: role.trustPolicy === null ? null : JSON.parse(role.trustPolicy),
-          inlinePolicies: documents(role.inlinePolicies),
-          attachedPolicies: sorted(role.attachedPolicies),
-          instanceProfiles: sorted(role.instanceProfiles),
-        },
-      ]),
-    ),
-    users: Object.fromEntries(
-      Object.entries(state.users).map(([name, user]) => [
-        name,
-        {
-          ...user,
-          inlinePolicies: documents(user.inlinePolicies),
-          attachedPolicies: sorted(user.attachedPolicies),
-        },
-      ]),
-    ),
-    managedPolicies: Object.fromEntries(
-      Object.entries(state.managedPolicies).map(([arn, policy]) => [
-        arn,
-        { ...policy, document: JSON.parse(policy.document) },
-      ]),
-    ),
-    identityCenter: state.identityCenter && {
-      ...state.identityCenter,
-      permissionSets: Object.fromEntries(
-        Object.entries(state.identityCenter.permissionSets).map(([arn, set]) => [
-          arn,
-          { ...set, inlinePolicy: set.inlinePolicy === null ? null : JSON.parse(set.inlinePolicy) },
-        ]),
-      ),
-      assignments: sorted(state.identityCenter.assignments),
-    },
-  };
+/** A canonical text for a value: keys sorted, lists as sets, JSON documents parsed. */
+export function fingerprint(value: unknown): string {
+  if (typeof value === 'string' && /^\s*[{[]/.test(value)) {
+    try {
+      return fingerprint(JSON.parse(value));
+    } catch {
+      return JSON.stringify(value);
+    }
+  }
+  if (Array.isArray(value)) return `[${value.map(fingerprint).sort().join(',')}]`;
+  if (value && typeof value === 'object') {
+    const record = value as Record<string, unknown>;
+    return `{${Object.keys(record)
+      .sort()
+      .map((key) => `${JSON.stringify(key)}:${fingerprint(record[key])}`)
+      .join(',')}}`;
+  }
+  return JSON.stringify(value);
 }

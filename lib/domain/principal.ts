@@ -19,6 +19,8 @@ export type Principal =
       sessionName: string | null;
       /** When the session's credentials were issued (matches `aws:TokenIssueTime`). */
       sessionIssuedAt: string | null;
+      /** `aws:userid` of the session (`AROA…:session-name`), to deny this session alone. */
+      sessionUserId: string | null;
       sourceIdentity: string | null;
       /** `AWSReservedSSO_*` roles belong to IAM Identity Center and cannot be edited in IAM. */
       managedByIdentityCenter: boolean;
@@ -47,6 +49,11 @@ const FEDERATED_ARN = /^arn:(aws[a-z-]*):sts::(\d{12}):federated-user\/(.+)$/;
 
 function text(value: string | null | undefined): string | null {
   return typeof value === 'string' && value.length > 0 ? value : null;
+}
+
+/** A role session's principal ID is its `aws:userid`: the role's unique ID, a colon, the session name. */
+function sessionUserIdOf(principalId: string | null): string | null {
+  return principalId && /^AROA[A-Z0-9]+:.+$/.test(principalId) ? principalId : null;
 }
 
 /** Resolve `userIdentity` into a principal; never throws, names the reason when it cannot. */
@@ -172,6 +179,7 @@ function resolveAssumedRole(
       sessionArn,
       sessionName: sessionMatch?.[4] ?? null,
       sessionIssuedAt: text(identity.sessionContext?.attributes?.creationDate),
+      sessionUserId: sessionUserIdOf(text(identity.principalId)),
       sourceIdentity: text(identity.sessionContext?.sourceIdentity),
       managedByIdentityCenter: roleName.startsWith('AWSReservedSSO_'),
       serviceLinked: rolePath?.startsWith('aws-service-role') ?? false,

@@ -14,6 +14,9 @@ const RoleSessionTargetSchema = z.object({
   sessionName: z.string().nullable(),
   accessKeyId: z.string().nullable(),
   sessionIssuedAt: z.string().nullable(),
+  /** `aws:userid` of the session, and its source identity: to deny this session alone. */
+  sessionUserId: z.string().nullable().default(null),
+  sourceIdentity: z.string().nullable().default(null),
 });
 
 export const TriggerSchema = z.object({
@@ -67,6 +70,8 @@ export function buildTrigger(rule: DetectionRule, record: CloudTrailRecord, prin
       sessionName: principal.sessionName,
       accessKeyId: principal.accessKeyId,
       sessionIssuedAt: principal.sessionIssuedAt,
+      sessionUserId: principal.sessionUserId,
+      sourceIdentity: principal.sourceIdentity,
     },
   });
   if (!trigger.success) {

@@ -1,37 +1,23 @@
-// The local stand-in for IAM: one JSON file per account holding roles and users with their
-// policies. It applies the same API-level changes the AWS adapter makes, and evaluates
-// whether a call is denied by the policies written to it.
-
+// The local stand-in for IAM: one JSON file per account holding its roles, users, the
+// pipeline's managed policies and an Identity Center instance. It applies the catalog's
+// actions exactly as the AWS adapter asks IAM to, and judges whether a call is denied by the
+// policies written to it.
 import { readFileSync } from 'node:fs';
 import { mkdir, readFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
-import type { IamGateway, InlinePolicy } from '../ports.ts';
+import {
+  type IamAccountState,
+  type IamAccountStateInput,
+  normalizeAccountState,
+  type RoleState,
+  type UserState,
+} from '../domain/iam-state.ts';
+import { applyAction, type RevocationAction } from '../domain/revocation/actions.ts';
+import type { IamGateway, IamScope } from '../ports.ts';
 import { writeFileAtomic } from './atomic-file.ts';
 import { type AuthorizationRequest, type Authorizer, findExplicitDeny } from './policy-evaluator.ts';
 
-export interface LocalRole {
-  arn: string;
-  path: string;
-  inlinePolicies: Record<string, string>;
-  attachedPolicies: string[];
-}
-
-export interface LocalUser {
-  arn: string;
-  accessKeys: { accessKeyId: string; status: 'Active' | 'Inactive' }[];
-  inlinePolicies: Record<string, string>;
-  attachedPolicies: string[];
-}
-
-export interface IamAccountState {
-  accountId: string;
-  roles: Record<string, LocalRole>;
-  users: Record<string, LocalUser>;
-}
-
-export class NoSuchEntityError extends Error {
-  override name = 'NoSuchEntityError';
-}
+export type { IamAccountState } from '../domain/iam-state.ts';
 
 export class LocalIamAccount implements IamGateway {
   constructor(readonly file: string) {}
@@ -41,60 +27,55 @@ export class LocalIamAccount implements IamGateway {
   }
 
   async load(): Promise<IamAccountState> {
-    return JSON.parse(await readFile(this.file, 'utf8')) as IamAccountState;
+    return normalizeAccountState(JSON.parse(await readFile(this.file, 'utf8')) as IamAccountStateInput);
   }
 
-  async save(state: IamAccountState): Promise<void> {
+  async save(state: IamAccountStateInput): Promise<void> {
     await mkdir(dirname(this.file), { recursive: true });
-    await writeFileAtomic(this.file, `${JSON.stringify(state, null, 2)}\n`);
+    await writeFileAtomic(this.file, `${JSON.stringify(normalizeAccountState(state), null, 2)}\n`);
   }
 
-  private role(state: IamAccountState, roleName: string): LocalRole {
-    const role = state.roles[roleName];
-    if (!role) throw new NoSuchEntityError(`The role with name ${roleName} cannot be found.`);
-    return role;
+  /** The whole account: the scope only bounds what the AWS adapter must read. */
+  async readState(_scope: IamScope): Promise<IamAccountState> {
+    return this.load();
   }
 
-  async getRolePolicy(roleName: string, policyName: string): Promise<InlinePolicy | null> {
-    const role = this.role(await this.load(), roleName);
-    const document = role.inlinePolicies[policyName];
-    return document === undefined ? null : { roleName, policyName, document };
-  }
-
-  async putRolePolicy(policy: InlinePolicy): Promise<void> {
-    const state = await this.load();
-    this.role(state, policy.roleName).inlinePolicies[policy.policyName] = policy.document;
-    await this.save(state);
-  }
-
-  async deleteRolePolicy(roleName: string, policyName: string): Promise<void> {
-    const state = await this.load();
-    const role = this.role(state, roleName);
-    if (!(policyName in role.inlinePolicies)) {
-      throw new NoSuchEntityError(`The role policy with name ${policyName} cannot be found.`);
-    }
-    delete role.inlinePolicies[policyName];
-    await this.save(state);
+  async perform(action: RevocationAction): Promise<void> {
+    await this.save(applyAction(await this.load(), action));
   }
 }
 
 /**
  * An authorizer over a snapshot of the account: a call is refused, with the message IAM
- * writes to CloudTrail, when an inline policy of its role or user explicitly denies it.
+ * writes to CloudTrail, when a policy of its role or user — inline, or the pipeline's own
+ * managed policy — explicitly denies it, or when its access key is inactive.
  */
 export function authorizerFor(file: string): Authorizer {
-  const state = JSON.parse(readFileSync(file, 'utf8')) as IamAccountState;
+  const state = normalizeAccountState(JSON.parse(readFileSync(file, 'utf8')) as IamAccountStateInput);
   return (request: AuthorizationRequest) => {
     if (request.account !== state.accountId) return null;
-    const holder = request.roleName
+    const holder: RoleState | UserState | undefined = request.roleName
       ? state.roles[request.roleName]
       : request.userName
         ? state.users[request.userName]
         : undefined;
     if (!holder) return null;
+    if (request.userName && request.accessKeyId && 'accessKeys' in holder) {
+      const key = holder.accessKeys.find((candidate) => candidate.accessKeyId === request.accessKeyId);
+      if (key?.status === 'Inactive') return 'The security token included in the request is invalid.';
+    }
     const keys: Record<string, string> = { 'aws:PrincipalArn': holder.arn };
     if (request.tokenIssueTime) keys['aws:TokenIssueTime'] = request.tokenIssueTime;
-    const deny = findExplicitDeny(Object.values(holder.inlinePolicies), { action: request.action, keys });
+    if (request.userId) keys['aws:userid'] = request.userId;
+    if (request.sourceIdentity) keys['aws:SourceIdentity'] = request.sourceIdentity;
+    const documents = [
+      ...Object.values(holder.inlinePolicies),
+      ...holder.attachedPolicies.flatMap((arn) => {
+        const managed = state.managedPolicies[arn];
+        return managed ? [managed.document] : [];
+      }),
+    ];
+    const deny = findExplicitDeny(documents, { action: request.action, keys });
     if (!deny) return null;
     const who = request.roleName
       ? `arn:aws:sts::${state.accountId}:assumed-role/${request.roleName}/${request.sessionName ?? 'session'}`
@@ -111,26 +92,40 @@ export function initialAccountState(account: {
   lambdaRole: { name: string; path: string };
   ciRole: { name: string; path: string };
 }): IamAccountState {
-  const role = (name: string, path: string, attached: string[]): [string, LocalRole] => [
+  const trust = (service: string) =>
+    JSON.stringify({
+      Version: '2012-10-17',
+      Statement: [{ Effect: 'Allow', Principal: { Service: service }, Action: 'sts:AssumeRole' }],
+    });
+  const role = (name: string, path: string, service: string, attached: string[], profiles: string[] = []) => [
     name,
     {
       arn: `arn:aws:iam::${account.id}:role${path}${name}`,
       path,
-      inlinePolicies: {},
+      trustPolicy: trust(service),
       attachedPolicies: attached,
+      instanceProfiles: profiles,
     },
   ];
-  return {
+  return normalizeAccountState({
     accountId: account.id,
     roles: Object.fromEntries([
-      role(account.instanceRole.name, account.instanceRole.path, [
-        'arn:aws:iam::aws:policy/AmazonSSMManagedInstanceCore',
-        `arn:aws:iam::${account.id}:policy/app-server-access`,
-      ]),
-      role(account.lambdaRole.name, account.lambdaRole.path, [
+      role(
+        account.instanceRole.name,
+        account.instanceRole.path,
+        'ec2.amazonaws.com',
+        [
+          'arn:aws:iam::aws:policy/AmazonSSMManagedInstanceCore',
+          `arn:aws:iam::${account.id}:policy/app-server-access`,
+        ],
+        [account.instanceRole.name],
+      ),
+      role(account.lambdaRole.name, account.lambdaRole.path, 'lambda.amazonaws.com', [
         'arn:aws:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole',
       ]),
-      role(account.ciRole.name, account.ciRole.path, ['arn:aws:iam::aws:policy/PowerUserAccess']),
+      role(account.ciRole.name, account.ciRole.path, 'sts.amazonaws.com', [
+        'arn:aws:iam::aws:policy/PowerUserAccess',
+      ]),
     ]),
     users: Object.fromEntries(
       account.people.map((person) => [
@@ -138,10 +133,10 @@ export function initialAccountState(account: {
         {
           arn: `arn:aws:iam::${account.id}:user/${person.name}`,
           accessKeys: [{ accessKeyId: person.accessKeyId, status: 'Active' as const }],
-          inlinePolicies: {},
           attachedPolicies: ['arn:aws:iam::aws:policy/ReadOnlyAccess'],
+          hasLoginProfile: true,
         },
       ]),
     ),
-  };
+  });
 }

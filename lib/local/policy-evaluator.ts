@@ -12,6 +12,11 @@ export interface AuthorizationRequest {
   /** When the session's credentials were issued, for `aws:TokenIssueTime`. */
   tokenIssueTime: string | null;
   sessionName: string | null;
+  /** `aws:userid` of a role session (`AROA…:session-name`). */
+  userId?: string | null;
+  sourceIdentity?: string | null;
+  /** The access key that signed the call: an inactive one is refused. */
+  accessKeyId?: string | null;
 }
 
 /** Returns an explicit-deny message when the call is denied, or null when it is allowed. */

@@ -1,11 +1,18 @@
-// Revoke (thin): deny the role's sessions issued before now, snapshot what was there, and
-// read the change back until IAM shows it (IAM is eventually consistent).
+// Revoke a confirmed case: read the principal's IAM state, plan (pure), check the guard
+// rails again at the point of action, then apply — or, in dry-run, only record the plan.
+// The case keeps the plan, the state before and after, and each step's exact undo.
 import { z } from 'zod';
-import { type Config, isProtected } from '../domain/config.ts';
-import { revocationPolicyName, revokeOlderSessionsPolicy } from '../domain/revocation/policies.ts';
-import { toInstant } from '../domain/time.ts';
+import type { Config } from '../domain/config.ts';
+import {
+  planRevocation,
+  type RevocationPlan,
+  type RevocationTarget,
+  scopeFor,
+} from '../domain/revocation/plan.ts';
+import { addMinutes, toInstant } from '../domain/time.ts';
 import { TriggerSchema } from '../domain/trigger.ts';
 import type { CaseStore, Clock, IamGateway } from '../ports.ts';
+import { type AppliedPlan, applyPlan } from './apply-plan.ts';
 import { openCaseEntry } from './case-audit.ts';
 
 export const RevokeInputSchema = z.object({ caseId: z.string().min(1), trigger: TriggerSchema });
@@ -16,85 +23,99 @@ export interface RevokeDependencies {
   config: Config;
   clock: Clock;
   cases: CaseStore;
-  /** How long to keep reading back before giving up; IAM usually converges in seconds. */
+  /** How long to keep reading a change back before giving up; IAM usually converges in seconds. */
   readBackDeadlineMs?: number;
   sleep?: (ms: number) => Promise<void>;
 }
 
+/** What the state machine needs to go on; the full record stays on the case. */
 export interface Revocation {
   mode: Config['mode'];
   applied: boolean;
   cutoff: string;
-  roleName: string;
-  policyName: string;
-  before: string | null;
-  after: string;
+  target: string;
+  actions: { description: string; status: 'applied' | 'already-applied' | 'planned' }[];
+  escalationOnly: string[];
+  notes: string[];
 }
 
-export class ProtectedPrincipalError extends Error {
-  override name = 'ProtectedPrincipalError';
+/** A guard rail (or the lack of any automatic action) sends the case to a human. */
+export class RevocationNeedsHumanError extends Error {
+  override name = 'RevocationNeedsHumanError';
 }
-
-export class ReadBackTimeoutError extends Error {
-  override name = 'ReadBackTimeoutError';
-}
-
-const defaultSleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
 export async function revoke(input: RevokeInput, deps: RevokeDependencies): Promise<Revocation> {
-  const { target } = input.trigger;
-  // The decision already checked this; check again at the point of action (fail closed).
-  const protection = isProtected(target.roleArn, deps.config);
-  if (protection)
-    throw new ProtectedPrincipalError(
-      `${target.roleArn} is protected (matches ${protection}); a human must decide`,
-    );
-
-  const cutoff = toInstant(deps.clock.now());
-  const policyName = revocationPolicyName(input.caseId);
-  const after = revokeOlderSessionsPolicy(cutoff);
-  const before = (await deps.iam.getRolePolicy(target.roleName, policyName))?.document ?? null;
-  const revocation: Revocation = {
-    mode: deps.config.mode,
-    applied: deps.config.mode === 'enforce',
-    cutoff,
-    roleName: target.roleName,
-    policyName,
-    before,
-    after,
+  const { target: session } = input.trigger;
+  const target: RevocationTarget = {
+    kind: 'role-sessions',
+    accountId: session.accountId,
+    roleName: session.roleName,
+    roleArn: session.roleArn,
+    session: { userId: session.sessionUserId, sourceIdentity: session.sourceIdentity },
   };
-  if (revocation.applied) {
-    await deps.iam.putRolePolicy({ roleName: target.roleName, policyName, document: after });
-    await readBack(deps, target.roleName, policyName, after);
-  }
-  await deps.cases.append(input.caseId, openCaseEntry(input.caseId, input.trigger, deps.clock), {
-    at: cutoff,
-    step: 'revoke',
-    summary: revocation.applied
-      ? `Denied every session of ${target.roleArn} issued before ${cutoff} (inline policy ${policyName}).`
-      : `Dry run: would deny every session of ${target.roleArn} issued before ${cutoff} (inline policy ${policyName}).`,
-    detail: revocation,
+  const now = deps.clock.now();
+  const cutoff = toInstant(now);
+  const scope = scopeFor(target);
+  const plan = planRevocation(target, {
+    config: deps.config,
+    state: await deps.iam.readState(scope),
+    cutoff,
+    recentRevocations: await recentRevocations(deps, now),
   });
-  return revocation;
+  const entry = (summary: string, detail: unknown) =>
+    deps.cases.append(input.caseId, openCaseEntry(input.caseId, input.trigger, deps.clock), {
+      at: cutoff,
+      step: 'revoke',
+      summary,
+      detail,
+    });
+
+  if (plan.requiresHuman) {
+    await entry(`Not revoked automatically: ${plan.requiresHuman}.`, { plan, applied: false });
+    throw new RevocationNeedsHumanError(`${plan.requiresHuman}; a human must decide`);
+  }
+  if (deps.config.mode === 'dry-run') {
+    await entry(`Dry run: would ${describePlan(plan)}.`, { plan, applied: false });
+    return summarize(plan, deps.config, null);
+  }
+  const applied = await applyPlan(
+    scope,
+    plan.actions.map((planned) => planned.action),
+    { iam: deps.iam, readBackDeadlineMs: deps.readBackDeadlineMs, sleep: deps.sleep },
+  );
+  await entry(`Revoked: ${describePlan(plan)}.`, { plan, applied: true, record: applied });
+  return summarize(plan, deps.config, applied);
 }
 
-async function readBack(
-  deps: RevokeDependencies,
-  roleName: string,
-  policyName: string,
-  expected: string,
-): Promise<void> {
-  const sleep = deps.sleep ?? defaultSleep;
-  const deadline = Date.now() + (deps.readBackDeadlineMs ?? 30_000);
-  for (let delay = 250; ; delay = Math.min(delay * 2, 4000)) {
-    const current = await deps.iam.getRolePolicy(roleName, policyName);
-    if (current && JSON.stringify(JSON.parse(current.document)) === JSON.stringify(JSON.parse(expected)))
-      return;
-    if (Date.now() + delay > deadline) {
-      throw new ReadBackTimeoutError(
-        `IAM did not show policy ${policyName} on role ${roleName} before the deadline`,
-      );
-    }
-    await sleep(delay);
-  }
+function describePlan(plan: RevocationPlan): string {
+  return plan.actions.map((planned) => planned.why).join('; then ');
+}
+
+function summarize(plan: RevocationPlan, config: Config, applied: AppliedPlan | null): Revocation {
+  const target = plan.target;
+  return {
+    mode: config.mode,
+    applied: applied !== null,
+    cutoff: plan.cutoff,
+    target: 'roleArn' in target ? target.roleArn : 'arn' in target ? (target.arn ?? '') : target.userId,
+    actions: applied
+      ? applied.steps.map((step) => ({ description: step.description, status: step.status }))
+      : plan.actions.map((planned) => ({ description: planned.why, status: 'planned' as const })),
+    escalationOnly: plan.escalationOnly.map((planned) => planned.why),
+    notes: plan.notes,
+  };
+}
+
+/** Automatic revocations recorded on cases within the guard-rail window. */
+async function recentRevocations(deps: RevokeDependencies, now: Date): Promise<number> {
+  const since = toInstant(addMinutes(now, -deps.config.guardRails.windowMinutes));
+  const cases = await deps.cases.list();
+  return cases.filter((record) =>
+    record.audit.some(
+      (entry) =>
+        entry.step === 'revoke' &&
+        entry.at >= since &&
+        (entry.detail as { applied?: boolean })?.applied === true,
+    ),
+  ).length;
 }

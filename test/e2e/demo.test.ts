@@ -52,7 +52,7 @@ describe('the demo, through the real state machine on the embedded default', () 
   it('hands a protected principal to a human and never revokes it', async () => {
     const { result, iam } = await demoWith((config) => ({
       ...config,
-      guardRails: { protectedPrincipals: ['arn:aws:iam::*:role/service/app-*'] },
+      guardRails: { ...config.guardRails, protectedPrincipals: ['arn:aws:iam::*:role/service/app-*'] },
     }));
 
     expect(result.outcome).toBe('needs-human');

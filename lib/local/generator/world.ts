@@ -246,7 +246,13 @@ export function authorizationFor(call: Call): AuthorizationRequest {
   const identity = call.identity as {
     type?: string;
     userName?: string;
-    sessionContext?: { sessionIssuer?: { userName?: string }; attributes?: { creationDate?: string } };
+    principalId?: string;
+    accessKeyId?: string;
+    sessionContext?: {
+      sessionIssuer?: { userName?: string };
+      attributes?: { creationDate?: string };
+      sourceIdentity?: string;
+    };
     arn?: string;
   };
   const assumed = identity.type === 'AssumedRole';
@@ -257,6 +263,9 @@ export function authorizationFor(call: Call): AuthorizationRequest {
     userName: identity.type === 'IAMUser' ? (identity.userName ?? null) : null,
     tokenIssueTime: assumed ? (identity.sessionContext?.attributes?.creationDate ?? null) : null,
     sessionName: assumed ? (identity.arn?.split('/').pop() ?? null) : null,
+    userId: assumed ? (identity.principalId ?? null) : null,
+    sourceIdentity: identity.sessionContext?.sourceIdentity ?? null,
+    accessKeyId: identity.accessKeyId ?? null,
   };
 }
 

@@ -71,6 +71,8 @@ const trigger: Trigger = {
     sessionName: 'i-0123456789abcdef0',
     accessKeyId: 'ASIASTOLENSESSION001',
     sessionIssuedAt: toInstant(minutes(-120)),
+    sessionUserId: 'AROAAPPSERVERROLE001:i-0123456789abcdef0',
+    sourceIdentity: null,
   },
 };
 

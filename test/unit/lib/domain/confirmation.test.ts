@@ -130,7 +130,10 @@ describe('decide', () => {
   });
 
   it('never revokes a protected principal automatically, and says which pattern protects it', () => {
-    const guarded = { ...config, guardRails: { protectedPrincipals: ['arn:aws:iam::*:role/stratus-*'] } };
+    const guarded = {
+      ...config,
+      guardRails: { ...config.guardRails, protectedPrincipals: ['arn:aws:iam::*:role/stratus-*'] },
+    };
 
     expect(decide(confirmed, rule, trigger, guarded)).toEqual({
       decision: 'escalate',

@@ -3,14 +3,17 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { Config } from '../../../../lib/domain/config.ts';
+import type { IamAccountState } from '../../../../lib/domain/iam-state.ts';
 import { resolvePrincipal } from '../../../../lib/domain/principal.ts';
+import type { RevocationAction } from '../../../../lib/domain/revocation/actions.ts';
 import { instanceCredentialsIamEscalation } from '../../../../lib/domain/rules.ts';
 import { buildTrigger } from '../../../../lib/domain/trigger.ts';
 import { FileCaseStore } from '../../../../lib/local/case-store.ts';
 import { LocalIamAccount } from '../../../../lib/local/iam-account.ts';
 import { SimulatedClock } from '../../../../lib/local/pipeline.ts';
-import type { InlinePolicy } from '../../../../lib/ports.ts';
-import { ProtectedPrincipalError, ReadBackTimeoutError, revoke } from '../../../../lib/usecases/revoke.ts';
+import type { IamScope } from '../../../../lib/ports.ts';
+import { ReadBackTimeoutError } from '../../../../lib/usecases/apply-plan.ts';
+import { RevocationNeedsHumanError, revoke } from '../../../../lib/usecases/revoke.ts';
 import { shippedConfig } from '../../../fixtures/config.ts';
 import { stolenInstanceCredentialsGrant } from '../../../fixtures/records.ts';
 
@@ -20,17 +23,25 @@ if (!resolution.ok) throw new Error(resolution.reason);
 const trigger = buildTrigger(instanceCredentialsIamEscalation, record, resolution.principal);
 const roleName = trigger.target.roleName;
 
-/** IAM as it is right after a write: reads lag behind for the first `staleReads` calls. */
+/** IAM as it is right after a write: the first `staleReads` reads after a change show the old state. */
 class EventuallyConsistentIam extends LocalIamAccount {
+  private previous: IamAccountState | null = null;
+  private stale = 0;
+
   constructor(
     file: string,
-    private staleReads: number,
+    private readonly staleReads: number,
   ) {
     super(file);
   }
-  override async getRolePolicy(role: string, policy: string): Promise<InlinePolicy | null> {
-    if (this.staleReads-- > 0) return null;
-    return super.getRolePolicy(role, policy);
+  override async perform(action: RevocationAction): Promise<void> {
+    this.previous = await this.load();
+    this.stale = this.staleReads;
+    await super.perform(action);
+  }
+  override async readState(scope: IamScope): Promise<IamAccountState> {
+    if (this.previous && this.stale-- > 0) return this.previous;
+    return super.readState(scope);
   }
 }
 
@@ -39,10 +50,7 @@ async function setup(change: (config: Config) => Config = (config) => config, st
   const iam = new EventuallyConsistentIam(join(directory, 'iam.json'), staleReads);
   await iam.save({
     accountId: trigger.target.accountId,
-    roles: {
-      [roleName]: { arn: trigger.target.roleArn, path: '/', inlinePolicies: {}, attachedPolicies: [] },
-    },
-    users: {},
+    roles: { [roleName]: { arn: trigger.target.roleArn, path: '/' } },
   });
   const sleeps: number[] = [];
   const deps = {
@@ -57,22 +65,39 @@ async function setup(change: (config: Config) => Config = (config) => config, st
 
 describe('revoke', () => {
   it('writes the deny for sessions issued before now, and reads it back through IAM lag', async () => {
-    // One stale read for the snapshot, two more while reading the write back.
-    const { deps, iam, sleeps } = await setup(undefined, 3);
+    // The first two reads after the write still show the role without the deny.
+    const { deps, iam, sleeps } = await setup(undefined, 2);
 
     const revocation = await revoke({ caseId: 'c1', trigger }, deps);
 
     expect(revocation).toMatchObject({
       applied: true,
       cutoff: '2026-01-15T12:00:00Z',
-      before: null,
-      policyName: 'revoker-c1',
+      target: trigger.target.roleArn,
+      actions: [
+        { status: 'applied', description: `Write inline policy revoker-revocation on role ${roleName}` },
+      ],
     });
     expect(sleeps).toEqual([250, 500]);
     const state = await iam.load();
-    expect(JSON.parse(state.roles[roleName]!.inlinePolicies['revoker-c1']!).Statement[0].Condition).toEqual({
+    expect(
+      JSON.parse(state.roles[roleName]!.inlinePolicies['revoker-revocation']!).Statement[0].Condition,
+    ).toEqual({
       DateLessThan: { 'aws:TokenIssueTime': '2026-01-15T12:00:00Z' },
     });
+  });
+
+  it('records the state before and after, and the exact undo, on the case', async () => {
+    const { deps } = await setup();
+
+    await revoke({ caseId: 'c1', trigger }, deps);
+
+    const [entry] = (await deps.cases.get('c1'))!.audit;
+    const detail = entry!.detail as { record: { before: IamAccountState; steps: { undo: unknown[] }[] } };
+    expect(detail.record.before.roles[roleName]!.inlinePolicies).toEqual({});
+    expect(detail.record.steps[0]!.undo).toEqual([
+      { action: 'delete-role-policy', input: { roleName, policyName: 'revoker-revocation' } },
+    ]);
   });
 
   it('gives up, named, when IAM never shows the change', async () => {
@@ -86,11 +111,24 @@ describe('revoke', () => {
   it('re-checks protection at the point of action and changes nothing', async () => {
     const { deps, iam } = await setup((config) => ({
       ...config,
-      guardRails: { protectedPrincipals: [trigger.target.roleArn] },
+      guardRails: { ...config.guardRails, protectedPrincipals: [trigger.target.roleArn] },
     }));
 
-    await expect(revoke({ caseId: 'c3', trigger }, deps)).rejects.toThrow(ProtectedPrincipalError);
+    await expect(revoke({ caseId: 'c3', trigger }, deps)).rejects.toThrow(RevocationNeedsHumanError);
     expect((await iam.load()).roles[roleName]!.inlinePolicies).toEqual({});
+    expect((await deps.cases.get('c3'))?.audit[0]?.summary).toContain('is protected');
+  });
+
+  it('stops at the blast-radius cap: the next revocation in the window waits for a human', async () => {
+    const { deps } = await setup((config) => ({
+      ...config,
+      guardRails: { ...config.guardRails, maxRevocationsPerWindow: 1 },
+    }));
+    await revoke({ caseId: 'first', trigger }, deps);
+
+    await expect(revoke({ caseId: 'second', trigger }, deps)).rejects.toThrow(
+      /1 automatic revocations in the last 60 minutes reach the cap of 1/,
+    );
   });
 
   it('in dry-run mode records the plan and changes nothing', async () => {
@@ -98,7 +136,7 @@ describe('revoke', () => {
 
     const revocation = await revoke({ caseId: 'c4', trigger }, deps);
 
-    expect(revocation.applied).toBe(false);
+    expect(revocation).toMatchObject({ applied: false, actions: [{ status: 'planned' }] });
     expect((await iam.load()).roles[roleName]!.inlinePolicies).toEqual({});
     expect((await deps.cases.get('c4'))?.audit[0]?.summary).toMatch(/^Dry run: would deny/);
   });

@@ -1,0 +1,504 @@
+// Revocation plans (pure): given who to revoke, the account's IAM state and the
+// configuration, the ordered changes to make, each with its reason, and the guard rails'
+// verdict. The plan never touches IAM; applying it is the use case's job.
+import { type Config, isProtected, protectingTag } from '../config.ts';
+import {
+  type IamAccountState,
+  type IamScope,
+  INLINE_POLICY_QUOTA,
+  MANAGED_POLICY_QUOTA,
+  policySize,
+} from '../iam-state.ts';
+import type { Principal } from '../principal.ts';
+import { permissionsFor, type RevocationAction } from './actions.ts';
+import {
+  blockAssumeStatement,
+  denyAllStatement,
+  identityCenterUserStatement,
+  mergeStatement,
+  olderSessionsStatement,
+  oneSessionStatement,
+  REVOCATION_POLICY_NAME,
+  type Statement,
+  sourceIdentityStatement,
+} from './policies.ts';
+
+/** Who the plan takes access away from, in the terms IAM acts on. */
+export type RevocationTarget =
+  | {
+      kind: 'role-sessions';
+      accountId: string;
+      roleName: string;
+      roleArn: string;
+      /** The offending session, for `offending-session` plans. */
+      session: { userId: string | null; sourceIdentity: string | null } | null;
+    }
+  | { kind: 'role'; accountId: string; roleName: string; roleArn: string }
+  | { kind: 'iam-user'; accountId: string; userName: string; arn: string }
+  | { kind: 'identity-center-user'; accountId: string; userId: string; label: string }
+  | { kind: 'not-revocable'; arn: string | null; reason: string; instructions: string[] };
+
+export interface PlannedAction {
+  action: RevocationAction;
+  why: string;
+  permissions: readonly string[];
+}
+
+export interface RevocationPlan {
+  target: RevocationTarget;
+  cutoff: string;
+  /** The changes to make automatically, in order. */
+  actions: PlannedAction[];
+  /** Changes only a human may approve (they can break legitimate use), offered with the plan. */
+  escalationOnly: PlannedAction[];
+  /** Set when a guard rail sends the whole plan to a human: why. */
+  requiresHuman: string | null;
+  /** What a human must do when nothing can be done automatically. */
+  manualSteps: string[];
+  /** Choices the planner made that a reviewer should know (quota fallbacks...). */
+  notes: string[];
+}
+
+export interface PlanContext {
+  config: Config;
+  state: IamAccountState;
+  cutoff: string;
+  /** Automatic revocations already made within the guard-rail window. */
+  recentRevocations: number;
+}
+
+/** Which principal a confirmed case revokes, or why none can be revoked automatically. */
+export function targetFor(
+  principal: Principal,
+  scope: 'sessions' | 'principal' = 'sessions',
+): RevocationTarget {
+  switch (principal.kind) {
+    case 'assumed-role': {
+      if (principal.serviceLinked) {
+        return notRevocable(principal.roleArn, 'service-linked roles are managed by their AWS service', [
+          'Find what the service did on the principal’s behalf and fix the resource or the service configuration that allowed it.',
+        ]);
+      }
+      if (principal.managedByIdentityCenter) {
+        return notRevocable(principal.roleArn, 'AWSReservedSSO roles are managed by IAM Identity Center', [
+          `Find the Identity Center user behind session ${principal.sessionName ?? '(unknown)'} and revoke them in Identity Center (revoker plans that from an Identity Center user).`,
+        ]);
+      }
+      if (!principal.accountId) return notRevocable(principal.roleArn, 'the record names no account', []);
+      const common = {
+        accountId: principal.accountId,
+        roleName: principal.roleName,
+        roleArn: principal.roleArn,
+      };
+      if (scope === 'principal') return { kind: 'role', ...common };
+      return {
+        kind: 'role-sessions',
+        ...common,
+        session: { userId: principal.sessionUserId, sourceIdentity: principal.sourceIdentity },
+      };
+    }
+    case 'iam-user':
+      if (!principal.accountId) return notRevocable(principal.arn, 'the record names no account', []);
+      return {
+        kind: 'iam-user',
+        accountId: principal.accountId,
+        userName: principal.userName,
+        arn: principal.arn,
+      };
+    case 'identity-center-user':
+      if (!principal.accountId) return notRevocable(null, 'the record names no account', []);
+      return {
+        kind: 'identity-center-user',
+        accountId: principal.accountId,
+        userId: principal.userId,
+        label: principal.userName ?? principal.userId,
+      };
+    case 'root':
+      return notRevocable(principal.arn, 'the root user cannot be restricted by IAM policies', [
+        'Sign in as root with its MFA device, change the password, and delete any root access keys.',
+        'If the root MFA device or email may be compromised, contact AWS Support; in an organisation, apply an SCP denying root actions.',
+      ]);
+    case 'aws-service':
+      return notRevocable(
+        null,
+        `calls by the AWS service ${principal.service} are not a principal to revoke`,
+        ['Find the resource or configuration that made the service act, and fix it.'],
+      );
+    default:
+      return notRevocable(null, `a ${principal.kind} principal has no automatic revocation`, [
+        'Revoke the identity at its source (the identity provider, or the IAM user that federated it).',
+      ]);
+  }
+}
+
+function notRevocable(arn: string | null, reason: string, instructions: string[]): RevocationTarget {
+  return { kind: 'not-revocable', arn, reason, instructions };
+}
+
+/** The part of the account a plan for this target reads and changes. */
+export function scopeFor(target: RevocationTarget): IamScope {
+  const accountId = 'accountId' in target ? target.accountId : '';
+  const scope: IamScope = { accountId, roles: [], users: [], managedPolicies: [], identityCenter: false };
+  if (target.kind === 'role-sessions' || target.kind === 'role') {
+    scope.roles.push(target.roleName);
+    scope.managedPolicies.push(ownManagedPolicyArn(accountId, 'role', target.roleName));
+  } else if (target.kind === 'iam-user') {
+    scope.users.push(target.userName);
+    scope.managedPolicies.push(ownManagedPolicyArn(accountId, 'user', target.userName));
+  } else if (target.kind === 'identity-center-user') {
+    scope.identityCenter = true;
+  }
+  return scope;
+}
+
+function ownManagedPolicyArn(accountId: string, kind: 'role' | 'user', name: string): string {
+  return `arn:aws:iam::${accountId}:policy/revoker/${ownManagedPolicyName(kind, name)}`;
+}
+
+function ownManagedPolicyName(kind: 'role' | 'user', name: string): string {
+  return `${REVOCATION_POLICY_NAME}-${kind}-${name}`.slice(0, 128);
+}
+
+export function planRevocation(target: RevocationTarget, context: PlanContext): RevocationPlan {
+  const plan: RevocationPlan = {
+    target,
+    cutoff: context.cutoff,
+    actions: [],
+    escalationOnly: [],
+    requiresHuman: null,
+    manualSteps: [],
+    notes: [],
+  };
+  const add = (list: PlannedAction[], action: RevocationAction, why: string) =>
+    list.push({ action, why, permissions: permissionsFor(action) });
+
+  switch (target.kind) {
+    case 'not-revocable':
+      plan.requiresHuman = `no automatic action: ${target.reason}`;
+      plan.manualSteps = target.instructions;
+      return plan;
+    case 'role-sessions':
+    case 'role':
+      planRole(target, context, plan, add);
+      break;
+    case 'iam-user':
+      planUser(target, context, plan, add);
+      break;
+    case 'identity-center-user':
+      planIdentityCenterUser(target, context, plan, add);
+      break;
+  }
+  plan.requiresHuman ??= guardRailVerdict(target, context, plan);
+  return plan;
+}
+
+type Add = (list: PlannedAction[], action: RevocationAction, why: string) => void;
+
+function planRole(
+  target: Extract<RevocationTarget, { kind: 'role-sessions' | 'role' }>,
+  context: PlanContext,
+  plan: RevocationPlan,
+  add: Add,
+): void {
+  const role = context.state.roles[target.roleName];
+  if (!role) {
+    plan.requiresHuman = `role ${target.roleName} was not found in IAM (deleted, or a different account)`;
+    return;
+  }
+  let statement: Statement;
+  let why: string;
+  if (target.kind === 'role') {
+    statement = denyAllStatement();
+    why = `deny every call by role ${target.roleName}, at once, before its permissions are taken apart`;
+  } else if (
+    context.config.revocation.roleSessions === 'offending-session' &&
+    target.session?.sourceIdentity
+  ) {
+    statement = sourceIdentityStatement(target.session.sourceIdentity, context.cutoff);
+    why = `deny the sessions of ${target.roleName} with source identity ${target.session.sourceIdentity} issued before ${context.cutoff}`;
+  } else if (context.config.revocation.roleSessions === 'offending-session' && target.session?.userId) {
+    statement = oneSessionStatement(target.session.userId, context.cutoff);
+    why = `deny session ${target.session.userId} of ${target.roleName}, issued before ${context.cutoff}`;
+  } else {
+    if (context.config.revocation.roleSessions === 'offending-session') {
+      plan.notes.push(
+        'the offending session could not be identified (no role ID or source identity): all sessions issued before the cutoff are denied',
+      );
+    }
+    statement = olderSessionsStatement(context.cutoff);
+    why = `deny every session of ${target.roleName} issued before ${context.cutoff}; sessions issued later (the workload's fresh credentials) keep working`;
+  }
+  const own = role.inlinePolicies[REVOCATION_POLICY_NAME];
+  const document = mergeStatement(own, statement);
+  const others = Object.entries(role.inlinePolicies)
+    .filter(([name]) => name !== REVOCATION_POLICY_NAME)
+    .reduce((total, [, policy]) => total + policySize(policy), 0);
+  if (others + policySize(document) <= INLINE_POLICY_QUOTA.role) {
+    add(
+      plan.actions,
+      {
+        action: 'put-role-policy',
+        input: { roleName: target.roleName, policyName: REVOCATION_POLICY_NAME, policyDocument: document },
+      },
+      why,
+    );
+  } else {
+    addManagedFallback(
+      context,
+      plan,
+      add,
+      'role',
+      target.roleName,
+      document,
+      why,
+      role.attachedPolicies.length,
+    );
+  }
+
+  if (target.kind === 'role') {
+    for (const policyArn of role.attachedPolicies) {
+      add(
+        plan.actions,
+        { action: 'detach-role-policy', input: { roleName: target.roleName, policyArn } },
+        'take the role’s managed permissions away (recorded, re-attached on undo)',
+      );
+    }
+    for (const [policyName] of Object.entries(role.inlinePolicies).filter(
+      ([name]) => name !== REVOCATION_POLICY_NAME,
+    )) {
+      add(
+        plan.actions,
+        { action: 'delete-role-policy', input: { roleName: target.roleName, policyName } },
+        'take the role’s inline permissions away (the document is recorded for undo)',
+      );
+    }
+    for (const instanceProfileName of role.instanceProfiles) {
+      add(
+        plan.actions,
+        {
+          action: 'remove-role-from-instance-profile',
+          input: { roleName: target.roleName, instanceProfileName },
+        },
+        'stop instances obtaining fresh credentials for the role',
+      );
+    }
+  } else if (role.trustPolicy !== null) {
+    add(
+      plan.escalationOnly,
+      {
+        action: 'update-assume-role-policy',
+        input: {
+          roleName: target.roleName,
+          policyDocument: mergeStatement(role.trustPolicy, blockAssumeStatement()),
+        },
+      },
+      'stop anyone assuming the role again (the attacker may hold what lets them re-assume); this also stops the legitimate workload, so only a human may approve it',
+    );
+  }
+}
+
+function planUser(
+  target: Extract<RevocationTarget, { kind: 'iam-user' }>,
+  context: PlanContext,
+  plan: RevocationPlan,
+  add: Add,
+): void {
+  const user = context.state.users[target.userName];
+  if (!user) {
+    plan.requiresHuman = `user ${target.userName} was not found in IAM (deleted, or a different account)`;
+    return;
+  }
+  const document = mergeStatement(user.inlinePolicies[REVOCATION_POLICY_NAME], denyAllStatement());
+  const why = `deny every call by user ${target.userName}: access keys, console and any session it federates`;
+  const others = Object.entries(user.inlinePolicies)
+    .filter(([name]) => name !== REVOCATION_POLICY_NAME)
+    .reduce((total, [, policy]) => total + policySize(policy), 0);
+  if (others + policySize(document) <= INLINE_POLICY_QUOTA.user) {
+    add(
+      plan.actions,
+      {
+        action: 'put-user-policy',
+        input: { userName: target.userName, policyName: REVOCATION_POLICY_NAME, policyDocument: document },
+      },
+      why,
+    );
+  } else {
+    addManagedFallback(
+      context,
+      plan,
+      add,
+      'user',
+      target.userName,
+      document,
+      why,
+      user.attachedPolicies.length,
+    );
+  }
+  for (const key of user.accessKeys.filter((candidate) => candidate.status === 'Active')) {
+    add(
+      plan.actions,
+      {
+        action: 'update-access-key',
+        input: { userName: target.userName, accessKeyId: key.accessKeyId, status: 'Inactive' },
+      },
+      'deactivate (never delete) the access key, so it can be restored exactly',
+    );
+  }
+  if (context.config.revocation.userCredentialExtras) {
+    for (const certificate of user.signingCertificates.filter((candidate) => candidate.status === 'Active')) {
+      add(
+        plan.actions,
+        {
+          action: 'update-signing-certificate',
+          input: { userName: target.userName, certificateId: certificate.certificateId, status: 'Inactive' },
+        },
+        'deactivate the signing certificate',
+      );
+    }
+    for (const key of user.sshPublicKeys.filter((candidate) => candidate.status === 'Active')) {
+      add(
+        plan.actions,
+        {
+          action: 'update-ssh-public-key',
+          input: { userName: target.userName, sshPublicKeyId: key.sshPublicKeyId, status: 'Inactive' },
+        },
+        'deactivate the SSH key (CodeCommit)',
+      );
+    }
+    for (const credential of user.serviceSpecificCredentials.filter(
+      (candidate) => candidate.status === 'Active',
+    )) {
+      add(
+        plan.actions,
+        {
+          action: 'update-service-specific-credential',
+          input: {
+            userName: target.userName,
+            serviceSpecificCredentialId: credential.serviceSpecificCredentialId,
+            status: 'Inactive',
+          },
+        },
+        'deactivate the service-specific credential',
+      );
+    }
+  }
+  if (user.hasLoginProfile) {
+    plan.notes.push(
+      'the console password is left in place: the deny covers the console, and deleting it could not be undone exactly',
+    );
+  }
+}
+
+function planIdentityCenterUser(
+  target: Extract<RevocationTarget, { kind: 'identity-center-user' }>,
+  context: PlanContext,
+  plan: RevocationPlan,
+  add: Add,
+): void {
+  const center = context.state.identityCenter;
+  if (!center) {
+    plan.requiresHuman = 'no IAM Identity Center instance is known to the pipeline';
+    return;
+  }
+  const assignments = center.assignments.filter((assignment) => assignment.accountId === target.accountId);
+  const direct = assignments.filter(
+    (assignment) => assignment.principalType === 'USER' && assignment.principalId === target.userId,
+  );
+  const sets = [...new Set(direct.map((assignment) => assignment.permissionSetArn))];
+  for (const permissionSetArn of sets) {
+    const current = center.permissionSets[permissionSetArn]?.inlinePolicy ?? null;
+    add(
+      plan.actions,
+      {
+        action: 'put-permission-set-policy',
+        input: {
+          instanceArn: center.instanceArn,
+          permissionSetArn,
+          inlinePolicy: mergeStatement(current, identityCenterUserStatement(target.userId)),
+        },
+      },
+      `deny user ${target.label} within permission set ${center.permissionSets[permissionSetArn]?.name ?? permissionSetArn}, at once, for sessions already open (the role itself cannot be edited)`,
+    );
+  }
+  for (const assignment of direct) {
+    add(
+      plan.actions,
+      { action: 'delete-account-assignment', input: { instanceArn: center.instanceArn, ...assignment } },
+      `remove user ${target.label}'s assignment so no new session can start`,
+    );
+  }
+  const viaGroups = assignments.filter((assignment) => assignment.principalType === 'GROUP');
+  if (viaGroups.length > 0) {
+    plan.manualSteps.push(
+      `Remove ${target.label} from the Identity Center groups assigned in account ${target.accountId} (${viaGroups.length} group assignments); revoker does not change group membership.`,
+    );
+  }
+  if (direct.length === 0)
+    plan.notes.push(`user ${target.label} has no direct assignment in account ${target.accountId}`);
+}
+
+/** When the inline quota is full: the same document as the pipeline's own managed policy. */
+function addManagedFallback(
+  context: PlanContext,
+  plan: RevocationPlan,
+  add: Add,
+  kind: 'role' | 'user',
+  name: string,
+  document: string,
+  why: string,
+  attachedCount: number,
+): void {
+  // IAM's default quota: 10 managed policies attached per role or user.
+  if (policySize(document) > MANAGED_POLICY_QUOTA || attachedCount >= 10) {
+    plan.requiresHuman = `the ${kind}'s inline policies are at IAM's quota and no managed policy can be attached either`;
+    return;
+  }
+  const policyName = ownManagedPolicyName(kind, name);
+  const policyArn = ownManagedPolicyArn(context.state.accountId, kind, name);
+  plan.notes.push(
+    `the ${kind}'s inline policies are near IAM's quota: the deny goes into managed policy ${policyArn}`,
+  );
+  add(
+    plan.actions,
+    { action: 'create-policy', input: { policyArn, policyName, policyDocument: document } },
+    why,
+  );
+  add(
+    plan.actions,
+    kind === 'role'
+      ? { action: 'attach-role-policy', input: { roleName: name, policyArn } }
+      : { action: 'attach-user-policy', input: { userName: name, policyArn } },
+    `attach the pipeline's managed deny to ${kind} ${name}`,
+  );
+}
+
+/** The guard rails, fail closed: any that trips sends the whole plan to a human. */
+function guardRailVerdict(
+  target: RevocationTarget,
+  context: PlanContext,
+  plan: RevocationPlan,
+): string | null {
+  const { guardRails } = context.config;
+  const arn = 'roleArn' in target ? target.roleArn : 'arn' in target ? target.arn : null;
+  if (arn) {
+    const pattern = isProtected(arn, context.config);
+    if (pattern) return `${arn} is protected (matches ${pattern})`;
+    if (/:role\/aws-service-role\//.test(arn)) return `${arn} is a service-linked role`;
+  }
+  const tags =
+    target.kind === 'iam-user'
+      ? context.state.users[target.userName]?.tags
+      : 'roleName' in target
+        ? context.state.roles[target.roleName]?.tags
+        : undefined;
+  const tag = tags ? protectingTag(tags, context.config) : null;
+  if (tag) return `${arn} carries the protecting tag ${tag}`;
+  if (plan.actions.length > guardRails.maxActionsPerPlan) {
+    return `the plan has ${plan.actions.length} actions, more than the ${guardRails.maxActionsPerPlan} allowed without a human`;
+  }
+  if (context.recentRevocations >= guardRails.maxRevocationsPerWindow) {
+    return `${context.recentRevocations} automatic revocations in the last ${guardRails.windowMinutes} minutes reach the cap of ${guardRails.maxRevocationsPerWindow}`;
+  }
+  if (plan.actions.length === 0 && plan.manualSteps.length === 0) return 'nothing to change was found';
+  return null;
+}
