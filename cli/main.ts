@@ -2,6 +2,7 @@ import { Command } from 'commander';
 import { registerDemo } from './demo.ts';
 import { registerGenerate } from './generate.ts';
 import { registerParse } from './parse.ts';
+import { registerRevocation } from './revocation.ts';
 import { registerRunbook } from './runbook.ts';
 
 const program = new Command()
@@ -15,6 +16,7 @@ registerParse(program);
 registerGenerate(program);
 registerDemo(program);
 registerRunbook(program);
+registerRevocation(program);
 
 try {
   await program.parseAsync(process.argv);

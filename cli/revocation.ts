@@ -1,0 +1,202 @@
+// `revoker plan` prints what revoking a principal would change, with the guard rails'
+// verdict, and never changes anything. `revoker undo CASE` restores what a case's
+// revocation changed, exactly, or refuses when IAM has drifted since. Both work on the
+// local IAM account files (the demo's by default).
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import type { Command } from 'commander';
+import type { RevocationPlan, RevocationTarget } from '../lib/domain/revocation/plan.ts';
+import { planRevocation, scopeFor } from '../lib/domain/revocation/plan.ts';
+import { toInstant } from '../lib/domain/time.ts';
+import { FileCaseStore } from '../lib/local/case-store.ts';
+import { DEFAULT_CONFIG_FILE, loadConfigFile } from '../lib/local/config-file.ts';
+import { LocalIamAccount } from '../lib/local/iam-account.ts';
+import { undoRevocation } from '../lib/usecases/undo.ts';
+import { printJson } from './output.ts';
+
+export class RevocationCommandError extends Error {
+  override name = 'RevocationCommandError';
+}
+
+const ROLE = /^arn:aws[a-z-]*:iam::(\d{12}):role\/(?:.*\/)?([\w+=,.@-]+)$/;
+const USER = /^arn:aws[a-z-]*:iam::(\d{12}):user\/(?:.*\/)?([\w+=,.@-]+)$/;
+const SESSION = /^arn:aws[a-z-]*:sts::(\d{12}):assumed-role\/([\w+=,.@-]+)\/(.+)$/;
+const ROOT = /^arn:aws[a-z-]*:iam::(\d{12}):root$/;
+
+/** The target an ARN names, and its account; role sessions resolve their role by name. */
+function targetFromArn(
+  arn: string,
+  scope: 'sessions' | 'principal',
+): { accountId: string; target: (roleArn: (name: string) => string | null) => RevocationTarget } {
+  const role = ROLE.exec(arn) ?? SESSION.exec(arn);
+  if (role) {
+    const [, accountId, roleName] = role as unknown as [string, string, string];
+    return {
+      accountId,
+      target: (roleArn) => {
+        const known = ROLE.test(arn) ? arn : roleArn(roleName);
+        if (!known)
+          throw new RevocationCommandError(`role ${roleName} is not in the IAM account ${accountId}`);
+        return scope === 'principal'
+          ? { kind: 'role', accountId, roleName, roleArn: known }
+          : { kind: 'role-sessions', accountId, roleName, roleArn: known, session: null };
+      },
+    };
+  }
+  const user = USER.exec(arn);
+  if (user) {
+    const [, accountId, userName] = user as unknown as [string, string, string];
+    return { accountId, target: () => ({ kind: 'iam-user', accountId, userName, arn }) };
+  }
+  const root = ROOT.exec(arn);
+  if (root) {
+    return {
+      accountId: root[1]!,
+      target: () => ({
+        kind: 'not-revocable',
+        arn,
+        reason: 'the root user cannot be restricted by IAM policies',
+        instructions: [
+          'Sign in as root with its MFA device, change the password, and delete any root access keys.',
+        ],
+      }),
+    };
+  }
+  throw new RevocationCommandError(`${arn} is not a role, role session, user or root ARN`);
+}
+
+function accountFile(directory: string, accountId: string): LocalIamAccount {
+  const file = LocalIamAccount.pathFor(directory, accountId);
+  if (!existsSync(file)) {
+    throw new RevocationCommandError(
+      `no local IAM account ${accountId} in ${directory}; run \`revoker demo\` or point --iam-dir at one`,
+    );
+  }
+  return new LocalIamAccount(file);
+}
+
+function printPlan(plan: RevocationPlan): void {
+  const lines = [`Plan for ${describeTarget(plan.target)}, cutoff ${plan.cutoff}`];
+  lines.push(
+    plan.requiresHuman
+      ? `Guard rails: a human must decide — ${plan.requiresHuman}.`
+      : 'Guard rails: may run automatically.',
+  );
+  if (plan.actions.length > 0) {
+    lines.push('', 'Actions, in order:');
+    plan.actions.forEach((planned, index) => {
+      lines.push(`  ${index + 1}. ${planned.action.action}  (${planned.permissions.join(', ')})`);
+      lines.push(`     ${planned.why}`);
+    });
+  }
+  if (plan.escalationOnly.length > 0) {
+    lines.push('', 'Only with a human’s approval:');
+    for (const planned of plan.escalationOnly) lines.push(`  - ${planned.action.action}: ${planned.why}`);
+  }
+  for (const [title, items] of [
+    ['What a human must do', plan.manualSteps],
+    ['Notes', plan.notes],
+  ] as const) {
+    if (items.length > 0) lines.push('', `${title}:`, ...items.map((item) => `  - ${item}`));
+  }
+  lines.push('', 'Nothing was changed.');
+  console.log(lines.join('\n'));
+}
+
+function describeTarget(target: RevocationTarget): string {
+  switch (target.kind) {
+    case 'role-sessions':
+      return `the sessions of ${target.roleArn}`;
+    case 'role':
+      return `role ${target.roleArn}`;
+    case 'iam-user':
+      return `user ${target.arn}`;
+    case 'identity-center-user':
+      return `Identity Center user ${target.label}`;
+    case 'not-revocable':
+      return target.arn ?? 'a principal that cannot be revoked automatically';
+  }
+}
+
+export function registerRevocation(program: Command): void {
+  program
+    .command('plan')
+    .description(
+      'Show what revoking a principal would change, and whether the guard rails allow it; changes nothing',
+    )
+    .requiredOption('--principal <arn>', 'a role, role session, user or root ARN')
+    .option(
+      '--scope <scope>',
+      'sessions: deny the role’s sessions; principal: quarantine the whole role',
+      'sessions',
+    )
+    .option('--iam-dir <dir>', 'local IAM account files', join('.local', 'demo', 'iam'))
+    .option(
+      '--cases <dir>',
+      'case records, for the revocations-per-window cap',
+      join('.local', 'demo', 'cases'),
+    )
+    .option('--config <file>', 'configuration file', DEFAULT_CONFIG_FILE)
+    .option('--dry-run', 'the default for plan: show, never change (accepted for symmetry with the pipeline)')
+    .option('--json', 'print the plan as JSON')
+    .action(
+      async (options: {
+        principal: string;
+        scope: string;
+        iamDir: string;
+        cases: string;
+        config: string;
+        json?: boolean;
+      }) => {
+        if (options.scope !== 'sessions' && options.scope !== 'principal') {
+          throw new RevocationCommandError(`--scope must be sessions or principal, not ${options.scope}`);
+        }
+        const config = await loadConfigFile(options.config);
+        const { accountId, target: resolveTarget } = targetFromArn(options.principal, options.scope);
+        const iam = accountFile(options.iamDir, accountId);
+        const state = await iam.load();
+        const target = resolveTarget((name) => state.roles[name]?.arn ?? null);
+        const windowStart = toInstant(new Date(Date.now() - config.guardRails.windowMinutes * 60_000));
+        const recent = existsSync(options.cases)
+          ? (await new FileCaseStore(options.cases).list()).filter((record) =>
+              record.audit.some(
+                (entry) =>
+                  entry.step === 'revoke' &&
+                  entry.at >= windowStart &&
+                  (entry.detail as { applied?: boolean })?.applied,
+              ),
+            ).length
+          : 0;
+        const plan = planRevocation(target, {
+          config,
+          state: await iam.readState(scopeFor(target)),
+          cutoff: toInstant(new Date()),
+          recentRevocations: recent,
+        });
+        if (options.json) printJson(plan);
+        else printPlan(plan);
+      },
+    );
+
+  program
+    .command('undo')
+    .description('Restore exactly what a case’s revocation changed; refuses if IAM has changed since')
+    .argument('<case>', 'the case ID (its file name under --cases)')
+    .option('--iam-dir <dir>', 'local IAM account files', join('.local', 'demo', 'iam'))
+    .option('--cases <dir>', 'case records', join('.local', 'demo', 'cases'))
+    .action(async (caseId: string, options: { iamDir: string; cases: string }) => {
+      const cases = new FileCaseStore(options.cases);
+      const record = await cases.get(caseId);
+      if (!record) throw new RevocationCommandError(`there is no case ${caseId} in ${options.cases}`);
+      const accountId = (record.trigger as { target?: { accountId?: string } }).target?.accountId;
+      if (!accountId) throw new RevocationCommandError(`case ${caseId} names no account`);
+      const result = await undoRevocation(caseId, {
+        iam: accountFile(options.iamDir, accountId),
+        cases,
+        clock: { now: () => new Date() },
+      });
+      console.log(
+        `Undone: case ${result.caseId}, ${result.restoredSteps} change(s) reversed; IAM matches the state recorded before the revocation.`,
+      );
+    });
+}

@@ -1,0 +1,91 @@
+// `revoker plan` and `revoker undo` on what the demo leaves behind: the real commands.
+import { execFile } from 'node:child_process';
+import { mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { promisify } from 'node:util';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { type DemoResult, runDemo } from '../../cli/demo.ts';
+import { normalizeAccountState } from '../../lib/domain/iam-state.ts';
+import { shippedConfig } from '../fixtures/config.ts';
+
+const REVOKER = resolve(import.meta.dirname, '..', '..', 'bin', 'revoker.js');
+const run = promisify(execFile);
+
+async function revoker(...args: string[]) {
+  try {
+    const { stdout, stderr } = await run(process.execPath, [REVOKER, ...args]);
+    return { code: 0, stdout, stderr };
+  } catch (error) {
+    const failed = error as { code: number; stdout: string; stderr: string };
+    return { code: failed.code, stdout: failed.stdout, stderr: failed.stderr };
+  }
+}
+
+let demo: DemoResult;
+let directory: string;
+beforeAll(async () => {
+  directory = mkdtempSync(join(tmpdir(), 'revoker-cli-demo-'));
+  demo = await runDemo({
+    directory,
+    config: await shippedConfig(),
+    events: 6000,
+    now: new Date('2026-01-15T12:00:00Z'),
+    print: () => {},
+  });
+});
+
+describe('revoker plan and undo', () => {
+  it('plans a user’s revocation from the local account, and changes nothing', async () => {
+    const before = readFileSync(demo.iamAccountFile, 'utf8');
+    const account = normalizeAccountState(JSON.parse(before));
+    const [userName, user] = Object.entries(account.users)[0]!;
+
+    const { code, stdout } = await revoker(
+      'plan',
+      '--principal',
+      user.arn,
+      '--iam-dir',
+      join(directory, 'iam'),
+      '--cases',
+      join(directory, 'cases'),
+      '--dry-run',
+    );
+
+    expect(code).toBe(0);
+    expect(stdout).toContain(`Plan for user ${user.arn}`);
+    expect(stdout).toMatch(/1\. put-user-policy {2}\(iam:PutUserPolicy\)/);
+    expect(stdout).toContain('2. update-access-key  (iam:UpdateAccessKey)');
+    expect(stdout).toContain('Nothing was changed.');
+    expect(readFileSync(demo.iamAccountFile, 'utf8')).toBe(before);
+    expect(userName).toMatch(/^[a-z]+$/);
+  });
+
+  it('undoes the demo’s revocation exactly, then refuses to do it twice', async () => {
+    const { caseId } = demo;
+    const role = () =>
+      normalizeAccountState(JSON.parse(readFileSync(demo.iamAccountFile, 'utf8'))).roles['app-server']!;
+    expect(Object.keys(role().inlinePolicies)).toEqual(['revoker-revocation']);
+
+    const first = await revoker(
+      'undo',
+      caseId,
+      '--iam-dir',
+      join(directory, 'iam'),
+      '--cases',
+      join(directory, 'cases'),
+    );
+    const second = await revoker(
+      'undo',
+      caseId,
+      '--iam-dir',
+      join(directory, 'iam'),
+      '--cases',
+      join(directory, 'cases'),
+    );
+
+    expect(first).toMatchObject({ code: 0, stdout: expect.stringContaining('1 change(s) reversed') });
+    expect(role().inlinePolicies).toEqual({});
+    expect(second).toMatchObject({ code: 1, stderr: expect.stringContaining('already undone') });
+  });
+});
