@@ -1,0 +1,614 @@
+// IAM (and IAM Identity Center) behind the IamGateway port: read the slice of the account a
+// plan touches into the shared state model, and make each catalog action with the one API
+// call IAM has for it. Throttling and concurrent modification are retried with backoff;
+// a missing principal or policy and a quota hit become typed errors for a human.
+import {
+  AddRoleToInstanceProfileCommand,
+  AttachRolePolicyCommand,
+  AttachUserPolicyCommand,
+  CreatePolicyCommand,
+  DeletePolicyCommand,
+  DeletePolicyVersionCommand,
+  DeleteRolePolicyCommand,
+  DeleteUserPolicyCommand,
+  DetachRolePolicyCommand,
+  DetachUserPolicyCommand,
+  GetLoginProfileCommand,
+  GetPolicyCommand,
+  GetPolicyVersionCommand,
+  GetRoleCommand,
+  GetRolePolicyCommand,
+  GetUserCommand,
+  GetUserPolicyCommand,
+  type IAMClient,
+  ListPolicyVersionsCommand,
+  ListServiceSpecificCredentialsCommand,
+  PutRolePolicyCommand,
+  PutUserPolicyCommand,
+  paginateListAccessKeys,
+  paginateListAttachedRolePolicies,
+  paginateListAttachedUserPolicies,
+  paginateListInstanceProfilesForRole,
+  paginateListRolePolicies,
+  paginateListSigningCertificates,
+  paginateListSSHPublicKeys,
+  paginateListUserPolicies,
+  RemoveRoleFromInstanceProfileCommand,
+  UpdateAccessKeyCommand,
+  UpdateAssumeRolePolicyCommand,
+  UpdateServiceSpecificCredentialCommand,
+  UpdateSigningCertificateCommand,
+  UpdateSSHPublicKeyCommand,
+} from '@aws-sdk/client-iam';
+import {
+  CreateAccountAssignmentCommand,
+  DeleteAccountAssignmentCommand,
+  DeleteInlinePolicyFromPermissionSetCommand,
+  DescribeAccountAssignmentCreationStatusCommand,
+  DescribeAccountAssignmentDeletionStatusCommand,
+  DescribePermissionSetCommand,
+  DescribePermissionSetProvisioningStatusCommand,
+  GetInlinePolicyForPermissionSetCommand,
+  ProvisionPermissionSetCommand,
+  PutInlinePolicyToPermissionSetCommand,
+  paginateListAccountAssignments,
+  paginateListPermissionSetsProvisionedToAccount,
+  type SSOAdminClient,
+} from '@aws-sdk/client-sso-admin';
+import {
+  type IamAccountState,
+  type IamScope,
+  normalizeAccountState,
+  type RoleState,
+  type UserState,
+} from '../domain/iam-state.ts';
+import { ActionTargetMissingError, type RevocationAction } from '../domain/revocation/actions.ts';
+import type { IamGateway } from '../ports.ts';
+
+export interface IamGatewaySettings {
+  /** The IAM Identity Center instance, when Identity Center users are to be revoked. */
+  identityCenterInstanceArn?: string;
+  /** Attempts for a throttled or concurrently modified call before its error is passed on. */
+  retryAttempts?: number;
+  /** How long to wait for Identity Center's asynchronous provisioning and assignment changes. */
+  asyncDeadlineMillis?: number;
+  sleep?: (millis: number) => Promise<void>;
+  now?: () => number;
+}
+
+/** IAM refused because a quota is full (policies per role, versions per policy...). */
+export class IamLimitExceededError extends Error {
+  override name = 'IamLimitExceededError';
+}
+
+/** An Identity Center change that finished FAILED, or did not finish before the deadline. */
+export class IdentityCenterChangeError extends Error {
+  override name = 'IdentityCenterChangeError';
+}
+
+const RETRIED = new Set([
+  'Throttling',
+  'ThrottlingException',
+  'TooManyRequestsException',
+  'ConcurrentModificationException',
+  'ConflictException',
+  'ServiceFailureException',
+]);
+const MISSING = new Set(['NoSuchEntityException', 'NoSuchEntity', 'ResourceNotFoundException']);
+const LIMIT = new Set(['LimitExceededException', 'LimitExceeded', 'ServiceQuotaExceededException']);
+
+/** IAM returns policy documents URL-encoded. */
+function decoded(document: string | undefined): string | null {
+  return document === undefined ? null : decodeURIComponent(document);
+}
+
+async function collect<P, T>(pages: AsyncIterable<P>, items: (page: P) => T[] | undefined): Promise<T[]> {
+  const all: T[] = [];
+  for await (const page of pages) all.push(...(items(page) ?? []));
+  return all;
+}
+
+export class AwsIamGateway implements IamGateway {
+  private readonly sleep: (millis: number) => Promise<void>;
+  private readonly now: () => number;
+
+  constructor(
+    private readonly iam: IAMClient,
+    private readonly ssoAdmin: SSOAdminClient | null,
+    private readonly settings: IamGatewaySettings = {},
+  ) {
+    this.sleep = settings.sleep ?? ((millis) => new Promise((resolve) => setTimeout(resolve, millis)));
+    this.now = settings.now ?? Date.now;
+  }
+
+  async readState(scope: IamScope): Promise<IamAccountState> {
+    const roles: Record<string, RoleState> = {};
+    for (const name of scope.roles) {
+      const role = await this.readRole(name);
+      if (role) roles[name] = role;
+    }
+    const users: Record<string, UserState> = {};
+    for (const name of scope.users) {
+      const user = await this.readUser(name);
+      if (user) users[name] = user;
+    }
+    const managedPolicies: IamAccountState['managedPolicies'] = {};
+    for (const arn of scope.managedPolicies) {
+      const policy = await this.absentIfMissing(() =>
+        this.call(() => this.iam.send(new GetPolicyCommand({ PolicyArn: arn }))),
+      );
+      if (!policy?.Policy?.DefaultVersionId) continue;
+      const version = await this.call(() =>
+        this.iam.send(
+          new GetPolicyVersionCommand({ PolicyArn: arn, VersionId: policy.Policy!.DefaultVersionId }),
+        ),
+      );
+      managedPolicies[arn] = {
+        name: policy.Policy.PolicyName ?? '',
+        document: decoded(version.PolicyVersion?.Document) ?? '{}',
+      };
+    }
+    return normalizeAccountState({
+      accountId: scope.accountId,
+      roles,
+      users,
+      managedPolicies,
+      identityCenter: scope.identityCenter ? await this.readIdentityCenter(scope.accountId) : null,
+    });
+  }
+
+  private async readRole(roleName: string): Promise<RoleState | null> {
+    const found = await this.absentIfMissing(() =>
+      this.call(() => this.iam.send(new GetRoleCommand({ RoleName: roleName }))),
+    );
+    if (!found?.Role) return null;
+    const names = await collect(
+      paginateListRolePolicies({ client: this.iam }, { RoleName: roleName }),
+      (page) => page.PolicyNames,
+    );
+    const inlinePolicies: Record<string, string> = {};
+    for (const policyName of names) {
+      const policy = await this.call(() =>
+        this.iam.send(new GetRolePolicyCommand({ RoleName: roleName, PolicyName: policyName })),
+      );
+      inlinePolicies[policyName] = decoded(policy.PolicyDocument) ?? '{}';
+    }
+    const attached = await collect(
+      paginateListAttachedRolePolicies({ client: this.iam }, { RoleName: roleName }),
+      (page) => page.AttachedPolicies,
+    );
+    const profiles = await collect(
+      paginateListInstanceProfilesForRole({ client: this.iam }, { RoleName: roleName }),
+      (page) => page.InstanceProfiles,
+    );
+    return {
+      arn: found.Role.Arn ?? '',
+      path: found.Role.Path ?? '/',
+      tags: Object.fromEntries((found.Role.Tags ?? []).map((tag) => [tag.Key ?? '', tag.Value ?? ''])),
+      trustPolicy: decoded(found.Role.AssumeRolePolicyDocument),
+      inlinePolicies,
+      attachedPolicies: attached.flatMap((policy) => (policy.PolicyArn ? [policy.PolicyArn] : [])),
+      instanceProfiles: profiles.flatMap((profile) =>
+        profile.InstanceProfileName ? [profile.InstanceProfileName] : [],
+      ),
+    };
+  }
+
+  private async readUser(userName: string): Promise<UserState | null> {
+    const found = await this.absentIfMissing(() =>
+      this.call(() => this.iam.send(new GetUserCommand({ UserName: userName }))),
+    );
+    if (!found?.User) return null;
+    const names = await collect(
+      paginateListUserPolicies({ client: this.iam }, { UserName: userName }),
+      (page) => page.PolicyNames,
+    );
+    const inlinePolicies: Record<string, string> = {};
+    for (const policyName of names) {
+      const policy = await this.call(() =>
+        this.iam.send(new GetUserPolicyCommand({ UserName: userName, PolicyName: policyName })),
+      );
+      inlinePolicies[policyName] = decoded(policy.PolicyDocument) ?? '{}';
+    }
+    const attached = await collect(
+      paginateListAttachedUserPolicies({ client: this.iam }, { UserName: userName }),
+      (page) => page.AttachedPolicies,
+    );
+    const keys = await collect(
+      paginateListAccessKeys({ client: this.iam }, { UserName: userName }),
+      (page) => page.AccessKeyMetadata,
+    );
+    const certificates = await collect(
+      paginateListSigningCertificates({ client: this.iam }, { UserName: userName }),
+      (page) => page.Certificates,
+    );
+    const sshKeys = await collect(
+      paginateListSSHPublicKeys({ client: this.iam }, { UserName: userName }),
+      (page) => page.SSHPublicKeys,
+    );
+    const credentials = await this.call(() =>
+      this.iam.send(new ListServiceSpecificCredentialsCommand({ UserName: userName })),
+    );
+    const loginProfile = await this.absentIfMissing(() =>
+      this.call(() => this.iam.send(new GetLoginProfileCommand({ UserName: userName }))),
+    );
+    const status = (value: string | undefined) =>
+      value === 'Inactive' ? ('Inactive' as const) : ('Active' as const);
+    return {
+      arn: found.User.Arn ?? '',
+      tags: Object.fromEntries((found.User.Tags ?? []).map((tag) => [tag.Key ?? '', tag.Value ?? ''])),
+      accessKeys: keys.map((key) => ({ accessKeyId: key.AccessKeyId ?? '', status: status(key.Status) })),
+      inlinePolicies,
+      attachedPolicies: attached.flatMap((policy) => (policy.PolicyArn ? [policy.PolicyArn] : [])),
+      hasLoginProfile: loginProfile !== null,
+      signingCertificates: certificates.map((certificate) => ({
+        certificateId: certificate.CertificateId ?? '',
+        status: status(certificate.Status),
+      })),
+      sshPublicKeys: sshKeys.map((key) => ({
+        sshPublicKeyId: key.SSHPublicKeyId ?? '',
+        status: status(key.Status),
+      })),
+      serviceSpecificCredentials: (credentials.ServiceSpecificCredentials ?? []).map((credential) => ({
+        serviceSpecificCredentialId: credential.ServiceSpecificCredentialId ?? '',
+        status: status(credential.Status),
+      })),
+    };
+  }
+
+  private async readIdentityCenter(accountId: string): Promise<IamAccountState['identityCenter']> {
+    const instanceArn = this.settings.identityCenterInstanceArn;
+    if (!instanceArn || !this.ssoAdmin) return null;
+    const client = this.ssoAdmin;
+    const sets = await collect(
+      paginateListPermissionSetsProvisionedToAccount(
+        { client },
+        { InstanceArn: instanceArn, AccountId: accountId },
+      ),
+      (page) => page.PermissionSets,
+    );
+    const permissionSets: Record<string, { name: string; inlinePolicy: string | null }> = {};
+    const assignments: NonNullable<IamAccountState['identityCenter']>['assignments'] = [];
+    for (const permissionSetArn of sets) {
+      const described = await this.call(() =>
+        client.send(
+          new DescribePermissionSetCommand({ InstanceArn: instanceArn, PermissionSetArn: permissionSetArn }),
+        ),
+      );
+      const inline = await this.call(() =>
+        client.send(
+          new GetInlinePolicyForPermissionSetCommand({
+            InstanceArn: instanceArn,
+            PermissionSetArn: permissionSetArn,
+          }),
+        ),
+      );
+      permissionSets[permissionSetArn] = {
+        name: described.PermissionSet?.Name ?? permissionSetArn,
+        inlinePolicy: inline.InlinePolicy ? inline.InlinePolicy : null,
+      };
+      const listed = await collect(
+        paginateListAccountAssignments(
+          { client },
+          { InstanceArn: instanceArn, AccountId: accountId, PermissionSetArn: permissionSetArn },
+        ),
+        (page) => page.AccountAssignments,
+      );
+      for (const assignment of listed) {
+        assignments.push({
+          accountId,
+          permissionSetArn,
+          principalType: assignment.PrincipalType === 'GROUP' ? 'GROUP' : 'USER',
+          principalId: assignment.PrincipalId ?? '',
+        });
+      }
+    }
+    return { instanceArn, permissionSets, assignments };
+  }
+
+  /** One IAM change, retried as `call` retries; its output is not needed. */
+  private async change(command: object): Promise<void> {
+    // Each command is built from the catalog's typed input just above its call; the SDK's
+    // union of every IAM command type cannot be named for a single helper.
+    await this.call(() => this.iam.send(command as never));
+  }
+
+  async perform(action: RevocationAction): Promise<void> {
+    switch (action.action) {
+      case 'put-role-policy': {
+        const { roleName, policyName, policyDocument } = action.input;
+        return this.change(
+          new PutRolePolicyCommand({
+            RoleName: roleName,
+            PolicyName: policyName,
+            PolicyDocument: policyDocument,
+          }),
+        );
+      }
+      case 'delete-role-policy':
+        return this.change(
+          new DeleteRolePolicyCommand({
+            RoleName: action.input.roleName,
+            PolicyName: action.input.policyName,
+          }),
+        );
+      case 'attach-role-policy':
+        return this.change(
+          new AttachRolePolicyCommand({ RoleName: action.input.roleName, PolicyArn: action.input.policyArn }),
+        );
+      case 'detach-role-policy':
+        return this.change(
+          new DetachRolePolicyCommand({ RoleName: action.input.roleName, PolicyArn: action.input.policyArn }),
+        );
+      case 'add-role-to-instance-profile':
+        return this.change(
+          new AddRoleToInstanceProfileCommand({
+            RoleName: action.input.roleName,
+            InstanceProfileName: action.input.instanceProfileName,
+          }),
+        );
+      case 'remove-role-from-instance-profile':
+        return this.change(
+          new RemoveRoleFromInstanceProfileCommand({
+            RoleName: action.input.roleName,
+            InstanceProfileName: action.input.instanceProfileName,
+          }),
+        );
+      case 'update-assume-role-policy':
+        return this.change(
+          new UpdateAssumeRolePolicyCommand({
+            RoleName: action.input.roleName,
+            PolicyDocument: action.input.policyDocument,
+          }),
+        );
+      case 'put-user-policy': {
+        const { userName, policyName, policyDocument } = action.input;
+        return this.change(
+          new PutUserPolicyCommand({
+            UserName: userName,
+            PolicyName: policyName,
+            PolicyDocument: policyDocument,
+          }),
+        );
+      }
+      case 'delete-user-policy':
+        return this.change(
+          new DeleteUserPolicyCommand({
+            UserName: action.input.userName,
+            PolicyName: action.input.policyName,
+          }),
+        );
+      case 'attach-user-policy':
+        return this.change(
+          new AttachUserPolicyCommand({ UserName: action.input.userName, PolicyArn: action.input.policyArn }),
+        );
+      case 'detach-user-policy':
+        return this.change(
+          new DetachUserPolicyCommand({ UserName: action.input.userName, PolicyArn: action.input.policyArn }),
+        );
+      case 'update-access-key':
+        return this.change(
+          new UpdateAccessKeyCommand({
+            UserName: action.input.userName,
+            AccessKeyId: action.input.accessKeyId,
+            Status: action.input.status,
+          }),
+        );
+      case 'update-signing-certificate':
+        return this.change(
+          new UpdateSigningCertificateCommand({
+            UserName: action.input.userName,
+            CertificateId: action.input.certificateId,
+            Status: action.input.status,
+          }),
+        );
+      case 'update-ssh-public-key':
+        return this.change(
+          new UpdateSSHPublicKeyCommand({
+            UserName: action.input.userName,
+            SSHPublicKeyId: action.input.sshPublicKeyId,
+            Status: action.input.status,
+          }),
+        );
+      case 'update-service-specific-credential':
+        return this.change(
+          new UpdateServiceSpecificCredentialCommand({
+            UserName: action.input.userName,
+            ServiceSpecificCredentialId: action.input.serviceSpecificCredentialId,
+            Status: action.input.status,
+          }),
+        );
+      case 'create-policy': {
+        // The ARN the plan named: the account, the /revoker/ path and the policy name.
+        const path = /:policy(\/.*\/)[^/]+$/.exec(action.input.policyArn)?.[1] ?? '/';
+        return this.change(
+          new CreatePolicyCommand({
+            PolicyName: action.input.policyName,
+            Path: path,
+            PolicyDocument: action.input.policyDocument,
+            Description: 'revoker: deny written when the principal’s inline policies were at quota',
+          }),
+        );
+      }
+      case 'delete-policy': {
+        // A managed policy goes only once its non-default versions are gone.
+        const versions = await this.call(() =>
+          this.iam.send(new ListPolicyVersionsCommand({ PolicyArn: action.input.policyArn })),
+        );
+        for (const version of versions.Versions ?? []) {
+          if (version.IsDefaultVersion) continue;
+          await this.change(
+            new DeletePolicyVersionCommand({
+              PolicyArn: action.input.policyArn,
+              VersionId: version.VersionId,
+            }),
+          );
+        }
+        return void (await this.call(() =>
+          this.iam.send(new DeletePolicyCommand({ PolicyArn: action.input.policyArn })),
+        ));
+      }
+      case 'put-permission-set-policy':
+      case 'delete-permission-set-policy':
+        return this.changePermissionSet(action);
+      case 'delete-account-assignment':
+      case 'create-account-assignment':
+        return this.changeAssignment(action);
+    }
+  }
+
+  private identityCenterClient(): SSOAdminClient {
+    if (!this.ssoAdmin) throw new ActionTargetMissingError('no IAM Identity Center client is configured');
+    return this.ssoAdmin;
+  }
+
+  private async changePermissionSet(
+    action: Extract<
+      RevocationAction,
+      { action: 'put-permission-set-policy' | 'delete-permission-set-policy' }
+    >,
+  ): Promise<void> {
+    const client = this.identityCenterClient();
+    const { instanceArn, permissionSetArn } = action.input;
+    if (action.action === 'put-permission-set-policy') {
+      await this.call(() =>
+        client.send(
+          new PutInlinePolicyToPermissionSetCommand({
+            InstanceArn: instanceArn,
+            PermissionSetArn: permissionSetArn,
+            InlinePolicy: action.input.inlinePolicy,
+          }),
+        ),
+      );
+    } else {
+      await this.call(() =>
+        client.send(
+          new DeleteInlinePolicyFromPermissionSetCommand({
+            InstanceArn: instanceArn,
+            PermissionSetArn: permissionSetArn,
+          }),
+        ),
+      );
+    }
+    // The change reaches the accounts' roles only once the permission set is provisioned.
+    const started = await this.call(() =>
+      client.send(
+        new ProvisionPermissionSetCommand({
+          InstanceArn: instanceArn,
+          PermissionSetArn: permissionSetArn,
+          TargetType: 'ALL_PROVISIONED_ACCOUNTS',
+        }),
+      ),
+    );
+    const requestId = started.PermissionSetProvisioningStatus?.RequestId;
+    await this.waitFor(`provisioning ${permissionSetArn}`, async () => {
+      const status = await this.call(() =>
+        client.send(
+          new DescribePermissionSetProvisioningStatusCommand({
+            InstanceArn: instanceArn,
+            ProvisionPermissionSetRequestId: requestId,
+          }),
+        ),
+      );
+      return {
+        status: status.PermissionSetProvisioningStatus?.Status,
+        reason: status.PermissionSetProvisioningStatus?.FailureReason,
+      };
+    });
+  }
+
+  private async changeAssignment(
+    action: Extract<RevocationAction, { action: 'delete-account-assignment' | 'create-account-assignment' }>,
+  ): Promise<void> {
+    const client = this.identityCenterClient();
+    const request = {
+      InstanceArn: action.input.instanceArn,
+      TargetId: action.input.accountId,
+      TargetType: 'AWS_ACCOUNT' as const,
+      PermissionSetArn: action.input.permissionSetArn,
+      PrincipalType: action.input.principalType,
+      PrincipalId: action.input.principalId,
+    };
+    if (action.action === 'delete-account-assignment') {
+      const started = await this.call(() => client.send(new DeleteAccountAssignmentCommand(request)));
+      const requestId = started.AccountAssignmentDeletionStatus?.RequestId;
+      await this.waitFor('assignment deletion', async () => {
+        const status = await this.call(() =>
+          client.send(
+            new DescribeAccountAssignmentDeletionStatusCommand({
+              InstanceArn: request.InstanceArn,
+              AccountAssignmentDeletionRequestId: requestId,
+            }),
+          ),
+        );
+        return {
+          status: status.AccountAssignmentDeletionStatus?.Status,
+          reason: status.AccountAssignmentDeletionStatus?.FailureReason,
+        };
+      });
+    } else {
+      const started = await this.call(() => client.send(new CreateAccountAssignmentCommand(request)));
+      const requestId = started.AccountAssignmentCreationStatus?.RequestId;
+      await this.waitFor('assignment creation', async () => {
+        const status = await this.call(() =>
+          client.send(
+            new DescribeAccountAssignmentCreationStatusCommand({
+              InstanceArn: request.InstanceArn,
+              AccountAssignmentCreationRequestId: requestId,
+            }),
+          ),
+        );
+        return {
+          status: status.AccountAssignmentCreationStatus?.Status,
+          reason: status.AccountAssignmentCreationStatus?.FailureReason,
+        };
+      });
+    }
+  }
+
+  /** Poll an Identity Center request until SUCCEEDED; FAILED or the deadline is an error. */
+  private async waitFor(
+    what: string,
+    check: () => Promise<{ status?: string; reason?: string }>,
+  ): Promise<void> {
+    const deadline = this.now() + (this.settings.asyncDeadlineMillis ?? 60_000);
+    for (let delay = 500; ; delay = Math.min(delay * 2, 5000)) {
+      const { status, reason } = await check();
+      if (status === 'SUCCEEDED') return;
+      if (status === 'FAILED')
+        throw new IdentityCenterChangeError(`Identity Center ${what} failed: ${reason ?? 'no reason given'}`);
+      if (this.now() + delay > deadline)
+        throw new IdentityCenterChangeError(
+          `Identity Center ${what} still ${status ?? 'unknown'} at the deadline`,
+        );
+      await this.sleep(delay);
+    }
+  }
+
+  /** Retry what IAM says to retry; name what a human must handle. */
+  private async call<T>(request: () => Promise<T>): Promise<T> {
+    const attempts = this.settings.retryAttempts ?? 5;
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await request();
+      } catch (error) {
+        const name = (error as { name?: string }).name ?? '';
+        const message = (error as Error).message;
+        if (MISSING.has(name)) throw new ActionTargetMissingError(message, { cause: error });
+        if (LIMIT.has(name)) throw new IamLimitExceededError(message, { cause: error });
+        if (!RETRIED.has(name) || attempt >= attempts) throw error;
+        await this.sleep(200 * 2 ** attempt);
+      }
+    }
+  }
+
+  /** A read of something that may not exist: NoSuchEntity means "absent", not a failure. */
+  private async absentIfMissing<T>(read: () => Promise<T>): Promise<T | null> {
+    try {
+      return await read();
+    } catch (error) {
+      if (error instanceof ActionTargetMissingError) return null;
+      throw error;
+    }
+  }
+}
