@@ -7,7 +7,7 @@ import { join, resolve } from 'node:path';
 import { runSimulation } from '@cloud-copilot/iam-simulate';
 import { describe, expect, it } from 'vitest';
 import type { Config } from '../../../../lib/domain/config.ts';
-import { type IamAccountState, normalizeAccountState } from '../../../../lib/domain/iam-state.ts';
+import type { IamAccountState } from '../../../../lib/domain/iam-state.ts';
 import { planRevocation, type RevocationTarget, scopeFor } from '../../../../lib/domain/revocation/plan.ts';
 import { authorizerFor, LocalIamAccount } from '../../../../lib/local/iam-account.ts';
 import type { AuthorizationRequest } from '../../../../lib/local/policy-evaluator.ts';

@@ -158,13 +158,11 @@ describe('AwsIamGateway.readState', () => {
       ],
     });
     iam.on(ListSigningCertificatesCommand).resolves({ Certificates: [] });
-    iam
-      .on(ListSSHPublicKeysCommand)
-      .resolves({
-        SSHPublicKeys: [
-          { UserName: 'alice', SSHPublicKeyId: 'APKAEXAMPLE0001', Status: 'Active', UploadDate: new Date(0) },
-        ],
-      });
+    iam.on(ListSSHPublicKeysCommand).resolves({
+      SSHPublicKeys: [
+        { UserName: 'alice', SSHPublicKeyId: 'APKAEXAMPLE0001', Status: 'Active', UploadDate: new Date(0) },
+      ],
+    });
     iam.on(ListServiceSpecificCredentialsCommand).resolves({ ServiceSpecificCredentials: [] });
     iam.on(GetLoginProfileCommand).rejects(missing('login profile'));
 
