@@ -46,28 +46,34 @@ export class UndoRefusedError extends Error {
 
 const defaultSleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
+/**
+ * Apply the actions in order. `before` is the state the plan was made from, when the caller
+ * has just read it; every later read is a read-back that also tells whether the next action
+ * is already in place, so a plan costs one read per change plus one.
+ */
 export async function applyPlan(
   scope: IamScope,
   actions: RevocationAction[],
   options: ApplyOptions,
+  before?: IamAccountState,
 ): Promise<AppliedPlan> {
-  const before = await options.iam.readState(scope);
+  const start = before ?? (await options.iam.readState(scope));
   const steps: AppliedStep[] = [];
+  let current = start;
   // The state each action starts from, as the plan expects it, for its exact undo.
-  let expected = before;
+  let expected = start;
   for (const action of actions) {
-    const current = await options.iam.readState(scope);
-    const undo = undoActions(expected, action);
     if (isApplied(current, action)) {
       steps.push({ action, description: describeAction(action), status: 'already-applied', undo: [] });
     } else {
+      const undo = undoActions(expected, action);
       await options.iam.perform(action);
-      await readBack(scope, action, options);
+      current = await readBack(scope, action, options);
       steps.push({ action, description: describeAction(action), status: 'applied', undo });
     }
     expected = applyAction(expected, action);
   }
-  return { scope, before, steps, after: await options.iam.readState(scope) };
+  return { scope, before: start, steps, after: current };
 }
 
 /**
@@ -81,29 +87,34 @@ export async function undoPlan(applied: AppliedPlan, options: ApplyOptions): Pro
       `IAM has changed since the revocation (${differences(applied.after, current).join('; ')}); undo would not restore the recorded state, so nothing was changed`,
     );
   }
+  let state = current;
   for (const step of [...applied.steps].reverse()) {
     for (const undo of step.undo.map(parseAction)) {
-      const now = await options.iam.readState(applied.scope);
-      if (isApplied(now, undo)) continue;
+      if (isApplied(state, undo)) continue;
       await options.iam.perform(undo);
-      await readBack(applied.scope, undo, options);
+      state = await readBack(applied.scope, undo, options);
     }
   }
-  const restored = await options.iam.readState(applied.scope);
-  if (!equivalentStates(restored, applied.before)) {
+  if (!equivalentStates(state, applied.before)) {
     throw new UndoRefusedError(
-      `undo finished but IAM differs from the recorded state (${differences(applied.before, restored).join('; ')})`,
+      `undo finished but IAM differs from the recorded state (${differences(applied.before, state).join('; ')})`,
     );
   }
-  return restored;
+  return state;
 }
 
-async function readBack(scope: IamScope, action: RevocationAction, options: ApplyOptions): Promise<void> {
+/** Read until IAM shows the change; the state it shows is returned for the next step. */
+async function readBack(
+  scope: IamScope,
+  action: RevocationAction,
+  options: ApplyOptions,
+): Promise<IamAccountState> {
   const sleep = options.sleep ?? defaultSleep;
   const now = options.now ?? Date.now;
   const deadline = now() + (options.readBackDeadlineMs ?? 30_000);
   for (let delay = 250; ; delay = Math.min(delay * 2, 4000)) {
-    if (isApplied(await options.iam.readState(scope), action)) return;
+    const state = await options.iam.readState(scope);
+    if (isApplied(state, action)) return state;
     if (now() + delay > deadline) {
       throw new ReadBackTimeoutError(`IAM did not show "${describeAction(action)}" before the deadline`);
     }

@@ -56,9 +56,10 @@ export async function revoke(input: RevokeInput, deps: RevokeDependencies): Prom
   const now = deps.clock.now();
   const cutoff = toInstant(now);
   const scope = scopeFor(target);
+  const state = await deps.iam.readState(scope);
   const plan = planRevocation(target, {
     config: deps.config,
-    state: await deps.iam.readState(scope),
+    state,
     cutoff,
     recentRevocations: await recentRevocations(deps, now),
   });
@@ -82,6 +83,7 @@ export async function revoke(input: RevokeInput, deps: RevokeDependencies): Prom
     scope,
     plan.actions.map((planned) => planned.action),
     { iam: deps.iam, readBackDeadlineMs: deps.readBackDeadlineMs, sleep: deps.sleep },
+    state,
   );
   await entry(`Revoked: ${describePlan(plan)}.`, { plan, applied: true, record: applied });
   return summarize(plan, deps.config, applied);

@@ -1,0 +1,171 @@
+// Plan + apply latency on the local IAM account for 1 principal and for 100, and the IAM
+// API calls each plan kind costs on AWS (fewer calls: faster containment, less throttling).
+// The ratio is the per-principal time at 100 against the single principal, in the same run.
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import {
+  GetLoginProfileCommand,
+  GetPolicyCommand,
+  GetRoleCommand,
+  GetRolePolicyCommand,
+  GetUserCommand,
+  GetUserPolicyCommand,
+  IAMClient,
+  ListAccessKeysCommand,
+  ListAttachedRolePoliciesCommand,
+  ListAttachedUserPoliciesCommand,
+  ListInstanceProfilesForRoleCommand,
+  ListRolePoliciesCommand,
+  ListServiceSpecificCredentialsCommand,
+  ListSigningCertificatesCommand,
+  ListSSHPublicKeysCommand,
+  ListUserPoliciesCommand,
+  NoSuchEntityException,
+} from '@aws-sdk/client-iam';
+import { mockClient } from 'aws-sdk-client-mock';
+import { AwsIamGateway } from '../lib/aws/iam-gateway.ts';
+import type { IamAccountStateInput, IamScope } from '../lib/domain/iam-state.ts';
+import { planRevocation, type RevocationTarget, scopeFor } from '../lib/domain/revocation/plan.ts';
+import { loadConfigFile } from '../lib/local/config-file.ts';
+import { LocalIamAccount } from '../lib/local/iam-account.ts';
+import type { IamGateway } from '../lib/ports.ts';
+import { applyPlan } from '../lib/usecases/apply-plan.ts';
+
+const ACCOUNT = '111122223333';
+const ALLOW = '{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"*","Resource":"*"}]}';
+
+/** Counts the gateway calls a plan makes: each perform is one IAM write, each read a scope read. */
+class CountingGateway implements IamGateway {
+  reads = 0;
+  writes = 0;
+  constructor(private readonly inner: IamGateway) {}
+  readState(scope: IamScope) {
+    this.reads += 1;
+    return this.inner.readState(scope);
+  }
+  perform(action: Parameters<IamGateway['perform']>[0]) {
+    this.writes += 1;
+    return this.inner.perform(action);
+  }
+}
+
+/** How many IAM read API calls one readState of a scope costs on AWS (the adapter, mocked). */
+async function awsReadCost(scope: IamScope): Promise<number> {
+  const iam = mockClient(IAMClient);
+  const arn = `arn:aws:iam::${ACCOUNT}:x`;
+  iam
+    .on(GetRoleCommand)
+    .resolves({ Role: { RoleName: 'r', RoleId: 'AROA', Arn: arn, Path: '/', CreateDate: new Date(0) } });
+  iam.on(ListRolePoliciesCommand).resolves({ PolicyNames: ['work'] });
+  iam.on(GetRolePolicyCommand).resolves({ PolicyDocument: encodeURIComponent(ALLOW) });
+  iam.on(ListAttachedRolePoliciesCommand).resolves({ AttachedPolicies: [] });
+  iam.on(ListInstanceProfilesForRoleCommand).resolves({ InstanceProfiles: [] });
+  iam
+    .on(GetUserCommand)
+    .resolves({ User: { UserName: 'u', UserId: 'AIDA', Arn: arn, Path: '/', CreateDate: new Date(0) } });
+  iam.on(ListUserPoliciesCommand).resolves({ PolicyNames: ['work'] });
+  iam.on(GetUserPolicyCommand).resolves({ PolicyDocument: encodeURIComponent(ALLOW) });
+  iam.on(ListAttachedUserPoliciesCommand).resolves({ AttachedPolicies: [] });
+  iam.on(ListAccessKeysCommand).resolves({ AccessKeyMetadata: [] });
+  iam.on(ListSigningCertificatesCommand).resolves({ Certificates: [] });
+  iam.on(ListSSHPublicKeysCommand).resolves({ SSHPublicKeys: [] });
+  iam.on(ListServiceSpecificCredentialsCommand).resolves({ ServiceSpecificCredentials: [] });
+  iam.on(GetLoginProfileCommand).rejects(new NoSuchEntityException({ message: 'none', $metadata: {} }));
+  iam.on(GetPolicyCommand).rejects(new NoSuchEntityException({ message: 'none', $metadata: {} }));
+  await new AwsIamGateway(new IAMClient({}), null).readState(scope);
+  const calls = iam.calls().length;
+  iam.restore();
+  return calls;
+}
+
+function targets(count: number): {
+  state: Parameters<LocalIamAccount['save']>[0];
+  targets: RevocationTarget[];
+} {
+  const roles: NonNullable<IamAccountStateInput['roles']> = {};
+  const users: NonNullable<IamAccountStateInput['users']> = {};
+  const list: RevocationTarget[] = [];
+  for (let index = 0; index < count; index++) {
+    const roleName = `app-${index}`;
+    const userName = `person-${index}`;
+    roles[roleName] = {
+      arn: `arn:aws:iam::${ACCOUNT}:role/${roleName}`,
+      path: '/',
+      inlinePolicies: { work: ALLOW },
+    };
+    users[userName] = {
+      arn: `arn:aws:iam::${ACCOUNT}:user/${userName}`,
+      inlinePolicies: { work: ALLOW },
+      accessKeys: [{ accessKeyId: `AKIABENCH${String(index).padStart(11, '0')}`, status: 'Active' as const }],
+    };
+    list.push(
+      index % 2 === 0
+        ? {
+            kind: 'role-sessions',
+            accountId: ACCOUNT,
+            roleName,
+            roleArn: `arn:aws:iam::${ACCOUNT}:role/${roleName}`,
+            session: null,
+          }
+        : { kind: 'iam-user', accountId: ACCOUNT, userName, arn: `arn:aws:iam::${ACCOUNT}:user/${userName}` },
+    );
+  }
+  return { state: { accountId: ACCOUNT, roles, users }, targets: list };
+}
+
+async function planAndApply(count: number) {
+  const directory = mkdtempSync(join(tmpdir(), 'revoker-bench-iam-'));
+  const config = await loadConfigFile('revoker.config.yaml');
+  const local = new LocalIamAccount(join(directory, `${ACCOUNT}.json`));
+  const { state: initial, targets: list } = targets(count);
+  await local.save(initial);
+  const iam = new CountingGateway(local);
+  const started = performance.now();
+  for (const target of list) {
+    const state = await iam.readState(scopeFor(target));
+    const plan = planRevocation(target, {
+      config,
+      state,
+      cutoff: '2026-01-15T12:00:00Z',
+      recentRevocations: 0,
+    });
+    await applyPlan(
+      scopeFor(target),
+      plan.actions.map((planned) => planned.action),
+      { iam, sleep: async () => {} },
+      state,
+    );
+  }
+  const millis = performance.now() - started;
+  rmSync(directory, { recursive: true, force: true });
+  return { millis, reads: iam.reads, writes: iam.writes };
+}
+
+export async function run(): Promise<void> {
+  const one = await planAndApply(1);
+  const hundred = await planAndApply(100);
+  const perPrincipal = hundred.millis / 100;
+  console.log('revocation: plan + apply on the local IAM account (read back after every change)');
+  console.log(`  baseline  1 principal      ${one.millis.toFixed(1)} ms`);
+  console.log(
+    `  measured  100 principals   ${hundred.millis.toFixed(1)} ms (${perPrincipal.toFixed(1)} ms each)`,
+  );
+  console.log(
+    `  ratio     ${(perPrincipal / one.millis).toFixed(2)}x the single principal's time, per principal`,
+  );
+
+  console.log('  IAM API calls per plan on AWS (writes + reads, reads from the adapter itself):');
+  for (const [label, count, target] of [
+    ['role sessions', 1, targets(1).targets[0]!],
+    ['IAM user (1 key)', 2, targets(2).targets[1]!],
+  ] as const) {
+    const { reads, writes } = await planAndApply(count);
+    const perRead = await awsReadCost(scopeFor(target));
+    // planAndApply(2) also revoked a role session first: take its share out.
+    const own = count === 1 ? { reads, writes } : { reads: reads - one.reads, writes: writes - one.writes };
+    console.log(
+      `    ${label.padEnd(18)} ${own.writes} writes + ${own.reads} scope reads × ${perRead} calls = ${own.writes + own.reads * perRead} calls`,
+    );
+  }
+}
