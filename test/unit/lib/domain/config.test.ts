@@ -26,6 +26,27 @@ describe('configuration', () => {
     expect(() => parseConfig({ ...config, guardRail: {} }, 'test.yaml')).toThrow(/guardRail/);
   });
 
+  it('refuses a protected list it cannot read, so nothing automatic runs on it', async () => {
+    const config = await shippedConfig();
+
+    expect(() =>
+      parseConfig(
+        { ...config, guardRails: { ...config.guardRails, protectedPrincipals: 'break-glass' } },
+        'test.yaml',
+      ),
+    ).toThrow(/guardRails\.protectedPrincipals: found "break-glass"/);
+    expect(() =>
+      parseConfig(
+        { ...config, guardRails: { ...config.guardRails, protectedPrincipals: ['role/break-glass'] } },
+        'test.yaml',
+      ),
+    ).toThrow(/an ARN pattern such as/);
+    const { protectedTags: _dropped, ...withoutTags } = config.guardRails;
+    expect(() => parseConfig({ ...config, guardRails: withoutTags }, 'test.yaml')).toThrow(
+      /guardRails\.protectedTags/,
+    );
+  });
+
   it('matches protected principals by ARN pattern', async () => {
     const config = await shippedConfig();
 
