@@ -162,17 +162,10 @@ export class AwsIamGateway implements IamGateway {
       this.call(() => this.iam.send(new GetRoleCommand({ RoleName: roleName }))),
     );
     if (!found?.Role) return null;
-    const names = await collect(
+    const inlinePolicies = await this.readInlinePolicies(
       paginateListRolePolicies({ client: this.iam }, { RoleName: roleName }),
-      (page) => page.PolicyNames,
+      (policyName) => this.iam.send(new GetRolePolicyCommand({ RoleName: roleName, PolicyName: policyName })),
     );
-    const inlinePolicies: Record<string, string> = {};
-    for (const policyName of names) {
-      const policy = await this.call(() =>
-        this.iam.send(new GetRolePolicyCommand({ RoleName: roleName, PolicyName: policyName })),
-      );
-      inlinePolicies[policyName] = decoded(policy.PolicyDocument) ?? '{}';
-    }
     const attached = await collect(
       paginateListAttachedRolePolicies({ client: this.iam }, { RoleName: roleName }),
       (page) => page.AttachedPolicies,
@@ -199,17 +192,10 @@ export class AwsIamGateway implements IamGateway {
       this.call(() => this.iam.send(new GetUserCommand({ UserName: userName }))),
     );
     if (!found?.User) return null;
-    const names = await collect(
+    const inlinePolicies = await this.readInlinePolicies(
       paginateListUserPolicies({ client: this.iam }, { UserName: userName }),
-      (page) => page.PolicyNames,
+      (policyName) => this.iam.send(new GetUserPolicyCommand({ UserName: userName, PolicyName: policyName })),
     );
-    const inlinePolicies: Record<string, string> = {};
-    for (const policyName of names) {
-      const policy = await this.call(() =>
-        this.iam.send(new GetUserPolicyCommand({ UserName: userName, PolicyName: policyName })),
-      );
-      inlinePolicies[policyName] = decoded(policy.PolicyDocument) ?? '{}';
-    }
     const attached = await collect(
       paginateListAttachedUserPolicies({ client: this.iam }, { UserName: userName }),
       (page) => page.AttachedPolicies,
@@ -254,6 +240,18 @@ export class AwsIamGateway implements IamGateway {
         status: status(credential.Status),
       })),
     };
+  }
+
+  /** Every inline policy of a role or user: list the names page by page, read each document. */
+  private async readInlinePolicies(
+    pages: AsyncIterable<{ PolicyNames?: string[] }>,
+    read: (policyName: string) => Promise<{ PolicyDocument?: string }>,
+  ): Promise<Record<string, string>> {
+    const policies: Record<string, string> = {};
+    for (const policyName of await collect(pages, (page) => page.PolicyNames)) {
+      policies[policyName] = decoded((await this.call(() => read(policyName))).PolicyDocument) ?? '{}';
+    }
+    return policies;
   }
 
   private async readIdentityCenter(accountId: string): Promise<IamAccountState['identityCenter']> {

@@ -1,26 +1,12 @@
 // `revoker plan` and `revoker undo` on what the demo leaves behind: the real commands.
-import { execFile } from 'node:child_process';
 import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
-import { promisify } from 'node:util';
+import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { type DemoResult, runDemo } from '../../cli/demo.ts';
 import { normalizeAccountState } from '../../lib/domain/iam-state.ts';
+import { revoker } from '../fixtures/cli.ts';
 import { shippedConfig } from '../fixtures/config.ts';
-
-const REVOKER = resolve(import.meta.dirname, '..', '..', 'bin', 'revoker.js');
-const run = promisify(execFile);
-
-async function revoker(...args: string[]) {
-  try {
-    const { stdout, stderr } = await run(process.execPath, [REVOKER, ...args]);
-    return { code: 0, stdout, stderr };
-  } catch (error) {
-    const failed = error as { code: number; stdout: string; stderr: string };
-    return { code: failed.code, stdout: failed.stdout, stderr: failed.stderr };
-  }
-}
 
 let demo: DemoResult;
 let directory: string;

@@ -1,23 +1,8 @@
 // `revoker runbook`, as an on-call engineer types it: the real command, over generated logs.
-import { execFile } from 'node:child_process';
-import { resolve } from 'node:path';
-import { promisify } from 'node:util';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { printable } from '../../cli/runbook.ts';
+import { revoker } from '../fixtures/cli.ts';
 import { type InvestigationLogs, writeInvestigationLogs } from '../fixtures/investigation-logs.ts';
-
-const REVOKER = resolve(import.meta.dirname, '..', '..', 'bin', 'revoker.js');
-const run = promisify(execFile);
-
-async function revoker(...args: string[]) {
-  try {
-    const { stdout, stderr } = await run(process.execPath, [REVOKER, ...args]);
-    return { code: 0, stdout, stderr };
-  } catch (error) {
-    const failed = error as { code: number; stdout: string; stderr: string };
-    return { code: failed.code, stdout: failed.stdout, stderr: failed.stderr };
-  }
-}
 
 let logs: InvestigationLogs;
 beforeAll(() => {

@@ -197,6 +197,158 @@ const DENY_ALL = '{"Version":"2012-10-17","Statement":[{"Effect":"Deny","Action"
 const PERMISSION_SET = 'arn:aws:sso:::permissionSet/ssoins-1111111111111111/ps-2222222222222222';
 const INSTANCE = 'arn:aws:sso:::instance/ssoins-1111111111111111';
 
+/** Roles and users hold inline and managed policies alike; these name the differences. */
+interface PolicyHolder<N extends string> {
+  kind: 'role' | 'user';
+  /** The input field naming the principal: `roleName` or `userName`. */
+  key: N;
+  find(
+    state: IamAccountState,
+    name: string,
+  ): { inlinePolicies: Record<string, string>; attachedPolicies: string[] };
+  /** The IAM API names, and the catalog's, for this kind of principal. */
+  api: { put: string; delete: string; attach: string; detach: string };
+  names: { put: ActionName; delete: ActionName; attach: ActionName; detach: ActionName };
+}
+const ROLE: PolicyHolder<'roleName'> = {
+  kind: 'role',
+  key: 'roleName',
+  find: role,
+  api: {
+    put: 'PutRolePolicy',
+    delete: 'DeleteRolePolicy',
+    attach: 'AttachRolePolicy',
+    detach: 'DetachRolePolicy',
+  },
+  names: {
+    put: 'put-role-policy',
+    delete: 'delete-role-policy',
+    attach: 'attach-role-policy',
+    detach: 'detach-role-policy',
+  },
+};
+const USER: PolicyHolder<'userName'> = {
+  kind: 'user',
+  key: 'userName',
+  find: user,
+  api: {
+    put: 'PutUserPolicy',
+    delete: 'DeleteUserPolicy',
+    attach: 'AttachUserPolicy',
+    detach: 'DetachUserPolicy',
+  },
+  names: {
+    put: 'put-user-policy',
+    delete: 'delete-user-policy',
+    attach: 'attach-user-policy',
+    detach: 'detach-user-policy',
+  },
+};
+
+// The undo of one action is another catalog action of the same holder; its input shape is
+// the holder's, so the union type is restored with one cast here rather than at each caller.
+const asAction = (action: ActionName, input: object) => ({ action, input }) as RevocationAction;
+
+function putInlinePolicy<
+  N extends string,
+  I extends Record<N, string> & { policyName: string; policyDocument: string },
+>(holder: PolicyHolder<N>, input: z.ZodType<I>, example: I): ActionSpec<I> {
+  const policies = (state: IamAccountState, given: I) => holder.find(state, given[holder.key]).inlinePolicies;
+  return {
+    title: `Write an inline policy on a ${holder.kind}`,
+    input,
+    permissions: [`iam:${holder.api.put}`],
+    describe: (given) => `Write inline policy ${given.policyName} on ${holder.kind} ${given[holder.key]}`,
+    isApplied: (state, given) => samePolicy(policies(state, given)[given.policyName], given.policyDocument),
+    apply: (state, given) =>
+      changed(state, (draft) => {
+        policies(draft, given)[given.policyName] = given.policyDocument;
+      }),
+    undo: (before, given) => {
+      const previous = policies(before, given)[given.policyName];
+      return previous === undefined
+        ? [asAction(holder.names.delete, { [holder.key]: given[holder.key], policyName: given.policyName })]
+        : [asAction(holder.names.put, { ...given, policyDocument: previous })];
+    },
+    example: { state: exampleState(), input: example },
+  };
+}
+
+function deleteInlinePolicy<N extends string, I extends Record<N, string> & { policyName: string }>(
+  holder: PolicyHolder<N>,
+  input: z.ZodType<I>,
+  example: I,
+): ActionSpec<I> {
+  const policies = (state: IamAccountState, given: I) => holder.find(state, given[holder.key]).inlinePolicies;
+  return {
+    title: `Remove an inline policy from a ${holder.kind}`,
+    input,
+    permissions: [`iam:${holder.api.delete}`],
+    describe: (given) => `Remove inline policy ${given.policyName} from ${holder.kind} ${given[holder.key]}`,
+    isApplied: (state, given) => !(given.policyName in policies(state, given)),
+    apply: (state, given) =>
+      changed(state, (draft) => {
+        delete policies(draft, given)[given.policyName];
+      }),
+    undo: (before, given) => {
+      const previous = policies(before, given)[given.policyName];
+      return previous === undefined
+        ? []
+        : [asAction(holder.names.put, { ...given, policyDocument: previous })];
+    },
+    example: { state: exampleState(), input: example },
+  };
+}
+
+function attachManagedPolicy<N extends string, I extends Record<N, string> & { policyArn: string }>(
+  holder: PolicyHolder<N>,
+  input: z.ZodType<I>,
+  example: I,
+): ActionSpec<I> {
+  const attached = (state: IamAccountState, given: I) =>
+    holder.find(state, given[holder.key]).attachedPolicies;
+  return {
+    title: `Attach a managed policy to a ${holder.kind}`,
+    input,
+    permissions: [`iam:${holder.api.attach}`],
+    describe: (given) => `Attach ${given.policyArn} to ${holder.kind} ${given[holder.key]}`,
+    isApplied: (state, given) => attached(state, given).includes(given.policyArn),
+    apply: (state, given) =>
+      changed(state, (draft) => {
+        const list = attached(draft, given);
+        if (!list.includes(given.policyArn)) list.push(given.policyArn);
+      }),
+    undo: (before, given) =>
+      attached(before, given).includes(given.policyArn) ? [] : [asAction(holder.names.detach, given)],
+    example: { state: exampleState(), input: example },
+  };
+}
+
+function detachManagedPolicy<N extends string, I extends Record<N, string> & { policyArn: string }>(
+  holder: PolicyHolder<N>,
+  input: z.ZodType<I>,
+  example: I,
+): ActionSpec<I> {
+  const attached = (state: IamAccountState, given: I) =>
+    holder.find(state, given[holder.key]).attachedPolicies;
+  return {
+    title: `Detach a managed policy from a ${holder.kind}`,
+    input,
+    permissions: [`iam:${holder.api.detach}`],
+    describe: (given) => `Detach ${given.policyArn} from ${holder.kind} ${given[holder.key]}`,
+    isApplied: (state, given) => !attached(state, given).includes(given.policyArn),
+    apply: (state, given) =>
+      changed(state, (draft) => {
+        const list = attached(draft, given);
+        const at = list.indexOf(given.policyArn);
+        if (at !== -1) list.splice(at, 1);
+      }),
+    undo: (before, given) =>
+      attached(before, given).includes(given.policyArn) ? [asAction(holder.names.attach, given)] : [],
+    example: { state: exampleState(), input: example },
+  };
+}
+
 /** Status changes (keys, certificates, SSH keys, service credentials) share one shape. */
 function statusAction<I extends { userName: string; status: 'Active' | 'Inactive' }>(options: {
   title: string;
@@ -232,91 +384,40 @@ function statusAction<I extends { userName: string; status: 'Active' | 'Inactive
 }
 
 export const ACTIONS: { [K in ActionName]: ActionSpec<InputOf<K>> } = {
-  'put-role-policy': {
-    title: 'Write an inline policy on a role',
-    input: RoleInline,
-    permissions: ['iam:PutRolePolicy'],
-    describe: (input) => `Write inline policy ${input.policyName} on role ${input.roleName}`,
-    isApplied: (state, input) =>
-      samePolicy(role(state, input.roleName).inlinePolicies[input.policyName], input.policyDocument),
-    apply: (state, input) =>
-      changed(state, (draft) => {
-        role(draft, input.roleName).inlinePolicies[input.policyName] = input.policyDocument;
-      }),
-    undo: (before, input) => {
-      const previous = role(before, input.roleName).inlinePolicies[input.policyName];
-      return previous === undefined
-        ? [
-            {
-              action: 'delete-role-policy',
-              input: { roleName: input.roleName, policyName: input.policyName },
-            },
-          ]
-        : [{ action: 'put-role-policy', input: { ...input, policyDocument: previous } }];
-    },
-    example: {
-      state: exampleState(),
-      input: { roleName: 'app-server', policyName: 'revoker-revocation', policyDocument: DENY_ALL },
-    },
-  },
-  'delete-role-policy': {
-    title: 'Remove an inline policy from a role',
-    input: RolePolicyName,
-    permissions: ['iam:DeleteRolePolicy'],
-    describe: (input) => `Remove inline policy ${input.policyName} from role ${input.roleName}`,
-    isApplied: (state, input) => !(input.policyName in role(state, input.roleName).inlinePolicies),
-    apply: (state, input) =>
-      changed(state, (draft) => {
-        delete role(draft, input.roleName).inlinePolicies[input.policyName];
-      }),
-    undo: (before, input) => {
-      const previous = role(before, input.roleName).inlinePolicies[input.policyName];
-      return previous === undefined
-        ? []
-        : [{ action: 'put-role-policy', input: { ...input, policyDocument: previous } }];
-    },
-    example: { state: exampleState(), input: { roleName: 'app-server', policyName: 'read-orders' } },
-  },
-  'attach-role-policy': {
-    title: 'Attach a managed policy to a role',
-    input: RoleManaged,
-    permissions: ['iam:AttachRolePolicy'],
-    describe: (input) => `Attach ${input.policyArn} to role ${input.roleName}`,
-    isApplied: (state, input) => role(state, input.roleName).attachedPolicies.includes(input.policyArn),
-    apply: (state, input) =>
-      changed(state, (draft) => {
-        const target = role(draft, input.roleName);
-        if (!target.attachedPolicies.includes(input.policyArn)) target.attachedPolicies.push(input.policyArn);
-      }),
-    undo: (before, input) =>
-      role(before, input.roleName).attachedPolicies.includes(input.policyArn)
-        ? []
-        : [{ action: 'detach-role-policy', input }],
-    example: {
-      state: exampleState(),
-      input: { roleName: 'app-server', policyArn: 'arn:aws:iam::aws:policy/ReadOnlyAccess' },
-    },
-  },
-  'detach-role-policy': {
-    title: 'Detach a managed policy from a role',
-    input: RoleManaged,
-    permissions: ['iam:DetachRolePolicy'],
-    describe: (input) => `Detach ${input.policyArn} from role ${input.roleName}`,
-    isApplied: (state, input) => !role(state, input.roleName).attachedPolicies.includes(input.policyArn),
-    apply: (state, input) =>
-      changed(state, (draft) => {
-        const target = role(draft, input.roleName);
-        target.attachedPolicies = target.attachedPolicies.filter((arn) => arn !== input.policyArn);
-      }),
-    undo: (before, input) =>
-      role(before, input.roleName).attachedPolicies.includes(input.policyArn)
-        ? [{ action: 'attach-role-policy', input }]
-        : [],
-    example: {
-      state: exampleState(),
-      input: { roleName: 'app-server', policyArn: 'arn:aws:iam::aws:policy/AmazonSSMManagedInstanceCore' },
-    },
-  },
+  'put-role-policy': putInlinePolicy(ROLE, RoleInline, {
+    roleName: 'app-server',
+    policyName: 'revoker-revocation',
+    policyDocument: DENY_ALL,
+  }),
+  'delete-role-policy': deleteInlinePolicy(ROLE, RolePolicyName, {
+    roleName: 'app-server',
+    policyName: 'read-orders',
+  }),
+  'attach-role-policy': attachManagedPolicy(ROLE, RoleManaged, {
+    roleName: 'app-server',
+    policyArn: 'arn:aws:iam::aws:policy/ReadOnlyAccess',
+  }),
+  'detach-role-policy': detachManagedPolicy(ROLE, RoleManaged, {
+    roleName: 'app-server',
+    policyArn: 'arn:aws:iam::aws:policy/AmazonSSMManagedInstanceCore',
+  }),
+  'put-user-policy': putInlinePolicy(USER, UserInline, {
+    userName: 'alice',
+    policyName: 'revoker-revocation',
+    policyDocument: DENY_ALL,
+  }),
+  'delete-user-policy': deleteInlinePolicy(USER, UserPolicyName, {
+    userName: 'alice',
+    policyName: 'team-access',
+  }),
+  'attach-user-policy': attachManagedPolicy(USER, UserManaged, {
+    userName: 'alice',
+    policyArn: 'arn:aws:iam::aws:policy/AWSDenyAll',
+  }),
+  'detach-user-policy': detachManagedPolicy(USER, UserManaged, {
+    userName: 'alice',
+    policyArn: 'arn:aws:iam::aws:policy/ReadOnlyAccess',
+  }),
   'remove-role-from-instance-profile': {
     title: 'Remove a role from an instance profile',
     input: RoleProfile,
@@ -376,91 +477,6 @@ export const ACTIONS: { [K in ActionName]: ActionSpec<InputOf<K>> } = {
       return [{ action: 'update-assume-role-policy', input: { ...input, policyDocument: previous } }];
     },
     example: { state: exampleState(), input: { roleName: 'app-server', policyDocument: DENY_ALL } },
-  },
-  'put-user-policy': {
-    title: 'Write an inline policy on a user',
-    input: UserInline,
-    permissions: ['iam:PutUserPolicy'],
-    describe: (input) => `Write inline policy ${input.policyName} on user ${input.userName}`,
-    isApplied: (state, input) =>
-      samePolicy(user(state, input.userName).inlinePolicies[input.policyName], input.policyDocument),
-    apply: (state, input) =>
-      changed(state, (draft) => {
-        user(draft, input.userName).inlinePolicies[input.policyName] = input.policyDocument;
-      }),
-    undo: (before, input) => {
-      const previous = user(before, input.userName).inlinePolicies[input.policyName];
-      return previous === undefined
-        ? [
-            {
-              action: 'delete-user-policy',
-              input: { userName: input.userName, policyName: input.policyName },
-            },
-          ]
-        : [{ action: 'put-user-policy', input: { ...input, policyDocument: previous } }];
-    },
-    example: {
-      state: exampleState(),
-      input: { userName: 'alice', policyName: 'revoker-revocation', policyDocument: DENY_ALL },
-    },
-  },
-  'delete-user-policy': {
-    title: 'Remove an inline policy from a user',
-    input: UserPolicyName,
-    permissions: ['iam:DeleteUserPolicy'],
-    describe: (input) => `Remove inline policy ${input.policyName} from user ${input.userName}`,
-    isApplied: (state, input) => !(input.policyName in user(state, input.userName).inlinePolicies),
-    apply: (state, input) =>
-      changed(state, (draft) => {
-        delete user(draft, input.userName).inlinePolicies[input.policyName];
-      }),
-    undo: (before, input) => {
-      const previous = user(before, input.userName).inlinePolicies[input.policyName];
-      return previous === undefined
-        ? []
-        : [{ action: 'put-user-policy', input: { ...input, policyDocument: previous } }];
-    },
-    example: { state: exampleState(), input: { userName: 'alice', policyName: 'team-access' } },
-  },
-  'attach-user-policy': {
-    title: 'Attach a managed policy to a user',
-    input: UserManaged,
-    permissions: ['iam:AttachUserPolicy'],
-    describe: (input) => `Attach ${input.policyArn} to user ${input.userName}`,
-    isApplied: (state, input) => user(state, input.userName).attachedPolicies.includes(input.policyArn),
-    apply: (state, input) =>
-      changed(state, (draft) => {
-        const target = user(draft, input.userName);
-        if (!target.attachedPolicies.includes(input.policyArn)) target.attachedPolicies.push(input.policyArn);
-      }),
-    undo: (before, input) =>
-      user(before, input.userName).attachedPolicies.includes(input.policyArn)
-        ? []
-        : [{ action: 'detach-user-policy', input }],
-    example: {
-      state: exampleState(),
-      input: { userName: 'alice', policyArn: 'arn:aws:iam::aws:policy/AWSDenyAll' },
-    },
-  },
-  'detach-user-policy': {
-    title: 'Detach a managed policy from a user',
-    input: UserManaged,
-    permissions: ['iam:DetachUserPolicy'],
-    describe: (input) => `Detach ${input.policyArn} from user ${input.userName}`,
-    isApplied: (state, input) => !user(state, input.userName).attachedPolicies.includes(input.policyArn),
-    apply: (state, input) =>
-      changed(state, (draft) => {
-        const target = user(draft, input.userName);
-        target.attachedPolicies = target.attachedPolicies.filter((arn) => arn !== input.policyArn);
-      }),
-    undo: (before, input) =>
-      user(before, input.userName).attachedPolicies.includes(input.policyArn)
-        ? [{ action: 'attach-user-policy', input }]
-        : [],
-    example: {
-      state: exampleState(),
-      input: { userName: 'alice', policyArn: 'arn:aws:iam::aws:policy/ReadOnlyAccess' },
-    },
   },
   'update-access-key': statusAction({
     title: "Change an access key's status (never deleted)",

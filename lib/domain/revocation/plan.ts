@@ -228,32 +228,7 @@ function planRole(
     statement = olderSessionsStatement(context.cutoff);
     why = `deny every session of ${target.roleName} issued before ${context.cutoff}; sessions issued later (the workload's fresh credentials) keep working`;
   }
-  const own = role.inlinePolicies[REVOCATION_POLICY_NAME];
-  const document = mergeStatement(own, statement);
-  const others = Object.entries(role.inlinePolicies)
-    .filter(([name]) => name !== REVOCATION_POLICY_NAME)
-    .reduce((total, [, policy]) => total + policySize(policy), 0);
-  if (others + policySize(document) <= INLINE_POLICY_QUOTA.role) {
-    add(
-      plan.actions,
-      {
-        action: 'put-role-policy',
-        input: { roleName: target.roleName, policyName: REVOCATION_POLICY_NAME, policyDocument: document },
-      },
-      why,
-    );
-  } else {
-    addManagedFallback(
-      context,
-      plan,
-      add,
-      'role',
-      target.roleName,
-      document,
-      why,
-      role.attachedPolicies.length,
-    );
-  }
+  addOwnDeny(context, plan, add, { kind: 'role', name: target.roleName, holder: role }, statement, why);
 
   if (target.kind === 'role') {
     for (const policyArn of role.attachedPolicies) {
@@ -308,32 +283,14 @@ function planUser(
     plan.requiresHuman = `user ${target.userName} was not found in IAM (deleted, or a different account)`;
     return;
   }
-  const document = mergeStatement(user.inlinePolicies[REVOCATION_POLICY_NAME], denyAllStatement());
-  const why = `deny every call by user ${target.userName}: access keys, console and any session it federates`;
-  const others = Object.entries(user.inlinePolicies)
-    .filter(([name]) => name !== REVOCATION_POLICY_NAME)
-    .reduce((total, [, policy]) => total + policySize(policy), 0);
-  if (others + policySize(document) <= INLINE_POLICY_QUOTA.user) {
-    add(
-      plan.actions,
-      {
-        action: 'put-user-policy',
-        input: { userName: target.userName, policyName: REVOCATION_POLICY_NAME, policyDocument: document },
-      },
-      why,
-    );
-  } else {
-    addManagedFallback(
-      context,
-      plan,
-      add,
-      'user',
-      target.userName,
-      document,
-      why,
-      user.attachedPolicies.length,
-    );
-  }
+  addOwnDeny(
+    context,
+    plan,
+    add,
+    { kind: 'user', name: target.userName, holder: user },
+    denyAllStatement(),
+    `deny every call by user ${target.userName}: access keys, console and any session it federates`,
+  );
   for (const key of user.accessKeys.filter((candidate) => candidate.status === 'Active')) {
     add(
       plan.actions,
@@ -435,6 +392,41 @@ function planIdentityCenterUser(
   }
   if (direct.length === 0)
     plan.notes.push(`user ${target.label} has no direct assignment in account ${target.accountId}`);
+}
+
+/**
+ * Merge the statement into the pipeline's own inline policy on the principal; when that would
+ * push its inline policies past IAM's quota, use the pipeline's managed policy instead.
+ */
+function addOwnDeny(
+  context: PlanContext,
+  plan: RevocationPlan,
+  add: Add,
+  principal: {
+    kind: 'role' | 'user';
+    name: string;
+    holder: { inlinePolicies: Record<string, string>; attachedPolicies: string[] };
+  },
+  statement: Statement,
+  why: string,
+): void {
+  const { kind, name, holder } = principal;
+  const document = mergeStatement(holder.inlinePolicies[REVOCATION_POLICY_NAME], statement);
+  const others = Object.entries(holder.inlinePolicies)
+    .filter(([policyName]) => policyName !== REVOCATION_POLICY_NAME)
+    .reduce((total, [, policy]) => total + policySize(policy), 0);
+  if (others + policySize(document) > INLINE_POLICY_QUOTA[kind]) {
+    addManagedFallback(context, plan, add, kind, name, document, why, holder.attachedPolicies.length);
+    return;
+  }
+  const input = { policyName: REVOCATION_POLICY_NAME, policyDocument: document };
+  add(
+    plan.actions,
+    kind === 'role'
+      ? { action: 'put-role-policy', input: { roleName: name, ...input } }
+      : { action: 'put-user-policy', input: { userName: name, ...input } },
+    why,
+  );
 }
 
 /** When the inline quota is full: the same document as the pipeline's own managed policy. */
