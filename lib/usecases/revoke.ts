@@ -61,7 +61,7 @@ export async function revoke(input: RevokeInput, deps: RevokeDependencies): Prom
     config: deps.config,
     state,
     cutoff,
-    recentRevocations: await recentRevocations(deps, now),
+    recentRevocations: await recentRevocations(deps, now, input.caseId),
   });
   const entry = (summary: string, detail: unknown) =>
     deps.cases.append(input.caseId, openCaseEntry(input.caseId, input.trigger, deps.clock), {
@@ -108,16 +108,19 @@ function summarize(plan: RevocationPlan, config: Config, applied: AppliedPlan | 
   };
 }
 
-/** Automatic revocations recorded on cases within the guard-rail window. */
-async function recentRevocations(deps: RevokeDependencies, now: Date): Promise<number> {
+/** Automatic revocations recorded on other cases within the guard-rail window. */
+async function recentRevocations(deps: RevokeDependencies, now: Date, caseId: string): Promise<number> {
   const since = toInstant(addMinutes(now, -deps.config.guardRails.windowMinutes));
   const cases = await deps.cases.list();
-  return cases.filter((record) =>
-    record.audit.some(
-      (entry) =>
-        entry.step === 'revoke' &&
-        entry.at >= since &&
-        (entry.detail as { applied?: boolean })?.applied === true,
-    ),
+  // A retried step of this case must not count against itself.
+  return cases.filter(
+    (record) =>
+      record.caseId !== caseId &&
+      record.audit.some(
+        (entry) =>
+          entry.step === 'revoke' &&
+          entry.at >= since &&
+          (entry.detail as { applied?: boolean })?.applied === true,
+      ),
   ).length;
 }

@@ -43,23 +43,36 @@ const AppliedPlanSchema = z.object({
 export async function undoRevocation(caseId: string, deps: UndoDependencies): Promise<UndoResult> {
   const record = await deps.cases.get(caseId);
   if (!record) throw new UndoRefusedError(`there is no case ${caseId}`);
-  const index = record.audit.findLastIndex(
-    (entry) =>
-      entry.step === 'revoke' && (entry.detail as { applied?: boolean } | undefined)?.applied === true,
-  );
-  if (index === -1) throw new UndoRefusedError(`case ${caseId} has no applied revocation to undo`);
-  if (record.audit.slice(index + 1).some((entry) => entry.step === 'undo')) {
-    throw new UndoRefusedError(`case ${caseId}'s revocation was already undone`);
-  }
-  const parsed = AppliedPlanSchema.safeParse((record.audit[index]!.detail as { record?: unknown }).record);
-  if (!parsed.success) {
+  // Everything revoked since the last undo; a retried revoke step may have recorded twice.
+  const lastUndo = record.audit.findLastIndex((entry) => entry.step === 'undo');
+  const revocations = record.audit
+    .slice(lastUndo + 1)
+    .filter(
+      (entry) =>
+        entry.step === 'revoke' && (entry.detail as { applied?: boolean } | undefined)?.applied === true,
+    );
+  if (revocations.length === 0) {
     throw new UndoRefusedError(
-      `case ${caseId}'s revocation record is incomplete or damaged: ${parsed.error.issues[0]?.message}`,
+      lastUndo === -1
+        ? `case ${caseId} has no applied revocation to undo`
+        : `case ${caseId}'s revocation was already undone`,
     );
   }
-  const applied: AppliedPlan = parsed.data;
-  await undoPlan(applied, deps);
-  const restoredSteps = applied.steps.filter((step) => step.status === 'applied').length;
+  // Validate every record before changing anything.
+  const records: AppliedPlan[] = revocations.map((entry) => {
+    const parsed = AppliedPlanSchema.safeParse((entry.detail as { record?: unknown }).record);
+    if (!parsed.success) {
+      throw new UndoRefusedError(
+        `case ${caseId}'s revocation record is incomplete or damaged: ${parsed.error.issues[0]?.message}`,
+      );
+    }
+    return parsed.data;
+  });
+  for (const applied of [...records].reverse()) await undoPlan(applied, deps);
+  const restoredSteps = records
+    .flatMap((applied) => applied.steps)
+    .filter((step) => step.status === 'applied').length;
+  const original = records[0]!.before;
   await deps.cases.append(
     caseId,
     { caseId, openedAt: record.openedAt, trigger: record.trigger },
@@ -67,7 +80,7 @@ export async function undoRevocation(caseId: string, deps: UndoDependencies): Pr
       at: toInstant(deps.clock.now()),
       step: 'undo',
       summary: `Undone: ${restoredSteps} change(s) reversed; IAM matches the state recorded before the revocation.`,
-      detail: { restored: applied.before },
+      detail: { restored: original },
     },
   );
   return { caseId, restoredSteps };

@@ -361,7 +361,10 @@ function planIdentityCenterUser(
   const direct = assignments.filter(
     (assignment) => assignment.principalType === 'USER' && assignment.principalId === target.userId,
   );
-  const sets = [...new Set(direct.map((assignment) => assignment.permissionSetArn))];
+  const viaGroups = assignments.filter((assignment) => assignment.principalType === 'GROUP');
+  // The deny names the user, so it is safe in every permission set used in the account; it
+  // also covers the sessions the user gets through a group, which revoker cannot unassign.
+  const sets = [...new Set(assignments.map((assignment) => assignment.permissionSetArn))];
   for (const permissionSetArn of sets) {
     const current = center.permissionSets[permissionSetArn]?.inlinePolicy ?? null;
     add(
@@ -384,7 +387,6 @@ function planIdentityCenterUser(
       `remove user ${target.label}'s assignment so no new session can start`,
     );
   }
-  const viaGroups = assignments.filter((assignment) => assignment.principalType === 'GROUP');
   if (viaGroups.length > 0) {
     plan.manualSteps.push(
       `Remove ${target.label} from the Identity Center groups assigned in account ${target.accountId} (${viaGroups.length} group assignments); revoker does not change group membership.`,

@@ -131,6 +131,18 @@ describe('revoke', () => {
     );
   });
 
+  it('does not count a retried step of the same case against the cap', async () => {
+    const { deps } = await setup((config) => ({
+      ...config,
+      guardRails: { ...config.guardRails, maxRevocationsPerWindow: 1 },
+    }));
+    await revoke({ caseId: 'retried', trigger }, deps);
+
+    const again = await revoke({ caseId: 'retried', trigger }, deps);
+
+    expect(again.actions).toEqual([expect.objectContaining({ status: 'already-applied' })]);
+  });
+
   it('in dry-run mode records the plan and changes nothing', async () => {
     const { deps, iam } = await setup((config) => ({ ...config, mode: 'dry-run' }));
 

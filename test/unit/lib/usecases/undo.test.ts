@@ -79,6 +79,18 @@ describe('undoRevocation', () => {
     expect(equivalentStates(await iam.load(), drifted)).toBe(true);
   });
 
+  it('undoes a revoke step that ran twice (a retry at a later cutoff) back to the original', async () => {
+    const { iam, deps, original } = await revoked();
+    await revoke(
+      { caseId: 'case-1', trigger },
+      { ...deps, clock: new SimulatedClock(new Date('2026-01-15T12:05:00Z')) },
+    );
+
+    await undoRevocation('case-1', deps);
+
+    expect(equivalentStates(await iam.load(), original)).toBe(true);
+  });
+
   it('refuses a second undo, and a case with nothing applied', async () => {
     const { deps } = await revoked();
     await undoRevocation('case-1', deps);

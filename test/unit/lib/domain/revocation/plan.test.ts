@@ -52,7 +52,10 @@ function account(): IamAccountState {
     },
     identityCenter: {
       instanceArn: 'arn:aws:sso:::instance/ssoins-1',
-      permissionSets: { 'arn:aws:sso:::permissionSet/ssoins-1/ps-admin': { name: 'Admin' } },
+      permissionSets: {
+        'arn:aws:sso:::permissionSet/ssoins-1/ps-admin': { name: 'Admin' },
+        'arn:aws:sso:::permissionSet/ssoins-1/ps-read': { name: 'ReadOnly' },
+      },
       assignments: [
         {
           accountId: ACCOUNT,
@@ -62,7 +65,7 @@ function account(): IamAccountState {
         },
         {
           accountId: ACCOUNT,
-          permissionSetArn: 'arn:aws:sso:::permissionSet/ssoins-1/ps-admin',
+          permissionSetArn: 'arn:aws:sso:::permissionSet/ssoins-1/ps-read',
           principalType: 'GROUP',
           principalId: 'group-1',
         },
@@ -168,22 +171,31 @@ describe('planRevocation, by principal kind', () => {
     expect(plan.notes).toEqual([expect.stringContaining('console password is left in place')]);
   });
 
-  it('Identity Center user: deny in the permission set, remove the direct assignment, name the group one', () => {
+  it('Identity Center user: deny in every permission set of the account, remove the direct assignment, name the group', () => {
     const plan = planRevocation(
       { kind: 'identity-center-user', accountId: ACCOUNT, userId: 'user-1', label: 'alice@example.com' },
       context(),
     );
 
-    expect(names(plan)).toEqual(['put-permission-set-policy', 'delete-account-assignment']);
+    expect(
+      plan.actions.map((planned) => [
+        planned.action.action,
+        (planned.action.input as { permissionSetArn: string }).permissionSetArn,
+      ]),
+    ).toEqual([
+      ['put-permission-set-policy', 'arn:aws:sso:::permissionSet/ssoins-1/ps-admin'],
+      // Assigned only to a group: the user may be in it, and the deny names only them.
+      ['put-permission-set-policy', 'arn:aws:sso:::permissionSet/ssoins-1/ps-read'],
+      ['delete-account-assignment', 'arn:aws:sso:::permissionSet/ssoins-1/ps-admin'],
+    ]);
     expect(
       JSON.parse((plan.actions[0]!.action.input as { inlinePolicy: string }).inlinePolicy).Statement[0]
         .Condition,
-    ).toEqual({
-      StringEquals: { 'identitystore:UserId': 'user-1' },
-    });
+    ).toEqual({ StringEquals: { 'identitystore:UserId': 'user-1' } });
     expect(plan.manualSteps).toEqual([
       expect.stringContaining('Remove alice@example.com from the Identity Center groups'),
     ]);
+    expect(plan.requiresHuman).toBeNull();
   });
 
   it.each([
