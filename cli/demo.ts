@@ -11,6 +11,7 @@ import { envelopeFor } from '../lib/domain/envelope.ts';
 import { matchesEventPattern } from '../lib/domain/event-pattern.ts';
 import { RULES } from '../lib/domain/rules.ts';
 import { toInstant, toPartitionDay } from '../lib/domain/time.ts';
+import { principalArnOf } from '../lib/domain/trigger.ts';
 import { DEFAULT_CONFIG_FILE, loadConfigFile } from '../lib/local/config-file.ts';
 import { logFileFromPath } from '../lib/local/duckdb-engine.ts';
 import { generate, writeCalls } from '../lib/local/generator/generate.ts';
@@ -199,7 +200,7 @@ export async function runDemo(options: DemoOptions): Promise<DemoResult> {
     if (first?.status !== 'started')
       throw new Error('the demo attack did not open a case: the detection rule missed it');
     print(
-      `          rule ${first.ruleId} fired on ${first.trigger.eventName} by ${first.trigger.target.roleArn} from ${first.trigger.sourceIp}`,
+      `          rule ${first.ruleId} fired on ${first.trigger.eventName} by ${principalArnOf(first.trigger.target)} from ${first.trigger.sourceIp}`,
     );
 
     // 4. Run the case through the state machine and print its timeline.

@@ -1,7 +1,7 @@
 // Turning runbook results into a verdict and a decision, each with its reasons in words.
 import { type Config, isProtected } from './config.ts';
 import type { DetectionRule } from './rules.ts';
-import type { Trigger } from './trigger.ts';
+import { principalArnOf, type Trigger } from './trigger.ts';
 
 export type Verdict = 'confirmed' | 'benign' | 'ambiguous';
 export type Decision = 'revoke' | 'escalate' | 'close';
@@ -127,7 +127,7 @@ export function assessEvidence(
   );
   const found = signals.filter((signal) => signal.present);
   const facts =
-    `${trigger.eventName} by ${trigger.target.roleArn} from ${trigger.sourceIp}, against ` +
+    `${trigger.eventName} by ${principalArnOf(trigger.target)} from ${trigger.sourceIp}, against ` +
     `${baseline.events} calls over the ${baselineDays}-day baseline: ` +
     `${signals.map((signal) => (signal.present ? `${signal.finding} (+${signal.points})` : signal.finding)).join('; ')}.`;
   if (baseline.events < config.confirm.minimumBaselineEvents) {
@@ -168,7 +168,7 @@ export function assessWithoutAddress(trigger: Trigger): Assessment {
     verdict: 'ambiguous',
     score: 50,
     signals: [],
-    explanation: `${trigger.eventName} by ${trigger.target.roleArn} came with ${shown}, so it cannot be compared with the role's history. A human decides.`,
+    explanation: `${trigger.eventName} by ${principalArnOf(trigger.target)} came with ${shown}, so it cannot be compared with the principal's history. A human decides.`,
   };
 }
 
@@ -198,9 +198,10 @@ export function decide(
       reason: `rule ${rule.id} is configured to ${response}, not to revoke automatically`,
     };
   }
-  const protection = isProtected(trigger.target.roleArn, config);
+  const arn = principalArnOf(trigger.target);
+  const protection = isProtected(arn, config);
   if (protection) {
-    return { decision: 'escalate', reason: `${trigger.target.roleArn} is protected (matches ${protection})` };
+    return { decision: 'escalate', reason: `${arn} is protected (matches ${protection})` };
   }
   return { decision: 'revoke', reason: `confirmed, and rule ${rule.id} allows automatic revocation` };
 }

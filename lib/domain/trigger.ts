@@ -4,7 +4,7 @@ import { z } from 'zod';
 import { type CloudTrailRecord, describeIssues } from './cloudtrail.ts';
 import type { Principal } from './principal.ts';
 import type { DetectionRule } from './rules.ts';
-import { AccountId, Region, RoleArn } from './shapes.ts';
+import { AccountId, Arn, Region, RoleArn } from './shapes.ts';
 
 const RoleSessionTargetSchema = z.object({
   kind: z.literal('assumed-role'),
@@ -19,6 +19,36 @@ const RoleSessionTargetSchema = z.object({
   sourceIdentity: z.string().nullable().default(null),
 });
 
+const IamUserTargetSchema = z.object({
+  kind: z.literal('iam-user'),
+  accountId: AccountId,
+  userArn: Arn,
+  userName: z.string().regex(/^[\w+=,.@-]{1,64}$/, 'a user name'),
+  accessKeyId: z.string().nullable(),
+});
+
+const RootTargetSchema = z.object({ kind: z.literal('root'), accountId: AccountId, arn: Arn });
+
+/** Whose access the case is about. */
+export const TriggerTargetSchema = z.discriminatedUnion('kind', [
+  RoleSessionTargetSchema,
+  IamUserTargetSchema,
+  RootTargetSchema,
+]);
+export type TriggerTarget = z.infer<typeof TriggerTargetSchema>;
+
+/** The ARN the runbooks and guard rails judge: the role (for all its sessions), the user, root. */
+export function principalArnOf(target: TriggerTarget): string {
+  switch (target.kind) {
+    case 'assumed-role':
+      return target.roleArn;
+    case 'iam-user':
+      return target.userArn;
+    case 'root':
+      return target.arn;
+  }
+}
+
 export const TriggerSchema = z.object({
   /** Identifies the case: the same rule on the same credentials is one case. */
   triggerId: z.string(),
@@ -30,7 +60,7 @@ export const TriggerSchema = z.object({
   region: Region,
   sourceIp: z.string().nullable(),
   userAgent: z.string().nullable(),
-  target: RoleSessionTargetSchema,
+  target: TriggerTargetSchema,
 });
 export type Trigger = z.infer<typeof TriggerSchema>;
 
@@ -45,12 +75,17 @@ export class InvalidTriggerError extends Error {
  * map to one case and one execution name.
  */
 export function buildTrigger(rule: DetectionRule, record: CloudTrailRecord, principal: Principal): Trigger {
-  if (principal.kind !== 'assumed-role') {
+  const target = targetOf(principal);
+  if (typeof target === 'string') {
     throw new InvalidTriggerError(
-      `rule ${rule.id} matched a ${principal.kind}; only role sessions are handled yet`,
+      `rule ${rule.id} matched ${target}; revoker opens cases for role sessions, IAM users and root`,
     );
   }
-  const credential = principal.accessKeyId ?? `${principal.roleArn}/${principal.sessionName ?? ''}`;
+  const credential =
+    principal.accessKeyId ??
+    (principal.kind === 'assumed-role'
+      ? `${principal.roleArn}/${principal.sessionName ?? ''}`
+      : JSON.stringify(target));
   const triggerId = createHash('sha256').update(`${rule.id}\n${credential}`).digest('hex').slice(0, 32);
   const trigger = TriggerSchema.safeParse({
     triggerId,
@@ -62,17 +97,7 @@ export function buildTrigger(rule: DetectionRule, record: CloudTrailRecord, prin
     region: record.awsRegion,
     sourceIp: record.sourceIPAddress ?? null,
     userAgent: record.userAgent ?? null,
-    target: {
-      kind: 'assumed-role',
-      accountId: principal.accountId,
-      roleArn: principal.roleArn,
-      roleName: principal.roleName,
-      sessionName: principal.sessionName,
-      accessKeyId: principal.accessKeyId,
-      sessionIssuedAt: principal.sessionIssuedAt,
-      sessionUserId: principal.sessionUserId,
-      sourceIdentity: principal.sourceIdentity,
-    },
+    target,
   });
   if (!trigger.success) {
     throw new InvalidTriggerError(
@@ -80,6 +105,36 @@ export function buildTrigger(rule: DetectionRule, record: CloudTrailRecord, prin
     );
   }
   return trigger.data;
+}
+
+/** The case's target for a principal, or what it is when no case can be opened for it. */
+function targetOf(principal: Principal): Record<string, unknown> | string {
+  switch (principal.kind) {
+    case 'assumed-role':
+      return {
+        kind: 'assumed-role',
+        accountId: principal.accountId,
+        roleArn: principal.roleArn,
+        roleName: principal.roleName,
+        sessionName: principal.sessionName,
+        accessKeyId: principal.accessKeyId,
+        sessionIssuedAt: principal.sessionIssuedAt,
+        sessionUserId: principal.sessionUserId,
+        sourceIdentity: principal.sourceIdentity,
+      };
+    case 'iam-user':
+      return {
+        kind: 'iam-user',
+        accountId: principal.accountId,
+        userArn: principal.arn,
+        userName: principal.userName,
+        accessKeyId: principal.accessKeyId,
+      };
+    case 'root':
+      return { kind: 'root', accountId: principal.accountId, arn: principal.arn };
+    default:
+      return `a ${principal.kind}`;
+  }
 }
 
 /** Step Functions execution names: at most 80 characters of `[A-Za-z0-9-_]`. */

@@ -14,7 +14,7 @@ import {
 import { type ConfirmationRunbook, type DetectionRule, RULES } from '../domain/rules.ts';
 import { IpAddress } from '../domain/shapes.ts';
 import { addMinutes, toInstant } from '../domain/time.ts';
-import { type Trigger, TriggerSchema } from '../domain/trigger.ts';
+import { principalArnOf, type Trigger, TriggerSchema } from '../domain/trigger.ts';
 import type { CaseStore, Clock, QueryEngine, SqlCell } from '../ports.ts';
 import { bindRunbook, type Runbook, requireRunbook } from '../runbooks/catalog.ts';
 import { countIn, textIn } from '../runbooks/rows.ts';
@@ -104,7 +104,7 @@ async function gatherAndAssess(
     evidence.push({ runbook: id, parameters, rows: result.rows, bytesScanned: result.bytesScanned });
     return result.rows;
   };
-  const principal = { account: trigger.target.accountId, principal: trigger.target.roleArn };
+  const principal = { account: trigger.target.accountId, principal: principalArnOf(trigger.target) };
   const recentWindow = { ...principal, start: toInstant(recentStart), end: toInstant(recentEnd) };
 
   const [baselineRow] = await run('first-seen', {

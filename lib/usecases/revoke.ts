@@ -6,7 +6,7 @@ import type { Config } from '../domain/config.ts';
 import {
   planRevocation,
   type RevocationPlan,
-  type RevocationTarget,
+  revocationTargetOf,
   scopeFor,
 } from '../domain/revocation/plan.ts';
 import { addMinutes, toInstant } from '../domain/time.ts';
@@ -45,14 +45,7 @@ export class RevocationNeedsHumanError extends Error {
 }
 
 export async function revoke(input: RevokeInput, deps: RevokeDependencies): Promise<Revocation> {
-  const { target: session } = input.trigger;
-  const target: RevocationTarget = {
-    kind: 'role-sessions',
-    accountId: session.accountId,
-    roleName: session.roleName,
-    roleArn: session.roleArn,
-    session: { userId: session.sessionUserId, sourceIdentity: session.sourceIdentity },
-  };
+  const target = revocationTargetOf(input.trigger.target);
   const now = deps.clock.now();
   const cutoff = toInstant(now);
   const scope = scopeFor(target);

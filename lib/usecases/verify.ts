@@ -2,7 +2,7 @@
 // past the cutoff plus the margin; until then the answer is "not yet".
 import { z } from 'zod';
 import { addMinutes, toInstant, toPartitionDay } from '../domain/time.ts';
-import { TriggerSchema } from '../domain/trigger.ts';
+import { principalArnOf, TriggerSchema } from '../domain/trigger.ts';
 import {
   assessVerification,
   type VerificationFacts,
@@ -52,7 +52,7 @@ export async function verify(input: VerifyInput, deps: VerifyDependencies): Prom
       requireRunbook(deps.runbooks, 'post-cutoff-activity'),
       {
         account: trigger.target.accountId,
-        principal: trigger.target.roleArn,
+        principal: principalArnOf(trigger.target),
         // Where the credentials were live shortly before the cutoff, their logs must be complete.
         active_since: toInstant(addMinutes(cutoff, -ACTIVE_LOOKBACK_MINUTES)),
         cutoff: toInstant(cutoff),

@@ -10,6 +10,7 @@ import {
   policySize,
 } from '../iam-state.ts';
 import type { Principal } from '../principal.ts';
+import type { TriggerTarget } from '../trigger.ts';
 import { permissionsFor, type RevocationAction } from './actions.ts';
 import {
   blockAssumeStatement,
@@ -67,6 +68,11 @@ export interface PlanContext {
   recentRevocations: number;
 }
 
+const ROOT_INSTRUCTIONS = [
+  'Sign in as root with its MFA device, change the password, and delete any root access keys.',
+  'If the root MFA device or email may be compromised, contact AWS Support; in an organisation, apply an SCP denying root actions.',
+];
+
 /** Which principal a confirmed case revokes, or why none can be revoked automatically. */
 export function targetFor(
   principal: Principal,
@@ -114,10 +120,11 @@ export function targetFor(
         label: principal.userName ?? principal.userId,
       };
     case 'root':
-      return notRevocable(principal.arn, 'the root user cannot be restricted by IAM policies', [
-        'Sign in as root with its MFA device, change the password, and delete any root access keys.',
-        'If the root MFA device or email may be compromised, contact AWS Support; in an organisation, apply an SCP denying root actions.',
-      ]);
+      return notRevocable(
+        principal.arn,
+        'the root user cannot be restricted by IAM policies',
+        ROOT_INSTRUCTIONS,
+      );
     case 'aws-service':
       return notRevocable(
         null,
@@ -133,6 +140,33 @@ export function targetFor(
 
 function notRevocable(arn: string | null, reason: string, instructions: string[]): RevocationTarget {
   return { kind: 'not-revocable', arn, reason, instructions };
+}
+
+/** What a case revokes: the role's sessions, the user, or (for root) nothing automatic. */
+export function revocationTargetOf(target: TriggerTarget): RevocationTarget {
+  switch (target.kind) {
+    case 'assumed-role':
+      return {
+        kind: 'role-sessions',
+        accountId: target.accountId,
+        roleName: target.roleName,
+        roleArn: target.roleArn,
+        session: { userId: target.sessionUserId, sourceIdentity: target.sourceIdentity },
+      };
+    case 'iam-user':
+      return {
+        kind: 'iam-user',
+        accountId: target.accountId,
+        userName: target.userName,
+        arn: target.userArn,
+      };
+    case 'root':
+      return notRevocable(
+        target.arn,
+        'the root user cannot be restricted by IAM policies',
+        ROOT_INSTRUCTIONS,
+      );
+  }
 }
 
 /** The part of the account a plan for this target reads and changes. */

@@ -13,6 +13,7 @@ import { loadRunbooks } from '../../../../lib/runbooks/catalog.ts';
 import { type ConfirmDependencies, confirm } from '../../../../lib/usecases/confirm.ts';
 import { detect } from '../../../../lib/usecases/detect.ts';
 import { shippedConfig } from '../../../fixtures/config.ts';
+import { roleTarget } from '../../../fixtures/records.ts';
 import { RecordingWorkflow } from '../../../fixtures/workflow.ts';
 
 const end = new Date('2026-01-15T12:00:00Z');
@@ -83,7 +84,7 @@ describe('confirm, on generated logs with the attack in them', () => {
         sql: `SELECT eventtime, sourceipaddress, useragent, eventsource, eventname FROM cloudtrail_logs
               WHERE account = ? AND useridentity.sessioncontext.sessionissuer.arn = ? AND eventtime < ?
               ORDER BY eventtime DESC LIMIT 1`,
-        parameters: [trigger.target.accountId, trigger.target.roleArn, '2026-01-15T06:00:00Z'],
+        parameters: [trigger.target.accountId, roleTarget(trigger).roleArn, '2026-01-15T06:00:00Z'],
       })
     ).rows[0]!;
 

@@ -11,7 +11,7 @@ import { resolvePrincipal } from '../../../../lib/domain/principal.ts';
 import { instanceCredentialsIamEscalation as rule } from '../../../../lib/domain/rules.ts';
 import { buildTrigger } from '../../../../lib/domain/trigger.ts';
 import { shippedConfig } from '../../../fixtures/config.ts';
-import { stolenInstanceCredentialsGrant } from '../../../fixtures/records.ts';
+import { roleTarget, stolenInstanceCredentialsGrant } from '../../../fixtures/records.ts';
 
 const record = stolenInstanceCredentialsGrant();
 const resolution = resolvePrincipal(record.userIdentity);
@@ -137,7 +137,7 @@ describe('decide', () => {
 
     expect(decide(confirmed, rule, trigger, guarded)).toEqual({
       decision: 'escalate',
-      reason: `${trigger.target.roleArn} is protected (matches arn:aws:iam::*:role/stratus-*)`,
+      reason: `${roleTarget(trigger).roleArn} is protected (matches arn:aws:iam::*:role/stratus-*)`,
     });
   });
 });

@@ -15,13 +15,13 @@ import type { IamScope } from '../../../../lib/ports.ts';
 import { ReadBackTimeoutError } from '../../../../lib/usecases/apply-plan.ts';
 import { RevocationNeedsHumanError, revoke } from '../../../../lib/usecases/revoke.ts';
 import { shippedConfig } from '../../../fixtures/config.ts';
-import { stolenInstanceCredentialsGrant } from '../../../fixtures/records.ts';
+import { roleTarget, stolenInstanceCredentialsGrant } from '../../../fixtures/records.ts';
 
 const record = stolenInstanceCredentialsGrant();
 const resolution = resolvePrincipal(record.userIdentity);
 if (!resolution.ok) throw new Error(resolution.reason);
 const trigger = buildTrigger(instanceCredentialsIamEscalation, record, resolution.principal);
-const roleName = trigger.target.roleName;
+const roleName = roleTarget(trigger).roleName;
 
 /** IAM as it is right after a write: the first `staleReads` reads after a change show the old state. */
 class EventuallyConsistentIam extends LocalIamAccount {
@@ -50,7 +50,7 @@ async function setup(change: (config: Config) => Config = (config) => config, st
   const iam = new EventuallyConsistentIam(join(directory, 'iam.json'), staleReads);
   await iam.save({
     accountId: trigger.target.accountId,
-    roles: { [roleName]: { arn: trigger.target.roleArn, path: '/' } },
+    roles: { [roleName]: { arn: roleTarget(trigger).roleArn, path: '/' } },
   });
   const sleeps: number[] = [];
   const deps = {
@@ -73,7 +73,7 @@ describe('revoke', () => {
     expect(revocation).toMatchObject({
       applied: true,
       cutoff: '2026-01-15T12:00:00Z',
-      target: trigger.target.roleArn,
+      target: roleTarget(trigger).roleArn,
       actions: [
         { status: 'applied', description: `Write inline policy revoker-revocation on role ${roleName}` },
       ],
@@ -111,7 +111,7 @@ describe('revoke', () => {
   it('re-checks protection at the point of action and changes nothing', async () => {
     const { deps, iam } = await setup((config) => ({
       ...config,
-      guardRails: { ...config.guardRails, protectedPrincipals: [trigger.target.roleArn] },
+      guardRails: { ...config.guardRails, protectedPrincipals: [roleTarget(trigger).roleArn] },
     }));
 
     await expect(revoke({ caseId: 'c3', trigger }, deps)).rejects.toThrow(RevocationNeedsHumanError);

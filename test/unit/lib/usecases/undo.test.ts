@@ -13,13 +13,13 @@ import { UndoRefusedError } from '../../../../lib/usecases/apply-plan.ts';
 import { revoke } from '../../../../lib/usecases/revoke.ts';
 import { undoRevocation } from '../../../../lib/usecases/undo.ts';
 import { shippedConfig } from '../../../fixtures/config.ts';
-import { stolenInstanceCredentialsGrant } from '../../../fixtures/records.ts';
+import { roleTarget, stolenInstanceCredentialsGrant } from '../../../fixtures/records.ts';
 
 const record = stolenInstanceCredentialsGrant();
 const resolution = resolvePrincipal(record.userIdentity);
 if (!resolution.ok) throw new Error(resolution.reason);
 const trigger = buildTrigger(instanceCredentialsIamEscalation, record, resolution.principal);
-const roleName = trigger.target.roleName;
+const roleName = roleTarget(trigger).roleName;
 
 async function revoked() {
   const directory = mkdtempSync(join(tmpdir(), 'revoker-undo-'));
@@ -28,7 +28,7 @@ async function revoked() {
     accountId: trigger.target.accountId,
     roles: {
       [roleName]: {
-        arn: trigger.target.roleArn,
+        arn: roleTarget(trigger).roleArn,
         path: '/',
         // An older case's deny is already there: undo must put it back, not delete it.
         inlinePolicies: {
