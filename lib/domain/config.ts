@@ -1,6 +1,7 @@
 // revoker.config.yaml: one document, validated at start-up. An invalid file names the key,
 // the value it found and what was expected, and nothing automatic runs on a bad file.
 import { z } from 'zod';
+import { RULES } from './rules.ts';
 
 const Score = z.number().int().min(0).max(100);
 
@@ -73,7 +74,18 @@ export const ConfigSchema = z.strictObject({
     /** Also deactivate an IAM user's signing certificates, SSH keys and service credentials. */
     userCredentialExtras: z.boolean(),
   }),
-  rules: z.record(z.string(), z.strictObject({ response: ResponseSchema })),
+  /** Overrides of the catalog's default response, by rule ID; an unknown ID is an error. */
+  rules: z.record(z.string(), z.strictObject({ response: ResponseSchema })).superRefine((rules, context) => {
+    for (const id of Object.keys(rules)) {
+      if (!RULES.some((rule) => rule.id === id)) {
+        context.addIssue({
+          code: 'custom',
+          path: [id],
+          message: `no rule has the ID ${JSON.stringify(id)} (revoker rules lists them)`,
+        });
+      }
+    }
+  }),
 });
 export type Config = z.infer<typeof ConfigSchema>;
 

@@ -188,14 +188,13 @@ export function decide(
     return { decision: 'close', reason: 'the evidence clears the trigger' };
   if (assessment.verdict === 'ambiguous')
     return { decision: 'escalate', reason: 'the evidence is ambiguous' };
-  const response = config.rules[rule.id]?.response;
-  if (response === undefined) {
-    return { decision: 'escalate', reason: `rule ${rule.id} has no response configured` };
-  }
+  const configured = config.rules[rule.id]?.response;
+  const response = configured ?? rule.response;
+  const source = configured ? 'configured' : 'by default';
   if (response !== 'auto-revoke') {
     return {
       decision: 'escalate',
-      reason: `rule ${rule.id} is configured to ${response}, not to revoke automatically`,
+      reason: `rule ${rule.id} is set ${source} to ${response}, not to revoke automatically`,
     };
   }
   const arn = principalArnOf(trigger.target);

@@ -68,6 +68,14 @@ export type IamAccountState = z.infer<typeof IamAccountStateSchema>;
 /** As stored or written by hand: every collection may be left out. */
 export type IamAccountStateInput = z.input<typeof IamAccountStateSchema>;
 
+/**
+ * A map entry by name, own properties only: IAM names such as `constructor` or `toString` are
+ * valid role, user and policy names, and must not find Object.prototype's members.
+ */
+export function own<T>(map: Record<string, T>, key: string): T | undefined {
+  return Object.hasOwn(map, key) ? map[key] : undefined;
+}
+
 /** Which part of an account's IAM to read: the principals a plan touches. */
 export interface IamScope {
   accountId: string;

@@ -1,15 +1,28 @@
-// Detection rules: which CloudTrail calls open a case, and which runbook confirms them.
-import type { CloudTrailRecord } from './cloudtrail.ts';
+// Detection rules: which CloudTrail calls open a case, which runbooks confirm them, and what
+// the response is by default (revoker.config.yaml may override it per rule). A rule is
+// broad on purpose where the confirmation runbooks can clear routine use: it is the
+// principal's own history that decides whether a call is new.
+import { type CloudTrailRecord, eventBridgeSourceFor } from './cloudtrail.ts';
 import type { EventPattern } from './event-pattern.ts';
 import type { Principal } from './principal.ts';
 
-export type ConfirmationRunbook = 'first-seen' | 'error-burst' | 'persistence-created';
-
 export type Severity = 'low' | 'medium' | 'high' | 'critical';
+export type RuleResponse = 'auto-revoke' | 'escalate' | 'notify';
+export type ConfirmationRunbook = 'first-seen' | 'error-burst' | 'persistence-created';
+export type Tactic =
+  | 'defense-evasion'
+  | 'credential-access'
+  | 'persistence'
+  | 'privilege-escalation'
+  | 'exfiltration'
+  | 'initial-access'
+  | 'execution'
+  | 'lateral-movement';
 
 export interface DetectionRule {
   id: string;
   title: string;
+  tactic: Tactic;
   severity: Severity;
   /** Why the call is suspicious, in words an on-call engineer reads on the case. */
   rationale: string;
@@ -18,57 +31,598 @@ export interface DetectionRule {
    * principal's history; error-burst and persistence-created add what happened around it.
    */
   confirmWith: readonly ConfirmationRunbook[];
+  /** What happens to a confirmed case unless the configuration says otherwise. */
+  response: RuleResponse;
   /** EventBridge pattern matching the calls this rule looks at (before `matches`). */
   eventPattern: EventPattern;
+  /**
+   * Read-only calls (Get/List/Describe) reach EventBridge only through a rule in state
+   * ENABLED_WITH_ALL_CLOUDTRAIL_MANAGEMENT_EVENTS.
+   */
+  readOnlyEvents: boolean;
   matches(record: CloudTrailRecord, principal: Principal): boolean;
 }
 
-/** IAM calls that grant access or create a foothold. */
-const PRIVILEGE_GRANTS = [
-  'AttachRolePolicy',
-  'PutRolePolicy',
-  'AttachUserPolicy',
-  'PutUserPolicy',
-  'AttachGroupPolicy',
-  'PutGroupPolicy',
-  'AddUserToGroup',
-  'CreateUser',
-  'CreateAccessKey',
-  'CreateLoginProfile',
-  'UpdateLoginProfile',
-  'UpdateAssumeRolePolicy',
-  'CreatePolicyVersion',
+const ALL_CONFIRMATIONS = ['first-seen', 'error-burst', 'persistence-created'] as const;
+
+/** A value from requestParameters (or another object field), as a string, or null. */
+function field(value: unknown, ...path: string[]): unknown {
+  let current = value;
+  for (const key of path) {
+    if (typeof current !== 'object' || current === null) return undefined;
+    current = (current as Record<string, unknown>)[key];
+  }
+  return current;
+}
+
+function text(value: unknown): string {
+  return typeof value === 'string' ? value : JSON.stringify(value ?? null);
+}
+
+/** Policy documents arrive URL-encoded in some requests and plain in others. */
+function policyText(value: unknown): string {
+  const raw = text(value);
+  try {
+    return decodeURIComponent(raw);
+  } catch {
+    return raw;
+  }
+}
+
+interface ApiRuleOptions extends Omit<DetectionRule, 'eventPattern' | 'matches' | 'readOnlyEvents'> {
+  eventSource: string;
+  eventNames: readonly string[];
+  readOnlyEvents?: boolean;
+  /** Refused calls fire too: the attempt alone is the signal (tampering, bulk credential reads). */
+  includeFailures?: boolean;
+  detailType?: string;
+  /** Anything beyond the event name that makes the call suspicious. */
+  when?: (record: CloudTrailRecord, principal: Principal) => boolean;
+}
+
+/** Most rules: one service, a few API names, an optional extra condition. */
+function apiRule(options: ApiRuleOptions): DetectionRule {
+  const { eventSource, eventNames, includeFailures, detailType, when, ...rule } = options;
+  return {
+    ...rule,
+    readOnlyEvents: options.readOnlyEvents ?? false,
+    eventPattern: {
+      source: [eventBridgeSourceFor(eventSource)],
+      'detail-type': [detailType ?? 'AWS API Call via CloudTrail'],
+      detail: { eventSource: [eventSource], eventName: eventNames },
+    },
+    matches(record, principal) {
+      if (record.eventSource !== eventSource || !eventNames.includes(record.eventName)) return false;
+      if (record.errorCode && !includeFailures) return false;
+      return when ? when(record, principal) : true;
+    },
+  };
+}
+
+const INSTANCE_ID = /^i-[0-9a-fA-F]{8,17}$/;
+
+/** A role session holding EC2 instance credentials (from the instance metadata service). */
+function fromInstance(record: CloudTrailRecord, principal: Principal): boolean {
+  return (
+    principal.kind === 'assumed-role' &&
+    (Boolean(record.userIdentity?.sessionContext?.ec2RoleDelivery) ||
+      INSTANCE_ID.test(principal.sessionName ?? ''))
+  );
+}
+
+/** The call names an IAM user other than the caller: a key or password for someone else. */
+function forAnotherUser(record: CloudTrailRecord, principal: Principal): boolean {
+  const target = field(record.requestParameters, 'userName');
+  if (typeof target !== 'string') return false;
+  return principal.kind !== 'iam-user' || principal.userName !== target;
+}
+
+/** Policies that grant (nearly) everything. */
+const ADMIN_POLICIES = [
+  'arn:aws:iam::aws:policy/AdministratorAccess',
+  'arn:aws:iam::aws:policy/IAMFullAccess',
+  'arn:aws:iam::aws:policy/PowerUserAccess',
 ];
 
-const INSTANCE_ID = /^i-[0-9a-f]{8,17}$/;
+/** AWS's own quarantine policies, attached to a user whose key it found exposed. */
+const QUARANTINE_POLICIES = /^arn:aws:iam::aws:policy\/AWSCompromisedKeyQuarantine(V\d+)?$/;
+
+/** A trust or resource policy that lets in anyone, or another account. */
+function opensToOutsiders(document: string, ownAccount: string | null): boolean {
+  if (/"AWS"\s*:\s*(\[\s*)?"\*"/.test(document) || /"Principal"\s*:\s*"\*"/.test(document)) return true;
+  const accounts = [
+    ...document.matchAll(/arn:aws[a-z-]*:iam::(\d{12}):/g),
+    ...document.matchAll(/"AWS"\s*:\s*"(\d{12})"/g),
+  ].map((match) => match[1]);
+  return accounts.some((account) => account !== ownAccount);
+}
 
 export const instanceCredentialsIamEscalation: DetectionRule = {
   id: 'instance-credentials-iam-escalation',
   title: 'EC2 instance credentials used to grant IAM access',
+  tactic: 'privilege-escalation',
   severity: 'high',
   rationale:
     'An application on an EC2 instance rarely changes IAM. Instance credentials granting access ' +
     'or creating users usually means they were stolen from the metadata service and used elsewhere.',
-  confirmWith: ['first-seen', 'error-burst', 'persistence-created'],
+  confirmWith: ALL_CONFIRMATIONS,
+  response: 'auto-revoke',
+  readOnlyEvents: false,
   eventPattern: {
     source: ['aws.iam'],
     'detail-type': ['AWS API Call via CloudTrail'],
-    detail: { eventSource: ['iam.amazonaws.com'], eventName: PRIVILEGE_GRANTS },
+    detail: {
+      eventSource: ['iam.amazonaws.com'],
+      eventName: [
+        'AttachRolePolicy',
+        'PutRolePolicy',
+        'AttachUserPolicy',
+        'PutUserPolicy',
+        'AttachGroupPolicy',
+        'PutGroupPolicy',
+        'AddUserToGroup',
+        'CreateUser',
+        'CreateAccessKey',
+        'CreateLoginProfile',
+        'UpdateLoginProfile',
+        'UpdateAssumeRolePolicy',
+        'CreatePolicyVersion',
+      ],
+    },
   },
   matches(record, principal) {
-    if (principal.kind !== 'assumed-role') return false;
-    if (record.eventSource !== 'iam.amazonaws.com' || !PRIVILEGE_GRANTS.includes(record.eventName))
-      return false;
-    if (record.errorCode) return false;
-    const fromInstance =
-      Boolean(record.userIdentity?.sessionContext?.ec2RoleDelivery) ||
-      INSTANCE_ID.test(principal.sessionName ?? '');
-    return fromInstance;
+    const names = (this.eventPattern.detail as { eventName: readonly string[] }).eventName;
+    return (
+      record.eventSource === 'iam.amazonaws.com' &&
+      names.includes(record.eventName) &&
+      !record.errorCode &&
+      fromInstance(record, principal)
+    );
   },
 };
 
-export const RULES: readonly DetectionRule[] = [instanceCredentialsIamEscalation];
+export const RULES: readonly DetectionRule[] = [
+  // Defence evasion: blinding the logs and detectors the response depends on.
+  apiRule({
+    id: 'cloudtrail-stopped-or-deleted',
+    title: 'CloudTrail logging stopped or a trail deleted',
+    tactic: 'defense-evasion',
+    severity: 'critical',
+    rationale: 'Stopping or deleting a trail blinds every detection that reads CloudTrail, revoker included.',
+    confirmWith: ['first-seen'],
+    response: 'escalate',
+    eventSource: 'cloudtrail.amazonaws.com',
+    eventNames: ['StopLogging', 'DeleteTrail'],
+    includeFailures: true,
+  }),
+  apiRule({
+    id: 'cloudtrail-selectors-narrowed',
+    title: 'CloudTrail event selectors changed',
+    tactic: 'defense-evasion',
+    severity: 'high',
+    rationale: 'Event selectors decide what a trail records; narrowing them hides management or data events.',
+    confirmWith: ['first-seen'],
+    response: 'escalate',
+    eventSource: 'cloudtrail.amazonaws.com',
+    eventNames: ['PutEventSelectors', 'PutInsightSelectors', 'UpdateTrail'],
+  }),
+  apiRule({
+    id: 'guardduty-disabled',
+    title: 'GuardDuty detector deleted or disabled',
+    tactic: 'defense-evasion',
+    severity: 'critical',
+    rationale: 'Disabling GuardDuty removes AWS-managed threat detection for the account.',
+    confirmWith: ['first-seen'],
+    response: 'escalate',
+    eventSource: 'guardduty.amazonaws.com',
+    eventNames: [
+      'DeleteDetector',
+      'UpdateDetector',
+      'DisassociateFromMasterAccount',
+      'DisassociateFromAdministratorAccount',
+    ],
+    includeFailures: true,
+    when: (record) =>
+      record.eventName !== 'UpdateDetector' || field(record.requestParameters, 'enable') === false,
+  }),
+  apiRule({
+    id: 'config-recording-stopped',
+    title: 'AWS Config recording stopped or removed',
+    tactic: 'defense-evasion',
+    severity: 'high',
+    rationale: 'Config records what changed in the account; stopping it hides the attacker’s changes.',
+    confirmWith: ['first-seen'],
+    response: 'escalate',
+    eventSource: 'config.amazonaws.com',
+    eventNames: ['StopConfigurationRecorder', 'DeleteConfigurationRecorder', 'DeleteDeliveryChannel'],
+    includeFailures: true,
+  }),
+  apiRule({
+    id: 'vpc-flow-logs-deleted',
+    title: 'VPC flow logs deleted',
+    tactic: 'defense-evasion',
+    severity: 'high',
+    rationale: 'Flow logs and resolver query logs are how exfiltration and command-and-control are traced.',
+    confirmWith: ['first-seen'],
+    response: 'escalate',
+    eventSource: 'ec2.amazonaws.com',
+    eventNames: ['DeleteFlowLogs'],
+  }),
+  apiRule({
+    id: 'dns-query-logging-deleted',
+    title: 'Route 53 Resolver query logging deleted',
+    tactic: 'defense-evasion',
+    severity: 'high',
+    rationale:
+      'Resolver query logs show which domains workloads resolved: deleting them hides command and control.',
+    confirmWith: ['first-seen'],
+    response: 'escalate',
+    eventSource: 'route53resolver.amazonaws.com',
+    eventNames: ['DeleteResolverQueryLogConfig', 'DisassociateResolverQueryLogConfig'],
+  }),
+  apiRule({
+    id: 'organization-leave-attempt',
+    title: 'Attempt to leave the AWS Organization',
+    tactic: 'defense-evasion',
+    severity: 'critical',
+    rationale: 'Leaving the organization escapes its service control policies and central logging.',
+    confirmWith: ['first-seen'],
+    response: 'escalate',
+    eventSource: 'organizations.amazonaws.com',
+    eventNames: ['LeaveOrganization'],
+    includeFailures: true,
+  }),
+  // Credential access.
+  instanceCredentialsIamEscalation,
+  apiRule({
+    id: 'instance-credentials-bucket-listing',
+    title: 'EC2 instance credentials listing every bucket',
+    tactic: 'credential-access',
+    severity: 'high',
+    rationale:
+      'Applications read the buckets they were built for; listing all buckets is what someone does first with ' +
+      'instance credentials taken off the instance.',
+    confirmWith: ALL_CONFIRMATIONS,
+    response: 'auto-revoke',
+    eventSource: 's3.amazonaws.com',
+    eventNames: ['ListBuckets'],
+    readOnlyEvents: true,
+    when: fromInstance,
+  }),
+  apiRule({
+    id: 'ec2-password-data-read',
+    title: 'Windows administrator password data requested',
+    tactic: 'credential-access',
+    severity: 'high',
+    rationale:
+      'GetPasswordData returns an instance’s encrypted administrator password; repeated attempts are a hunt for it.',
+    confirmWith: ['first-seen', 'error-burst'],
+    response: 'escalate',
+    eventSource: 'ec2.amazonaws.com',
+    eventNames: ['GetPasswordData'],
+    readOnlyEvents: true,
+    includeFailures: true,
+  }),
+  apiRule({
+    id: 'secrets-bulk-read',
+    title: 'Secrets read in bulk, or by a person',
+    tactic: 'credential-access',
+    severity: 'high',
+    rationale:
+      'Workloads read their own secrets through roles; BatchGetSecretValue, or a person reading secret values ' +
+      'with long-term keys, is how secrets are harvested.',
+    confirmWith: ['first-seen', 'error-burst'],
+    response: 'escalate',
+    eventSource: 'secretsmanager.amazonaws.com',
+    eventNames: ['BatchGetSecretValue', 'GetSecretValue'],
+    readOnlyEvents: true,
+    when: (record, principal) => record.eventName === 'BatchGetSecretValue' || principal.kind === 'iam-user',
+  }),
+  apiRule({
+    id: 'securestring-parameters-decrypted',
+    title: 'SecureString parameters decrypted by a person',
+    tactic: 'credential-access',
+    severity: 'medium',
+    rationale: 'Decrypting SecureString parameters with long-term keys is harvesting configuration secrets.',
+    confirmWith: ['first-seen', 'error-burst'],
+    response: 'escalate',
+    eventSource: 'ssm.amazonaws.com',
+    eventNames: ['GetParameters', 'GetParameter', 'GetParametersByPath'],
+    readOnlyEvents: true,
+    when: (record, principal) =>
+      principal.kind === 'iam-user' && field(record.requestParameters, 'withDecryption') === true,
+  }),
+  // Persistence and privilege escalation.
+  apiRule({
+    id: 'access-key-for-another-user',
+    title: 'Access key created for another user',
+    tactic: 'persistence',
+    severity: 'high',
+    rationale: 'A key made for someone else is a second way in that survives the caller’s own revocation.',
+    confirmWith: ALL_CONFIRMATIONS,
+    response: 'auto-revoke',
+    eventSource: 'iam.amazonaws.com',
+    eventNames: ['CreateAccessKey'],
+    when: forAnotherUser,
+  }),
+  apiRule({
+    id: 'login-profile-for-another-user',
+    title: 'Console password set for another user',
+    tactic: 'persistence',
+    severity: 'high',
+    rationale: 'Setting another user’s console password takes over their identity, or opens a dormant one.',
+    confirmWith: ALL_CONFIRMATIONS,
+    response: 'auto-revoke',
+    eventSource: 'iam.amazonaws.com',
+    eventNames: ['CreateLoginProfile', 'UpdateLoginProfile'],
+    when: forAnotherUser,
+  }),
+  apiRule({
+    id: 'admin-policy-attached',
+    title: 'Administrator-level managed policy attached',
+    tactic: 'privilege-escalation',
+    severity: 'high',
+    rationale: 'AdministratorAccess, IAMFullAccess or PowerUserAccess granted outside the usual pipeline.',
+    confirmWith: ALL_CONFIRMATIONS,
+    response: 'escalate',
+    eventSource: 'iam.amazonaws.com',
+    eventNames: ['AttachUserPolicy', 'AttachRolePolicy', 'AttachGroupPolicy'],
+    when: (record) => ADMIN_POLICIES.includes(text(field(record.requestParameters, 'policyArn'))),
+  }),
+  apiRule({
+    id: 'role-trust-opened',
+    title: 'Role trust policy opened to anyone or another account',
+    tactic: 'persistence',
+    severity: 'critical',
+    rationale:
+      'A trust policy naming another account (or everyone) is a backdoor role the attacker can assume at will.',
+    confirmWith: ALL_CONFIRMATIONS,
+    response: 'escalate',
+    eventSource: 'iam.amazonaws.com',
+    eventNames: ['UpdateAssumeRolePolicy', 'CreateRole'],
+    when: (record) => {
+      const document = field(
+        record.requestParameters,
+        record.eventName === 'CreateRole' ? 'assumeRolePolicyDocument' : 'policyDocument',
+      );
+      return (
+        document !== undefined &&
+        opensToOutsiders(
+          policyText(document),
+          record.recipientAccountId ?? record.userIdentity?.accountId ?? null,
+        )
+      );
+    },
+  }),
+  apiRule({
+    id: 'compromised-key-quarantine',
+    title: 'AWS quarantined an exposed access key',
+    tactic: 'credential-access',
+    severity: 'critical',
+    rationale:
+      'AWS attaches AWSCompromisedKeyQuarantine when it finds a user’s key exposed in public: the key is in someone else’s hands.',
+    confirmWith: ['first-seen'],
+    response: 'auto-revoke',
+    eventSource: 'iam.amazonaws.com',
+    eventNames: ['AttachUserPolicy'],
+    when: (record) => QUARANTINE_POLICIES.test(text(field(record.requestParameters, 'policyArn'))),
+  }),
+  apiRule({
+    id: 'lambda-function-exposed',
+    title: 'Lambda function opened to anyone or another account',
+    tactic: 'persistence',
+    severity: 'high',
+    rationale:
+      'A resource policy letting everyone, or a foreign account, invoke a function is a standing backdoor.',
+    confirmWith: ALL_CONFIRMATIONS,
+    response: 'escalate',
+    eventSource: 'lambda.amazonaws.com',
+    eventNames: ['AddPermission20150331v2', 'AddPermission20150331', 'CreateFunctionUrlConfig20211031'],
+    when: (record) => {
+      if (record.eventName.startsWith('CreateFunctionUrlConfig'))
+        return field(record.requestParameters, 'authType') === 'NONE';
+      const principal = text(field(record.requestParameters, 'principal'));
+      const account = record.recipientAccountId ?? record.userIdentity?.accountId ?? null;
+      return (
+        principal === '*' ||
+        (/^\d{12}$/.test(principal) && principal !== account) ||
+        (principal.includes(':iam::') && !principal.includes(`:iam::${account}:`))
+      );
+    },
+  }),
+  apiRule({
+    id: 'lambda-code-changed-by-person',
+    title: 'Lambda code or layers changed by a person',
+    tactic: 'persistence',
+    severity: 'medium',
+    rationale:
+      'Function code normally changes through a deployment role; a person changing code or layers can plant a backdoor.',
+    confirmWith: ALL_CONFIRMATIONS,
+    response: 'escalate',
+    eventSource: 'lambda.amazonaws.com',
+    eventNames: ['UpdateFunctionCode20150331v2', 'UpdateFunctionConfiguration20150331v2'],
+    when: (record, principal) =>
+      principal.kind === 'iam-user' &&
+      (record.eventName.startsWith('UpdateFunctionCode') ||
+        field(record.requestParameters, 'layers') !== undefined),
+  }),
+  apiRule({
+    id: 'roles-anywhere-trust-anchor',
+    title: 'IAM Roles Anywhere trust anchor created',
+    tactic: 'persistence',
+    severity: 'high',
+    rationale:
+      'A trust anchor lets certificates from an outside CA obtain AWS credentials: a way in that needs no key.',
+    confirmWith: ALL_CONFIRMATIONS,
+    response: 'escalate',
+    eventSource: 'rolesanywhere.amazonaws.com',
+    eventNames: ['CreateTrustAnchor'],
+  }),
+  apiRule({
+    id: 'federation-token-issued',
+    title: 'Federation token issued to a user',
+    tactic: 'persistence',
+    severity: 'medium',
+    rationale: 'GetFederationToken makes credentials that outlive the user’s key being deactivated.',
+    confirmWith: ['first-seen'],
+    response: 'escalate',
+    eventSource: 'sts.amazonaws.com',
+    eventNames: ['GetFederationToken'],
+  }),
+  apiRule({
+    id: 'identity-center-permissions-changed',
+    title: 'IAM Identity Center permissions changed',
+    tactic: 'privilege-escalation',
+    severity: 'high',
+    rationale: 'Assigning permission sets or changing their policies grants access across accounts at once.',
+    confirmWith: ALL_CONFIRMATIONS,
+    response: 'escalate',
+    eventSource: 'sso.amazonaws.com',
+    eventNames: [
+      'CreateAccountAssignment',
+      'AttachManagedPolicyToPermissionSet',
+      'PutInlinePolicyToPermissionSet',
+    ],
+  }),
+  // Exfiltration.
+  apiRule({
+    id: 'snapshot-or-image-shared',
+    title: 'Snapshot or machine image shared',
+    tactic: 'exfiltration',
+    severity: 'high',
+    rationale: 'Sharing an EBS or RDS snapshot, or an AMI, copies the data out to whoever it is shared with.',
+    confirmWith: ['first-seen', 'persistence-created'],
+    response: 'auto-revoke',
+    eventSource: 'ec2.amazonaws.com',
+    eventNames: ['ModifySnapshotAttribute', 'ModifyImageAttribute'],
+    when: (record) => /"add"|"Add"/.test(text(record.requestParameters)),
+  }),
+  apiRule({
+    id: 'rds-snapshot-shared',
+    title: 'RDS snapshot shared',
+    tactic: 'exfiltration',
+    severity: 'high',
+    rationale: 'Adding an account to a snapshot’s restore attribute hands it the database.',
+    confirmWith: ['first-seen', 'persistence-created'],
+    response: 'auto-revoke',
+    eventSource: 'rds.amazonaws.com',
+    eventNames: ['ModifyDBSnapshotAttribute', 'ModifyDBClusterSnapshotAttribute'],
+    when: (record) => Array.isArray(field(record.requestParameters, 'valuesToAdd')),
+  }),
+  apiRule({
+    id: 'security-group-open-to-world',
+    title: 'Security group opened to the internet',
+    tactic: 'exfiltration',
+    severity: 'medium',
+    rationale: 'Ingress from a /0 range (0.0.0.0/0, ::/0) exposes whatever listens behind the group.',
+    confirmWith: ['first-seen'],
+    response: 'escalate',
+    eventSource: 'ec2.amazonaws.com',
+    eventNames: ['AuthorizeSecurityGroupIngress'],
+    // Any address with a /0 prefix is the whole internet, however the address is written.
+    when: (record) => /"cidrIp(v6)?"\s*:\s*"[^"]*\/0"/.test(text(record.requestParameters)),
+  }),
+  // Initial access.
+  apiRule({
+    id: 'console-login-without-mfa',
+    title: 'Console sign-in without MFA',
+    tactic: 'initial-access',
+    severity: 'medium',
+    rationale:
+      'A password alone signed in to the console: phished or reused passwords look exactly like this.',
+    confirmWith: ['first-seen'],
+    response: 'escalate',
+    eventSource: 'signin.amazonaws.com',
+    eventNames: ['ConsoleLogin'],
+    detailType: 'AWS Console Sign In via CloudTrail',
+    when: (record, principal) =>
+      principal.kind === 'iam-user' &&
+      field(record.responseElements, 'ConsoleLogin') === 'Success' &&
+      field(record.additionalEventData, 'MFAUsed') === 'No',
+  }),
+  {
+    id: 'root-user-activity',
+    title: 'Root user activity',
+    tactic: 'initial-access',
+    severity: 'critical',
+    rationale: 'The root user is for a handful of account tasks; any use of it is worth a human’s eyes.',
+    confirmWith: ['first-seen'],
+    response: 'escalate',
+    readOnlyEvents: true,
+    eventPattern: {
+      'detail-type': ['AWS API Call via CloudTrail', 'AWS Console Sign In via CloudTrail'],
+      detail: { userIdentity: { type: ['Root'] } },
+    },
+    matches: (record, principal) => principal.kind === 'root' && record.eventType !== 'AwsServiceEvent',
+  },
+  // Execution and lateral movement.
+  apiRule({
+    id: 'ec2-user-data-modified',
+    title: 'Instance user data changed',
+    tactic: 'execution',
+    severity: 'high',
+    rationale:
+      'User data runs as root at the next boot: changing it is remote code execution on the instance.',
+    confirmWith: ['first-seen'],
+    response: 'escalate',
+    eventSource: 'ec2.amazonaws.com',
+    eventNames: ['ModifyInstanceAttribute'],
+    when: (record) => field(record.requestParameters, 'userData') !== undefined,
+  }),
+  apiRule({
+    id: 'ssm-command-by-person',
+    title: 'Commands or shell sessions on instances through SSM, by a person',
+    tactic: 'execution',
+    severity: 'medium',
+    rationale:
+      'SendCommand and StartSession run code on instances; by a person’s long-term keys, they deserve a second look.',
+    confirmWith: ['first-seen'],
+    response: 'notify',
+    eventSource: 'ssm.amazonaws.com',
+    eventNames: ['SendCommand', 'StartSession'],
+    when: (_record, principal) => principal.kind === 'iam-user',
+  }),
+  apiRule({
+    id: 'ec2-ssh-key-pushed',
+    title: 'SSH key pushed to an instance or its serial console',
+    tactic: 'lateral-movement',
+    severity: 'medium',
+    rationale: 'EC2 Instance Connect keys open an interactive way onto the instance for 60 seconds.',
+    confirmWith: ['first-seen'],
+    response: 'notify',
+    eventSource: 'ec2-instance-connect.amazonaws.com',
+    eventNames: ['SendSSHPublicKey', 'SendSerialConsoleSSHPublicKey'],
+  }),
+];
 
+const SEVERITY_ORDER: Record<Severity, number> = { critical: 0, high: 1, medium: 2, low: 3 };
+
+/** The rules a call matches, most severe first (catalog order among equals). */
 export function matchingRules(record: CloudTrailRecord, principal: Principal): DetectionRule[] {
-  return RULES.filter((rule) => rule.matches(record, principal));
+  return RULES.filter((rule) => rule.matches(record, principal)).sort(
+    (a, b) => SEVERITY_ORDER[a.severity] - SEVERITY_ORDER[b.severity],
+  );
+}
+
+/**
+ * The detect function's EventBridge rules in template.yaml, one per detection rule: the
+ * template holds exactly this (a test keeps them equal; `revoker rules --eventbridge` prints it).
+ */
+export function eventBridgeEvents(): Record<
+  string,
+  { Type: 'EventBridgeRule'; Properties: Record<string, unknown> }
+> {
+  return Object.fromEntries(
+    RULES.map((rule) => [
+      rule.id.replace(/(^|-)([a-z0-9])/g, (_match, _dash, letter: string) => letter.toUpperCase()),
+      {
+        Type: 'EventBridgeRule' as const,
+        Properties: {
+          Pattern: rule.eventPattern,
+          // Get/List/Describe calls are delivered only to rules in this state.
+          ...(rule.readOnlyEvents ? { State: 'ENABLED_WITH_ALL_CLOUDTRAIL_MANAGEMENT_EVENTS' } : {}),
+        },
+      },
+    ]),
+  );
 }

@@ -70,9 +70,9 @@ export class InvalidTriggerError extends Error {
 }
 
 /**
- * Build the trigger for a rule match. The trigger ID hashes the rule and the credential
- * (access key, else session), so duplicate and re-ordered deliveries of the same compromise
- * map to one case and one execution name.
+ * Build the trigger for a rule match. The trigger ID hashes the credential (access key, else
+ * session or principal), so duplicate and re-ordered deliveries of the same compromise, and
+ * other rules it trips, map to one case and one execution name.
  */
 export function buildTrigger(rule: DetectionRule, record: CloudTrailRecord, principal: Principal): Trigger {
   const target = targetOf(principal);
@@ -86,7 +86,8 @@ export function buildTrigger(rule: DetectionRule, record: CloudTrailRecord, prin
     (principal.kind === 'assumed-role'
       ? `${principal.roleArn}/${principal.sessionName ?? ''}`
       : JSON.stringify(target));
-  const triggerId = createHash('sha256').update(`${rule.id}\n${credential}`).digest('hex').slice(0, 32);
+  // One case per credential: every rule it trips, in any order, joins the first case.
+  const triggerId = createHash('sha256').update(credential).digest('hex').slice(0, 32);
   const trigger = TriggerSchema.safeParse({
     triggerId,
     ruleId: rule.id,

@@ -9,6 +9,7 @@ import {
   type IamAccountState,
   type IamAccountStateInput,
   normalizeAccountState,
+  own,
   type RoleState,
   type UserState,
 } from '../domain/iam-state.ts';
@@ -55,9 +56,9 @@ export function authorizerFor(file: string): Authorizer {
   return (request: AuthorizationRequest) => {
     if (request.account !== state.accountId) return null;
     const holder: RoleState | UserState | undefined = request.roleName
-      ? state.roles[request.roleName]
+      ? own(state.roles, request.roleName)
       : request.userName
-        ? state.users[request.userName]
+        ? own(state.users, request.userName)
         : undefined;
     if (!holder) return null;
     if (request.userName && request.accessKeyId && 'accessKeys' in holder) {
@@ -71,7 +72,7 @@ export function authorizerFor(file: string): Authorizer {
     const documents = [
       ...Object.values(holder.inlinePolicies),
       ...holder.attachedPolicies.flatMap((arn) => {
-        const managed = state.managedPolicies[arn];
+        const managed = own(state.managedPolicies, arn);
         return managed ? [managed.document] : [];
       }),
     ];

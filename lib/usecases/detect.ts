@@ -1,12 +1,19 @@
 // Detect: one EventBridge delivery in, at most one case started per compromised credential.
 import type { Config } from '../domain/config.ts';
 import { parseEnvelope } from '../domain/documents.ts';
-import { matchingRules } from '../domain/rules.ts';
+import { type DetectionRule, matchingRules } from '../domain/rules.ts';
 import { buildTrigger, executionName, InvalidTriggerError, type Trigger } from '../domain/trigger.ts';
 import type { WorkflowStarter } from '../ports.ts';
 
 export type DetectOutcome =
-  | { status: 'started' | 'already-open'; executionName: string; ruleId: string; trigger: Trigger }
+  | {
+      status: 'started' | 'already-open';
+      executionName: string;
+      ruleId: string;
+      /** Other rules the same call matched, less severe than `ruleId`. */
+      alsoMatched: string[];
+      trigger: Trigger;
+    }
   | { status: 'no-match'; reason: string }
   | { status: 'rejected'; reason: string };
 
@@ -29,23 +36,22 @@ export async function detect(event: unknown, deps: DetectDependencies): Promise<
   if (rules.length === 0)
     return [{ status: 'no-match', reason: `${entry.record.eventName} matched no rule` }];
 
-  const outcomes: DetectOutcome[] = [];
-  for (const rule of rules) {
-    let trigger: Trigger;
-    try {
-      trigger = buildTrigger(rule, entry.record, principal);
-    } catch (error) {
-      if (!(error instanceof InvalidTriggerError)) throw error;
-      outcomes.push({ status: 'rejected', reason: error.message });
-      continue;
-    }
-    const name = executionName(trigger);
-    const status = await deps.workflow.start(name, {
-      caseId: trigger.triggerId,
-      trigger,
-      settings: executionSettings(deps.config),
-    });
-    outcomes.push({ status, executionName: name, ruleId: rule.id, trigger });
+  // The most severe rule names the case; the others are recorded beside it.
+  const [rule, ...others] = rules as [DetectionRule, ...DetectionRule[]];
+  let trigger: Trigger;
+  try {
+    trigger = buildTrigger(rule, entry.record, principal);
+  } catch (error) {
+    if (!(error instanceof InvalidTriggerError)) throw error;
+    return [{ status: 'rejected', reason: error.message }];
   }
-  return outcomes;
+  const name = executionName(trigger);
+  const status = await deps.workflow.start(name, {
+    caseId: trigger.triggerId,
+    trigger,
+    settings: executionSettings(deps.config),
+  });
+  return [
+    { status, executionName: name, ruleId: rule.id, alsoMatched: others.map((other) => other.id), trigger },
+  ];
 }

@@ -6,6 +6,7 @@ import { z } from 'zod';
 import {
   type AccountAssignment,
   type IamAccountState,
+  own,
   type RoleState,
   samePolicy,
   type UserState,
@@ -108,12 +109,12 @@ export type RevocationAction = { [K in ActionName]: { action: K; input: InputOf<
 
 // Shared lookups: a missing target is an error, as IAM answers NoSuchEntity.
 function role(state: IamAccountState, name: string): RoleState {
-  const found = state.roles[name];
+  const found = own(state.roles, name);
   if (!found) throw new ActionTargetMissingError(`role ${name} does not exist`);
   return found;
 }
 function user(state: IamAccountState, name: string): UserState {
-  const found = state.users[name];
+  const found = own(state.users, name);
   if (!found) throw new ActionTargetMissingError(`user ${name} does not exist`);
   return found;
 }
@@ -122,7 +123,7 @@ function identityCenter(state: IamAccountState) {
   return state.identityCenter;
 }
 function permissionSet(state: IamAccountState, arn: string) {
-  const found = identityCenter(state).permissionSets[arn];
+  const found = own(identityCenter(state).permissionSets, arn);
   if (!found) throw new ActionTargetMissingError(`permission set ${arn} does not exist`);
   return found;
 }
@@ -259,13 +260,14 @@ function putInlinePolicy<
     input,
     permissions: [`iam:${holder.api.put}`],
     describe: (given) => `Write inline policy ${given.policyName} on ${holder.kind} ${given[holder.key]}`,
-    isApplied: (state, given) => samePolicy(policies(state, given)[given.policyName], given.policyDocument),
+    isApplied: (state, given) =>
+      samePolicy(own(policies(state, given), given.policyName), given.policyDocument),
     apply: (state, given) =>
       changed(state, (draft) => {
         policies(draft, given)[given.policyName] = given.policyDocument;
       }),
     undo: (before, given) => {
-      const previous = policies(before, given)[given.policyName];
+      const previous = own(policies(before, given), given.policyName);
       return previous === undefined
         ? [asAction(holder.names.delete, { [holder.key]: given[holder.key], policyName: given.policyName })]
         : [asAction(holder.names.put, { ...given, policyDocument: previous })];
@@ -285,13 +287,13 @@ function deleteInlinePolicy<N extends string, I extends Record<N, string> & { po
     input,
     permissions: [`iam:${holder.api.delete}`],
     describe: (given) => `Remove inline policy ${given.policyName} from ${holder.kind} ${given[holder.key]}`,
-    isApplied: (state, given) => !(given.policyName in policies(state, given)),
+    isApplied: (state, given) => !Object.hasOwn(policies(state, given), given.policyName),
     apply: (state, given) =>
       changed(state, (draft) => {
         delete policies(draft, given)[given.policyName];
       }),
     undo: (before, given) => {
-      const previous = policies(before, given)[given.policyName];
+      const previous = own(policies(before, given), given.policyName);
       return previous === undefined
         ? []
         : [asAction(holder.names.put, { ...given, policyDocument: previous })];
@@ -527,13 +529,13 @@ export const ACTIONS: { [K in ActionName]: ActionSpec<InputOf<K>> } = {
     permissions: ['iam:CreatePolicy'],
     describe: (input) => `Create managed policy ${input.policyArn}`,
     isApplied: (state, input) =>
-      samePolicy(state.managedPolicies[input.policyArn]?.document, input.policyDocument),
+      samePolicy(own(state.managedPolicies, input.policyArn)?.document, input.policyDocument),
     apply: (state, input) =>
       changed(state, (draft) => {
         draft.managedPolicies[input.policyArn] = { name: input.policyName, document: input.policyDocument };
       }),
     undo: (before, input) => {
-      const previous = before.managedPolicies[input.policyArn];
+      const previous = own(before.managedPolicies, input.policyArn);
       if (previous) {
         throw new ActionTargetMissingError(
           `managed policy ${input.policyArn} already existed; it is not the pipeline's own`,
@@ -555,13 +557,13 @@ export const ACTIONS: { [K in ActionName]: ActionSpec<InputOf<K>> } = {
     input: ManagedPolicyArn,
     permissions: ['iam:DeletePolicy', 'iam:ListPolicyVersions', 'iam:DeletePolicyVersion'],
     describe: (input) => `Delete managed policy ${input.policyArn}`,
-    isApplied: (state, input) => !(input.policyArn in state.managedPolicies),
+    isApplied: (state, input) => !Object.hasOwn(state.managedPolicies, input.policyArn),
     apply: (state, input) =>
       changed(state, (draft) => {
         delete draft.managedPolicies[input.policyArn];
       }),
     undo: (before, input) => {
-      const previous = before.managedPolicies[input.policyArn];
+      const previous = own(before.managedPolicies, input.policyArn);
       return previous
         ? [
             {

@@ -7,6 +7,7 @@ import {
   type IamScope,
   INLINE_POLICY_QUOTA,
   MANAGED_POLICY_QUOTA,
+  own,
   policySize,
 } from '../iam-state.ts';
 import type { Principal } from '../principal.ts';
@@ -234,7 +235,7 @@ function planRole(
   plan: RevocationPlan,
   add: Add,
 ): void {
-  const role = context.state.roles[target.roleName];
+  const role = own(context.state.roles, target.roleName);
   if (!role) {
     plan.requiresHuman = `role ${target.roleName} was not found in IAM (deleted, or a different account)`;
     return;
@@ -312,7 +313,7 @@ function planUser(
   plan: RevocationPlan,
   add: Add,
 ): void {
-  const user = context.state.users[target.userName];
+  const user = own(context.state.users, target.userName);
   if (!user) {
     plan.requiresHuman = `user ${target.userName} was not found in IAM (deleted, or a different account)`;
     return;
@@ -400,7 +401,7 @@ function planIdentityCenterUser(
   // also covers the sessions the user gets through a group, which revoker cannot unassign.
   const sets = [...new Set(assignments.map((assignment) => assignment.permissionSetArn))];
   for (const permissionSetArn of sets) {
-    const current = center.permissionSets[permissionSetArn]?.inlinePolicy ?? null;
+    const current = own(center.permissionSets, permissionSetArn)?.inlinePolicy ?? null;
     add(
       plan.actions,
       {
@@ -411,7 +412,7 @@ function planIdentityCenterUser(
           inlinePolicy: mergeStatement(current, identityCenterUserStatement(target.userId)),
         },
       },
-      `deny user ${target.label} within permission set ${center.permissionSets[permissionSetArn]?.name ?? permissionSetArn}, at once, for sessions already open (the role itself cannot be edited)`,
+      `deny user ${target.label} within permission set ${own(center.permissionSets, permissionSetArn)?.name ?? permissionSetArn}, at once, for sessions already open (the role itself cannot be edited)`,
     );
   }
   for (const assignment of direct) {
@@ -447,7 +448,7 @@ function addOwnDeny(
   why: string,
 ): void {
   const { kind, name, holder } = principal;
-  const document = mergeStatement(holder.inlinePolicies[REVOCATION_POLICY_NAME], statement);
+  const document = mergeStatement(own(holder.inlinePolicies, REVOCATION_POLICY_NAME), statement);
   const others = Object.entries(holder.inlinePolicies)
     .filter(([policyName]) => policyName !== REVOCATION_POLICY_NAME)
     .reduce((total, [, policy]) => total + policySize(policy), 0);
@@ -515,9 +516,9 @@ function guardRailVerdict(
   }
   const tags =
     target.kind === 'iam-user'
-      ? context.state.users[target.userName]?.tags
+      ? own(context.state.users, target.userName)?.tags
       : 'roleName' in target
-        ? context.state.roles[target.roleName]?.tags
+        ? own(context.state.roles, target.roleName)?.tags
         : undefined;
   const tag = tags ? protectingTag(tags, context.config) : null;
   if (tag) return `${arn} carries the protecting tag ${tag}`;

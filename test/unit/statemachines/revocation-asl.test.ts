@@ -3,7 +3,7 @@ import { createRequire } from 'node:module';
 import { join, resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { parseDocument } from 'yaml';
-import { RULES } from '../../../lib/domain/rules.ts';
+import { eventBridgeEvents } from '../../../lib/domain/rules.ts';
 import { ASL_FILE } from '../../../lib/local/state-machine.ts';
 
 const ROOT = resolve(import.meta.dirname, '..', '..', '..');
@@ -95,12 +95,12 @@ describe('template.yaml', () => {
     expect(Object.keys(machine.Properties.DefinitionSubstitutions as object).sort()).toEqual(placeholders);
   });
 
-  it('routes exactly the rule catalog patterns to detect', () => {
-    const detect = template.Resources.DetectFunction!;
-    const events = Object.values(
-      detect.Properties.Events as Record<string, { Type: string; Properties: { Pattern: unknown } }>,
-    );
-
-    expect(events.map((event) => event.Properties.Pattern)).toEqual(RULES.map((rule) => rule.eventPattern));
+  it('routes exactly the rule catalog patterns to detect, read-only rules with all management events', () => {
+    expect(template.Resources.DetectFunction!.Properties.Events).toEqual(eventBridgeEvents());
+    expect(
+      Object.values(eventBridgeEvents()).filter(
+        (event) => event.Properties.State === 'ENABLED_WITH_ALL_CLOUDTRAIL_MANAGEMENT_EVENTS',
+      ).length,
+    ).toBeGreaterThan(0);
   });
 });

@@ -20,10 +20,13 @@ describe('configuration', () => {
     expect(attempt).toThrow(/verify\.marginMinutes: found -1/);
   });
 
-  it('rejects unknown keys rather than ignoring a typo', async () => {
+  it('rejects unknown keys, and unknown rule IDs, rather than ignoring a typo', async () => {
     const config = await shippedConfig();
 
     expect(() => parseConfig({ ...config, guardRail: {} }, 'test.yaml')).toThrow(/guardRail/);
+    expect(() =>
+      parseConfig({ ...config, rules: { 'cloudtrail-stoped': { response: 'auto-revoke' } } }, 'test.yaml'),
+    ).toThrow(/no rule has the ID "cloudtrail-stoped"/);
   });
 
   it('refuses a protected list it cannot read, so nothing automatic runs on it', async () => {

@@ -122,10 +122,11 @@ describe('decide', () => {
     expect(decide(confirmed, rule, trigger, withResponse('notify')).decision).toBe('escalate');
   });
 
-  it('sends a rule with no configured response to a human', () => {
-    expect(decide(confirmed, rule, trigger, { ...config, rules: {} })).toEqual({
+  it('falls back on the rule’s own response when the configuration does not name it', () => {
+    expect(decide(confirmed, rule, trigger, { ...config, rules: {} }).decision).toBe('revoke');
+    expect(decide(confirmed, { ...rule, response: 'notify' }, trigger, { ...config, rules: {} })).toEqual({
       decision: 'escalate',
-      reason: `rule ${rule.id} has no response configured`,
+      reason: `rule ${rule.id} is set by default to notify, not to revoke automatically`,
     });
   });
 

@@ -1,34 +1,266 @@
-import { describe, expect, it } from 'vitest';
-import { resolvePrincipal } from '../../../../lib/domain/principal.ts';
-import { instanceCredentialsIamEscalation, matchingRules } from '../../../../lib/domain/rules.ts';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { beforeAll, describe, expect, it } from 'vitest';
+import type { CloudTrailRecord } from '../../../../lib/domain/cloudtrail.ts';
+import { envelopeFor } from '../../../../lib/domain/envelope.ts';
+import { matchesEventPattern } from '../../../../lib/domain/event-pattern.ts';
+import { type Principal, resolvePrincipal } from '../../../../lib/domain/principal.ts';
+import { instanceCredentialsIamEscalation, matchingRules, RULES } from '../../../../lib/domain/rules.ts';
+import { generate } from '../../../../lib/local/generator/generate.ts';
 import { readRecordFiles } from '../../../../lib/local/record-files.ts';
 import { SHARED_CLOUDTRAIL } from '../../../fixtures/paths.ts';
-import { stolenInstanceCredentialsGrant, stratusRoleRecord } from '../../../fixtures/records.ts';
+import { stolenInstanceCredentialsGrant, stratusRecord } from '../../../fixtures/records.ts';
 
-function principalOf(record: ReturnType<typeof stolenInstanceCredentialsGrant>) {
+function principalOf(record: CloudTrailRecord): Principal {
   const resolution = resolvePrincipal(record.userIdentity);
   if (!resolution.ok) throw new Error(resolution.reason);
   return resolution.principal;
 }
 
-describe('instance-credentials-iam-escalation', () => {
-  it('fires when stolen instance credentials grant IAM access', () => {
+/** Where each rule fires in the shared data, by source file (the packaged log-file copies aside). */
+const fired = new Map<string, Set<string>>();
+const firedRecords: { ruleId: string; record: CloudTrailRecord }[] = [];
+beforeAll(async () => {
+  for await (const entry of readRecordFiles([SHARED_CLOUDTRAIL])) {
+    if (entry.kind !== 'parsed' || !entry.principal.ok) continue;
+    const file = entry.file.slice(SHARED_CLOUDTRAIL.length + 1);
+    for (const rule of matchingRules(entry.record, entry.principal.principal)) {
+      firedRecords.push({ ruleId: rule.id, record: entry.record });
+      if (file.startsWith('log-files/')) continue;
+      fired.set(
+        rule.id,
+        (fired.get(rule.id) ?? new Set()).add(file.replace(/^stratus-red-team\/aws\.|\.json$/g, '')),
+      );
+    }
+  }
+});
+
+describe('the detection rule catalog', () => {
+  it('has at least 20 complete rules with unique IDs', () => {
+    expect(RULES.length).toBeGreaterThanOrEqual(20);
+    expect(new Set(RULES.map((rule) => rule.id)).size).toBe(RULES.length);
+    for (const rule of RULES) {
+      expect(rule.id).toMatch(/^[a-z0-9-]+$/);
+      expect(rule.title.length, rule.id).toBeGreaterThan(10);
+      expect(rule.rationale.length, rule.id).toBeGreaterThan(40);
+      expect(rule.confirmWith, rule.id).toContain('first-seen');
+    }
+  });
+
+  // Each rule, and the real techniques it fires on; every other shared record leaves it quiet.
+  it.each([
+    [
+      'cloudtrail-stopped-or-deleted',
+      ['defense-evasion.cloudtrail-delete', 'defense-evasion.cloudtrail-stop'],
+    ],
+    ['cloudtrail-selectors-narrowed', ['defense-evasion.cloudtrail-event-selectors']],
+    ['vpc-flow-logs-deleted', ['defense-evasion.vpc-remove-flow-logs']],
+    ['dns-query-logging-deleted', ['defense-evasion.dns-delete-logs']],
+    ['organization-leave-attempt', ['defense-evasion.organizations-leave']],
+    ['instance-credentials-bucket-listing', ['otrf/ec2_proxy_s3_exfiltration.records']],
+    ['ec2-password-data-read', ['credential-access.ec2-get-password-data']],
+    [
+      'secrets-bulk-read',
+      [
+        'credential-access.secretsmanager-batch-retrieve-secrets',
+        'credential-access.secretsmanager-retrieve-secrets',
+      ],
+    ],
+    ['securestring-parameters-decrypted', ['credential-access.ssm-retrieve-securestring-parameters']],
+    ['access-key-for-another-user', ['persistence.iam-backdoor-user', 'persistence.iam-create-admin-user']],
+    [
+      'login-profile-for-another-user',
+      ['persistence.iam-create-user-login-profile', 'privilege-escalation.iam-update-user-login-profile'],
+    ],
+    ['admin-policy-attached', ['persistence.iam-create-admin-user', 'persistence.iam-create-backdoor-role']],
+    ['role-trust-opened', ['persistence.iam-backdoor-role', 'persistence.iam-create-backdoor-role']],
+    ['lambda-function-exposed', ['persistence.lambda-backdoor-function']],
+    [
+      'lambda-code-changed-by-person',
+      ['persistence.lambda-layer-extension', 'persistence.lambda-overwrite-code'],
+    ],
+    ['roles-anywhere-trust-anchor', ['persistence.rolesanywhere-create-trust-anchor']],
+    ['federation-token-issued', ['persistence.sts-federation-token']],
+    ['snapshot-or-image-shared', ['exfiltration.ec2-share-ami', 'exfiltration.ec2-share-ebs-snapshot']],
+    ['rds-snapshot-shared', ['exfiltration.rds-share-snapshot']],
+    ['security-group-open-to-world', ['exfiltration.ec2-security-group-open-port-22-ingress']],
+    // The AWS documentation's sign-in examples include password-only sign-ins too.
+    [
+      'console-login-without-mfa',
+      ['aws-docs/cloudtrail_user_guide_2023_json_examples.jsonl', 'initial-access.console-login-without-mfa'],
+    ],
+    [
+      'root-user-activity',
+      [
+        'aws-docs/cloudtrail_user_guide_2023_json_examples.jsonl',
+        'cloud-custodian/event-cloud-trail-create-bucket',
+        'cloud-custodian/event-cloud-trail-run-instances',
+      ],
+    ],
+    ['ec2-user-data-modified', ['execution.ec2-user-data']],
+    // Stealing instance credentials used SSM SendCommand as a person, too.
+    [
+      'ssm-command-by-person',
+      [
+        'credential-access.ec2-steal-instance-credentials',
+        'execution.ssm-send-command',
+        'execution.ssm-start-session',
+      ],
+    ],
+    [
+      'ec2-ssh-key-pushed',
+      ['lateral-movement.ec2-instance-connect', 'lateral-movement.ec2-serial-console-send-ssh-public-key'],
+    ],
+  ])('%s fires on exactly its techniques in the shared data', (ruleId, techniques) => {
+    expect([...(fired.get(ruleId) ?? [])].sort()).toEqual([...techniques].sort());
+  });
+
+  it('leaves no rule without a test of where it fires', () => {
+    const crafted = [
+      'guardduty-disabled',
+      'config-recording-stopped',
+      'compromised-key-quarantine',
+      'identity-center-permissions-changed',
+      'instance-credentials-iam-escalation',
+    ];
+    for (const rule of RULES) {
+      expect(fired.has(rule.id) || crafted.includes(rule.id), rule.id).toBe(true);
+    }
+  });
+
+  it('lets EventBridge deliver every record a rule fires on (the pattern is no narrower than the rule)', () => {
+    for (const { ruleId, record } of firedRecords) {
+      const rule = RULES.find((candidate) => candidate.id === ruleId)!;
+      expect(
+        matchesEventPattern(rule.eventPattern, envelopeFor(record, 'test')),
+        `${ruleId} ${record.eventName}`,
+      ).toBe(true);
+    }
+  });
+
+  it('stays quiet on a generated organisation’s ordinary traffic', async () => {
+    const out = mkdtempSync(join(tmpdir(), 'revoker-rules-'));
+    generate({
+      out,
+      days: 2,
+      events: 6000,
+      accounts: 2,
+      seed: 'quiet',
+      scenarios: [],
+      end: new Date('2026-01-15T12:00:00Z'),
+    });
+    const noisy: string[] = [];
+    for await (const entry of readRecordFiles([out])) {
+      if (entry.kind !== 'parsed' || !entry.principal.ok) continue;
+      for (const rule of matchingRules(entry.record, entry.principal.principal))
+        noisy.push(`${rule.id}: ${entry.record.eventName}`);
+    }
+
+    expect(noisy).toEqual([]);
+  });
+});
+
+describe('rules without a real detonation in the shared data, on real records adjusted', () => {
+  const base = stratusRecord('persistence.iam-create-admin-user');
+  const person = {
+    ...base,
+    userIdentity: {
+      type: 'IAMUser',
+      arn: 'arn:aws:iam::111122223333:user/mallory',
+      userName: 'mallory',
+      accountId: '111122223333',
+      principalId: 'AIDAEXAMPLE',
+    },
+  };
+  const call = (overrides: Partial<CloudTrailRecord>) =>
+    ({ ...person, errorCode: null, ...overrides }) as CloudTrailRecord;
+  const fires = (ruleId: string, record: CloudTrailRecord) =>
+    matchingRules(record, principalOf(record)).some((rule) => rule.id === ruleId);
+
+  it.each([
+    [
+      'guardduty-disabled',
+      {
+        eventSource: 'guardduty.amazonaws.com',
+        eventName: 'DeleteDetector',
+        requestParameters: { detectorId: 'abc' },
+      },
+      true,
+    ],
+    [
+      'guardduty-disabled',
+      {
+        eventSource: 'guardduty.amazonaws.com',
+        eventName: 'UpdateDetector',
+        requestParameters: { enable: false },
+      },
+      true,
+    ],
+    [
+      'guardduty-disabled',
+      {
+        eventSource: 'guardduty.amazonaws.com',
+        eventName: 'UpdateDetector',
+        requestParameters: { enable: true },
+      },
+      false,
+    ],
+    [
+      'config-recording-stopped',
+      { eventSource: 'config.amazonaws.com', eventName: 'StopConfigurationRecorder', requestParameters: {} },
+      true,
+    ],
+    [
+      'compromised-key-quarantine',
+      {
+        eventSource: 'iam.amazonaws.com',
+        eventName: 'AttachUserPolicy',
+        requestParameters: {
+          userName: 'mallory',
+          policyArn: 'arn:aws:iam::aws:policy/AWSCompromisedKeyQuarantineV3',
+        },
+      },
+      true,
+    ],
+    [
+      'compromised-key-quarantine',
+      {
+        eventSource: 'iam.amazonaws.com',
+        eventName: 'AttachUserPolicy',
+        requestParameters: { userName: 'mallory', policyArn: 'arn:aws:iam::aws:policy/ReadOnlyAccess' },
+      },
+      false,
+    ],
+    [
+      'identity-center-permissions-changed',
+      { eventSource: 'sso.amazonaws.com', eventName: 'CreateAccountAssignment', requestParameters: {} },
+      true,
+    ],
+    [
+      'identity-center-permissions-changed',
+      {
+        eventSource: 'sso.amazonaws.com',
+        eventName: 'CreateAccountAssignment',
+        errorCode: 'AccessDeniedException',
+      },
+      false,
+    ],
+  ] as const)('%s on %j → %s', (ruleId, overrides, expected) => {
+    expect(fires(ruleId, call(overrides as Partial<CloudTrailRecord>))).toBe(expected);
+  });
+
+  it('instance-credentials-iam-escalation fires on stolen instance credentials granting IAM access, not when refused', () => {
     const record = stolenInstanceCredentialsGrant();
+    const denied = stolenInstanceCredentialsGrant({ errorCode: 'AccessDenied' });
 
     expect(instanceCredentialsIamEscalation.matches(record, principalOf(record))).toBe(true);
-  });
-
-  it('stays quiet when the grant was refused, or the call grants nothing', () => {
-    const denied = stolenInstanceCredentialsGrant({ errorCode: 'AccessDenied' });
-    const recon = stratusRoleRecord('credential-access.ec2-steal-instance-credentials');
-
     expect(instanceCredentialsIamEscalation.matches(denied, principalOf(denied))).toBe(false);
-    expect(instanceCredentialsIamEscalation.matches(recon, principalOf(recon))).toBe(false);
   });
 
-  it('stays quiet when the role session is not an instance', () => {
+  it('instance-credentials-iam-escalation stays quiet when the role session is not an instance', () => {
     const record = stolenInstanceCredentialsGrant();
-    const person = {
+    const session = {
       ...record,
       userIdentity: {
         ...record.userIdentity,
@@ -37,17 +269,6 @@ describe('instance-credentials-iam-escalation', () => {
       },
     };
 
-    expect(instanceCredentialsIamEscalation.matches(person, principalOf(person))).toBe(false);
-  });
-
-  it('fires on none of the real shared records, none of which is an IAM grant by an instance', async () => {
-    const fired: string[] = [];
-    for await (const entry of readRecordFiles([SHARED_CLOUDTRAIL])) {
-      if (entry.kind !== 'parsed' || !entry.principal.ok) continue;
-      if (matchingRules(entry.record, entry.principal.principal).length > 0)
-        fired.push(`${entry.file}#${entry.index}`);
-    }
-
-    expect(fired).toEqual([]);
+    expect(instanceCredentialsIamEscalation.matches(session, principalOf(session))).toBe(false);
   });
 });

@@ -265,6 +265,42 @@ describe('planRevocation, by principal kind', () => {
   });
 });
 
+describe('names that are also JavaScript object members', () => {
+  it('plans, applies and undoes for a role named constructor with a policy named toString', () => {
+    const state = normalizeAccountState({
+      accountId: ACCOUNT,
+      roles: {
+        constructor: {
+          arn: `arn:aws:iam::${ACCOUNT}:role/constructor`,
+          path: '/',
+          inlinePolicies: { toString: '{"Statement":[]}' },
+        },
+      },
+    });
+    const target = {
+      kind: 'role',
+      accountId: ACCOUNT,
+      roleName: 'constructor',
+      roleArn: `arn:aws:iam::${ACCOUNT}:role/constructor`,
+    } as const;
+
+    const plan = planRevocation(target, context({}, state));
+    let current = state;
+    const undo = [];
+    for (const { action } of plan.actions) {
+      undo.unshift(...undoActions(current, action));
+      current = applyAction(current, action);
+    }
+    for (const action of undo) current = applyAction(current, action);
+
+    expect(names(plan)).toEqual(['put-role-policy', 'delete-role-policy']);
+    expect(equivalentStates(current, state)).toBe(true);
+    expect(planRevocation({ ...target, roleName: 'valueOf' }, context({}, state)).requiresHuman).toContain(
+      'was not found',
+    );
+  });
+});
+
 describe('guard rails', () => {
   it('sends a plan with too many actions, or past the revocations cap, to a human', () => {
     const user = {
