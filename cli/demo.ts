@@ -194,7 +194,7 @@ export async function runDemo(options: DemoOptions): Promise<DemoResult> {
     const started = outcomes.filter((outcome) => outcome.status === 'started');
     const duplicates = outcomes.filter((outcome) => outcome.status === 'already-open').length;
     print(
-      `${clockTime(toInstant(now))}  detect   ${outcomes.length} IAM calls delivered by EventBridge; ${started.length} case opened, ${duplicates} more calls by the same credentials joined it`,
+      `${clockTime(toInstant(now))}  detect   ${outcomes.length} calls delivered by EventBridge (the rules' patterns): ${started.length} case opened, ${duplicates} more calls by the same credentials joined it, ${outcomes.length - started.length - duplicates} matched no rule`,
     );
     const first = started[0];
     if (first?.status !== 'started')
