@@ -3,6 +3,7 @@ import { registerDemo } from './demo.ts';
 import { registerGenerate } from './generate.ts';
 import { registerParse } from './parse.ts';
 import { registerRevocation } from './revocation.ts';
+import { registerRules } from './rules.ts';
 import { registerRunbook } from './runbook.ts';
 
 const program = new Command()
@@ -17,6 +18,7 @@ registerGenerate(program);
 registerDemo(program);
 registerRunbook(program);
 registerRevocation(program);
+registerRules(program);
 
 try {
   await program.parseAsync(process.argv);

@@ -128,6 +128,33 @@ describe('revoker runbook', () => {
   });
 });
 
+describe('revoker replay and rules', () => {
+  it('replays generated logs: the attack is one case, every later call by the stolen session joins it', async () => {
+    const { code, stdout } = await revoker('replay', logs.root);
+
+    expect(code).toBe(0);
+    // The other case: the hand-made Identity Center session creating a key for another user.
+    expect(stdout).toMatch(/ records read; 2 cases would open\./);
+    expect(stdout).toMatch(
+      /access-key-for-another-user +high +arn:aws:iam::\d{12}:role\/aws-reserved\/sso\.amazonaws\.com\/AWSReservedSSO_/,
+    );
+    expect(stdout).toMatch(
+      new RegExp(
+        `instance-credentials-bucket-listing +high +${logs.truth.roleArn} +${logs.truth.attackerIp} +6 `,
+      ),
+    );
+  });
+
+  it('lists the catalog with each rule’s response, marking configured ones', async () => {
+    const { stdout } = await revoker('rules');
+
+    expect(stdout).toMatch(
+      /^ {2}instance-credentials-iam-escalation +privilege-escalation +high +auto-revoke\* /m,
+    );
+    expect(stdout).toMatch(/^ {2}root-user-activity +initial-access +critical +escalate /m);
+  });
+});
+
 describe('printable', () => {
   it('shows terminal control and direction characters from the logs as escapes', () => {
     expect(printable('ok\u001b[2J\u202Egnp.exe')).toBe('ok\\u{1b}[2J\\u{202e}gnp.exe');

@@ -147,6 +147,14 @@ function notRevocable(arn: string | null, reason: string, instructions: string[]
 export function revocationTargetOf(target: TriggerTarget): RevocationTarget {
   switch (target.kind) {
     case 'assumed-role':
+      if (target.roleName.startsWith('AWSReservedSSO_')) {
+        return notRevocable(target.roleArn, 'AWSReservedSSO roles are managed by IAM Identity Center', [
+          `Find the Identity Center user behind session ${target.sessionName ?? '(unknown)'} and revoke them in Identity Center (revoker plans that from an Identity Center user).`,
+        ]);
+      }
+      if (target.roleArn.includes(':role/aws-service-role/')) {
+        return notRevocable(target.roleArn, 'service-linked roles are managed by their AWS service', []);
+      }
       return {
         kind: 'role-sessions',
         accountId: target.accountId,

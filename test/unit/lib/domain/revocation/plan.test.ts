@@ -11,6 +11,7 @@ import { applyAction, isApplied, undoActions } from '../../../../../lib/domain/r
 import {
   planRevocation,
   type RevocationTarget,
+  revocationTargetOf,
   targetFor,
 } from '../../../../../lib/domain/revocation/plan.ts';
 import { REVOCATION_POLICY_NAME } from '../../../../../lib/domain/revocation/policies.ts';
@@ -298,6 +299,38 @@ describe('names that are also JavaScript object members', () => {
     expect(planRevocation({ ...target, roleName: 'valueOf' }, context({}, state)).requiresHuman).toContain(
       'was not found',
     );
+  });
+});
+
+describe('revocationTargetOf', () => {
+  it('never edits a role Identity Center or an AWS service manages', () => {
+    const session = {
+      kind: 'assumed-role',
+      accountId: ACCOUNT,
+      sessionName: 'alice@example.com',
+      accessKeyId: null,
+      sessionIssuedAt: null,
+      sessionUserId: null,
+      sourceIdentity: null,
+    } as const;
+
+    expect(
+      revocationTargetOf({
+        ...session,
+        roleName: 'AWSReservedSSO_Admin_0123456789abcdef',
+        roleArn: `arn:aws:iam::${ACCOUNT}:role/aws-reserved/sso.amazonaws.com/AWSReservedSSO_Admin_0123456789abcdef`,
+      }),
+    ).toMatchObject({
+      kind: 'not-revocable',
+      reason: 'AWSReservedSSO roles are managed by IAM Identity Center',
+    });
+    expect(
+      revocationTargetOf({
+        ...session,
+        roleName: 'AWSServiceRoleForECS',
+        roleArn: `arn:aws:iam::${ACCOUNT}:role/aws-service-role/ecs.amazonaws.com/AWSServiceRoleForECS`,
+      }),
+    ).toMatchObject({ kind: 'not-revocable' });
   });
 });
 
