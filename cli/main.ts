@@ -1,4 +1,5 @@
 import { Command } from 'commander';
+import { registerCases } from './cases.ts';
 import { registerDemo } from './demo.ts';
 import { registerGenerate } from './generate.ts';
 import { registerParse } from './parse.ts';
@@ -19,6 +20,7 @@ registerDemo(program);
 registerRunbook(program);
 registerRevocation(program);
 registerRules(program);
+registerCases(program);
 
 try {
   await program.parseAsync(process.argv);

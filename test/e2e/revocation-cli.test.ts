@@ -21,6 +21,26 @@ beforeAll(async () => {
   });
 });
 
+describe('revoker cases', () => {
+  it('lists the demo’s case and shows its timeline, confirm to close', async () => {
+    const cases = join(directory, 'cases');
+
+    const list = await revoker('cases', 'list', '--cases', cases);
+    const show = await revoker('cases', 'show', demo.caseId, '--cases', cases);
+
+    expect(list.stdout).toMatch(
+      new RegExp(
+        `^ {2}${demo.caseId} +\\S+ +instance-credentials-bucket-listing +arn:aws:iam::\\d{12}:role/service/app-server +close +contained$`,
+        'm',
+      ),
+    );
+    expect(show.stdout.split('\n').map((line) => line.split(/ +/)[1])).toEqual(
+      expect.arrayContaining(['confirm', 'revoke', 'verify', 'close']),
+    );
+    expect(show.stdout).toMatch(/^Case \w+, opened \S+: contained$/m);
+  });
+});
+
 describe('revoker plan and undo', () => {
   it('plans a user’s revocation from the local account, and changes nothing', async () => {
     const before = readFileSync(demo.iamAccountFile, 'utf8');
