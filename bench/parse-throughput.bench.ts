@@ -1,32 +1,11 @@
 // Parse + principal resolution throughput on 1,000,000 generated records, against the raw
 // cost of reading the same files (gunzip + JSON.parse), as a ratio measured in the same run.
-import { existsSync, readFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { gunzipSync } from 'node:zlib';
 import { readDocument } from '../lib/domain/documents.ts';
-import { generate } from '../lib/local/generator/generate.ts';
-import { listFiles } from '../lib/local/record-files.ts';
-
-const EVENTS = Number(process.env.BENCH_EVENTS ?? 1_000_000);
-const directory = join('.local', 'bench', `generated-${EVENTS}`);
+import { generatedLogs } from './generated-logs.ts';
 
 export async function run(): Promise<void> {
-  if (!existsSync(join(directory, 'revoker-scenarios.json'))) {
-    console.log(
-      `generating ${EVENTS.toLocaleString('en-US')} events into ${directory} (once; reused by later runs)...`,
-    );
-    generate({
-      out: directory,
-      days: 7,
-      events: EVENTS,
-      accounts: 3,
-      seed: 'bench',
-      scenarios: ['compromised-role-session'],
-      end: new Date('2026-01-15T12:00:00Z'),
-    });
-  }
-  const files = (await listFiles([directory])).filter((file) => file.endsWith('.json.gz'));
-  const compressed = files.map((file) => readFileSync(file));
+  const { files, compressed } = await generatedLogs();
 
   const baselineStart = performance.now();
   let baselineRecords = 0;
