@@ -3,7 +3,7 @@ import { registerCases } from './cases.ts';
 import { registerDemo } from './demo.ts';
 import { registerGenerate } from './generate.ts';
 import { registerParse } from './parse.ts';
-import { registerRevocation } from './revocation.ts';
+import { registerOffboard, registerRevocation } from './revocation.ts';
 import { registerRules } from './rules.ts';
 import { registerRunbook } from './runbook.ts';
 
@@ -19,6 +19,7 @@ registerGenerate(program);
 registerDemo(program);
 registerRunbook(program);
 registerRevocation(program);
+registerOffboard(program);
 registerRules(program);
 registerCases(program);
 

@@ -10,9 +10,13 @@ import { planRevocation, scopeFor } from '../lib/domain/revocation/plan.ts';
 import { toInstant } from '../lib/domain/time.ts';
 import { FileCaseStore } from '../lib/local/case-store.ts';
 import { DEFAULT_CONFIG_FILE, loadConfigFile } from '../lib/local/config-file.ts';
+import { DuckDbQueryEngine } from '../lib/local/duckdb-engine.ts';
 import { LocalIamAccount } from '../lib/local/iam-account.ts';
+import { loadRunbooks } from '../lib/runbooks/catalog.ts';
+import { offboard } from '../lib/usecases/offboard.ts';
 import { undoRevocation } from '../lib/usecases/undo.ts';
 import { printJson } from './output.ts';
+import { printable } from './runbook.ts';
 
 export class RevocationCommandError extends Error {
   override name = 'RevocationCommandError';
@@ -188,7 +192,8 @@ export function registerRevocation(program: Command): void {
       const cases = new FileCaseStore(options.cases);
       const record = await cases.get(caseId);
       if (!record) throw new RevocationCommandError(`there is no case ${caseId} in ${options.cases}`);
-      const accountId = (record.trigger as { target?: { accountId?: string } }).target?.accountId;
+      const trigger = record.trigger as { accountId?: string; target?: { accountId?: string } };
+      const accountId = trigger.target?.accountId ?? trigger.accountId;
       if (!accountId) throw new RevocationCommandError(`case ${caseId} names no account`);
       const result = await undoRevocation(caseId, {
         iam: accountFile(options.iamDir, accountId),
@@ -199,4 +204,67 @@ export function registerRevocation(program: Command): void {
         `Undone: case ${result.caseId}, ${result.restoredSteps} change(s) reversed; IAM matches the state recorded before the revocation.`,
       );
     });
+}
+
+export function registerOffboard(program: Command): void {
+  program
+    .command('offboard')
+    .description(
+      'Revoke everything a person holds alone, from their logged activity and IAM user; name the rest for a human',
+    )
+    .requiredOption(
+      '--user <name>',
+      'the person: IAM user name, source identity or Identity Center user name',
+    )
+    .requiredOption('--account <id>', 'the account to offboard them from')
+    .option('--logs <dir>', 'CloudTrail log files to inventory (DuckDB)', join('.local', 'demo', 'logs'))
+    .option('--iam-dir <dir>', 'local IAM account files', join('.local', 'demo', 'iam'))
+    .option('--cases <dir>', 'case records', join('.local', 'demo', 'cases'))
+    .option('--config <file>', 'configuration file', DEFAULT_CONFIG_FILE)
+    .option('--dry-run', 'plan and record, change nothing')
+    .action(
+      async (options: {
+        user: string;
+        account: string;
+        logs: string;
+        iamDir: string;
+        cases: string;
+        config: string;
+        dryRun?: boolean;
+      }) => {
+        const engine = await DuckDbQueryEngine.open(options.logs);
+        try {
+          const result = await offboard(
+            { person: options.user, accountId: options.account, dryRun: options.dryRun ?? false },
+            {
+              engine,
+              runbooks: loadRunbooks(),
+              iam: accountFile(options.iamDir, options.account),
+              config: await loadConfigFile(options.config),
+              clock: { now: () => new Date() },
+              cases: new FileCaseStore(options.cases),
+            },
+          );
+          const lines = [
+            `Offboarding ${options.user} from ${options.account}: case ${result.caseId}, cutoff ${result.cutoff}`,
+            '',
+            'Found:',
+          ];
+          for (const row of result.inventory)
+            lines.push(
+              `  ${row.kind}  ${printable(row.identifier ?? null)}  (${row.calls} calls, last ${row.last_seen})`,
+            );
+          if (result.inventory.length === 0) lines.push('  nothing in the logs');
+          lines.push('', result.applied ? 'Revoked:' : 'Would revoke (dry run):');
+          for (const plan of result.plans.filter((candidate) => !candidate.requiresHuman)) {
+            for (const planned of plan.actions) lines.push(`  - ${planned.action.action}: ${planned.why}`);
+          }
+          if (result.manualSteps.length > 0)
+            lines.push('', 'For a human:', ...result.manualSteps.map((step) => `  - ${step}`));
+          console.log(lines.join('\n'));
+        } finally {
+          await engine.close();
+        }
+      },
+    );
 }

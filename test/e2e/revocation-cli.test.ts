@@ -21,6 +21,52 @@ beforeAll(async () => {
   });
 });
 
+describe('revoker offboard', () => {
+  it('dry-runs without a change, then offboards a person and undoes it exactly', async () => {
+    const before = readFileSync(demo.iamAccountFile, 'utf8');
+    const account = normalizeAccountState(JSON.parse(before));
+    const where = [
+      '--iam-dir',
+      join(directory, 'iam'),
+      '--cases',
+      join(directory, 'cases'),
+      '--logs',
+      join(directory, 'logs'),
+    ];
+
+    const dry = await revoker(
+      'offboard',
+      '--user',
+      'alice',
+      '--account',
+      account.accountId,
+      ...where,
+      '--dry-run',
+    );
+    expect(dry.stdout).toContain('Would revoke (dry run):');
+    expect(readFileSync(demo.iamAccountFile, 'utf8')).toBe(before);
+
+    const done = await revoker('offboard', '--user', 'alice', '--account', account.accountId, ...where);
+    expect(done.stdout).toMatch(/- update-access-key: deactivate \(never delete\)/);
+    const after = normalizeAccountState(JSON.parse(readFileSync(demo.iamAccountFile, 'utf8')));
+    expect(after.users.alice!.accessKeys.every((key) => key.status === 'Inactive')).toBe(true);
+
+    const caseId = /case (offboard-\w+)/.exec(done.stdout)![1]!;
+    const undo = await revoker(
+      'undo',
+      caseId,
+      '--iam-dir',
+      join(directory, 'iam'),
+      '--cases',
+      join(directory, 'cases'),
+    );
+    expect(undo.stdout).toContain('2 change(s) reversed');
+    expect(normalizeAccountState(JSON.parse(readFileSync(demo.iamAccountFile, 'utf8'))).users.alice).toEqual(
+      account.users.alice,
+    );
+  });
+});
+
 describe('revoker cases', () => {
   it('lists the demo’s case and shows its timeline, confirm to close', async () => {
     const cases = join(directory, 'cases');

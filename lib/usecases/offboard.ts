@@ -1,0 +1,159 @@
+// Offboard a person: inventory what they used and created (identity-inventory runbook, plus
+// their IAM user), revoke every credential that is theirs alone, and hand the rest — shared
+// roles they reached through Identity Center, things they created — to a human by name.
+import { createHash } from 'node:crypto';
+import type { Config } from '../domain/config.ts';
+import { own } from '../domain/iam-state.ts';
+import {
+  planRevocation,
+  type RevocationPlan,
+  type RevocationTarget,
+  scopeFor,
+} from '../domain/revocation/plan.ts';
+import { addMinutes, toInstant } from '../domain/time.ts';
+import type { CaseStore, Clock, IamGateway, QueryEngine, SqlCell } from '../ports.ts';
+import { bindRunbook, type Runbook, requireRunbook } from '../runbooks/catalog.ts';
+import { textIn } from '../runbooks/rows.ts';
+import { applyPlan } from './apply-plan.ts';
+
+export interface OffboardDependencies {
+  engine: QueryEngine;
+  runbooks: Map<string, Runbook>;
+  iam: IamGateway;
+  config: Config;
+  clock: Clock;
+  cases: CaseStore;
+  sleep?: (ms: number) => Promise<void>;
+}
+
+export interface OffboardRequest {
+  person: string;
+  accountId: string;
+  dryRun: boolean;
+}
+
+export interface Offboarding {
+  caseId: string;
+  cutoff: string;
+  inventory: Record<string, SqlCell>[];
+  plans: RevocationPlan[];
+  applied: boolean;
+  /** What a human must still do, by name. */
+  manualSteps: string[];
+}
+
+export async function offboard(request: OffboardRequest, deps: OffboardDependencies): Promise<Offboarding> {
+  const now = deps.clock.now();
+  const cutoff = toInstant(now);
+  const caseId = `offboard-${createHash('sha256').update(`${request.accountId}\n${request.person}`).digest('hex').slice(0, 24)}`;
+  const inventory = (
+    await deps.engine.run(
+      bindRunbook(requireRunbook(deps.runbooks, 'identity-inventory'), {
+        account: request.accountId,
+        person: request.person,
+        start: toInstant(addMinutes(now, -deps.config.confirm.baselineDays * 1440)),
+        end: toInstant(addMinutes(now, 1)),
+      }),
+    )
+  ).rows;
+
+  const targets: RevocationTarget[] = [];
+  const manualSteps: string[] = [];
+  const userScope = {
+    accountId: request.accountId,
+    roles: [],
+    users: [request.person],
+    managedPolicies: [],
+    identityCenter: false,
+  };
+  const user = own((await deps.iam.readState(userScope)).users, request.person);
+  if (user) {
+    targets.push({ kind: 'iam-user', accountId: request.accountId, userName: request.person, arn: user.arn });
+  }
+  for (const row of inventory) {
+    const kind = textIn(row, 'kind') ?? '';
+    const identifier = textIn(row, 'identifier') ?? '';
+    const roleName = identifier.split('/').at(-1) ?? '';
+    if (kind === 'source-identity-role') {
+      // A shared role: deny only the sessions carrying this person's source identity.
+      targets.push({
+        kind: 'role-sessions',
+        accountId: request.accountId,
+        roleName,
+        roleArn: identifier,
+        session: { userId: null, sourceIdentity: request.person },
+      });
+    } else if (kind === 'identity-center-role') {
+      manualSteps.push(
+        `Disable ${request.person} in IAM Identity Center, or remove their assignments: they used ${identifier}.`,
+      );
+    } else if (kind.startsWith('created:')) {
+      manualSteps.push(
+        `Review what ${request.person} created (${kind.slice('created:'.length)} ${identifier}): remove it, or hand it over.`,
+      );
+    }
+  }
+  if (targets.length === 0 && manualSteps.length === 0) {
+    manualSteps.push(
+      `Nothing held by ${request.person} was found in account ${request.accountId}: check the name and the account.`,
+    );
+  }
+
+  // Source-identity denies name the person, so they are safe on a role others share.
+  const config: Config = {
+    ...deps.config,
+    revocation: { ...deps.config.revocation, roleSessions: 'offending-session' },
+  };
+  const plans: RevocationPlan[] = [];
+  const open = {
+    caseId,
+    openedAt: cutoff,
+    trigger: { kind: 'offboarding', person: request.person, accountId: request.accountId },
+  };
+  for (const target of targets) {
+    const scope = scopeFor(target);
+    const state = await deps.iam.readState(scope);
+    const plan = planRevocation(target, { config, state, cutoff, recentRevocations: 0 });
+    plans.push(plan);
+    manualSteps.push(...plan.manualSteps);
+    if (plan.requiresHuman) {
+      manualSteps.push(`Not revoked automatically: ${plan.requiresHuman}.`);
+      await deps.cases.append(caseId, open, {
+        at: cutoff,
+        step: 'revoke',
+        summary: `Not revoked automatically: ${plan.requiresHuman}.`,
+        detail: { plan, applied: false },
+      });
+      continue;
+    }
+    if (request.dryRun || deps.config.mode === 'dry-run') {
+      await deps.cases.append(caseId, open, {
+        at: cutoff,
+        step: 'revoke',
+        summary: `Dry run: would ${plan.actions.map((planned) => planned.why).join('; then ')}.`,
+        detail: { plan, applied: false },
+      });
+      continue;
+    }
+    const record = await applyPlan(
+      scope,
+      plan.actions.map((planned) => planned.action),
+      { iam: deps.iam, sleep: deps.sleep },
+      state,
+    );
+    await deps.cases.append(caseId, open, {
+      at: cutoff,
+      step: 'revoke',
+      summary: `Revoked: ${plan.actions.map((planned) => planned.why).join('; then ')}.`,
+      detail: { plan, applied: true, record },
+    });
+  }
+  const applied = !(request.dryRun || deps.config.mode === 'dry-run');
+  await deps.cases.append(caseId, open, {
+    at: cutoff,
+    step: 'offboard',
+    summary: `${inventory.length} credentials and principals found for ${request.person}; ${plans.length} revocation plans ${applied ? 'applied where allowed' : 'recorded (dry run)'}; ${manualSteps.length} steps left for a human.`,
+    detail: { inventory, manualSteps },
+  });
+  return { caseId, cutoff, inventory, plans, applied, manualSteps };
+}
