@@ -7,6 +7,12 @@ import { registerOffboard, registerRevocation } from './revocation.ts';
 import { registerRules } from './rules.ts';
 import { registerRunbook } from './runbook.ts';
 
+// Output piped into `head` and the like closes early: stop quietly, as Unix tools do.
+process.stdout.on('error', (error: NodeJS.ErrnoException) => {
+  if (error.code === 'EPIPE') process.exit(0);
+  throw error;
+});
+
 const program = new Command()
   .name('revoker')
   .description(
