@@ -14,6 +14,7 @@ import {
 import type { QueryEngine, QueryRequest, QueryResult, SqlCell, SqlValue } from '../ports.ts';
 import { cellFromText } from '../query-cells.ts';
 import { sqlLiteral } from '../runbooks/catalog.ts';
+import { withRetries } from './retry.ts';
 
 export interface AthenaSettings {
   workGroup: string;
@@ -186,17 +187,12 @@ export class AthenaQueryEngine implements QueryEngine {
     return { columns, rows };
   }
 
-  private async throttled<T>(call: () => Promise<T>): Promise<T> {
-    const attempts = this.settings.throttleAttempts ?? 5;
-    for (let attempt = 1; ; attempt++) {
-      try {
-        return await call();
-      } catch (error) {
-        const name = (error as { name?: string }).name ?? '';
-        if (!THROTTLING.has(name) || attempt >= attempts) throw error;
-        await this.timing.sleep(200 * 2 ** attempt);
-      }
-    }
+  private throttled<T>(call: () => Promise<T>): Promise<T> {
+    return withRetries(call, {
+      retryable: THROTTLING,
+      attempts: this.settings.throttleAttempts ?? 5,
+      sleep: this.timing.sleep,
+    });
   }
 }
 

@@ -64,6 +64,7 @@ import {
 } from '../domain/iam-state.ts';
 import { ActionTargetMissingError, type RevocationAction } from '../domain/revocation/actions.ts';
 import type { IamGateway } from '../ports.ts';
+import { withRetries } from './retry.ts';
 
 export interface IamGatewaySettings {
   /** The IAM Identity Center instance, when Identity Center users are to be revoked. */
@@ -585,18 +586,18 @@ export class AwsIamGateway implements IamGateway {
 
   /** Retry what IAM says to retry; name what a human must handle. */
   private async call<T>(request: () => Promise<T>): Promise<T> {
-    const attempts = this.settings.retryAttempts ?? 5;
-    for (let attempt = 1; ; attempt++) {
-      try {
-        return await request();
-      } catch (error) {
-        const name = (error as { name?: string }).name ?? '';
-        const message = (error as Error).message;
-        if (MISSING.has(name)) throw new ActionTargetMissingError(message, { cause: error });
-        if (LIMIT.has(name)) throw new IamLimitExceededError(message, { cause: error });
-        if (!RETRIED.has(name) || attempt >= attempts) throw error;
-        await this.sleep(200 * 2 ** attempt);
-      }
+    try {
+      return await withRetries(request, {
+        retryable: RETRIED,
+        attempts: this.settings.retryAttempts ?? 5,
+        sleep: this.sleep,
+      });
+    } catch (error) {
+      const name = (error as { name?: string }).name ?? '';
+      const message = (error as Error).message;
+      if (MISSING.has(name)) throw new ActionTargetMissingError(message, { cause: error });
+      if (LIMIT.has(name)) throw new IamLimitExceededError(message, { cause: error });
+      throw error;
     }
   }
 
