@@ -5,8 +5,7 @@ import type { Command } from 'commander';
 import { principalArnOf, type Trigger, TriggerSchema } from '../lib/domain/trigger.ts';
 import { FileCaseStore } from '../lib/local/case-store.ts';
 import type { CaseRecord } from '../lib/ports.ts';
-import { printJson, table } from './output.ts';
-import { printable } from './runbook.ts';
+import { printable, printJson, table } from './output.ts';
 
 export class CaseCommandError extends Error {
   override name = 'CaseCommandError';

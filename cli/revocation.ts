@@ -5,8 +5,13 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Command } from 'commander';
-import type { RevocationPlan, RevocationTarget } from '../lib/domain/revocation/plan.ts';
-import { planRevocation, scopeFor } from '../lib/domain/revocation/plan.ts';
+import { type IamAccountState, own } from '../lib/domain/iam-state.ts';
+import {
+  planRevocation,
+  type RevocationPlan,
+  type RevocationTarget,
+  rootTarget,
+} from '../lib/domain/revocation/plan.ts';
 import { toInstant } from '../lib/domain/time.ts';
 import { FileCaseStore } from '../lib/local/case-store.ts';
 import { DEFAULT_CONFIG_FILE, loadConfigFile } from '../lib/local/config-file.ts';
@@ -14,9 +19,9 @@ import { DuckDbQueryEngine } from '../lib/local/duckdb-engine.ts';
 import { LocalIamAccount } from '../lib/local/iam-account.ts';
 import { loadRunbooks } from '../lib/runbooks/catalog.ts';
 import { offboard } from '../lib/usecases/offboard.ts';
+import { recentRevocations } from '../lib/usecases/revoke.ts';
 import { undoRevocation } from '../lib/usecases/undo.ts';
-import { printJson } from './output.ts';
-import { printable } from './runbook.ts';
+import { printable, printJson } from './output.ts';
 
 export class RevocationCommandError extends Error {
   override name = 'RevocationCommandError';
@@ -27,46 +32,38 @@ const USER = /^arn:aws[a-z-]*:iam::(\d{12}):user\/(?:.*\/)?([\w+=,.@-]+)$/;
 const SESSION = /^arn:aws[a-z-]*:sts::(\d{12}):assumed-role\/([\w+=,.@-]+)\/(.+)$/;
 const ROOT = /^arn:aws[a-z-]*:iam::(\d{12}):root$/;
 
-/** The target an ARN names, and its account; role sessions resolve their role by name. */
-function targetFromArn(
-  arn: string,
-  scope: 'sessions' | 'principal',
-): { accountId: string; target: (roleArn: (name: string) => string | null) => RevocationTarget } {
-  const role = ROLE.exec(arn) ?? SESSION.exec(arn);
-  if (role) {
-    const [, accountId, roleName] = role as unknown as [string, string, string];
-    return {
-      accountId,
-      target: (roleArn) => {
-        const known = ROLE.test(arn) ? arn : roleArn(roleName);
-        if (!known)
-          throw new RevocationCommandError(`role ${roleName} is not in the IAM account ${accountId}`);
-        return scope === 'principal'
-          ? { kind: 'role', accountId, roleName, roleArn: known }
-          : { kind: 'role-sessions', accountId, roleName, roleArn: known, session: null };
-      },
-    };
-  }
-  const user = USER.exec(arn);
-  if (user) {
-    const [, accountId, userName] = user as unknown as [string, string, string];
-    return { accountId, target: () => ({ kind: 'iam-user', accountId, userName, arn }) };
-  }
-  const root = ROOT.exec(arn);
-  if (root) {
-    return {
-      accountId: root[1]!,
-      target: () => ({
-        kind: 'not-revocable',
-        arn,
-        reason: 'the root user cannot be restricted by IAM policies',
-        instructions: [
-          'Sign in as root with its MFA device, change the password, and delete any root access keys.',
-        ],
-      }),
-    };
+/** What an ARN names, as far as the ARN alone can say. */
+function parsePrincipalArn(arn: string): {
+  accountId: string;
+  kind: 'role' | 'session' | 'user' | 'root';
+  name: string;
+} {
+  for (const [kind, pattern] of [
+    ['role', ROLE],
+    ['session', SESSION],
+    ['user', USER],
+    ['root', ROOT],
+  ] as const) {
+    const match = pattern.exec(arn);
+    if (match) return { accountId: match[1]!, kind, name: match[2] ?? 'root' };
   }
   throw new RevocationCommandError(`${arn} is not a role, role session, user or root ARN`);
+}
+
+/** The revocation target for an ARN, with a session's role (and its path) found in the account. */
+function targetForArn(
+  arn: string,
+  scope: 'sessions' | 'principal',
+  state: IamAccountState,
+): RevocationTarget {
+  const { accountId, kind, name } = parsePrincipalArn(arn);
+  if (kind === 'root') return rootTarget(arn);
+  if (kind === 'user') return { kind: 'iam-user', accountId, userName: name, arn };
+  const roleArn = kind === 'role' ? arn : own(state.roles, name)?.arn;
+  if (!roleArn) throw new RevocationCommandError(`role ${name} is not in the IAM account ${accountId}`);
+  return scope === 'principal'
+    ? { kind: 'role', accountId, roleName: name, roleArn }
+    : { kind: 'role-sessions', accountId, roleName: name, roleArn, session: null };
 }
 
 function accountFile(directory: string, accountId: string): LocalIamAccount {
@@ -156,26 +153,21 @@ export function registerRevocation(program: Command): void {
           throw new RevocationCommandError(`--scope must be sessions or principal, not ${options.scope}`);
         }
         const config = await loadConfigFile(options.config);
-        const { accountId, target: resolveTarget } = targetFromArn(options.principal, options.scope);
-        const iam = accountFile(options.iamDir, accountId);
-        const state = await iam.load();
-        const target = resolveTarget((name) => state.roles[name]?.arn ?? null);
-        const windowStart = toInstant(new Date(Date.now() - config.guardRails.windowMinutes * 60_000));
-        const recent = existsSync(options.cases)
-          ? (await new FileCaseStore(options.cases).list()).filter((record) =>
-              record.audit.some(
-                (entry) =>
-                  entry.step === 'revoke' &&
-                  entry.at >= windowStart &&
-                  (entry.detail as { applied?: boolean })?.applied,
-              ),
-            ).length
-          : 0;
+        const state = await accountFile(
+          options.iamDir,
+          parsePrincipalArn(options.principal).accountId,
+        ).load();
+        const target = targetForArn(options.principal, options.scope, state);
+        const now = new Date();
         const plan = planRevocation(target, {
           config,
-          state: await iam.readState(scopeFor(target)),
-          cutoff: toInstant(new Date()),
-          recentRevocations: recent,
+          state,
+          cutoff: toInstant(now),
+          recentRevocations: await recentRevocations(
+            new FileCaseStore(options.cases),
+            now,
+            config.guardRails.windowMinutes,
+          ),
         });
         if (options.json) printJson(plan);
         else printPlan(plan);

@@ -7,8 +7,7 @@ import { eventBridgeEvents, RULES } from '../lib/domain/rules.ts';
 import { DEFAULT_CONFIG_FILE, loadConfigFile } from '../lib/local/config-file.ts';
 import { readRecordFiles } from '../lib/local/record-files.ts';
 import { replay } from '../lib/usecases/replay.ts';
-import { printJson, table } from './output.ts';
-import { printable } from './runbook.ts';
+import { printable, printJson, table } from './output.ts';
 
 async function* parsedRecords(paths: string[]) {
   for await (const entry of readRecordFiles(paths)) {

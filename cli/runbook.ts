@@ -4,10 +4,10 @@ import { AthenaClient } from '@aws-sdk/client-athena';
 import { type Command, Option } from 'commander';
 import { AthenaQueryEngine, executionParameter } from '../lib/aws/athena-engine.ts';
 import { DuckDbQueryEngine } from '../lib/local/duckdb-engine.ts';
-import type { QueryEngine, SqlCell } from '../lib/ports.ts';
+import type { QueryEngine } from '../lib/ports.ts';
 import { loadRunbooks, type Runbook, RunbookParameterError } from '../lib/runbooks/catalog.ts';
 import { planRunbook, runRunbook } from '../lib/usecases/run-runbook.ts';
-import { printJson, table } from './output.ts';
+import { printable, printJson, table } from './output.ts';
 
 interface RunOptions {
   logs?: string;
@@ -36,20 +36,6 @@ function parseParams(pairs: string[]): Record<string, string> {
     values[pair.slice(0, at)] = pair.slice(at + 1);
   }
   return values;
-}
-
-/**
- * Log fields are attacker-chosen: show control and direction-changing characters as escapes
- * so a user agent cannot rewrite the terminal. Long cells are cut in the table (not in --json).
- */
-export function printable(cell: SqlCell, width = 80): string {
-  if (cell === null) return '-';
-  const text = String(cell).replace(
-    // biome-ignore lint/suspicious/noControlCharactersInRegex: matching them is the point.
-    /[\u0000-\u001f\u007f-\u009f\u200e\u200f\u202a-\u202e\u2066-\u2069]/g,
-    (char) => `\\u{${char.codePointAt(0)!.toString(16)}}`,
-  );
-  return text.length > width ? `${text.slice(0, width - 1)}…` : text;
 }
 
 function firstSentence(text: string): string {

@@ -137,7 +137,7 @@ function opensToOutsiders(document: string, ownAccount: string | null): boolean 
   return accounts.some((account) => account !== ownAccount);
 }
 
-export const instanceCredentialsIamEscalation: DetectionRule = {
+export const instanceCredentialsIamEscalation: DetectionRule = apiRule({
   id: 'instance-credentials-iam-escalation',
   title: 'EC2 instance credentials used to grant IAM access',
   tactic: 'privilege-escalation',
@@ -147,39 +147,24 @@ export const instanceCredentialsIamEscalation: DetectionRule = {
     'or creating users usually means they were stolen from the metadata service and used elsewhere.',
   confirmWith: ALL_CONFIRMATIONS,
   response: 'auto-revoke',
-  readOnlyEvents: false,
-  eventPattern: {
-    source: ['aws.iam'],
-    'detail-type': ['AWS API Call via CloudTrail'],
-    detail: {
-      eventSource: ['iam.amazonaws.com'],
-      eventName: [
-        'AttachRolePolicy',
-        'PutRolePolicy',
-        'AttachUserPolicy',
-        'PutUserPolicy',
-        'AttachGroupPolicy',
-        'PutGroupPolicy',
-        'AddUserToGroup',
-        'CreateUser',
-        'CreateAccessKey',
-        'CreateLoginProfile',
-        'UpdateLoginProfile',
-        'UpdateAssumeRolePolicy',
-        'CreatePolicyVersion',
-      ],
-    },
-  },
-  matches(record, principal) {
-    const names = (this.eventPattern.detail as { eventName: readonly string[] }).eventName;
-    return (
-      record.eventSource === 'iam.amazonaws.com' &&
-      names.includes(record.eventName) &&
-      !record.errorCode &&
-      fromInstance(record, principal)
-    );
-  },
-};
+  eventSource: 'iam.amazonaws.com',
+  eventNames: [
+    'AttachRolePolicy',
+    'PutRolePolicy',
+    'AttachUserPolicy',
+    'PutUserPolicy',
+    'AttachGroupPolicy',
+    'PutGroupPolicy',
+    'AddUserToGroup',
+    'CreateUser',
+    'CreateAccessKey',
+    'CreateLoginProfile',
+    'UpdateLoginProfile',
+    'UpdateAssumeRolePolicy',
+    'CreatePolicyVersion',
+  ],
+  when: fromInstance,
+});
 
 export const RULES: readonly DetectionRule[] = [
   // Defence evasion: blinding the logs and detectors the response depends on.

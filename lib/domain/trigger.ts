@@ -134,7 +134,7 @@ function targetOf(principal: Principal): Record<string, unknown> | string {
     case 'root':
       return { kind: 'root', accountId: principal.accountId, arn: principal.arn };
     default:
-      return `a ${principal.kind}`;
+      return `a call by a principal of kind ${principal.kind}`;
   }
 }
 

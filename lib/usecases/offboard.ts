@@ -5,6 +5,7 @@ import { createHash } from 'node:crypto';
 import type { Config } from '../domain/config.ts';
 import { own } from '../domain/iam-state.ts';
 import {
+  describePlan,
   planRevocation,
   type RevocationPlan,
   type RevocationTarget,
@@ -45,6 +46,7 @@ export interface Offboarding {
 export async function offboard(request: OffboardRequest, deps: OffboardDependencies): Promise<Offboarding> {
   const now = deps.clock.now();
   const cutoff = toInstant(now);
+  const dryRun = request.dryRun || deps.config.mode === 'dry-run';
   const caseId = `offboard-${createHash('sha256').update(`${request.accountId}\n${request.person}`).digest('hex').slice(0, 24)}`;
   const inventory = (
     await deps.engine.run(
@@ -113,6 +115,7 @@ export async function offboard(request: OffboardRequest, deps: OffboardDependenc
   for (const target of targets) {
     const scope = scopeFor(target);
     const state = await deps.iam.readState(scope);
+    // An operator asked for this offboarding: the cap on automatic revocations does not apply.
     const plan = planRevocation(target, { config, state, cutoff, recentRevocations: 0 });
     plans.push(plan);
     manualSteps.push(...plan.manualSteps);
@@ -126,11 +129,11 @@ export async function offboard(request: OffboardRequest, deps: OffboardDependenc
       });
       continue;
     }
-    if (request.dryRun || deps.config.mode === 'dry-run') {
+    if (dryRun) {
       await deps.cases.append(caseId, open, {
         at: cutoff,
         step: 'revoke',
-        summary: `Dry run: would ${plan.actions.map((planned) => planned.why).join('; then ')}.`,
+        summary: `Dry run: would ${describePlan(plan)}.`,
         detail: { plan, applied: false },
       });
       continue;
@@ -144,16 +147,15 @@ export async function offboard(request: OffboardRequest, deps: OffboardDependenc
     await deps.cases.append(caseId, open, {
       at: cutoff,
       step: 'revoke',
-      summary: `Revoked: ${plan.actions.map((planned) => planned.why).join('; then ')}.`,
+      summary: `Revoked: ${describePlan(plan)}.`,
       detail: { plan, applied: true, record },
     });
   }
-  const applied = !(request.dryRun || deps.config.mode === 'dry-run');
   await deps.cases.append(caseId, open, {
     at: cutoff,
     step: 'offboard',
-    summary: `${inventory.length} credentials and principals found for ${request.person}; ${plans.length} revocation plans ${applied ? 'applied where allowed' : 'recorded (dry run)'}; ${manualSteps.length} steps left for a human.`,
+    summary: `${inventory.length} credentials and principals found for ${request.person}; ${plans.length} revocation plans ${dryRun ? 'recorded (dry run)' : 'applied where allowed'}; ${manualSteps.length} steps left for a human.`,
     detail: { inventory, manualSteps },
   });
-  return { caseId, cutoff, inventory, plans, applied, manualSteps };
+  return { caseId, cutoff, inventory, plans, applied: !dryRun, manualSteps };
 }

@@ -10,9 +10,11 @@ export interface ReplayedCase {
   ruleId: string;
   severity: Severity;
   principal: string;
-  /** The call that opened it, then every later call by the same credential that matched a rule. */
+  /** The call that opened it. */
   firstEvent: { eventTime: string; eventName: string; sourceIp: string | null; file: string };
+  /** Calls by the same credential that matched a rule, the first included. */
   calls: number;
+  /** Every rule those calls matched, the case's own first. */
   rules: string[];
 }
 

@@ -4,10 +4,12 @@
 import { z } from 'zod';
 import type { Config } from '../domain/config.ts';
 import {
+  describePlan,
   planRevocation,
   type RevocationPlan,
   revocationTargetOf,
   scopeFor,
+  targetArn,
 } from '../domain/revocation/plan.ts';
 import { addMinutes, toInstant } from '../domain/time.ts';
 import { TriggerSchema } from '../domain/trigger.ts';
@@ -54,7 +56,12 @@ export async function revoke(input: RevokeInput, deps: RevokeDependencies): Prom
     config: deps.config,
     state,
     cutoff,
-    recentRevocations: await recentRevocations(deps, now, input.caseId),
+    recentRevocations: await recentRevocations(
+      deps.cases,
+      now,
+      deps.config.guardRails.windowMinutes,
+      input.caseId,
+    ),
   });
   const entry = (summary: string, detail: unknown) =>
     deps.cases.append(input.caseId, openCaseEntry(input.caseId, input.trigger, deps.clock), {
@@ -82,17 +89,13 @@ export async function revoke(input: RevokeInput, deps: RevokeDependencies): Prom
   return summarize(plan, deps.config, applied);
 }
 
-function describePlan(plan: RevocationPlan): string {
-  return plan.actions.map((planned) => planned.why).join('; then ');
-}
-
 function summarize(plan: RevocationPlan, config: Config, applied: AppliedPlan | null): Revocation {
   const target = plan.target;
   return {
     mode: config.mode,
     applied: applied !== null,
     cutoff: plan.cutoff,
-    target: 'roleArn' in target ? target.roleArn : 'arn' in target ? (target.arn ?? '') : target.userId,
+    target: targetArn(target) ?? (target.kind === 'identity-center-user' ? target.userId : ''),
     actions: applied
       ? applied.steps.map((step) => ({ description: step.description, status: step.status }))
       : plan.actions.map((planned) => ({ description: planned.why, status: 'planned' as const })),
@@ -101,14 +104,20 @@ function summarize(plan: RevocationPlan, config: Config, applied: AppliedPlan | 
   };
 }
 
-/** Automatic revocations recorded on other cases within the guard-rail window. */
-async function recentRevocations(deps: RevokeDependencies, now: Date, caseId: string): Promise<number> {
-  const since = toInstant(addMinutes(now, -deps.config.guardRails.windowMinutes));
-  const cases = await deps.cases.list();
-  // A retried step of this case must not count against itself.
-  return cases.filter(
+/**
+ * Automatic revocations recorded on cases within the guard-rail window, other than
+ * `exceptCaseId` (a retried step of that case must not count against itself).
+ */
+export async function recentRevocations(
+  cases: CaseStore,
+  now: Date,
+  windowMinutes: number,
+  exceptCaseId?: string,
+): Promise<number> {
+  const since = toInstant(addMinutes(now, -windowMinutes));
+  return (await cases.list()).filter(
     (record) =>
-      record.caseId !== caseId &&
+      record.caseId !== exceptCaseId &&
       record.audit.some(
         (entry) =>
           entry.step === 'revoke' &&

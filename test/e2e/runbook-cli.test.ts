@@ -1,6 +1,6 @@
 // `revoker runbook`, as an on-call engineer types it: the real command, over generated logs.
 import { beforeAll, describe, expect, it } from 'vitest';
-import { printable } from '../../cli/runbook.ts';
+import { printable } from '../../cli/output.ts';
 import { revoker } from '../fixtures/cli.ts';
 import { type InvestigationLogs, writeInvestigationLogs } from '../fixtures/investigation-logs.ts';
 

@@ -10,7 +10,6 @@ import {
   own,
   policySize,
 } from '../iam-state.ts';
-import type { Principal } from '../principal.ts';
 import type { TriggerTarget } from '../trigger.ts';
 import { permissionsFor, type RevocationAction } from './actions.ts';
 import {
@@ -74,73 +73,32 @@ const ROOT_INSTRUCTIONS = [
   'If the root MFA device or email may be compromised, contact AWS Support; in an organisation, apply an SCP denying root actions.',
 ];
 
-/** Which principal a confirmed case revokes, or why none can be revoked automatically. */
-export function targetFor(
-  principal: Principal,
-  scope: 'sessions' | 'principal' = 'sessions',
-): RevocationTarget {
-  switch (principal.kind) {
-    case 'assumed-role': {
-      if (principal.serviceLinked) {
-        return notRevocable(principal.roleArn, 'service-linked roles are managed by their AWS service', [
-          'Find what the service did on the principal’s behalf and fix the resource or the service configuration that allowed it.',
-        ]);
-      }
-      if (principal.managedByIdentityCenter) {
-        return notRevocable(principal.roleArn, 'AWSReservedSSO roles are managed by IAM Identity Center', [
-          `Find the Identity Center user behind session ${principal.sessionName ?? '(unknown)'} and revoke them in Identity Center (revoker plans that from an Identity Center user).`,
-        ]);
-      }
-      if (!principal.accountId) return notRevocable(principal.roleArn, 'the record names no account', []);
-      const common = {
-        accountId: principal.accountId,
-        roleName: principal.roleName,
-        roleArn: principal.roleArn,
-      };
-      if (scope === 'principal') return { kind: 'role', ...common };
-      return {
-        kind: 'role-sessions',
-        ...common,
-        session: { userId: principal.sessionUserId, sourceIdentity: principal.sourceIdentity },
-      };
-    }
+function notRevocable(arn: string | null, reason: string, instructions: string[]): RevocationTarget {
+  return { kind: 'not-revocable', arn, reason, instructions };
+}
+
+/** The root user: no IAM policy restricts it, so a human acts, with these steps. */
+export function rootTarget(arn: string): RevocationTarget {
+  return notRevocable(arn, 'the root user cannot be restricted by IAM policies', ROOT_INSTRUCTIONS);
+}
+
+/** The ARN a target names: the role, the user, or the not-revocable principal's (if known). */
+export function targetArn(target: RevocationTarget): string | null {
+  switch (target.kind) {
+    case 'role-sessions':
+    case 'role':
+      return target.roleArn;
     case 'iam-user':
-      if (!principal.accountId) return notRevocable(principal.arn, 'the record names no account', []);
-      return {
-        kind: 'iam-user',
-        accountId: principal.accountId,
-        userName: principal.userName,
-        arn: principal.arn,
-      };
+    case 'not-revocable':
+      return target.arn;
     case 'identity-center-user':
-      if (!principal.accountId) return notRevocable(null, 'the record names no account', []);
-      return {
-        kind: 'identity-center-user',
-        accountId: principal.accountId,
-        userId: principal.userId,
-        label: principal.userName ?? principal.userId,
-      };
-    case 'root':
-      return notRevocable(
-        principal.arn,
-        'the root user cannot be restricted by IAM policies',
-        ROOT_INSTRUCTIONS,
-      );
-    case 'aws-service':
-      return notRevocable(
-        null,
-        `calls by the AWS service ${principal.service} are not a principal to revoke`,
-        ['Find the resource or configuration that made the service act, and fix it.'],
-      );
-    default:
-      return notRevocable(null, `a ${principal.kind} principal has no automatic revocation`, [
-        'Revoke the identity at its source (the identity provider, or the IAM user that federated it).',
-      ]);
+      return null;
   }
 }
 
-function notRevocable(arn: string | null, reason: string, instructions: string[]): RevocationTarget {
-  return { kind: 'not-revocable', arn, reason, instructions };
+/** A plan's changes in words, in order, for the case's audit trail. */
+export function describePlan(plan: RevocationPlan): string {
+  return plan.actions.map((planned) => planned.why).join('; then ');
 }
 
 /** What a case revokes: the role's sessions, the user, or (for root) nothing automatic. */
@@ -153,7 +111,9 @@ export function revocationTargetOf(target: TriggerTarget): RevocationTarget {
         ]);
       }
       if (target.roleArn.includes(':role/aws-service-role/')) {
-        return notRevocable(target.roleArn, 'service-linked roles are managed by their AWS service', []);
+        return notRevocable(target.roleArn, 'service-linked roles are managed by their AWS service', [
+          'Find what the service did on the principal’s behalf and fix the resource or the service configuration that allowed it.',
+        ]);
       }
       return {
         kind: 'role-sessions',
@@ -170,11 +130,7 @@ export function revocationTargetOf(target: TriggerTarget): RevocationTarget {
         arn: target.userArn,
       };
     case 'root':
-      return notRevocable(
-        target.arn,
-        'the root user cannot be restricted by IAM policies',
-        ROOT_INSTRUCTIONS,
-      );
+      return rootTarget(target.arn);
   }
 }
 
@@ -516,7 +472,7 @@ function guardRailVerdict(
   plan: RevocationPlan,
 ): string | null {
   const { guardRails } = context.config;
-  const arn = 'roleArn' in target ? target.roleArn : 'arn' in target ? target.arn : null;
+  const arn = targetArn(target);
   if (arn) {
     const pattern = isProtected(arn, context.config);
     if (pattern) return `${arn} is protected (matches ${pattern})`;

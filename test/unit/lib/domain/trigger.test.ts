@@ -52,4 +52,14 @@ describe('buildTrigger', () => {
     expect(() => triggerFor(anonymised)).toThrow(/field region: a region such as us-east-1/);
     expect(() => triggerFor(stolenInstanceCredentialsGrant({ awsRegion: null }))).toThrow(/field region/);
   });
+
+  it('opens no case for a call by an AWS service: there is no principal of ours to revoke', () => {
+    const byService = stolenInstanceCredentialsGrant({
+      userIdentity: { type: 'AWSService', invokedBy: 'ec2.amazonaws.com' },
+    });
+
+    expect(() => triggerFor(byService)).toThrow(
+      `rule ${instanceCredentialsIamEscalation.id} matched a call by a principal of kind aws-service; revoker opens cases for role sessions, IAM users and root`,
+    );
+  });
 });

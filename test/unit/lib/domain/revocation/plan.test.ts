@@ -1,5 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
+import type { CloudTrailRecord } from '../../../../../lib/domain/cloudtrail.ts';
 import { type Config, isProtected, protectingTag } from '../../../../../lib/domain/config.ts';
 import {
   equivalentStates,
@@ -12,9 +13,10 @@ import {
   planRevocation,
   type RevocationTarget,
   revocationTargetOf,
-  targetFor,
 } from '../../../../../lib/domain/revocation/plan.ts';
 import { REVOCATION_POLICY_NAME } from '../../../../../lib/domain/revocation/policies.ts';
+import { instanceCredentialsIamEscalation } from '../../../../../lib/domain/rules.ts';
+import { buildTrigger } from '../../../../../lib/domain/trigger.ts';
 import { shippedConfig } from '../../../../fixtures/config.ts';
 import { stolenInstanceCredentialsGrant } from '../../../../fixtures/records.ts';
 
@@ -73,6 +75,16 @@ function account(): IamAccountState {
       ],
     },
   });
+}
+
+/** What a case opened on a call by this identity revokes: the trigger, then its target. */
+function caseTarget(identity: CloudTrailRecord['userIdentity']): RevocationTarget {
+  const record = stolenInstanceCredentialsGrant({ userIdentity: identity });
+  const resolution = resolvePrincipal(record.userIdentity);
+  if (!resolution.ok) throw new Error(resolution.reason);
+  return revocationTargetOf(
+    buildTrigger(instanceCredentialsIamEscalation, record, resolution.principal).target,
+  );
 }
 
 const sessions: RevocationTarget = {
@@ -206,11 +218,6 @@ describe('planRevocation, by principal kind', () => {
       'cannot be restricted by IAM policies',
     ],
     [
-      'an AWS service',
-      { type: 'AWSService', invokedBy: 'ec2.amazonaws.com' },
-      'are not a principal to revoke',
-    ],
-    [
       'a service-linked role',
       {
         type: 'AssumedRole',
@@ -227,13 +234,11 @@ describe('planRevocation, by principal kind', () => {
       'managed by their AWS service',
     ],
   ])('%s: no automatic action, and what a human must do', (_kind, identity, reason) => {
-    const resolution = resolvePrincipal(identity);
-    if (!resolution.ok) throw new Error(resolution.reason);
-
-    const plan = planRevocation(targetFor(resolution.principal), context());
+    const plan = planRevocation(caseTarget(identity), context());
 
     expect(plan.actions).toEqual([]);
     expect(plan.requiresHuman).toContain(reason);
+    expect(plan.manualSteps.length).toBeGreaterThan(0);
   });
 
   it('falls back to the pipeline’s own managed policy when the role’s inline quota is full', () => {
@@ -256,10 +261,7 @@ describe('planRevocation, by principal kind', () => {
   });
 
   it('reads the real stolen-credentials record into a role-sessions target with its session ID', () => {
-    const resolution = resolvePrincipal(stolenInstanceCredentialsGrant().userIdentity);
-    if (!resolution.ok) throw new Error(resolution.reason);
-
-    expect(targetFor(resolution.principal)).toMatchObject({
+    expect(caseTarget(stolenInstanceCredentialsGrant().userIdentity)).toMatchObject({
       kind: 'role-sessions',
       session: { userId: 'AROALHCCSKSM395EGX3XN:i-786a3A8B5C0d92eF4' },
     });
