@@ -9,6 +9,8 @@ import { revoker } from '../fixtures/cli.ts';
 import { shippedConfig } from '../fixtures/config.ts';
 
 let demo: DemoResult;
+/** Point the commands at this test's demo account and cases. */
+const demoFiles = () => ['--iam-dir', join(directory, 'iam'), '--cases', join(directory, 'cases')];
 let directory: string;
 beforeAll(async () => {
   directory = mkdtempSync(join(tmpdir(), 'revoker-cli-demo-'));
@@ -25,14 +27,7 @@ describe('revoker offboard', () => {
   it('dry-runs without a change, then offboards a person and undoes it exactly', async () => {
     const before = readFileSync(demo.iamAccountFile, 'utf8');
     const account = normalizeAccountState(JSON.parse(before));
-    const where = [
-      '--iam-dir',
-      join(directory, 'iam'),
-      '--cases',
-      join(directory, 'cases'),
-      '--logs',
-      join(directory, 'logs'),
-    ];
+    const where = [...demoFiles(), '--logs', join(directory, 'logs')];
 
     const dry = await revoker(
       'offboard',
@@ -52,14 +47,7 @@ describe('revoker offboard', () => {
     expect(after.users.alice!.accessKeys.every((key) => key.status === 'Inactive')).toBe(true);
 
     const caseId = /case (offboard-\w+)/.exec(done.stdout)![1]!;
-    const undo = await revoker(
-      'undo',
-      caseId,
-      '--iam-dir',
-      join(directory, 'iam'),
-      '--cases',
-      join(directory, 'cases'),
-    );
+    const undo = await revoker('undo', caseId, ...demoFiles());
     expect(undo.stdout).toContain('2 change(s) reversed');
     expect(normalizeAccountState(JSON.parse(readFileSync(demo.iamAccountFile, 'utf8'))).users.alice).toEqual(
       account.users.alice,
@@ -93,16 +81,7 @@ describe('revoker plan and undo', () => {
     const account = normalizeAccountState(JSON.parse(before));
     const [userName, user] = Object.entries(account.users)[0]!;
 
-    const { code, stdout } = await revoker(
-      'plan',
-      '--principal',
-      user.arn,
-      '--iam-dir',
-      join(directory, 'iam'),
-      '--cases',
-      join(directory, 'cases'),
-      '--dry-run',
-    );
+    const { code, stdout } = await revoker('plan', '--principal', user.arn, ...demoFiles(), '--dry-run');
 
     expect(code).toBe(0);
     expect(stdout).toContain(`Plan for user ${user.arn}`);
@@ -119,22 +98,8 @@ describe('revoker plan and undo', () => {
       normalizeAccountState(JSON.parse(readFileSync(demo.iamAccountFile, 'utf8'))).roles['app-server']!;
     expect(Object.keys(role().inlinePolicies)).toEqual(['revoker-revocation']);
 
-    const first = await revoker(
-      'undo',
-      caseId,
-      '--iam-dir',
-      join(directory, 'iam'),
-      '--cases',
-      join(directory, 'cases'),
-    );
-    const second = await revoker(
-      'undo',
-      caseId,
-      '--iam-dir',
-      join(directory, 'iam'),
-      '--cases',
-      join(directory, 'cases'),
-    );
+    const first = await revoker('undo', caseId, ...demoFiles());
+    const second = await revoker('undo', caseId, ...demoFiles());
 
     expect(first).toMatchObject({ code: 0, stdout: expect.stringContaining('1 change(s) reversed') });
     expect(role().inlinePolicies).toEqual({});
