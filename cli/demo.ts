@@ -3,6 +3,7 @@
 // EventBridge would deliver it, runs the real state machine locally, and lets simulated time
 // pass between verification attempts while new logs arrive: background traffic plus the
 // attacker retrying with the stolen session, each call judged by the local IAM account.
+import { randomBytes } from 'node:crypto';
 import { mkdir, readdir, rm, writeFile } from 'node:fs/promises';
 import { join, relative, resolve } from 'node:path';
 import type { Command } from 'commander';
@@ -113,6 +114,18 @@ async function prepareDemoDirectory(directory: string): Promise<void> {
   );
 }
 
+/**
+ * The demo's approval-link secret: made fresh for each run and kept (owner-only) beside the
+ * cases, so a local approval page started in another process can check the links.
+ */
+async function localApprovalSecret(directory: string): Promise<string> {
+  const secret = randomBytes(32).toString('base64url');
+  await writeFile(join(directory, APPROVAL_SECRET_FILE), `${secret}\n`, { mode: 0o600 });
+  return secret;
+}
+
+export const APPROVAL_SECRET_FILE = 'approval.secret';
+
 function clockTime(iso: string): string {
   return iso.slice(11, 19);
 }
@@ -165,8 +178,12 @@ export async function runDemo(options: DemoOptions): Promise<DemoResult> {
     logs,
     iamAccountFile,
     casesDirectory: join(directory, 'cases'),
+    callbacksDirectory: join(directory, 'callbacks'),
+    notificationsFile: join(directory, 'notifications.jsonl'),
+    approvalSecret: await localApprovalSecret(directory),
     config: options.config,
     clock,
+    print: (line) => print(`          ${line}`),
     around: {
       verify: (run) => async (event) => {
         const input = event as {

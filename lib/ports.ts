@@ -4,6 +4,7 @@ import type { IamAccountState, IamScope } from './domain/iam-state.ts';
 
 export type { IamScope } from './domain/iam-state.ts';
 
+import type { Notification } from './domain/notification.ts';
 import type { RevocationAction } from './domain/revocation/actions.ts';
 
 /** A positional `?` parameter. Adapters bind it: DuckDB natively, Athena as a quoted literal. */
@@ -80,4 +81,25 @@ export interface CaseStore {
 /** Starts one workflow execution per name; a name already used is not started again. */
 export interface WorkflowStarter {
   start(name: string, input: unknown): Promise<'started' | 'already-open'>;
+}
+
+/**
+ * Step Functions' callback API for a task waiting on a token (`waitForTaskToken`): the answer
+ * to an escalation reaches the paused execution through it.
+ */
+export interface TaskCallbacks {
+  succeed(token: string, output: unknown): Promise<void>;
+  fail(token: string, error: string, cause: string): Promise<void>;
+  /** Tells the waiting task someone is on it, resetting its heartbeat timeout. */
+  heartbeat(token: string): Promise<void>;
+}
+
+/** The token's task is no longer waiting: already answered, timed out, or never issued. */
+export class TaskNotWaitingError extends Error {
+  override name = 'TaskNotWaitingError';
+}
+
+/** Pages people: an SNS topic and a Slack channel in AWS, a file and the console locally. */
+export interface Notifier {
+  notify(notification: Notification): Promise<void>;
 }

@@ -8,6 +8,13 @@ const Score = z.number().int().min(0).max(100);
 const ResponseSchema = z.enum(['auto-revoke', 'escalate', 'notify']);
 export type RuleResponse = z.infer<typeof ResponseSchema>;
 
+/**
+ * `revoke`: a timed-out escalation revokes (still within the guard rails: only a human's
+ * approval lifts them). `expire`: the case closes as expired and the on-call is paged again.
+ */
+const OnTimeoutSchema = z.enum(['revoke', 'expire']);
+export type OnApprovalTimeout = z.infer<typeof OnTimeoutSchema>;
+
 export const ConfigSchema = z.strictObject({
   /** `dry-run` plans and explains but never changes IAM; `enforce` revokes. */
   mode: z.enum(['dry-run', 'enforce']),
@@ -74,6 +81,31 @@ export const ConfigSchema = z.strictObject({
     /** Also deactivate an IAM user's signing certificates, SSH keys and service credentials. */
     userCredentialExtras: z.boolean(),
   }),
+  escalation: z
+    .strictObject({
+      /**
+       * The on-call engineers who may approve or reject (emails or IAM ARNs). Each is sent a
+       * link of their own; the principal under revocation is never sent one.
+       */
+      approvers: z.array(z.string().min(3).max(256)).min(1),
+      /** An approver must acknowledge the page within this many minutes, or it times out. */
+      acknowledgeMinutes: z.number().int().min(1).max(1440),
+      /** The decision must come within this many minutes, or it times out. */
+      decideMinutes: z.number().int().min(1).max(10_080),
+      /** What a timed-out escalation does, by the severity of the rule that opened the case. */
+      onTimeout: z.strictObject({
+        low: OnTimeoutSchema,
+        medium: OnTimeoutSchema,
+        high: OnTimeoutSchema,
+        critical: OnTimeoutSchema,
+      }),
+      /** Where the approval page is served; the signed link is appended as `?link=`. */
+      approvalUrl: z.url({ protocol: /^https?$/ }),
+    })
+    .refine((escalation) => escalation.acknowledgeMinutes < escalation.decideMinutes, {
+      message: 'acknowledgeMinutes must be below decideMinutes',
+      path: ['acknowledgeMinutes'],
+    }),
   /** Overrides of the catalog's default response, by rule ID; an unknown ID is an error. */
   rules: z.record(z.string(), z.strictObject({ response: ResponseSchema })).superRefine((rules, context) => {
     for (const id of Object.keys(rules)) {

@@ -4,7 +4,7 @@ import type { DetectionRule } from './rules.ts';
 import { principalArnOf, type Trigger } from './trigger.ts';
 
 export type Verdict = 'confirmed' | 'benign' | 'ambiguous';
-export type Decision = 'revoke' | 'escalate' | 'close';
+export type Decision = 'revoke' | 'escalate' | 'notify' | 'close';
 
 /** What first-seen found: the trigger compared with the principal's baseline window. */
 export interface BaselineFacts {
@@ -191,6 +191,9 @@ export function decide(
   const configured = config.rules[rule.id]?.response;
   const response = configured ?? rule.response;
   const source = configured ? 'configured' : 'by default';
+  if (response === 'notify') {
+    return { decision: 'notify', reason: `rule ${rule.id} is set ${source} to notify only` };
+  }
   if (response !== 'auto-revoke') {
     return {
       decision: 'escalate',

@@ -49,6 +49,21 @@ export function principalArnOf(target: TriggerTarget): string {
   }
 }
 
+/**
+ * Every name the principal under revocation goes by (ARN, user or session name, source
+ * identity): an approver matching any of them would be approving its own case.
+ */
+export function identitiesOf(target: TriggerTarget): string[] {
+  switch (target.kind) {
+    case 'assumed-role':
+      return [target.roleArn, target.sessionName, target.sourceIdentity].filter((name) => name !== null);
+    case 'iam-user':
+      return [target.userArn, target.userName];
+    case 'root':
+      return [target.arn];
+  }
+}
+
 export const TriggerSchema = z.object({
   /** Identifies the case: the same rule on the same credentials is one case. */
   triggerId: z.string(),

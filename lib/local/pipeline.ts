@@ -4,6 +4,7 @@ import type { Context } from 'aws-lambda';
 import { createCloseHandler } from '../../functions/close/handler.ts';
 import { createConfirmHandler } from '../../functions/confirm/handler.ts';
 import { createDetectHandler } from '../../functions/detect/handler.ts';
+import { createEscalateHandler } from '../../functions/escalate/handler.ts';
 import { createRevokeHandler } from '../../functions/revoke/handler.ts';
 import { createVerifyHandler } from '../../functions/verify/handler.ts';
 import type { Config } from '../domain/config.ts';
@@ -12,7 +13,9 @@ import { loadRunbooks } from '../runbooks/catalog.ts';
 import { FileCaseStore } from './case-store.ts';
 import { DuckDbQueryEngine } from './duckdb-engine.ts';
 import { LocalIamAccount } from './iam-account.ts';
+import { FileNotifier } from './notifier.ts';
 import { type LocalExecution, type LocalFunction, LocalStateMachine } from './state-machine.ts';
+import { LocalTaskCallbacks } from './task-callbacks.ts';
 
 /** A clock the demo and tests move by hand, so waits cost no real time. */
 export class SimulatedClock implements Clock {
@@ -57,16 +60,28 @@ export interface LocalPipelineOptions {
   logs: string;
   iamAccountFile: string;
   casesDirectory: string;
+  /** Where waiting tasks' tokens and answers live (the stand-in for SendTaskSuccess). */
+  callbacksDirectory: string;
+  /** Where the SNS and Slack payloads are written. */
+  notificationsFile: string;
+  /** Signs approval links; at least 32 bytes. */
+  approvalSecret: string;
   config: Config;
   clock: Clock;
   /** Wrap a task's function, e.g. to let simulated time pass before it runs. */
-  around?: Partial<Record<'confirm' | 'revoke' | 'verify' | 'close', (run: LocalFunction) => LocalFunction>>;
+  around?: Partial<
+    Record<'confirm' | 'revoke' | 'escalate' | 'verify' | 'close', (run: LocalFunction) => LocalFunction>
+  >;
+  /** Where a notification's one-line summary goes. */
+  print?: (line: string) => void;
 }
 
 export interface LocalPipeline {
   engine: DuckDbQueryEngine;
   iam: LocalIamAccount;
   cases: FileCaseStore;
+  callbacks: LocalTaskCallbacks;
+  notifier: FileNotifier;
   workflow: LocalWorkflow;
   detect: LocalFunction;
   close(): Promise<void>;
@@ -77,15 +92,21 @@ export async function openLocalPipeline(options: LocalPipelineOptions): Promise<
   const engine = await DuckDbQueryEngine.open(options.logs);
   const iam = new LocalIamAccount(options.iamAccountFile);
   const cases = new FileCaseStore(options.casesDirectory);
+  const callbacks = new LocalTaskCallbacks(options.callbacksDirectory, clock);
+  const notifier = new FileNotifier(options.notificationsFile, clock, options.print);
   const runbooks = loadRunbooks();
   const functions: Record<string, LocalFunction> = {
     confirm: asLocalFunction('confirm', createConfirmHandler({ engine, runbooks, config, clock, cases })),
     revoke: asLocalFunction('revoke', createRevokeHandler({ iam, config, clock, cases })),
     verify: asLocalFunction('verify', createVerifyHandler({ engine, runbooks, config, clock, cases })),
-    close: asLocalFunction('close', createCloseHandler({ cases, clock })),
+    escalate: asLocalFunction(
+      'escalate',
+      createEscalateHandler({ cases, clock, config, iam, notifier, approvalSecret: options.approvalSecret }),
+    ),
+    close: asLocalFunction('close', createCloseHandler({ cases, clock, notifier })),
   };
   for (const [name, wrap] of Object.entries(options.around ?? {})) functions[name] = wrap(functions[name]!);
-  const workflow = new LocalWorkflow(new LocalStateMachine(functions));
+  const workflow = new LocalWorkflow(new LocalStateMachine(functions, callbacks));
   const detect = asLocalFunction('detect', createDetectHandler({ workflow, config }));
-  return { engine, iam, cases, workflow, detect, close: () => engine.close() };
+  return { engine, iam, cases, callbacks, notifier, workflow, detect, close: () => engine.close() };
 }

@@ -33,8 +33,36 @@ export interface HistoryEvent {
   error?: string;
 }
 
+interface StateDefinition {
+  Type: string;
+  Resource?: string;
+  Parameters?: { FunctionName?: string };
+  TimeoutSecondsPath?: string;
+  HeartbeatSecondsPath?: string;
+}
+
 interface Definition {
-  States: Record<string, { Type: string; Parameters?: { FunctionName?: string } }>;
+  States: Record<string, StateDefinition>;
+}
+
+/** What a `waitForTaskToken` task needs locally: tokens, and a way to wait for their answer. */
+export interface LocalCallbackAdapter {
+  issue(deadlines: { timeoutSeconds: number; heartbeatSeconds: number }): Promise<string>;
+  waitFor(token: string): Promise<unknown>;
+}
+
+/**
+ * `$.settings.x` read from the task's payload. The callback task passes `settings` into its
+ * payload, so the paths its TimeoutSecondsPath and HeartbeatSecondsPath name are there too.
+ */
+function secondsAt(payload: unknown, path: string | undefined, stateName: string): number {
+  const value = (path ?? '')
+    .replace(/^\$\./, '')
+    .split('.')
+    .reduce<unknown>((node, key) => (node as Record<string, unknown> | undefined)?.[key], payload);
+  if (typeof value !== 'number' || !Number.isInteger(value) || value < 1)
+    throw new Error(`state ${stateName}: ${path} is not a whole number of seconds in its payload`);
+  return value;
 }
 
 /** Read the ASL file and fill its `${...}` placeholders, as SAM's DefinitionSubstitutions do. */
@@ -58,7 +86,11 @@ export class LocalStateMachine {
   private readonly handlers: Record<string, (input: unknown) => Promise<unknown>> = {};
   private readonly noWaits: Record<string, number> = {};
 
-  constructor(functions: Record<string, LocalFunction>, file = ASL_FILE) {
+  constructor(
+    functions: Record<string, LocalFunction>,
+    callbacks: LocalCallbackAdapter | null = null,
+    file = ASL_FILE,
+  ) {
     const definition = loadDefinition(functions, file);
     const byArn = new Map(Object.entries(functions).map(([name, fn]) => [localFunctionArn(name), fn]));
     for (const [stateName, state] of Object.entries(definition.States)) {
@@ -67,6 +99,14 @@ export class LocalStateMachine {
       if (!arn) continue;
       const fn = byArn.get(arn);
       if (!fn) throw new Error(`state ${stateName} invokes ${arn}, which has no local function`);
+      if (state.Resource?.endsWith('.waitForTaskToken')) {
+        this.handlers[stateName] = this.callbackTask(stateName, { ...state }, fn, callbacks);
+        // Step Functions reads TimeoutSecondsPath from the state's input; the local runner reads
+        // it after Parameters, where the same value sits under the payload.
+        if (state.TimeoutSecondsPath)
+          state.TimeoutSecondsPath = state.TimeoutSecondsPath.replace(/^\$\./, '$.Payload.');
+        continue;
+      }
       // lambda:invoke returns {Payload, StatusCode}; a local function returns its result bare.
       this.handlers[stateName] = async (input: unknown) => {
         const { Payload } = input as { Payload: unknown };
@@ -78,10 +118,35 @@ export class LocalStateMachine {
     });
   }
 
+  /**
+   * Step Functions issues a fresh token each time a callback task starts and passes the
+   * task's answer on as its result; the local runner has one `$$.Task.Token` per execution,
+   * so the adapter issues its own tokens and waits for their answers.
+   */
+  private callbackTask(
+    stateName: string,
+    state: StateDefinition,
+    fn: LocalFunction,
+    callbacks: LocalCallbackAdapter | null,
+  ) {
+    if (!callbacks) throw new Error(`state ${stateName} waits for a task token: give the runner callbacks`);
+    return async (input: unknown) => {
+      const { Payload } = input as { Payload: Record<string, unknown> };
+      const token = await callbacks.issue({
+        timeoutSeconds: secondsAt(Payload, state.TimeoutSecondsPath, stateName),
+        heartbeatSeconds: secondsAt(Payload, state.HeartbeatSecondsPath, stateName),
+      });
+      await fn({ ...Payload, taskToken: token });
+      return callbacks.waitFor(token);
+    };
+  }
+
   /** Start an execution. Wait states take no real time: locally, time is simulated. */
   start(name: string, input: unknown): LocalExecution {
     const execution = this.machine.run(input as never, {
       overrides: { taskResourceLocalHandlers: this.handlers as never, waitTimeOverrides: this.noWaits },
+      // Resolves `$$.Task.Token`; the callback adapter replaces it with a token per task.
+      context: { Task: { Token: 'issued-by-the-local-callback-adapter' } } as never,
     });
     const history: HistoryEvent[] = [];
     const collect = (async () => {

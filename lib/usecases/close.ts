@@ -1,11 +1,22 @@
-// Close: record the case's outcome. Every path through the state machine ends here.
+// Close: record the case's outcome and tell people. Every path through the state machine ends
+// here; every outcome but benign pages (an expired escalation pages again).
 import { z } from 'zod';
 import { toInstant } from '../domain/time.ts';
 import { TriggerSchema } from '../domain/trigger.ts';
-import type { CaseStore, Clock } from '../ports.ts';
-import { openCaseEntry } from './case-audit.ts';
+import { notificationFor } from '../domain/notification.ts';
+import type { CaseStore, Clock, Notifier } from '../ports.ts';
+import { openCaseEntry, readableCause } from './case-audit.ts';
+import { evidenceFacts } from './escalate.ts';
 
-export const OUTCOMES = ['contained', 'benign', 'needs-human', 'dry-run'] as const;
+export const OUTCOMES = [
+  'contained',
+  'benign',
+  'notified',
+  'rejected',
+  'expired',
+  'needs-human',
+  'dry-run',
+] as const;
 
 export const CloseInputSchema = z.object({
   caseId: z.string().min(1),
@@ -19,21 +30,34 @@ export type CloseInput = z.infer<typeof CloseInputSchema>;
 export interface CloseDependencies {
   cases: CaseStore;
   clock: Clock;
+  notifier: Notifier;
 }
 
 export async function close(
   input: CloseInput,
   deps: CloseDependencies,
 ): Promise<{ caseId: string; outcome: string }> {
-  const { outcome, reason } = input.closing;
+  const { outcome } = input.closing;
+  const reason = readableCause(input.closing.reason);
   const failure = input.error
-    ? ` Step failed with ${input.error.Error}: ${input.error.Cause ?? 'no cause given'}`
+    ? ` Step failed with ${input.error.Error}: ${readableCause(input.error.Cause ?? 'no cause given')}`
     : '';
-  await deps.cases.append(
+  const record = await deps.cases.append(
     input.caseId,
     openCaseEntry(input.caseId, input.trigger, deps.clock),
     { at: toInstant(deps.clock.now()), step: 'close', summary: `${outcome}: ${reason}${failure}` },
     outcome,
   );
+  if (outcome !== 'benign') {
+    await deps.notifier.notify(
+      notificationFor('case-closed', input.caseId, input.trigger, {
+        reason: `${reason}${failure}`,
+        outcome,
+        facts: evidenceFacts(record),
+        links: [],
+        commands: [`revoker cases show ${input.caseId}`],
+      }),
+    );
+  }
   return { caseId: input.caseId, outcome };
 }

@@ -22,10 +22,20 @@ export interface DetectDependencies {
   config: Config;
 }
 
-/** What every execution carries besides the trigger: the waits and bounds from configuration. */
-export function executionSettings(config: Config) {
-  return { logDeliveryWaitSeconds: config.verify.waitSeconds, maxVerifyAttempts: config.verify.maxAttempts };
+/**
+ * What every execution carries besides the trigger: the waits, bounds and escalation
+ * deadlines from configuration, and what a timed-out escalation does at the rule's severity.
+ */
+export function executionSettings(config: Config, rule: DetectionRule) {
+  return {
+    logDeliveryWaitSeconds: config.verify.waitSeconds,
+    maxVerifyAttempts: config.verify.maxAttempts,
+    acknowledgeTimeoutSeconds: config.escalation.acknowledgeMinutes * 60,
+    approvalTimeoutSeconds: config.escalation.decideMinutes * 60,
+    onApprovalTimeout: config.escalation.onTimeout[rule.severity],
+  };
 }
+export type ExecutionSettings = ReturnType<typeof executionSettings>;
 
 export async function detect(event: unknown, deps: DetectDependencies): Promise<DetectOutcome[]> {
   const entry = parseEnvelope(event, 'eventbridge', 0);
@@ -49,7 +59,7 @@ export async function detect(event: unknown, deps: DetectDependencies): Promise<
   const status = await deps.workflow.start(name, {
     caseId: trigger.triggerId,
     trigger,
-    settings: executionSettings(deps.config),
+    settings: executionSettings(deps.config, rule),
   });
   return [
     { status, executionName: name, ruleId: rule.id, alsoMatched: others.map((other) => other.id), trigger },

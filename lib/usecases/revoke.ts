@@ -17,7 +17,18 @@ import type { CaseStore, Clock, IamGateway } from '../ports.ts';
 import { type AppliedPlan, applyPlan } from './apply-plan.ts';
 import { openCaseEntry } from './case-audit.ts';
 
-export const RevokeInputSchema = z.object({ caseId: z.string().min(1), trigger: TriggerSchema });
+/** The answer to an escalation, when the case went through one. */
+export const ApprovalSchema = z.discriminatedUnion('decision', [
+  z.object({ decision: z.literal('approved'), approver: z.string().min(1), at: z.iso.datetime() }),
+  z.object({ decision: z.literal('timed-out'), reason: z.string() }),
+]);
+export type Approval = z.infer<typeof ApprovalSchema>;
+
+export const RevokeInputSchema = z.object({
+  caseId: z.string().min(1),
+  trigger: TriggerSchema,
+  approval: ApprovalSchema.optional(),
+});
 export type RevokeInput = z.infer<typeof RevokeInputSchema>;
 
 export interface RevokeDependencies {
@@ -62,7 +73,14 @@ export async function revoke(input: RevokeInput, deps: RevokeDependencies): Prom
       deps.config.guardRails.windowMinutes,
       input.caseId,
     ),
+    ...(input.approval?.decision === 'approved' ? { approvedBy: input.approval.approver } : {}),
   });
+  const why =
+    input.approval?.decision === 'approved'
+      ? ` (approved by ${input.approval.approver})`
+      : input.approval?.decision === 'timed-out'
+        ? ' (the escalation timed out and the severity says revoke)'
+        : '';
   const entry = (summary: string, detail: unknown) =>
     deps.cases.append(input.caseId, openCaseEntry(input.caseId, input.trigger, deps.clock), {
       at: cutoff,
@@ -76,7 +94,7 @@ export async function revoke(input: RevokeInput, deps: RevokeDependencies): Prom
     throw new RevocationNeedsHumanError(`${plan.requiresHuman}; a human must decide`);
   }
   if (deps.config.mode === 'dry-run') {
-    await entry(`Dry run: would ${describePlan(plan)}.`, { plan, applied: false });
+    await entry(`Dry run${why}: would ${describePlan(plan)}.`, { plan, applied: false });
     return summarize(plan, deps.config, null);
   }
   const applied = await applyPlan(
@@ -85,7 +103,12 @@ export async function revoke(input: RevokeInput, deps: RevokeDependencies): Prom
     { iam: deps.iam, readBackDeadlineMs: deps.readBackDeadlineMs, sleep: deps.sleep },
     state,
   );
-  await entry(`Revoked: ${describePlan(plan)}.`, { plan, applied: true, record: applied });
+  await entry(`Revoked${why}: ${describePlan(plan)}.`, {
+    plan,
+    applied: true,
+    record: applied,
+    approval: input.approval ?? null,
+  });
   return summarize(plan, deps.config, applied);
 }
 
@@ -122,7 +145,9 @@ export async function recentRevocations(
         (entry) =>
           entry.step === 'revoke' &&
           entry.at >= since &&
-          (entry.detail as { applied?: boolean })?.applied === true,
+          (entry.detail as { applied?: boolean })?.applied === true &&
+          // A revocation a human approved is not an automatic one.
+          (entry.detail as { approval?: Approval | null }).approval?.decision !== 'approved',
       ),
   ).length;
 }

@@ -66,6 +66,12 @@ export interface PlanContext {
   cutoff: string;
   /** Automatic revocations already made within the guard-rail window. */
   recentRevocations: number;
+  /**
+   * The on-call engineer who approved this revocation. A human's approval lifts the guard
+   * rails that only stop automatic action (protection, plan size, the window's cap); what
+   * cannot be done at all (service-linked roles, nothing to change) still stops the plan.
+   */
+  approvedBy?: string;
 }
 
 const ROOT_INSTRUCTIONS = [
@@ -187,7 +193,16 @@ export function planRevocation(target: RevocationTarget, context: PlanContext): 
       planIdentityCenterUser(target, context, plan, add);
       break;
   }
-  plan.requiresHuman ??= guardRailVerdict(target, context, plan);
+  if (plan.requiresHuman === null) {
+    const verdict = guardRailVerdict(target, context, plan);
+    if (verdict && context.approvedBy && !verdict.overridable) {
+      plan.requiresHuman = verdict.reason;
+    } else if (verdict && context.approvedBy) {
+      plan.notes.push(`Approved by ${context.approvedBy} although ${verdict.reason}.`);
+    } else if (verdict) {
+      plan.requiresHuman = verdict.reason;
+    }
+  }
   return plan;
 }
 
@@ -466,17 +481,20 @@ function addManagedFallback(
 }
 
 /** The guard rails, fail closed: any that trips sends the whole plan to a human. */
+/** Why the plan may not run by itself; `overridable` when a human's approval may lift it. */
 function guardRailVerdict(
   target: RevocationTarget,
   context: PlanContext,
   plan: RevocationPlan,
-): string | null {
+): { reason: string; overridable: boolean } | null {
   const { guardRails } = context.config;
+  const stop = (reason: string, overridable = true) => ({ reason, overridable });
   const arn = targetArn(target);
+  if (arn && /:role\/aws-service-role\//.test(arn)) return stop(`${arn} is a service-linked role`, false);
+  if (plan.actions.length === 0 && plan.manualSteps.length === 0) return stop('nothing to change was found', false);
   if (arn) {
     const pattern = isProtected(arn, context.config);
-    if (pattern) return `${arn} is protected (matches ${pattern})`;
-    if (/:role\/aws-service-role\//.test(arn)) return `${arn} is a service-linked role`;
+    if (pattern) return stop(`${arn} is protected (matches ${pattern})`);
   }
   const tags =
     target.kind === 'iam-user'
@@ -485,13 +503,16 @@ function guardRailVerdict(
         ? own(context.state.roles, target.roleName)?.tags
         : undefined;
   const tag = tags ? protectingTag(tags, context.config) : null;
-  if (tag) return `${arn} carries the protecting tag ${tag}`;
+  if (tag) return stop(`${arn} carries the protecting tag ${tag}`);
   if (plan.actions.length > guardRails.maxActionsPerPlan) {
-    return `the plan has ${plan.actions.length} actions, more than the ${guardRails.maxActionsPerPlan} allowed without a human`;
+    return stop(
+      `the plan has ${plan.actions.length} actions, more than the ${guardRails.maxActionsPerPlan} allowed without a human`,
+    );
   }
   if (context.recentRevocations >= guardRails.maxRevocationsPerWindow) {
-    return `${context.recentRevocations} automatic revocations in the last ${guardRails.windowMinutes} minutes reach the cap of ${guardRails.maxRevocationsPerWindow}`;
+    return stop(
+      `${context.recentRevocations} automatic revocations in the last ${guardRails.windowMinutes} minutes reach the cap of ${guardRails.maxRevocationsPerWindow}`,
+    );
   }
-  if (plan.actions.length === 0 && plan.manualSteps.length === 0) return 'nothing to change was found';
   return null;
 }

@@ -54,17 +54,35 @@ describe('statemachines/revocation.asl.json', () => {
   });
 
   it.each(Object.entries(asl.States).filter(([, state]) => state.Type === 'Task'))(
-    'task %s has a timeout, a retry naming its errors, and a catch into the human path',
+    'task %s has a timeout, a retry naming its errors, and a catch-all into the human path',
     (_name, state) => {
-      expect(state.TimeoutSeconds).toBeGreaterThan(0);
+      expect(Number(state.TimeoutSeconds ?? 0) > 0 || typeof state.TimeoutSecondsPath === 'string').toBe(true);
       const retry = state.Retry as { ErrorEquals: string[] }[];
       expect(retry.length).toBeGreaterThan(0);
       for (const retrier of retry) expect(retrier.ErrorEquals).not.toContain('States.ALL');
       const catchers = state.Catch as { ErrorEquals: string[]; Next: string }[];
-      expect(catchers).toEqual([expect.objectContaining({ ErrorEquals: ['States.ALL'] })]);
-      expect(['StepFailed', 'CloseFailed']).toContain(catchers[0]!.Next);
+      // Named errors may go their own way first; whatever else fails ends with a human.
+      expect(catchers.at(-1)).toEqual(expect.objectContaining({ ErrorEquals: ['States.ALL'] }));
+      expect(['StepFailed', 'CloseFailed']).toContain(catchers.at(-1)!.Next);
     },
   );
+
+  it('waits for the on-call with a heartbeat, a timeout, and an explicit way out of each', () => {
+    const escalate = asl.States.Escalate!;
+    const payload = (escalate.Parameters as { Payload: Record<string, string> }).Payload;
+
+    expect(escalate.Resource).toBe('arn:aws:states:::lambda:invoke.waitForTaskToken');
+    expect(payload['taskToken.$']).toBe('$$.Task.Token');
+    // The local callback adapter reads both deadlines from the settings in the payload.
+    expect(payload['settings.$']).toBe('$.settings');
+    expect(escalate.TimeoutSecondsPath).toBe('$.settings.approvalTimeoutSeconds');
+    expect(escalate.HeartbeatSecondsPath).toBe('$.settings.acknowledgeTimeoutSeconds');
+    expect((escalate.Catch as { ErrorEquals: string[]; Next: string }[]).map((c) => [c.ErrorEquals, c.Next])).toEqual([
+      [['revoker.Rejected'], 'MarkRejected'],
+      [['States.Timeout', 'States.HeartbeatTimeout'], 'ApprovalTimedOut'],
+      [['States.ALL'], 'StepFailed'],
+    ]);
+  });
 });
 
 describe('template.yaml', () => {

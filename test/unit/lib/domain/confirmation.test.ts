@@ -119,14 +119,18 @@ describe('decide', () => {
     expect(decide({ ...confirmed, verdict: 'benign' }, rule, trigger, config).decision).toBe('close');
     expect(decide({ ...confirmed, verdict: 'ambiguous' }, rule, trigger, config).decision).toBe('escalate');
     expect(decide(confirmed, rule, trigger, withResponse('escalate')).decision).toBe('escalate');
-    expect(decide(confirmed, rule, trigger, withResponse('notify')).decision).toBe('escalate');
+    expect(decide(confirmed, rule, trigger, withResponse('notify')).decision).toBe('notify');
   });
 
   it('falls back on the rule’s own response when the configuration does not name it', () => {
     expect(decide(confirmed, rule, trigger, { ...config, rules: {} }).decision).toBe('revoke');
-    expect(decide(confirmed, { ...rule, response: 'notify' }, trigger, { ...config, rules: {} })).toEqual({
+    expect(decide(confirmed, { ...rule, response: 'escalate' }, trigger, { ...config, rules: {} })).toEqual({
       decision: 'escalate',
-      reason: `rule ${rule.id} is set by default to notify, not to revoke automatically`,
+      reason: `rule ${rule.id} is set by default to escalate, not to revoke automatically`,
+    });
+    expect(decide(confirmed, { ...rule, response: 'notify' }, trigger, { ...config, rules: {} })).toEqual({
+      decision: 'notify',
+      reason: `rule ${rule.id} is set by default to notify only`,
     });
   });
 

@@ -29,6 +29,10 @@ describe('detect', () => {
         settings: {
           logDeliveryWaitSeconds: config.verify.waitSeconds,
           maxVerifyAttempts: config.verify.maxAttempts,
+          acknowledgeTimeoutSeconds: config.escalation.acknowledgeMinutes * 60,
+          approvalTimeoutSeconds: config.escalation.decideMinutes * 60,
+          // The rule that names the case is high severity; the shipped file says revoke.
+          onApprovalTimeout: 'revoke',
         },
       }),
     ]);

@@ -1,0 +1,161 @@
+// What revoker tells people, and the exact payloads it sends: an SNS message (email, SMS,
+// chat integrations) and a Slack Block Kit message. Many values here were chosen by the
+// attacker (session names, user agents), so each payload escapes them for its medium and
+// cuts them to the medium's limits instead of letting the send fail.
+import { RULES, type Severity } from './rules.ts';
+import { principalArnOf, type Trigger } from './trigger.ts';
+
+export interface ApprovalLinkForPerson {
+  approver: string;
+  url: string;
+  expiresAt: string;
+}
+
+export interface Notification {
+  kind: 'approval-requested' | 'case-closed';
+  caseId: string;
+  /** One line: what happened and to whom. */
+  headline: string;
+  severity: Severity;
+  ruleId: string;
+  principal: string;
+  /** Why a human is needed, or how the case ended. */
+  reason: string;
+  outcome: string | null;
+  /** The evidence, as label and value. */
+  facts: [string, string][];
+  /** One per approver; each link works only for the person it names. */
+  links: ApprovalLinkForPerson[];
+  /** How to answer without the page, for engineers with credentials. */
+  commands: string[];
+}
+
+/** SNS: Subject ≤ 100 printable ASCII characters, no line breaks. */
+const SNS_SUBJECT_LIMIT = 100;
+/** Slack: a section's text ≤ 3,000 characters, a header ≤ 150, a button's text ≤ 75. */
+const SLACK_SECTION_LIMIT = 3000;
+const SLACK_HEADER_LIMIT = 150;
+const SLACK_BUTTON_LIMIT = 75;
+
+function cut(text: string, limit: number): string {
+  return text.length <= limit ? text : `${text.slice(0, limit - 1)}…`;
+}
+
+/** Control characters (line breaks included) become spaces: no value can forge a line. */
+function oneLine(text: string): string {
+  // biome-ignore lint/suspicious/noControlCharactersInRegex: removing them is the point
+  return text.replace(/[\u0000-\u001f\u007f-\u009f\u2028\u2029]+/g, ' ');
+}
+
+export function snsMessage(notification: Notification): { subject: string; message: string } {
+  const subject = cut(
+    `[revoker ${notification.severity}] ${notification.headline}`
+      .replace(/[^\x20-\x7e]/g, '?')
+      .trim(),
+    SNS_SUBJECT_LIMIT,
+  );
+  const lines = [
+    notification.headline,
+    '',
+    `Case:      ${notification.caseId}`,
+    `Rule:      ${notification.ruleId} (${notification.severity})`,
+    `Principal: ${notification.principal}`,
+    ...(notification.outcome ? [`Outcome:   ${notification.outcome}`] : []),
+    `Why:       ${notification.reason}`,
+    '',
+    ...notification.facts.map(([label, value]) => `${label}: ${value}`),
+  ].map(oneLine);
+  if (notification.links.length > 0) {
+    lines.push('', 'Review the evidence and decide (each link is for the person it names, and works once):');
+    for (const link of notification.links)
+      lines.push(`  ${oneLine(link.approver)}: ${link.url} (until ${link.expiresAt})`);
+  }
+  if (notification.commands.length > 0) lines.push('', 'Or, with credentials:', ...notification.commands);
+  return { subject, message: `${lines.join('\n')}\n` };
+}
+
+/** Slack's three control characters; escaping them also defuses `<!channel>` and fake links. */
+function slackEscape(text: string): string {
+  return oneLine(text).replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
+}
+
+function mrkdwn(text: string) {
+  return { type: 'mrkdwn', text: cut(text, SLACK_SECTION_LIMIT) };
+}
+
+export function slackPayload(notification: Notification): { text: string; blocks: unknown[] } {
+  const title =
+    notification.kind === 'approval-requested'
+      ? `Approval needed: ${notification.headline}`
+      : notification.headline;
+  const blocks: unknown[] = [
+    { type: 'header', text: { type: 'plain_text', text: cut(oneLine(title), SLACK_HEADER_LIMIT) } },
+    {
+      type: 'section',
+      fields: [
+        mrkdwn(`*Case*\n${slackEscape(notification.caseId)}`),
+        mrkdwn(`*Rule*\n${slackEscape(notification.ruleId)} (${notification.severity})`),
+        mrkdwn(`*Principal*\n\`${slackEscape(notification.principal)}\``),
+        mrkdwn(`*Outcome*\n${slackEscape(notification.outcome ?? 'waiting for a decision')}`),
+      ],
+    },
+    { type: 'section', text: mrkdwn(`*Why*\n${slackEscape(notification.reason)}`) },
+  ];
+  if (notification.facts.length > 0) {
+    blocks.push({
+      type: 'section',
+      text: mrkdwn(
+        notification.facts.map(([label, value]) => `*${slackEscape(label)}:* ${slackEscape(value)}`).join('\n'),
+      ),
+    });
+  }
+  if (notification.links.length > 0) {
+    blocks.push({
+      type: 'actions',
+      elements: notification.links.slice(0, 25).map((link, index) => ({
+        type: 'button',
+        action_id: `review-${index}`,
+        text: { type: 'plain_text', text: cut(`Review as ${oneLine(link.approver)}`, SLACK_BUTTON_LIMIT) },
+        url: link.url,
+      })),
+    });
+  }
+  if (notification.commands.length > 0) {
+    blocks.push({
+      type: 'context',
+      elements: [mrkdwn(notification.commands.map((command) => `\`${slackEscape(command)}\``).join('\n'))],
+    });
+  }
+  // `text` is what notifications and screen readers show.
+  return { text: cut(slackEscape(title), SLACK_SECTION_LIMIT), blocks };
+}
+
+/** A case's notification: the trigger's facts first, then what the step adds. */
+export function notificationFor(
+  kind: Notification['kind'],
+  caseId: string,
+  trigger: Trigger,
+  details: Pick<Notification, 'reason' | 'outcome' | 'facts' | 'links' | 'commands'>,
+): Notification {
+  const rule = RULES.find((candidate) => candidate.id === trigger.ruleId);
+  const principal = principalArnOf(trigger.target);
+  const headline =
+    kind === 'approval-requested'
+      ? `${trigger.ruleId} on ${principal}`
+      : `${details.outcome}: ${trigger.ruleId} on ${principal}`;
+  return {
+    kind,
+    caseId,
+    headline,
+    // A rule removed since the case opened is treated as the most severe: fail loud.
+    severity: rule?.severity ?? 'critical',
+    ruleId: trigger.ruleId,
+    principal,
+    ...details,
+    facts: [
+      ['Call', `${trigger.eventSource} ${trigger.eventName} at ${trigger.eventTime} in ${trigger.region}`],
+      ['From', `${trigger.sourceIp ?? 'an unknown address'} with user agent ${trigger.userAgent ?? '(none)'}`],
+      ...details.facts,
+    ],
+  };
+}

@@ -1,0 +1,162 @@
+// Escalate: bring the on-call in. Runs as a `waitForTaskToken` task: it records the pending
+// decision (with the task token the answer must carry), previews the plan an approval would
+// run, signs one link per approver, and pages them. The execution then waits for the answer
+// (answer-escalation.ts) or for its own timeouts.
+import { randomBytes } from 'node:crypto';
+import { z } from 'zod';
+import { isSelfApproval, signApprovalLink } from '../domain/approval.ts';
+import type { Config } from '../domain/config.ts';
+import { type ApprovalLinkForPerson, notificationFor } from '../domain/notification.ts';
+import { describePlan, planRevocation, revocationTargetOf, scopeFor } from '../domain/revocation/plan.ts';
+import { addMinutes, toInstant } from '../domain/time.ts';
+import { identitiesOf, principalArnOf, type Trigger, TriggerSchema } from '../domain/trigger.ts';
+import type { CaseRecord, CaseStore, Clock, IamGateway, Notifier } from '../ports.ts';
+import { openCaseEntry, readableCause } from './case-audit.ts';
+import type { Confirmation } from './confirm.ts';
+
+export const EscalateInputSchema = z.object({
+  caseId: z.string().min(1),
+  trigger: TriggerSchema,
+  escalation: z.object({ from: z.enum(['confirm', 'revoke', 'verify']), reason: z.string() }),
+  settings: z.object({
+    acknowledgeTimeoutSeconds: z.number().int().min(1),
+    approvalTimeoutSeconds: z.number().int().min(1),
+    onApprovalTimeout: z.enum(['revoke', 'expire']),
+  }),
+  taskToken: z.string().min(1),
+});
+export type EscalateInput = z.infer<typeof EscalateInputSchema>;
+
+export interface EscalateDependencies {
+  cases: CaseStore;
+  clock: Clock;
+  config: Config;
+  iam: IamGateway;
+  notifier: Notifier;
+  /** Signs the approval links (at least 32 bytes). */
+  approvalSecret: string;
+}
+
+/** What the case records while it waits; answer-escalation reads it back. */
+export interface PendingEscalation {
+  from: EscalateInput['escalation']['from'];
+  reason: string;
+  taskToken: string;
+  acknowledgeBy: string;
+  decideBy: string;
+  onTimeout: EscalateInput['settings']['onApprovalTimeout'];
+  links: { approver: string; nonce: string; expiresAt: string }[];
+  /** The approvers not sent a link because they are the principal under revocation. */
+  refused: string[];
+  /** What an approval would do, read from IAM now (the revocation re-plans when it runs). */
+  planPreview: string;
+}
+
+export interface Escalation {
+  caseId: string;
+  approvers: string[];
+  decideBy: string;
+}
+
+export async function escalate(input: EscalateInput, deps: EscalateDependencies): Promise<Escalation> {
+  const { trigger, caseId } = input;
+  const now = deps.clock.now();
+  const reason = readableCause(input.escalation.reason);
+  const decideBy = toInstant(addMinutes(now, input.settings.approvalTimeoutSeconds / 60));
+  const identities = identitiesOf(trigger.target);
+  const approvers = deps.config.escalation.approvers;
+  const refused = approvers.filter((approver) => identities.some((name) => isSelfApproval(approver, name)));
+
+  const issued: (ApprovalLinkForPerson & { nonce: string })[] = approvers
+    .filter((approver) => !refused.includes(approver))
+    .map((approver) => {
+      const nonce = randomBytes(18).toString('base64url');
+      const token = signApprovalLink(
+        { caseId, approver, principal: principalArnOf(trigger.target), expiresAt: decideBy, nonce },
+        deps.approvalSecret,
+      );
+      return { approver, url: approvalUrl(deps.config, token), expiresAt: decideBy, nonce };
+    });
+
+  const pending: PendingEscalation = {
+    from: input.escalation.from,
+    reason,
+    taskToken: input.taskToken,
+    acknowledgeBy: toInstant(addMinutes(now, input.settings.acknowledgeTimeoutSeconds / 60)),
+    decideBy,
+    onTimeout: input.settings.onApprovalTimeout,
+    links: issued.map(({ approver, nonce, expiresAt }) => ({ approver, nonce, expiresAt })),
+    refused,
+    planPreview: await previewPlan(trigger, deps, now),
+  };
+  const record = await deps.cases.append(caseId, openCaseEntry(caseId, trigger, deps.clock), {
+    at: toInstant(now),
+    step: 'escalate',
+    summary: `Waiting for ${issued.map((link) => link.approver).join(', ') || 'an approver with credentials'} to decide by ${decideBy} (acknowledge by ${pending.acknowledgeBy}; then ${pending.onTimeout}): ${reason}`,
+    detail: pending,
+  });
+
+  await deps.notifier.notify(
+    notificationFor('approval-requested', caseId, trigger, {
+      reason,
+      outcome: null,
+      facts: [
+        ...evidenceFacts(record),
+        ['If approved', pending.planPreview],
+        ['If nobody decides by', `${decideBy}: ${pending.onTimeout}`],
+        ...(refused.length > 0
+          ? ([['Not asked', `${refused.join(', ')} (the principal under revocation)`]] as [string, string][])
+          : []),
+      ],
+      links: issued.map(({ approver, url, expiresAt }) => ({ approver, url, expiresAt })),
+      commands: [
+        `revoker approve ${caseId} --approver <you>`,
+        `revoker reject ${caseId} --approver <you> --reason "<why>"`,
+      ],
+    }),
+  );
+  return { caseId, approvers: issued.map((link) => link.approver), decideBy };
+}
+
+function approvalUrl(config: Config, token: string): string {
+  const url = new URL(config.escalation.approvalUrl);
+  url.searchParams.set('link', token);
+  return url.toString();
+}
+
+/** What the plan would be with an approval; an unreadable IAM must not stop the page. */
+async function previewPlan(trigger: Trigger, deps: EscalateDependencies, now: Date): Promise<string> {
+  const target = revocationTargetOf(trigger.target);
+  try {
+    const state = await deps.iam.readState(scopeFor(target));
+    const plan = planRevocation(target, {
+      config: deps.config,
+      state,
+      cutoff: toInstant(now),
+      recentRevocations: 0,
+      approvedBy: 'the approver',
+    });
+    if (plan.requiresHuman) {
+      const steps = plan.manualSteps.length > 0 ? ` Manual steps: ${plan.manualSteps.join(' ')}` : '';
+      return `nothing automatic: ${plan.requiresHuman}.${steps}`;
+    }
+    return describePlan(plan);
+  } catch (error) {
+    return `unknown: IAM could not be read (${(error as Error).message})`;
+  }
+}
+
+/** The confirm step's verdict, score and findings, as the approver needs them. */
+export function evidenceFacts(record: CaseRecord): [string, string][] {
+  const confirm = record.audit.findLast((entry) => entry.step === 'confirm')?.detail as
+    | Confirmation
+    | undefined;
+  if (!confirm) return [['Evidence', 'none gathered (this case skips confirmation)']];
+  return [
+    ['Verdict', `${confirm.verdict}, score ${confirm.score}`],
+    ['Evidence', confirm.explanation],
+    ...confirm.signals
+      .filter((signal) => signal.present)
+      .map((signal): [string, string] => [`+${signal.points} ${signal.name}`, signal.finding]),
+  ];
+}

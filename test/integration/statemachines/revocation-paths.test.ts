@@ -1,0 +1,326 @@
+// Every branch of statemachines/revocation.asl.json, run by the local runner. The definition
+// is the thing under test: its tasks answer from a script (the handlers have their own tests),
+// the callback task waits on the real local task tokens, and each test asserts the path from
+// the execution history. The state transitions each path costs are printed at the end.
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { SimulatedClock } from '../../../lib/local/pipeline.ts';
+import { type LocalFunction, LocalStateMachine } from '../../../lib/local/state-machine.ts';
+import { LocalTaskCallbacks } from '../../../lib/local/task-callbacks.ts';
+import { REJECTED_ERROR } from '../../../lib/usecases/answer-escalation.ts';
+import { RevocationNeedsHumanError } from '../../../lib/usecases/revoke.ts';
+
+const SETTINGS = {
+  logDeliveryWaitSeconds: 300,
+  maxVerifyAttempts: 3,
+  acknowledgeTimeoutSeconds: 900,
+  approvalTimeoutSeconds: 3600,
+  onApprovalTimeout: 'expire',
+};
+
+const confirmed = (decision: string) => ({
+  verdict: decision === 'close' ? 'benign' : 'confirmed',
+  score: 80,
+  explanation: 'scripted evidence',
+  decision,
+  decisionReason: `scripted decision ${decision}`,
+  signals: [],
+  bytesScanned: null,
+});
+const revoked = (applied = true) => ({
+  mode: applied ? 'enforce' : 'dry-run',
+  applied,
+  cutoff: '2026-01-15T12:00:00.000Z',
+  target: 'arn:aws:iam::111122223333:role/app',
+  actions: [],
+  escalationOnly: [],
+  notes: [],
+});
+const verified = (status: string, retry = false) => ({
+  status,
+  attempt: 1,
+  retry,
+  explanation: `scripted ${status}`,
+  watermarks: [],
+  succeeded: status === 'still-active' ? 3 : 0,
+  denied: 0,
+});
+
+type Step = unknown | Error;
+
+/** Each task answers with the next scripted result; an Error is thrown, as a failing Lambda's is. */
+function scripted(results: Step[]): LocalFunction {
+  let next = 0;
+  return async () => {
+    const result = results[Math.min(next++, results.length - 1)];
+    if (result instanceof Error) throw result;
+    return result;
+  };
+}
+
+function named(name: string, message: string): Error {
+  const error = new Error(message);
+  error.name = name;
+  return error;
+}
+
+interface Script {
+  confirm: Step[];
+  revoke?: Step[];
+  verify?: Step[];
+  close?: Step[];
+  escalate?: Step[];
+  settings?: Partial<typeof SETTINGS>;
+  /** What the on-call does once paged: answer through the callback API, or let time pass. */
+  onPage?: (page: { token: string; callbacks: LocalTaskCallbacks; clock: SimulatedClock }) => Promise<void>;
+}
+
+const costs = new Map<string, number>();
+
+async function run(title: string, script: Script) {
+  const clock = new SimulatedClock(new Date('2026-01-15T12:00:00Z'));
+  const callbacks = new LocalTaskCallbacks(mkdtempSync(join(tmpdir(), 'revoker-callbacks-')), clock, 5);
+  const pages: string[] = [];
+  const escalate = scripted(script.escalate ?? [{ paged: true }]);
+  const machine = new LocalStateMachine(
+    {
+      confirm: scripted(script.confirm),
+      revoke: scripted(script.revoke ?? [revoked()]),
+      verify: scripted(script.verify ?? [verified('contained')]),
+      escalate: async (payload) => {
+        const result = await escalate(payload);
+        const token = (payload as { taskToken: string }).taskToken;
+        pages.push(token);
+        void script.onPage?.({ token, callbacks, clock });
+        return result;
+      },
+      close: scripted(script.close ?? [{ caseId: 'case-1', outcome: 'scripted' }]),
+    },
+    callbacks,
+  );
+  const execution = machine.start(title, {
+    caseId: 'case-1',
+    trigger: { ruleId: 'scripted' },
+    settings: { ...SETTINGS, ...script.settings },
+  });
+  let output: Record<string, unknown> | null = null;
+  let failure: Error | null = null;
+  try {
+    output = (await execution.output) as Record<string, unknown>;
+  } catch (error) {
+    failure = error as Error;
+  }
+  const path = execution.history.filter((event) => event.type === 'StateEntered').map((event) => event.state!);
+  costs.set(title, path.length);
+  return { path, output, failure, pages };
+}
+
+const approve = ({ token, callbacks }: { token: string; callbacks: LocalTaskCallbacks }) =>
+  callbacks.succeed(token, { decision: 'approved', approver: 'oncall@example.com', at: '2026-01-15T12:05:00Z' });
+
+describe('the revocation state machine, branch by branch', () => {
+  it('closes a benign case without touching IAM', async () => {
+    const { path, output } = await run('benign', { confirm: [confirmed('close')] });
+
+    expect(path).toEqual(['Confirm', 'Decide', 'MarkBenign', 'Close', 'Closed']);
+    expect(output?.closing).toEqual({ outcome: 'benign', reason: 'scripted evidence' });
+  });
+
+  it('tells people and closes when the rule only notifies', async () => {
+    const { path, output } = await run('notify only', { confirm: [confirmed('notify')] });
+
+    expect(path).toEqual(['Confirm', 'Decide', 'MarkNotified', 'Close', 'Closed']);
+    expect(output?.closing).toMatchObject({ outcome: 'notified' });
+  });
+
+  it('revokes, waits for the logs, verifies and closes as contained', async () => {
+    const { path } = await run('automatic containment', {
+      confirm: [confirmed('revoke')],
+      verify: [verified('not-yet', true), verified('contained')],
+    });
+
+    expect(path).toEqual([
+      'Confirm',
+      'Decide',
+      'Revoke',
+      'RevokedOrPlanned',
+      'WaitForLogDelivery',
+      'Verify',
+      'Contained?',
+      'WaitForLogDelivery',
+      'Verify',
+      'Contained?',
+      'MarkContained',
+      'Close',
+      'Closed',
+    ]);
+  });
+
+  it('calls denied attempts after the cutoff contained: the access is gone', async () => {
+    const { path } = await run('attempts denied', {
+      confirm: [confirmed('revoke')],
+      verify: [verified('attempts-denied')],
+    });
+
+    expect(path.slice(-4)).toEqual(['Contained?', 'MarkContained', 'Close', 'Closed']);
+  });
+
+  it('hands the case to a human when the logs never catch up', async () => {
+    const { path, output } = await run('logs never caught up', {
+      confirm: [confirmed('revoke')],
+      verify: [verified('not-yet', false)],
+    });
+
+    expect(path.slice(-4)).toEqual(['Contained?', 'MarkUnverified', 'Close', 'Closed']);
+    expect(output?.closing).toMatchObject({ outcome: 'needs-human' });
+  });
+
+  it('records a dry run without verifying anything', async () => {
+    const { path } = await run('dry run', { confirm: [confirmed('revoke')], revoke: [revoked(false)] });
+
+    expect(path).toEqual(['Confirm', 'Decide', 'Revoke', 'RevokedOrPlanned', 'MarkDryRun', 'Close', 'Closed']);
+  });
+
+  it('asks a human when confirmation does not allow revoking, and revokes once approved', async () => {
+    const { path, output, pages } = await run('escalated and approved', {
+      confirm: [confirmed('escalate')],
+      onPage: approve,
+    });
+
+    expect(path.slice(0, 6)).toEqual(['Confirm', 'Decide', 'EscalateAfterConfirm', 'Escalate', 'Revoke', 'RevokedOrPlanned']);
+    expect(path.slice(-3)).toEqual(['MarkContained', 'Close', 'Closed']);
+    expect(pages).toHaveLength(1);
+    expect(output?.escalation).toEqual({ from: 'confirm', reason: 'scripted decision escalate' });
+    expect(output?.approval).toMatchObject({ decision: 'approved', approver: 'oncall@example.com' });
+  });
+
+  it('closes as rejected when the on-call rejects, with their reason', async () => {
+    const { path, output } = await run('escalated and rejected', {
+      confirm: [confirmed('escalate')],
+      onPage: ({ token, callbacks }) =>
+        callbacks.fail(token, REJECTED_ERROR, 'Rejected by oncall@example.com: a planned pentest'),
+    });
+
+    expect(path.slice(-4)).toEqual(['Escalate', 'MarkRejected', 'Close', 'Closed']);
+    expect(path).not.toContain('Revoke');
+    expect(output?.closing).toEqual({
+      outcome: 'rejected',
+      reason: 'Rejected by oncall@example.com: a planned pentest',
+    });
+  });
+
+  it('closes as expired when nobody decides and the severity says expire', async () => {
+    const { path, output } = await run('escalation expired', {
+      confirm: [confirmed('escalate')],
+      onPage: async ({ token, callbacks, clock }) => {
+        await callbacks.heartbeat(token);
+        clock.advance(SETTINGS.approvalTimeoutSeconds);
+      },
+    });
+
+    expect(path.slice(-5)).toEqual(['Escalate', 'ApprovalTimedOut', 'MarkExpired', 'Close', 'Closed']);
+    expect(output?.closing).toMatchObject({ outcome: 'expired' });
+  });
+
+  it('revokes on timeout when the severity says revoke, with the timeout as the answer', async () => {
+    const { path, output } = await run('escalation timed out: revoke', {
+      confirm: [confirmed('escalate')],
+      settings: { onApprovalTimeout: 'revoke' },
+      onPage: async ({ clock }) => clock.advance(SETTINGS.approvalTimeoutSeconds),
+    });
+
+    expect(path.slice(3, 7)).toEqual(['Escalate', 'ApprovalTimedOut', 'RevokeOnTimeout', 'Revoke']);
+    expect(output?.approval).toMatchObject({ decision: 'timed-out' });
+  });
+
+  it('times out early when nobody acknowledges the page', async () => {
+    const { path, output } = await run('page not acknowledged', {
+      confirm: [confirmed('escalate')],
+      onPage: async ({ clock }) => clock.advance(SETTINGS.acknowledgeTimeoutSeconds),
+    });
+
+    expect(path.slice(-5)).toEqual(['Escalate', 'ApprovalTimedOut', 'MarkExpired', 'Close', 'Closed']);
+    expect(output?.approvalTimeout).toMatchObject({ Error: 'States.HeartbeatTimeout' });
+  });
+
+  it('asks a human when a guard rail stops the revocation, and revokes once approved', async () => {
+    const { path, output } = await run('guard rail, then approved', {
+      confirm: [confirmed('revoke')],
+      revoke: [new RevocationNeedsHumanError('5 automatic revocations reach the cap'), revoked()],
+      onPage: approve,
+    });
+
+    expect(path.slice(0, 7)).toEqual([
+      'Confirm',
+      'Decide',
+      'Revoke',
+      'RevokeRefused',
+      'EscalateAfterRevoke',
+      'Escalate',
+      'Revoke',
+    ]);
+    expect(output?.escalation).toMatchObject({ from: 'revoke' });
+    expect(String((output?.escalation as { reason: string }).reason)).toContain('reach the cap');
+  });
+
+  it('closes for a human when even an approved revocation cannot run', async () => {
+    const { path, output } = await run('approved but not revocable', {
+      confirm: [confirmed('escalate')],
+      revoke: [new RevocationNeedsHumanError('no automatic action: the root user')],
+      onPage: approve,
+    });
+
+    expect(path.slice(-5)).toEqual(['Revoke', 'RevokeRefused', 'MarkRefusedAfterApproval', 'Close', 'Closed']);
+    expect(output?.closing).toMatchObject({ outcome: 'needs-human' });
+  });
+
+  it('escalates when the revoked credentials still work after the cutoff', async () => {
+    const { path, pages } = await run('still active after revocation', {
+      confirm: [confirmed('revoke')],
+      verify: [verified('still-active'), verified('contained')],
+      onPage: approve,
+    });
+
+    expect(path).toContain('EscalateAfterVerify');
+    expect(path.slice(path.indexOf('EscalateAfterVerify'), path.indexOf('EscalateAfterVerify') + 3)).toEqual([
+      'EscalateAfterVerify',
+      'Escalate',
+      'Revoke',
+    ]);
+    expect(path.slice(-3)).toEqual(['MarkContained', 'Close', 'Closed']);
+    expect(pages).toHaveLength(1);
+  });
+
+  it.each([
+    ['Confirm', { confirm: [named('AthenaQueryFailedError', 'the query failed')] }],
+    ['Revoke', { confirm: [confirmed('revoke')], revoke: [named('IamLimitExceededError', 'quota')] }],
+    ['Verify', { confirm: [confirmed('revoke')], verify: [named('AthenaQueryFailedError', 'the query failed')] }],
+    ['Escalate', { confirm: [confirmed('escalate')], escalate: [named('NotifyFailedError', 'SNS refused')] }],
+  ] as [string, Script][])('sends a failing %s to the one needs-a-human path', async (state, script) => {
+    const { path, output } = await run(`${state} fails`, script);
+
+    expect(path.slice(-4)).toEqual([state, 'StepFailed', 'Close', 'Closed']);
+    expect(output?.closing).toMatchObject({ outcome: 'needs-human' });
+    expect(output?.error).toMatchObject({ Error: expect.stringMatching(/Error$/) });
+  });
+
+  it('fails the execution, so its alarm pages someone, when the outcome cannot be recorded', async () => {
+    const { path, failure } = await run('close fails', {
+      confirm: [confirmed('close')],
+      close: [named('CaseStoreUnavailableError', 'DynamoDB refused')],
+    });
+
+    expect(path.at(-1)).toBe('Close');
+    expect((failure?.cause as Error | undefined)?.name).toBe('CaseNotRecorded');
+  });
+});
+
+afterAll(() => {
+  const rows = [...costs].map(
+    ([title, transitions]) =>
+      `  ${title.padEnd(34)} ${String(transitions).padStart(3)} transitions  $${((transitions * 0.025) / 1000).toFixed(6)}`,
+  );
+  console.log(`State transitions per path (Standard workflow, $0.025 per 1,000):\n${rows.join('\n')}`);
+});
