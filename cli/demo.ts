@@ -7,12 +7,14 @@ import { randomBytes } from 'node:crypto';
 import { mkdir, readdir, rm, writeFile } from 'node:fs/promises';
 import { join, relative, resolve } from 'node:path';
 import type { Command } from 'commander';
+import { createApprovalHandler } from '../functions/approval/handler.ts';
 import type { Config } from '../lib/domain/config.ts';
 import { envelopeFor } from '../lib/domain/envelope.ts';
 import { matchesEventPattern } from '../lib/domain/event-pattern.ts';
 import { RULES } from '../lib/domain/rules.ts';
 import { toInstant, toPartitionDay } from '../lib/domain/time.ts';
 import { principalArnOf } from '../lib/domain/trigger.ts';
+import { type ApprovalServer, serveApprovals } from '../lib/local/approval-server.ts';
 import { DEFAULT_CONFIG_FILE, loadConfigFile } from '../lib/local/config-file.ts';
 import { logFileFromPath } from '../lib/local/duckdb-engine.ts';
 import { generate, writeCalls } from '../lib/local/generator/generate.ts';
@@ -23,6 +25,7 @@ import type { Account } from '../lib/local/generator/world.ts';
 import { authorizerFor, initialAccountState, LocalIamAccount } from '../lib/local/iam-account.ts';
 import { openLocalPipeline, SimulatedClock } from '../lib/local/pipeline.ts';
 import { listFiles, readRecordFiles } from '../lib/local/record-files.ts';
+import { answerEscalation } from '../lib/usecases/answer-escalation.ts';
 import type { DetectOutcome } from '../lib/usecases/detect.ts';
 
 /** S3 delivery lag the demo's world simulates: logs reach S3 this long after the calls. */
@@ -44,7 +47,16 @@ export interface DemoOptions {
   now?: Date;
   events?: number;
   print?: (line: string) => void;
+  /**
+   * What the demo's on-call engineer does when paged: approve or reject (as `revoker approve`
+   * and `revoker reject` do), nothing (so the escalation times out), or — given a function —
+   * whatever it does with the approval page, served on 127.0.0.1 while the case waits.
+   */
+  onCall?: 'approve' | 'reject' | 'nobody' | ((page: { caseId: string; pageUrl: string }) => Promise<void>);
 }
+
+/** How long the demo's on-call takes to look at the evidence before answering. */
+const ON_CALL_RESPONSE_SECONDS = 240;
 
 /** The world after the revocation: the app keeps working on fresh credentials, the attacker keeps trying. */
 class DemoWorld {
@@ -174,17 +186,23 @@ export async function runDemo(options: DemoOptions): Promise<DemoResult> {
     new Random('revoker-demo-world'),
     now,
   );
+  const approvalSecret = await localApprovalSecret(directory);
   const pipeline = await openLocalPipeline({
     logs,
     iamAccountFile,
     casesDirectory: join(directory, 'cases'),
     callbacksDirectory: join(directory, 'callbacks'),
     notificationsFile: join(directory, 'notifications.jsonl'),
-    approvalSecret: await localApprovalSecret(directory),
+    approvalSecret,
     config: options.config,
     clock,
     print: (line) => print(`          ${line}`),
     around: {
+      escalate: (run) => async (event) => {
+        const page = await run(event);
+        void answerPage(event as { caseId: string; settings: { approvalTimeoutSeconds: number } });
+        return page;
+      },
       verify: (run) => async (event) => {
         const input = event as {
           revocation: { cutoff: string };
@@ -195,6 +213,47 @@ export async function runDemo(options: DemoOptions): Promise<DemoResult> {
       },
     },
   });
+  // The on-call answers a page the way an engineer with credentials would: `revoker approve`.
+  const onCall = options.onCall ?? 'approve';
+  const approver = options.config.escalation.approvers[0]!;
+  let approvalServer: ApprovalServer | null = null;
+  const answerPage = async (page: { caseId: string; settings: { approvalTimeoutSeconds: number } }) => {
+    if (typeof onCall === 'function') {
+      approvalServer ??= await serveApprovals(
+        createApprovalHandler({
+          cases: pipeline.cases,
+          callbacks: pipeline.callbacks,
+          clock,
+          approvalSecret,
+        }),
+        0,
+      );
+      const sent = pipeline.notifier.sent.findLast(
+        (notification) => notification.caseId === page.caseId && notification.kind === 'approval-requested',
+      );
+      const link = new URL(sent!.links[0]!.url).searchParams.get('link')!;
+      await onCall({
+        caseId: page.caseId,
+        pageUrl: `${approvalServer.url}?link=${encodeURIComponent(link)}`,
+      });
+      return;
+    }
+    if (onCall === 'nobody') {
+      print(`          nobody answers the page`);
+      clock.advance(page.settings.approvalTimeoutSeconds);
+      return;
+    }
+    clock.advance(ON_CALL_RESPONSE_SECONDS);
+    const answers = { cases: pipeline.cases, callbacks: pipeline.callbacks, clock };
+    const common = { caseId: page.caseId, approver, via: 'cli' as const };
+    await answerEscalation({ ...common, answer: 'acknowledge' }, answers);
+    await answerEscalation(
+      onCall === 'approve'
+        ? { ...common, answer: 'approve', reason: 'the evidence shows a stolen session' }
+        : { ...common, answer: 'reject', reason: 'a planned penetration test' },
+      answers,
+    );
+  };
   try {
     // 3. EventBridge delivers the recent IAM calls that match a rule's pattern to detect.
     const since = new Date(now.getTime() - 15 * 60_000);
@@ -257,6 +316,7 @@ export async function runDemo(options: DemoOptions): Promise<DemoResult> {
       caseFile,
     };
   } finally {
+    await (approvalServer as ApprovalServer | null)?.close();
     await pipeline.close();
   }
 }

@@ -1,4 +1,5 @@
 import { Command } from 'commander';
+import { registerApprovals } from './approvals.ts';
 import { registerCases } from './cases.ts';
 import { registerDemo } from './demo.ts';
 import { registerGenerate } from './generate.ts';
@@ -28,6 +29,7 @@ registerRevocation(program);
 registerOffboard(program);
 registerRules(program);
 registerCases(program);
+registerApprovals(program);
 
 try {
   await program.parseAsync(process.argv);

@@ -6,7 +6,9 @@ import { parseAtEdge } from '../../lib/edge.ts';
 import { type EscalateDependencies, EscalateInputSchema, escalate } from '../../lib/usecases/escalate.ts';
 
 export function createEscalateHandler(deps: EscalateDependencies) {
-  return middy(async (event: unknown) => escalate(parseAtEdge(EscalateInputSchema, event, 'escalate input'), deps));
+  return middy(async (event: unknown) =>
+    escalate(parseAtEdge(EscalateInputSchema, event, 'escalate input'), deps),
+  );
 }
 
 export const handler = deployedHandler('escalate', ['DynamoDB', 'IAM', 'SNS']);

@@ -49,9 +49,7 @@ function oneLine(text: string): string {
 
 export function snsMessage(notification: Notification): { subject: string; message: string } {
   const subject = cut(
-    `[revoker ${notification.severity}] ${notification.headline}`
-      .replace(/[^\x20-\x7e]/g, '?')
-      .trim(),
+    `[revoker ${notification.severity}] ${notification.headline}`.replace(/[^\x20-\x7e]/g, '?').trim(),
     SNS_SUBJECT_LIMIT,
   );
   const lines = [
@@ -105,7 +103,9 @@ export function slackPayload(notification: Notification): { text: string; blocks
     blocks.push({
       type: 'section',
       text: mrkdwn(
-        notification.facts.map(([label, value]) => `*${slackEscape(label)}:* ${slackEscape(value)}`).join('\n'),
+        notification.facts
+          .map(([label, value]) => `*${slackEscape(label)}:* ${slackEscape(value)}`)
+          .join('\n'),
       ),
     });
   }
@@ -154,7 +154,10 @@ export function notificationFor(
     ...details,
     facts: [
       ['Call', `${trigger.eventSource} ${trigger.eventName} at ${trigger.eventTime} in ${trigger.region}`],
-      ['From', `${trigger.sourceIp ?? 'an unknown address'} with user agent ${trigger.userAgent ?? '(none)'}`],
+      [
+        'From',
+        `${trigger.sourceIp ?? 'an unknown address'} with user agent ${trigger.userAgent ?? '(none)'}`,
+      ],
       ...details.facts,
     ],
   };

@@ -6,6 +6,9 @@ import { type Notification, slackPayload, snsMessage } from '../domain/notificat
 import type { Clock, Notifier } from '../ports.ts';
 
 export class FileNotifier implements Notifier {
+  /** Every notification sent by this instance, in order. */
+  readonly sent: Notification[] = [];
+
   constructor(
     readonly file: string,
     private readonly clock: Clock,
@@ -23,6 +26,7 @@ export class FileNotifier implements Notifier {
     });
     await mkdir(dirname(this.file), { recursive: true });
     await appendFile(this.file, `${line}\n`);
+    this.sent.push(notification);
     this.print(`notify: ${sns.subject}`);
   }
 }

@@ -63,7 +63,10 @@ export class LocalTaskCallbacks implements TaskCallbacks {
   async heartbeat(token: string): Promise<void> {
     await this.waitingTask(token);
     if (await this.readAnswer(token)) throw new TaskNotWaitingError('the task has already ended');
-    await writeFileAtomic(this.file(token, 'heartbeat'), JSON.stringify({ at: this.clock.now().toISOString() }));
+    await writeFileAtomic(
+      this.file(token, 'heartbeat'),
+      JSON.stringify({ at: this.clock.now().toISOString() }),
+    );
   }
 
   /** Resolve with the task's output once answered; reject with its error, or its timeout's. */

@@ -65,9 +65,13 @@ export async function answerEscalation(
   if (!record) throw new EscalationAnswerError(`no case ${request.caseId}`);
   const pending = pendingEscalation(record);
   if (!pending) {
-    throw new EscalationAnswerError(
-      `case ${request.caseId} is not waiting for a decision (${record.outcome ? `it closed as ${record.outcome}` : 'no escalation is open'})`,
-    );
+    const decided = record.audit.findLast((entry) => entry.step === 'decision');
+    const why = record.outcome
+      ? `it closed as ${record.outcome}`
+      : decided
+        ? `already answered: ${decided.summary}`
+        : 'no escalation is open';
+    throw new EscalationAnswerError(`case ${request.caseId} is not waiting for a decision (${why})`);
   }
   const trigger = TriggerSchema.parse(record.trigger);
   if (identitiesOf(trigger.target).some((name) => isSelfApproval(request.approver, name))) {
@@ -101,9 +105,17 @@ export async function answerEscalation(
   try {
     if (request.answer === 'acknowledge') await deps.callbacks.heartbeat(pending.taskToken);
     else if (request.answer === 'approve')
-      await deps.callbacks.succeed(pending.taskToken, { decision: 'approved', approver: request.approver, at });
+      await deps.callbacks.succeed(pending.taskToken, {
+        decision: 'approved',
+        approver: request.approver,
+        at,
+      });
     else
-      await deps.callbacks.fail(pending.taskToken, REJECTED_ERROR, `Rejected by ${request.approver}: ${reason}`);
+      await deps.callbacks.fail(
+        pending.taskToken,
+        REJECTED_ERROR,
+        `Rejected by ${request.approver}: ${reason}`,
+      );
   } catch (error) {
     await entry('refused', `${request.approver}'s answer did not take effect: ${(error as Error).message}.`);
     if (!(error instanceof TaskNotWaitingError)) throw error;

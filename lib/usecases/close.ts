@@ -1,9 +1,9 @@
 // Close: record the case's outcome and tell people. Every path through the state machine ends
 // here; every outcome but benign pages (an expired escalation pages again).
 import { z } from 'zod';
+import { notificationFor } from '../domain/notification.ts';
 import { toInstant } from '../domain/time.ts';
 import { TriggerSchema } from '../domain/trigger.ts';
-import { notificationFor } from '../domain/notification.ts';
 import type { CaseStore, Clock, Notifier } from '../ports.ts';
 import { openCaseEntry, readableCause } from './case-audit.ts';
 import { evidenceFacts } from './escalate.ts';

@@ -2,14 +2,14 @@ import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { DemoDirectoryError, runDemo } from '../../cli/demo.ts';
+import { DemoDirectoryError, type DemoOptions, runDemo } from '../../cli/demo.ts';
 import type { Config } from '../../lib/domain/config.ts';
 import type { IamAccountState } from '../../lib/local/iam-account.ts';
 import { shippedConfig } from '../fixtures/config.ts';
 
 const now = new Date('2026-01-15T12:00:00Z');
 
-async function demoWith(change: (config: Config) => Config) {
+async function demoWith(change: (config: Config) => Config, onCall: DemoOptions['onCall'] = 'approve') {
   const directory = mkdtempSync(join(tmpdir(), 'revoker-demo-'));
   const lines: string[] = [];
   const result = await runDemo({
@@ -18,6 +18,7 @@ async function demoWith(change: (config: Config) => Config) {
     now,
     events: 6000,
     print: (line) => lines.push(line),
+    onCall,
   });
   const iam = JSON.parse(readFileSync(result.iamAccountFile, 'utf8')) as IamAccountState;
   return { result, lines, iam };
@@ -49,15 +50,40 @@ describe('the demo, through the real state machine on the embedded default', () 
     expect(result.path).not.toContain('Verify');
   });
 
-  it('hands a protected principal to a human and never revokes it', async () => {
-    const { result, iam } = await demoWith((config) => ({
-      ...config,
-      guardRails: { ...config.guardRails, protectedPrincipals: ['arn:aws:iam::*:role/service/app-*'] },
-    }));
+  const protectedRole = (config: Config): Config => ({
+    ...config,
+    guardRails: { ...config.guardRails, protectedPrincipals: ['arn:aws:iam::*:role/service/app-*'] },
+  });
 
-    expect(result.outcome).toBe('needs-human');
-    expect(result.path).toContain('MarkEscalated');
+  it('asks the on-call about a protected principal and revokes it once they approve', async () => {
+    const { result, iam } = await demoWith(protectedRole, 'approve');
+
+    expect(result.path.slice(0, 5)).toEqual([
+      'Confirm',
+      'Decide',
+      'EscalateAfterConfirm',
+      'Escalate',
+      'Revoke',
+    ]);
+    expect(result.outcome).toBe('contained');
+    expect(Object.keys(iam.roles['app-server']!.inlinePolicies)).toEqual([result.policyName]);
+  });
+
+  it('leaves a protected principal alone when the on-call rejects', async () => {
+    const { result, iam } = await demoWith(protectedRole, 'reject');
+
+    expect(result.outcome).toBe('rejected');
     expect(result.path).not.toContain('Revoke');
+    expect(iam.roles['app-server']!.inlinePolicies).toEqual({});
+  });
+
+  it('never revokes a protected principal on a timeout, even where the severity says revoke', async () => {
+    const { result, iam } = await demoWith(protectedRole, 'nobody');
+
+    expect(result.path).toEqual(
+      expect.arrayContaining(['ApprovalTimedOut', 'RevokeOnTimeout', 'Revoke', 'RevokeRefused']),
+    );
+    expect(result.outcome).toBe('needs-human');
     expect(iam.roles['app-server']!.inlinePolicies).toEqual({});
   });
 

@@ -491,7 +491,8 @@ function guardRailVerdict(
   const stop = (reason: string, overridable = true) => ({ reason, overridable });
   const arn = targetArn(target);
   if (arn && /:role\/aws-service-role\//.test(arn)) return stop(`${arn} is a service-linked role`, false);
-  if (plan.actions.length === 0 && plan.manualSteps.length === 0) return stop('nothing to change was found', false);
+  if (plan.actions.length === 0 && plan.manualSteps.length === 0)
+    return stop('nothing to change was found', false);
   if (arn) {
     const pattern = isProtected(arn, context.config);
     if (pattern) return stop(`${arn} is protected (matches ${pattern})`);

@@ -56,7 +56,9 @@ describe('statemachines/revocation.asl.json', () => {
   it.each(Object.entries(asl.States).filter(([, state]) => state.Type === 'Task'))(
     'task %s has a timeout, a retry naming its errors, and a catch-all into the human path',
     (_name, state) => {
-      expect(Number(state.TimeoutSeconds ?? 0) > 0 || typeof state.TimeoutSecondsPath === 'string').toBe(true);
+      expect(Number(state.TimeoutSeconds ?? 0) > 0 || typeof state.TimeoutSecondsPath === 'string').toBe(
+        true,
+      );
       const retry = state.Retry as { ErrorEquals: string[] }[];
       expect(retry.length).toBeGreaterThan(0);
       for (const retrier of retry) expect(retrier.ErrorEquals).not.toContain('States.ALL');
@@ -77,7 +79,9 @@ describe('statemachines/revocation.asl.json', () => {
     expect(payload['settings.$']).toBe('$.settings');
     expect(escalate.TimeoutSecondsPath).toBe('$.settings.approvalTimeoutSeconds');
     expect(escalate.HeartbeatSecondsPath).toBe('$.settings.acknowledgeTimeoutSeconds');
-    expect((escalate.Catch as { ErrorEquals: string[]; Next: string }[]).map((c) => [c.ErrorEquals, c.Next])).toEqual([
+    expect(
+      (escalate.Catch as { ErrorEquals: string[]; Next: string }[]).map((c) => [c.ErrorEquals, c.Next]),
+    ).toEqual([
       [['revoker.Rejected'], 'MarkRejected'],
       [['States.Timeout', 'States.HeartbeatTimeout'], 'ApprovalTimedOut'],
       [['States.ALL'], 'StepFailed'],

@@ -119,6 +119,40 @@ describe('revoke', () => {
     expect((await deps.cases.get('c3'))?.audit[0]?.summary).toContain('is protected');
   });
 
+  it('revokes a protected principal once a human approved, and says whose approval lifted the rail', async () => {
+    const { deps, iam } = await setup((config) => ({
+      ...config,
+      guardRails: { ...config.guardRails, protectedPrincipals: [roleTarget(trigger).roleArn] },
+    }));
+    const approval = {
+      decision: 'approved' as const,
+      approver: 'oncall@example.com',
+      at: '2026-01-15T12:04:00Z',
+    };
+
+    const revocation = await revoke({ caseId: 'c5', trigger, approval }, deps);
+
+    expect(revocation.applied).toBe(true);
+    expect(revocation.notes.at(-1)).toMatch(/^Approved by oncall@example.com although .* is protected/);
+    expect(Object.keys((await iam.load()).roles[roleName]!.inlinePolicies)).toEqual(['revoker-revocation']);
+    expect((await deps.cases.get('c5'))?.audit[0]?.summary).toMatch(
+      /^Revoked \(approved by oncall@example.com\)/,
+    );
+  });
+
+  it('keeps the guard rails when an escalation merely timed out', async () => {
+    const { deps, iam } = await setup((config) => ({
+      ...config,
+      guardRails: { ...config.guardRails, protectedPrincipals: [roleTarget(trigger).roleArn] },
+    }));
+    const approval = { decision: 'timed-out' as const, reason: 'no decision within 3600 seconds' };
+
+    await expect(revoke({ caseId: 'c6', trigger, approval }, deps)).rejects.toThrow(
+      RevocationNeedsHumanError,
+    );
+    expect((await iam.load()).roles[roleName]!.inlinePolicies).toEqual({});
+  });
+
   it('stops at the blast-radius cap: the next revocation in the window waits for a human', async () => {
     const { deps } = await setup((config) => ({
       ...config,

@@ -1,0 +1,138 @@
+// The approval page behind a signed link: showing it (GET) changes nothing; answering it
+// (POST) checks the link again and answers the escalation as the approver the link names.
+// A link is refused when forged or altered, expired, already used for a decision, from an
+// earlier escalation of the case, or for a case no longer waiting.
+import { type ApprovalGrant, verifyApprovalLink } from '../domain/approval.ts';
+import { type ApprovalPageView, renderApprovalPage, renderMessagePage } from '../domain/approval-page.ts';
+import { notificationFor } from '../domain/notification.ts';
+import { TriggerSchema } from '../domain/trigger.ts';
+import type { CaseRecord, CaseStore, Clock, TaskCallbacks } from '../ports.ts';
+import {
+  type Answer,
+  answerEscalation,
+  EscalationAnswerError,
+  pendingEscalation,
+} from './answer-escalation.ts';
+import type { Confirmation } from './confirm.ts';
+import { evidenceFacts, type PendingEscalation } from './escalate.ts';
+
+export interface ApprovalPageDependencies {
+  cases: CaseStore;
+  callbacks: TaskCallbacks;
+  clock: Clock;
+  approvalSecret: string;
+}
+
+export interface PageResponse {
+  status: number;
+  html: string;
+}
+
+type LinkCheck =
+  | { ok: true; grant: ApprovalGrant; record: CaseRecord; pending: PendingEscalation }
+  | { ok: false; response: PageResponse };
+
+function refused(status: number, reason: string): LinkCheck {
+  return { ok: false, response: { status, html: renderMessagePage('This link cannot be used', reason) } };
+}
+
+/** Nonces of links already used for a decision (acknowledging does not use a link up). */
+function usedNonces(record: CaseRecord): Set<string> {
+  return new Set(
+    record.audit
+      .filter((entry) => entry.step === 'decision')
+      .map((entry) => (entry.detail as { nonce?: string | null } | undefined)?.nonce)
+      .filter((nonce): nonce is string => typeof nonce === 'string'),
+  );
+}
+
+async function checkLink(link: string, deps: ApprovalPageDependencies): Promise<LinkCheck> {
+  const now = deps.clock.now();
+  const signed = verifyApprovalLink(link, deps.approvalSecret, now, new Set());
+  if (!signed.ok) return refused(signed.reason.includes('expired') ? 410 : 403, `Refused: ${signed.reason}.`);
+  const { grant } = signed;
+  const record = await deps.cases.get(grant.caseId);
+  if (!record) return refused(404, `Refused: there is no case ${grant.caseId}.`);
+  if (usedNonces(record).has(grant.nonce)) return refused(410, 'Refused: the link was already used.');
+  const pending = pendingEscalation(record);
+  if (!pending) {
+    return refused(
+      410,
+      `Refused: case ${grant.caseId} is not waiting for a decision${record.outcome ? ` (it closed as ${record.outcome})` : ''}.`,
+    );
+  }
+  if (!pending.links.some((issued) => issued.nonce === grant.nonce))
+    return refused(410, 'Refused: the link belongs to an earlier escalation of this case.');
+  return { ok: true, grant, record, pending };
+}
+
+export async function showApprovalPage(link: string, deps: ApprovalPageDependencies): Promise<PageResponse> {
+  const check = await checkLink(link, deps);
+  if (!check.ok) return check.response;
+  const { grant, record, pending } = check;
+  const trigger = TriggerSchema.parse(record.trigger);
+  const confirmation = record.audit.findLast((entry) => entry.step === 'confirm')?.detail as
+    | Confirmation
+    | undefined;
+  const summary = notificationFor('approval-requested', record.caseId, trigger, {
+    reason: pending.reason,
+    outcome: null,
+    facts: evidenceFacts(record),
+    links: [],
+    commands: [],
+  });
+  const view: ApprovalPageView = {
+    caseId: record.caseId,
+    approver: grant.approver,
+    expiresAt: grant.expiresAt,
+    headline: summary.headline,
+    reason: pending.reason,
+    principal: summary.principal,
+    facts: summary.facts,
+    evidence: (confirmation?.evidence ?? []).map((entry) => ({ runbook: entry.runbook, rows: entry.rows })),
+    planPreview: pending.planPreview,
+    acknowledgeBy: pending.acknowledgeBy,
+    onTimeout: pending.onTimeout,
+    link,
+  };
+  return { status: 200, html: renderApprovalPage(view) };
+}
+
+const ANSWERS: readonly Answer[] = ['acknowledge', 'approve', 'reject'];
+
+export async function submitApprovalAnswer(
+  form: { link: string; answer: string; reason: string },
+  deps: ApprovalPageDependencies,
+): Promise<PageResponse> {
+  const check = await checkLink(form.link, deps);
+  if (!check.ok) return check.response;
+  const answer = ANSWERS.find((candidate) => candidate === form.answer);
+  if (!answer)
+    return {
+      status: 400,
+      html: renderMessagePage('Unknown answer', 'Choose Approve, Reject or Acknowledge.'),
+    };
+  try {
+    await answerEscalation(
+      {
+        caseId: check.grant.caseId,
+        answer,
+        approver: check.grant.approver,
+        reason: form.reason,
+        via: 'approval-page',
+        nonce: check.grant.nonce,
+      },
+      deps,
+    );
+  } catch (error) {
+    if (!(error instanceof EscalationAnswerError)) throw error;
+    return { status: 409, html: renderMessagePage('Not recorded', error.message) };
+  }
+  const done = {
+    acknowledge: ['Acknowledged', 'The case knows you are on it; the link still works for your decision.'],
+    approve: ['Approved', 'The revocation goes ahead; the case records you as its approver.'],
+    reject: ['Rejected', 'Nothing is revoked; the case closes as rejected, with your reason.'],
+  } as const;
+  const [title, message] = done[answer];
+  return { status: 200, html: renderMessagePage(title, `${message} Case ${check.grant.caseId}.`) };
+}

@@ -1,0 +1,129 @@
+// The approval page in a real browser (Debian's Chromium through playwright-core): the on-call
+// opens the link the page sent them, sees the evidence, clicks Approve, and the demo's waiting
+// execution goes on to a contained case. Forged, expired and reused links are refused.
+import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { type Browser, chromium, type Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { APPROVAL_SECRET_FILE, runDemo } from '../../cli/demo.ts';
+import { signApprovalLink } from '../../lib/domain/approval.ts';
+import type { Config } from '../../lib/domain/config.ts';
+import type { IamAccountState } from '../../lib/local/iam-account.ts';
+import { shippedConfig } from '../fixtures/config.ts';
+
+const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
+const now = new Date('2026-01-15T12:00:00Z');
+
+let browser: Browser;
+
+beforeAll(async () => {
+  if (!existsSync(CHROMIUM))
+    throw new Error(`no Chromium at ${CHROMIUM}: apt-get install -y chromium (or set CHROMIUM_PATH)`);
+  browser = await chromium.launch({
+    executablePath: CHROMIUM,
+    args: [
+      '--headless',
+      '--no-sandbox',
+      '--disable-gpu',
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--disable-sync',
+      '--no-first-run',
+    ],
+  });
+});
+
+afterAll(async () => {
+  await browser?.close();
+});
+
+/** The role is protected, so the case waits for the on-call instead of revoking by itself. */
+function protectedRole(config: Config): Config {
+  return {
+    ...config,
+    guardRails: { ...config.guardRails, protectedPrincipals: ['arn:aws:iam::*:role/service/app-*'] },
+  };
+}
+
+async function text(page: Page, selector: string): Promise<string> {
+  return (await page.textContent(selector)) ?? '';
+}
+
+describe('the approval page, in Chromium', () => {
+  it('shows the evidence, approves on click, and the case goes on to be contained', async () => {
+    const directory = mkdtempSync(join(tmpdir(), 'revoker-approval-'));
+    const seen: Record<string, string> = {};
+    const refusals: Record<string, string> = {};
+
+    const result = await runDemo({
+      directory,
+      config: protectedRole(await shippedConfig()),
+      now,
+      events: 6000,
+      print: () => undefined,
+      onCall: async ({ pageUrl }) => {
+        const page = await browser.newPage();
+        const response = await page.goto(pageUrl);
+        seen.status = String(response?.status());
+        seen.principal = await text(page, '#principal');
+        seen.reason = await text(page, '#reason');
+        seen.plan = await text(page, '#plan');
+        seen.evidenceTables = String(await page.locator('#evidence table').count());
+        seen.facts = await text(page, '#facts');
+        await page.fill('#answer-reason', 'the evidence shows a stolen session');
+        await Promise.all([page.waitForNavigation(), page.click('button[value="approve"]')]);
+        seen.afterClick = await text(page, 'h1');
+
+        // The same link again, now used; then the link altered; then one past its expiry.
+        await page.goto(pageUrl);
+        refusals.reused = await text(page, '#message');
+        const url = new URL(pageUrl);
+        const [payload, signature] = url.searchParams.get('link')!.split('.');
+        const claims = JSON.parse(Buffer.from(payload!, 'base64url').toString());
+        url.searchParams.set(
+          'link',
+          `${Buffer.from(JSON.stringify({ ...claims, approver: 'mallory@example.com' })).toString('base64url')}.${signature}`,
+        );
+        await page.goto(url.toString());
+        refusals.forged = await text(page, '#message');
+        const secret = readFileSync(join(directory, APPROVAL_SECRET_FILE), 'utf8').trim();
+        url.searchParams.set(
+          'link',
+          signApprovalLink({ ...claims, nonce: undefined, expiresAt: '2026-01-15T11:00:00Z' }, secret),
+        );
+        await page.goto(url.toString());
+        refusals.expired = await text(page, '#message');
+        await page.close();
+      },
+    });
+
+    expect(seen).toMatchObject({
+      status: '200',
+      principal: 'arn:aws:iam::146450651832:role/service/app-server',
+      reason: expect.stringContaining('is protected'),
+      plan: expect.stringMatching(/^deny every session of app-server issued before/),
+      afterClick: 'Approved',
+    });
+    expect(Number(seen.evidenceTables)).toBeGreaterThan(0);
+    expect(seen.facts).toContain('198.51.100.23');
+    expect(refusals.reused).toContain('the link was already used');
+    expect(refusals.forged).toContain('signature is not valid');
+    expect(refusals.expired).toContain('the link expired');
+
+    expect(result.outcome).toBe('contained');
+    expect(result.path.slice(0, 5)).toEqual([
+      'Confirm',
+      'Decide',
+      'EscalateAfterConfirm',
+      'Escalate',
+      'Revoke',
+    ]);
+    const iam = JSON.parse(readFileSync(result.iamAccountFile, 'utf8')) as IamAccountState;
+    expect(Object.keys(iam.roles['app-server']!.inlinePolicies)).toEqual([result.policyName]);
+    const decision = JSON.parse(readFileSync(result.caseFile, 'utf8')).audit.find(
+      (entry: { step: string }) => entry.step === 'decision',
+    );
+    expect(decision.detail).toMatchObject({ approver: 'oncall@example.com', via: 'approval-page' });
+  });
+});
