@@ -1,8 +1,9 @@
 // `revoker approve | reject | acknowledge CASE` for on-call engineers with credentials, and
 // `revoker approvals serve`, the approval page on localhost, over the local cases (the demo's
 // by default). Deployed, the same answers go through the approval function.
-import { readFile } from 'node:fs/promises';
-import { join } from 'node:path';
+import { randomBytes } from 'node:crypto';
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import { dirname, join } from 'node:path';
 import type { Command } from 'commander';
 import { createApprovalHandler } from '../functions/approval/handler.ts';
 import { serveApprovals } from '../lib/local/approval-server.ts';
@@ -11,6 +12,24 @@ import { LocalTaskCallbacks } from '../lib/local/task-callbacks.ts';
 import { type Answer, answerEscalation } from '../lib/usecases/answer-escalation.ts';
 
 const DEMO = join('.local', 'demo');
+
+/** Where the local approval-link secret is kept, beside the cases. */
+export const APPROVAL_SECRET_FILE = 'approval.secret';
+
+/** The local approval-link secret in `file`, made (owner-only) on first use. */
+export async function approvalSecretIn(file: string, fresh = false): Promise<string> {
+  if (!fresh) {
+    try {
+      return (await readFile(file, 'utf8')).trim();
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
+    }
+  }
+  const secret = randomBytes(32).toString('base64url');
+  await mkdir(dirname(file), { recursive: true });
+  await writeFile(file, `${secret}\n`, { mode: 0o600 });
+  return secret;
+}
 const realClock = { now: () => new Date() };
 
 interface LocalState {

@@ -62,17 +62,22 @@ export function registerCases(program: Command): void {
       const record = await new FileCaseStore(options.cases).get(caseId);
       if (!record) throw new CaseCommandError(`there is no case ${caseId} in ${options.cases}`);
       if (options.json) return printJson(record);
-      const trigger = triggerOf(record);
-      const lines = [
-        `Case ${record.caseId}, opened ${record.openedAt}: ${record.outcome ?? 'open'}`,
-        trigger
-          ? `Trigger: rule ${trigger.ruleId} on ${trigger.eventName} by ${printable(principalArnOf(trigger.target))} from ${printable(trigger.sourceIp)} at ${trigger.eventTime}`
-          : 'Trigger: (unreadable)',
-        '',
-        ...record.audit.map(
-          (entry) => `${entry.at}  ${entry.step.padEnd(8)} ${printable(entry.summary, 10_000)}`,
-        ),
-      ];
+      const lines = caseTimeline(record);
       console.log(lines.join('\n'));
     });
+}
+
+/** A case as people read it: the outcome, the trigger, then one line per step. */
+export function caseTimeline(record: CaseRecord): string[] {
+  const trigger = triggerOf(record);
+  return [
+    `Case ${record.caseId}, opened ${record.openedAt}: ${record.outcome ?? 'open'}`,
+    trigger
+      ? `Trigger: rule ${trigger.ruleId} on ${trigger.eventName} by ${printable(principalArnOf(trigger.target))} from ${printable(trigger.sourceIp)} at ${trigger.eventTime}`
+      : 'Trigger: (unreadable)',
+    '',
+    ...record.audit.map(
+      (entry) => `${entry.at}  ${entry.step.padEnd(8)} ${printable(entry.summary, 10_000)}`,
+    ),
+  ];
 }

@@ -3,7 +3,6 @@
 // EventBridge would deliver it, runs the real state machine locally, and lets simulated time
 // pass between verification attempts while new logs arrive: background traffic plus the
 // attacker retrying with the stolen session, each call judged by the local IAM account.
-import { randomBytes } from 'node:crypto';
 import { mkdir, readdir, rm, writeFile } from 'node:fs/promises';
 import { join, relative, resolve } from 'node:path';
 import type { Command } from 'commander';
@@ -27,6 +26,7 @@ import { openLocalPipeline, SimulatedClock } from '../lib/local/pipeline.ts';
 import { listFiles, readRecordFiles } from '../lib/local/record-files.ts';
 import { answerEscalation } from '../lib/usecases/answer-escalation.ts';
 import type { DetectOutcome } from '../lib/usecases/detect.ts';
+import { APPROVAL_SECRET_FILE, approvalSecretIn } from './approvals.ts';
 
 /** S3 delivery lag the demo's world simulates: logs reach S3 this long after the calls. */
 const DELIVERY_LAG_SECONDS = 180;
@@ -126,18 +126,6 @@ async function prepareDemoDirectory(directory: string): Promise<void> {
   );
 }
 
-/**
- * The demo's approval-link secret: made fresh for each run and kept (owner-only) beside the
- * cases, so a local approval page started in another process can check the links.
- */
-async function localApprovalSecret(directory: string): Promise<string> {
-  const secret = randomBytes(32).toString('base64url');
-  await writeFile(join(directory, APPROVAL_SECRET_FILE), `${secret}\n`, { mode: 0o600 });
-  return secret;
-}
-
-export const APPROVAL_SECRET_FILE = 'approval.secret';
-
 function clockTime(iso: string): string {
   return iso.slice(11, 19);
 }
@@ -186,7 +174,8 @@ export async function runDemo(options: DemoOptions): Promise<DemoResult> {
     new Random('revoker-demo-world'),
     now,
   );
-  const approvalSecret = await localApprovalSecret(directory);
+  // A fresh secret each run, kept beside the cases for `revoker approvals serve`.
+  const approvalSecret = await approvalSecretIn(join(directory, APPROVAL_SECRET_FILE), true);
   const pipeline = await openLocalPipeline({
     logs,
     iamAccountFile,

@@ -2,10 +2,13 @@
 // verdict, and never changes anything. `revoker undo CASE` restores what a case's
 // revocation changed, exactly, or refuses when IAM has drifted since. Both work on the
 // local IAM account files (the demo's by default).
+import { randomUUID } from 'node:crypto';
 import { existsSync } from 'node:fs';
-import { join } from 'node:path';
+import { userInfo } from 'node:os';
+import { dirname, join } from 'node:path';
 import type { Command } from 'commander';
 import { type IamAccountState, own } from '../lib/domain/iam-state.ts';
+import { OFFBOARDING_DETAIL_TYPE, OFFBOARDING_SOURCE } from '../lib/domain/offboarding.ts';
 import {
   planRevocation,
   type RevocationPlan,
@@ -15,12 +18,14 @@ import {
 import { toInstant } from '../lib/domain/time.ts';
 import { FileCaseStore } from '../lib/local/case-store.ts';
 import { DEFAULT_CONFIG_FILE, loadConfigFile } from '../lib/local/config-file.ts';
-import { DuckDbQueryEngine } from '../lib/local/duckdb-engine.ts';
 import { LocalIamAccount } from '../lib/local/iam-account.ts';
-import { loadRunbooks } from '../lib/runbooks/catalog.ts';
-import { offboard } from '../lib/usecases/offboard.ts';
+import { openLocalPipeline } from '../lib/local/pipeline.ts';
+import type { SqlCell } from '../lib/ports.ts';
+import type { DetectOutcome } from '../lib/usecases/detect.ts';
 import { recentRevocations } from '../lib/usecases/revoke.ts';
 import { undoRevocation } from '../lib/usecases/undo.ts';
+import { APPROVAL_SECRET_FILE, approvalSecretIn } from './approvals.ts';
+import { caseTimeline } from './cases.ts';
 import { printable, printJson } from './output.ts';
 
 export class RevocationCommandError extends Error {
@@ -202,60 +207,93 @@ export function registerOffboard(program: Command): void {
   program
     .command('offboard')
     .description(
-      'Revoke everything a person holds alone, from their logged activity and IAM user; name the rest for a human',
+      'Offboard a person through the pipeline: revoke everything they hold alone, name the rest for a human, verify from the logs',
     )
     .requiredOption(
       '--user <name>',
       'the person: IAM user name, source identity or Identity Center user name',
     )
     .requiredOption('--account <id>', 'the account to offboard them from')
+    .option('--region <region>', 'the region whose logs verification reads first', 'us-east-1')
+    .option('--requested-by <who>', 'who asks, recorded on the case', userInfo().username || 'operator')
     .option('--logs <dir>', 'CloudTrail log files to inventory (DuckDB)', join('.local', 'demo', 'logs'))
     .option('--iam-dir <dir>', 'local IAM account files', join('.local', 'demo', 'iam'))
     .option('--cases <dir>', 'case records', join('.local', 'demo', 'cases'))
+    .option(
+      '--callbacks <dir>',
+      'task tokens of cases waiting for an approver',
+      join('.local', 'demo', 'callbacks'),
+    )
     .option('--config <file>', 'configuration file', DEFAULT_CONFIG_FILE)
     .option('--dry-run', 'plan and record, change nothing')
     .action(
       async (options: {
         user: string;
         account: string;
+        region: string;
+        requestedBy: string;
         logs: string;
         iamDir: string;
         cases: string;
+        callbacks: string;
         config: string;
         dryRun?: boolean;
       }) => {
-        const engine = await DuckDbQueryEngine.open(options.logs);
+        const config = await loadConfigFile(options.config);
+        const iam = accountFile(options.iamDir, options.account);
+        const pipeline = await openLocalPipeline({
+          logs: options.logs,
+          iamAccountFile: iam.file,
+          casesDirectory: options.cases,
+          callbacksDirectory: options.callbacks,
+          notificationsFile: join(dirname(options.cases), 'notifications.jsonl'),
+          approvalSecret: await approvalSecretIn(join(dirname(options.cases), APPROVAL_SECRET_FILE)),
+          config: options.dryRun ? { ...config, mode: 'dry-run' } : config,
+          clock: { now: () => new Date() },
+          print: (line) => console.log(line),
+        });
         try {
-          const result = await offboard(
-            { person: options.user, accountId: options.account, dryRun: options.dryRun ?? false },
-            {
-              engine,
-              runbooks: loadRunbooks(),
-              iam: accountFile(options.iamDir, options.account),
-              config: await loadConfigFile(options.config),
-              clock: { now: () => new Date() },
-              cases: new FileCaseStore(options.cases),
+          // The same event an HR system puts on the bus, through the same detect function.
+          const [started] = (await pipeline.detect({
+            source: OFFBOARDING_SOURCE,
+            'detail-type': OFFBOARDING_DETAIL_TYPE,
+            id: randomUUID(),
+            time: toInstant(new Date()),
+            detail: {
+              person: options.user,
+              accountId: options.account,
+              region: options.region,
+              requestedBy: options.requestedBy,
             },
-          );
+          })) as DetectOutcome[];
+          if (started?.status === 'rejected') throw new RevocationCommandError(started.reason);
+          if (started?.status !== 'started') {
+            throw new RevocationCommandError(
+              `an offboarding of ${options.user} in ${options.account} is already open in this process`,
+            );
+          }
+          const execution = pipeline.workflow.executions.get(started.executionName)!;
+          await execution.output;
+          const record = (await pipeline.cases.get(started.trigger.triggerId))!;
+          const offboarding = record.audit.findLast((entry) => entry.step === 'offboard')?.detail as
+            | { inventory: Record<string, SqlCell>[]; manualSteps: string[] }
+            | undefined;
           const lines = [
-            `Offboarding ${options.user} from ${options.account}: case ${result.caseId}, cutoff ${result.cutoff}`,
+            `Offboarding ${options.user} from ${options.account}: case ${record.caseId}`,
             '',
             'Found:',
           ];
-          for (const row of result.inventory)
+          for (const row of offboarding?.inventory ?? [])
             lines.push(
               `  ${row.kind}  ${printable(row.identifier ?? null)}  (${row.calls} calls, last ${row.last_seen})`,
             );
-          if (result.inventory.length === 0) lines.push('  nothing in the logs');
-          lines.push('', result.applied ? 'Revoked:' : 'Would revoke (dry run):');
-          for (const plan of result.plans.filter((candidate) => !candidate.requiresHuman)) {
-            for (const planned of plan.actions) lines.push(`  - ${planned.action.action}: ${planned.why}`);
-          }
-          if (result.manualSteps.length > 0)
-            lines.push('', 'For a human:', ...result.manualSteps.map((step) => `  - ${step}`));
+          if ((offboarding?.inventory ?? []).length === 0) lines.push('  nothing in the logs');
+          if ((offboarding?.manualSteps ?? []).length > 0)
+            lines.push('', 'For a human:', ...offboarding!.manualSteps.map((step) => `  - ${step}`));
+          lines.push('', ...caseTimeline(record));
           console.log(lines.join('\n'));
         } finally {
-          await engine.close();
+          await pipeline.close();
         }
       },
     );

@@ -2,6 +2,7 @@
 // chat integrations) and a Slack Block Kit message. Many values here were chosen by the
 // attacker (session names, user agents), so each payload escapes them for its medium and
 // cuts them to the medium's limits instead of letting the send fail.
+import { OFFBOARDING_SEVERITY } from './offboarding.ts';
 import { RULES, type Severity } from './rules.ts';
 import { principalArnOf, type Trigger } from './trigger.ts';
 
@@ -148,7 +149,7 @@ export function notificationFor(
     caseId,
     headline,
     // A rule removed since the case opened is treated as the most severe: fail loud.
-    severity: rule?.severity ?? 'critical',
+    severity: trigger.target.kind === 'person' ? OFFBOARDING_SEVERITY : (rule?.severity ?? 'critical'),
     ruleId: trigger.ruleId,
     principal,
     ...details,

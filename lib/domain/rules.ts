@@ -4,6 +4,7 @@
 // principal's own history that decides whether a call is new.
 import { type CloudTrailRecord, eventBridgeSourceFor } from './cloudtrail.ts';
 import type { EventPattern } from './event-pattern.ts';
+import { OFFBOARDING_EVENT_PATTERN } from './offboarding.ts';
 import type { Principal } from './principal.ts';
 
 export type Severity = 'low' | 'medium' | 'high' | 'critical';
@@ -590,15 +591,16 @@ export function matchingRules(record: CloudTrailRecord, principal: Principal): D
 }
 
 /**
- * The detect function's EventBridge rules in template.yaml, one per detection rule: the
- * template holds exactly this (a test keeps them equal; `revoker rules --eventbridge` prints it).
+ * The detect function's EventBridge rules in template.yaml, one per detection rule and one
+ * for offboarding requests: the template holds exactly this (a test keeps them equal;
+ * `revoker rules --eventbridge` prints it).
  */
 export function eventBridgeEvents(): Record<
   string,
   { Type: 'EventBridgeRule'; Properties: Record<string, unknown> }
 > {
-  return Object.fromEntries(
-    RULES.map((rule) => [
+  return Object.fromEntries([
+    ...RULES.map((rule) => [
       rule.id.replace(/(^|-)([a-z0-9])/g, (_match, _dash, letter: string) => letter.toUpperCase()),
       {
         Type: 'EventBridgeRule' as const,
@@ -609,5 +611,10 @@ export function eventBridgeEvents(): Record<
         },
       },
     ]),
-  );
+    // Our own event, put on the bus by an HR system, an operator or `revoker offboard`.
+    [
+      'PersonOffboarded',
+      { Type: 'EventBridgeRule' as const, Properties: { Pattern: OFFBOARDING_EVENT_PATTERN } },
+    ],
+  ]);
 }

@@ -4,7 +4,7 @@ import { z } from 'zod';
 import { type CloudTrailRecord, describeIssues } from './cloudtrail.ts';
 import type { Principal } from './principal.ts';
 import type { DetectionRule } from './rules.ts';
-import { AccountId, Arn, Region, RoleArn } from './shapes.ts';
+import { AccountId, Arn, PersonName, Region, RoleArn } from './shapes.ts';
 
 const RoleSessionTargetSchema = z.object({
   kind: z.literal('assumed-role'),
@@ -29,15 +29,28 @@ const IamUserTargetSchema = z.object({
 
 const RootTargetSchema = z.object({ kind: z.literal('root'), accountId: AccountId, arn: Arn });
 
+/** A person being offboarded: everything they hold, whatever principal it is. */
+const PersonTargetSchema = z.object({
+  kind: z.literal('person'),
+  accountId: AccountId,
+  /** Their IAM user name, source identity or Identity Center user name. */
+  person: PersonName,
+  requestedBy: z.string().min(1).max(256),
+});
+
 /** Whose access the case is about. */
 export const TriggerTargetSchema = z.discriminatedUnion('kind', [
   RoleSessionTargetSchema,
   IamUserTargetSchema,
   RootTargetSchema,
+  PersonTargetSchema,
 ]);
 export type TriggerTarget = z.infer<typeof TriggerTargetSchema>;
 
-/** The ARN the runbooks and guard rails judge: the role (for all its sessions), the user, root. */
+/**
+ * The ARN the runbooks and guard rails judge: the role (for all its sessions), the user, root.
+ * A person being offboarded is a name, not one principal: offboarding finds their principals.
+ */
 export function principalArnOf(target: TriggerTarget): string {
   switch (target.kind) {
     case 'assumed-role':
@@ -46,6 +59,8 @@ export function principalArnOf(target: TriggerTarget): string {
       return target.userArn;
     case 'root':
       return target.arn;
+    case 'person':
+      return target.person;
   }
 }
 
@@ -61,6 +76,8 @@ export function identitiesOf(target: TriggerTarget): string[] {
       return [target.userArn, target.userName];
     case 'root':
       return [target.arn];
+    case 'person':
+      return [target.person];
   }
 }
 

@@ -5,6 +5,7 @@ import { createCloseHandler } from '../../functions/close/handler.ts';
 import { createConfirmHandler } from '../../functions/confirm/handler.ts';
 import { createDetectHandler } from '../../functions/detect/handler.ts';
 import { createEscalateHandler } from '../../functions/escalate/handler.ts';
+import { createOffboardHandler } from '../../functions/offboard/handler.ts';
 import { createRevokeHandler } from '../../functions/revoke/handler.ts';
 import { createVerifyHandler } from '../../functions/verify/handler.ts';
 import type { Config } from '../domain/config.ts';
@@ -70,7 +71,10 @@ export interface LocalPipelineOptions {
   clock: Clock;
   /** Wrap a task's function, e.g. to let simulated time pass before it runs. */
   around?: Partial<
-    Record<'confirm' | 'revoke' | 'escalate' | 'verify' | 'close', (run: LocalFunction) => LocalFunction>
+    Record<
+      'confirm' | 'revoke' | 'offboard' | 'escalate' | 'verify' | 'close',
+      (run: LocalFunction) => LocalFunction
+    >
   >;
   /** Where a notification's one-line summary goes. */
   print?: (line: string) => void;
@@ -98,6 +102,10 @@ export async function openLocalPipeline(options: LocalPipelineOptions): Promise<
   const functions: Record<string, LocalFunction> = {
     confirm: asLocalFunction('confirm', createConfirmHandler({ engine, runbooks, config, clock, cases })),
     revoke: asLocalFunction('revoke', createRevokeHandler({ iam, config, clock, cases })),
+    offboard: asLocalFunction(
+      'offboard',
+      createOffboardHandler({ engine, runbooks, iam, config, clock, cases }),
+    ),
     verify: asLocalFunction('verify', createVerifyHandler({ engine, runbooks, config, clock, cases })),
     escalate: asLocalFunction(
       'escalate',

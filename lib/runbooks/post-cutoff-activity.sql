@@ -1,12 +1,14 @@
 -- runbook: post-cutoff-activity
 -- purpose: Calls by the revoked credentials around the revocation cutoff, per region: where
 --   they were active before it, and what they did after it, split into succeeded and denied.
---   For a role these are its sessions issued before the cutoff (the ones the deny covers);
+--   For a role these are its sessions issued before the cutoff (the ones the deny covers),
+--   or only those carrying one source identity (a person offboarded from a shared role);
 --   for an IAM user, every call it makes.
 -- param account account: the account the principal lives in
 -- param principal arn: the revoked IAM user or role
 -- param active_since instant: how far before the cutoff to look for where it was active
 -- param cutoff instant: the revocation cutoff (sessions issued before it are denied)
+-- param source_identity text: empty for every session; else only sessions with this source identity
 -- param active_since_day day: partition of active_since
 -- param until_day day: last partition to look in
 -- output region: the log partition (the region whose trail delivered the calls)
@@ -35,6 +37,7 @@ WHERE timestamp BETWEEN :active_since_day AND :until_day
   AND (useridentity.arn = :principal
        OR (useridentity.sessioncontext.sessionissuer.arn = :principal
            AND useridentity.sessioncontext.attributes.creationdate < :cutoff))
+  AND (:source_identity = '' OR useridentity.sessioncontext.sourceidentity = :source_identity)
   AND eventtime > :active_since
 GROUP BY region
 ORDER BY region

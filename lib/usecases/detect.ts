@@ -1,7 +1,15 @@
 // Detect: one EventBridge delivery in, at most one case started per compromised credential.
+
+import { describeIssues } from '../domain/cloudtrail.ts';
 import type { Config } from '../domain/config.ts';
 import { parseEnvelope } from '../domain/documents.ts';
-import { type DetectionRule, matchingRules } from '../domain/rules.ts';
+import {
+  isOffboardingEvent,
+  OFFBOARDING_SEVERITY,
+  OffboardingEventSchema,
+  offboardingTrigger,
+} from '../domain/offboarding.ts';
+import { type DetectionRule, matchingRules, type Severity } from '../domain/rules.ts';
 import { buildTrigger, executionName, InvalidTriggerError, type Trigger } from '../domain/trigger.ts';
 import type { WorkflowStarter } from '../ports.ts';
 
@@ -26,18 +34,19 @@ export interface DetectDependencies {
  * What every execution carries besides the trigger: the waits, bounds and escalation
  * deadlines from configuration, and what a timed-out escalation does at the rule's severity.
  */
-export function executionSettings(config: Config, rule: DetectionRule) {
+export function executionSettings(config: Config, severity: Severity) {
   return {
     logDeliveryWaitSeconds: config.verify.waitSeconds,
     maxVerifyAttempts: config.verify.maxAttempts,
     acknowledgeTimeoutSeconds: config.escalation.acknowledgeMinutes * 60,
     approvalTimeoutSeconds: config.escalation.decideMinutes * 60,
-    onApprovalTimeout: config.escalation.onTimeout[rule.severity],
+    onApprovalTimeout: config.escalation.onTimeout[severity],
   };
 }
 export type ExecutionSettings = ReturnType<typeof executionSettings>;
 
 export async function detect(event: unknown, deps: DetectDependencies): Promise<DetectOutcome[]> {
+  if (isOffboardingEvent(event)) return [await startOffboarding(event, deps)];
   const entry = parseEnvelope(event, 'eventbridge', 0);
   if (entry.kind === 'rejected') return [{ status: 'rejected', reason: entry.reason }];
   if (!entry.principal.ok) return [{ status: 'rejected', reason: `principal: ${entry.principal.reason}` }];
@@ -59,9 +68,25 @@ export async function detect(event: unknown, deps: DetectDependencies): Promise<
   const status = await deps.workflow.start(name, {
     caseId: trigger.triggerId,
     trigger,
-    settings: executionSettings(deps.config, rule),
+    settings: executionSettings(deps.config, rule.severity),
   });
   return [
     { status, executionName: name, ruleId: rule.id, alsoMatched: others.map((other) => other.id), trigger },
   ];
+}
+
+/** An offboarding request: validated, then one execution per person and account. */
+async function startOffboarding(event: unknown, deps: DetectDependencies): Promise<DetectOutcome> {
+  const parsed = OffboardingEventSchema.safeParse(event);
+  if (!parsed.success)
+    return { status: 'rejected', reason: `offboarding event: ${describeIssues(parsed.error)}` };
+  const trigger = offboardingTrigger(parsed.data.detail, parsed.data.id, parsed.data.time);
+  const name = executionName(trigger);
+  const status = await deps.workflow.start(name, {
+    caseId: trigger.triggerId,
+    trigger,
+    offboarding: parsed.data.detail,
+    settings: executionSettings(deps.config, OFFBOARDING_SEVERITY),
+  });
+  return { status, executionName: name, ruleId: trigger.ruleId, alsoMatched: [], trigger };
 }

@@ -1,7 +1,7 @@
 // Offboard a person: inventory what they used and created (identity-inventory runbook, plus
 // their IAM user), revoke every credential that is theirs alone, and hand the rest — shared
 // roles they reached through Identity Center, things they created — to a human by name.
-import { createHash } from 'node:crypto';
+import { z } from 'zod';
 import type { Config } from '../domain/config.ts';
 import { own } from '../domain/iam-state.ts';
 import {
@@ -12,10 +12,14 @@ import {
   scopeFor,
 } from '../domain/revocation/plan.ts';
 import { addMinutes, toInstant } from '../domain/time.ts';
+import { type Trigger, TriggerSchema } from '../domain/trigger.ts';
 import type { CaseStore, Clock, IamGateway, QueryEngine, SqlCell } from '../ports.ts';
 import { bindRunbook, type Runbook, requireRunbook } from '../runbooks/catalog.ts';
 import { textIn } from '../runbooks/rows.ts';
 import { applyPlan } from './apply-plan.ts';
+import { openCaseEntry } from './case-audit.ts';
+import { ApprovalSchema, type Revocation, RevocationNeedsHumanError } from './revoke.ts';
+import type { VerifiedPrincipal } from './verify.ts';
 
 export interface OffboardDependencies {
   engine: QueryEngine;
@@ -27,11 +31,15 @@ export interface OffboardDependencies {
   sleep?: (ms: number) => Promise<void>;
 }
 
-export interface OffboardRequest {
-  person: string;
-  accountId: string;
-  dryRun: boolean;
-}
+export const OffboardInputSchema = z.object({
+  caseId: z.string().min(1),
+  trigger: TriggerSchema.refine((trigger) => trigger.target.kind === 'person', 'an offboarding trigger'),
+  /** The on-call's answer, when an earlier attempt needed one. */
+  approval: ApprovalSchema.optional(),
+  /** Plan and record only (the configuration's dry-run mode does the same). */
+  dryRun: z.boolean().default(false),
+});
+export type OffboardInput = z.input<typeof OffboardInputSchema>;
 
 export interface Offboarding {
   caseId: string;
@@ -41,13 +49,18 @@ export interface Offboarding {
   applied: boolean;
   /** What a human must still do, by name. */
   manualSteps: string[];
+  /** What the state machine needs to go on: the revocation summary and whom to verify. */
+  revocation: Revocation & { verify: VerifiedPrincipal[] };
 }
 
-export async function offboard(request: OffboardRequest, deps: OffboardDependencies): Promise<Offboarding> {
+export async function offboard(input: OffboardInput, deps: OffboardDependencies): Promise<Offboarding> {
+  const { caseId, trigger } = OffboardInputSchema.parse(input);
+  const leaving = trigger.target as Extract<Trigger['target'], { kind: 'person' }>;
+  const request = { person: leaving.person, accountId: leaving.accountId };
   const now = deps.clock.now();
   const cutoff = toInstant(now);
-  const dryRun = request.dryRun || deps.config.mode === 'dry-run';
-  const caseId = `offboard-${createHash('sha256').update(`${request.accountId}\n${request.person}`).digest('hex').slice(0, 24)}`;
+  const dryRun = input.dryRun === true || deps.config.mode === 'dry-run';
+  const approvedBy = input.approval?.decision === 'approved' ? input.approval.approver : undefined;
   const inventory = (
     await deps.engine.run(
       bindRunbook(requireRunbook(deps.runbooks, 'identity-inventory'), {
@@ -107,16 +120,20 @@ export async function offboard(request: OffboardRequest, deps: OffboardDependenc
     revocation: { ...deps.config.revocation, roleSessions: 'offending-session' },
   };
   const plans: RevocationPlan[] = [];
-  const open = {
-    caseId,
-    openedAt: cutoff,
-    trigger: { kind: 'offboarding', person: request.person, accountId: request.accountId },
-  };
+  const open = openCaseEntry(caseId, trigger, deps.clock);
+  const verify: VerifiedPrincipal[] = [];
+  const actions: Revocation['actions'] = [];
   for (const target of targets) {
     const scope = scopeFor(target);
     const state = await deps.iam.readState(scope);
     // An operator asked for this offboarding: the cap on automatic revocations does not apply.
-    const plan = planRevocation(target, { config, state, cutoff, recentRevocations: 0 });
+    const plan = planRevocation(target, {
+      config,
+      state,
+      cutoff,
+      recentRevocations: 0,
+      ...(approvedBy ? { approvedBy } : {}),
+    });
     plans.push(plan);
     manualSteps.push(...plan.manualSteps);
     if (plan.requiresHuman) {
@@ -136,6 +153,9 @@ export async function offboard(request: OffboardRequest, deps: OffboardDependenc
         summary: `Dry run: would ${describePlan(plan)}.`,
         detail: { plan, applied: false },
       });
+      actions.push(
+        ...plan.actions.map((planned) => ({ description: planned.why, status: 'planned' as const })),
+      );
       continue;
     }
     const record = await applyPlan(
@@ -147,9 +167,11 @@ export async function offboard(request: OffboardRequest, deps: OffboardDependenc
     await deps.cases.append(caseId, open, {
       at: cutoff,
       step: 'revoke',
-      summary: `Revoked: ${describePlan(plan)}.`,
-      detail: { plan, applied: true, record },
+      summary: `Revoked${approvedBy ? ` (approved by ${approvedBy})` : ''}: ${describePlan(plan)}.`,
+      detail: { plan, applied: true, record, approval: input.approval ?? null },
     });
+    actions.push(...record.steps.map((step) => ({ description: step.description, status: step.status })));
+    verify.push(verifiedPrincipalOf(target));
   }
   await deps.cases.append(caseId, open, {
     at: cutoff,
@@ -157,5 +179,41 @@ export async function offboard(request: OffboardRequest, deps: OffboardDependenc
     summary: `${inventory.length} credentials and principals found for ${request.person}; ${plans.length} revocation plans ${dryRun ? 'recorded (dry run)' : 'applied where allowed'}; ${manualSteps.length} steps left for a human.`,
     detail: { inventory, manualSteps },
   });
-  return { caseId, cutoff, inventory, plans, applied: !dryRun, manualSteps };
+  if (!dryRun && verify.length === 0) {
+    throw new RevocationNeedsHumanError(
+      `nothing ${request.person} holds could be revoked automatically: ${manualSteps.join(' ')}`,
+    );
+  }
+  return {
+    caseId,
+    cutoff,
+    inventory,
+    plans,
+    applied: !dryRun,
+    manualSteps,
+    revocation: {
+      mode: dryRun ? 'dry-run' : deps.config.mode,
+      applied: !dryRun,
+      cutoff,
+      target: request.person,
+      actions,
+      escalationOnly: plans.flatMap((plan) => plan.escalationOnly.map((planned) => planned.why)),
+      notes: manualSteps,
+      verify,
+    },
+  };
+}
+
+/** Whose calls after the cutoff would show the revoked credential still live. */
+function verifiedPrincipalOf(target: RevocationTarget): VerifiedPrincipal {
+  switch (target.kind) {
+    case 'iam-user':
+      return { principal: target.arn, sourceIdentity: '' };
+    case 'role-sessions':
+      return { principal: target.roleArn, sourceIdentity: target.session?.sourceIdentity ?? '' };
+    case 'role':
+      return { principal: target.roleArn, sourceIdentity: '' };
+    default:
+      throw new Error(`offboarding does not revoke a target of kind ${target.kind} automatically`);
+  }
 }

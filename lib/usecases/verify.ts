@@ -8,6 +8,7 @@ import {
   type VerificationFacts,
   type VerificationStatus,
 } from '../domain/verification.ts';
+import type { QueryResult } from '../ports.ts';
 import { bindRunbook, requireRunbook } from '../runbooks/catalog.ts';
 import { countIn, textIn } from '../runbooks/rows.ts';
 import { openCaseEntry } from './case-audit.ts';
@@ -16,10 +17,24 @@ import type { ConfirmDependencies } from './confirm.ts';
 /** How far before the cutoff to look for the regions the revoked credentials used. */
 const ACTIVE_LOOKBACK_MINUTES = 60;
 
+export const VerifiedPrincipalSchema = z.object({
+  principal: z.string().min(1),
+  /** Only the sessions carrying this source identity; empty for every session. */
+  sourceIdentity: z.string(),
+});
+export type VerifiedPrincipal = z.infer<typeof VerifiedPrincipalSchema>;
+
 export const VerifyInputSchema = z.object({
   caseId: z.string().min(1),
   trigger: TriggerSchema,
-  revocation: z.object({ cutoff: z.iso.datetime() }),
+  revocation: z.object({
+    cutoff: z.iso.datetime(),
+    /**
+     * Whose use after the cutoff would show access still live, when it is not simply the
+     * trigger's principal: an offboarded person's user, and their sessions on shared roles.
+     */
+    verify: z.array(VerifiedPrincipalSchema).optional(),
+  }),
   /** The previous attempt's result, when the state machine loops back after a wait. */
   verification: z.object({ attempt: z.number().int().min(1) }).optional(),
 });
@@ -47,20 +62,28 @@ export async function verify(input: VerifyInput, deps: VerifyDependencies): Prom
   const attempt = (input.verification?.attempt ?? 0) + 1;
 
   const key = `${input.caseId}:verify:${attempt}`;
-  const activity = await deps.engine.run(
-    bindRunbook(
-      requireRunbook(deps.runbooks, 'post-cutoff-activity'),
-      {
-        account: trigger.target.accountId,
-        principal: principalArnOf(trigger.target),
-        // Where the credentials were live shortly before the cutoff, their logs must be complete.
-        active_since: toInstant(addMinutes(cutoff, -ACTIVE_LOOKBACK_MINUTES)),
-        cutoff: toInstant(cutoff),
-        until_day: toPartitionDay(now),
-      },
-      `${key}:activity`,
-    ),
-  );
+  const principals = input.revocation.verify ?? [
+    { principal: principalArnOf(trigger.target), sourceIdentity: '' },
+  ];
+  const activityRows: QueryResult['rows'] = [];
+  for (const [index, { principal, sourceIdentity }] of principals.entries()) {
+    const result = await deps.engine.run(
+      bindRunbook(
+        requireRunbook(deps.runbooks, 'post-cutoff-activity'),
+        {
+          account: trigger.target.accountId,
+          principal,
+          // Where the credentials were live shortly before the cutoff, their logs must be complete.
+          active_since: toInstant(addMinutes(cutoff, -ACTIVE_LOOKBACK_MINUTES)),
+          cutoff: toInstant(cutoff),
+          source_identity: sourceIdentity,
+          until_day: toPartitionDay(now),
+        },
+        `${key}:activity:${index}`,
+      ),
+    );
+    activityRows.push(...result.rows);
+  }
   const watermarks = await deps.engine.run(
     bindRunbook(
       requireRunbook(deps.runbooks, 'log-watermark'),
@@ -72,13 +95,13 @@ export async function verify(input: VerifyInput, deps: VerifyDependencies): Prom
       `${key}:watermark`,
     ),
   );
-  const regions = new Set([trigger.region, ...activity.rows.map((row) => textIn(row, 'region') ?? '')]);
+  const regions = new Set([trigger.region, ...activityRows.map((row) => textIn(row, 'region') ?? '')]);
   const delivered = new Map(watermarks.rows.map((row) => [textIn(row, 'region'), textIn(row, 'watermark')]));
-  const lastCalls = activity.rows.map((row) => textIn(row, 'last_call')).filter((call) => call !== null);
+  const lastCalls = activityRows.map((row) => textIn(row, 'last_call')).filter((call) => call !== null);
   const facts = {
     watermarks: [...regions].sort().map((region) => ({ region, watermark: delivered.get(region) ?? null })),
-    succeeded: activity.rows.reduce((total, row) => total + countIn(row, 'succeeded'), 0),
-    denied: activity.rows.reduce((total, row) => total + countIn(row, 'denied'), 0),
+    succeeded: activityRows.reduce((total, row) => total + countIn(row, 'succeeded'), 0),
+    denied: activityRows.reduce((total, row) => total + countIn(row, 'denied'), 0),
     lastCall: lastCalls.sort().at(-1) ?? null,
   };
   const assessment = assessVerification(facts, toInstant(cutoff), needed);

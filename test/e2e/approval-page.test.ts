@@ -6,7 +6,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { type Browser, chromium, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { APPROVAL_SECRET_FILE, runDemo } from '../../cli/demo.ts';
+import { APPROVAL_SECRET_FILE } from '../../cli/approvals.ts';
+import { runDemo } from '../../cli/demo.ts';
 import { signApprovalLink } from '../../lib/domain/approval.ts';
 import type { Config } from '../../lib/domain/config.ts';
 import type { IamAccountState } from '../../lib/local/iam-account.ts';
@@ -112,11 +113,13 @@ describe('the approval page, in Chromium', () => {
     expect(refusals.expired).toContain('the link expired');
 
     expect(result.outcome).toBe('contained');
-    expect(result.path.slice(0, 5)).toEqual([
+    expect(result.path.slice(0, 7)).toEqual([
+      'Origin',
       'Confirm',
       'Decide',
       'EscalateAfterConfirm',
       'Escalate',
+      'Approved',
       'Revoke',
     ]);
     const iam = JSON.parse(readFileSync(result.iamAccountFile, 'utf8')) as IamAccountState;

@@ -29,7 +29,7 @@ describe('the demo, through the real state machine on the embedded default', () 
     const { result, iam, lines } = await demoWith((config) => config);
 
     expect(result.outcome).toBe('contained');
-    expect(result.path.slice(0, 4)).toEqual(['Confirm', 'Decide', 'Revoke', 'RevokedOrPlanned']);
+    expect(result.path.slice(0, 5)).toEqual(['Origin', 'Confirm', 'Decide', 'Revoke', 'RevokedOrPlanned']);
     expect(result.path.slice(-3)).toEqual(['MarkContained', 'Close', 'Closed']);
     // Verification waited for the logs at least once before calling it contained.
     expect(result.path.filter((state) => state === 'Verify').length).toBeGreaterThanOrEqual(2);
@@ -58,11 +58,13 @@ describe('the demo, through the real state machine on the embedded default', () 
   it('asks the on-call about a protected principal and revokes it once they approve', async () => {
     const { result, iam } = await demoWith(protectedRole, 'approve');
 
-    expect(result.path.slice(0, 5)).toEqual([
+    expect(result.path.slice(0, 7)).toEqual([
+      'Origin',
       'Confirm',
       'Decide',
       'EscalateAfterConfirm',
       'Escalate',
+      'Approved',
       'Revoke',
     ]);
     expect(result.outcome).toBe('contained');

@@ -137,6 +137,10 @@ export function revocationTargetOf(target: TriggerTarget): RevocationTarget {
       };
     case 'root':
       return rootTarget(target.arn);
+    case 'person':
+      return notRevocable(null, `${target.person} is offboarded credential by credential`, [
+        `Run the offboarding again (revoker offboard --user ${target.person} --account ${target.accountId}); it revokes each credential the person holds.`,
+      ]);
   }
 }
 

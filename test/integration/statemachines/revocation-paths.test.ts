@@ -67,7 +67,10 @@ function named(name: string, message: string): Error {
 }
 
 interface Script {
-  confirm: Step[];
+  confirm?: Step[];
+  /** Start as an offboarding request instead of a detection. */
+  offboarding?: boolean;
+  offboard?: Step[];
   revoke?: Step[];
   verify?: Step[];
   close?: Step[];
@@ -86,7 +89,10 @@ async function run(title: string, script: Script) {
   const escalate = scripted(script.escalate ?? [{ paged: true }]);
   const machine = new LocalStateMachine(
     {
-      confirm: scripted(script.confirm),
+      confirm: scripted(
+        script.confirm ?? [named('UnexpectedConfirmError', 'an offboarding needs no evidence')],
+      ),
+      offboard: scripted(script.offboard ?? [{ ...revoked(), verify: [] }]),
       revoke: scripted(script.revoke ?? [revoked()]),
       verify: scripted(script.verify ?? [verified('contained')]),
       escalate: async (payload) => {
@@ -103,6 +109,7 @@ async function run(title: string, script: Script) {
   const execution = machine.start(title, {
     caseId: 'case-1',
     trigger: { ruleId: 'scripted' },
+    ...(script.offboarding ? { offboarding: { person: 'alice', accountId: '111122223333' } } : {}),
     settings: { ...SETTINGS, ...script.settings },
   });
   let output: Record<string, unknown> | null = null;
@@ -130,14 +137,14 @@ describe('the revocation state machine, branch by branch', () => {
   it('closes a benign case without touching IAM', async () => {
     const { path, output } = await run('benign', { confirm: [confirmed('close')] });
 
-    expect(path).toEqual(['Confirm', 'Decide', 'MarkBenign', 'Close', 'Closed']);
+    expect(path).toEqual(['Origin', 'Confirm', 'Decide', 'MarkBenign', 'Close', 'Closed']);
     expect(output?.closing).toEqual({ outcome: 'benign', reason: 'scripted evidence' });
   });
 
   it('tells people and closes when the rule only notifies', async () => {
     const { path, output } = await run('notify only', { confirm: [confirmed('notify')] });
 
-    expect(path).toEqual(['Confirm', 'Decide', 'MarkNotified', 'Close', 'Closed']);
+    expect(path).toEqual(['Origin', 'Confirm', 'Decide', 'MarkNotified', 'Close', 'Closed']);
     expect(output?.closing).toMatchObject({ outcome: 'notified' });
   });
 
@@ -148,6 +155,7 @@ describe('the revocation state machine, branch by branch', () => {
     });
 
     expect(path).toEqual([
+      'Origin',
       'Confirm',
       'Decide',
       'Revoke',
@@ -187,6 +195,7 @@ describe('the revocation state machine, branch by branch', () => {
     const { path } = await run('dry run', { confirm: [confirmed('revoke')], revoke: [revoked(false)] });
 
     expect(path).toEqual([
+      'Origin',
       'Confirm',
       'Decide',
       'Revoke',
@@ -203,11 +212,13 @@ describe('the revocation state machine, branch by branch', () => {
       onPage: approve,
     });
 
-    expect(path.slice(0, 6)).toEqual([
+    expect(path.slice(0, 8)).toEqual([
+      'Origin',
       'Confirm',
       'Decide',
       'EscalateAfterConfirm',
       'Escalate',
+      'Approved',
       'Revoke',
       'RevokedOrPlanned',
     ]);
@@ -252,7 +263,13 @@ describe('the revocation state machine, branch by branch', () => {
       onPage: async ({ clock }) => clock.advance(SETTINGS.approvalTimeoutSeconds),
     });
 
-    expect(path.slice(3, 7)).toEqual(['Escalate', 'ApprovalTimedOut', 'RevokeOnTimeout', 'Revoke']);
+    expect(path.slice(4, 9)).toEqual([
+      'Escalate',
+      'ApprovalTimedOut',
+      'RevokeOnTimeout',
+      'Approved',
+      'Revoke',
+    ]);
     expect(output?.approval).toMatchObject({ decision: 'timed-out' });
   });
 
@@ -273,13 +290,15 @@ describe('the revocation state machine, branch by branch', () => {
       onPage: approve,
     });
 
-    expect(path.slice(0, 7)).toEqual([
+    expect(path.slice(0, 9)).toEqual([
+      'Origin',
       'Confirm',
       'Decide',
       'Revoke',
       'RevokeRefused',
       'EscalateAfterRevoke',
       'Escalate',
+      'Approved',
       'Revoke',
     ]);
     expect(output?.escalation).toMatchObject({
@@ -313,13 +332,53 @@ describe('the revocation state machine, branch by branch', () => {
     });
 
     expect(path).toContain('EscalateAfterVerify');
-    expect(path.slice(path.indexOf('EscalateAfterVerify'), path.indexOf('EscalateAfterVerify') + 3)).toEqual([
+    expect(path.slice(path.indexOf('EscalateAfterVerify'), path.indexOf('EscalateAfterVerify') + 4)).toEqual([
       'EscalateAfterVerify',
       'Escalate',
+      'Approved',
       'Revoke',
     ]);
     expect(path.slice(-3)).toEqual(['MarkContained', 'Close', 'Closed']);
     expect(pages).toHaveLength(1);
+  });
+
+  it('offboards a person without confirming anything, then verifies', async () => {
+    const { path, output } = await run('offboarding', { offboarding: true });
+
+    expect(path).toEqual([
+      'Origin',
+      'Offboard',
+      'RevokedOrPlanned',
+      'WaitForLogDelivery',
+      'Verify',
+      'Contained?',
+      'MarkContained',
+      'Close',
+      'Closed',
+    ]);
+    expect(output?.revocation).toMatchObject({ applied: true, verify: [] });
+  });
+
+  it('asks a human when nothing a person holds can be revoked automatically, and offboards again once approved', async () => {
+    const { path } = await run('offboarding needs a human', {
+      offboarding: true,
+      offboard: [
+        new RevocationNeedsHumanError('nothing alice holds could be revoked automatically'),
+        { ...revoked(), verify: [] },
+      ],
+      onPage: approve,
+    });
+
+    expect(path.slice(0, 8)).toEqual([
+      'Origin',
+      'Offboard',
+      'RevokeRefused',
+      'EscalateAfterRevoke',
+      'Escalate',
+      'Approved',
+      'Offboard',
+      'RevokedOrPlanned',
+    ]);
   });
 
   it.each([

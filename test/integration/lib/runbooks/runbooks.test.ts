@@ -250,9 +250,20 @@ describe('runbooks on generated logs with known answers', () => {
       principal: truth.roleArn,
       active_since: activeSince,
       cutoff,
+      source_identity: '',
+      until_day: '2026/01/15',
+    });
+    const someoneElse = await run('post-cutoff-activity', {
+      account: truth.account,
+      principal: truth.roleArn,
+      active_since: activeSince,
+      cutoff,
+      source_identity: 'someone-else@example.com',
       until_day: '2026/01/15',
     });
 
+    // The instance's sessions carry no source identity: filtering on one leaves nothing.
+    expect(someoneElse).toEqual([]);
     expect(rows).toEqual(
       regions.map((region) => {
         const here = covered.filter((x) => x.region === region);
@@ -380,6 +391,7 @@ function validValues(id: string): Record<string, string> {
     baseline_end: WINDOW.end,
     active_since: WINDOW.start,
     cutoff: '2026-01-15T11:26:00Z',
+    source_identity: '',
     from_day: '2026/01/12',
     until_day: '2026/01/15',
   };

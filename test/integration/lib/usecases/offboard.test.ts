@@ -3,12 +3,14 @@
 // identity that created a user and a key.
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { offboardingTrigger } from '../../../../lib/domain/offboarding.ts';
 import { FileCaseStore } from '../../../../lib/local/case-store.ts';
 import { DuckDbQueryEngine } from '../../../../lib/local/duckdb-engine.ts';
 import { LocalIamAccount } from '../../../../lib/local/iam-account.ts';
 import { SimulatedClock } from '../../../../lib/local/pipeline.ts';
 import { loadRunbooks } from '../../../../lib/runbooks/catalog.ts';
 import { type OffboardDependencies, offboard } from '../../../../lib/usecases/offboard.ts';
+import { RevocationNeedsHumanError } from '../../../../lib/usecases/revoke.ts';
 import { shippedConfig } from '../../../fixtures/config.ts';
 import {
   DEPLOY_ROLE,
@@ -52,9 +54,19 @@ beforeAll(async () => {
 });
 afterAll(() => engine.close());
 
+/** The offboard task's input for `person`, as the offboarding event starts it. */
+function offboarding(person: string) {
+  const trigger = offboardingTrigger(
+    { person, accountId: logs.account.id, region: 'us-east-1', requestedBy: 'hr-system' },
+    'event-1',
+    '2026-01-15T12:00:00Z',
+  );
+  return { caseId: trigger.triggerId, trigger };
+}
+
 describe('offboard', () => {
   it('revokes the person’s user and keys, and only their sessions of the shared role', async () => {
-    const result = await offboard({ person: PERSON, accountId: logs.account.id, dryRun: false }, deps);
+    const result = await offboard(offboarding(PERSON), deps);
 
     expect(result.plans.map((plan) => plan.target.kind)).toEqual(['iam-user', 'role-sessions']);
     const state = await iam.load();
@@ -70,10 +82,24 @@ describe('offboard', () => {
       'revoke',
       'offboard',
     ]);
+    // Verification looks for the user's calls, and for the person's sessions on the shared role only.
+    expect(result.revocation.verify).toEqual([
+      { principal: `arn:aws:iam::${logs.account.id}:user/${PERSON}`, sourceIdentity: '' },
+      { principal: `arn:aws:iam::${logs.account.id}:role/${DEPLOY_ROLE}`, sourceIdentity: PERSON },
+    ]);
+  });
+
+  it('asks a human when nothing the person holds can be revoked automatically', async () => {
+    const attempt = offboard(offboarding(PERSON_EMAIL), deps);
+
+    await expect(attempt).rejects.toThrow(RevocationNeedsHumanError);
+    await expect(attempt).rejects.toThrow(
+      /^nothing alice@example\.com holds could be revoked automatically: /,
+    );
   });
 
   it('hands what it cannot revoke alone to a human, by name', async () => {
-    const result = await offboard({ person: PERSON_EMAIL, accountId: logs.account.id, dryRun: true }, deps);
+    const result = await offboard({ ...offboarding(PERSON_EMAIL), dryRun: true }, deps);
 
     expect(result.plans).toEqual([]);
     expect(result.manualSteps).toEqual([

@@ -72,4 +72,56 @@ describe('detect', () => {
     expect(outcomes).toEqual([{ status: 'rejected', reason: expect.stringContaining('field region') }]);
     expect(workflow.started.size).toBe(0);
   });
+
+  describe('offboarding requests', () => {
+    const request = (detail: Record<string, unknown>, id = 'hr-1') => ({
+      version: '0',
+      id,
+      source: 'revoker.offboarding',
+      'detail-type': 'Person Offboarded',
+      account: '111122223333',
+      time: '2026-01-15T09:00:00Z',
+      region: 'us-east-1',
+      resources: [],
+      detail,
+    });
+    const alice = { person: 'alice', accountId: '111122223333', requestedBy: 'workday' };
+
+    it('starts one offboarding per person and account, skipping confirmation', async () => {
+      const workflow = new RecordingWorkflow();
+
+      const first = await detect(request(alice), { workflow, config });
+      const again = await detect(request(alice, 'hr-2'), { workflow, config });
+
+      expect(first).toEqual([
+        expect.objectContaining({ status: 'started', ruleId: 'person-offboarded', alsoMatched: [] }),
+      ]);
+      expect(again).toEqual([expect.objectContaining({ status: 'already-open' })]);
+      expect([...workflow.started.values()]).toEqual([
+        expect.objectContaining({
+          caseId: expect.stringMatching(/^offboard-[0-9a-f]{24}$/),
+          offboarding: { ...alice, region: 'us-east-1' },
+          trigger: expect.objectContaining({
+            eventTime: '2026-01-15T09:00:00Z',
+            target: { kind: 'person', ...alice },
+          }),
+          settings: expect.objectContaining({ onApprovalTimeout: 'revoke' }),
+        }),
+      ]);
+    });
+
+    it('rejects a request naming no valid person, and starts nothing', async () => {
+      const workflow = new RecordingWorkflow();
+
+      const outcome = await detect(request({ ...alice, person: "alice'; DROP TABLE" }), { workflow, config });
+
+      expect(outcome).toEqual([
+        {
+          status: 'rejected',
+          reason: expect.stringMatching(/^offboarding event: detail\.person: a user name/),
+        },
+      ]);
+      expect(workflow.started.size).toBe(0);
+    });
+  });
 });

@@ -1,0 +1,15 @@
+// Offboard a person: thin edge around the offboard use case. Returns what the state machine
+// needs to verify; the inventory, plans and manual steps stay on the case.
+import middy from '@middy/core';
+import { deployedHandler } from '../../lib/aws/deployed.ts';
+import { parseAtEdge } from '../../lib/edge.ts';
+import { type OffboardDependencies, OffboardInputSchema, offboard } from '../../lib/usecases/offboard.ts';
+
+export function createOffboardHandler(deps: OffboardDependencies) {
+  return middy(
+    async (event: unknown) =>
+      (await offboard(parseAtEdge(OffboardInputSchema, event, 'offboard input'), deps)).revocation,
+  );
+}
+
+export const handler = deployedHandler('offboard', ['Athena', 'IAM', 'DynamoDB']);

@@ -1,0 +1,67 @@
+// Offboarding as a trigger. An HR system, an operator or `revoker offboard` puts our own event
+// on the bus; it opens one case per person and account, which skips confirmation (a person
+// leaving needs no evidence) and goes straight to revoking everything they hold.
+import { createHash } from 'node:crypto';
+import { z } from 'zod';
+import type { Severity } from './rules.ts';
+import { AccountId, PersonName, Region } from './shapes.ts';
+import type { Trigger } from './trigger.ts';
+
+export const OFFBOARDING_SOURCE = 'revoker.offboarding';
+export const OFFBOARDING_DETAIL_TYPE = 'Person Offboarded';
+/** What an escalation or notification about an offboarding is ranked as. */
+export const OFFBOARDING_SEVERITY: Severity = 'high';
+
+/** The event's `detail`: who leaves which account, and who says so. */
+export const OffboardingDetailSchema = z.strictObject({
+  /** IAM user name, source identity or Identity Center user name. */
+  person: PersonName,
+  accountId: AccountId,
+  /** The region whose logs verification reads first (IAM's are in us-east-1). */
+  region: Region.default('us-east-1'),
+  /** The HR system or operator asking, recorded on the case. */
+  requestedBy: z.string().min(1).max(256),
+  reason: z.string().max(1024).optional(),
+});
+export type OffboardingDetail = z.infer<typeof OffboardingDetailSchema>;
+
+/** The EventBridge event, as `PutEvents` delivers it. */
+export const OffboardingEventSchema = z.object({
+  source: z.literal(OFFBOARDING_SOURCE),
+  'detail-type': z.literal(OFFBOARDING_DETAIL_TYPE),
+  id: z.string().min(1).max(128),
+  time: z.iso.datetime(),
+  detail: OffboardingDetailSchema,
+});
+
+/** The detect function's EventBridge pattern for it. */
+export const OFFBOARDING_EVENT_PATTERN = {
+  source: [OFFBOARDING_SOURCE],
+  'detail-type': [OFFBOARDING_DETAIL_TYPE],
+};
+
+export function isOffboardingEvent(event: unknown): boolean {
+  return (event as { source?: unknown } | null)?.source === OFFBOARDING_SOURCE;
+}
+
+/** One case per person and account: a repeated request joins the case already open. */
+export function offboardingTrigger(detail: OffboardingDetail, eventId: string | null, at: string): Trigger {
+  const id = createHash('sha256').update(`${detail.accountId}\n${detail.person}`).digest('hex').slice(0, 24);
+  return {
+    triggerId: `offboard-${id}`,
+    ruleId: 'person-offboarded',
+    eventId,
+    eventTime: at,
+    eventSource: OFFBOARDING_SOURCE,
+    eventName: 'PersonOffboarded',
+    region: detail.region,
+    sourceIp: null,
+    userAgent: null,
+    target: {
+      kind: 'person',
+      accountId: detail.accountId,
+      person: detail.person,
+      requestedBy: detail.requestedBy,
+    },
+  };
+}
