@@ -118,7 +118,7 @@ describe('detect', () => {
       expect(outcome).toEqual([
         {
           status: 'rejected',
-          reason: expect.stringMatching(/^offboarding event: detail\.person: a user name/),
+          reason: expect.stringMatching(/^offboarding event: field detail\.person: a user name/),
         },
       ]);
       expect(workflow.started.size).toBe(0);
