@@ -73,11 +73,11 @@ export function caseTimeline(record: CaseRecord): string[] {
   return [
     `Case ${record.caseId}, opened ${record.openedAt}: ${record.outcome ?? 'open'}`,
     trigger
-      ? `Trigger: rule ${trigger.ruleId} on ${trigger.eventName} by ${printable(principalArnOf(trigger.target))} from ${printable(trigger.sourceIp)} at ${trigger.eventTime}`
+      ? `Trigger: rule ${trigger.ruleId} on ${trigger.eventName} by ${printable(principalArnOf(trigger.target))}${trigger.sourceIp ? ` from ${printable(trigger.sourceIp)}` : ''} at ${trigger.eventTime}`
       : 'Trigger: (unreadable)',
     '',
     ...record.audit.map(
-      (entry) => `${entry.at}  ${entry.step.padEnd(8)} ${printable(entry.summary, 10_000)}`,
+      (entry) => `${entry.at}  ${entry.step.padEnd(11)} ${printable(entry.summary, 10_000)}`,
     ),
   ];
 }

@@ -1,8 +1,12 @@
-// `revoker demo`: a compromised EC2 instance role, end to end on the embedded default.
-// Generates an account's logs with the attack in them, replays the attack through detect as
-// EventBridge would deliver it, runs the real state machine locally, and lets simulated time
-// pass between verification attempts while new logs arrive: background traffic plus the
-// attacker retrying with the stolen session, each call judged by the local IAM account.
+// `revoker demo`: three cases end to end on the embedded default, one after another.
+//   1. Automatic containment: an EC2 instance role's stolen session is detected, confirmed
+//      from its history, revoked, and verified from the logs.
+//   2. Escalation: the attacker returns with the backdoor user it created and stops the trail;
+//      the rule asks a human, the on-call approves, and the user is revoked and verified.
+//   3. Offboarding: a person leaves; an HR event revokes everything they hold, verified too.
+// Each runs through the real state machine locally; simulated time passes while it waits for
+// log delivery, and the world moves on: background traffic and the attacker's retries, each
+// call judged by the local IAM account, land in the logs verification reads.
 import { mkdir, readdir, rm, writeFile } from 'node:fs/promises';
 import { join, relative, resolve } from 'node:path';
 import type { Command } from 'commander';
@@ -10,6 +14,7 @@ import { createApprovalHandler } from '../functions/approval/handler.ts';
 import type { Config } from '../lib/domain/config.ts';
 import { envelopeFor } from '../lib/domain/envelope.ts';
 import { matchesEventPattern } from '../lib/domain/event-pattern.ts';
+import { OFFBOARDING_DETAIL_TYPE, OFFBOARDING_SOURCE } from '../lib/domain/offboarding.ts';
 import { RULES } from '../lib/domain/rules.ts';
 import { toInstant, toPartitionDay } from '../lib/domain/time.ts';
 import { principalArnOf } from '../lib/domain/trigger.ts';
@@ -19,54 +24,84 @@ import { logFileFromPath } from '../lib/local/duckdb-engine.ts';
 import { generate, writeCalls } from '../lib/local/generator/generate.ts';
 import { LogWriter } from '../lib/local/generator/log-writer.ts';
 import { Random } from '../lib/local/generator/random.ts';
-import { type ScenarioTruth, stolenSessionRetries } from '../lib/local/generator/scenarios.ts';
-import type { Account } from '../lib/local/generator/world.ts';
+import {
+  backdoorPerson,
+  backdoorRetries,
+  backdoorReturns,
+  type ScenarioTruth,
+  stolenSessionRetries,
+} from '../lib/local/generator/scenarios.ts';
+import { type Account, type Call, toRecord } from '../lib/local/generator/world.ts';
 import { authorizerFor, initialAccountState, LocalIamAccount } from '../lib/local/iam-account.ts';
-import { openLocalPipeline, SimulatedClock } from '../lib/local/pipeline.ts';
+import { type LocalPipeline, openLocalPipeline, SimulatedClock } from '../lib/local/pipeline.ts';
 import { listFiles, readRecordFiles } from '../lib/local/record-files.ts';
+import type { CaseRecord } from '../lib/ports.ts';
 import { answerEscalation } from '../lib/usecases/answer-escalation.ts';
 import type { DetectOutcome } from '../lib/usecases/detect.ts';
 import { APPROVAL_SECRET_FILE, approvalSecretIn } from './approvals.ts';
 
 /** S3 delivery lag the demo's world simulates: logs reach S3 this long after the calls. */
 const DELIVERY_LAG_SECONDS = 180;
+/** Quiet time between the stories. */
+const BETWEEN_STORIES_SECONDS = 600;
+/** How long the demo's on-call takes to look at the evidence before answering. */
+const ON_CALL_RESPONSE_SECONDS = 240;
 
-export interface DemoResult {
+export const STORIES = ['automatic', 'escalation', 'offboarding'] as const;
+export type StoryName = (typeof STORIES)[number];
+
+export interface StoryResult {
+  story: StoryName;
   caseId: string;
   outcome: string;
   path: string[];
-  iamAccountFile: string;
-  policyName: string | null;
   caseFile: string;
 }
+
+export interface DemoResult {
+  stories: StoryResult[];
+  iamAccountFile: string;
+  /** The inline deny policy the automatic story wrote on the instance role, if any. */
+  policyName: string | null;
+}
+
+export type OnCall =
+  | 'approve'
+  | 'reject'
+  | 'nobody'
+  /** Serve the approval page on the configured port and wait for a person to answer. */
+  | 'human'
+  | ((page: { caseId: string; pageUrl: string }) => Promise<void>);
 
 export interface DemoOptions {
   directory: string;
   config: Config;
-  /** When the demo's story happens; defaults to now. */
+  /** When the first story happens; defaults to now. */
   now?: Date;
   events?: number;
   print?: (line: string) => void;
+  /** Which stories to tell, in order; all three by default. */
+  stories?: readonly StoryName[];
   /**
-   * What the demo's on-call engineer does when paged: approve or reject (as `revoker approve`
-   * and `revoker reject` do), nothing (so the escalation times out), or — given a function —
-   * whatever it does with the approval page, served on 127.0.0.1 while the case waits.
+   * What the on-call engineer does when paged: approve or reject (as `revoker approve` and
+   * `revoker reject` do), nothing (so the escalation times out), wait for a person on the
+   * page or the command line, or — given a function — whatever it does with the page,
+   * served on 127.0.0.1 while the case waits.
    */
-  onCall?: 'approve' | 'reject' | 'nobody' | ((page: { caseId: string; pageUrl: string }) => Promise<void>);
+  onCall?: OnCall;
 }
 
-/** How long the demo's on-call takes to look at the evidence before answering. */
-const ON_CALL_RESPONSE_SECONDS = 240;
-
-/** The world after the revocation: the app keeps working on fresh credentials, the attacker keeps trying. */
+/** The world after each revocation: workloads carry on, people work, the attacker keeps trying. */
 class DemoWorld {
   private delivered: Date;
   private delivery = 0;
+  /** When the instance role's sessions were cut: instances get fresh credentials after it. */
+  instanceReissuedAt: Date | undefined;
+  private readonly attackers: ((from: Date, to: Date) => Call[])[] = [];
 
   constructor(
     private readonly logs: string,
     private readonly account: Account,
-    private readonly truth: ScenarioTruth,
     private readonly iamAccountFile: string,
     private readonly clock: SimulatedClock,
     private readonly random: Random,
@@ -75,8 +110,22 @@ class DemoWorld {
     this.delivered = generatedUntil;
   }
 
+  /** From now on, the attacker also makes these calls. */
+  attacker(calls: (from: Date, to: Date) => Call[]): void {
+    this.attackers.push(calls);
+  }
+
+  /** Calls that already happened, written to the logs as they are (delivered with the next batch). */
+  happened(calls: Call[]): void {
+    const writer = new LogWriter(this.logs, `delivery-${++this.delivery}`);
+    writeCalls(writer, this.random, [this.account], this.delivered, this.delivered, 0, {
+      authorizer: authorizerFor(this.iamAccountFile),
+      extra: calls,
+    });
+  }
+
   /** Let `seconds` pass and deliver the logs that S3 would hold by then. */
-  advance(seconds: number, cutoff: Date): void {
+  advance(seconds: number): void {
     this.clock.advance(seconds);
     const until = new Date(this.clock.now().getTime() - DELIVERY_LAG_SECONDS * 1000);
     if (until <= this.delivered) return;
@@ -90,8 +139,10 @@ class DemoWorld {
       Math.round((until.getTime() - this.delivered.getTime()) / 4000),
       {
         authorizer: authorizerFor(this.iamAccountFile),
-        extra: stolenSessionRetries(this.account, this.truth, this.delivered, until),
-        instanceReissuedAt: cutoff,
+        extra: this.attackers
+          .flatMap((calls) => calls(this.delivered, until))
+          .sort((a, b) => a.time.getTime() - b.time.getTime()),
+        ...(this.instanceReissuedAt ? { instanceReissuedAt: this.instanceReissuedAt } : {}),
       },
     );
     this.delivered = until;
@@ -130,14 +181,30 @@ function clockTime(iso: string): string {
   return iso.slice(11, 19);
 }
 
+/** A case detect started. */
+type OpenedCase = Extract<DetectOutcome, { executionName: string }>;
+
+/** What every story shares: the account, the pipeline, the world, and how to print. */
+interface Stage {
+  directory: string;
+  logs: string;
+  account: Account;
+  truth: ScenarioTruth;
+  pipeline: LocalPipeline;
+  world: DemoWorld;
+  clock: SimulatedClock;
+  print: (line: string) => void;
+}
+
 export async function runDemo(options: DemoOptions): Promise<DemoResult> {
   const print = options.print ?? ((line: string) => console.log(line));
   const directory = resolve(options.directory);
   const now = new Date(Math.floor((options.now ?? new Date()).getTime() / 1000) * 1000);
   const logs = join(directory, 'logs');
+  const stories = options.stories ?? STORIES;
   await prepareDemoDirectory(directory);
 
-  // 1. An account with two days of history and the attack in its last minutes.
+  // An account with two days of history and the attack in its last minutes.
   const generated = generate({
     out: logs,
     days: 2,
@@ -152,31 +219,23 @@ export async function runDemo(options: DemoOptions): Promise<DemoResult> {
   const account = generated.accounts[0]!;
   const truth = generated.scenarios[0]!;
   const iamAccountFile = LocalIamAccount.pathFor(join(directory, 'iam'), account.id);
-  await new LocalIamAccount(iamAccountFile).save(initialAccountState(account));
-  print(`revoker demo: a stolen EC2 instance role, end to end on the embedded default (no AWS)\n`);
+  await new LocalIamAccount(iamAccountFile).save(withBackdoor(initialAccountState(account), account, truth));
+  print(
+    `revoker demo: ${stories.length === 1 ? 'one case' : `${stories.length} cases`}, end to end on the embedded default (no AWS)\n`,
+  );
   print(
     `Generated ${generated.records.toLocaleString('en-US')} CloudTrail events over 2 days for account ${account.id}`,
   );
   print(`  logs:        ${relative(process.cwd(), logs)}/AWSLogs/...`);
   print(`  IAM account: ${relative(process.cwd(), iamAccountFile)}`);
-  print(
-    `  attack:      ${truth.roleArn} session ${truth.sessionName}, used from ${truth.attackerIp} from ${clockTime(truth.startedAt)}\n`,
-  );
+  print(`  cases:       ${relative(process.cwd(), join(directory, 'cases'))}`);
 
-  // 2. The pipeline, with the world moving on while the state machine waits for logs.
   const clock = new SimulatedClock(now);
-  const world = new DemoWorld(
-    logs,
-    account,
-    truth,
-    iamAccountFile,
-    clock,
-    new Random('revoker-demo-world'),
-    now,
-  );
+  const world = new DemoWorld(logs, account, iamAccountFile, clock, new Random('revoker-demo-world'), now);
   // A fresh secret each run, kept beside the cases for `revoker approvals serve`.
   const approvalSecret = await approvalSecretIn(join(directory, APPROVAL_SECRET_FILE), true);
-  const pipeline = await openLocalPipeline({
+  let approvalServer: ApprovalServer | null = null;
+  const pipeline: LocalPipeline = await openLocalPipeline({
     logs,
     iamAccountFile,
     casesDirectory: join(directory, 'cases'),
@@ -185,7 +244,6 @@ export async function runDemo(options: DemoOptions): Promise<DemoResult> {
     approvalSecret,
     config: options.config,
     clock,
-    print: (line) => print(`          ${line}`),
     around: {
       escalate: (run) => async (event) => {
         const page = await run(event);
@@ -193,42 +251,45 @@ export async function runDemo(options: DemoOptions): Promise<DemoResult> {
         return page;
       },
       verify: (run) => async (event) => {
-        const input = event as {
-          revocation: { cutoff: string };
-          settings: { logDeliveryWaitSeconds: number };
-        };
-        world.advance(input.settings.logDeliveryWaitSeconds, new Date(input.revocation.cutoff));
+        const input = event as { settings: { logDeliveryWaitSeconds: number } };
+        world.advance(input.settings.logDeliveryWaitSeconds);
         return run(event);
       },
     },
   });
-  // The on-call answers a page the way an engineer with credentials would: `revoker approve`.
+
   const onCall = options.onCall ?? 'approve';
   const approver = options.config.escalation.approvers[0]!;
-  let approvalServer: ApprovalServer | null = null;
+  const pageUrl = (caseId: string, base: string) => {
+    const sent = pipeline.notifier.sent.findLast(
+      (notification) => notification.caseId === caseId && notification.kind === 'approval-requested',
+    );
+    const link = new URL(sent!.links[0]!.url).searchParams.get('link')!;
+    return `${base}?link=${encodeURIComponent(link)}`;
+  };
+  const servePage = async (port: number) =>
+    (approvalServer ??= await serveApprovals(
+      createApprovalHandler({ cases: pipeline.cases, callbacks: pipeline.callbacks, clock, approvalSecret }),
+      port,
+    ));
+  // The on-call answers a page as an engineer would: on the page, or with `revoker approve`.
   const answerPage = async (page: { caseId: string; settings: { approvalTimeoutSeconds: number } }) => {
     if (typeof onCall === 'function') {
-      approvalServer ??= await serveApprovals(
-        createApprovalHandler({
-          cases: pipeline.cases,
-          callbacks: pipeline.callbacks,
-          clock,
-          approvalSecret,
-        }),
-        0,
+      const server = await servePage(0);
+      await onCall({ caseId: page.caseId, pageUrl: pageUrl(page.caseId, server.url) });
+      return;
+    }
+    if (onCall === 'human') {
+      const server = await servePage(Number(new URL(options.config.escalation.approvalUrl).port || 80));
+      print(`\n             Waiting for you, as ${approver}. Open the approval page:`);
+      print(`               ${pageUrl(page.caseId, server.url)}`);
+      print(
+        `             or, in another terminal: npx revoker approve ${page.caseId} --approver ${approver}\n`,
       );
-      const sent = pipeline.notifier.sent.findLast(
-        (notification) => notification.caseId === page.caseId && notification.kind === 'approval-requested',
-      );
-      const link = new URL(sent!.links[0]!.url).searchParams.get('link')!;
-      await onCall({
-        caseId: page.caseId,
-        pageUrl: `${approvalServer.url}?link=${encodeURIComponent(link)}`,
-      });
       return;
     }
     if (onCall === 'nobody') {
-      print(`          nobody answers the page`);
+      print('             nobody answers the page');
       clock.advance(page.settings.approvalTimeoutSeconds);
       return;
     }
@@ -238,13 +299,71 @@ export async function runDemo(options: DemoOptions): Promise<DemoResult> {
     await answerEscalation({ ...common, answer: 'acknowledge' }, answers);
     await answerEscalation(
       onCall === 'approve'
-        ? { ...common, answer: 'approve', reason: 'the evidence shows a stolen session' }
+        ? { ...common, answer: 'approve', reason: 'the evidence shows an attacker' }
         : { ...common, answer: 'reject', reason: 'a planned penetration test' },
       answers,
     );
   };
+
+  const stage: Stage = { directory, logs, account, truth, pipeline, world, clock, print };
+  const told: StoryResult[] = [];
   try {
-    // 3. EventBridge delivers the recent IAM calls that match a rule's pattern to detect.
+    for (const [index, story] of stories.entries()) {
+      if (index > 0) world.advance(BETWEEN_STORIES_SECONDS);
+      print(`\n━━ ${index + 1} of ${stories.length}: ${TITLES[story]} ━━`);
+      const started = await STORY[story](stage);
+      told.push(await followCase(stage, story, started));
+    }
+  } finally {
+    await (approvalServer as ApprovalServer | null)?.close();
+    await pipeline.close();
+  }
+
+  const iamState = await new LocalIamAccount(iamAccountFile).load();
+  const role = Object.entries(iamState.roles).find(([, candidate]) => candidate.arn === truth.roleArn);
+  const policyName = role
+    ? (Object.keys(role[1].inlinePolicies).find((name) => name.startsWith('revoker-')) ?? null)
+    : null;
+  print('\nOutcomes:');
+  for (const result of told) print(`  ${result.story.padEnd(12)} ${result.caseId}  ${result.outcome}`);
+  return { stories: told, iamAccountFile, policyName };
+}
+
+const TITLES: Record<StoryName, string> = {
+  automatic: 'automatic containment: a stolen EC2 instance role',
+  escalation: 'escalation: the attacker returns with its backdoor user, and the on-call decides',
+  offboarding: 'offboarding: a person leaves, and everything they hold goes',
+};
+
+/** The attack's CreateUser and CreateAccessKey really happened: IAM holds the backdoor user. */
+function withBackdoor(state: ReturnType<typeof initialAccountState>, account: Account, truth: ScenarioTruth) {
+  const person = backdoorPerson(account, truth);
+  return {
+    ...state,
+    users: {
+      ...state.users,
+      [person.name]: {
+        arn: `arn:aws:iam::${account.id}:user/${person.name}`,
+        tags: {},
+        accessKeys: [{ accessKeyId: person.accessKeyId, status: 'Active' as const }],
+        inlinePolicies: {},
+        attachedPolicies: [],
+        hasLoginProfile: true,
+        signingCertificates: [],
+        sshPublicKeys: [],
+        serviceSpecificCredentials: [],
+      },
+    },
+  };
+}
+
+/** Each story puts its events through detect, as EventBridge would, and names the case it opened. */
+const STORY: Record<StoryName, (stage: Stage) => Promise<OpenedCase>> = {
+  async automatic({ logs, account, pipeline, clock, truth, world, print }) {
+    const now = clock.now();
+    print(
+      `attack: ${truth.roleArn} session ${truth.sessionName}, used from ${truth.attackerIp} from ${clockTime(truth.startedAt)}`,
+    );
     const since = new Date(now.getTime() - 15 * 60_000);
     const recentFiles = (await listFiles([logs])).filter(
       (file) => (logFileFromPath(file)?.timestamp ?? '') >= toPartitionDay(since),
@@ -259,68 +378,96 @@ export async function runDemo(options: DemoOptions): Promise<DemoResult> {
     const started = outcomes.filter((outcome) => outcome.status === 'started');
     const duplicates = outcomes.filter((outcome) => outcome.status === 'already-open').length;
     print(
-      `${clockTime(toInstant(now))}  detect   ${outcomes.length} calls delivered by EventBridge (the rules' patterns): ${started.length} case opened, ${duplicates} more calls by the same credentials joined it, ${outcomes.length - started.length - duplicates} matched no rule`,
+      `${clockTime(toInstant(now))}  detect      ${outcomes.length} calls delivered by EventBridge (the rules' patterns): ${started.length} case opened, ${duplicates} more calls by the same credentials joined it, ${outcomes.length - started.length - duplicates} matched no rule`,
     );
-    const first = started[0];
-    if (first?.status !== 'started')
-      throw new Error('the demo attack did not open a case: the detection rule missed it');
-    print(
-      `          rule ${first.ruleId} fired on ${first.trigger.eventName} by ${principalArnOf(first.trigger.target)} from ${first.trigger.sourceIp}`,
-    );
+    // The stolen session keeps trying; once its sessions are cut, instances get fresh ones.
+    world.attacker((from, to) => stolenSessionRetries(account, truth, from, to));
+    return startedCase(started[0], 'the stolen session');
+  },
 
-    // 4. Run the case through the state machine and print its timeline.
-    const execution = pipeline.workflow.executions.get(first.executionName)!;
-    await execution.output;
-    const record = await pipeline.cases.get(first.trigger.triggerId);
-    if (!record) throw new Error('the case was not recorded');
-    for (const entry of record.audit)
-      print(`${clockTime(entry.at)}  ${entry.step.padEnd(8)} ${entry.summary}`);
-    const path = execution.history
-      .filter((event) => event.type === 'StateEntered')
-      .map((event) => event.state!);
+  async escalation({ account, truth, clock, world, pipeline, print }) {
+    const at = new Date(clock.now().getTime() - 30_000);
+    const calls = backdoorReturns(account, truth, at);
+    world.happened(calls);
+    world.attacker((from, to) => backdoorRetries(account, truth, from, to));
     print(
-      `\nState machine path (${path.length} states, from statemachines/revocation.asl.json):\n  ${path.join(' → ')}`,
+      `attack: user ${truth.backdoorUser} (created by the stolen session) calls ${calls.map((call) => call.eventName).join(', ')} from ${truth.attackerIp}`,
     );
+    const stop = calls.at(-1)!;
+    const [outcome] = (await pipeline.detect(
+      envelopeFor(toRecord(stop, new Random('demo-backdoor')) as never, 'demo-backdoor'),
+    )) as DetectOutcome[];
+    return startedCase(outcome, 'the backdoor user stopping the trail');
+  },
 
-    const iamState = await new LocalIamAccount(iamAccountFile).load();
-    const role = Object.entries(iamState.roles).find(([, candidate]) => candidate.arn === truth.roleArn);
-    const policyName = role
-      ? (Object.keys(role[1].inlinePolicies).find((name) => name.startsWith('revoker-')) ?? null)
-      : null;
-    const caseFile = join(directory, 'cases', `${record.caseId}.json`);
-    if (policyName && role) {
-      print(
-        `\nDeny policy written to role ${role[0]} in ${relative(process.cwd(), iamAccountFile)} (inline policy ${policyName}):`,
-      );
-      print(`  ${role[1].inlinePolicies[policyName]}`);
-    }
-    print(`Case record: ${relative(process.cwd(), caseFile)}`);
-    print(`\nOutcome: ${record.outcome}`);
-    return {
-      caseId: record.caseId,
-      outcome: record.outcome ?? 'open',
-      path,
-      iamAccountFile,
-      policyName,
-      caseFile,
-    };
-  } finally {
-    await (approvalServer as ApprovalServer | null)?.close();
-    await pipeline.close();
+  async offboarding({ account, clock, pipeline, print }) {
+    const person = account.people[0]!.name;
+    print(`event: the HR system says ${person} has left; it puts ${OFFBOARDING_DETAIL_TYPE} on the bus`);
+    const [outcome] = (await pipeline.detect({
+      version: '0',
+      id: `demo-offboarding-${person}`,
+      source: OFFBOARDING_SOURCE,
+      'detail-type': OFFBOARDING_DETAIL_TYPE,
+      account: account.id,
+      time: toInstant(clock.now()),
+      region: 'us-east-1',
+      resources: [],
+      detail: { person, accountId: account.id, region: account.regions[0], requestedBy: 'hr-system' },
+    })) as DetectOutcome[];
+    return startedCase(outcome, `the offboarding of ${person}`);
+  },
+};
+
+function startedCase(outcome: DetectOutcome | undefined, what: string): OpenedCase {
+  if (outcome?.status !== 'started') {
+    throw new Error(
+      `${what} did not open a case: ${outcome && 'reason' in outcome ? outcome.reason : 'no outcome'}`,
+    );
   }
+  return outcome;
+}
+
+/** Wait for the case to end, then print what it did, step by step, and how much it cost. */
+async function followCase(
+  { pipeline, directory, print }: Stage,
+  story: StoryName,
+  opened: OpenedCase,
+): Promise<StoryResult> {
+  print(
+    `             rule ${opened.ruleId} fired on ${opened.trigger.eventName} by ${principalArnOf(opened.trigger.target)}${opened.trigger.sourceIp ? ` from ${opened.trigger.sourceIp}` : ''}`,
+  );
+  const execution = pipeline.workflow.executions.get(opened.executionName)!;
+  await execution.output;
+  const record = (await pipeline.cases.get(opened.trigger.triggerId)) as CaseRecord;
+  for (const entry of record.audit)
+    print(`${clockTime(entry.at)}  ${entry.step.padEnd(11)} ${entry.summary}`);
+  for (const sent of pipeline.notifier.sent.filter((notification) => notification.caseId === record.caseId))
+    print(`             paged (SNS and Slack, in notifications.jsonl): ${sent.headline}`);
+  const path = execution.history
+    .filter((event) => event.type === 'StateEntered')
+    .map((event) => event.state!);
+  print(`path (${path.length} state transitions): ${path.join(' → ')}`);
+  const caseFile = join(directory, 'cases', `${record.caseId}.json`);
+  print(`Outcome: ${record.outcome}   (case record: ${relative(process.cwd(), caseFile)})`);
+  return { story, caseId: record.caseId, outcome: record.outcome ?? 'open', path, caseFile };
 }
 
 export function registerDemo(program: Command): void {
   program
     .command('demo')
     .description(
-      'Run a compromised-role case end to end on the embedded default: detect, confirm, revoke, verify',
+      'Three cases end to end on the embedded default: an automatic containment, an escalation an on-call approves, an offboarding',
     )
     .option('--dir <dir>', 'working directory (replaced on each run)', '.local/demo')
     .option('--config <file>', 'configuration file', DEFAULT_CONFIG_FILE)
-    .action(async (options: { dir: string; config: string }) => {
+    .option('--interactive', 'serve the approval page and wait for you to approve the escalated case')
+    .action(async (options: { dir: string; config: string; interactive?: boolean }) => {
       const config = await loadConfigFile(options.config);
-      const result = await runDemo({ directory: options.dir, config });
-      if (result.outcome !== 'contained') process.exitCode = 1;
+      const result = await runDemo({
+        directory: options.dir,
+        config,
+        onCall: options.interactive ? 'human' : 'approve',
+      });
+      if (result.stories.some((story) => story.outcome !== 'contained')) process.exitCode = 1;
     });
 }

@@ -87,6 +87,22 @@ export interface IamScope {
   identityCenter: boolean;
 }
 
+/**
+ * The part of an account a scope names, as IAM would return it to reads of just those
+ * principals and policies: a revocation's before/after and its undo compare only this.
+ */
+export function within(state: IamAccountState, scope: IamScope): IamAccountState {
+  const pick = <T>(map: Record<string, T>, keys: string[]) =>
+    Object.fromEntries(keys.filter((key) => Object.hasOwn(map, key)).map((key) => [key, map[key]!]));
+  return {
+    accountId: state.accountId,
+    roles: pick(state.roles, scope.roles),
+    users: pick(state.users, scope.users),
+    managedPolicies: pick(state.managedPolicies, scope.managedPolicies),
+    identityCenter: scope.identityCenter ? state.identityCenter : null,
+  };
+}
+
 /** Fill in what a stored or hand-written state leaves out. */
 export function normalizeAccountState(input: IamAccountStateInput): IamAccountState {
   return IamAccountStateSchema.parse(input);

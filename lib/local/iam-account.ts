@@ -12,6 +12,7 @@ import {
   own,
   type RoleState,
   type UserState,
+  within,
 } from '../domain/iam-state.ts';
 import { applyAction, type RevocationAction } from '../domain/revocation/actions.ts';
 import type { IamGateway, IamScope } from '../ports.ts';
@@ -37,8 +38,9 @@ export class LocalIamAccount implements IamGateway {
   }
 
   /** The whole account: the scope only bounds what the AWS adapter must read. */
-  async readState(_scope: IamScope): Promise<IamAccountState> {
-    return this.load();
+  /** Only what the scope names, as the AWS adapter reads it: unrelated changes never show. */
+  async readState(scope: IamScope): Promise<IamAccountState> {
+    return within(await this.load(), scope);
   }
 
   async perform(action: RevocationAction): Promise<void> {

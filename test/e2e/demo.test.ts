@@ -9,22 +9,63 @@ import { shippedConfig } from '../fixtures/config.ts';
 
 const now = new Date('2026-01-15T12:00:00Z');
 
+/** The automatic story alone, with the configuration changed and the on-call doing `onCall`. */
 async function demoWith(change: (config: Config) => Config, onCall: DemoOptions['onCall'] = 'approve') {
   const directory = mkdtempSync(join(tmpdir(), 'revoker-demo-'));
   const lines: string[] = [];
-  const result = await runDemo({
+  const demo = await runDemo({
     directory,
     config: change(await shippedConfig()),
     now,
     events: 6000,
     print: (line) => lines.push(line),
     onCall,
+    stories: ['automatic'],
   });
-  const iam = JSON.parse(readFileSync(result.iamAccountFile, 'utf8')) as IamAccountState;
-  return { result, lines, iam };
+  const iam = JSON.parse(readFileSync(demo.iamAccountFile, 'utf8')) as IamAccountState;
+  return { result: { ...demo.stories[0]!, policyName: demo.policyName }, lines, iam };
 }
 
 describe('the demo, through the real state machine on the embedded default', () => {
+  it('tells three stories, each ending contained: automatic, escalated and approved, offboarding', async () => {
+    const directory = mkdtempSync(join(tmpdir(), 'revoker-demo-'));
+    const lines: string[] = [];
+
+    const demo = await runDemo({
+      directory,
+      config: await shippedConfig(),
+      now,
+      events: 6000,
+      print: (line) => lines.push(line),
+    });
+
+    expect(demo.stories.map((story) => [story.story, story.outcome])).toEqual([
+      ['automatic', 'contained'],
+      ['escalation', 'contained'],
+      ['offboarding', 'contained'],
+    ]);
+    const [, escalation, offboarding] = demo.stories;
+    expect(escalation!.path.slice(0, 7)).toEqual([
+      'Origin',
+      'Confirm',
+      'Decide',
+      'EscalateAfterConfirm',
+      'Escalate',
+      'Approved',
+      'Revoke',
+    ]);
+    expect(offboarding!.path.slice(0, 3)).toEqual(['Origin', 'Offboard', 'RevokedOrPlanned']);
+    const iam = JSON.parse(readFileSync(demo.iamAccountFile, 'utf8')) as IamAccountState;
+    expect(iam.users['svc-backup']!.accessKeys.map((key) => key.status)).toEqual(['Inactive']);
+    expect(iam.users.alice!.accessKeys.map((key) => key.status)).toEqual(['Inactive']);
+    // The on-call's approval is on the case, and the pages went out.
+    const escalated = JSON.parse(readFileSync(escalation!.caseFile, 'utf8')) as { audit: { step: string }[] };
+    expect(escalated.audit.map((entry) => entry.step)).toEqual(
+      expect.arrayContaining(['escalate', 'decision', 'revoke']),
+    );
+    expect(lines.filter((line) => line.includes('paged (SNS and Slack')).length).toBeGreaterThanOrEqual(4);
+  });
+
   it('contains the stolen session: deny written to the IAM account, verified from the logs', async () => {
     const { result, iam, lines } = await demoWith((config) => config);
 
@@ -110,8 +151,8 @@ describe('the demo, through the real state machine on the embedded default', () 
     expect(existsSync(precious)).toBe(true);
 
     const own = join(directory, 'demo');
-    await runDemo({ ...quiet, directory: own });
-    const again = await runDemo({ ...quiet, directory: own });
-    expect(again.outcome).toBe('contained');
+    await runDemo({ ...quiet, directory: own, stories: ['automatic'] });
+    const again = await runDemo({ ...quiet, directory: own, stories: ['automatic'] });
+    expect(again.stories[0]!.outcome).toBe('contained');
   });
 });

@@ -1,6 +1,6 @@
 // Attacks injected into generated logs, each with the ground truth a test or demo needs.
 import { Random } from './random.ts';
-import { type Account, type Call, instanceSession, roleArn, sessionIdentity } from './world.ts';
+import { type Account, type Call, instanceSession, roleArn, sessionIdentity, userIdentity } from './world.ts';
 
 export interface ScenarioTruth {
   scenario: ScenarioName;
@@ -156,6 +156,73 @@ export function stolenSessionRetries(account: Account, truth: ScenarioTruth, fro
       readOnly: !write,
       requestParameters: write ? { userName: BACKDOOR_USER } : null,
     });
+  }
+  return calls;
+}
+
+/** The backdoor user the attack created, as the account's IAM holds it once the attack ran. */
+export function backdoorPerson(account: Account, truth: ScenarioTruth) {
+  return {
+    name: truth.backdoorUser,
+    principalId: `AIDA${new Random(`${account.id}:backdoor-user`).keyChars(17)}`,
+    accessKeyId: truth.backdoorAccessKeyId,
+    ip: truth.attackerIp,
+  };
+}
+
+/** Calls with the backdoor user's access key from the attacker's address. */
+function backdoorCall(
+  account: Account,
+  truth: ScenarioTruth,
+  time: Date,
+  operation: [string, string, boolean],
+): Call {
+  const [eventSource, eventName, readOnly] = operation;
+  return {
+    time,
+    account: account.id,
+    region: eventSource === 'iam.amazonaws.com' ? 'us-east-1' : account.regions[0]!,
+    identity: userIdentity(account, backdoorPerson(account, truth), true),
+    eventSource,
+    eventName,
+    sourceIPAddress: truth.attackerIp,
+    userAgent: truth.attackerUserAgent,
+    readOnly,
+    requestParameters: eventName === 'StopLogging' ? { name: 'management-events' } : null,
+  };
+}
+
+/**
+ * The attacker comes back with the backdoor user's key once the stolen session is dead: who
+ * am I, which trails are there, then stop the trail (the call that ends at `at`).
+ */
+export function backdoorReturns(account: Account, truth: ScenarioTruth, at: Date): Call[] {
+  return [
+    backdoorCall(account, truth, new Date(at.getTime() - 90_000), [
+      'sts.amazonaws.com',
+      'GetCallerIdentity',
+      true,
+    ]),
+    backdoorCall(account, truth, new Date(at.getTime() - 45_000), [
+      'cloudtrail.amazonaws.com',
+      'DescribeTrails',
+      true,
+    ]),
+    backdoorCall(account, truth, at, ['cloudtrail.amazonaws.com', 'StopLogging', false]),
+  ];
+}
+
+/** After that, the attacker keeps trying the backdoor key every 40 seconds within [from, to). */
+export function backdoorRetries(account: Account, truth: ScenarioTruth, from: Date, to: Date): Call[] {
+  const calls: Call[] = [];
+  for (let at = from.getTime() + 30_000; at < to.getTime(); at += 40_000) {
+    calls.push(
+      backdoorCall(account, truth, new Date(Math.floor(at / 1000) * 1000), [
+        'cloudtrail.amazonaws.com',
+        calls.length % 2 === 0 ? 'StopLogging' : 'DescribeTrails',
+        calls.length % 2 !== 0,
+      ]),
+    );
   }
   return calls;
 }

@@ -231,7 +231,7 @@ export function sessionIdentity(session: RoleSession): Record<string, unknown> {
   };
 }
 
-function userIdentity(account: Account, person: Person, withKey: boolean): Record<string, unknown> {
+export function userIdentity(account: Account, person: Person, withKey: boolean): Record<string, unknown> {
   return {
     type: 'IAMUser',
     principalId: person.principalId,

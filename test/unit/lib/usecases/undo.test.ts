@@ -63,6 +63,21 @@ describe('undoRevocation', () => {
     expect((await deps.cases.get('case-1'))!.audit.at(-1)).toMatchObject({ step: 'undo' });
   });
 
+  it('is not blocked by changes elsewhere in the account, which it leaves as they are', async () => {
+    const { iam, deps } = await revoked();
+    // Another case revokes someone else after this one.
+    await iam.save({
+      ...(await iam.load()),
+      users: { bob: { arn: `arn:aws:iam::${trigger.target.accountId}:user/bob`, accessKeys: [] } },
+    });
+
+    await undoRevocation('case-1', deps);
+
+    const state = await iam.load();
+    expect(Object.keys(state.roles[roleName]!.inlinePolicies).sort()).toEqual(['app', 'revoker-revocation']);
+    expect(Object.keys(state.users)).toEqual(['bob']);
+  });
+
   it('refuses, changing nothing, when IAM has drifted since the revocation', async () => {
     const { iam, deps } = await revoked();
     await iam.perform({
