@@ -35,6 +35,7 @@ import { type Account, type Call, toRecord } from '../lib/local/generator/world.
 import { authorizerFor, initialAccountState, LocalIamAccount } from '../lib/local/iam-account.ts';
 import { type LocalPipeline, openLocalPipeline, SimulatedClock } from '../lib/local/pipeline.ts';
 import { listFiles, readRecordFiles } from '../lib/local/record-files.ts';
+import type { LocalFunction } from '../lib/local/state-machine.ts';
 import type { CaseRecord } from '../lib/ports.ts';
 import { answerEscalation } from '../lib/usecases/answer-escalation.ts';
 import type { DetectOutcome } from '../lib/usecases/detect.ts';
@@ -56,6 +57,11 @@ export interface StoryResult {
   outcome: string;
   path: string[];
   caseFile: string;
+  /** Task (Lambda) invocations the case made, and the time spent inside them. */
+  invocations: number;
+  taskMillis: number;
+  /** From detection to the recorded outcome, on this machine. */
+  elapsedMillis: number;
 }
 
 export interface DemoResult {
@@ -235,6 +241,17 @@ export async function runDemo(options: DemoOptions): Promise<DemoResult> {
   // A fresh secret each run, kept beside the cases for `revoker approvals serve`.
   const approvalSecret = await approvalSecretIn(join(directory, APPROVAL_SECRET_FILE), true);
   let approvalServer: ApprovalServer | null = null;
+  // What the current story's tasks cost: invocations, and time inside them.
+  const cost = { invocations: 0, taskMillis: 0 };
+  const timed: (run: LocalFunction) => LocalFunction = (run) => async (event) => {
+    const start = performance.now();
+    cost.invocations++;
+    try {
+      return await run(event);
+    } finally {
+      cost.taskMillis += performance.now() - start;
+    }
+  };
   const pipeline: LocalPipeline = await openLocalPipeline({
     logs,
     iamAccountFile,
@@ -245,15 +262,19 @@ export async function runDemo(options: DemoOptions): Promise<DemoResult> {
     config: options.config,
     clock,
     around: {
+      confirm: timed,
+      revoke: timed,
+      offboard: timed,
+      close: timed,
       escalate: (run) => async (event) => {
-        const page = await run(event);
+        const page = await timed(run)(event);
         void answerPage(event as { caseId: string; settings: { approvalTimeoutSeconds: number } });
         return page;
       },
       verify: (run) => async (event) => {
         const input = event as { settings: { logDeliveryWaitSeconds: number } };
         world.advance(input.settings.logDeliveryWaitSeconds);
-        return run(event);
+        return timed(run)(event);
       },
     },
   });
@@ -311,8 +332,11 @@ export async function runDemo(options: DemoOptions): Promise<DemoResult> {
     for (const [index, story] of stories.entries()) {
       if (index > 0) world.advance(BETWEEN_STORIES_SECONDS);
       print(`\n━━ ${index + 1} of ${stories.length}: ${TITLES[story]} ━━`);
+      Object.assign(cost, { invocations: 0, taskMillis: 0 });
+      const start = performance.now();
       const started = await STORY[story](stage);
-      told.push(await followCase(stage, story, started));
+      const result = await followCase(stage, story, started);
+      told.push({ ...result, ...cost, elapsedMillis: performance.now() - start });
     }
   } finally {
     await (approvalServer as ApprovalServer | null)?.close();
@@ -432,7 +456,7 @@ async function followCase(
   { pipeline, directory, print }: Stage,
   story: StoryName,
   opened: OpenedCase,
-): Promise<StoryResult> {
+): Promise<Omit<StoryResult, 'invocations' | 'taskMillis' | 'elapsedMillis'>> {
   print(
     `             rule ${opened.ruleId} fired on ${opened.trigger.eventName} by ${principalArnOf(opened.trigger.target)}${opened.trigger.sourceIp ? ` from ${opened.trigger.sourceIp}` : ''}`,
   );
