@@ -258,6 +258,7 @@ export async function runDemo(options: DemoOptions): Promise<DemoResult> {
     casesDirectory: join(directory, 'cases'),
     callbacksDirectory: join(directory, 'callbacks'),
     notificationsFile: join(directory, 'notifications.jsonl'),
+    deadLettersFile: join(directory, 'dead-letters.jsonl'),
     approvalSecret,
     config: options.config,
     clock,

@@ -247,6 +247,7 @@ export function registerOffboard(program: Command): void {
           casesDirectory: options.cases,
           callbacksDirectory: options.callbacks,
           notificationsFile: join(dirname(options.cases), 'notifications.jsonl'),
+          deadLettersFile: join(dirname(options.cases), 'dead-letters.jsonl'),
           approvalSecret: await approvalSecretIn(join(dirname(options.cases), APPROVAL_SECRET_FILE)),
           config: options.dryRun ? { ...config, mode: 'dry-run' } : config,
           clock: { now: () => new Date() },

@@ -103,3 +103,8 @@ export class TaskNotWaitingError extends Error {
 export interface Notifier {
   notify(notification: Notification): Promise<void>;
 }
+
+/** Events that cannot be used, kept with the reason: an SQS queue in AWS, a file locally. */
+export interface DeadLetters {
+  send(event: unknown, reason: string): Promise<void>;
+}

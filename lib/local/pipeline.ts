@@ -12,6 +12,7 @@ import type { Config } from '../domain/config.ts';
 import type { Clock, WorkflowStarter } from '../ports.ts';
 import { loadRunbooks } from '../runbooks/catalog.ts';
 import { FileCaseStore } from './case-store.ts';
+import { FileDeadLetters } from './dead-letters.ts';
 import { DuckDbQueryEngine } from './duckdb-engine.ts';
 import { LocalIamAccount } from './iam-account.ts';
 import { FileNotifier } from './notifier.ts';
@@ -65,6 +66,8 @@ export interface LocalPipelineOptions {
   callbacksDirectory: string;
   /** Where the SNS and Slack payloads are written. */
   notificationsFile: string;
+  /** Where detect sets aside the events it rejects, with the reason. */
+  deadLettersFile: string;
   /** Signs approval links; at least 32 bytes. */
   approvalSecret: string;
   config: Config;
@@ -115,6 +118,7 @@ export async function openLocalPipeline(options: LocalPipelineOptions): Promise<
   };
   for (const [name, wrap] of Object.entries(options.around ?? {})) functions[name] = wrap(functions[name]!);
   const workflow = new LocalWorkflow(new LocalStateMachine(functions, callbacks));
-  const detect = asLocalFunction('detect', createDetectHandler({ workflow, config }));
+  const deadLetters = new FileDeadLetters(options.deadLettersFile, clock);
+  const detect = asLocalFunction('detect', createDetectHandler({ workflow, config, deadLetters }));
   return { engine, iam, cases, callbacks, notifier, workflow, detect, close: () => engine.close() };
 }

@@ -11,7 +11,7 @@ import {
 } from '../domain/offboarding.ts';
 import { type DetectionRule, matchingRules, type Severity } from '../domain/rules.ts';
 import { buildTrigger, executionName, InvalidTriggerError, type Trigger } from '../domain/trigger.ts';
-import type { WorkflowStarter } from '../ports.ts';
+import type { DeadLetters, WorkflowStarter } from '../ports.ts';
 
 export type DetectOutcome =
   | {
@@ -28,6 +28,8 @@ export type DetectOutcome =
 export interface DetectDependencies {
   workflow: WorkflowStarter;
   config: Config;
+  /** Where an event that cannot be used goes, with the reason, for someone to look at. */
+  deadLetters: DeadLetters;
 }
 
 /**
@@ -46,7 +48,16 @@ export function executionSettings(config: Config, severity: Severity) {
 export type ExecutionSettings = ReturnType<typeof executionSettings>;
 
 export async function detect(event: unknown, deps: DetectDependencies): Promise<DetectOutcome[]> {
-  if (isOffboardingEvent(event)) return [await startOffboarding(event, deps)];
+  const outcomes = isOffboardingEvent(event)
+    ? [await startOffboarding(event, deps)]
+    : await detectCall(event, deps);
+  // A rejected event is kept, never dropped: the reason travels with it.
+  for (const outcome of outcomes)
+    if (outcome.status === 'rejected') await deps.deadLetters.send(event, outcome.reason);
+  return outcomes;
+}
+
+async function detectCall(event: unknown, deps: DetectDependencies): Promise<DetectOutcome[]> {
   const entry = parseEnvelope(event, 'eventbridge', 0);
   if (entry.kind === 'rejected') return [{ status: 'rejected', reason: entry.reason }];
   if (!entry.principal.ok) return [{ status: 'rejected', reason: `principal: ${entry.principal.reason}` }];

@@ -14,7 +14,7 @@ import { type ConfirmDependencies, confirm } from '../../../../lib/usecases/conf
 import { detect } from '../../../../lib/usecases/detect.ts';
 import { shippedConfig } from '../../../fixtures/config.ts';
 import { roleTarget } from '../../../fixtures/records.ts';
-import { RecordingWorkflow } from '../../../fixtures/workflow.ts';
+import { RecordingDeadLetters, RecordingWorkflow } from '../../../fixtures/workflow.ts';
 
 const end = new Date('2026-01-15T12:00:00Z');
 
@@ -38,7 +38,11 @@ describe('confirm, on generated logs with the attack in them', () => {
     const workflow = new RecordingWorkflow();
     for await (const entry of readRecordFiles([logs])) {
       if (entry.kind === 'parsed' && entry.record.eventName === 'AttachRolePolicy') {
-        await detect(envelopeFor(entry.record, 'attack'), { workflow, config: await shippedConfig() });
+        await detect(envelopeFor(entry.record, 'attack'), {
+          workflow,
+          config: await shippedConfig(),
+          deadLetters: new RecordingDeadLetters(),
+        });
       }
     }
     trigger = ([...workflow.started.values()][0] as { trigger: Trigger }).trigger;

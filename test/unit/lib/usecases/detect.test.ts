@@ -5,18 +5,24 @@ import { detect } from '../../../../lib/usecases/detect.ts';
 import { shippedConfig } from '../../../fixtures/config.ts';
 import { shared } from '../../../fixtures/paths.ts';
 import { stolenInstanceCredentialsGrant, stratusRoleRecord } from '../../../fixtures/records.ts';
-import { RecordingWorkflow } from '../../../fixtures/workflow.ts';
+import { RecordingDeadLetters, RecordingWorkflow } from '../../../fixtures/workflow.ts';
 
 const config = await shippedConfig();
+/** Every test's set-aside events; the malformed-event test reads its own. */
+const deadLetters = new RecordingDeadLetters();
 
 describe('detect', () => {
   it('opens one case per compromised credential: later calls by it join the first', async () => {
     const workflow = new RecordingWorkflow();
 
-    const first = await detect(envelopeFor(stolenInstanceCredentialsGrant(), 'e1'), { workflow, config });
+    const first = await detect(envelopeFor(stolenInstanceCredentialsGrant(), 'e1'), {
+      workflow,
+      config,
+      deadLetters,
+    });
     const second = await detect(
       envelopeFor(stolenInstanceCredentialsGrant({ eventName: 'CreateUser' }), 'e2'),
-      { workflow, config },
+      { workflow, config, deadLetters },
     );
 
     expect(first).toEqual([
@@ -42,32 +48,37 @@ describe('detect', () => {
     const workflow = new RecordingWorkflow();
     const recon = stratusRoleRecord('credential-access.ec2-steal-instance-credentials');
 
-    expect(await detect(envelopeFor(recon, 'e3'), { workflow, config })).toEqual([
+    expect(await detect(envelopeFor(recon, 'e3'), { workflow, config, deadLetters })).toEqual([
       { status: 'no-match', reason: `${recon.eventName} matched no rule` },
     ]);
     expect(workflow.started.size).toBe(0);
   });
 
-  it('rejects a malformed envelope with its reason instead of failing', async () => {
+  it('rejects a malformed envelope with its reason, and keeps it in the dead-letter queue', async () => {
     const workflow = new RecordingWorkflow();
+    const setAside = new RecordingDeadLetters();
     const mismatched = JSON.parse(readFileSync(shared('cloud-custodian', 'event-cloudsearch.json'), 'utf8'));
 
-    const [outcome] = await detect(mismatched, { workflow, config });
+    const [outcome] = await detect(mismatched, { workflow, config, deadLetters: setAside });
+    const [garbage] = await detect('not an event', { workflow, config, deadLetters: setAside });
 
     expect(outcome).toMatchObject({
       status: 'rejected',
       reason: expect.stringContaining('does not match detail eventSource'),
     });
-    expect(await detect('not an event', { workflow, config })).toEqual([
-      expect.objectContaining({ status: 'rejected' }),
+    expect(garbage).toMatchObject({ status: 'rejected' });
+    expect(setAside.letters).toEqual([
+      { event: mismatched, reason: (outcome as { reason: string }).reason },
+      { event: 'not an event', reason: (garbage as { reason: string }).reason },
     ]);
+    expect(workflow.started.size).toBe(0);
   });
 
   it('rejects a matching call that cannot open a case, naming why', async () => {
     const workflow = new RecordingWorkflow();
     const anonymised = stolenInstanceCredentialsGrant({ awsRegion: 'us-north-2r' });
 
-    const outcomes = await detect(envelopeFor(anonymised, 'e4'), { workflow, config });
+    const outcomes = await detect(envelopeFor(anonymised, 'e4'), { workflow, config, deadLetters });
 
     expect(outcomes).toEqual([{ status: 'rejected', reason: expect.stringContaining('field region') }]);
     expect(workflow.started.size).toBe(0);
@@ -90,8 +101,8 @@ describe('detect', () => {
     it('starts one offboarding per person and account, skipping confirmation', async () => {
       const workflow = new RecordingWorkflow();
 
-      const first = await detect(request(alice), { workflow, config });
-      const again = await detect(request(alice, 'hr-2'), { workflow, config });
+      const first = await detect(request(alice), { workflow, config, deadLetters });
+      const again = await detect(request(alice, 'hr-2'), { workflow, config, deadLetters });
 
       expect(first).toEqual([
         expect.objectContaining({ status: 'started', ruleId: 'person-offboarded', alsoMatched: [] }),
@@ -113,7 +124,11 @@ describe('detect', () => {
     it('rejects a request naming no valid person, and starts nothing', async () => {
       const workflow = new RecordingWorkflow();
 
-      const outcome = await detect(request({ ...alice, person: "alice'; DROP TABLE" }), { workflow, config });
+      const outcome = await detect(request({ ...alice, person: "alice'; DROP TABLE" }), {
+        workflow,
+        config,
+        deadLetters,
+      });
 
       expect(outcome).toEqual([
         {
