@@ -3,6 +3,7 @@ import { registerApprovals } from './approvals.ts';
 import { registerCases } from './cases.ts';
 import { registerDemo } from './demo.ts';
 import { registerGenerate } from './generate.ts';
+import { registerJit } from './jit.ts';
 import { registerParse } from './parse.ts';
 import { registerOffboard, registerRevocation } from './revocation.ts';
 import { registerRules } from './rules.ts';
@@ -30,6 +31,7 @@ registerOffboard(program);
 registerRules(program);
 registerCases(program);
 registerApprovals(program);
+registerJit(program);
 
 try {
   await program.parseAsync(process.argv);

@@ -108,3 +108,13 @@ export interface Notifier {
 export interface DeadLetters {
   send(event: unknown, reason: string): Promise<void>;
 }
+
+/** One-time schedules that put an event on the bus: EventBridge Scheduler in AWS, a file locally. */
+export interface Scheduler {
+  /** Deliver `event` at `at`, once. Scheduling a name again leaves the first schedule as it is. */
+  scheduleOnce(
+    name: string,
+    at: Date,
+    event: { source: string; detailType: string; detail: unknown },
+  ): Promise<void>;
+}

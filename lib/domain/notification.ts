@@ -2,6 +2,7 @@
 // chat integrations) and a Slack Block Kit message. Many values here were chosen by the
 // attacker (session names, user agents), so each payload escapes them for its medium and
 // cuts them to the medium's limits instead of letting the send fail.
+import { JIT_SEVERITY } from './jit.ts';
 import { OFFBOARDING_SEVERITY } from './offboarding.ts';
 import { RULES, type Severity } from './rules.ts';
 import { principalArnOf, type Trigger } from './trigger.ts';
@@ -149,7 +150,12 @@ export function notificationFor(
     caseId,
     headline,
     // A rule removed since the case opened is treated as the most severe: fail loud.
-    severity: trigger.target.kind === 'person' ? OFFBOARDING_SEVERITY : (rule?.severity ?? 'critical'),
+    severity:
+      trigger.target.kind === 'person'
+        ? OFFBOARDING_SEVERITY
+        : trigger.target.kind === 'grant'
+          ? JIT_SEVERITY
+          : (rule?.severity ?? 'critical'),
     ruleId: trigger.ruleId,
     principal,
     ...details,

@@ -4,6 +4,7 @@
 // principal's own history that decides whether a call is new.
 import { type CloudTrailRecord, eventBridgeSourceFor } from './cloudtrail.ts';
 import type { EventPattern } from './event-pattern.ts';
+import { JIT_EVENT_PATTERN } from './jit.ts';
 import { OFFBOARDING_EVENT_PATTERN } from './offboarding.ts';
 import type { Principal } from './principal.ts';
 
@@ -616,5 +617,7 @@ export function eventBridgeEvents(): Record<
       'PersonOffboarded',
       { Type: 'EventBridgeRule' as const, Properties: { Pattern: OFFBOARDING_EVENT_PATTERN } },
     ],
+    // Put on the bus by EventBridge Scheduler when a just-in-time grant ends.
+    ['GrantExpired', { Type: 'EventBridgeRule' as const, Properties: { Pattern: JIT_EVENT_PATTERN } }],
   ]);
 }

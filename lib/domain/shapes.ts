@@ -26,3 +26,8 @@ export const RoleSessionName = z.string().regex(/^[\w+=,.@-]{2,64}$/, 'a role se
 export const PersonName = z
   .string()
   .regex(/^[\w+=,.@-]{1,128}$/, 'a user name such as alice or alice@example.com');
+
+/** A managed policy: AWS's own (`iam::aws:policy/...`) or the account's. */
+export const PolicyArn = z
+  .string()
+  .regex(/^arn:aws[a-z-]*:iam::(aws|\d{12}):policy\/[\w+=,.@/-]+$/, 'a managed policy ARN');

@@ -4,7 +4,7 @@ import { z } from 'zod';
 import { type CloudTrailRecord, describeIssues } from './cloudtrail.ts';
 import type { Principal } from './principal.ts';
 import type { DetectionRule } from './rules.ts';
-import { AccountId, Arn, PersonName, Region, RoleArn } from './shapes.ts';
+import { AccountId, Arn, PersonName, PolicyArn, Region, RoleArn } from './shapes.ts';
 
 const RoleSessionTargetSchema = z.object({
   kind: z.literal('assumed-role'),
@@ -38,12 +38,22 @@ const PersonTargetSchema = z.object({
   requestedBy: z.string().min(1).max(256),
 });
 
+/** A just-in-time grant reaching its end: the policy it attached to a role or user. */
+const GrantTargetSchema = z.object({
+  kind: z.literal('grant'),
+  accountId: AccountId,
+  principalArn: Arn,
+  policyArn: PolicyArn,
+  grantId: z.string().min(1),
+});
+
 /** Whose access the case is about. */
 export const TriggerTargetSchema = z.discriminatedUnion('kind', [
   RoleSessionTargetSchema,
   IamUserTargetSchema,
   RootTargetSchema,
   PersonTargetSchema,
+  GrantTargetSchema,
 ]);
 export type TriggerTarget = z.infer<typeof TriggerTargetSchema>;
 
@@ -61,6 +71,8 @@ export function principalArnOf(target: TriggerTarget): string {
       return target.arn;
     case 'person':
       return target.person;
+    case 'grant':
+      return target.principalArn;
   }
 }
 
@@ -78,6 +90,8 @@ export function identitiesOf(target: TriggerTarget): string[] {
       return [target.arn];
     case 'person':
       return [target.person];
+    case 'grant':
+      return [target.principalArn];
   }
 }
 

@@ -5,6 +5,7 @@ import { createCloseHandler } from '../../functions/close/handler.ts';
 import { createConfirmHandler } from '../../functions/confirm/handler.ts';
 import { createDetectHandler } from '../../functions/detect/handler.ts';
 import { createEscalateHandler } from '../../functions/escalate/handler.ts';
+import { createExpireGrantHandler } from '../../functions/expire-grant/handler.ts';
 import { createOffboardHandler } from '../../functions/offboard/handler.ts';
 import { createRevokeHandler } from '../../functions/revoke/handler.ts';
 import { createVerifyHandler } from '../../functions/verify/handler.ts';
@@ -75,7 +76,7 @@ export interface LocalPipelineOptions {
   /** Wrap a task's function, e.g. to let simulated time pass before it runs. */
   around?: Partial<
     Record<
-      'confirm' | 'revoke' | 'offboard' | 'escalate' | 'verify' | 'close',
+      'confirm' | 'revoke' | 'offboard' | 'expireGrant' | 'escalate' | 'verify' | 'close',
       (run: LocalFunction) => LocalFunction
     >
   >;
@@ -108,6 +109,10 @@ export async function openLocalPipeline(options: LocalPipelineOptions): Promise<
     offboard: asLocalFunction(
       'offboard',
       createOffboardHandler({ engine, runbooks, iam, config, clock, cases }),
+    ),
+    expireGrant: asLocalFunction(
+      'expire-grant',
+      createExpireGrantHandler({ engine, runbooks, iam, config, clock, cases }),
     ),
     verify: asLocalFunction('verify', createVerifyHandler({ engine, runbooks, config, clock, cases })),
     escalate: asLocalFunction(

@@ -16,7 +16,7 @@ import {
   Region,
   RoleSessionName,
 } from '../domain/shapes.ts';
-import { toPartitionDay } from '../domain/time.ts';
+import { Duration, durationSeconds, toPartitionDay } from '../domain/time.ts';
 import type { QueryRequest, SqlValue } from '../ports.ts';
 
 /** Athena's limit on one `ExecutionParameters` entry, which is the value as a SQL literal. */
@@ -35,9 +35,6 @@ const FreeText = z
     `text of at most ${MAX_PARAMETER_LITERAL} characters once quoted (Athena's limit per parameter)`,
   );
 
-/** `30d`, `12h`, `90m`, `45s`: bound as a number of seconds. */
-const DURATION_UNITS = { s: 1, m: 60, h: 3600, d: 86_400 } as const;
-const Duration = z.string().regex(/^\d{1,6}[smhd]$/, 'a duration such as 30d, 12h, 90m or 45s');
 const Integer = z.string().regex(/^\d{1,9}$/, 'a whole number of at most 9 digits');
 
 function asText(value: string): SqlValue {
@@ -58,11 +55,8 @@ export const PARAMETER_TYPES = {
   'iam-name': { shape: PersonName, bind: asText },
   instant: { shape: Instant, bind: asText },
   day: { shape: PartitionDay, bind: asText },
-  duration: {
-    shape: Duration,
-    bind: (value: string): SqlValue =>
-      Number(value.slice(0, -1)) * DURATION_UNITS[value.slice(-1) as keyof typeof DURATION_UNITS],
-  },
+  /** Bound as a number of seconds. */
+  duration: { shape: Duration, bind: (value: string): SqlValue => durationSeconds(value) },
   integer: { shape: Integer, bind: (value: string): SqlValue => Number(value) },
   text: { shape: FreeText, bind: asText },
 } as const;

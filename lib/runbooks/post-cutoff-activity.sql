@@ -9,6 +9,7 @@
 -- param active_since instant: how far before the cutoff to look for where it was active
 -- param cutoff instant: the revocation cutoff (sessions issued before it are denied)
 -- param source_identity text: empty for every session; else only sessions with this source identity
+-- param session_user_id text: empty for every session; else only the session with this aws:userid
 -- param active_since_day day: partition of active_since
 -- param until_day day: last partition to look in
 -- output region: the log partition (the region whose trail delivered the calls)
@@ -38,6 +39,7 @@ WHERE timestamp BETWEEN :active_since_day AND :until_day
        OR (useridentity.sessioncontext.sessionissuer.arn = :principal
            AND useridentity.sessioncontext.attributes.creationdate < :cutoff))
   AND (:source_identity = '' OR useridentity.sessioncontext.sourceidentity = :source_identity)
+  AND (:session_user_id = '' OR useridentity.principalid = :session_user_id)
   AND eventtime > :active_since
 GROUP BY region
 ORDER BY region

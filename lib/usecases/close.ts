@@ -14,6 +14,7 @@ export const OUTCOMES = [
   'notified',
   'rejected',
   'expired',
+  'kept',
   'needs-human',
   'dry-run',
 ] as const;

@@ -3,6 +3,7 @@
 import { describeIssues } from '../domain/cloudtrail.ts';
 import type { Config } from '../domain/config.ts';
 import { parseEnvelope } from '../domain/documents.ts';
+import { GrantExpiryEventSchema, grantTrigger, isGrantExpiryEvent, JIT_SEVERITY } from '../domain/jit.ts';
 import {
   isOffboardingEvent,
   OFFBOARDING_SEVERITY,
@@ -50,7 +51,9 @@ export type ExecutionSettings = ReturnType<typeof executionSettings>;
 export async function detect(event: unknown, deps: DetectDependencies): Promise<DetectOutcome[]> {
   const outcomes = isOffboardingEvent(event)
     ? [await startOffboarding(event, deps)]
-    : await detectCall(event, deps);
+    : isGrantExpiryEvent(event)
+      ? [await startGrantExpiry(event, deps)]
+      : await detectCall(event, deps);
   // A rejected event is kept, never dropped: the reason travels with it.
   for (const outcome of outcomes)
     if (outcome.status === 'rejected') await deps.deadLetters.send(event, outcome.reason);
@@ -98,6 +101,22 @@ async function startOffboarding(event: unknown, deps: DetectDependencies): Promi
     trigger,
     offboarding: parsed.data.detail,
     settings: executionSettings(deps.config, OFFBOARDING_SEVERITY),
+  });
+  return { status, executionName: name, ruleId: trigger.ruleId, alsoMatched: [], trigger };
+}
+
+/** A grant reaching its end (our scheduled event): one execution per grant. */
+async function startGrantExpiry(event: unknown, deps: DetectDependencies): Promise<DetectOutcome> {
+  const parsed = GrantExpiryEventSchema.safeParse(event);
+  if (!parsed.success)
+    return { status: 'rejected', reason: `grant expiry event: ${describeIssues(parsed.error)}` };
+  const trigger = grantTrigger(parsed.data.detail);
+  const name = executionName(trigger);
+  const status = await deps.workflow.start(name, {
+    caseId: trigger.triggerId,
+    trigger,
+    grant: parsed.data.detail,
+    settings: executionSettings(deps.config, JIT_SEVERITY),
   });
   return { status, executionName: name, ruleId: trigger.ruleId, alsoMatched: [], trigger };
 }

@@ -141,6 +141,8 @@ export async function recentRevocations(
   return (await cases.list()).filter(
     (record) =>
       record.caseId !== exceptCaseId &&
+      // A grant's scheduled end is not a detection: it does not count against the cap.
+      (record.trigger as { target?: { kind?: string } } | null)?.target?.kind !== 'grant' &&
       record.audit.some(
         (entry) =>
           entry.step === 'revoke' &&

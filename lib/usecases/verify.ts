@@ -21,8 +21,10 @@ export const VerifiedPrincipalSchema = z.object({
   principal: z.string().min(1),
   /** Only the sessions carrying this source identity; empty for every session. */
   sourceIdentity: z.string(),
+  /** Only the session with this aws:userid (a session a grant issued); empty for every session. */
+  sessionUserId: z.string().default(''),
 });
-export type VerifiedPrincipal = z.infer<typeof VerifiedPrincipalSchema>;
+export type VerifiedPrincipal = z.input<typeof VerifiedPrincipalSchema>;
 
 export const VerifyInputSchema = z.object({
   caseId: z.string().min(1),
@@ -63,10 +65,10 @@ export async function verify(input: VerifyInput, deps: VerifyDependencies): Prom
 
   const key = `${input.caseId}:verify:${attempt}`;
   const principals = input.revocation.verify ?? [
-    { principal: principalArnOf(trigger.target), sourceIdentity: '' },
+    { principal: principalArnOf(trigger.target), sourceIdentity: '', sessionUserId: '' },
   ];
   const activityRows: QueryResult['rows'] = [];
-  for (const [index, { principal, sourceIdentity }] of principals.entries()) {
+  for (const [index, { principal, sourceIdentity, sessionUserId }] of principals.entries()) {
     const result = await deps.engine.run(
       bindRunbook(
         requireRunbook(deps.runbooks, 'post-cutoff-activity'),
@@ -77,6 +79,7 @@ export async function verify(input: VerifyInput, deps: VerifyDependencies): Prom
           active_since: toInstant(addMinutes(cutoff, -ACTIVE_LOOKBACK_MINUTES)),
           cutoff: toInstant(cutoff),
           source_identity: sourceIdentity,
+          session_user_id: sessionUserId ?? '',
           until_day: toPartitionDay(now),
         },
         `${key}:activity:${index}`,

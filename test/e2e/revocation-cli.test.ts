@@ -64,6 +64,61 @@ describe('revoker offboard', () => {
   });
 });
 
+describe('revoker jit', () => {
+  it('grants a policy for a while, and its end through the pipeline takes it away', async () => {
+    const account = normalizeAccountState(JSON.parse(readFileSync(demo.iamAccountFile, 'utf8')));
+    const principal = `arn:aws:iam::${account.accountId}:user/carol`;
+    const policy = 'arn:aws:iam::aws:policy/PowerUserAccess';
+    const where = [...demoFiles(), '--schedules', join(directory, 'schedules')];
+    const policies = () =>
+      normalizeAccountState(JSON.parse(readFileSync(demo.iamAccountFile, 'utf8'))).users.carol!
+        .attachedPolicies;
+
+    const granted = await revoker(
+      'jit',
+      'grant',
+      '--principal',
+      principal,
+      '--policy',
+      policy,
+      '--for',
+      '2h',
+      ...where,
+    );
+    const grantId = /grant (jit-[0-9a-f]{24})/.exec(granted.stdout)?.[1];
+    expect(granted.code).toBe(0);
+    expect(policies()).toContain(policy);
+
+    const early = await revoker(
+      'jit',
+      'expire-due',
+      '--at',
+      new Date(Date.now() + 3600e3).toISOString(),
+      ...where,
+      '--logs',
+      join(directory, 'logs'),
+    );
+    expect(early.stdout).toMatch(/^no grant ends are due at /);
+
+    const due = await revoker(
+      'jit',
+      'expire-due',
+      '--at',
+      new Date(Date.now() + 3 * 3600e3).toISOString(),
+      ...where,
+      '--logs',
+      join(directory, 'logs'),
+    );
+    expect(due.stdout).toContain(`Case ${grantId}`);
+    expect(due.stdout).toMatch(/ revoke +Grant ended: detached arn:aws:iam::aws:policy\/PowerUserAccess/);
+    expect(due.stdout).toMatch(new RegExp(`^Case ${grantId}, opened \\S+: contained$`, 'm'));
+    expect(policies()).not.toContain(policy);
+
+    const list = await revoker('jit', 'list', '--cases', join(directory, 'cases'));
+    expect(list.stdout).toMatch(new RegExp(`^ {2}${grantId} .* ended$`, 'm'));
+  });
+});
+
 describe('revoker cases', () => {
   it('lists the demo’s case and shows its timeline, confirm to close', async () => {
     const cases = join(directory, 'cases');

@@ -141,6 +141,10 @@ export function revocationTargetOf(target: TriggerTarget): RevocationTarget {
       return notRevocable(null, `${target.person} is offboarded credential by credential`, [
         `Run the offboarding again (revoker offboard --user ${target.person} --account ${target.accountId}); it revokes each credential the person holds.`,
       ]);
+    case 'grant':
+      return notRevocable(target.principalArn, `grant ${target.grantId} is ended by its expiry`, [
+        `End the grant again (revoker jit expire ${target.grantId}): it detaches ${target.policyArn} unless another live grant gives it, and denies the sessions it issued.`,
+      ]);
   }
 }
 

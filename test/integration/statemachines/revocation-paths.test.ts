@@ -71,6 +71,9 @@ interface Script {
   /** Start as an offboarding request instead of a detection. */
   offboarding?: boolean;
   offboard?: Step[];
+  /** Start as a just-in-time grant's end instead of a detection. */
+  grant?: boolean;
+  expireGrant?: Step[];
   revoke?: Step[];
   verify?: Step[];
   close?: Step[];
@@ -93,6 +96,9 @@ async function run(title: string, script: Script) {
         script.confirm ?? [named('UnexpectedConfirmError', 'an offboarding needs no evidence')],
       ),
       offboard: scripted(script.offboard ?? [{ ...revoked(), verify: [] }]),
+      expireGrant: scripted(
+        script.expireGrant ?? [{ ...revoked(), verify: [], kept: null, sessionsToVerify: 0 }],
+      ),
       revoke: scripted(script.revoke ?? [revoked()]),
       verify: scripted(script.verify ?? [verified('contained')]),
       escalate: async (payload) => {
@@ -110,6 +116,7 @@ async function run(title: string, script: Script) {
     caseId: 'case-1',
     trigger: { ruleId: 'scripted' },
     ...(script.offboarding ? { offboarding: { person: 'alice', accountId: '111122223333' } } : {}),
+    ...(script.grant ? { grant: { grantId: 'jit-0123456789abcdef01234567' } } : {}),
     settings: { ...SETTINGS, ...script.settings },
   });
   let output: Record<string, unknown> | null = null;
@@ -379,6 +386,43 @@ describe('the revocation state machine, branch by branch', () => {
       'Offboard',
       'RevokedOrPlanned',
     ]);
+  });
+
+  it('ends a just-in-time grant without confirming anything, then verifies the sessions it issued', async () => {
+    const sessions = [
+      { principal: 'arn:aws:iam::111122223333:role/ops', sourceIdentity: '', sessionUserId: 'AROA1:alice' },
+    ];
+    const { path } = await run('grant ends', {
+      grant: true,
+      expireGrant: [{ ...revoked(), verify: sessions, kept: null, sessionsToVerify: 1 }],
+    });
+
+    expect(path.slice(0, 6)).toEqual([
+      'Origin',
+      'ExpireGrant',
+      'RevokedOrPlanned',
+      'WaitForLogDelivery',
+      'Verify',
+      'Contained?',
+    ]);
+    expect(path.slice(-3)).toEqual(['MarkContained', 'Close', 'Closed']);
+  });
+
+  it('closes a grant that issued no sessions as soon as its policy is detached', async () => {
+    const { path, output } = await run('grant ends, no sessions', { grant: true });
+
+    expect(path).toEqual(['Origin', 'ExpireGrant', 'RevokedOrPlanned', 'MarkGrantEnded', 'Close', 'Closed']);
+    expect(output?.closing).toMatchObject({ outcome: 'contained' });
+  });
+
+  it('closes a grant whose policy another live grant still gives as kept, verifying nothing', async () => {
+    const { path, output } = await run('grant ends, policy kept', {
+      grant: true,
+      expireGrant: [{ ...revoked(false), verify: [], kept: '1 other grant still live', sessionsToVerify: 0 }],
+    });
+
+    expect(path).toEqual(['Origin', 'ExpireGrant', 'RevokedOrPlanned', 'MarkKept', 'Close', 'Closed']);
+    expect(output?.closing).toEqual({ outcome: 'kept', reason: '1 other grant still live' });
   });
 
   it.each([

@@ -100,7 +100,7 @@ describe('template.yaml', () => {
     async (_name, resource) => {
       const entry = resource.Metadata?.BuildProperties?.EntryPoints?.[0];
 
-      expect(entry).toMatch(/^functions\/\w+\/handler\.ts$/);
+      expect(entry).toMatch(/^functions\/[a-z-]+\/handler\.ts$/);
       const module = (await import(join(ROOT, entry!))) as { handler?: unknown };
       expect(typeof module.handler).toBe('function');
       expect(resource.Properties.Handler).toBe('handler.handler');

@@ -251,6 +251,7 @@ describe('runbooks on generated logs with known answers', () => {
       active_since: activeSince,
       cutoff,
       source_identity: '',
+      session_user_id: '',
       until_day: '2026/01/15',
     });
     const someoneElse = await run('post-cutoff-activity', {
@@ -259,6 +260,7 @@ describe('runbooks on generated logs with known answers', () => {
       active_since: activeSince,
       cutoff,
       source_identity: 'someone-else@example.com',
+      session_user_id: '',
       until_day: '2026/01/15',
     });
 
@@ -392,6 +394,7 @@ function validValues(id: string): Record<string, string> {
     active_since: WINDOW.start,
     cutoff: '2026-01-15T11:26:00Z',
     source_identity: '',
+    session_user_id: '',
     from_day: '2026/01/12',
     until_day: '2026/01/15',
   };

@@ -1,0 +1,137 @@
+// Just-in-time grants: a managed policy attached to a role or user for a while. The grant is a
+// case from the start; when it ends, our own scheduled event starts the same state machine,
+// which takes the policy away (unless another live grant, or the principal's standing access,
+// still gives it) and denies the role sessions the grant let the principal open.
+import { createHash } from 'node:crypto';
+import { z } from 'zod';
+import type { Severity } from './rules.ts';
+import { AccountId, PolicyArn, Region } from './shapes.ts';
+import type { Trigger } from './trigger.ts';
+
+export const JIT_SOURCE = 'revoker.jit';
+export const JIT_EXPIRY_DETAIL_TYPE = 'Grant Expired';
+/** A grant that cannot be ended is a standing privilege nobody asked for: rank it high. */
+export const JIT_SEVERITY: Severity = 'high';
+
+const PrincipalArn = z
+  .string()
+  .regex(/^arn:aws[a-z-]*:iam::\d{12}:(role|user)\/[\w+=,.@/-]+$/, 'a role or user ARN');
+
+export const GrantSchema = z.strictObject({
+  grantId: z.string().regex(/^jit-[0-9a-f]{24}$/),
+  accountId: AccountId,
+  principalArn: PrincipalArn,
+  policyArn: PolicyArn,
+  grantedAt: z.iso.datetime(),
+  expiresAt: z.iso.datetime(),
+  requestedBy: z.string().min(1).max(256),
+  reason: z.string().max(1024),
+  /** Where verification reads the logs first. */
+  region: Region,
+  /**
+   * The principal held the policy outside any grant when this one began (standing access): the
+   * grant's end then never detaches it.
+   */
+  heldBefore: z.boolean(),
+});
+export type Grant = z.infer<typeof GrantSchema>;
+
+/** The scheduled event that ends a grant. */
+export const GrantExpiryEventSchema = z.object({
+  source: z.literal(JIT_SOURCE),
+  'detail-type': z.literal(JIT_EXPIRY_DETAIL_TYPE),
+  id: z.string().min(1).max(128),
+  time: z.iso.datetime(),
+  detail: GrantSchema,
+});
+
+export const JIT_EVENT_PATTERN = { source: [JIT_SOURCE], 'detail-type': [JIT_EXPIRY_DETAIL_TYPE] };
+
+export function isGrantExpiryEvent(event: unknown): boolean {
+  return (event as { source?: unknown } | null)?.source === JIT_SOURCE;
+}
+
+/** A grant's ID: one per request, so a retried grant command names the same grant. */
+export function grantIdFor(request: { principalArn: string; policyArn: string; grantedAt: string }): string {
+  const hash = createHash('sha256')
+    .update(`${request.principalArn}\n${request.policyArn}\n${request.grantedAt}`)
+    .digest('hex');
+  return `jit-${hash.slice(0, 24)}`;
+}
+
+/** The principal a grant names: a role or a user, by name. */
+export function grantHolder(grant: Pick<Grant, 'principalArn'>): { kind: 'role' | 'user'; name: string } {
+  const resource = grant.principalArn.split(':').at(-1)!;
+  return { kind: resource.startsWith('role/') ? 'role' : 'user', name: resource.split('/').at(-1)! };
+}
+
+/** Grants of the same policy to the same principal that are live at `now`, other than `grant`. */
+export function liveOverlapping(
+  grant: Pick<Grant, 'grantId' | 'principalArn' | 'policyArn'>,
+  others: readonly Grant[],
+  now: Date,
+): Grant[] {
+  return others
+    .filter(
+      (other) =>
+        other.grantId !== grant.grantId &&
+        other.principalArn === grant.principalArn &&
+        other.policyArn === grant.policyArn &&
+        Date.parse(other.grantedAt) <= now.getTime() &&
+        now.getTime() < Date.parse(other.expiresAt),
+    )
+    .sort((a, b) => (a.expiresAt < b.expiresAt ? 1 : -1));
+}
+
+/** The trigger of a grant's case: the grant itself, from its start to its end. */
+export function grantTrigger(grant: Grant): Trigger {
+  return {
+    triggerId: grant.grantId,
+    ruleId: 'jit-grant-expired',
+    eventId: null,
+    eventTime: grant.expiresAt,
+    eventSource: JIT_SOURCE,
+    eventName: 'GrantExpired',
+    region: grant.region,
+    sourceIp: null,
+    userAgent: null,
+    target: {
+      kind: 'grant',
+      accountId: grant.accountId,
+      principalArn: grant.principalArn,
+      policyArn: grant.policyArn,
+      grantId: grant.grantId,
+    },
+  };
+}
+
+/**
+ * Why the policy must stay when this grant ends, or null when it may go: the principal held it
+ * before any grant, or another grant of the same policy to the same principal is still live.
+ */
+export function reasonToKeep(grant: Grant, others: readonly Grant[], now: Date): string | null {
+  if (grant.heldBefore)
+    return `${grant.principalArn} held ${grant.policyArn} outside any grant before this one`;
+  const live = liveOverlapping(grant, others, now);
+  if (live.length === 0) return null;
+  return `${live.length} other grant${live.length === 1 ? '' : 's'} of ${grant.policyArn} to ${grant.principalArn} still live (the last until ${live[0]!.expiresAt}: ${live[0]!.grantId})`;
+}
+
+/**
+ * When the principal's uninterrupted hold of the policy began: grants of it that overlapped
+ * this one, back to back, extend it. Sessions opened since then were opened under the grants.
+ */
+export function heldSince(grant: Grant, grants: readonly Grant[]): string {
+  let since = grant.grantedAt;
+  for (let extended = true; extended; ) {
+    extended = false;
+    for (const other of grants) {
+      if (other.principalArn !== grant.principalArn || other.policyArn !== grant.policyArn) continue;
+      if (other.grantedAt < since && other.expiresAt >= since) {
+        since = other.grantedAt;
+        extended = true;
+      }
+    }
+  }
+  return since;
+}

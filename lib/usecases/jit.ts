@@ -1,0 +1,325 @@
+// Just-in-time access: grant a managed policy to a role or user for a while, and end it.
+// A grant attaches the policy (unless the principal already holds it), opens a case for the
+// grant, and schedules its end. The end — the expire-grant task — detaches the policy unless
+// the principal's standing access or another live grant still gives it, and denies each role
+// session the principal opened while the grant was live: their credentials outlive the grant.
+import { z } from 'zod';
+import type { Config } from '../domain/config.ts';
+import { own } from '../domain/iam-state.ts';
+import {
+  type Grant,
+  GrantSchema,
+  grantHolder,
+  grantIdFor,
+  grantTrigger,
+  heldSince,
+  JIT_EXPIRY_DETAIL_TYPE,
+  JIT_SOURCE,
+  liveOverlapping,
+  reasonToKeep,
+} from '../domain/jit.ts';
+import type { RevocationAction } from '../domain/revocation/actions.ts';
+import { describePlan, planRevocation, type RevocationTarget, scopeFor } from '../domain/revocation/plan.ts';
+import { addMinutes, toInstant, toPartitionDay } from '../domain/time.ts';
+import { TriggerSchema } from '../domain/trigger.ts';
+import type { CaseStore, Clock, IamGateway, IamScope, QueryEngine, Scheduler } from '../ports.ts';
+import { bindRunbook, type Runbook, requireRunbook } from '../runbooks/catalog.ts';
+import { textIn } from '../runbooks/rows.ts';
+import { applyPlan } from './apply-plan.ts';
+import { openCaseEntry } from './case-audit.ts';
+import { ApprovalSchema, type Revocation, RevocationNeedsHumanError } from './revoke.ts';
+import type { VerifiedPrincipal } from './verify.ts';
+
+/** Grants last at least a minute and at most a week: longer is standing access, not a grant. */
+const MIN_GRANT_SECONDS = 60;
+const MAX_GRANT_SECONDS = 7 * 86_400;
+
+export class GrantRefusedError extends Error {
+  override name = 'GrantRefusedError';
+}
+
+export interface GrantRequest {
+  principalArn: string;
+  policyArn: string;
+  seconds: number;
+  requestedBy: string;
+  reason: string;
+  region: string;
+}
+
+export interface GrantDependencies {
+  iam: IamGateway;
+  cases: CaseStore;
+  clock: Clock;
+  scheduler: Scheduler;
+  sleep?: (ms: number) => Promise<void>;
+}
+
+/** Every grant recorded on the cases, with whether its case is still open. */
+export async function recordedGrants(cases: CaseStore): Promise<{ grant: Grant; open: boolean }[]> {
+  const grants: { grant: Grant; open: boolean }[] = [];
+  for (const record of await cases.list()) {
+    const entry = record.audit.find((candidate) => candidate.step === 'grant');
+    const parsed = GrantSchema.safeParse((entry?.detail as { grant?: unknown } | undefined)?.grant);
+    if (parsed.success) grants.push({ grant: parsed.data, open: record.outcome === null });
+  }
+  return grants;
+}
+
+function scopeOf(grant: Pick<Grant, 'accountId' | 'principalArn'>): IamScope {
+  const holder = grantHolder(grant);
+  return {
+    accountId: grant.accountId,
+    roles: holder.kind === 'role' ? [holder.name] : [],
+    users: holder.kind === 'user' ? [holder.name] : [],
+    managedPolicies: [],
+    identityCenter: false,
+  };
+}
+
+function policyAction(grant: Grant, attach: boolean): RevocationAction {
+  const holder = grantHolder(grant);
+  return holder.kind === 'role'
+    ? {
+        action: attach ? 'attach-role-policy' : 'detach-role-policy',
+        input: { roleName: holder.name, policyArn: grant.policyArn },
+      }
+    : {
+        action: attach ? 'attach-user-policy' : 'detach-user-policy',
+        input: { userName: holder.name, policyArn: grant.policyArn },
+      };
+}
+
+export async function grantAccess(request: GrantRequest, deps: GrantDependencies): Promise<Grant> {
+  if (
+    !Number.isInteger(request.seconds) ||
+    request.seconds < MIN_GRANT_SECONDS ||
+    request.seconds > MAX_GRANT_SECONDS
+  ) {
+    throw new GrantRefusedError(
+      `a grant lasts between ${MIN_GRANT_SECONDS} seconds and ${MAX_GRANT_SECONDS / 86_400} days, not ${request.seconds} seconds`,
+    );
+  }
+  const now = deps.clock.now();
+  const accountId = request.principalArn.split(':')[4] ?? '';
+  const draft = {
+    accountId,
+    principalArn: request.principalArn,
+    policyArn: request.policyArn,
+    grantedAt: toInstant(now),
+    expiresAt: toInstant(new Date(now.getTime() + request.seconds * 1000)),
+    requestedBy: request.requestedBy,
+    reason: request.reason,
+    region: request.region,
+  };
+  const shape = GrantSchema.omit({ grantId: true, heldBefore: true }).safeParse(draft);
+  if (!shape.success)
+    throw new GrantRefusedError(`the grant is not valid: ${shape.error.issues[0]?.message}`);
+
+  const scope = scopeOf(draft);
+  const state = await deps.iam.readState(scope);
+  const holder = grantHolder(draft);
+  const principal = holder.kind === 'role' ? own(state.roles, holder.name) : own(state.users, holder.name);
+  if (!principal) throw new GrantRefusedError(`${request.principalArn} was not found in IAM`);
+  const live = liveOverlapping(
+    { grantId: '', principalArn: draft.principalArn, policyArn: draft.policyArn },
+    (await recordedGrants(deps.cases)).filter((recorded) => recorded.open).map((recorded) => recorded.grant),
+    now,
+  );
+  const attached = principal.attachedPolicies.includes(request.policyArn);
+  const grant: Grant = {
+    ...draft,
+    grantId: grantIdFor(draft),
+    // Attached and no live grant explains it: the principal holds it outside any grant.
+    heldBefore: attached && live.length === 0,
+  };
+  const record = attached
+    ? null
+    : await applyPlan(scope, [policyAction(grant, true)], { iam: deps.iam, sleep: deps.sleep }, state);
+  await deps.cases.append(grant.grantId, openCaseEntry(grant.grantId, grantTrigger(grant), deps.clock), {
+    at: grant.grantedAt,
+    step: 'grant',
+    summary: `${grant.requestedBy} granted ${grant.policyArn} to ${grant.principalArn} until ${grant.expiresAt}${grant.reason ? ` (${grant.reason})` : ''}${attached ? `; already attached (${grant.heldBefore ? 'standing access: the grant will not detach it' : `by ${live.length} live grant(s)`})` : ''}.`,
+    detail: { grant, record },
+  });
+  await deps.scheduler.scheduleOnce(grant.grantId, new Date(grant.expiresAt), {
+    source: JIT_SOURCE,
+    detailType: JIT_EXPIRY_DETAIL_TYPE,
+    detail: grant,
+  });
+  return grant;
+}
+
+export const ExpireGrantInputSchema = z.object({
+  caseId: z.string().min(1),
+  trigger: TriggerSchema,
+  grant: GrantSchema,
+  approval: ApprovalSchema.optional(),
+});
+export type ExpireGrantInput = z.infer<typeof ExpireGrantInputSchema>;
+
+export interface ExpireGrantDependencies {
+  iam: IamGateway;
+  cases: CaseStore;
+  clock: Clock;
+  config: Config;
+  engine: QueryEngine;
+  runbooks: Map<string, Runbook>;
+  sleep?: (ms: number) => Promise<void>;
+}
+
+export type GrantExpiry = Revocation & {
+  verify: VerifiedPrincipal[];
+  /** Why nothing was taken away (standing access, or another live grant), or null. */
+  kept: string | null;
+  /** The sessions the grant issued that verification must watch; none means nothing to wait for. */
+  sessionsToVerify: number;
+};
+
+export async function expireGrant(
+  input: ExpireGrantInput,
+  deps: ExpireGrantDependencies,
+): Promise<GrantExpiry> {
+  const { grant } = input;
+  const now = deps.clock.now();
+  const cutoff = toInstant(now);
+  const dryRun = deps.config.mode === 'dry-run';
+  const approvedBy = input.approval?.decision === 'approved' ? input.approval.approver : undefined;
+  const entry = (step: string, summary: string, detail: unknown) =>
+    deps.cases.append(input.caseId, openCaseEntry(input.caseId, input.trigger, deps.clock), {
+      at: cutoff,
+      step,
+      summary,
+      detail,
+    });
+  const result: GrantExpiry = {
+    mode: deps.config.mode,
+    applied: !dryRun,
+    cutoff,
+    target: grant.principalArn,
+    actions: [],
+    escalationOnly: [],
+    notes: [],
+    verify: [],
+    kept: null,
+    sessionsToVerify: 0,
+  };
+
+  const recorded = await recordedGrants(deps.cases);
+  const others = recorded.filter((entry) => entry.open).map((entry) => entry.grant);
+  const keep = reasonToKeep(grant, others, now);
+  if (keep) {
+    // What this grant opened is still allowed by what keeps the policy: nothing to take away.
+    await entry('expire', `Grant ended; ${grant.policyArn} stays: ${keep}.`, { grant, kept: keep });
+    return { ...result, applied: false, kept: keep, notes: [keep] };
+  }
+
+  // 1. The policy itself.
+  const scope = scopeOf(grant);
+  const detach = policyAction(grant, false);
+  if (dryRun) {
+    await entry('expire', `Dry run: would detach ${grant.policyArn} from ${grant.principalArn}.`, {
+      grant,
+      applied: false,
+    });
+    result.actions.push({ description: `detach ${grant.policyArn}`, status: 'planned' });
+  } else {
+    const record = await applyPlan(scope, [detach], { iam: deps.iam, sleep: deps.sleep });
+    await entry('revoke', `Grant ended: detached ${grant.policyArn} from ${grant.principalArn}.`, {
+      plan: { actions: [detach] },
+      applied: true,
+      record,
+    });
+    result.actions.push(
+      ...record.steps.map((step) => ({ description: step.description, status: step.status })),
+    );
+  }
+
+  // 2. The role sessions the principal opened while it held the policy through its grants.
+  const since = heldSince(
+    grant,
+    recorded.map((entry) => entry.grant),
+  );
+  const issued = await deps.engine.run(
+    bindRunbook(
+      requireRunbook(deps.runbooks, 'sessions-issued'),
+      {
+        account: grant.accountId,
+        principal: grant.principalArn,
+        start: since,
+        end: toInstant(addMinutes(now, 1)),
+        start_day: toPartitionDay(new Date(since)),
+        end_day: toPartitionDay(addMinutes(now, 1)),
+      },
+      `${input.caseId}:expire:sessions`,
+    ),
+  );
+  // Only this session is denied, by its aws:userid: the role's other sessions are not the grant's.
+  const config: Config = {
+    ...deps.config,
+    revocation: { ...deps.config.revocation, roleSessions: 'offending-session' },
+  };
+  const needsHuman: string[] = [];
+  for (const row of issued.rows) {
+    const roleArn = textIn(row, 'role_arn');
+    const userId = textIn(row, 'session_user_id');
+    if (!roleArn || !userId) continue;
+    const target: RevocationTarget = {
+      kind: 'role-sessions',
+      accountId: roleArn.split(':')[4] ?? grant.accountId,
+      roleName: roleArn.split('/').at(-1) ?? '',
+      roleArn,
+      session: { userId, sourceIdentity: null },
+    };
+    const sessionScope = scopeFor(target);
+    const state = await deps.iam.readState(sessionScope);
+    const plan = planRevocation(target, {
+      config,
+      state,
+      cutoff,
+      // A grant's end is scheduled, not a detection: the window's cap on detections does not apply.
+      recentRevocations: 0,
+      ...(approvedBy ? { approvedBy } : {}),
+    });
+    if (plan.requiresHuman) {
+      needsHuman.push(`session ${userId} of ${roleArn}: ${plan.requiresHuman}`);
+      await entry('revoke', `Not revoked automatically: session ${userId}: ${plan.requiresHuman}.`, {
+        plan,
+        applied: false,
+      });
+      continue;
+    }
+    result.verify.push({ principal: roleArn, sourceIdentity: '', sessionUserId: userId });
+    if (dryRun) {
+      await entry('revoke', `Dry run: would ${describePlan(plan)}.`, { plan, applied: false });
+      result.actions.push(
+        ...plan.actions.map((planned) => ({ description: planned.why, status: 'planned' as const })),
+      );
+      continue;
+    }
+    const record = await applyPlan(
+      sessionScope,
+      plan.actions.map((planned) => planned.action),
+      { iam: deps.iam, sleep: deps.sleep },
+      state,
+    );
+    await entry('revoke', `Session the grant issued: ${describePlan(plan)}.`, {
+      plan,
+      applied: true,
+      record,
+      approval: input.approval ?? null,
+    });
+    result.actions.push(
+      ...record.steps.map((step) => ({ description: step.description, status: step.status })),
+    );
+  }
+  await entry(
+    'expire',
+    `Grant ${grant.grantId} ended at ${cutoff}: ${issued.rows.length} session(s) it issued found; ${needsHuman.length} left for a human.`,
+    { grant, sessions: issued.rows, needsHuman },
+  );
+  if (needsHuman.length > 0 && !dryRun) {
+    throw new RevocationNeedsHumanError(`the grant's sessions need a human: ${needsHuman.join('; ')}`);
+  }
+  return { ...result, sessionsToVerify: result.verify.length };
+}
