@@ -48,7 +48,7 @@ describe('EventBridgeScheduler', () => {
   it('leaves a schedule already made under the name as it is, and passes other errors on', async () => {
     scheduler
       .on(CreateScheduleCommand)
-      .rejectsOnce(new ConflictException({ message: 'exists', $metadata: {} }))
+      .rejectsOnce(new ConflictException({ Message: 'exists', message: 'exists', $metadata: {} }))
       .rejectsOnce(new Error('throttled'));
     const adapter = new EventBridgeScheduler(new SchedulerClient({}), target);
 
