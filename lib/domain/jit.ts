@@ -6,6 +6,7 @@ import { createHash } from 'node:crypto';
 import { z } from 'zod';
 import type { Severity } from './rules.ts';
 import { AccountId, PolicyArn, Region } from './shapes.ts';
+import { Duration } from './time.ts';
 import type { Trigger } from './trigger.ts';
 
 export const JIT_SOURCE = 'revoker.jit';
@@ -46,6 +47,27 @@ export const GrantExpiryEventSchema = z.object({
 });
 
 export const JIT_EVENT_PATTERN = { source: [JIT_SOURCE], 'detail-type': [JIT_EXPIRY_DETAIL_TYPE] };
+
+export const JIT_REQUEST_DETAIL_TYPE = 'Grant Requested';
+
+/** A grant asked for as an event (an access-request tool, a chat bot): what `revoker jit grant` takes. */
+export const GrantRequestEventSchema = z.object({
+  source: z.literal(JIT_SOURCE),
+  'detail-type': z.literal(JIT_REQUEST_DETAIL_TYPE),
+  id: z.string().min(1).max(128),
+  detail: z.strictObject({
+    principalArn: z.string().min(1),
+    policyArn: PolicyArn,
+    /** How long: 90m, 2h, 1d (at most 7d). */
+    duration: Duration,
+    requestedBy: z.string().min(1).max(256),
+    reason: z.string().max(1024).default(''),
+    region: Region.default('us-east-1'),
+  }),
+});
+
+/** The grant function's EventBridge pattern. */
+export const JIT_REQUEST_PATTERN = { source: [JIT_SOURCE], 'detail-type': [JIT_REQUEST_DETAIL_TYPE] };
 
 export function isGrantExpiryEvent(event: unknown): boolean {
   return (event as { source?: unknown } | null)?.source === JIT_SOURCE;

@@ -3,6 +3,7 @@ import { createRequire } from 'node:module';
 import { join, resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { parseDocument } from 'yaml';
+import { JIT_REQUEST_PATTERN } from '../../../lib/domain/jit.ts';
 import { eventBridgeEvents } from '../../../lib/domain/rules.ts';
 import { ASL_FILE } from '../../../lib/local/state-machine.ts';
 
@@ -115,6 +116,12 @@ describe('template.yaml', () => {
 
     expect(machine.Properties.DefinitionUri).toBe('statemachines/revocation.asl.json');
     expect(Object.keys(machine.Properties.DefinitionSubstitutions as object).sort()).toEqual(placeholders);
+  });
+
+  it('routes just-in-time grant requests to the grant function', () => {
+    expect(template.Resources.GrantFunction!.Properties.Events).toEqual({
+      GrantRequested: { Type: 'EventBridgeRule', Properties: { Pattern: JIT_REQUEST_PATTERN } },
+    });
   });
 
   it('routes exactly the rule catalog patterns to detect, read-only rules with all management events', () => {
