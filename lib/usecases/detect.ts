@@ -95,14 +95,7 @@ async function startOffboarding(event: unknown, deps: DetectDependencies): Promi
   if (!parsed.success)
     return { status: 'rejected', reason: `offboarding event: ${describeIssues(parsed.error)}` };
   const trigger = offboardingTrigger(parsed.data.detail, parsed.data.id, parsed.data.time);
-  const name = executionName(trigger);
-  const status = await deps.workflow.start(name, {
-    caseId: trigger.triggerId,
-    trigger,
-    offboarding: parsed.data.detail,
-    settings: executionSettings(deps.config, OFFBOARDING_SEVERITY),
-  });
-  return { status, executionName: name, ruleId: trigger.ruleId, alsoMatched: [], trigger };
+  return startCase(trigger, { offboarding: parsed.data.detail }, OFFBOARDING_SEVERITY, deps);
 }
 
 /** A grant reaching its end (our scheduled event): one execution per grant. */
@@ -110,13 +103,22 @@ async function startGrantExpiry(event: unknown, deps: DetectDependencies): Promi
   const parsed = GrantExpiryEventSchema.safeParse(event);
   if (!parsed.success)
     return { status: 'rejected', reason: `grant expiry event: ${describeIssues(parsed.error)}` };
-  const trigger = grantTrigger(parsed.data.detail);
+  return startCase(grantTrigger(parsed.data.detail), { grant: parsed.data.detail }, JIT_SEVERITY, deps);
+}
+
+/** Start the case's execution, named after its trigger: a second start joins the first. */
+async function startCase(
+  trigger: Trigger,
+  origin: Record<string, unknown>,
+  severity: Severity,
+  deps: DetectDependencies,
+): Promise<DetectOutcome> {
   const name = executionName(trigger);
   const status = await deps.workflow.start(name, {
     caseId: trigger.triggerId,
     trigger,
-    grant: parsed.data.detail,
-    settings: executionSettings(deps.config, JIT_SEVERITY),
+    ...origin,
+    settings: executionSettings(deps.config, severity),
   });
   return { status, executionName: name, ruleId: trigger.ruleId, alsoMatched: [], trigger };
 }

@@ -19,7 +19,7 @@ import {
   reasonToKeep,
 } from '../domain/jit.ts';
 import type { RevocationAction } from '../domain/revocation/actions.ts';
-import { describePlan, planRevocation, type RevocationTarget, scopeFor } from '../domain/revocation/plan.ts';
+import { type RevocationTarget, targetArn } from '../domain/revocation/plan.ts';
 import { addMinutes, toInstant, toPartitionDay } from '../domain/time.ts';
 import { TriggerSchema } from '../domain/trigger.ts';
 import type { CaseStore, Clock, IamGateway, IamScope, QueryEngine, Scheduler } from '../ports.ts';
@@ -28,6 +28,7 @@ import { textIn } from '../runbooks/rows.ts';
 import { applyPlan } from './apply-plan.ts';
 import { openCaseEntry } from './case-audit.ts';
 import { ApprovalSchema, type Revocation, RevocationNeedsHumanError } from './revoke.ts';
+import { actionsOf, revokeEach } from './revoke-each.ts';
 import type { VerifiedPrincipal } from './verify.ts';
 
 /** Grants last at least a minute and at most a week: longer is standing access, not a grant. */
@@ -184,7 +185,6 @@ export async function expireGrant(
   const now = deps.clock.now();
   const cutoff = toInstant(now);
   const dryRun = deps.config.mode === 'dry-run';
-  const approvedBy = input.approval?.decision === 'approved' ? input.approval.approver : undefined;
   const entry = (step: string, summary: string, detail: unknown) =>
     deps.cases.append(input.caseId, openCaseEntry(input.caseId, input.trigger, deps.clock), {
       at: cutoff,
@@ -254,64 +254,45 @@ export async function expireGrant(
       `${input.caseId}:expire:sessions`,
     ),
   );
-  // Only this session is denied, by its aws:userid: the role's other sessions are not the grant's.
-  const config: Config = {
-    ...deps.config,
-    revocation: { ...deps.config.revocation, roleSessions: 'offending-session' },
-  };
-  const needsHuman: string[] = [];
-  for (const row of issued.rows) {
+  // Each session is denied alone, by its aws:userid: the role's other sessions are not the grant's.
+  const targets: RevocationTarget[] = issued.rows.flatMap((row): RevocationTarget[] => {
     const roleArn = textIn(row, 'role_arn');
     const userId = textIn(row, 'session_user_id');
-    if (!roleArn || !userId) continue;
-    const target: RevocationTarget = {
-      kind: 'role-sessions',
-      accountId: roleArn.split(':')[4] ?? grant.accountId,
-      roleName: roleArn.split('/').at(-1) ?? '',
-      roleArn,
-      session: { userId, sourceIdentity: null },
-    };
-    const sessionScope = scopeFor(target);
-    const state = await deps.iam.readState(sessionScope);
-    const plan = planRevocation(target, {
-      config,
-      state,
-      cutoff,
-      // A grant's end is scheduled, not a detection: the window's cap on detections does not apply.
-      recentRevocations: 0,
-      ...(approvedBy ? { approvedBy } : {}),
+    if (!roleArn || !userId) return [];
+    return [
+      {
+        kind: 'role-sessions',
+        accountId: roleArn.split(':')[4] ?? grant.accountId,
+        roleName: roleArn.split('/').at(-1) ?? '',
+        roleArn,
+        session: { userId, sourceIdentity: null },
+      },
+    ];
+  });
+  const outcomes = await revokeEach(targets, {
+    caseId: input.caseId,
+    trigger: input.trigger,
+    cutoff,
+    dryRun,
+    approval: input.approval,
+    label: 'Session the grant issued',
+    config: deps.config,
+    iam: deps.iam,
+    cases: deps.cases,
+    clock: deps.clock,
+    sleep: deps.sleep,
+  });
+  result.actions.push(...actionsOf(outcomes));
+  const needsHuman = outcomes
+    .filter((outcome) => outcome.status === 'needs-human')
+    .map((outcome) => `${targetArn(outcome.target)}: ${outcome.plan.requiresHuman}`);
+  for (const outcome of outcomes) {
+    if (outcome.status === 'needs-human' || outcome.target.kind !== 'role-sessions') continue;
+    result.verify.push({
+      principal: outcome.target.roleArn,
+      sourceIdentity: '',
+      sessionUserId: outcome.target.session?.userId ?? '',
     });
-    if (plan.requiresHuman) {
-      needsHuman.push(`session ${userId} of ${roleArn}: ${plan.requiresHuman}`);
-      await entry('revoke', `Not revoked automatically: session ${userId}: ${plan.requiresHuman}.`, {
-        plan,
-        applied: false,
-      });
-      continue;
-    }
-    result.verify.push({ principal: roleArn, sourceIdentity: '', sessionUserId: userId });
-    if (dryRun) {
-      await entry('revoke', `Dry run: would ${describePlan(plan)}.`, { plan, applied: false });
-      result.actions.push(
-        ...plan.actions.map((planned) => ({ description: planned.why, status: 'planned' as const })),
-      );
-      continue;
-    }
-    const record = await applyPlan(
-      sessionScope,
-      plan.actions.map((planned) => planned.action),
-      { iam: deps.iam, sleep: deps.sleep },
-      state,
-    );
-    await entry('revoke', `Session the grant issued: ${describePlan(plan)}.`, {
-      plan,
-      applied: true,
-      record,
-      approval: input.approval ?? null,
-    });
-    result.actions.push(
-      ...record.steps.map((step) => ({ description: step.description, status: step.status })),
-    );
   }
   await entry(
     'expire',

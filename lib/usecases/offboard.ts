@@ -4,21 +4,15 @@
 import { z } from 'zod';
 import type { Config } from '../domain/config.ts';
 import { own } from '../domain/iam-state.ts';
-import {
-  describePlan,
-  planRevocation,
-  type RevocationPlan,
-  type RevocationTarget,
-  scopeFor,
-} from '../domain/revocation/plan.ts';
+import type { RevocationPlan, RevocationTarget } from '../domain/revocation/plan.ts';
 import { addMinutes, toInstant } from '../domain/time.ts';
 import { type Trigger, TriggerSchema } from '../domain/trigger.ts';
 import type { CaseStore, Clock, IamGateway, QueryEngine, SqlCell } from '../ports.ts';
 import { bindRunbook, type Runbook, requireRunbook } from '../runbooks/catalog.ts';
 import { textIn } from '../runbooks/rows.ts';
-import { applyPlan } from './apply-plan.ts';
 import { openCaseEntry } from './case-audit.ts';
 import { ApprovalSchema, type Revocation, RevocationNeedsHumanError } from './revoke.ts';
+import { actionsOf, revokeEach } from './revoke-each.ts';
 import type { VerifiedPrincipal } from './verify.ts';
 
 export interface OffboardDependencies {
@@ -60,7 +54,6 @@ export async function offboard(input: OffboardInput, deps: OffboardDependencies)
   const now = deps.clock.now();
   const cutoff = toInstant(now);
   const dryRun = input.dryRun === true || deps.config.mode === 'dry-run';
-  const approvedBy = input.approval?.decision === 'approved' ? input.approval.approver : undefined;
   const inventory = (
     await deps.engine.run(
       bindRunbook(requireRunbook(deps.runbooks, 'identity-inventory'), {
@@ -114,65 +107,29 @@ export async function offboard(input: OffboardInput, deps: OffboardDependencies)
     );
   }
 
-  // Source-identity denies name the person, so they are safe on a role others share.
-  const config: Config = {
-    ...deps.config,
-    revocation: { ...deps.config.revocation, roleSessions: 'offending-session' },
-  };
-  const plans: RevocationPlan[] = [];
-  const open = openCaseEntry(caseId, trigger, deps.clock);
-  const verify: VerifiedPrincipal[] = [];
-  const actions: Revocation['actions'] = [];
-  for (const target of targets) {
-    const scope = scopeFor(target);
-    const state = await deps.iam.readState(scope);
-    // An operator asked for this offboarding: the cap on automatic revocations does not apply.
-    const plan = planRevocation(target, {
-      config,
-      state,
-      cutoff,
-      recentRevocations: 0,
-      ...(approvedBy ? { approvedBy } : {}),
-    });
-    plans.push(plan);
-    manualSteps.push(...plan.manualSteps);
-    if (plan.requiresHuman) {
-      manualSteps.push(`Not revoked automatically: ${plan.requiresHuman}.`);
-      await deps.cases.append(caseId, open, {
-        at: cutoff,
-        step: 'revoke',
-        summary: `Not revoked automatically: ${plan.requiresHuman}.`,
-        detail: { plan, applied: false },
-      });
-      continue;
-    }
-    if (dryRun) {
-      await deps.cases.append(caseId, open, {
-        at: cutoff,
-        step: 'revoke',
-        summary: `Dry run: would ${describePlan(plan)}.`,
-        detail: { plan, applied: false },
-      });
-      actions.push(
-        ...plan.actions.map((planned) => ({ description: planned.why, status: 'planned' as const })),
-      );
-      continue;
-    }
-    const record = await applyPlan(
-      scope,
-      plan.actions.map((planned) => planned.action),
-      { iam: deps.iam, sleep: deps.sleep },
-      state,
-    );
-    await deps.cases.append(caseId, open, {
-      at: cutoff,
-      step: 'revoke',
-      summary: `Revoked${approvedBy ? ` (approved by ${approvedBy})` : ''}: ${describePlan(plan)}.`,
-      detail: { plan, applied: true, record, approval: input.approval ?? null },
-    });
-    actions.push(...record.steps.map((step) => ({ description: step.description, status: step.status })));
-    verify.push(verifiedPrincipalOf(target));
+  const outcomes = await revokeEach(targets, {
+    caseId,
+    trigger,
+    cutoff,
+    dryRun,
+    approval: input.approval,
+    label: `Offboarding ${request.person}`,
+    config: deps.config,
+    iam: deps.iam,
+    cases: deps.cases,
+    clock: deps.clock,
+    sleep: deps.sleep,
+  });
+  const plans = outcomes.map((outcome) => outcome.plan);
+  for (const outcome of outcomes) {
+    manualSteps.push(...outcome.plan.manualSteps);
+    if (outcome.status === 'needs-human')
+      manualSteps.push(`Not revoked automatically: ${outcome.plan.requiresHuman}.`);
   }
+  const verify = outcomes
+    .filter((outcome) => outcome.status === 'applied')
+    .map((outcome) => verifiedPrincipalOf(outcome.target));
+  const open = openCaseEntry(caseId, trigger, deps.clock);
   await deps.cases.append(caseId, open, {
     at: cutoff,
     step: 'offboard',
@@ -196,7 +153,7 @@ export async function offboard(input: OffboardInput, deps: OffboardDependencies)
       applied: !dryRun,
       cutoff,
       target: request.person,
-      actions,
+      actions: actionsOf(outcomes),
       escalationOnly: plans.flatMap((plan) => plan.escalationOnly.map((planned) => planned.why)),
       notes: manualSteps,
       verify,

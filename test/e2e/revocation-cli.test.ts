@@ -41,13 +41,13 @@ describe('revoker offboard', () => {
       ...where,
       '--dry-run',
     );
-    expect(dry.stdout).toMatch(/ revoke +Dry run: would deny every call by user alice/);
+    expect(dry.stdout).toMatch(/ revoke +Offboarding alice: dry run: would deny every call by user alice/);
     expect(dry.stdout).toMatch(/^Case offboard-\w+, opened \S+: dry-run$/m);
     expect(readFileSync(demo.iamAccountFile, 'utf8')).toBe(before);
 
     const done = await revoker('offboard', '--user', 'alice', '--account', account.accountId, ...where);
     expect(done.stdout).toMatch(
-      / revoke +Revoked: deny every call by user alice.*deactivate \(never delete\) the access key/,
+      / revoke +Offboarding alice: revoked: deny every call by user alice.*deactivate \(never delete\) the access key/,
     );
     // The demo's logs end before this run's cutoff, so nothing can prove the access gone yet.
     expect(done.stdout).toMatch(/ verify +attempt 1: not-yet\./);
