@@ -20,6 +20,12 @@ export interface ApprovalPageView {
   link: string;
 }
 
+/** What a timed-out escalation does, as the approver should read it. */
+const TIMEOUT_MEANS: Record<string, string> = {
+  revoke: 'revoke, within the guard rails (only an approval lifts them)',
+  expire: 'close as expired and page again',
+};
+
 /** Rows shown per runbook; the case record keeps them all. */
 const ROWS_SHOWN = 25;
 
@@ -99,7 +105,7 @@ export function renderApprovalPage(view: ApprovalPageView): string {
     `Approve revocation? ${view.headline}`,
     `<h1>Revoke access? ${escapeHtml(view.headline)}</h1>
 <p>For <strong>${escapeHtml(view.approver)}</strong>. This link works once and until ${escapeHtml(view.expiresAt)}.
-Acknowledge by ${escapeHtml(view.acknowledgeBy)}; if nobody decides in time: <strong>${escapeHtml(view.onTimeout)}</strong>.</p>
+Acknowledge by ${escapeHtml(view.acknowledgeBy)}; if nobody decides in time: <strong>${escapeHtml(TIMEOUT_MEANS[view.onTimeout] ?? view.onTimeout)}</strong>.</p>
 <p class="reason" id="reason">${escapeHtml(view.reason)}</p>
 <h2>Principal</h2>
 <p><code id="principal">${escapeHtml(view.principal)}</code></p>

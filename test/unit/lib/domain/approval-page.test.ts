@@ -33,6 +33,7 @@ describe('renderApprovalPage', () => {
     expect(html).toContain('deny every session of app issued before the cutoff');
     expect(html).toContain('<th>dimension</th><th>value</th><th>calls</th>');
     expect(html).toContain('<td>3</td>');
+    expect(html).toContain('if nobody decides in time: <strong>close as expired and page again</strong>');
   });
 
   it('escapes every value from the logs: no markup of the attacker’s reaches the page', () => {
