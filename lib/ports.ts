@@ -118,3 +118,16 @@ export interface Scheduler {
     event: { source: string; detailType: string; detail: unknown },
   ): Promise<void>;
 }
+
+/** A user of the Identity Center identity store, as offboarding needs it. */
+export interface DirectoryUser {
+  userName: string;
+  /** The accounts where the user holds an account assignment. */
+  accountIds: string[];
+}
+
+/** Identity Center's identity store and assignments: who a user ID is, and where they have access. */
+export interface IdentityDirectory {
+  /** Null when the store does not know the user (any more). */
+  lookUp(identityStoreId: string | null, userId: string): Promise<DirectoryUser | null>;
+}

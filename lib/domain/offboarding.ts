@@ -3,6 +3,7 @@
 // leaving needs no evidence) and goes straight to revoking everything they hold.
 import { createHash } from 'node:crypto';
 import { z } from 'zod';
+import type { CloudTrailRecord } from './cloudtrail.ts';
 import type { Severity } from './rules.ts';
 import { AccountId, PersonName, Region } from './shapes.ts';
 import type { Trigger } from './trigger.ts';
@@ -64,4 +65,50 @@ export function offboardingTrigger(detail: OffboardingDetail, eventId: string | 
       requestedBy: detail.requestedBy,
     },
   };
+}
+
+/**
+ * Identity Center removing a user: the Identity Store API's DeleteUser, and the console's
+ * "disable user access" (sso-directory DisableUser). Only the home region's bus receives them.
+ */
+const IDENTITY_CENTER_REMOVALS: Record<string, readonly string[]> = {
+  'identitystore.amazonaws.com': ['DeleteUser'],
+  'sso-directory.amazonaws.com': ['DisableUser', 'DeleteUser'],
+};
+
+/** The detect function's EventBridge pattern for them. */
+export const IDENTITY_CENTER_REMOVAL_PATTERN = {
+  source: ['aws.identitystore', 'aws.sso-directory'],
+  'detail-type': ['AWS API Call via CloudTrail'],
+  detail: {
+    eventSource: Object.keys(IDENTITY_CENTER_REMOVALS),
+    eventName: ['DeleteUser', 'DisableUser'],
+  },
+};
+
+export interface IdentityCenterRemoval {
+  identityStoreId: string | null;
+  userId: string;
+}
+
+const UserId = z
+  .string()
+  .regex(/^([0-9a-f]{10}-)?[A-Fa-f0-9]{8}-[A-Fa-f0-9]{4}-[A-Fa-f0-9]{4}-[A-Fa-f0-9]{4}-[A-Fa-f0-9]{12}$/);
+const IdentityStoreId = z
+  .string()
+  .regex(/^d-[0-9a-f]{10}$|^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/);
+
+/**
+ * The user a successful Identity Center removal names; null for any other call; a reason when
+ * it is one but names no user revoker can act on.
+ */
+export function identityCenterRemoval(record: CloudTrailRecord): IdentityCenterRemoval | string | null {
+  if (!IDENTITY_CENTER_REMOVALS[record.eventSource]?.includes(record.eventName) || record.errorCode)
+    return null;
+  const parameters = (record.requestParameters ?? {}) as Record<string, unknown>;
+  const userId = UserId.safeParse(parameters.userId);
+  if (!userId.success)
+    return `${record.eventName} names no Identity Center user ID in requestParameters.userId`;
+  const store = IdentityStoreId.safeParse(parameters.identityStoreId);
+  return { userId: userId.data, identityStoreId: store.success ? store.data : null };
 }

@@ -5,7 +5,7 @@
 import { type CloudTrailRecord, eventBridgeSourceFor } from './cloudtrail.ts';
 import type { EventPattern } from './event-pattern.ts';
 import { JIT_EVENT_PATTERN } from './jit.ts';
-import { OFFBOARDING_EVENT_PATTERN } from './offboarding.ts';
+import { IDENTITY_CENTER_REMOVAL_PATTERN, OFFBOARDING_EVENT_PATTERN } from './offboarding.ts';
 import type { Principal } from './principal.ts';
 
 export type Severity = 'low' | 'medium' | 'high' | 'critical';
@@ -616,6 +616,11 @@ export function eventBridgeEvents(): Record<
     [
       'PersonOffboarded',
       { Type: 'EventBridgeRule' as const, Properties: { Pattern: OFFBOARDING_EVENT_PATTERN } },
+    ],
+    // Identity Center removing a user offboards them too.
+    [
+      'IdentityCenterUserRemoved',
+      { Type: 'EventBridgeRule' as const, Properties: { Pattern: IDENTITY_CENTER_REMOVAL_PATTERN } },
     ],
     // Put on the bus by EventBridge Scheduler when a just-in-time grant ends.
     ['GrantExpired', { Type: 'EventBridgeRule' as const, Properties: { Pattern: JIT_EVENT_PATTERN } }],

@@ -16,6 +16,7 @@ import { FileCaseStore } from './case-store.ts';
 import { FileDeadLetters } from './dead-letters.ts';
 import { DuckDbQueryEngine } from './duckdb-engine.ts';
 import { LocalIamAccount } from './iam-account.ts';
+import { FileIdentityDirectory } from './identity-directory.ts';
 import { FileNotifier } from './notifier.ts';
 import { type LocalExecution, type LocalFunction, LocalStateMachine } from './state-machine.ts';
 import { LocalTaskCallbacks } from './task-callbacks.ts';
@@ -69,6 +70,8 @@ export interface LocalPipelineOptions {
   notificationsFile: string;
   /** Where detect sets aside the events it rejects, with the reason. */
   deadLettersFile: string;
+  /** Identity Center's users and assignments, to offboard a user it removes (optional). */
+  identityDirectoryFile?: string;
   /** Signs approval links; at least 32 bytes. */
   approvalSecret: string;
   config: Config;
@@ -124,6 +127,12 @@ export async function openLocalPipeline(options: LocalPipelineOptions): Promise<
   for (const [name, wrap] of Object.entries(options.around ?? {})) functions[name] = wrap(functions[name]!);
   const workflow = new LocalWorkflow(new LocalStateMachine(functions, callbacks));
   const deadLetters = new FileDeadLetters(options.deadLettersFile, clock);
-  const detect = asLocalFunction('detect', createDetectHandler({ workflow, config, deadLetters }));
+  const directory = options.identityDirectoryFile
+    ? new FileIdentityDirectory(options.identityDirectoryFile)
+    : undefined;
+  const detect = asLocalFunction(
+    'detect',
+    createDetectHandler({ workflow, config, deadLetters, ...(directory ? { directory } : {}) }),
+  );
   return { engine, iam, cases, callbacks, notifier, workflow, detect, close: () => engine.close() };
 }

@@ -1,18 +1,21 @@
 // Detect: one EventBridge delivery in, at most one case started per compromised credential.
 
-import { describeIssues } from '../domain/cloudtrail.ts';
+import { type CloudTrailRecord, describeIssues } from '../domain/cloudtrail.ts';
 import type { Config } from '../domain/config.ts';
 import { parseEnvelope } from '../domain/documents.ts';
 import { GrantExpiryEventSchema, grantTrigger, isGrantExpiryEvent, JIT_SEVERITY } from '../domain/jit.ts';
 import {
+  type IdentityCenterRemoval,
+  identityCenterRemoval,
   isOffboardingEvent,
   OFFBOARDING_SEVERITY,
+  OffboardingDetailSchema,
   OffboardingEventSchema,
   offboardingTrigger,
 } from '../domain/offboarding.ts';
 import { type DetectionRule, matchingRules, type Severity } from '../domain/rules.ts';
 import { buildTrigger, executionName, InvalidTriggerError, type Trigger } from '../domain/trigger.ts';
-import type { DeadLetters, WorkflowStarter } from '../ports.ts';
+import type { DeadLetters, IdentityDirectory, WorkflowStarter } from '../ports.ts';
 
 export type DetectOutcome =
   | {
@@ -31,6 +34,8 @@ export interface DetectDependencies {
   config: Config;
   /** Where an event that cannot be used goes, with the reason, for someone to look at. */
   deadLetters: DeadLetters;
+  /** Identity Center's store, to offboard a user it removes; without it such events are set aside. */
+  directory?: IdentityDirectory;
 }
 
 /**
@@ -63,6 +68,8 @@ export async function detect(event: unknown, deps: DetectDependencies): Promise<
 async function detectCall(event: unknown, deps: DetectDependencies): Promise<DetectOutcome[]> {
   const entry = parseEnvelope(event, 'eventbridge', 0);
   if (entry.kind === 'rejected') return [{ status: 'rejected', reason: entry.reason }];
+  const removal = identityCenterRemoval(entry.record);
+  if (removal !== null) return startIdentityCenterOffboarding(entry.record, removal, deps);
   if (!entry.principal.ok) return [{ status: 'rejected', reason: `principal: ${entry.principal.reason}` }];
   const principal = entry.principal.principal;
   const rules = matchingRules(entry.record, principal);
@@ -96,6 +103,53 @@ async function startOffboarding(event: unknown, deps: DetectDependencies): Promi
     return { status: 'rejected', reason: `offboarding event: ${describeIssues(parsed.error)}` };
   const trigger = offboardingTrigger(parsed.data.detail, parsed.data.id, parsed.data.time);
   return startCase(trigger, { offboarding: parsed.data.detail }, OFFBOARDING_SEVERITY, deps);
+}
+
+/**
+ * Identity Center removed a user: offboard them from every account they were assigned to. A
+ * user the store no longer knows (deleted before the lookup) is offboarded by user ID, which
+ * finds nothing automatic and so reaches the on-call, with the reason.
+ */
+async function startIdentityCenterOffboarding(
+  record: CloudTrailRecord,
+  removal: IdentityCenterRemoval | string,
+  deps: DetectDependencies,
+): Promise<DetectOutcome[]> {
+  if (typeof removal === 'string') return [{ status: 'rejected', reason: removal }];
+  if (!deps.directory)
+    return [
+      {
+        status: 'rejected',
+        reason: `${record.eventName} of an Identity Center user, and no identity directory is configured`,
+      },
+    ];
+  const user = await deps.directory.lookUp(removal.identityStoreId, removal.userId);
+  const home =
+    record.recipientAccountId ?? (record.userIdentity as { accountId?: string } | undefined)?.accountId ?? '';
+  const accounts = user && user.accountIds.length > 0 ? user.accountIds : [home];
+  const requestedBy = `Identity Center ${record.eventName} by ${(record.userIdentity as { arn?: string } | undefined)?.arn ?? 'an unknown principal'}`;
+  const outcomes: DetectOutcome[] = [];
+  for (const accountId of accounts) {
+    const detail = OffboardingDetailSchema.safeParse({
+      person: user?.userName ?? removal.userId,
+      accountId,
+      region: record.awsRegion,
+      requestedBy: requestedBy.slice(0, 256),
+      reason: user
+        ? `Identity Center user ${removal.userId} (${user.userName}) was removed`
+        : `Identity Center user ${removal.userId} was removed before revoker could look up their name: find who it was and offboard them by name`,
+    });
+    if (!detail.success) {
+      outcomes.push({
+        status: 'rejected',
+        reason: `offboarding ${removal.userId}: ${describeIssues(detail.error)}`,
+      });
+      continue;
+    }
+    const trigger = offboardingTrigger(detail.data, record.eventID ?? null, record.eventTime);
+    outcomes.push(await startCase(trigger, { offboarding: detail.data }, OFFBOARDING_SEVERITY, deps));
+  }
+  return outcomes;
 }
 
 /** A grant reaching its end (our scheduled event): one execution per grant. */

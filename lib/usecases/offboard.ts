@@ -4,6 +4,7 @@
 import { z } from 'zod';
 import type { Config } from '../domain/config.ts';
 import { own } from '../domain/iam-state.ts';
+import { OffboardingDetailSchema } from '../domain/offboarding.ts';
 import type { RevocationPlan, RevocationTarget } from '../domain/revocation/plan.ts';
 import { addMinutes, toInstant } from '../domain/time.ts';
 import { type Trigger, TriggerSchema } from '../domain/trigger.ts';
@@ -32,6 +33,8 @@ export const OffboardInputSchema = z.object({
   approval: ApprovalSchema.optional(),
   /** Plan and record only (the configuration's dry-run mode does the same). */
   dryRun: z.boolean().default(false),
+  /** The request as it came: its reason travels into the case and any escalation. */
+  offboarding: OffboardingDetailSchema.optional(),
 });
 export type OffboardInput = z.input<typeof OffboardInputSchema>;
 
@@ -48,7 +51,8 @@ export interface Offboarding {
 }
 
 export async function offboard(input: OffboardInput, deps: OffboardDependencies): Promise<Offboarding> {
-  const { caseId, trigger } = OffboardInputSchema.parse(input);
+  const { caseId, trigger, offboarding: requested } = OffboardInputSchema.parse(input);
+  const why = requested?.reason;
   const leaving = trigger.target as Extract<Trigger['target'], { kind: 'person' }>;
   const request = { person: leaving.person, accountId: leaving.accountId };
   const now = deps.clock.now();
@@ -133,12 +137,12 @@ export async function offboard(input: OffboardInput, deps: OffboardDependencies)
   await deps.cases.append(caseId, open, {
     at: cutoff,
     step: 'offboard',
-    summary: `${inventory.length} credentials and principals found for ${request.person}; ${plans.length} revocation plans ${dryRun ? 'recorded (dry run)' : 'applied where allowed'}; ${manualSteps.length} steps left for a human.`,
+    summary: `${why ? `${why}. ` : ''}${inventory.length} credentials and principals found for ${request.person}; ${plans.length} revocation plans ${dryRun ? 'recorded (dry run)' : 'applied where allowed'}; ${manualSteps.length} steps left for a human.`,
     detail: { inventory, manualSteps },
   });
   if (!dryRun && verify.length === 0) {
     throw new RevocationNeedsHumanError(
-      `nothing ${request.person} holds could be revoked automatically: ${manualSteps.join(' ')}`,
+      `nothing ${request.person} holds could be revoked automatically${why ? ` (${why})` : ''}: ${manualSteps.join(' ')}`,
     );
   }
   return {

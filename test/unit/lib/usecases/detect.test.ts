@@ -1,6 +1,9 @@
-import { readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { envelopeFor } from '../../../../lib/domain/envelope.ts';
+import { FileIdentityDirectory } from '../../../../lib/local/identity-directory.ts';
 import { detect } from '../../../../lib/usecases/detect.ts';
 import { shippedConfig } from '../../../fixtures/config.ts';
 import { shared } from '../../../fixtures/paths.ts';
@@ -137,6 +140,106 @@ describe('detect', () => {
         },
       ]);
       expect(workflow.started.size).toBe(0);
+    });
+  });
+
+  describe('Identity Center removing a user', () => {
+    const USER_ID = '90676d7e5c-1b2c3d4e-5f60-4a1b-9c2d-3e4f5a6b7c8d';
+    const removal = (overrides: Record<string, unknown> = {}) =>
+      envelopeFor(
+        stolenInstanceCredentialsGrant({
+          eventSource: 'identitystore.amazonaws.com',
+          eventName: 'DeleteUser',
+          awsRegion: 'eu-west-1',
+          requestParameters: { identityStoreId: 'd-9067abcdef', userId: USER_ID },
+          responseElements: null,
+          ...overrides,
+        }),
+        'ic-1',
+      );
+    const directoryWith = (users: Record<string, { userName: string; accountIds: string[] }>) => {
+      const file = join(mkdtempSync(join(tmpdir(), 'revoker-directory-')), 'identity-store.json');
+      writeFileSync(file, JSON.stringify({ identityStoreId: 'd-9067abcdef', users }));
+      return new FileIdentityDirectory(file);
+    };
+
+    it('offboards the user from every account they were assigned to, by name', async () => {
+      const workflow = new RecordingWorkflow();
+      const directory = directoryWith({
+        [USER_ID]: { userName: 'dana@example.com', accountIds: ['111122223333', '444455556666'] },
+      });
+
+      const outcomes = await detect(removal(), { workflow, config, deadLetters, directory });
+
+      expect(outcomes.map((outcome) => outcome.status)).toEqual(['started', 'started']);
+      expect([...workflow.started.values()]).toEqual([
+        expect.objectContaining({
+          offboarding: expect.objectContaining({
+            person: 'dana@example.com',
+            accountId: '111122223333',
+            region: 'eu-west-1',
+          }),
+        }),
+        expect.objectContaining({
+          offboarding: expect.objectContaining({ person: 'dana@example.com', accountId: '444455556666' }),
+        }),
+      ]);
+    });
+
+    it('sends a user deleted before the lookup to a human, by user ID, with the reason', async () => {
+      const workflow = new RecordingWorkflow();
+
+      const [outcome] = await detect(removal(), {
+        workflow,
+        config,
+        deadLetters,
+        directory: directoryWith({}),
+      });
+
+      expect(outcome).toMatchObject({ status: 'started', ruleId: 'person-offboarded' });
+      expect([...workflow.started.values()][0]).toMatchObject({
+        offboarding: {
+          person: USER_ID,
+          reason: expect.stringContaining('was removed before revoker could look up their name'),
+        },
+      });
+    });
+
+    it('sets the event aside when no directory is configured, or it names no user', async () => {
+      const workflow = new RecordingWorkflow();
+      const setAside = new RecordingDeadLetters();
+
+      const [unconfigured] = await detect(removal(), { workflow, config, deadLetters: setAside });
+      const [nameless] = await detect(removal({ requestParameters: { identityStoreId: 'd-9067abcdef' } }), {
+        workflow,
+        config,
+        deadLetters: setAside,
+        directory: directoryWith({}),
+      });
+
+      expect(unconfigured).toMatchObject({
+        status: 'rejected',
+        reason: expect.stringContaining('no identity directory is configured'),
+      });
+      expect(nameless).toMatchObject({
+        status: 'rejected',
+        reason: 'DeleteUser names no Identity Center user ID in requestParameters.userId',
+      });
+      expect(setAside.letters).toHaveLength(2);
+      expect(workflow.started.size).toBe(0);
+    });
+
+    it('ignores a removal that failed', async () => {
+      const workflow = new RecordingWorkflow();
+
+      const [outcome] = await detect(removal({ errorCode: 'AccessDeniedException', errorMessage: 'no' }), {
+        workflow,
+        config,
+        deadLetters,
+        directory: directoryWith({}),
+      });
+
+      expect(outcome?.status).toBe('no-match');
     });
   });
 });
