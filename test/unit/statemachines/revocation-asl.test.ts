@@ -2,10 +2,10 @@ import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { join, resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { parseDocument } from 'yaml';
 import { JIT_REQUEST_PATTERN } from '../../../lib/domain/jit.ts';
 import { eventBridgeEvents } from '../../../lib/domain/rules.ts';
 import { ASL_FILE } from '../../../lib/local/state-machine.ts';
+import { loadTemplate } from '../../fixtures/template.ts';
 
 const ROOT = resolve(import.meta.dirname, '..', '..', '..');
 type Validator = (definition: unknown) => { isValid: boolean; errorsText: (separator?: string) => string };
@@ -13,38 +13,6 @@ const validateAsl = createRequire(import.meta.url)('asl-validator') as Validator
 
 const aslText = readFileSync(ASL_FILE, 'utf8');
 const asl = JSON.parse(aslText) as { States: Record<string, Record<string, unknown>> };
-
-/** template.yaml with CloudFormation's short-form tags kept as plain values. */
-function loadTemplate() {
-  const tags = [
-    '!Ref',
-    '!GetAtt',
-    '!Sub',
-    '!If',
-    '!Equals',
-    '!Join',
-    '!Select',
-    '!Split',
-    '!Not',
-    '!And',
-    '!Or',
-    '!FindInMap',
-  ].map((tag) => ({ tag, resolve: (value: unknown) => ({ [tag]: value }) }));
-  const document = parseDocument(readFileSync(join(ROOT, 'template.yaml'), 'utf8'), {
-    customTags: tags.map((tag) => ({ ...tag, identify: () => false })),
-  });
-  if (document.errors.length > 0) throw new Error(document.errors.map((error) => error.message).join('\n'));
-  return document.toJS() as {
-    Resources: Record<
-      string,
-      {
-        Type: string;
-        Properties: Record<string, unknown>;
-        Metadata?: { BuildProperties?: { EntryPoints?: string[] } };
-      }
-    >;
-  };
-}
 
 describe('statemachines/revocation.asl.json', () => {
   it('is valid ASL', () => {
