@@ -1,5 +1,6 @@
 // Bundles each functions/<name>/handler.ts into dist/<name>/handler.mjs (ESM, Node 22,
-// arm64-agnostic), copies the runbooks beside it, and prints each bundle's size.
+// arm64-agnostic), copies the runbooks and revoker.config.yaml beside it, and prints each
+// bundle's size.
 import { cpSync, readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { build } from 'esbuild';
@@ -27,5 +28,7 @@ for (const name of names) {
     recursive: true,
     filter: (path) => !path.endsWith('.ts'),
   });
+  // The configuration travels with the code; the stack's parameters override per deployment.
+  cpSync('revoker.config.yaml', join('dist', name, 'revoker.config.yaml'));
   console.log(`${name.padEnd(8)} ${(statSync(outfile).size / 1024).toFixed(1).padStart(7)} KiB  ${outfile}`);
 }

@@ -2,7 +2,7 @@
 // case, POST answers it. Locally the same handler is served on localhost.
 import middy from '@middy/core';
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
-import { deployedHandler } from '../../lib/aws/deployed.ts';
+import { aws, deployed, systemClock } from '../../lib/aws/deployed.ts';
 import { PAGE_HEADERS, renderMessagePage } from '../../lib/domain/approval-page.ts';
 import {
   type ApprovalPageDependencies,
@@ -49,4 +49,11 @@ export function createApprovalHandler(deps: ApprovalPageDependencies) {
   });
 }
 
-export const handler = deployedHandler('approval', ['DynamoDB', 'Step Functions']);
+export const handler = deployed(async () =>
+  createApprovalHandler({
+    cases: aws.cases(),
+    callbacks: aws.callbacks(),
+    clock: systemClock,
+    approvalSecret: aws.approvalSecret(),
+  }),
+);

@@ -1,6 +1,6 @@
 // Record a case's outcome: thin edge around the close use case.
 import middy from '@middy/core';
-import { deployedHandler } from '../../lib/aws/deployed.ts';
+import { aws, deployed, systemClock } from '../../lib/aws/deployed.ts';
 import { parseAtEdge } from '../../lib/edge.ts';
 import { type CloseDependencies, CloseInputSchema, close } from '../../lib/usecases/close.ts';
 
@@ -8,4 +8,6 @@ export function createCloseHandler(deps: CloseDependencies) {
   return middy(async (event: unknown) => close(parseAtEdge(CloseInputSchema, event, 'close input'), deps));
 }
 
-export const handler = deployedHandler('close', ['DynamoDB']);
+export const handler = deployed(async () =>
+  createCloseHandler({ cases: aws.cases(), clock: systemClock, notifier: aws.notifier() }),
+);

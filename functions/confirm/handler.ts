@@ -1,6 +1,6 @@
 // Confirm a trigger: thin edge around the confirm use case.
 import middy from '@middy/core';
-import { deployedHandler } from '../../lib/aws/deployed.ts';
+import { aws, deployed, systemClock } from '../../lib/aws/deployed.ts';
 import { parseAtEdge } from '../../lib/edge.ts';
 import { type ConfirmDependencies, ConfirmInputSchema, confirm } from '../../lib/usecases/confirm.ts';
 
@@ -22,4 +22,12 @@ export function createConfirmHandler(deps: ConfirmDependencies) {
   });
 }
 
-export const handler = deployedHandler('confirm', ['Athena', 'DynamoDB']);
+export const handler = deployed(async () =>
+  createConfirmHandler({
+    engine: aws.engine(),
+    runbooks: aws.runbooks(),
+    config: await aws.config(),
+    clock: systemClock,
+    cases: aws.cases(),
+  }),
+);

@@ -1,7 +1,7 @@
 // Escalate: page the on-call with signed links and record the pending decision. Runs as a
 // waitForTaskToken task: its return value is not the task's result, the answer is.
 import middy from '@middy/core';
-import { deployedHandler } from '../../lib/aws/deployed.ts';
+import { aws, deployed, systemClock } from '../../lib/aws/deployed.ts';
 import { parseAtEdge } from '../../lib/edge.ts';
 import { type EscalateDependencies, EscalateInputSchema, escalate } from '../../lib/usecases/escalate.ts';
 
@@ -11,4 +11,13 @@ export function createEscalateHandler(deps: EscalateDependencies) {
   );
 }
 
-export const handler = deployedHandler('escalate', ['DynamoDB', 'IAM', 'SNS']);
+export const handler = deployed(async () =>
+  createEscalateHandler({
+    cases: aws.cases(),
+    clock: systemClock,
+    config: await aws.config(),
+    iam: aws.iam(),
+    notifier: aws.notifier(),
+    approvalSecret: aws.approvalSecret(),
+  }),
+);

@@ -1,6 +1,6 @@
 // End a just-in-time grant: thin edge around the expire-grant use case.
 import middy from '@middy/core';
-import { deployedHandler } from '../../lib/aws/deployed.ts';
+import { aws, deployed, systemClock } from '../../lib/aws/deployed.ts';
 import { parseAtEdge } from '../../lib/edge.ts';
 import { type ExpireGrantDependencies, ExpireGrantInputSchema, expireGrant } from '../../lib/usecases/jit.ts';
 
@@ -10,4 +10,13 @@ export function createExpireGrantHandler(deps: ExpireGrantDependencies) {
   );
 }
 
-export const handler = deployedHandler('expire-grant', ['IAM', 'Athena', 'DynamoDB']);
+export const handler = deployed(async () =>
+  createExpireGrantHandler({
+    iam: aws.iam(),
+    cases: aws.cases(),
+    clock: systemClock,
+    config: await aws.config(),
+    engine: aws.engine(),
+    runbooks: aws.runbooks(),
+  }),
+);

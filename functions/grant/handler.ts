@@ -2,7 +2,7 @@
 // policy and schedule the grant's end. A request that does not fit fails with its reason, and
 // after Lambda's retries lands in the function's dead-letter queue.
 import middy from '@middy/core';
-import { deployedHandler } from '../../lib/aws/deployed.ts';
+import { aws, deployed, systemClock } from '../../lib/aws/deployed.ts';
 import { GrantRequestEventSchema } from '../../lib/domain/jit.ts';
 import { durationSeconds } from '../../lib/domain/time.ts';
 import { parseAtEdge } from '../../lib/edge.ts';
@@ -25,4 +25,6 @@ export function createGrantHandler(deps: GrantDependencies) {
   });
 }
 
-export const handler = deployedHandler('grant', ['IAM', 'DynamoDB', 'EventBridge Scheduler']);
+export const handler = deployed(async () =>
+  createGrantHandler({ iam: aws.iam(), cases: aws.cases(), clock: systemClock, scheduler: aws.scheduler() }),
+);

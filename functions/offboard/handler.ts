@@ -1,7 +1,7 @@
 // Offboard a person: thin edge around the offboard use case. Returns what the state machine
 // needs to verify; the inventory, plans and manual steps stay on the case.
 import middy from '@middy/core';
-import { deployedHandler } from '../../lib/aws/deployed.ts';
+import { aws, deployed, systemClock } from '../../lib/aws/deployed.ts';
 import { parseAtEdge } from '../../lib/edge.ts';
 import { type OffboardDependencies, OffboardInputSchema, offboard } from '../../lib/usecases/offboard.ts';
 
@@ -12,4 +12,13 @@ export function createOffboardHandler(deps: OffboardDependencies) {
   );
 }
 
-export const handler = deployedHandler('offboard', ['Athena', 'IAM', 'DynamoDB']);
+export const handler = deployed(async () =>
+  createOffboardHandler({
+    engine: aws.engine(),
+    runbooks: aws.runbooks(),
+    iam: aws.iam(),
+    config: await aws.config(),
+    clock: systemClock,
+    cases: aws.cases(),
+  }),
+);

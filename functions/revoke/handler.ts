@@ -1,6 +1,6 @@
 // Revoke a confirmed case: thin edge around the revoke use case.
 import middy from '@middy/core';
-import { deployedHandler } from '../../lib/aws/deployed.ts';
+import { aws, deployed, systemClock } from '../../lib/aws/deployed.ts';
 import { parseAtEdge } from '../../lib/edge.ts';
 import { type RevokeDependencies, RevokeInputSchema, revoke } from '../../lib/usecases/revoke.ts';
 
@@ -8,4 +8,6 @@ export function createRevokeHandler(deps: RevokeDependencies) {
   return middy(async (event: unknown) => revoke(parseAtEdge(RevokeInputSchema, event, 'revoke input'), deps));
 }
 
-export const handler = deployedHandler('revoke', ['IAM', 'DynamoDB']);
+export const handler = deployed(async () =>
+  createRevokeHandler({ iam: aws.iam(), config: await aws.config(), clock: systemClock, cases: aws.cases() }),
+);

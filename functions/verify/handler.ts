@@ -1,6 +1,6 @@
 // Verify containment: thin edge around the verify use case.
 import middy from '@middy/core';
-import { deployedHandler } from '../../lib/aws/deployed.ts';
+import { aws, deployed, systemClock } from '../../lib/aws/deployed.ts';
 import { parseAtEdge } from '../../lib/edge.ts';
 import { type VerifyDependencies, VerifyInputSchema, verify } from '../../lib/usecases/verify.ts';
 
@@ -8,4 +8,12 @@ export function createVerifyHandler(deps: VerifyDependencies) {
   return middy(async (event: unknown) => verify(parseAtEdge(VerifyInputSchema, event, 'verify input'), deps));
 }
 
-export const handler = deployedHandler('verify', ['Athena', 'DynamoDB']);
+export const handler = deployed(async () =>
+  createVerifyHandler({
+    engine: aws.engine(),
+    runbooks: aws.runbooks(),
+    config: await aws.config(),
+    clock: systemClock,
+    cases: aws.cases(),
+  }),
+);

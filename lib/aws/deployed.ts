@@ -1,19 +1,164 @@
-// The AWS side of each handler. The adapters it needs (Athena, IAM, DynamoDB, Step Functions)
-// are built by the runbook, revocation and orchestration issues; until then a deployed
-// function fails loudly at its first invocation, naming what is missing, rather than
-// pretending to work. The template wires these handlers already.
+// The AWS side of each handler: the adapters a deployed function uses, built once per
+// container from its environment. Each function reads only the settings it uses; a missing
+// one fails its first invocation (the cold start) with the setting's name, before anything
+// is done. SDK clients are created once and reused across invocations.
+import { existsSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { AthenaClient } from '@aws-sdk/client-athena';
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { IAMClient } from '@aws-sdk/client-iam';
+import { IdentitystoreClient } from '@aws-sdk/client-identitystore';
+import { SchedulerClient } from '@aws-sdk/client-scheduler';
+import { SFNClient } from '@aws-sdk/client-sfn';
+import { SNSClient } from '@aws-sdk/client-sns';
+import { SQSClient } from '@aws-sdk/client-sqs';
+import { SSOAdminClient } from '@aws-sdk/client-sso-admin';
+import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import type { Context } from 'aws-lambda';
+import type { Config } from '../domain/config.ts';
+import { loadConfigFile } from '../local/config-file.ts';
+import type { Clock, Notifier } from '../ports.ts';
+import { loadRunbooks } from '../runbooks/catalog.ts';
+import { AthenaQueryEngine } from './athena-engine.ts';
+import { DynamoDbCaseStore } from './dynamodb-case-store.ts';
+import { EventBridgeScheduler } from './event-scheduler.ts';
+import { AwsIamGateway } from './iam-gateway.ts';
+import { AwsIdentityDirectory } from './identity-directory.ts';
+import { AllNotifiers, SlackWebhookNotifier, SnsNotifier } from './notifiers.ts';
+import { SqsDeadLetters } from './sqs-dead-letters.ts';
+import { StepFunctionsCallbacks, StepFunctionsWorkflow } from './step-functions.ts';
 
-export class AdapterNotAvailableError extends Error {
-  override name = 'AdapterNotAvailableError';
+export class MissingSettingError extends Error {
+  override name = 'MissingSettingError';
 }
 
-export function deployedHandler(
-  functionName: string,
-  adapters: string[],
-): (event: unknown) => Promise<never> {
-  return async () => {
-    throw new AdapterNotAvailableError(
-      `revoker-${functionName} needs the AWS adapters for ${adapters.join(', ')}, which this version does not include yet`,
+/** A setting from the function's environment; absent or empty is an error that names it. */
+export function setting(name: string): string {
+  const value = process.env[name];
+  if (!value) throw new MissingSettingError(`the environment variable ${name} is not set`);
+  return value;
+}
+
+function optionalSetting(name: string): string | undefined {
+  return process.env[name] || undefined;
+}
+
+/** Built on first use, then the same object for the container's life. */
+function once<T>(make: () => T): () => T {
+  let made: { value: T } | null = null;
+  return () => {
+    made ??= { value: make() };
+    return made.value;
+  };
+}
+
+const HERE = dirname(fileURLToPath(import.meta.url));
+
+/**
+ * The configuration document: `revoker.config.yaml` as the build copied it beside the bundle
+ * (or `REVOKER_CONFIG_FILE`), with the stack's parameters for this deployment laid over it.
+ */
+async function deployedConfig(): Promise<Config> {
+  const file = optionalSetting('REVOKER_CONFIG_FILE') ?? join(HERE, 'revoker.config.yaml');
+  if (!existsSync(file))
+    throw new MissingSettingError(`no configuration at ${file} (set REVOKER_CONFIG_FILE)`);
+  const config = await loadConfigFile(file);
+  const mode = optionalSetting('REVOKER_MODE');
+  const approvers = optionalSetting('REVOKER_APPROVERS');
+  const approvalUrl = optionalSetting('REVOKER_APPROVAL_URL');
+  if (mode && mode !== 'dry-run' && mode !== 'enforce')
+    throw new MissingSettingError(`REVOKER_MODE is ${JSON.stringify(mode)}, not dry-run or enforce`);
+  return {
+    ...config,
+    ...(mode ? { mode: mode as Config['mode'] } : {}),
+    escalation: {
+      ...config.escalation,
+      ...(approvers
+        ? {
+            approvers: approvers
+              .split(',')
+              .map((approver) => approver.trim())
+              .filter(Boolean),
+          }
+        : {}),
+      ...(approvalUrl ? { approvalUrl } : {}),
+    },
+  };
+}
+
+const clients = {
+  athena: once(() => new AthenaClient({})),
+  dynamo: once(() => DynamoDBDocumentClient.from(new DynamoDBClient({}))),
+  iam: once(() => new IAMClient({})),
+  ssoAdmin: once(() => new SSOAdminClient({})),
+  identityStore: once(() => new IdentitystoreClient({})),
+  sfn: once(() => new SFNClient({})),
+  sns: once(() => new SNSClient({})),
+  sqs: once(() => new SQSClient({})),
+  scheduler: once(() => new SchedulerClient({})),
+};
+
+export const systemClock: Clock = { now: () => new Date() };
+
+/** The adapters, each built from the settings it names, on first use. */
+export const aws = {
+  config: once(deployedConfig),
+  runbooks: once(() => loadRunbooks()),
+  cases: once(() => new DynamoDbCaseStore(clients.dynamo(), setting('CASES_TABLE'))),
+  engine: once(
+    () =>
+      new AthenaQueryEngine(clients.athena(), {
+        workGroup: setting('ATHENA_WORKGROUP'),
+        database: setting('ATHENA_DATABASE'),
+        table: setting('ATHENA_TABLE'),
+        // Leave the Lambda time to record what it found: stop a query a minute before the task's timeout.
+        deadlineMillis: Number(optionalSetting('ATHENA_DEADLINE_SECONDS') ?? 240) * 1000,
+      }),
+  ),
+  iam: once(() => {
+    const identityCenterInstanceArn = optionalSetting('IDENTITY_CENTER_INSTANCE_ARN');
+    return new AwsIamGateway(
+      clients.iam(),
+      identityCenterInstanceArn ? clients.ssoAdmin() : null,
+      identityCenterInstanceArn ? { identityCenterInstanceArn } : {},
     );
+  }),
+  workflow: once(() => new StepFunctionsWorkflow(clients.sfn(), setting('STATE_MACHINE_ARN'))),
+  callbacks: once(() => new StepFunctionsCallbacks(clients.sfn())),
+  deadLetters: once(() => new SqsDeadLetters(clients.sqs(), setting('DEAD_LETTER_QUEUE_URL'))),
+  directory: once(() => new AwsIdentityDirectory(clients.identityStore(), clients.ssoAdmin())),
+  scheduler: once(
+    () =>
+      new EventBridgeScheduler(clients.scheduler(), {
+        eventBusArn: setting('EVENT_BUS_ARN'),
+        roleArn: setting('SCHEDULER_ROLE_ARN'),
+      }),
+  ),
+  notifier: once((): Notifier => {
+    const slack = optionalSetting('SLACK_WEBHOOK_URL');
+    return new AllNotifiers([
+      new SnsNotifier(clients.sns(), setting('NOTIFY_TOPIC_ARN')),
+      ...(slack ? [new SlackWebhookNotifier(slack)] : []),
+    ]);
+  }),
+  /** Signs the approval links; the stack resolves it from Secrets Manager. */
+  approvalSecret: once(() => setting('APPROVAL_SECRET')),
+};
+
+type LambdaHandler<E, R> = (event: E, context: Context) => Promise<R>;
+
+/**
+ * The deployed handler: the function's adapters are assembled on the first invocation (a
+ * missing setting fails it, named), then every invocation reuses them.
+ */
+export function deployed<E, R>(assemble: () => Promise<LambdaHandler<E, R>>): LambdaHandler<E, R> {
+  let ready: Promise<LambdaHandler<E, R>> | null = null;
+  return async (event, context) => {
+    ready ??= assemble().catch((error: unknown) => {
+      ready = null;
+      throw error;
+    });
+    return (await ready)(event, context);
   };
 }

@@ -1,0 +1,78 @@
+// The deployed handlers, assembled from their environment: a missing setting fails the first
+// invocation with its name; with the settings, detect starts the case in Step Functions.
+import 'aws-sdk-client-mock-vitest/extend';
+import { resolve } from 'node:path';
+import { SFNClient, StartExecutionCommand } from '@aws-sdk/client-sfn';
+import { SendMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
+import type { Context } from 'aws-lambda';
+import { mockClient } from 'aws-sdk-client-mock';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { handler as detectHandler } from '../../../../functions/detect/handler.ts';
+import { handler as revokeHandler } from '../../../../functions/revoke/handler.ts';
+import { MissingSettingError, setting } from '../../../../lib/aws/deployed.ts';
+import { envelopeFor } from '../../../../lib/domain/envelope.ts';
+import { stolenInstanceCredentialsGrant } from '../../../fixtures/records.ts';
+
+const sfn = mockClient(SFNClient);
+const sqs = mockClient(SQSClient);
+const saved = { ...process.env };
+const context = {} as Context;
+
+beforeEach(() => {
+  sfn.reset();
+  sqs.reset();
+  process.env.REVOKER_CONFIG_FILE = resolve(
+    import.meta.dirname,
+    '..',
+    '..',
+    '..',
+    '..',
+    'revoker.config.yaml',
+  );
+});
+afterEach(() => {
+  process.env = { ...saved };
+});
+
+describe('the deployed handlers', () => {
+  it('name a missing setting', () => {
+    delete process.env.CASES_TABLE;
+
+    expect(() => setting('CASES_TABLE')).toThrow(
+      new MissingSettingError('the environment variable CASES_TABLE is not set'),
+    );
+  });
+
+  it('fail their first invocation with the setting they lack, and do nothing', async () => {
+    delete process.env.CASES_TABLE;
+
+    await expect(revokeHandler({}, context)).rejects.toThrow(
+      'the environment variable CASES_TABLE is not set',
+    );
+  });
+
+  it('detect: starts the case in Step Functions under the case’s name, and sets malformed events aside in SQS', async () => {
+    process.env.STATE_MACHINE_ARN = 'arn:aws:states:us-east-1:111122223333:stateMachine:revoker';
+    process.env.DEAD_LETTER_QUEUE_URL = 'https://sqs.us-east-1.amazonaws.com/111122223333/revoker-dlq';
+    process.env.REVOKER_MODE = 'dry-run';
+    sfn.on(StartExecutionCommand).resolves({ executionArn: 'arn:execution', startDate: new Date() });
+    sqs.on(SendMessageCommand).resolves({ MessageId: 'm-1' });
+
+    const [started] = (await detectHandler(
+      envelopeFor(stolenInstanceCredentialsGrant(), 'e-1'),
+      context,
+    )) as {
+      executionName: string;
+    }[];
+    await detectHandler('not an event', context);
+
+    expect(sfn).toHaveReceivedCommandTimes(StartExecutionCommand, 1);
+    const input = sfn.commandCalls(StartExecutionCommand)[0]!.args[0].input;
+    expect(input).toMatchObject({
+      stateMachineArn: process.env.STATE_MACHINE_ARN,
+      name: started!.executionName,
+    });
+    expect(JSON.parse(input.input!)).toMatchObject({ settings: { onApprovalTimeout: 'revoke' } });
+    expect(sqs).toHaveReceivedCommandTimes(SendMessageCommand, 1);
+  });
+});
