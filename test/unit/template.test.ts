@@ -1,9 +1,13 @@
 // template.yaml checked without AWS: every resource type and property exists in the
 // CloudFormation and SAM resource specifications (@aws-cdk/aws-service-spec), the required
-// ones are set, and every !Ref and !GetAtt names something the template defines.
+// ones are set, and every !Ref, !GetAtt and !Sub variable names something the template defines.
+import { join } from 'node:path';
 import { loadAwsServiceSpecSync } from '@aws-cdk/aws-service-spec';
+import { SendMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
+import type { Context } from 'aws-lambda';
+import { mockClient } from 'aws-sdk-client-mock';
 import { describe, expect, it } from 'vitest';
-import { loadTemplate } from '../fixtures/template.ts';
+import { loadTemplate, ROOT } from '../fixtures/template.ts';
 
 const template = loadTemplate();
 const spec = loadAwsServiceSpecSync();
@@ -12,17 +16,42 @@ function specFor(type: string) {
   return spec.lookup('resource', 'cloudFormationType', 'equals', type)[0];
 }
 
-/** Every `{ '!Ref': … }` and `{ '!GetAtt': … }` anywhere under `value`. */
-function references(value: unknown, found: { tag: string; target: string }[] = []) {
+interface Reference {
+  tag: '!Ref' | '!GetAtt';
+  target: string;
+}
+
+/** The `${Name}` and `${Name.Attribute}` a !Sub string refers to (`${!literal}` is text). */
+function subReferences(text: string, localVariables: string[]): Reference[] {
+  return [...text.matchAll(/\$\{(?!!)([^}]+)\}/g)]
+    .map((match) => match[1]!)
+    .filter((name) => !localVariables.includes(name))
+    .map((name) => (name.includes('.') ? { tag: '!GetAtt', target: name } : { tag: '!Ref', target: name }));
+}
+
+/** Every reference anywhere under `value`. */
+function references(value: unknown, found: Reference[] = []): Reference[] {
   if (Array.isArray(value)) for (const item of value) references(item, found);
   else if (value && typeof value === 'object') {
     for (const [key, inner] of Object.entries(value)) {
       if ((key === '!Ref' || key === '!GetAtt') && typeof inner === 'string')
         found.push({ tag: key, target: inner });
-      else references(inner, found);
+      else if (key === '!Sub' && typeof inner === 'string') found.push(...subReferences(inner, []));
+      else if (key === '!Sub' && Array.isArray(inner)) {
+        found.push(...subReferences(String(inner[0]), Object.keys((inner[1] ?? {}) as object)));
+        references(inner[1], found);
+      } else references(inner, found);
     }
   }
   return found;
+}
+
+/** SAM makes `<Function>Url` (AWS::Lambda::Url) for a function with a FunctionUrlConfig. */
+function typeOf(name: string): string | undefined {
+  const declared = template.Resources[name]?.Type;
+  if (declared) return declared;
+  const base = template.Resources[name.replace(/Url$/, '')];
+  return name.endsWith('Url') && base?.Properties.FunctionUrlConfig ? 'AWS::Lambda::Url' : undefined;
 }
 
 /** CloudFormation's own parameters, always there to !Ref. */
@@ -33,6 +62,24 @@ const PSEUDO_PARAMETERS = new Set([
   'AWS::StackName',
   'AWS::URLSuffix',
 ]);
+
+/** What a SAM resource's !GetAtt can name: the attributes of the resource SAM makes of it. */
+const SAM_ATTRIBUTES: Record<string, string[]> = {
+  'AWS::Serverless::Function': ['Arn'],
+  'AWS::Serverless::StateMachine': ['Arn', 'Name'],
+};
+
+function unresolved({ tag, target }: Reference): boolean {
+  if (tag === '!Ref') {
+    return !typeOf(target) && !(target in (template.Parameters ?? {})) && !PSEUDO_PARAMETERS.has(target);
+  }
+  const [name, ...rest] = target.split('.');
+  const attribute = rest.join('.');
+  const type = typeOf(name!);
+  if (!type) return true;
+  const attributes = SAM_ATTRIBUTES[type] ?? Object.keys(specFor(type)?.attributes ?? {});
+  return !attributes.includes(attribute);
+}
 
 describe('template.yaml against the resource specifications', () => {
   it.each(Object.entries(template.Resources))(
@@ -53,22 +100,55 @@ describe('template.yaml against the resource specifications', () => {
   );
 
   it('refers only to resources, attributes and parameters it defines', () => {
-    const parameters = new Set(Object.keys(template.Parameters ?? {}));
-    const unresolved = references({ Resources: template.Resources, Outputs: template.Outputs }).filter(
-      ({ tag, target }) => {
-        if (tag === '!Ref')
-          return !(target in template.Resources) && !parameters.has(target) && !PSEUDO_PARAMETERS.has(target);
-        const [name, ...attribute] = target.split('.');
-        const resource = template.Resources[name!];
-        if (!resource) return true;
-        const attributes = Object.keys(specFor(resource.Type)?.attributes ?? {});
-        // SAM resources expand into CloudFormation ones; their attributes (Arn) are the function's.
-        return resource.Type.startsWith('AWS::Serverless::')
-          ? attribute.join('.') !== 'Arn' && attribute.join('.') !== 'Name'
-          : !attributes.includes(attribute.join('.'));
-      },
+    const all = references({
+      Globals: template.Globals,
+      Resources: template.Resources,
+      Outputs: template.Outputs,
+    });
+
+    expect(all.length).toBeGreaterThan(20);
+    expect(all.filter(unresolved)).toEqual([]);
+  });
+});
+
+describe('the settings the deployed functions read', () => {
+  const functions = Object.entries(template.Resources).filter(
+    ([, resource]) => resource.Type === 'AWS::Serverless::Function',
+  );
+  /** A value of the right shape for each setting; the template's intrinsics resolve at deploy time. */
+  const SAMPLE: Record<string, string> = {
+    REVOKER_MODE: 'dry-run',
+    REVOKER_APPROVERS: 'oncall@example.com',
+    REVOKER_APPROVAL_URL: 'https://abc.lambda-url.us-east-1.on.aws/',
+    ATHENA_TABLE: 'cloudtrail_logs',
+    SLACK_WEBHOOK_URL: '',
+  };
+  const saved = { ...process.env };
+
+  it.each(functions)('%s is given every setting it reads', async (_name, resource) => {
+    const variables = {
+      ...(template.Globals?.Function?.Environment?.Variables ?? {}),
+      ...((resource.Properties.Environment as { Variables?: Record<string, unknown> } | undefined)
+        ?.Variables ?? {}),
+    };
+    process.env = { ...saved };
+    for (const name of Object.keys(variables)) process.env[name] = SAMPLE[name] ?? `from-template-${name}`;
+    // The build copies revoker.config.yaml beside each bundle; here it is read from the checkout.
+    process.env.REVOKER_CONFIG_FILE = join(ROOT, 'revoker.config.yaml');
+    const sqs = mockClient(SQSClient).on(SendMessageCommand).resolves({ MessageId: 'm-1' });
+    const entry = resource.Metadata!.BuildProperties!.EntryPoints![0]!;
+    const { handler } = (await import(join(ROOT, entry))) as {
+      handler: (event: unknown, context: Context) => Promise<unknown>;
+    };
+
+    // An empty event: each function gets as far as judging it, which needs all its adapters.
+    const outcome = await handler({}, {} as Context).then(
+      () => null,
+      (error: Error) => error,
     );
 
-    expect(unresolved).toEqual([]);
+    expect(outcome?.name).not.toBe('MissingSettingError');
+    sqs.restore();
+    process.env = { ...saved };
   });
 });
