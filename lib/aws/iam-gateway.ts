@@ -66,6 +66,34 @@ import { ActionTargetMissingError, type RevocationAction } from '../domain/revoc
 import type { IamGateway } from '../ports.ts';
 import { withRetries } from './retry.ts';
 
+/**
+ * What `readState` calls, as IAM permissions: every function that reads a principal's IAM
+ * state needs these (the template grants them, and a test keeps the two equal).
+ */
+export const IAM_READ_PERMISSIONS = [
+  'iam:GetRole',
+  'iam:ListRolePolicies',
+  'iam:GetRolePolicy',
+  'iam:ListAttachedRolePolicies',
+  'iam:ListInstanceProfilesForRole',
+  'iam:GetUser',
+  'iam:ListUserPolicies',
+  'iam:GetUserPolicy',
+  'iam:ListAttachedUserPolicies',
+  'iam:ListAccessKeys',
+  'iam:GetLoginProfile',
+  'iam:ListSigningCertificates',
+  'iam:ListSSHPublicKeys',
+  'iam:ListServiceSpecificCredentials',
+  'iam:GetPolicy',
+  'iam:GetPolicyVersion',
+  'iam:ListPolicyVersions',
+  'sso:ListPermissionSetsProvisionedToAccount',
+  'sso:DescribePermissionSet',
+  'sso:GetInlinePolicyForPermissionSet',
+  'sso:ListAccountAssignments',
+] as const;
+
 export interface IamGatewaySettings {
   /** The IAM Identity Center instance, when Identity Center users are to be revoked. */
   identityCenterInstanceArn?: string;

@@ -7,6 +7,8 @@ import { SendMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
 import type { Context } from 'aws-lambda';
 import { mockClient } from 'aws-sdk-client-mock';
 import { describe, expect, it } from 'vitest';
+import { IAM_READ_PERMISSIONS } from '../../lib/aws/iam-gateway.ts';
+import { ACTIONS } from '../../lib/domain/revocation/actions.ts';
 import { loadTemplate, ROOT } from '../fixtures/template.ts';
 
 const template = loadTemplate();
@@ -150,5 +152,106 @@ describe('the settings the deployed functions read', () => {
     expect(outcome?.name).not.toBe('MissingSettingError');
     sqs.restore();
     process.env = { ...saved };
+  });
+});
+
+describe('the functions’ permissions', () => {
+  interface Statement {
+    Sid?: string;
+    Effect: 'Allow' | 'Deny';
+    Action: string | string[];
+    Resource: unknown;
+  }
+  const list = (value: string | string[]) => (Array.isArray(value) ? value : [value]);
+  const managed = (name: string): Statement[] =>
+    ((template.Resources[name]?.Properties.PolicyDocument as { Statement?: Statement[] } | undefined)
+      ?.Statement ?? []) as Statement[];
+  /** A function's statements: its managed policies' and its inline ones (SAM's policy templates aside). */
+  function statementsOf(functionName: string): Statement[] {
+    const policies = (template.Resources[functionName]!.Properties.Policies ?? []) as unknown[];
+    return policies.flatMap((policy) => {
+      const reference = (policy as { '!Ref'?: string })['!Ref'];
+      if (reference) return managed(reference);
+      return ((policy as { Statement?: Statement[] }).Statement ?? []) as Statement[];
+    });
+  }
+  const allowed = (functionName: string) =>
+    new Set(
+      statementsOf(functionName)
+        .filter((statement) => statement.Effect === 'Allow')
+        .flatMap((statement) => list(statement.Action)),
+    );
+  const functions = Object.keys(template.Resources).filter(
+    (name) => template.Resources[name]!.Type === 'AWS::Serverless::Function',
+  );
+  // The catalog's changes: what its actions need beyond reading (a read such as
+  // iam:ListPolicyVersions is every IAM reader's).
+  const reads = new Set<string>(IAM_READ_PERMISSIONS);
+  const catalog = [
+    ...new Set(
+      Object.values(ACTIONS).flatMap((spec) =>
+        spec.permissions.filter((permission) => !reads.has(permission)),
+      ),
+    ),
+  ];
+  /** Who performs the catalog's changes: revoke, offboard and a grant's end; a grant attaches, and passes the scheduler its role. */
+  const PERFORMERS: Record<string, string[]> = {
+    RevokeFunction: catalog,
+    OffboardFunction: catalog,
+    ExpireGrantFunction: catalog,
+    GrantFunction: ['iam:AttachRolePolicy', 'iam:AttachUserPolicy', 'iam:PassRole'],
+  };
+  const IAM_READERS = [
+    'RevokeFunction',
+    'OffboardFunction',
+    'ExpireGrantFunction',
+    'GrantFunction',
+    'EscalateFunction',
+  ];
+  const everyStatement = Object.values(template.Resources).flatMap((resource) => [
+    ...(((resource.Properties.PolicyDocument as { Statement?: Statement[] } | undefined)?.Statement ??
+      []) as Statement[]),
+    ...((resource.Properties.Policies as unknown[] | undefined) ?? []).flatMap(
+      (policy) =>
+        ((policy as { Statement?: Statement[]; PolicyDocument?: { Statement?: Statement[] } }).Statement ??
+          (policy as { PolicyDocument?: { Statement?: Statement[] } }).PolicyDocument?.Statement ??
+          []) as Statement[],
+    ),
+  ]);
+
+  it('never allows every action of a service', () => {
+    const wildcards = everyStatement
+      .filter((statement) => statement.Effect === 'Allow')
+      .flatMap((statement) => list(statement.Action))
+      .filter((action) => action === '*' || action.endsWith(':*'));
+
+    expect(everyStatement.length).toBeGreaterThan(10);
+    expect(wildcards).toEqual([]);
+  });
+
+  it('uses Resource "*" only where the API has no resource-level permissions, and says so', () => {
+    const unexplained = everyStatement.filter(
+      (statement) => statement.Resource === '*' && !statement.Sid?.startsWith('NoResourceLevelPermissions'),
+    );
+
+    expect(unexplained).toEqual([]);
+  });
+
+  it.each(functions)('%s holds exactly the revocation catalog permissions it performs', (name) => {
+    const granted = catalog.filter((permission) => allowed(name).has(permission)).sort();
+
+    expect(granted).toEqual([...(PERFORMERS[name] ?? [])].sort());
+    if (granted.length > 0) {
+      // Whoever can change IAM is denied changing revoker's own roles.
+      expect(
+        statementsOf(name).some(
+          (statement) => statement.Effect === 'Deny' && statement.Sid === 'NeverRevokersOwn',
+        ),
+      ).toBe(true);
+    }
+  });
+
+  it.each(IAM_READERS)('%s can read every piece of IAM state the adapter reads', (name) => {
+    expect(IAM_READ_PERMISSIONS.filter((permission) => !allowed(name).has(permission))).toEqual([]);
   });
 });
