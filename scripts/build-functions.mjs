@@ -1,10 +1,12 @@
 // Bundles each functions/<name>/handler.ts into dist/<name>/handler.mjs (ESM, Node 22,
 // arm64-agnostic), copies the runbooks and revoker.config.yaml beside it, and prints each
 // bundle's size.
-import { cpSync, readdirSync, statSync } from 'node:fs';
+import { cpSync, readdirSync, rmSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { build } from 'esbuild';
 
+// What template.yaml deploys (CodeUri: dist/<name>/): nothing left over from an earlier build.
+rmSync('dist', { recursive: true, force: true });
 const names = readdirSync('functions')
   .filter((name) => statSync(join('functions', name)).isDirectory())
   .sort();
@@ -30,5 +32,5 @@ for (const name of names) {
   });
   // The configuration travels with the code; the stack's parameters override per deployment.
   cpSync('revoker.config.yaml', join('dist', name, 'revoker.config.yaml'));
-  console.log(`${name.padEnd(8)} ${(statSync(outfile).size / 1024).toFixed(1).padStart(7)} KiB  ${outfile}`);
+  console.log(`${name.padEnd(12)} ${(statSync(outfile).size / 1024).toFixed(1).padStart(7)} KiB  ${outfile}`);
 }

@@ -16,7 +16,7 @@ import { SQSClient } from '@aws-sdk/client-sqs';
 import { SSOAdminClient } from '@aws-sdk/client-sso-admin';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { Context } from 'aws-lambda';
-import type { Config } from '../domain/config.ts';
+import { type Config, parseConfig } from '../domain/config.ts';
 import { loadConfigFile } from '../local/config-file.ts';
 import type { Clock, Notifier } from '../ports.ts';
 import { loadRunbooks } from '../runbooks/catalog.ts';
@@ -57,34 +57,51 @@ const HERE = dirname(fileURLToPath(import.meta.url));
 
 /**
  * The configuration document: `revoker.config.yaml` as the build copied it beside the bundle
- * (or `REVOKER_CONFIG_FILE`), with the stack's parameters for this deployment laid over it.
+ * (or `REVOKER_CONFIG_FILE`), with the stack's parameters for this deployment laid over it and
+ * the result validated again, so a bad parameter stops the function with its name.
  */
-async function deployedConfig(): Promise<Config> {
+export async function deployedConfig(): Promise<Config> {
   const file = optionalSetting('REVOKER_CONFIG_FILE') ?? join(HERE, 'revoker.config.yaml');
   if (!existsSync(file))
     throw new MissingSettingError(`no configuration at ${file} (set REVOKER_CONFIG_FILE)`);
   const config = await loadConfigFile(file);
-  const mode = optionalSetting('REVOKER_MODE');
-  const approvers = optionalSetting('REVOKER_APPROVERS');
-  const approvalUrl = optionalSetting('REVOKER_APPROVAL_URL');
-  if (mode && mode !== 'dry-run' && mode !== 'enforce')
-    throw new MissingSettingError(`REVOKER_MODE is ${JSON.stringify(mode)}, not dry-run or enforce`);
-  return {
+  const number = (name: string) =>
+    optionalSetting(name) === undefined ? undefined : Number(optionalSetting(name));
+  const names = (name: string) =>
+    optionalSetting(name)
+      ?.split(',')
+      .map((item) => item.trim())
+      .filter(Boolean);
+  const overrides = {
+    mode: optionalSetting('REVOKER_MODE'),
+    verifyWaitSeconds: number('REVOKER_VERIFY_WAIT_SECONDS'),
+    acknowledgeMinutes: number('REVOKER_ACKNOWLEDGE_MINUTES'),
+    decideMinutes: number('REVOKER_DECIDE_MINUTES'),
+    approvers: names('REVOKER_APPROVERS'),
+    approvalUrl: optionalSetting('REVOKER_APPROVAL_URL'),
+    protectedPrincipals: names('REVOKER_PROTECTED_PRINCIPALS'),
+  };
+  const document = {
     ...config,
-    ...(mode ? { mode: mode as Config['mode'] } : {}),
+    mode: overrides.mode ?? config.mode,
+    verify: { ...config.verify, waitSeconds: overrides.verifyWaitSeconds ?? config.verify.waitSeconds },
+    guardRails: {
+      ...config.guardRails,
+      // The stack adds to the file's protections; it never removes one.
+      protectedPrincipals: [
+        ...config.guardRails.protectedPrincipals,
+        ...(overrides.protectedPrincipals ?? []),
+      ],
+    },
     escalation: {
       ...config.escalation,
-      ...(approvers
-        ? {
-            approvers: approvers
-              .split(',')
-              .map((approver) => approver.trim())
-              .filter(Boolean),
-          }
-        : {}),
-      ...(approvalUrl ? { approvalUrl } : {}),
+      approvers: overrides.approvers ?? config.escalation.approvers,
+      approvalUrl: overrides.approvalUrl ?? config.escalation.approvalUrl,
+      acknowledgeMinutes: overrides.acknowledgeMinutes ?? config.escalation.acknowledgeMinutes,
+      decideMinutes: overrides.decideMinutes ?? config.escalation.decideMinutes,
     },
   };
+  return parseConfig(document, `${file} with the stack's parameters`);
 }
 
 const clients = {

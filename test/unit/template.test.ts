@@ -9,7 +9,7 @@ import { mockClient } from 'aws-sdk-client-mock';
 import { describe, expect, it } from 'vitest';
 import { IAM_READ_PERMISSIONS } from '../../lib/aws/iam-gateway.ts';
 import { ACTIONS } from '../../lib/domain/revocation/actions.ts';
-import { loadTemplate, ROOT } from '../fixtures/template.ts';
+import { handlerSourceOf, loadTemplate, ROOT } from '../fixtures/template.ts';
 
 const template = loadTemplate();
 const spec = loadAwsServiceSpecSync();
@@ -138,8 +138,7 @@ describe('the settings the deployed functions read', () => {
     // The build copies revoker.config.yaml beside each bundle; here it is read from the checkout.
     process.env.REVOKER_CONFIG_FILE = join(ROOT, 'revoker.config.yaml');
     const sqs = mockClient(SQSClient).on(SendMessageCommand).resolves({ MessageId: 'm-1' });
-    const entry = resource.Metadata!.BuildProperties!.EntryPoints![0]!;
-    const { handler } = (await import(join(ROOT, entry))) as {
+    const { handler } = (await import(join(ROOT, handlerSourceOf(resource)))) as {
       handler: (event: unknown, context: Context) => Promise<unknown>;
     };
 

@@ -1,11 +1,11 @@
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { join, resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { JIT_REQUEST_PATTERN } from '../../../lib/domain/jit.ts';
 import { eventBridgeEvents } from '../../../lib/domain/rules.ts';
 import { ASL_FILE } from '../../../lib/local/state-machine.ts';
-import { loadTemplate } from '../../fixtures/template.ts';
+import { handlerSourceOf, loadTemplate } from '../../fixtures/template.ts';
 
 const ROOT = resolve(import.meta.dirname, '..', '..', '..');
 type Validator = (definition: unknown) => { isValid: boolean; errorsText: (separator?: string) => string };
@@ -65,12 +65,12 @@ describe('template.yaml', () => {
   );
 
   it.each(functions)(
-    '%s points at a handler file that exists and exports handler',
+    '%s deploys the build of a handler file that exists and exports handler',
     async (_name, resource) => {
-      const entry = resource.Metadata?.BuildProperties?.EntryPoints?.[0];
+      const entry = handlerSourceOf(resource);
 
-      expect(entry).toMatch(/^functions\/[a-z-]+\/handler\.ts$/);
-      const module = (await import(join(ROOT, entry!))) as { handler?: unknown };
+      expect(existsSync(join(ROOT, entry))).toBe(true);
+      const module = (await import(join(ROOT, entry))) as { handler?: unknown };
       expect(typeof module.handler).toBe('function');
       expect(resource.Properties.Handler).toBe('handler.handler');
     },

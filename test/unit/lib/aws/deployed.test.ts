@@ -9,7 +9,8 @@ import { mockClient } from 'aws-sdk-client-mock';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { handler as detectHandler } from '../../../../functions/detect/handler.ts';
 import { handler as revokeHandler } from '../../../../functions/revoke/handler.ts';
-import { MissingSettingError, setting } from '../../../../lib/aws/deployed.ts';
+import { deployedConfig, MissingSettingError, setting } from '../../../../lib/aws/deployed.ts';
+import { ConfigError } from '../../../../lib/domain/config.ts';
 import { envelopeFor } from '../../../../lib/domain/envelope.ts';
 import { stolenInstanceCredentialsGrant } from '../../../fixtures/records.ts';
 
@@ -74,5 +75,34 @@ describe('the deployed handlers', () => {
     });
     expect(JSON.parse(input.input!)).toMatchObject({ settings: { onApprovalTimeout: 'revoke' } });
     expect(sqs).toHaveReceivedCommandTimes(SendMessageCommand, 1);
+  });
+
+  it('lay the stack’s parameters over the bundled configuration, adding protections, never removing one', async () => {
+    process.env.REVOKER_MODE = 'enforce';
+    process.env.REVOKER_APPROVERS = 'sam@example.com, arn:aws:iam::111122223333:user/kim';
+    process.env.REVOKER_DECIDE_MINUTES = '30';
+    process.env.REVOKER_PROTECTED_PRINCIPALS = 'arn:aws:iam::*:role/payments-*';
+
+    const config = await deployedConfig();
+
+    expect(config.mode).toBe('enforce');
+    expect(config.escalation).toMatchObject({
+      approvers: ['sam@example.com', 'arn:aws:iam::111122223333:user/kim'],
+      decideMinutes: 30,
+    });
+    expect(config.guardRails.protectedPrincipals).toEqual(
+      expect.arrayContaining(['arn:aws:iam::*:role/revoker-*', 'arn:aws:iam::*:role/payments-*']),
+    );
+  });
+
+  it('refuse a parameter that does not fit, naming it', async () => {
+    process.env.REVOKER_MODE = 'sometimes';
+    process.env.REVOKER_DECIDE_MINUTES = '5';
+
+    const loading = deployedConfig();
+
+    await expect(loading).rejects.toThrow(ConfigError);
+    await expect(loading).rejects.toThrow(/mode: found "sometimes"/);
+    await expect(loading).rejects.toThrow(/acknowledgeMinutes/);
   });
 });
