@@ -63,6 +63,7 @@ const PSEUDO_PARAMETERS = new Set([
   'AWS::Partition',
   'AWS::StackName',
   'AWS::URLSuffix',
+  'AWS::NoValue',
 ]);
 
 /** What a SAM resource's !GetAtt can name: the attributes of the resource SAM makes of it. */
