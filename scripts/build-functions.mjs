@@ -1,7 +1,7 @@
 // Bundles each functions/<name>/handler.ts into dist/<name>/handler.mjs (ESM, Node 22,
 // arm64-agnostic), copies the runbooks and revoker.config.yaml beside it, and prints each
 // bundle's size.
-import { cpSync, readdirSync, rmSync, statSync } from 'node:fs';
+import { cpSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { build } from 'esbuild';
 
@@ -32,5 +32,10 @@ for (const name of names) {
   });
   // The configuration travels with the code; the stack's parameters override per deployment.
   cpSync('revoker.config.yaml', join('dist', name, 'revoker.config.yaml'));
+  // `sam build` builds a Node.js function's CodeUri with npm: give it a package with nothing to install.
+  writeFileSync(
+    join('dist', name, 'package.json'),
+    `${JSON.stringify({ name: `revoker-${name}`, private: true, description: 'Built by npm run package.' }, null, 2)}\n`,
+  );
   console.log(`${name.padEnd(12)} ${(statSync(outfile).size / 1024).toFixed(1).padStart(7)} KiB  ${outfile}`);
 }
