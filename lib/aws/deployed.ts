@@ -65,8 +65,10 @@ export async function deployedConfig(): Promise<Config> {
   if (!existsSync(file))
     throw new MissingSettingError(`no configuration at ${file} (set REVOKER_CONFIG_FILE)`);
   const config = await loadConfigFile(file);
-  const number = (name: string) =>
-    optionalSetting(name) === undefined ? undefined : Number(optionalSetting(name));
+  const number = (name: string) => {
+    const value = optionalSetting(name);
+    return value === undefined ? undefined : Number(value);
+  };
   const names = (name: string) =>
     optionalSetting(name)
       ?.split(',')

@@ -206,7 +206,7 @@ export async function expireGrant(
   };
 
   const recorded = await recordedGrants(deps.cases);
-  const others = recorded.filter((entry) => entry.open).map((entry) => entry.grant);
+  const others = recorded.filter((record) => record.open).map((record) => record.grant);
   const keep = reasonToKeep(grant, others, now);
   if (keep) {
     // What this grant opened is still allowed by what keeps the policy: nothing to take away.
@@ -238,7 +238,7 @@ export async function expireGrant(
   // 2. The role sessions the principal opened while it held the policy through its grants.
   const since = heldSince(
     grant,
-    recorded.map((entry) => entry.grant),
+    recorded.map((record) => record.grant),
   );
   const issued = await deps.engine.run(
     bindRunbook(

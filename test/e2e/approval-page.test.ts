@@ -12,6 +12,7 @@ import { signApprovalLink } from '../../lib/domain/approval.ts';
 import type { Config } from '../../lib/domain/config.ts';
 import type { IamAccountState } from '../../lib/local/iam-account.ts';
 import { shippedConfig } from '../fixtures/config.ts';
+import { ESCALATED_AND_APPROVED } from '../fixtures/workflow.ts';
 
 const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 const now = new Date('2026-01-15T12:00:00Z');
@@ -115,15 +116,7 @@ describe('the approval page, in Chromium', () => {
 
     const result = demo.stories[0]!;
     expect(result.outcome).toBe('contained');
-    expect(result.path.slice(0, 7)).toEqual([
-      'Origin',
-      'Confirm',
-      'Decide',
-      'EscalateAfterConfirm',
-      'Escalate',
-      'Approved',
-      'Revoke',
-    ]);
+    expect(result.path.slice(0, 7)).toEqual(ESCALATED_AND_APPROVED);
     const iam = JSON.parse(readFileSync(demo.iamAccountFile, 'utf8')) as IamAccountState;
     expect(Object.keys(iam.roles['app-server']!.inlinePolicies)).toEqual([demo.policyName]);
     const decision = JSON.parse(readFileSync(result.caseFile, 'utf8')).audit.find(

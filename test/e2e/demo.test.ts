@@ -6,6 +6,7 @@ import { DemoDirectoryError, type DemoOptions, runDemo } from '../../cli/demo.ts
 import type { Config } from '../../lib/domain/config.ts';
 import type { IamAccountState } from '../../lib/local/iam-account.ts';
 import { shippedConfig } from '../fixtures/config.ts';
+import { ESCALATED_AND_APPROVED } from '../fixtures/workflow.ts';
 
 const now = new Date('2026-01-15T12:00:00Z');
 
@@ -45,15 +46,7 @@ describe('the demo, through the real state machine on the embedded default', () 
       ['offboarding', 'contained'],
     ]);
     const [, escalation, offboarding] = demo.stories;
-    expect(escalation!.path.slice(0, 7)).toEqual([
-      'Origin',
-      'Confirm',
-      'Decide',
-      'EscalateAfterConfirm',
-      'Escalate',
-      'Approved',
-      'Revoke',
-    ]);
+    expect(escalation!.path.slice(0, 7)).toEqual(ESCALATED_AND_APPROVED);
     expect(offboarding!.path.slice(0, 3)).toEqual(['Origin', 'Offboard', 'RevokedOrPlanned']);
     const iam = JSON.parse(readFileSync(demo.iamAccountFile, 'utf8')) as IamAccountState;
     expect(iam.users['svc-backup']!.accessKeys.map((key) => key.status)).toEqual(['Inactive']);
@@ -99,15 +92,7 @@ describe('the demo, through the real state machine on the embedded default', () 
   it('asks the on-call about a protected principal and revokes it once they approve', async () => {
     const { result, iam } = await demoWith(protectedRole, 'approve');
 
-    expect(result.path.slice(0, 7)).toEqual([
-      'Origin',
-      'Confirm',
-      'Decide',
-      'EscalateAfterConfirm',
-      'Escalate',
-      'Approved',
-      'Revoke',
-    ]);
+    expect(result.path.slice(0, 7)).toEqual(ESCALATED_AND_APPROVED);
     expect(result.outcome).toBe('contained');
     expect(Object.keys(iam.roles['app-server']!.inlinePolicies)).toEqual([result.policyName]);
   });

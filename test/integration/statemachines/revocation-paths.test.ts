@@ -11,6 +11,7 @@ import { type LocalFunction, LocalStateMachine } from '../../../lib/local/state-
 import { LocalTaskCallbacks } from '../../../lib/local/task-callbacks.ts';
 import { REJECTED_ERROR } from '../../../lib/usecases/answer-escalation.ts';
 import { RevocationNeedsHumanError } from '../../../lib/usecases/revoke.ts';
+import { ESCALATED_AND_APPROVED } from '../../fixtures/workflow.ts';
 
 const SETTINGS = {
   logDeliveryWaitSeconds: 300,
@@ -219,16 +220,7 @@ describe('the revocation state machine, branch by branch', () => {
       onPage: approve,
     });
 
-    expect(path.slice(0, 8)).toEqual([
-      'Origin',
-      'Confirm',
-      'Decide',
-      'EscalateAfterConfirm',
-      'Escalate',
-      'Approved',
-      'Revoke',
-      'RevokedOrPlanned',
-    ]);
+    expect(path.slice(0, 8)).toEqual([...ESCALATED_AND_APPROVED, 'RevokedOrPlanned']);
     expect(path.slice(-3)).toEqual(['MarkContained', 'Close', 'Closed']);
     expect(pages).toHaveLength(1);
     expect(output?.escalation).toEqual({ from: 'confirm', reason: 'scripted decision escalate' });
