@@ -1,9 +1,13 @@
 // Detect throughput: every generated record delivered as an EventBridge envelope through the
 // detect use case (parse, resolve the principal, match 27 rules, build triggers, start or join
-// a case), against the raw cost of reading the same files (gunzip + JSON.parse).
+// a case in a file-backed case store), against the raw cost of reading the same files (gunzip + JSON.parse).
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { gunzipSync } from 'node:zlib';
 import type { CloudTrailRecord } from '../lib/domain/cloudtrail.ts';
 import { envelopeFor } from '../lib/domain/envelope.ts';
+import { FileCaseStore } from '../lib/local/case-store.ts';
 import { loadConfigFile } from '../lib/local/config-file.ts';
 import type { WorkflowStarter } from '../lib/ports.ts';
 import { detect } from '../lib/usecases/detect.ts';
@@ -12,8 +16,8 @@ import { generatedLogs } from './generated-logs.ts';
 /** Starts nothing: remembers execution names, as Step Functions does for 90 days. */
 class NameRegistry implements WorkflowStarter {
   readonly names = new Set<string>();
-  async start(name: string): Promise<'started' | 'already-open'> {
-    if (this.names.has(name)) return 'already-open';
+  async start(name: string): Promise<'started' | 'already-started'> {
+    if (this.names.has(name)) return 'already-started';
     this.names.add(name);
     return 'started';
   }
@@ -32,12 +36,14 @@ export async function run(): Promise<void> {
   const workflow = new NameRegistry();
   // Rejected events are counted below; the bench keeps no dead letters.
   const deadLetters = { send: async () => undefined };
-  const outcomes = { started: 0, 'already-open': 0, 'no-match': 0, rejected: 0 };
+  const cases = new FileCaseStore(mkdtempSync(join(tmpdir(), 'revoker-bench-cases-')));
+  const clock = { now: () => new Date() };
+  const outcomes = { opened: 0, joined: 0, raised: 0, duplicate: 0, 'no-match': 0, rejected: 0 };
   const detectStart = performance.now();
   for (const bytes of compressed) {
     const { Records } = JSON.parse(gunzipSync(bytes).toString('utf8')) as { Records: CloudTrailRecord[] };
     for (const record of Records) {
-      for (const outcome of await detect(envelopeFor(record, 'bench'), { workflow, config, deadLetters }))
+      for (const outcome of await detect(envelopeFor(record, 'bench'), { cases, workflow, clock, config, deadLetters }))
         outcomes[outcome.status] += 1;
     }
   }
@@ -54,6 +60,6 @@ export async function run(): Promise<void> {
   );
   console.log(`  ratio     ${(detectSeconds / baselineSeconds).toFixed(2)}x the baseline's time`);
   console.log(
-    `  outcomes  ${outcomes.started} started, ${outcomes['already-open']} joined, ${outcomes['no-match']} no match, ${outcomes.rejected} rejected`,
+    `  outcomes  ${outcomes.opened} opened, ${outcomes.joined} joined, ${outcomes.raised} raised, ${outcomes.duplicate} duplicates, ${outcomes['no-match']} no match, ${outcomes.rejected} rejected`,
   );
 }

@@ -2,19 +2,13 @@
 // default), as a table of cases and as one case's timeline.
 import { join } from 'node:path';
 import type { Command } from 'commander';
-import { principalArnOf, type Trigger, TriggerSchema } from '../lib/domain/trigger.ts';
+import { type Case, describeRanking, rankingOf } from '../lib/domain/case.ts';
+import { principalArnOf } from '../lib/domain/trigger.ts';
 import { FileCaseStore } from '../lib/local/case-store.ts';
-import type { CaseRecord } from '../lib/ports.ts';
 import { printable, printJson, table } from './output.ts';
 
 export class CaseCommandError extends Error {
   override name = 'CaseCommandError';
-}
-
-/** The trigger as stored; a damaged one is shown as such rather than failing the listing. */
-function triggerOf(record: CaseRecord): Trigger | null {
-  const parsed = TriggerSchema.safeParse(record.trigger);
-  return parsed.success ? parsed.data : null;
 }
 
 export function registerCases(program: Command): void {
@@ -30,24 +24,21 @@ export function registerCases(program: Command): void {
     .option('--json', 'print the records as JSON')
     .action(async (options: { cases: string; json?: boolean }) => {
       const records = (await new FileCaseStore(options.cases).list()).sort((a, b) =>
-        a.openedAt < b.openedAt ? 1 : -1,
+        a.header.openedAt < b.header.openedAt ? 1 : -1,
       );
       if (options.json) return printJson(records);
       if (records.length === 0) return console.log(`no cases in ${options.cases}`);
       console.log(
         table([
-          ['case', 'opened', 'rule', 'principal', 'last step', 'outcome'],
-          ...records.map((record) => {
-            const trigger = triggerOf(record);
-            return [
-              record.caseId,
-              record.openedAt,
-              trigger?.ruleId ?? '(unreadable trigger)',
-              trigger ? printable(principalArnOf(trigger.target)) : '-',
-              record.audit.at(-1)?.step ?? '-',
-              record.outcome ?? 'open',
-            ];
-          }),
+          ['case', 'opened', 'stands at', 'principal', 'last step', 'outcome'],
+          ...records.map(({ header, entries }) => [
+            header.caseId,
+            header.openedAt,
+            `${header.standing.ruleId} (${header.standing.severity}, ${header.standing.response})`,
+            printable(principalArnOf(header.trigger.target)),
+            entries.at(-1)?.step ?? '-',
+            header.outcome ?? 'open',
+          ]),
         ]),
       );
     });
@@ -67,17 +58,18 @@ export function registerCases(program: Command): void {
     });
 }
 
-/** A case as people read it: the outcome, the trigger, then one line per step. */
-export function caseTimeline(record: CaseRecord): string[] {
-  const trigger = triggerOf(record);
+/** A case as people read it: the outcome, the trigger, where it stands, then one line per step. */
+export function caseTimeline(record: Case): string[] {
+  const { header } = record;
+  const trigger = header.trigger;
   return [
-    `Case ${record.caseId}, opened ${record.openedAt}: ${record.outcome ?? 'open'}`,
-    trigger
-      ? `Trigger: rule ${trigger.ruleId} on ${trigger.eventName} by ${printable(principalArnOf(trigger.target))}${trigger.sourceIp ? ` from ${printable(trigger.sourceIp)}` : ''} at ${trigger.eventTime}`
-      : 'Trigger: (unreadable)',
+    `Case ${header.caseId}, opened ${header.openedAt}: ${header.outcome ?? 'open'}`,
+    `Trigger: rule ${trigger.ruleId} on ${trigger.eventName} by ${printable(principalArnOf(trigger.target))}${trigger.sourceIp ? ` from ${printable(trigger.sourceIp)}` : ''} at ${trigger.eventTime}`,
+    `Stands at: ${describeRanking(rankingOf(header.standing))}${header.revision > 0 ? `, raised ${header.revision} time(s)` : ''}`,
+    ...(header.previousCaseId ? [`Previous case of this credential: ${header.previousCaseId}`] : []),
     '',
-    ...record.audit.map(
-      (entry) => `${entry.at}  ${entry.step.padEnd(11)} ${printable(entry.summary, 10_000)}`,
+    ...record.entries.map(
+      (entry) => `${entry.at}  ${entry.step.padEnd(13)} ${printable(entry.summary, 10_000)}`,
     ),
   ];
 }

@@ -11,6 +11,7 @@ import { mkdir, readdir, rm, writeFile } from 'node:fs/promises';
 import { join, relative, resolve } from 'node:path';
 import type { Command } from 'commander';
 import { createApprovalHandler } from '../functions/approval/handler.ts';
+import { executionNameOf } from '../lib/domain/case.ts';
 import type { Config } from '../lib/domain/config.ts';
 import { envelopeFor } from '../lib/domain/envelope.ts';
 import { matchesEventPattern } from '../lib/domain/event-pattern.ts';
@@ -22,6 +23,7 @@ import { type ApprovalServer, serveApprovals } from '../lib/local/approval-serve
 import { DEFAULT_CONFIG_FILE, loadConfigFile } from '../lib/local/config-file.ts';
 import { logFileFromPath } from '../lib/local/duckdb-engine.ts';
 import { generate, writeCalls } from '../lib/local/generator/generate.ts';
+import { heartbeatCalls } from '../lib/local/generator/heartbeat.ts';
 import { LogWriter } from '../lib/local/generator/log-writer.ts';
 import { Random } from '../lib/local/generator/random.ts';
 import {
@@ -36,8 +38,8 @@ import { authorizerFor, initialAccountState, LocalIamAccount } from '../lib/loca
 import { type LocalPipeline, openLocalPipeline, SimulatedClock } from '../lib/local/pipeline.ts';
 import { listFiles, readRecordFiles } from '../lib/local/record-files.ts';
 import type { LocalFunction } from '../lib/local/state-machine.ts';
-import type { CaseRecord } from '../lib/ports.ts';
 import { answerEscalation } from '../lib/usecases/answer-escalation.ts';
+import { requireCase } from '../lib/usecases/cases.ts';
 import type { DetectOutcome } from '../lib/usecases/detect.ts';
 import { APPROVAL_SECRET_FILE, approvalSecretIn } from './approvals.ts';
 
@@ -112,6 +114,8 @@ class DemoWorld {
     private readonly clock: SimulatedClock,
     private readonly random: Random,
     generatedUntil: Date,
+    /** The trail's regions, where revoker's heartbeat calls STS every five minutes. */
+    private readonly regions: readonly string[],
   ) {
     this.delivered = generatedUntil;
   }
@@ -145,9 +149,10 @@ class DemoWorld {
       Math.round((until.getTime() - this.delivered.getTime()) / 4000),
       {
         authorizer: authorizerFor(this.iamAccountFile),
-        extra: this.attackers
-          .flatMap((calls) => calls(this.delivered, until))
-          .sort((a, b) => a.time.getTime() - b.time.getTime()),
+        extra: [
+          ...this.attackers.flatMap((calls) => calls(this.delivered, until)),
+          ...heartbeatCalls(this.account, this.regions, this.delivered, until),
+        ].sort((a, b) => a.time.getTime() - b.time.getTime()),
         ...(this.instanceReissuedAt ? { instanceReissuedAt: this.instanceReissuedAt } : {}),
       },
     );
@@ -187,8 +192,8 @@ function clockTime(iso: string): string {
   return iso.slice(11, 19);
 }
 
-/** A case detect started. */
-type OpenedCase = Extract<DetectOutcome, { executionName: string }>;
+/** A case detect opened. */
+type OpenedCase = Extract<DetectOutcome, { caseId: string | null }> & { caseId: string };
 
 /** What every story shares: the account, the pipeline, the world, and how to print. */
 interface Stage {
@@ -237,7 +242,15 @@ export async function runDemo(options: DemoOptions): Promise<DemoResult> {
   print(`  cases:       ${relative(process.cwd(), join(directory, 'cases'))}`);
 
   const clock = new SimulatedClock(now);
-  const world = new DemoWorld(logs, account, iamAccountFile, clock, new Random('revoker-demo-world'), now);
+  const world = new DemoWorld(
+    logs,
+    account,
+    iamAccountFile,
+    clock,
+    new Random('revoker-demo-world'),
+    now,
+    options.config.verify.regions,
+  );
   // A fresh secret each run, kept beside the cases for `revoker approvals serve`.
   const approvalSecret = await approvalSecretIn(join(directory, APPROVAL_SECRET_FILE), true);
   let approvalServer: ApprovalServer | null = null;
@@ -400,10 +413,10 @@ const STORY: Record<StoryName, (stage: Stage) => Promise<OpenedCase>> = {
       if (!RULES.some((rule) => matchesEventPattern(rule.eventPattern, envelope))) continue;
       outcomes.push(...((await pipeline.detect(envelope)) as DetectOutcome[]));
     }
-    const started = outcomes.filter((outcome) => outcome.status === 'started');
-    const duplicates = outcomes.filter((outcome) => outcome.status === 'already-open').length;
+    const started = outcomes.filter((outcome) => outcome.status === 'opened');
+    const joined = outcomes.filter((outcome) => outcome.status === 'joined' || outcome.status === 'raised').length;
     print(
-      `${clockTime(toInstant(now))}  detect      ${outcomes.length} calls delivered by EventBridge (the rules' patterns): ${started.length} case opened, ${duplicates} more calls by the same credentials joined it, ${outcomes.length - started.length - duplicates} matched no rule`,
+      `${clockTime(toInstant(now))}  detect      ${outcomes.length} calls delivered by EventBridge (the rules' patterns): ${started.length} case opened, ${joined} more calls by the same credentials joined it, ${outcomes.length - started.length - joined} matched no rule`,
     );
     // The stolen session keeps trying; once its sessions are cut, instances get fresh ones.
     world.attacker((from, to) => stolenSessionRetries(account, truth, from, to));
@@ -418,11 +431,21 @@ const STORY: Record<StoryName, (stage: Stage) => Promise<OpenedCase>> = {
     print(
       `attack: user ${truth.backdoorUser} (created by the stolen session) calls ${calls.map((call) => call.eventName).join(', ')} from ${truth.attackerIp}`,
     );
-    const stop = calls.at(-1)!;
-    const [outcome] = (await pipeline.detect(
-      envelopeFor(toRecord(stop, new Random('demo-backdoor')) as never, 'demo-backdoor'),
-    )) as DetectOutcome[];
-    return startedCase(outcome, 'the backdoor user stopping the trail');
+    // Every call the rules' patterns deliver, in order: the command opens a notify-only case, and
+    // stopping the trail raises it to a critical one that asks the on-call.
+    const random = new Random('demo-backdoor');
+    const outcomes: DetectOutcome[] = [];
+    for (const [index, call] of calls.entries()) {
+      const envelope = envelopeFor(toRecord(call, random) as never, `demo-backdoor-${index}`);
+      if (!RULES.some((rule) => matchesEventPattern(rule.eventPattern, envelope))) continue;
+      outcomes.push(...((await pipeline.detect(envelope)) as DetectOutcome[]));
+    }
+    for (const outcome of outcomes)
+      if (outcome.status === 'opened' || outcome.status === 'raised')
+        print(
+          `${clockTime(toInstant(clock.now()))}  detect      ${outcome.trigger.eventName}: rule ${outcome.ruleId} ${outcome.status === 'opened' ? 'opened a case' : 'raised the case'}`,
+        );
+    return startedCase(outcomes[0], 'the backdoor user');
   },
 
   async offboarding({ account, clock, pipeline, print }) {
@@ -444,12 +467,12 @@ const STORY: Record<StoryName, (stage: Stage) => Promise<OpenedCase>> = {
 };
 
 function startedCase(outcome: DetectOutcome | undefined, what: string): OpenedCase {
-  if (outcome?.status !== 'started') {
+  if (outcome?.status !== 'opened' || outcome.caseId === null) {
     throw new Error(
       `${what} did not open a case: ${outcome && 'reason' in outcome ? outcome.reason : 'no outcome'}`,
     );
   }
-  return outcome;
+  return { ...outcome, caseId: outcome.caseId };
 }
 
 /** Wait for the case to end, then print what it did, step by step, and how much it cost. */
@@ -461,20 +484,21 @@ async function followCase(
   print(
     `             rule ${opened.ruleId} fired on ${opened.trigger.eventName} by ${principalArnOf(opened.trigger.target)}${opened.trigger.sourceIp ? ` from ${opened.trigger.sourceIp}` : ''}`,
   );
-  const execution = pipeline.workflow.executions.get(opened.executionName)!;
+  const execution = pipeline.workflow.executions.get(executionNameOf(opened.caseId))!;
   await execution.output;
-  const record = (await pipeline.cases.get(opened.trigger.triggerId)) as CaseRecord;
-  for (const entry of record.audit)
-    print(`${clockTime(entry.at)}  ${entry.step.padEnd(11)} ${entry.summary}`);
-  for (const sent of pipeline.notifier.sent.filter((notification) => notification.caseId === record.caseId))
+  const record = await requireCase(pipeline.cases, opened.caseId);
+  const { header } = record;
+  for (const entry of record.entries)
+    print(`${clockTime(entry.at)}  ${entry.step.padEnd(13)} ${entry.summary}`);
+  for (const sent of pipeline.notifier.sent.filter((notification) => notification.caseId === header.caseId))
     print(`             paged (SNS and Slack, in notifications.jsonl): ${sent.headline}`);
   const path = execution.history
     .filter((event) => event.type === 'StateEntered')
     .map((event) => event.state!);
   print(`path (${path.length} state transitions): ${path.join(' → ')}`);
-  const caseFile = join(directory, 'cases', `${record.caseId}.json`);
-  print(`Outcome: ${record.outcome}   (case record: ${relative(process.cwd(), caseFile)})`);
-  return { story, caseId: record.caseId, outcome: record.outcome ?? 'open', path, caseFile };
+  const caseFile = join(directory, 'cases', `${header.caseId}.json`);
+  print(`Outcome: ${header.outcome}   (case record: ${relative(process.cwd(), caseFile)})`);
+  return { story, caseId: header.caseId, outcome: header.outcome ?? 'open', path, caseFile };
 }
 
 export function registerDemo(program: Command): void {

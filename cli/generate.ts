@@ -55,9 +55,11 @@ export function registerGenerate(program: Command): void {
           `window ${result.start.toISOString()} .. ${result.end.toISOString()}, accounts ${result.accounts.map((a) => a.id).join(', ')}`,
         );
         for (const truth of result.scenarios) {
-          console.log(
-            `scenario ${truth.scenario}: ${truth.roleArn} session ${truth.sessionName} from ${truth.attackerIp} at ${truth.startedAt}`,
-          );
+          const who =
+            truth.scenario === 'compromised-role-session'
+              ? `${truth.roleArn} session ${truth.sessionName}`
+              : `${truth.principalArn} key ${truth.accessKeyId}`;
+          console.log(`scenario ${truth.scenario}: ${who} from ${truth.attackerIp} at ${truth.startedAt}`);
         }
       },
     );

@@ -7,6 +7,8 @@ import { existsSync } from 'node:fs';
 import { userInfo } from 'node:os';
 import { dirname, join } from 'node:path';
 import type { Command } from 'commander';
+import { executionNameOf } from '../lib/domain/case.ts';
+import { GrantExpiryEventSchema } from '../lib/domain/jit.ts';
 import { Duration, durationSeconds, toInstant } from '../lib/domain/time.ts';
 import { FileCaseStore } from '../lib/local/case-store.ts';
 import { DEFAULT_CONFIG_FILE, loadConfigFile } from '../lib/local/config-file.ts';
@@ -14,7 +16,7 @@ import { LocalIamAccount } from '../lib/local/iam-account.ts';
 import { openLocalPipeline } from '../lib/local/pipeline.ts';
 import { FileScheduler } from '../lib/local/scheduler.ts';
 import type { DetectOutcome } from '../lib/usecases/detect.ts';
-import { GrantRefusedError, grantAccess, recordedGrants } from '../lib/usecases/jit.ts';
+import { GrantRefusedError, grantAccess, grantOf, listGrants } from '../lib/usecases/jit.ts';
 import { APPROVAL_SECRET_FILE, approvalSecretIn } from './approvals.ts';
 import { caseTimeline } from './cases.ts';
 import { table } from './output.ts';
@@ -46,8 +48,10 @@ export function registerJit(program: Command): void {
     .option('--iam-dir <dir>', 'local IAM account files', join(DEMO, 'iam'))
     .option('--cases <dir>', 'case records', join(DEMO, 'cases'))
     .option('--schedules <dir>', 'scheduled grant ends', join(DEMO, 'schedules'))
+    .option('--config <file>', 'configuration file', DEFAULT_CONFIG_FILE)
     .action(
       async (options: {
+        config: string;
         principal: string;
         policy: string;
         for: string;
@@ -74,6 +78,7 @@ export function registerJit(program: Command): void {
             iam: localAccount(options.iamDir, options.principal),
             cases: new FileCaseStore(options.cases),
             clock: { now: () => new Date() },
+            config: await loadConfigFile(options.config),
             scheduler: new FileScheduler(options.schedules),
           },
         );
@@ -89,7 +94,7 @@ export function registerJit(program: Command): void {
     .description('Every grant: principal, policy, until when, and whether its case is still open')
     .option('--cases <dir>', 'case records', join(DEMO, 'cases'))
     .action(async (options: { cases: string }) => {
-      const grants = await recordedGrants(new FileCaseStore(options.cases));
+      const grants = await listGrants(new FileCaseStore(options.cases));
       if (grants.length === 0) return console.log(`no grants in ${options.cases}`);
       console.log(
         table([
@@ -133,8 +138,12 @@ export function registerJit(program: Command): void {
         const due = await scheduler.due(at);
         if (due.length === 0) return console.log(`no grant ends are due at ${toInstant(at)}`);
         const state = dirname(options.cases);
+        const cases = new FileCaseStore(options.cases);
         for (const { name, event } of due) {
-          const grant = event.detail as { principalArn: string };
+          const ending = GrantExpiryEventSchema.safeParse(event);
+          const record = ending.success ? await cases.get(ending.data.detail.grantId) : null;
+          const grant = record ? grantOf(record) : null;
+          if (!grant) throw new GrantRefusedError(`${name}: the schedule names no recorded grant`);
           const pipeline = await openLocalPipeline({
             logs: options.logs,
             iamAccountFile: localAccount(options.iamDir, grant.principalArn).file,
@@ -149,11 +158,9 @@ export function registerJit(program: Command): void {
           try {
             const [outcome] = (await pipeline.detect(event)) as DetectOutcome[];
             if (outcome?.status === 'rejected') throw new GrantRefusedError(`${name}: ${outcome.reason}`);
-            if (outcome && 'executionName' in outcome) {
-              await pipeline.workflow.executions.get(outcome.executionName)?.output;
-              const record = await pipeline.cases.get(outcome.trigger.triggerId);
-              if (record) console.log(`${caseTimeline(record).join('\n')}\n`);
-            }
+            await pipeline.workflow.executions.get(executionNameOf(grant.grantId))?.output;
+            const ended = await pipeline.cases.get(grant.grantId);
+            if (ended) console.log(`${caseTimeline(ended).join('\n')}\n`);
             await scheduler.delivered(name);
           } finally {
             await pipeline.close();

@@ -7,6 +7,7 @@ import { existsSync } from 'node:fs';
 import { userInfo } from 'node:os';
 import { dirname, join } from 'node:path';
 import type { Command } from 'commander';
+import { executionNameOf, lastEntry } from '../lib/domain/case.ts';
 import { type IamAccountState, own } from '../lib/domain/iam-state.ts';
 import { OFFBOARDING_DETAIL_TYPE, OFFBOARDING_SOURCE } from '../lib/domain/offboarding.ts';
 import {
@@ -20,9 +21,9 @@ import { FileCaseStore } from '../lib/local/case-store.ts';
 import { DEFAULT_CONFIG_FILE, loadConfigFile } from '../lib/local/config-file.ts';
 import { LocalIamAccount } from '../lib/local/iam-account.ts';
 import { openLocalPipeline } from '../lib/local/pipeline.ts';
-import type { SqlCell } from '../lib/ports.ts';
+import { requireCase, revocationsInWindow } from '../lib/usecases/cases.ts';
 import type { DetectOutcome } from '../lib/usecases/detect.ts';
-import { recentRevocations } from '../lib/usecases/revoke.ts';
+import { reconcile } from '../lib/usecases/revocations.ts';
 import { undoRevocation } from '../lib/usecases/undo.ts';
 import { APPROVAL_SECRET_FILE, approvalSecretIn } from './approvals.ts';
 import { caseTimeline } from './cases.ts';
@@ -168,11 +169,7 @@ export function registerRevocation(program: Command): void {
           config,
           state,
           cutoff: toInstant(now),
-          recentRevocations: await recentRevocations(
-            new FileCaseStore(options.cases),
-            now,
-            config.guardRails.windowMinutes,
-          ),
+          recentRevocations: await revocationsInWindow(new FileCaseStore(options.cases), now, config.guardRails),
         });
         if (options.json) printJson(plan);
         else printPlan(plan);
@@ -181,7 +178,9 @@ export function registerRevocation(program: Command): void {
 
   program
     .command('undo')
-    .description('Restore exactly what a case’s revocation changed; refuses if IAM has changed since')
+    .description(
+      'Restore exactly what a case’s revocations changed, latest first; refuses, changing nothing, if IAM has changed since',
+    )
     .argument('<case>', 'the case ID (its file name under --cases)')
     .option('--iam-dir <dir>', 'local IAM account files', join('.local', 'demo', 'iam'))
     .option('--cases <dir>', 'case records', join('.local', 'demo', 'cases'))
@@ -189,16 +188,38 @@ export function registerRevocation(program: Command): void {
       const cases = new FileCaseStore(options.cases);
       const record = await cases.get(caseId);
       if (!record) throw new RevocationCommandError(`there is no case ${caseId} in ${options.cases}`);
-      const trigger = record.trigger as { accountId?: string; target?: { accountId?: string } };
-      const accountId = trigger.target?.accountId ?? trigger.accountId;
-      if (!accountId) throw new RevocationCommandError(`case ${caseId} names no account`);
       const result = await undoRevocation(caseId, {
-        iam: accountFile(options.iamDir, accountId),
+        iam: accountFile(options.iamDir, record.header.trigger.target.accountId),
         cases,
         clock: { now: () => new Date() },
       });
       console.log(
-        `Undone: case ${result.caseId}, ${result.restoredSteps} change(s) reversed; IAM matches the state recorded before the revocation.`,
+        `Undone: case ${result.caseId}, ${result.reversed.length} change(s) reversed; IAM matches the state recorded before each revocation.`,
+      );
+    });
+
+  program
+    .command('reconcile')
+    .description(
+      'Finish a case’s interrupted revocations from their recorded intent: IAM’s read-back decides what is already done (`undo` reverts instead)',
+    )
+    .argument('<case>', 'the case ID (its file name under --cases)')
+    .option('--iam-dir <dir>', 'local IAM account files', join('.local', 'demo', 'iam'))
+    .option('--cases <dir>', 'case records', join('.local', 'demo', 'cases'))
+    .action(async (caseId: string, options: { iamDir: string; cases: string }) => {
+      const cases = new FileCaseStore(options.cases);
+      const record = await cases.get(caseId);
+      if (!record) throw new RevocationCommandError(`there is no case ${caseId} in ${options.cases}`);
+      const { finished } = await reconcile({
+        caseId,
+        cases,
+        iam: accountFile(options.iamDir, record.header.trigger.target.accountId),
+        clock: { now: () => new Date() },
+      });
+      console.log(
+        finished.length === 0
+          ? `Case ${caseId} has no interrupted revocation: nothing to reconcile.`
+          : `Reconciled case ${caseId}: finished ${finished.join(', ')}; IAM shows every change they set out to make.`,
       );
     });
 }
@@ -267,20 +288,19 @@ export function registerOffboard(program: Command): void {
               requestedBy: options.requestedBy,
             },
           })) as DetectOutcome[];
-          if (started?.status === 'rejected') throw new RevocationCommandError(started.reason);
-          if (started?.status !== 'started') {
+          if (started?.status === 'rejected' || started?.status === 'no-match')
+            throw new RevocationCommandError(started.reason);
+          if (started?.status !== 'opened' || started.caseId === null) {
             throw new RevocationCommandError(
-              `an offboarding of ${options.user} in ${options.account} is already open in this process`,
+              `an offboarding of ${options.user} in ${options.account} is already open (case ${started?.status === 'joined' ? started.caseId : 'being opened'}): it goes on there`,
             );
           }
-          const execution = pipeline.workflow.executions.get(started.executionName)!;
+          const execution = pipeline.workflow.executions.get(executionNameOf(started.caseId))!;
           await execution.output;
-          const record = (await pipeline.cases.get(started.trigger.triggerId))!;
-          const offboarding = record.audit.findLast((entry) => entry.step === 'offboard')?.detail as
-            | { inventory: Record<string, SqlCell>[]; manualSteps: string[] }
-            | undefined;
+          const record = await requireCase(pipeline.cases, started.caseId);
+          const offboarding = lastEntry(record, 'offboard')?.detail;
           const lines = [
-            `Offboarding ${options.user} from ${options.account}: case ${record.caseId}`,
+            `Offboarding ${options.user} from ${options.account}: case ${record.header.caseId}`,
             '',
             'Found:',
           ];

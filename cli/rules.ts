@@ -6,7 +6,7 @@ import { stringify } from 'yaml';
 import { eventBridgeEvents, RULES } from '../lib/domain/rules.ts';
 import { DEFAULT_CONFIG_FILE, loadConfigFile } from '../lib/local/config-file.ts';
 import { readRecordFiles } from '../lib/local/record-files.ts';
-import { replay } from '../lib/usecases/replay.ts';
+import { describeRaise, replay } from '../lib/usecases/replay.ts';
 import { printable, printJson, table } from './output.ts';
 
 async function* parsedRecords(paths: string[]) {
@@ -60,27 +60,43 @@ export function registerRules(program: Command): void {
     .description(
       'Run the detection rules over log files and print the cases they would open (starts nothing)',
     )
+    .addHelpText(
+      'after',
+      `
+Cases follow the credential, as the pipeline does: each credential (access key, role session,
+user, root of an account) has at most one open case. Its first matching call opens it; later
+matching calls join it, and raise it when their rule is more severe or asks for a stronger
+response (notify < escalate < auto-revoke): the case then stands at the most severe rule's
+severity and the strongest response any of its calls earned. Calls are taken in time order and
+a duplicate record counts once. (In the pipeline a closed case never takes a new call: the
+next one opens a new case, linked to it. A replay closes nothing.)`,
+    )
     .argument('<paths...>', 'log files or directories (plain, gzipped, JSON Lines, EventBridge envelopes)')
-    .option('--json', 'print the cases as JSON')
-    .action(async (paths: string[], options: { json?: boolean }) => {
-      const result = await replay(parsedRecords(paths));
+    .option('--config <file>', 'configuration file (for per-rule response overrides)', DEFAULT_CONFIG_FILE)
+    .option('--json', 'print the cases as JSON, each with its raises')
+    .action(async (paths: string[], options: { config: string; json?: boolean }) => {
+      const result = await replay(parsedRecords(paths), await loadConfigFile(options.config));
       if (options.json) return printJson(result);
       console.log(`${result.records} records read; ${result.cases.length} cases would open.`);
       if (result.cases.length > 0) {
         console.log(
           `\n${table([
-            ['first call', 'rule', 'severity', 'principal', 'source', 'calls', 'also'],
+            ['first call', 'opened by', 'stands at', 'principal', 'source', 'calls', 'raises'],
             ...result.cases.map((found) => [
               found.firstEvent.eventTime,
               found.ruleId,
-              found.severity,
+              `${found.severity} ${found.response}${found.raises.length > 0 ? ` (${found.standingRuleId})` : ''}`,
               printable(found.principal),
               printable(found.firstEvent.sourceIp),
               String(found.calls),
-              found.rules.filter((rule) => rule !== found.ruleId).join(', ') || '-',
+              String(found.raises.length),
             ]),
           ])}`,
         );
+        for (const found of result.cases.filter((candidate) => candidate.raises.length > 0)) {
+          console.log(`\nRaises of the case opened by ${found.ruleId} on ${printable(found.principal)}:`);
+          for (const raise of found.raises) console.log(`  ${printable(describeRaise(raise))}`);
+        }
       }
       if (result.refused.length > 0) {
         const byReason = new Map<string, { count: number; example: string }>();

@@ -1,5 +1,6 @@
 // The interfaces the use cases depend on. Adapters live in lib/aws (AWS) and lib/local
 // (the embedded default); handlers and the CLI choose which.
+import type { Case, CaseHeader, NewCaseEntry } from './domain/case.ts';
 import type { IamAccountState, IamScope } from './domain/iam-state.ts';
 
 export type { IamScope } from './domain/iam-state.ts';
@@ -50,37 +51,52 @@ export interface IamGateway {
   perform(action: RevocationAction): Promise<void>;
 }
 
-/** One line of a case's audit trail. */
-export interface AuditEntry {
-  at: string;
-  step: string;
-  summary: string;
-  detail?: unknown;
+/** A case ID the store has no case for. */
+export class CaseNotFoundError extends Error {
+  override name = 'CaseNotFoundError';
 }
 
-export interface CaseRecord {
-  caseId: string;
-  openedAt: string;
-  trigger: unknown;
-  audit: AuditEntry[];
-  outcome: string | null;
+/** A small document with a version, for compare-and-set: pointers, claims and counters. */
+export interface VersionedDocument {
+  value: unknown;
+  version: number;
 }
 
+/**
+ * The case table: DynamoDB in AWS, files locally. Every write is conditional or idempotent,
+ * and every read is strongly consistent, so concurrent steps and retried tasks neither lose
+ * nor double anything. The rules of the lifecycle live in lib/domain/case.ts and the use
+ * cases; a store only keeps the promises below (the store contract tests hold both stores to them).
+ */
 export interface CaseStore {
-  get(caseId: string): Promise<CaseRecord | null>;
-  /** Create the case, or append to it if it exists (a retried task must not lose entries). */
-  append(
-    caseId: string,
-    init: Omit<CaseRecord, 'audit' | 'outcome'>,
-    entry: AuditEntry,
-    outcome?: string,
-  ): Promise<CaseRecord>;
-  list(): Promise<CaseRecord[]>;
+  /** The case, its header's version and its entries in sequence order; null when there is none. */
+  get(caseId: string): Promise<Case | null>;
+  /** Create the case with version 1; false (and nothing written) when the ID is taken. */
+  create(header: CaseHeader): Promise<boolean>;
+  /** Replace the header if its version is still `version` (it becomes `version + 1`); false if not. */
+  update(caseId: string, version: number, header: CaseHeader): Promise<boolean>;
+  /**
+   * Append an entry, numbered after every entry before it. An entry with the same ID already on
+   * the case is left as it was, and false returned. CaseNotFoundError when there is no case.
+   */
+  append(caseId: string, entry: NewCaseEntry): Promise<boolean>;
+  /** A document by key, read consistently; null when there is none. */
+  readDocument(key: string): Promise<VersionedDocument | null>;
+  /**
+   * Write a document if its version is still `version` (null: only if there is none); the
+   * written document's version is one more. False, and nothing written, when the condition fails.
+   */
+  writeDocument(key: string, value: unknown, version: number | null): Promise<boolean>;
+  /** Every case, for people's commands (`revoker cases list`); never on a hot path. */
+  list(): Promise<Case[]>;
 }
 
-/** Starts one workflow execution per name; a name already used is not started again. */
+/**
+ * Starts one workflow execution per name. Starting a name already started (by a retried or
+ * concurrent detect) is not an error and starts nothing: `already-started`.
+ */
 export interface WorkflowStarter {
-  start(name: string, input: unknown): Promise<'started' | 'already-open'>;
+  start(name: string, input: unknown): Promise<'started' | 'already-started'>;
 }
 
 /**
@@ -130,4 +146,13 @@ export interface DirectoryUser {
 export interface IdentityDirectory {
   /** Null when the store does not know the user (any more). */
   lookUp(identityStoreId: string | null, userId: string): Promise<DirectoryUser | null>;
+}
+
+/**
+ * A call in one region that CloudTrail records there (STS GetCallerIdentity at the regional
+ * endpoint), so that a quiet region's logs still move past a verification cutoff. Locally
+ * the simulated world writes the same record.
+ */
+export interface RegionHeartbeat {
+  ping(region: string): Promise<void>;
 }

@@ -1,7 +1,7 @@
-// Detect: EventBridge delivers one CloudTrail event; start at most one case per credential.
+// Detect: EventBridge delivers one CloudTrail event; it opens, joins or raises its credential's one open case.
 // A malformed event is rejected with its reason (and, deployed, lands in the dead-letter queue).
 import middy from '@middy/core';
-import { aws, deployed } from '../../lib/aws/deployed.ts';
+import { aws, deployed, systemClock } from '../../lib/aws/deployed.ts';
 import { type DetectDependencies, detect } from '../../lib/usecases/detect.ts';
 
 export function createDetectHandler(deps: DetectDependencies) {
@@ -10,7 +10,10 @@ export function createDetectHandler(deps: DetectDependencies) {
 
 export const handler = deployed(async () =>
   createDetectHandler({
+    cases: aws.cases(),
     workflow: aws.workflow(),
+    clock: systemClock,
+    callbacks: aws.callbacks(),
     config: await aws.config(),
     deadLetters: aws.deadLetters(),
     directory: aws.directory(),

@@ -26,5 +26,11 @@ export function createGrantHandler(deps: GrantDependencies) {
 }
 
 export const handler = deployed(async () =>
-  createGrantHandler({ iam: aws.iam(), cases: aws.cases(), clock: systemClock, scheduler: aws.scheduler() }),
+  createGrantHandler({
+    iam: aws.iam(),
+    cases: aws.cases(),
+    clock: systemClock,
+    config: await aws.config(),
+    scheduler: aws.scheduler(),
+  }),
 );

@@ -28,6 +28,7 @@ import { AwsIdentityDirectory } from './identity-directory.ts';
 import { AllNotifiers, SlackWebhookNotifier, SnsNotifier } from './notifiers.ts';
 import { SqsDeadLetters } from './sqs-dead-letters.ts';
 import { StepFunctionsCallbacks, StepFunctionsWorkflow } from './step-functions.ts';
+import { StsRegionHeartbeat } from './sts-heartbeat.ts';
 
 export class MissingSettingError extends Error {
   override name = 'MissingSettingError';
@@ -82,11 +83,17 @@ export async function deployedConfig(): Promise<Config> {
     approvers: names('REVOKER_APPROVERS'),
     approvalUrl: optionalSetting('REVOKER_APPROVAL_URL'),
     protectedPrincipals: names('REVOKER_PROTECTED_PRINCIPALS'),
+    trailRegions: names('REVOKER_TRAIL_REGIONS'),
   };
   const document = {
     ...config,
     mode: overrides.mode ?? config.mode,
-    verify: { ...config.verify, waitSeconds: overrides.verifyWaitSeconds ?? config.verify.waitSeconds },
+    verify: {
+      ...config.verify,
+      waitSeconds: overrides.verifyWaitSeconds ?? config.verify.waitSeconds,
+      // The stack's trail is the one verification reads: its regions replace the file's.
+      regions: overrides.trailRegions ?? config.verify.regions,
+    },
     guardRails: {
       ...config.guardRails,
       // The stack adds to the file's protections; it never removes one.
@@ -161,6 +168,8 @@ export const aws = {
       ...(slack ? [new SlackWebhookNotifier(slack)] : []),
     ]);
   }),
+  /** One STS client per trail region, each calling that region's own endpoint. */
+  heartbeat: once(() => new StsRegionHeartbeat()),
   /** Signs the approval links; the stack resolves it from Secrets Manager. */
   approvalSecret: once(() => setting('APPROVAL_SECRET')),
 };

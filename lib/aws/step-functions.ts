@@ -16,11 +16,12 @@ export class StepFunctionsWorkflow implements WorkflowStarter {
   ) {}
 
   /**
-   * A name already used (running or closed within 90 days) with a different input is refused
-   * with ExecutionAlreadyExists: that is a later call by the same credential joining its case.
-   * The same name and input while it runs succeeds again, as a duplicate delivery should.
+   * Each case has its own execution name, never reused. The same name and input while it runs
+   * succeeds again; a name already used otherwise (running, or closed within 90 days) is refused
+   * with ExecutionAlreadyExists: either way the case's execution exists, started by an earlier
+   * attempt of the same start.
    */
-  async start(name: string, input: unknown): Promise<'started' | 'already-open'> {
+  async start(name: string, input: unknown): Promise<'started' | 'already-started'> {
     try {
       await this.client.send(
         new StartExecutionCommand({
@@ -31,7 +32,7 @@ export class StepFunctionsWorkflow implements WorkflowStarter {
       );
       return 'started';
     } catch (error) {
-      if ((error as Error).name === 'ExecutionAlreadyExists') return 'already-open';
+      if ((error as Error).name === 'ExecutionAlreadyExists') return 'already-started';
       throw error;
     }
   }

@@ -16,6 +16,13 @@ export const ApprovalGrantSchema = z.strictObject({
 });
 export type ApprovalGrant = z.infer<typeof ApprovalGrantSchema>;
 
+/** The answer an escalation received, as the revocation it lets through records it. */
+export const ApprovalSchema = z.discriminatedUnion('decision', [
+  z.object({ decision: z.literal('approved'), approver: z.string().min(1), at: z.iso.datetime() }),
+  z.object({ decision: z.literal('timed-out'), reason: z.string() }),
+]);
+export type Approval = z.infer<typeof ApprovalSchema>;
+
 export type LinkVerdict = { ok: true; grant: ApprovalGrant } | { ok: false; reason: string };
 
 /** A secret shorter than this makes the HMAC guessable; refuse it rather than sign with it. */

@@ -2,6 +2,7 @@
 // the value it found and what was expected, and nothing automatic runs on a bad file.
 import { z } from 'zod';
 import { RULES } from './rules.ts';
+import { Region } from './shapes.ts';
 
 const Score = z.number().int().min(0).max(100);
 
@@ -38,6 +39,8 @@ export const ConfigSchema = z.strictObject({
         newApi: Score,
         deniedBurst: Score,
         otherFootholds: Score,
+        /** The credential's previous case confirmed it compromised. */
+        previousCase: Score,
       }),
       /** Access-denied errors at least `minDenied` strong within `windowMinutes` are a burst. */
       deniedBurst: z.strictObject({
@@ -55,6 +58,12 @@ export const ConfigSchema = z.strictObject({
     /** Wait between verification attempts; CloudTrail delivers in about five minutes. */
     waitSeconds: z.number().int().min(0).max(3600),
     maxAttempts: z.number().int().min(1).max(48),
+    /**
+     * The regions the trail delivers logs for. Each must have delivered past the cutoff plus
+     * the margin before silence counts, whether or not the credentials were seen there; the
+     * heartbeat makes a call in each so that a quiet region's logs move on too.
+     */
+    regions: z.array(Region).min(1, 'at least one region, such as us-east-1'),
   }),
   guardRails: z.strictObject({
     /** ARN patterns (`*` matches any run of characters) that are never revoked automatically. */

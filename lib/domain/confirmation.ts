@@ -1,6 +1,6 @@
 // Turning runbook results into a verdict and a decision, each with its reasons in words.
 import { type Config, isProtected } from './config.ts';
-import type { DetectionRule } from './rules.ts';
+import { describeRanking, type Ranking } from './case.ts';
 import { principalArnOf, type Trigger } from './trigger.ts';
 
 export type Verdict = 'confirmed' | 'benign' | 'ambiguous';
@@ -27,6 +27,8 @@ export interface RecentFacts {
   }[];
   /** From persistence-created: footholds created around the trigger, its own call excluded. */
   otherFootholds?: readonly { eventName: string; target: string | null; eventTime: string }[];
+  /** The credential's previous case, when it had one: its outcome, and whether it confirmed a compromise. */
+  previousCase?: { caseId: string; outcome: string | null; confirmed: boolean } | null;
 }
 
 export type SignalName = keyof Config['confirm']['weights'];
@@ -38,6 +40,14 @@ export interface Signal {
   points: number;
   /** The fact in words, present or not, so the explanation shows what was checked. */
   finding: string;
+}
+
+/** One runbook's question and answer, kept on the case as evidence. */
+export interface RunbookEvidence {
+  runbook: string;
+  parameters: Record<string, string>;
+  rows: Record<string, string | number | boolean | null>[];
+  bytesScanned: number | null;
 }
 
 export interface Assessment {
@@ -67,6 +77,7 @@ export function assessEvidence(
     .slice(0, 5)
     .map((foothold) => `${foothold.eventName}${foothold.target ? ` ${foothold.target}` : ''}`)
     .join(', ');
+  const previous = recent.previousCase;
   const observed: [SignalName, boolean, string][] = [
     [
       'newSourceIp',
@@ -113,6 +124,13 @@ export function assessEvidence(
         : created.length > 0
           ? `${created.length} other footholds created around it (${footholds}${created.length > 5 ? ', ...' : ''})`
           : 'no other footholds created around it',
+    ],
+    [
+      'previousCase',
+      previous?.confirmed === true,
+      previous
+        ? `the credential's previous case ${previous.caseId} ${previous.confirmed ? 'confirmed it compromised' : 'did not confirm a compromise'} and closed as ${previous.outcome ?? 'open'}`
+        : 'the credential had no earlier case',
     ],
   ];
   const signals = observed.map(([name, present, finding]) => ({
@@ -177,33 +195,45 @@ export interface DecisionWithReason {
   reason: string;
 }
 
-/** Benign closes; confirmed revokes only when the rule, the guard rails and the mode allow it. */
+/**
+ * Benign closes; confirmed revokes only when the case's response (the strongest its calls
+ * earned, configured per rule), the guard rails and the mode allow it. A case already revoked
+ * once stays on that path (the revocation is re-applied and verified) whatever later evidence says.
+ */
 export function decide(
   assessment: Assessment,
-  rule: DetectionRule,
+  standing: Ranking,
   trigger: Trigger,
   config: Config,
+  revokedBefore = false,
 ): DecisionWithReason {
+  const stands = `the case stands at ${describeRanking(standing)}`;
+  if (revokedBefore)
+    return { decision: 'revoke', reason: `the case was already revoked once; ${stands}, so it is revoked and verified again` };
   if (assessment.verdict === 'benign')
     return { decision: 'close', reason: 'the evidence clears the trigger' };
   if (assessment.verdict === 'ambiguous')
     return { decision: 'escalate', reason: 'the evidence is ambiguous' };
-  const configured = config.rules[rule.id]?.response;
-  const response = configured ?? rule.response;
-  const source = configured ? 'configured' : 'by default';
-  if (response === 'notify') {
-    return { decision: 'notify', reason: `rule ${rule.id} is set ${source} to notify only` };
-  }
-  if (response !== 'auto-revoke') {
-    return {
-      decision: 'escalate',
-      reason: `rule ${rule.id} is set ${source} to ${response}, not to revoke automatically`,
-    };
+  if (standing.response === 'notify') return { decision: 'notify', reason: `${stands}: notify only` };
+  if (standing.response !== 'auto-revoke') {
+    return { decision: 'escalate', reason: `${stands}: a human decides, nothing is revoked automatically` };
   }
   const arn = principalArnOf(trigger.target);
   const protection = isProtected(arn, config);
   if (protection) {
     return { decision: 'escalate', reason: `${arn} is protected (matches ${protection})` };
   }
-  return { decision: 'revoke', reason: `confirmed, and rule ${rule.id} allows automatic revocation` };
+  return { decision: 'revoke', reason: `confirmed, and ${stands}, which allows automatic revocation` };
+}
+
+/** What the confirm step records and returns: the assessment, the decision, and the evidence. */
+export interface Confirmation extends Assessment {
+  decision: Decision;
+  decisionReason: string;
+  /** Every runbook run, in order; empty when there was nothing to compare. */
+  evidence: RunbookEvidence[];
+  /** Bytes the engine scanned for all of them (null when it does not report it). */
+  bytesScanned: number | null;
+  /** The case's revision the decision was made on. */
+  revision: number;
 }

@@ -7,7 +7,7 @@ import { z } from 'zod';
 import type { Severity } from './rules.ts';
 import { AccountId, PolicyArn, Region } from './shapes.ts';
 import { Duration } from './time.ts';
-import type { Trigger } from './trigger.ts';
+import { credentialIdOf, type Trigger } from './trigger.ts';
 
 export const JIT_SOURCE = 'revoker.jit';
 export const JIT_EXPIRY_DETAIL_TYPE = 'Grant Expired';
@@ -37,13 +37,16 @@ export const GrantSchema = z.strictObject({
 });
 export type Grant = z.infer<typeof GrantSchema>;
 
-/** The scheduled event that ends a grant. */
+/**
+ * The scheduled event that ends a grant. It names the grant and nothing more is read from it:
+ * what to take away, and when, comes from the grant recorded on its case.
+ */
 export const GrantExpiryEventSchema = z.object({
   source: z.literal(JIT_SOURCE),
   'detail-type': z.literal(JIT_EXPIRY_DETAIL_TYPE),
   id: z.string().min(1).max(128),
   time: z.iso.datetime(),
-  detail: GrantSchema,
+  detail: z.object({ grantId: GrantSchema.shape.grantId }),
 });
 
 export const JIT_EVENT_PATTERN = { source: [JIT_SOURCE], 'detail-type': [JIT_EXPIRY_DETAIL_TYPE] };
@@ -108,7 +111,7 @@ export function liveOverlapping(
 /** The trigger of a grant's case: the grant itself, from its start to its end. */
 export function grantTrigger(grant: Grant): Trigger {
   return {
-    triggerId: grant.grantId,
+    credentialId: credentialIdOf(`grant:${grant.grantId}`),
     ruleId: 'jit-grant-expired',
     eventId: null,
     eventTime: grant.expiresAt,

@@ -137,7 +137,10 @@ export function notificationFor(
   kind: Notification['kind'],
   caseId: string,
   trigger: Trigger,
-  details: Pick<Notification, 'reason' | 'outcome' | 'facts' | 'links' | 'commands'>,
+  details: Pick<Notification, 'reason' | 'outcome' | 'facts' | 'links' | 'commands'> & {
+    /** The case's standing severity, when it has been raised above the trigger's rule. */
+    severity?: Severity;
+  },
 ): Notification {
   const rule = RULES.find((candidate) => candidate.id === trigger.ruleId);
   const principal = principalArnOf(trigger.target);
@@ -151,11 +154,12 @@ export function notificationFor(
     headline,
     // A rule removed since the case opened is treated as the most severe: fail loud.
     severity:
-      trigger.target.kind === 'person'
+      details.severity ??
+      (trigger.target.kind === 'person'
         ? OFFBOARDING_SEVERITY
         : trigger.target.kind === 'grant'
           ? JIT_SEVERITY
-          : (rule?.severity ?? 'critical'),
+          : (rule?.severity ?? 'critical')),
     ruleId: trigger.ruleId,
     principal,
     ...details,

@@ -1,12 +1,11 @@
 // Offboarding as a trigger. An HR system, an operator or `revoker offboard` puts our own event
 // on the bus; it opens one case per person and account, which skips confirmation (a person
 // leaving needs no evidence) and goes straight to revoking everything they hold.
-import { createHash } from 'node:crypto';
 import { z } from 'zod';
 import type { CloudTrailRecord } from './cloudtrail.ts';
 import type { Severity } from './rules.ts';
 import { AccountId, PersonName, Region } from './shapes.ts';
-import type { Trigger } from './trigger.ts';
+import { credentialIdOf, type Trigger } from './trigger.ts';
 
 export const OFFBOARDING_SOURCE = 'revoker.offboarding';
 export const OFFBOARDING_DETAIL_TYPE = 'Person Offboarded';
@@ -45,11 +44,10 @@ export function isOffboardingEvent(event: unknown): boolean {
   return (event as { source?: unknown } | null)?.source === OFFBOARDING_SOURCE;
 }
 
-/** One case per person and account: a repeated request joins the case already open. */
+/** One open case per person and account: a repeated request joins the case already open. */
 export function offboardingTrigger(detail: OffboardingDetail, eventId: string | null, at: string): Trigger {
-  const id = createHash('sha256').update(`${detail.accountId}\n${detail.person}`).digest('hex').slice(0, 24);
   return {
-    triggerId: `offboard-${id}`,
+    credentialId: credentialIdOf(`person:${detail.accountId}:${detail.person}`),
     ruleId: 'person-offboarded',
     eventId,
     eventTime: at,

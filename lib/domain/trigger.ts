@@ -96,8 +96,11 @@ export function identitiesOf(target: TriggerTarget): string[] {
 }
 
 export const TriggerSchema = z.object({
-  /** Identifies the case: the same rule on the same credentials is one case. */
-  triggerId: z.string(),
+  /**
+   * The credential the call was made with (see `credentialIdOf`): every call by it, whatever
+   * rule it trips, belongs to the credential's one open case.
+   */
+  credentialId: z.string().min(1),
   ruleId: z.string(),
   eventId: z.string().nullable(),
   eventTime: z.iso.datetime(),
@@ -116,10 +119,15 @@ export class InvalidTriggerError extends Error {
 }
 
 /**
- * Build the trigger for a rule match. The trigger ID hashes the credential (access key, else
- * session or principal), so duplicate and re-ordered deliveries of the same compromise, and
- * other rules it trips, map to one case and one execution name.
+ * The credential a case is about, as a short digest: the access key when the call carries
+ * one; else the role session, the user, or root of the account; for offboarding the person in
+ * the account; for a just-in-time grant the grant.
  */
+export function credentialIdOf(credential: string): string {
+  return createHash('sha256').update(credential).digest('hex').slice(0, 32);
+}
+
+/** Build the trigger for a rule match. */
 export function buildTrigger(rule: DetectionRule, record: CloudTrailRecord, principal: Principal): Trigger {
   const target = targetOf(principal);
   if (typeof target === 'string') {
@@ -132,10 +140,8 @@ export function buildTrigger(rule: DetectionRule, record: CloudTrailRecord, prin
     (principal.kind === 'assumed-role'
       ? `${principal.roleArn}/${principal.sessionName ?? ''}`
       : JSON.stringify(target));
-  // One case per credential: every rule it trips, in any order, joins the first case.
-  const triggerId = createHash('sha256').update(credential).digest('hex').slice(0, 32);
   const trigger = TriggerSchema.safeParse({
-    triggerId,
+    credentialId: credentialIdOf(credential),
     ruleId: rule.id,
     eventId: record.eventID ?? null,
     eventTime: record.eventTime,
@@ -182,9 +188,4 @@ function targetOf(principal: Principal): Record<string, unknown> | string {
     default:
       return `a call by a principal of kind ${principal.kind}`;
   }
-}
-
-/** Step Functions execution names: at most 80 characters of `[A-Za-z0-9-_]`. */
-export function executionName(trigger: Trigger): string {
-  return `case-${trigger.triggerId}`;
 }

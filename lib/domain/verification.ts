@@ -3,14 +3,26 @@ export type VerificationStatus = 'contained' | 'still-active' | 'attempts-denied
 
 export interface VerificationFacts {
   /**
-   * Each region whose logs must be complete — the trigger's, and every region where the
-   * revoked credentials were active — with the latest delivered event time there (null when
-   * nothing arrived).
+   * Each region whose logs must be complete — every region of the trail, the trigger's, and
+   * every region where the revoked credentials were active — with the latest delivered event
+   * time there (null when nothing arrived).
    */
   watermarks: { region: string; watermark: string | null }[];
   succeeded: number;
   denied: number;
   lastCall: string | null;
+}
+
+/** What one verification attempt found, as the case records it and the state machine reads it. */
+export interface Verification {
+  status: VerificationStatus;
+  attempt: number;
+  /** Whether the state machine should wait and try again. */
+  retry: boolean;
+  explanation: string;
+  watermarks: VerificationFacts['watermarks'];
+  succeeded: number;
+  denied: number;
 }
 
 export interface VerificationAssessment {
@@ -37,7 +49,7 @@ export function assessVerification(
       .join(', ');
     return {
       status: 'not-yet',
-      explanation: `Delivered logs reach ${reach || 'no region'}; silence counts only once they reach ${needed} (the cutoff plus the margin) in every region the credentials used.`,
+      explanation: `${reach ? `Delivered logs lag in ${reach}` : 'No region to check'}; silence counts only once they reach ${needed} (the cutoff plus the margin) in every region of the trail, whether or not the credentials were seen there.`,
     };
   }
   const complete = facts.watermarks.map((region) => region.region).join(', ');

@@ -53,8 +53,8 @@ export class LocalWorkflow implements WorkflowStarter {
   readonly executions = new Map<string, LocalExecution>();
   constructor(private readonly machine: LocalStateMachine) {}
 
-  async start(name: string, input: unknown): Promise<'started' | 'already-open'> {
-    if (this.executions.has(name)) return 'already-open';
+  async start(name: string, input: unknown): Promise<'started' | 'already-started'> {
+    if (this.executions.has(name)) return 'already-started';
     this.executions.set(name, this.machine.start(name, input));
     return 'started';
   }
@@ -132,7 +132,15 @@ export async function openLocalPipeline(options: LocalPipelineOptions): Promise<
     : undefined;
   const detect = asLocalFunction(
     'detect',
-    createDetectHandler({ workflow, config, deadLetters, ...(directory ? { directory } : {}) }),
+    createDetectHandler({
+      cases,
+      workflow,
+      clock,
+      callbacks,
+      config,
+      deadLetters,
+      ...(directory ? { directory } : {}),
+    }),
   );
   return { engine, iam, cases, callbacks, notifier, workflow, detect, close: () => engine.close() };
 }

@@ -4,17 +4,13 @@
 // recorded first; an answer Step Functions no longer takes (already answered, timed out) is
 // followed on the case by the reason it did not take effect.
 import { isSelfApproval } from '../domain/approval.ts';
+import { decisionIdFor, decisionOn, digest, lastEntry, pendingEscalation } from '../domain/case.ts';
 import { toInstant } from '../domain/time.ts';
-import { identitiesOf, TriggerSchema } from '../domain/trigger.ts';
-import {
-  type CaseRecord,
-  type CaseStore,
-  type Clock,
-  type TaskCallbacks,
-  TaskNotWaitingError,
-} from '../ports.ts';
-import { openCaseEntry } from './case-audit.ts';
-import type { PendingEscalation } from './escalate.ts';
+import { identitiesOf } from '../domain/trigger.ts';
+import { type CaseStore, type Clock, type TaskCallbacks, TaskNotWaitingError } from '../ports.ts';
+import { recordEntry, requireCase } from './cases.ts';
+
+export { pendingEscalation };
 
 /** The error a rejection fails the waiting task with; the state machine's Catch names it. */
 export const REJECTED_ERROR = 'revoker.Rejected';
@@ -42,21 +38,6 @@ export class EscalationAnswerError extends Error {
   override name = 'EscalationAnswerError';
 }
 
-/**
- * The escalation the case is waiting on, or null when it is not waiting. An answer that did
- * not take effect (a `refused` entry follows it) leaves the escalation open.
- */
-export function pendingEscalation(record: CaseRecord): PendingEscalation | null {
-  const last = record.audit.findLastIndex((entry) => entry.step === 'escalate');
-  if (last === -1 || record.outcome !== null) return null;
-  let answered = false;
-  for (const entry of record.audit.slice(last + 1)) {
-    if (entry.step === 'refused') answered = false;
-    else if (['decision', 'revoke', 'close'].includes(entry.step)) answered = true;
-  }
-  return answered ? null : (record.audit[last]!.detail as PendingEscalation);
-}
-
 export async function answerEscalation(
   request: EscalationAnswer,
   deps: AnswerDependencies,
@@ -65,15 +46,15 @@ export async function answerEscalation(
   if (!record) throw new EscalationAnswerError(`no case ${request.caseId}`);
   const pending = pendingEscalation(record);
   if (!pending) {
-    const decided = record.audit.findLast((entry) => entry.step === 'decision');
-    const why = record.outcome
-      ? `it closed as ${record.outcome}`
+    const decided = lastEntry(record, 'decision');
+    const why = record.header.outcome
+      ? `it closed as ${record.header.outcome}`
       : decided
         ? `already answered: ${decided.summary}`
         : 'no escalation is open';
     throw new EscalationAnswerError(`case ${request.caseId} is not waiting for a decision (${why})`);
   }
-  const trigger = TriggerSchema.parse(record.trigger);
+  const { trigger } = record.header.standing;
   if (identitiesOf(trigger.target).some((name) => isSelfApproval(request.approver, name))) {
     throw new EscalationAnswerError(
       `${request.approver} is the principal under revocation and cannot answer this case`,
@@ -84,41 +65,52 @@ export async function answerEscalation(
     throw new EscalationAnswerError('a rejection needs a reason');
 
   const at = toInstant(deps.clock.now());
-  const entry = (step: string, summary: string) =>
-    deps.cases.append(request.caseId, openCaseEntry(request.caseId, trigger, deps.clock), {
-      at,
-      step,
-      summary,
-      detail: { ...request, reason },
-    });
+  const answered = { escalationId: pending.id, approver: request.approver, via: request.via, nonce: request.nonce ?? null };
   const said =
     request.answer === 'acknowledge'
       ? 'acknowledged the page'
       : request.answer === 'approve'
         ? `approved the revocation${reason ? `: ${reason}` : ''}`
         : `rejected the revocation: ${reason}`;
-  // Recorded before it is sent, so the case shows the answer ahead of what it set going.
-  await entry(
-    request.answer === 'acknowledge' ? 'acknowledge' : 'decision',
-    `${request.approver} ${said} (${request.via}).`,
-  );
-  try {
-    if (request.answer === 'acknowledge') await deps.callbacks.heartbeat(pending.taskToken);
-    else if (request.answer === 'approve')
-      await deps.callbacks.succeed(pending.taskToken, {
-        decision: 'approved',
-        approver: request.approver,
-        at,
-      });
-    else
-      await deps.callbacks.fail(
-        pending.taskToken,
-        REJECTED_ERROR,
-        `Rejected by ${request.approver}: ${reason}`,
+  const summary = `${request.approver} ${said} (${request.via}).`;
+  const { taskToken } = pending.detail;
+  // Recorded before it is sent, so the case shows the answer ahead of what it set going. One
+  // decision per escalation: the entry's ID is the escalation's, so of concurrent answers
+  // (the same link posted twice, two approvers at once) exactly one is recorded and sent.
+  let answerId: string;
+  if (request.answer === 'acknowledge') {
+    answerId = `acknowledge:${pending.id}:${digest(request.approver)}`;
+    await recordEntry(deps.cases, request.caseId, { id: answerId, at, step: 'acknowledge', summary, detail: answered });
+  } else {
+    answerId = decisionIdFor(pending.id);
+    const recorded = await recordEntry(deps.cases, request.caseId, {
+      id: answerId,
+      at,
+      step: 'decision',
+      summary,
+      detail: { ...answered, answer: request.answer, reason },
+    });
+    if (!recorded) {
+      const first = decisionOn(await requireCase(deps.cases, request.caseId), pending.id);
+      throw new EscalationAnswerError(
+        `case ${request.caseId} is not waiting for a decision (already answered: ${first?.summary ?? 'by someone else'})`,
       );
+    }
+  }
+  try {
+    if (request.answer === 'acknowledge') await deps.callbacks.heartbeat(taskToken);
+    else if (request.answer === 'approve')
+      await deps.callbacks.succeed(taskToken, { decision: 'approved', approver: request.approver, at });
+    else await deps.callbacks.fail(taskToken, REJECTED_ERROR, `Rejected by ${request.approver}: ${reason}`);
   } catch (error) {
-    await entry('refused', `${request.approver}'s answer did not take effect: ${(error as Error).message}.`);
     if (!(error instanceof TaskNotWaitingError)) throw error;
+    await recordEntry(deps.cases, request.caseId, {
+      id: `refused:${answerId}`,
+      at,
+      step: 'refused',
+      summary: `${request.approver}'s answer did not take effect: ${error.message}.`,
+      detail: { answerId, approver: request.approver, reason: error.message },
+    });
     throw new EscalationAnswerError(`case ${request.caseId} is no longer waiting: ${error.message}`, {
       cause: error,
     });

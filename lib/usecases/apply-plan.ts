@@ -6,10 +6,10 @@ import {
   applyAction,
   describeAction,
   isApplied,
-  parseAction,
   type RevocationAction,
   undoActions,
 } from '../domain/revocation/actions.ts';
+import type { AppliedPlan, AppliedStep } from '../domain/revocation/record.ts';
 import type { IamGateway } from '../ports.ts';
 
 export interface ApplyOptions {
@@ -18,23 +18,11 @@ export interface ApplyOptions {
   readBackDeadlineMs?: number;
   sleep?: (ms: number) => Promise<void>;
   now?: () => number;
+  /** Told of each step once IAM shows it (or showed it already), before the next change. */
+  onStep?: (step: AppliedStep, index: number) => Promise<void>;
 }
 
-export interface AppliedStep {
-  action: RevocationAction;
-  description: string;
-  status: 'applied' | 'already-applied';
-  /** The actions that restore what this one changed, from the state just before it. */
-  undo: RevocationAction[];
-}
-
-/** What an application changed: enough to undo it exactly, or to see that it drifted. */
-export interface AppliedPlan {
-  scope: IamScope;
-  before: IamAccountState;
-  steps: AppliedStep[];
-  after: IamAccountState;
-}
+export type { AppliedPlan, AppliedStep };
 
 export class ReadBackTimeoutError extends Error {
   override name = 'ReadBackTimeoutError';
@@ -47,60 +35,145 @@ export class UndoRefusedError extends Error {
 const defaultSleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
 /**
- * Apply the actions in order. `before` is the state the plan was made from, when the caller
- * has just read it; every later read is a read-back that also tells whether the next action
- * is already in place, so a plan costs one read per change plus one.
+ * Apply the actions in order. `before` is the snapshot the plan was made from (and the undo
+ * restores): an action it already showed is `already-applied` and its undo is nothing. IAM as
+ * it is now (`current`, read fresh when not given) decides what still needs doing, so applying
+ * again after an interruption makes only the changes still missing, and records the ones the
+ * interrupted attempt made as its own. A plan costs one read per change plus one.
  */
 export async function applyPlan(
   scope: IamScope,
   actions: RevocationAction[],
   options: ApplyOptions,
   before?: IamAccountState,
+  current?: IamAccountState,
 ): Promise<AppliedPlan> {
   const start = before ?? (await options.iam.readState(scope));
+  let now = current ?? (before ? await options.iam.readState(scope) : start);
   const steps: AppliedStep[] = [];
-  let current = start;
   // The state each action starts from, as the plan expects it, for its exact undo.
   let expected = start;
-  for (const action of actions) {
-    if (isApplied(current, action)) {
-      steps.push({ action, description: describeAction(action), status: 'already-applied', undo: [] });
+  for (const [index, action] of actions.entries()) {
+    let step: AppliedStep;
+    if (isApplied(expected, action)) {
+      step = { action, description: describeAction(action), status: 'already-applied', undo: [] };
     } else {
       const undo = undoActions(expected, action);
-      await options.iam.perform(action);
-      current = await readBack(scope, action, options);
-      steps.push({ action, description: describeAction(action), status: 'applied', undo });
+      if (!isApplied(now, action)) {
+        await options.iam.perform(action);
+        now = await readBack(scope, action, options);
+      }
+      step = { action, description: describeAction(action), status: 'applied', undo };
     }
+    steps.push(step);
+    await options.onStep?.(step, index);
     expected = applyAction(expected, action);
   }
-  return { scope, before: start, steps, after: current };
+  return { scope, before: start, steps, after: now };
+}
+
+/** A revocation as its intent recorded it: what it read first, and what it set out to change. */
+export interface RecordedRevocation {
+  revocationId: string;
+  scope: IamScope;
+  before: IamAccountState;
+  actions: RevocationAction[];
+  /** What IAM showed when it finished, if it did. */
+  after: IamAccountState | null;
+}
+
+/** How far a recorded revocation got: the states it passes through, and which one IAM shows. */
+interface Progress {
+  revocation: RecordedRevocation;
+  /** states[k]: after the first k actions (states[0] is the snapshot). */
+  states: IamAccountState[];
+  /** How many of its actions IAM shows applied. */
+  reached: number;
 }
 
 /**
- * Restore the state before `applied`, exactly. Refuses, and changes nothing, when IAM no
- * longer shows what the application left (someone or something changed it since).
+ * Where a revocation stands in IAM: the longest prefix of its actions whose state IAM shows,
+ * or null when IAM matches none of them (it changed since: an undo would not restore the snapshot).
  */
-export async function undoPlan(applied: AppliedPlan, options: ApplyOptions): Promise<IamAccountState> {
-  const current = await options.iam.readState(applied.scope);
-  if (!equivalentStates(current, applied.after)) {
-    throw new UndoRefusedError(
-      `IAM has changed since the revocation (${differences(applied.after, current).join('; ')}); undo would not restore the recorded state, so nothing was changed`,
-    );
+function progressOf(revocation: RecordedRevocation, current: IamAccountState): Progress | null {
+  const states = [revocation.before];
+  for (const action of revocation.actions) states.push(applyAction(states.at(-1)!, action));
+  if (revocation.after) states[states.length - 1] = revocation.after;
+  for (let reached = states.length - 1; reached >= 0; reached--) {
+    if (equivalentStates(current, states[reached]!)) return { revocation, states, reached };
   }
-  let state = current;
-  for (const step of [...applied.steps].reverse()) {
-    for (const undo of step.undo.map(parseAction)) {
-      if (isApplied(state, undo)) continue;
-      await options.iam.perform(undo);
-      state = await readBack(applied.scope, undo, options);
+  return null;
+}
+
+export class UndoIncompleteError extends Error {
+  override name = 'UndoIncompleteError';
+  constructor(
+    message: string,
+    readonly restored: string[],
+    readonly reversed: string[],
+  ) {
+    super(message);
+  }
+}
+
+/**
+ * Restore the snapshots of several revocations exactly, latest first. Every one is checked
+ * against IAM before anything changes (a revocation interrupted halfway is undone from where
+ * it stopped; one whose principal changed since refuses the whole undo, changing nothing).
+ * A failure halfway reports exactly which revocations were restored and which changes reversed.
+ */
+export async function undoRevocations(
+  revocations: RecordedRevocation[],
+  options: ApplyOptions,
+): Promise<{ restored: string[]; reversed: string[] }> {
+  // Check all first. Revocations of the same principals follow each other: the later one's
+  // snapshot is what the earlier one must find once the later one is undone.
+  const plans: Progress[] = [];
+  const expectedNow = new Map<string, IamAccountState>();
+  for (const revocation of [...revocations].reverse()) {
+    const key = fingerprint(revocation.scope);
+    const current = expectedNow.get(key) ?? (await options.iam.readState(revocation.scope));
+    const progress = progressOf(revocation, current);
+    if (!progress) {
+      const recorded = revocation.after ?? revocation.before;
+      throw new UndoRefusedError(
+        `IAM has changed since revocation ${revocation.revocationId} (${differences(recorded, current).join('; ')}); undo would not restore the recorded state, so nothing was changed`,
+      );
+    }
+    plans.push(progress);
+    expectedNow.set(key, revocation.before);
+  }
+  const restored: string[] = [];
+  const reversed: string[] = [];
+  for (const { revocation, states, reached } of plans) {
+    try {
+      let state = states[reached]!;
+      for (let index = reached - 1; index >= 0; index--) {
+        const action = revocation.actions[index]!;
+        const from = states[index]!;
+        if (isApplied(from, action)) continue;
+        for (const undo of undoActions(from, action)) {
+          if (isApplied(state, undo)) continue;
+          await options.iam.perform(undo);
+          state = await readBack(revocation.scope, undo, options);
+          reversed.push(describeAction(undo));
+        }
+      }
+      if (!equivalentStates(state, revocation.before)) {
+        throw new UndoRefusedError(
+          `undo finished but IAM differs from the recorded state (${differences(revocation.before, state).join('; ')})`,
+        );
+      }
+      restored.push(revocation.revocationId);
+    } catch (error) {
+      throw new UndoIncompleteError(
+        `undo stopped at revocation ${revocation.revocationId}: ${(error as Error).message}. Restored: ${restored.join(', ') || 'none'}; reversed: ${reversed.join('; ') || 'nothing'}; the rest is still in place`,
+        restored,
+        reversed,
+      );
     }
   }
-  if (!equivalentStates(state, applied.before)) {
-    throw new UndoRefusedError(
-      `undo finished but IAM differs from the recorded state (${differences(applied.before, state).join('; ')})`,
-    );
-  }
-  return state;
+  return { restored, reversed };
 }
 
 /** Read until IAM shows the change; the state it shows is returned for the next step. */

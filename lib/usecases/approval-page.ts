@@ -5,16 +5,16 @@
 import { type ApprovalGrant, verifyApprovalLink } from '../domain/approval.ts';
 import { type ApprovalPageView, renderApprovalPage, renderMessagePage } from '../domain/approval-page.ts';
 import { notificationFor } from '../domain/notification.ts';
-import { TriggerSchema } from '../domain/trigger.ts';
-import type { CaseRecord, CaseStore, Clock, TaskCallbacks } from '../ports.ts';
 import {
-  type Answer,
-  answerEscalation,
-  EscalationAnswerError,
+  type Case,
+  entriesOf,
+  evidenceFacts,
+  lastEntry,
+  type PendingEscalation,
   pendingEscalation,
-} from './answer-escalation.ts';
-import type { Confirmation } from './confirm.ts';
-import { evidenceFacts, type PendingEscalation } from './escalate.ts';
+} from '../domain/case.ts';
+import type { CaseStore, Clock, TaskCallbacks } from '../ports.ts';
+import { type Answer, answerEscalation, EscalationAnswerError } from './answer-escalation.ts';
 
 export interface ApprovalPageDependencies {
   cases: CaseStore;
@@ -29,7 +29,7 @@ export interface PageResponse {
 }
 
 type LinkCheck =
-  | { ok: true; grant: ApprovalGrant; record: CaseRecord; pending: PendingEscalation }
+  | { ok: true; grant: ApprovalGrant; record: Case; pending: PendingEscalation }
   | { ok: false; response: PageResponse };
 
 function refused(status: number, reason: string): LinkCheck {
@@ -37,12 +37,11 @@ function refused(status: number, reason: string): LinkCheck {
 }
 
 /** Nonces of links already used for a decision (acknowledging does not use a link up). */
-function usedNonces(record: CaseRecord): Set<string> {
+function usedNonces(record: Case): Set<string> {
   return new Set(
-    record.audit
-      .filter((entry) => entry.step === 'decision')
-      .map((entry) => (entry.detail as { nonce?: string | null } | undefined)?.nonce)
-      .filter((nonce): nonce is string => typeof nonce === 'string'),
+    entriesOf(record, 'decision')
+      .map((entry) => entry.detail.nonce)
+      .filter((nonce) => nonce !== null),
   );
 }
 
@@ -58,31 +57,30 @@ async function checkLink(link: string, deps: ApprovalPageDependencies): Promise<
   if (!pending) {
     return refused(
       410,
-      `Refused: case ${grant.caseId} is not waiting for a decision${record.outcome ? ` (it closed as ${record.outcome})` : ''}.`,
+      `Refused: case ${grant.caseId} is not waiting for a decision${record.header.outcome ? ` (it closed as ${record.header.outcome})` : ''}.`,
     );
   }
-  if (!pending.links.some((issued) => issued.nonce === grant.nonce))
+  if (!pending.detail.links.some((issued) => issued.nonce === grant.nonce))
     return refused(410, 'Refused: the link belongs to an earlier escalation of this case.');
-  return { ok: true, grant, record, pending };
+  return { ok: true, grant, record, pending: pending.detail };
 }
 
 export async function showApprovalPage(link: string, deps: ApprovalPageDependencies): Promise<PageResponse> {
   const check = await checkLink(link, deps);
   if (!check.ok) return check.response;
   const { grant, record, pending } = check;
-  const trigger = TriggerSchema.parse(record.trigger);
-  const confirmation = record.audit.findLast((entry) => entry.step === 'confirm')?.detail as
-    | Confirmation
-    | undefined;
-  const summary = notificationFor('approval-requested', record.caseId, trigger, {
+  const { trigger } = record.header.standing;
+  const confirmation = lastEntry(record, 'confirm')?.detail;
+  const summary = notificationFor('approval-requested', record.header.caseId, trigger, {
     reason: pending.reason,
     outcome: null,
+    severity: record.header.standing.severity,
     facts: evidenceFacts(record),
     links: [],
     commands: [],
   });
   const view: ApprovalPageView = {
-    caseId: record.caseId,
+    caseId: record.header.caseId,
     approver: grant.approver,
     expiresAt: grant.expiresAt,
     headline: summary.headline,

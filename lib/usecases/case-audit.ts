@@ -1,15 +1,6 @@
-import { toInstant } from '../domain/time.ts';
-import type { Trigger } from '../domain/trigger.ts';
-import type { CaseRecord, Clock } from '../ports.ts';
+import { z } from 'zod';
 
-/** What a case starts with when its first audit entry is written. */
-export function openCaseEntry(
-  caseId: string,
-  trigger: Trigger,
-  clock: Clock,
-): Omit<CaseRecord, 'audit' | 'outcome'> {
-  return { caseId, openedAt: toInstant(clock.now()), trigger };
-}
+const LambdaError = z.object({ errorMessage: z.string() });
 
 /**
  * A Step Functions error cause in words. A Lambda's error arrives as JSON text
@@ -17,8 +8,8 @@ export function openCaseEntry(
  */
 export function readableCause(cause: string): string {
   try {
-    const parsed = JSON.parse(cause) as { errorMessage?: unknown };
-    if (typeof parsed.errorMessage === 'string') return parsed.errorMessage;
+    const parsed = LambdaError.safeParse(JSON.parse(cause));
+    if (parsed.success) return parsed.data.errorMessage;
   } catch {
     // Plain text already.
   }

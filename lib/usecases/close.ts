@@ -1,27 +1,23 @@
 // Close: record the case's outcome and tell people. Every path through the state machine ends
-// here; every outcome but benign pages (an expired escalation pages again).
+// here; every outcome but benign pages (an expired escalation pages again). The close holds only
+// if the case was not raised since its decision: a raised case stays open and the execution
+// reconsiders it with the new evidence.
 import { z } from 'zod';
+import { evidenceFacts, OUTCOMES } from '../domain/case.ts';
 import { notificationFor } from '../domain/notification.ts';
 import { toInstant } from '../domain/time.ts';
 import { TriggerSchema } from '../domain/trigger.ts';
 import type { CaseStore, Clock, Notifier } from '../ports.ts';
-import { openCaseEntry, readableCause } from './case-audit.ts';
-import { evidenceFacts } from './escalate.ts';
+import { readableCause } from './case-audit.ts';
+import { closeCase } from './cases.ts';
 
-export const OUTCOMES = [
-  'contained',
-  'benign',
-  'notified',
-  'rejected',
-  'expired',
-  'kept',
-  'needs-human',
-  'dry-run',
-] as const;
+export { OUTCOMES };
 
 export const CloseInputSchema = z.object({
   caseId: z.string().min(1),
   trigger: TriggerSchema,
+  /** The case's revision the path to this close decided on. */
+  revision: z.number().int().min(0),
   closing: z.object({ outcome: z.enum(OUTCOMES), reason: z.string() }),
   /** Set when a step failed and the Catch routed the case here. */
   error: z.object({ Error: z.string(), Cause: z.string().optional() }).optional(),
@@ -34,31 +30,38 @@ export interface CloseDependencies {
   notifier: Notifier;
 }
 
-export async function close(
-  input: CloseInput,
-  deps: CloseDependencies,
-): Promise<{ caseId: string; outcome: string }> {
+/** `raised`: the case was raised since its decision and stays open; the execution reconsiders it. */
+export interface Closed {
+  caseId: string;
+  outcome: string | null;
+  raised: boolean;
+}
+
+export async function close(input: CloseInput, deps: CloseDependencies): Promise<Closed> {
   const { outcome } = input.closing;
   const reason = readableCause(input.closing.reason);
   const failure = input.error
     ? ` Step failed with ${input.error.Error}: ${readableCause(input.error.Cause ?? 'no cause given')}`
     : '';
-  const record = await deps.cases.append(
-    input.caseId,
-    openCaseEntry(input.caseId, input.trigger, deps.clock),
-    { at: toInstant(deps.clock.now()), step: 'close', summary: `${outcome}: ${reason}${failure}` },
+  const result = await closeCase(deps.cases, input.caseId, input.revision, {
     outcome,
-  );
+    reason: `${reason}${failure}`,
+    summary: `${outcome}: ${reason}${failure}`,
+    at: toInstant(deps.clock.now()),
+  });
+  if (result.status === 'raised') return { caseId: input.caseId, outcome: null, raised: true };
+  const { record } = result;
   if (outcome !== 'benign') {
     await deps.notifier.notify(
-      notificationFor('case-closed', input.caseId, input.trigger, {
+      notificationFor('case-closed', input.caseId, record.header.standing.trigger, {
         reason: `${reason}${failure}`,
         outcome,
+        severity: record.header.standing.severity,
         facts: evidenceFacts(record),
         links: [],
         commands: [`revoker cases show ${input.caseId}`],
       }),
     );
   }
-  return { caseId: input.caseId, outcome };
+  return { caseId: input.caseId, outcome, raised: false };
 }

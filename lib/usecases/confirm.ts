@@ -2,23 +2,26 @@
 // find, and return a verdict with its evidence and the decision it leads to.
 import { z } from 'zod';
 import type { Config } from '../domain/config.ts';
+import { type Case, entriesOf, lastEntry, rankingOf } from '../domain/case.ts';
 import {
   type Assessment,
   assessEvidence,
   assessWithoutAddress,
   type BaselineFacts,
-  type Decision,
+  type Confirmation,
   decide,
   type RecentFacts,
+  type RunbookEvidence,
 } from '../domain/confirmation.ts';
 import { type ConfirmationRunbook, type DetectionRule, RULES } from '../domain/rules.ts';
 import { IpAddress } from '../domain/shapes.ts';
 import { addMinutes, toInstant } from '../domain/time.ts';
 import { principalArnOf, type Trigger, TriggerSchema } from '../domain/trigger.ts';
-import type { CaseStore, Clock, QueryEngine, SqlCell } from '../ports.ts';
+import type { CaseStore, Clock, QueryEngine } from '../ports.ts';
 import { bindRunbook, type Runbook, requireRunbook } from '../runbooks/catalog.ts';
 import { countIn, textIn } from '../runbooks/rows.ts';
-import { openCaseEntry } from './case-audit.ts';
+import { recordEntry, requireCase } from './cases.ts';
+import { type ExecutionSettings, executionSettings } from './execution.ts';
 
 export const ConfirmInputSchema = z.object({ caseId: z.string().min(1), trigger: TriggerSchema });
 export type ConfirmInput = z.infer<typeof ConfirmInputSchema>;
@@ -31,37 +34,36 @@ export interface ConfirmDependencies {
   cases: CaseStore;
 }
 
-/** One runbook's question and answer, kept on the case as evidence. */
-export interface RunbookEvidence {
-  runbook: string;
-  parameters: Record<string, string>;
-  rows: Record<string, SqlCell>[];
-  bytesScanned: number | null;
-}
+export type { Confirmation, RunbookEvidence };
 
-export interface Confirmation extends Assessment {
-  decision: Decision;
-  decisionReason: string;
-  /** Every runbook run, in order; empty when there was nothing to compare. */
-  evidence: RunbookEvidence[];
-  /** Bytes the engine scanned for all of them (null when it does not report it). */
-  bytesScanned: number | null;
+/** What the execution goes on with: the decision, and the case as it stands now (it may have been raised). */
+export interface ConfirmResult extends Confirmation {
+  trigger: Trigger;
+  settings: ExecutionSettings;
 }
 
 export class UnknownRuleError extends Error {
   override name = 'UnknownRuleError';
 }
 
-export async function confirm(input: ConfirmInput, deps: ConfirmDependencies): Promise<Confirmation> {
-  const { trigger } = input;
+/**
+ * Confirm the case as it stands: the call that set its standing (the opening call, or the one
+ * that last raised it), judged against the principal's history and the credential's previous case.
+ */
+export async function confirm(input: ConfirmInput, deps: ConfirmDependencies): Promise<ConfirmResult> {
+  const record = await requireCase(deps.cases, input.caseId);
+  const { standing, revision } = record.header;
+  const trigger = standing.trigger;
   const rule = RULES.find((candidate) => candidate.id === trigger.ruleId);
   if (!rule) throw new UnknownRuleError(`trigger names rule ${trigger.ruleId}, which is not in the catalog`);
 
   const evidence: RunbookEvidence[] = [];
+  const previousCase = await previousCaseOf(record, deps);
   const assessment = IpAddress.safeParse(trigger.sourceIp).success
-    ? await gatherAndAssess(rule, trigger, input.caseId, deps, evidence)
+    ? await gatherAndAssess(rule, trigger, input.caseId, deps, evidence, previousCase, revision)
     : assessWithoutAddress(trigger);
-  const { decision, reason } = decide(assessment, rule, trigger, deps.config);
+  const revokedBefore = lastEntry(record, 'revoked') !== undefined;
+  const { decision, reason } = decide(assessment, rankingOf(standing), trigger, deps.config, revokedBefore);
   const scanned = evidence.map((entry) => entry.bytesScanned).filter((bytes) => bytes !== null);
   const confirmation: Confirmation = {
     ...assessment,
@@ -69,14 +71,26 @@ export async function confirm(input: ConfirmInput, deps: ConfirmDependencies): P
     decisionReason: reason,
     evidence,
     bytesScanned: scanned.length > 0 ? scanned.reduce((total, bytes) => total + bytes, 0) : null,
+    revision,
   };
-  await deps.cases.append(input.caseId, openCaseEntry(input.caseId, trigger, deps.clock), {
+  await recordEntry(deps.cases, input.caseId, {
+    id: `confirm:r${revision}`,
     at: toInstant(deps.clock.now()),
     step: 'confirm',
     summary: `${assessment.verdict} (score ${assessment.score}): ${assessment.explanation} Decision: ${decision}, because ${reason}.`,
     detail: confirmation,
   });
-  return confirmation;
+  return { ...confirmation, trigger, settings: executionSettings(deps.config, standing.severity) };
+}
+
+/** The credential's previous case: how it ended, and whether it confirmed a compromise. */
+async function previousCaseOf(record: Case, deps: ConfirmDependencies): Promise<RecentFacts['previousCase']> {
+  const previousId = record.header.previousCaseId;
+  if (!previousId) return null;
+  const previous = await deps.cases.get(previousId);
+  if (!previous) return null;
+  const confirmed = entriesOf(previous, 'confirm').some((entry) => entry.detail.verdict === 'confirmed');
+  return { caseId: previousId, outcome: previous.header.outcome, confirmed };
 }
 
 async function gatherAndAssess(
@@ -85,6 +99,8 @@ async function gatherAndAssess(
   caseId: string,
   deps: ConfirmDependencies,
   evidence: RunbookEvidence[],
+  previousCase: RecentFacts['previousCase'],
+  revision: number,
 ): Promise<Assessment> {
   const { confirm: settings } = deps.config;
   const triggerTime = new Date(trigger.eventTime);
@@ -99,7 +115,7 @@ async function gatherAndAssess(
   const asks = (runbook: ConfirmationRunbook) => rule.confirmWith.includes(runbook);
   const run = async (id: ConfirmationRunbook, parameters: Record<string, string>) => {
     const result = await deps.engine.run(
-      bindRunbook(requireRunbook(deps.runbooks, id), parameters, `${caseId}:confirm:${id}`),
+      bindRunbook(requireRunbook(deps.runbooks, id), parameters, `${caseId}:confirm:r${revision}:${id}`),
     );
     evidence.push({ runbook: id, parameters, rows: result.rows, bytesScanned: result.bytesScanned });
     return result.rows;
@@ -128,7 +144,7 @@ async function gatherAndAssess(
     withEventName: countIn(baselineRow, 'with_event_name'),
     distinctSourceIps: countIn(baselineRow, 'distinct_source_ips'),
   };
-  const recent: RecentFacts = {};
+  const recent: RecentFacts = { previousCase };
   if (asks('error-burst')) {
     const rows = await run('error-burst', {
       ...recentWindow,

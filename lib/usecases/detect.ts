@@ -3,24 +3,30 @@
 import { type CloudTrailRecord, describeIssues } from '../domain/cloudtrail.ts';
 import type { Config } from '../domain/config.ts';
 import { parseEnvelope } from '../domain/documents.ts';
-import { GrantExpiryEventSchema, grantTrigger, isGrantExpiryEvent, JIT_SEVERITY } from '../domain/jit.ts';
+import { GrantExpiryEventSchema, isGrantExpiryEvent } from '../domain/jit.ts';
 import {
   type IdentityCenterRemoval,
   identityCenterRemoval,
   isOffboardingEvent,
   OFFBOARDING_SEVERITY,
+  type OffboardingDetail,
   OffboardingDetailSchema,
   OffboardingEventSchema,
   offboardingTrigger,
 } from '../domain/offboarding.ts';
 import { type DetectionRule, matchingRules, type Severity } from '../domain/rules.ts';
-import { buildTrigger, executionName, InvalidTriggerError, type Trigger } from '../domain/trigger.ts';
-import type { DeadLetters, IdentityDirectory, WorkflowStarter } from '../ports.ts';
+import { digest, isOpen, lastEntry, moreSevere, type Ranking, stronger } from '../domain/case.ts';
+import { buildTrigger, InvalidTriggerError, type Trigger } from '../domain/trigger.ts';
+import type { CaseStore, Clock, DeadLetters, IdentityDirectory, TaskCallbacks, WorkflowStarter } from '../ports.ts';
+import { ensureStarted, type Intake, type IntakeOutcome, takeIn } from './cases.ts';
+import { executionSettings } from './execution.ts';
 
 export type DetectOutcome =
   | {
-      status: 'started' | 'already-open';
-      executionName: string;
+      /** Opened a case, joined the credential's open one, raised it, or was taken in before. */
+      status: IntakeOutcome['status'];
+      /** The case it went to (null: another delivery of the same event is taking it in now). */
+      caseId: string | null;
       ruleId: string;
       /** Other rules the same call matched, less severe than `ruleId`. */
       alsoMatched: string[];
@@ -30,28 +36,17 @@ export type DetectOutcome =
   | { status: 'rejected'; reason: string };
 
 export interface DetectDependencies {
+  cases: CaseStore;
   workflow: WorkflowStarter;
+  clock: Clock;
   config: Config;
   /** Where an event that cannot be used goes, with the reason, for someone to look at. */
   deadLetters: DeadLetters;
+  /** To interrupt an escalation waiting on a case a call just raised. */
+  callbacks?: TaskCallbacks;
   /** Identity Center's store, to offboard a user it removes; without it such events are set aside. */
   directory?: IdentityDirectory;
 }
-
-/**
- * What every execution carries besides the trigger: the waits, bounds and escalation
- * deadlines from configuration, and what a timed-out escalation does at the rule's severity.
- */
-export function executionSettings(config: Config, severity: Severity) {
-  return {
-    logDeliveryWaitSeconds: config.verify.waitSeconds,
-    maxVerifyAttempts: config.verify.maxAttempts,
-    acknowledgeTimeoutSeconds: config.escalation.acknowledgeMinutes * 60,
-    approvalTimeoutSeconds: config.escalation.decideMinutes * 60,
-    onApprovalTimeout: config.escalation.onTimeout[severity],
-  };
-}
-export type ExecutionSettings = ReturnType<typeof executionSettings>;
 
 export async function detect(event: unknown, deps: DetectDependencies): Promise<DetectOutcome[]> {
   const outcomes = isOffboardingEvent(event)
@@ -76,7 +71,7 @@ async function detectCall(event: unknown, deps: DetectDependencies): Promise<Det
   if (rules.length === 0)
     return [{ status: 'no-match', reason: `${entry.record.eventName} matched no rule` }];
 
-  // The most severe rule names the case; the others are recorded beside it.
+  // The most severe rule names the call; the others are recorded beside it.
   const [rule, ...others] = rules as [DetectionRule, ...DetectionRule[]];
   let trigger: Trigger;
   try {
@@ -85,15 +80,41 @@ async function detectCall(event: unknown, deps: DetectDependencies): Promise<Det
     if (!(error instanceof InvalidTriggerError)) throw error;
     return [{ status: 'rejected', reason: error.message }];
   }
-  const name = executionName(trigger);
-  const status = await deps.workflow.start(name, {
-    caseId: trigger.triggerId,
+  const ranking = rankingOfCall(rules, deps.config);
+  const intake: Intake = {
+    origin: 'detection',
     trigger,
-    settings: executionSettings(deps.config, rule.severity),
-  });
-  return [
-    { status, executionName: name, ruleId: rule.id, alsoMatched: others.map((other) => other.id), trigger },
-  ];
+    ranking,
+    eventKey: eventKeyOf(entry.record),
+    executionInput: (caseId) => ({
+      caseId,
+      revision: 0,
+      trigger,
+      settings: executionSettings(deps.config, ranking.severity),
+    }),
+  };
+  const placed = await takeIn(intake, deps);
+  return [{ status: placed.status, caseId: placed.caseId, ruleId: rule.id, alsoMatched: others.map((other) => other.id), trigger }];
+}
+
+/**
+ * What a call weighs on its case: the most severe of the rules it matched, and the strongest
+ * response any of them asks for (configured, or the catalog's default).
+ */
+export function rankingOfCall(rules: readonly DetectionRule[], config: Config): Ranking {
+  const responseOf = (rule: DetectionRule) => config.rules[rule.id]?.response ?? rule.response;
+  const [first, ...rest] = rules as [DetectionRule, ...DetectionRule[]];
+  let ranking: Ranking = { ruleId: first.id, severity: first.severity, response: responseOf(first) };
+  for (const rule of rest) {
+    if (moreSevere(rule.severity, ranking.severity)) ranking = { ...ranking, severity: rule.severity };
+    if (stronger(responseOf(rule), ranking.response)) ranking = { ...ranking, response: responseOf(rule) };
+  }
+  return ranking;
+}
+
+/** The event's identity: its CloudTrail event ID, or a digest of the record when it has none. */
+export function eventKeyOf(record: CloudTrailRecord): string {
+  return record.eventID ?? `digest:${digest(JSON.stringify(record))}`;
 }
 
 /** An offboarding request: validated, then one execution per person and account. */
@@ -102,7 +123,7 @@ async function startOffboarding(event: unknown, deps: DetectDependencies): Promi
   if (!parsed.success)
     return { status: 'rejected', reason: `offboarding event: ${describeIssues(parsed.error)}` };
   const trigger = offboardingTrigger(parsed.data.detail, parsed.data.id, parsed.data.time);
-  return startCase(trigger, { offboarding: parsed.data.detail }, OFFBOARDING_SEVERITY, deps);
+  return startOffboardingCase(trigger, parsed.data.detail, `offboarding:${parsed.data.id}`, deps);
 }
 
 /**
@@ -125,9 +146,9 @@ async function startIdentityCenterOffboarding(
     ];
   const user = await deps.directory.lookUp(removal.identityStoreId, removal.userId);
   const home =
-    record.recipientAccountId ?? (record.userIdentity as { accountId?: string } | undefined)?.accountId ?? '';
+    record.recipientAccountId ?? record.userIdentity?.accountId ?? '';
   const accounts = user && user.accountIds.length > 0 ? user.accountIds : [home];
-  const requestedBy = `Identity Center ${record.eventName} by ${(record.userIdentity as { arn?: string } | undefined)?.arn ?? 'an unknown principal'}`;
+  const requestedBy = `Identity Center ${record.eventName} by ${record.userIdentity?.arn ?? 'an unknown principal'}`;
   const outcomes: DetectOutcome[] = [];
   for (const accountId of accounts) {
     const detail = OffboardingDetailSchema.safeParse({
@@ -147,32 +168,61 @@ async function startIdentityCenterOffboarding(
       continue;
     }
     const trigger = offboardingTrigger(detail.data, record.eventID ?? null, record.eventTime);
-    outcomes.push(await startCase(trigger, { offboarding: detail.data }, OFFBOARDING_SEVERITY, deps));
+    const eventKey = `${eventKeyOf(record)}:${accountId}`;
+    outcomes.push(await startOffboardingCase(trigger, detail.data, eventKey, deps));
   }
   return outcomes;
 }
 
-/** A grant reaching its end (our scheduled event): one execution per grant. */
+/** EventBridge Scheduler fires within a minute of the time it was given. */
+const EXPIRY_EARLY_TOLERANCE_MS = 60_000;
+
+/**
+ * A grant reaching its end (our scheduled event). The event announces; it does not say what
+ * to take away: the grant recorded on its case does. An unknown grant, one already ended, or
+ * one not yet due changes nothing and is set aside with the reason.
+ */
 async function startGrantExpiry(event: unknown, deps: DetectDependencies): Promise<DetectOutcome> {
   const parsed = GrantExpiryEventSchema.safeParse(event);
   if (!parsed.success)
     return { status: 'rejected', reason: `grant expiry event: ${describeIssues(parsed.error)}` };
-  return startCase(grantTrigger(parsed.data.detail), { grant: parsed.data.detail }, JIT_SEVERITY, deps);
+  const { grantId } = parsed.data.detail;
+  const record = await deps.cases.get(grantId);
+  const granted = record ? lastEntry(record, 'grant') : undefined;
+  if (!record || !granted)
+    return { status: 'rejected', reason: `grant expiry event: no grant ${grantId} is recorded` };
+  if (!isOpen(record.header))
+    return { status: 'rejected', reason: `grant expiry event: grant ${grantId} already ended (${record.header.outcome})` };
+  // The schedule fires at the recorded end; an event well before it did not come from the schedule.
+  const endsAt = granted.detail.grant.expiresAt;
+  if (deps.clock.now().getTime() < Date.parse(endsAt) - EXPIRY_EARLY_TOLERANCE_MS)
+    return { status: 'rejected', reason: `grant expiry event: grant ${grantId} ends at ${endsAt}, not now` };
+  const outcome = await ensureStarted(record, deps);
+  return { status: outcome, caseId: grantId, ruleId: record.header.trigger.ruleId, alsoMatched: [], trigger: record.header.trigger };
 }
 
-/** Start the case's execution, named after its trigger: a second start joins the first. */
-async function startCase(
+/** An offboarding request for one person in one account: their one open offboarding case. */
+async function startOffboardingCase(
   trigger: Trigger,
-  origin: Record<string, unknown>,
-  severity: Severity,
+  detail: OffboardingDetail,
+  eventKey: string,
   deps: DetectDependencies,
 ): Promise<DetectOutcome> {
-  const name = executionName(trigger);
-  const status = await deps.workflow.start(name, {
-    caseId: trigger.triggerId,
-    trigger,
-    ...origin,
-    settings: executionSettings(deps.config, severity),
-  });
-  return { status, executionName: name, ruleId: trigger.ruleId, alsoMatched: [], trigger };
+  const placed = await takeIn(
+    {
+      origin: 'offboarding',
+      trigger,
+      ranking: { ruleId: trigger.ruleId, severity: OFFBOARDING_SEVERITY, response: 'auto-revoke' },
+      eventKey,
+      executionInput: (caseId) => ({
+        caseId,
+        revision: 0,
+        trigger,
+        offboarding: detail,
+        settings: executionSettings(deps.config, OFFBOARDING_SEVERITY),
+      }),
+    },
+    deps,
+  );
+  return { status: placed.status, caseId: placed.caseId, ruleId: trigger.ruleId, alsoMatched: [], trigger };
 }

@@ -5,18 +5,23 @@
 import { randomBytes } from 'node:crypto';
 import { z } from 'zod';
 import { isSelfApproval, signApprovalLink } from '../domain/approval.ts';
+import { digest, evidenceFacts, type PendingEscalation } from '../domain/case.ts';
 import type { Config } from '../domain/config.ts';
 import { type ApprovalLinkForPerson, notificationFor } from '../domain/notification.ts';
 import { describePlan, planRevocation, revocationTargetOf, scopeFor } from '../domain/revocation/plan.ts';
 import { addMinutes, toInstant } from '../domain/time.ts';
 import { identitiesOf, principalArnOf, type Trigger, TriggerSchema } from '../domain/trigger.ts';
-import type { CaseRecord, CaseStore, Clock, IamGateway, Notifier } from '../ports.ts';
-import { openCaseEntry, readableCause } from './case-audit.ts';
-import type { Confirmation } from './confirm.ts';
+
+export type { PendingEscalation };
+import type { CaseStore, Clock, IamGateway, Notifier } from '../ports.ts';
+import { readableCause } from './case-audit.ts';
+import { CaseRaisedError, recordEntry, requireCase } from './cases.ts';
 
 export const EscalateInputSchema = z.object({
   caseId: z.string().min(1),
   trigger: TriggerSchema,
+  /** The case's revision the decision to escalate was made on. */
+  revision: z.number().int().min(0),
   escalation: z.object({ from: z.enum(['confirm', 'revoke', 'verify']), reason: z.string() }),
   settings: z.object({
     acknowledgeTimeoutSeconds: z.number().int().min(1),
@@ -37,21 +42,6 @@ export interface EscalateDependencies {
   approvalSecret: string;
 }
 
-/** What the case records while it waits; answer-escalation reads it back. */
-export interface PendingEscalation {
-  from: EscalateInput['escalation']['from'];
-  reason: string;
-  taskToken: string;
-  acknowledgeBy: string;
-  decideBy: string;
-  onTimeout: EscalateInput['settings']['onApprovalTimeout'];
-  links: { approver: string; nonce: string; expiresAt: string }[];
-  /** The approvers not sent a link because they are the principal under revocation. */
-  refused: string[];
-  /** What an approval would do, read from IAM now (the revocation re-plans when it runs). */
-  planPreview: string;
-}
-
 export interface Escalation {
   caseId: string;
   approvers: string[];
@@ -60,6 +50,9 @@ export interface Escalation {
 
 export async function escalate(input: EscalateInput, deps: EscalateDependencies): Promise<Escalation> {
   const { trigger, caseId } = input;
+  const before = await requireCase(deps.cases, caseId);
+  // Raised since the decision to escalate: reconsider with the new evidence rather than page on the old.
+  if (before.header.revision !== input.revision) throw raisedSince(caseId, input.revision);
   const now = deps.clock.now();
   const reason = readableCause(input.escalation.reason);
   const decideBy = toInstant(addMinutes(now, input.settings.approvalTimeoutSeconds / 60));
@@ -88,18 +81,25 @@ export async function escalate(input: EscalateInput, deps: EscalateDependencies)
     links: issued.map(({ approver, nonce, expiresAt }) => ({ approver, nonce, expiresAt })),
     refused,
     planPreview: await previewPlan(trigger, deps, now),
+    revision: input.revision,
   };
-  const record = await deps.cases.append(caseId, openCaseEntry(caseId, trigger, deps.clock), {
+  await recordEntry(deps.cases, caseId, {
+    // One escalation per task token: a retried invocation of this task finds its entry.
+    id: `escalate:${digest(input.taskToken)}`,
     at: toInstant(now),
     step: 'escalate',
     summary: `Waiting for ${issued.map((link) => link.approver).join(', ') || 'an approver with credentials'} to decide by ${decideBy} (acknowledge by ${pending.acknowledgeBy}; then ${pending.onTimeout}): ${reason}`,
     detail: pending,
   });
+  // A raise that landed while this escalation was being recorded did not see it waiting: see it here.
+  const record = await requireCase(deps.cases, caseId);
+  if (record.header.revision !== input.revision) throw raisedSince(caseId, input.revision);
 
   await deps.notifier.notify(
     notificationFor('approval-requested', caseId, trigger, {
       reason,
       outcome: null,
+      severity: record.header.standing.severity,
       facts: [
         ...evidenceFacts(record),
         ['If approved', pending.planPreview],
@@ -116,6 +116,12 @@ export async function escalate(input: EscalateInput, deps: EscalateDependencies)
     }),
   );
   return { caseId, approvers: issued.map((link) => link.approver), decideBy };
+}
+
+function raisedSince(caseId: string, revision: number): CaseRaisedError {
+  return new CaseRaisedError(
+    `case ${caseId} was raised after its decision (revision ${revision}); it is reconsidered with the new evidence`,
+  );
 }
 
 function approvalUrl(config: Config, token: string): string {
@@ -144,19 +150,4 @@ async function previewPlan(trigger: Trigger, deps: EscalateDependencies, now: Da
   } catch (error) {
     return `unknown: IAM could not be read (${(error as Error).message})`;
   }
-}
-
-/** The confirm step's verdict, score and findings, as the approver needs them. */
-export function evidenceFacts(record: CaseRecord): [string, string][] {
-  const confirm = record.audit.findLast((entry) => entry.step === 'confirm')?.detail as
-    | Confirmation
-    | undefined;
-  if (!confirm) return [['Evidence', 'none gathered (this case skips confirmation)']];
-  return [
-    ['Verdict', `${confirm.verdict}, score ${confirm.score}`],
-    ['Evidence', confirm.explanation],
-    ...confirm.signals
-      .filter((signal) => signal.present)
-      .map((signal): [string, string] => [`+${signal.points} ${signal.name}`, signal.finding]),
-  ];
 }

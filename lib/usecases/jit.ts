@@ -14,21 +14,25 @@ import {
   grantTrigger,
   heldSince,
   JIT_EXPIRY_DETAIL_TYPE,
+  JIT_SEVERITY,
   JIT_SOURCE,
   liveOverlapping,
   reasonToKeep,
 } from '../domain/jit.ts';
-import type { RevocationAction } from '../domain/revocation/actions.ts';
-import { type RevocationTarget, targetArn } from '../domain/revocation/plan.ts';
+import { type Case, isOpen, openedHeader } from '../domain/case.ts';
+import { permissionsFor, type RevocationAction } from '../domain/revocation/actions.ts';
+import { type RevocationPlan, type RevocationTarget, targetArn } from '../domain/revocation/plan.ts';
 import { addMinutes, toInstant, toPartitionDay } from '../domain/time.ts';
 import { TriggerSchema } from '../domain/trigger.ts';
 import type { CaseStore, Clock, IamGateway, IamScope, QueryEngine, Scheduler } from '../ports.ts';
 import { bindRunbook, type Runbook, requireRunbook } from '../runbooks/catalog.ts';
 import { textIn } from '../runbooks/rows.ts';
 import { applyPlan } from './apply-plan.ts';
-import { openCaseEntry } from './case-audit.ts';
-import { ApprovalSchema, type Revocation, RevocationNeedsHumanError } from './revoke.ts';
+import { openRequestedCase, recordEntry, requireCase } from './cases.ts';
+import { executionSettings } from './execution.ts';
+import { ApprovalSchema, type Revocation, RevocationNeedsHumanError, roundOf } from './revoke.ts';
 import { actionsOf, revokeEach } from './revoke-each.ts';
+import { applyRecorded } from './revocations.ts';
 import type { VerifiedPrincipal } from './verify.ts';
 
 /** Grants last at least a minute and at most a week: longer is standing access, not a grant. */
@@ -52,19 +56,57 @@ export interface GrantDependencies {
   iam: IamGateway;
   cases: CaseStore;
   clock: Clock;
+  config: Config;
   scheduler: Scheduler;
   sleep?: (ms: number) => Promise<void>;
 }
 
-/** Every grant recorded on the cases, with whether its case is still open. */
-export async function recordedGrants(cases: CaseStore): Promise<{ grant: Grant; open: boolean }[]> {
+/** The grant a case was opened for, as recorded when it was granted (null: not a grant's case). */
+export function grantOf(record: Case): Grant | null {
+  const parsed = GrantSchema.safeParse(record.header.execution.input.grant);
+  return record.header.origin === 'grant' && parsed.success ? parsed.data : null;
+}
+
+/** The grants of a principal, each with whether its case is still open: a key read, then one per grant. */
+export async function grantsOf(
+  cases: CaseStore,
+  principalArn: string,
+): Promise<{ grant: Grant; open: boolean }[]> {
+  const index = await cases.readDocument(grantIndexKey(principalArn));
+  const ids = index ? GrantIndexSchema.parse(index.value).grantIds : [];
   const grants: { grant: Grant; open: boolean }[] = [];
-  for (const record of await cases.list()) {
-    const entry = record.audit.find((candidate) => candidate.step === 'grant');
-    const parsed = GrantSchema.safeParse((entry?.detail as { grant?: unknown } | undefined)?.grant);
-    if (parsed.success) grants.push({ grant: parsed.data, open: record.outcome === null });
+  for (const id of ids) {
+    const record = await cases.get(id);
+    const grant = record ? grantOf(record) : null;
+    if (record && grant) grants.push({ grant, open: isOpen(record.header) });
   }
   return grants;
+}
+
+/** Every grant on record, for `revoker jit list` (reads every case: not for a hot path). */
+export async function listGrants(cases: CaseStore): Promise<{ grant: Grant; open: boolean }[]> {
+  return (await cases.list()).flatMap((record) => {
+    const grant = grantOf(record);
+    return grant ? [{ grant, open: isOpen(record.header) }] : [];
+  });
+}
+
+const GrantIndexSchema = z.object({ grantIds: z.array(z.string()) });
+
+function grantIndexKey(principalArn: string): string {
+  return `grants/${principalArn}`;
+}
+
+/** Add the grant to its principal's index, once. */
+async function indexGrant(cases: CaseStore, grant: Grant): Promise<void> {
+  for (let attempt = 0; attempt < 100; attempt++) {
+    const index = await cases.readDocument(grantIndexKey(grant.principalArn));
+    const ids = index ? GrantIndexSchema.parse(index.value).grantIds : [];
+    if (ids.includes(grant.grantId)) return;
+    const next = { grantIds: [...ids, grant.grantId] };
+    if (await cases.writeDocument(grantIndexKey(grant.principalArn), next, index?.version ?? null)) return;
+  }
+  throw new GrantRefusedError(`the grant index of ${grant.principalArn} is too contended`);
 }
 
 function scopeOf(grant: Pick<Grant, 'accountId' | 'principalArn'>): IamScope {
@@ -76,6 +118,14 @@ function scopeOf(grant: Pick<Grant, 'accountId' | 'principalArn'>): IamScope {
     managedPolicies: [],
     identityCenter: false,
   };
+}
+
+/** The principal holding the grant, as a revocation target (for the detach's recorded plan). */
+function holderTarget(grant: Grant): RevocationTarget {
+  const holder = grantHolder(grant);
+  return holder.kind === 'role'
+    ? { kind: 'role', accountId: grant.accountId, roleName: holder.name, roleArn: grant.principalArn }
+    : { kind: 'iam-user', accountId: grant.accountId, userName: holder.name, arn: grant.principalArn };
 }
 
 function policyAction(grant: Grant, attach: boolean): RevocationAction {
@@ -124,7 +174,9 @@ export async function grantAccess(request: GrantRequest, deps: GrantDependencies
   if (!principal) throw new GrantRefusedError(`${request.principalArn} was not found in IAM`);
   const live = liveOverlapping(
     { grantId: '', principalArn: draft.principalArn, policyArn: draft.policyArn },
-    (await recordedGrants(deps.cases)).filter((recorded) => recorded.open).map((recorded) => recorded.grant),
+    (await grantsOf(deps.cases, draft.principalArn))
+      .filter((recorded) => recorded.open)
+      .map((recorded) => recorded.grant),
     now,
   );
   const attached = principal.attachedPolicies.includes(request.policyArn);
@@ -134,19 +186,56 @@ export async function grantAccess(request: GrantRequest, deps: GrantDependencies
     // Attached and no live grant explains it: the principal holds it outside any grant.
     heldBefore: attached && live.length === 0,
   };
+  // The case first, then the end's schedule, then the policy: stopped anywhere in between, the
+  // grant can only end (or never have begun), never outlive its schedule.
+  const trigger = grantTrigger(grant);
+  const opened = await openRequestedCase(
+    deps.cases,
+    openedHeader({
+      caseId: grant.grantId,
+      origin: 'grant',
+      trigger,
+      ranking: { ruleId: trigger.ruleId, severity: JIT_SEVERITY, response: 'auto-revoke' },
+      openedAt: grant.grantedAt,
+      previousCaseId: null,
+      executionInput: {
+        caseId: grant.grantId,
+        revision: 0,
+        trigger,
+        grant,
+        settings: executionSettings(deps.config, JIT_SEVERITY),
+      },
+    }),
+    {
+      id: 'opened',
+      at: grant.grantedAt,
+      step: 'opened',
+      summary: `${grant.requestedBy} asked for ${grant.policyArn} on ${grant.principalArn} until ${grant.expiresAt}.`,
+      detail: {
+        eventKey: `grant:${grant.grantId}`,
+        eventName: 'GrantRequested',
+        eventTime: grant.grantedAt,
+        sourceIp: null,
+        ranking: { ruleId: trigger.ruleId, severity: JIT_SEVERITY, response: 'auto-revoke' },
+        previousCaseId: null,
+      },
+    },
+  );
+  if (opened) await indexGrant(deps.cases, grant);
+  await deps.scheduler.scheduleOnce(grant.grantId, new Date(grant.expiresAt), {
+    source: JIT_SOURCE,
+    detailType: JIT_EXPIRY_DETAIL_TYPE,
+    detail: { grantId: grant.grantId },
+  });
   const record = attached
     ? null
-    : await applyPlan(scope, [policyAction(grant, true)], { iam: deps.iam, sleep: deps.sleep }, state);
-  await deps.cases.append(grant.grantId, openCaseEntry(grant.grantId, grantTrigger(grant), deps.clock), {
+    : await applyPlan(scope, [policyAction(grant, true)], { iam: deps.iam, sleep: deps.sleep }, state, state);
+  await recordEntry(deps.cases, grant.grantId, {
+    id: 'grant',
     at: grant.grantedAt,
     step: 'grant',
     summary: `${grant.requestedBy} granted ${grant.policyArn} to ${grant.principalArn} until ${grant.expiresAt}${grant.reason ? ` (${grant.reason})` : ''}${attached ? `; already attached (${grant.heldBefore ? 'standing access: the grant will not detach it' : `by ${live.length} live grant(s)`})` : ''}.`,
     detail: { grant, record },
-  });
-  await deps.scheduler.scheduleOnce(grant.grantId, new Date(grant.expiresAt), {
-    source: JIT_SOURCE,
-    detailType: JIT_EXPIRY_DETAIL_TYPE,
-    detail: grant,
   });
   return grant;
 }
@@ -154,6 +243,7 @@ export async function grantAccess(request: GrantRequest, deps: GrantDependencies
 export const ExpireGrantInputSchema = z.object({
   caseId: z.string().min(1),
   trigger: TriggerSchema,
+  /** The grant as recorded when it was granted (the execution input the grant stored). */
   grant: GrantSchema,
   approval: ApprovalSchema.optional(),
 });
@@ -185,13 +275,6 @@ export async function expireGrant(
   const now = deps.clock.now();
   const cutoff = toInstant(now);
   const dryRun = deps.config.mode === 'dry-run';
-  const entry = (step: string, summary: string, detail: unknown) =>
-    deps.cases.append(input.caseId, openCaseEntry(input.caseId, input.trigger, deps.clock), {
-      at: cutoff,
-      step,
-      summary,
-      detail,
-    });
   const result: GrantExpiry = {
     mode: deps.config.mode,
     applied: !dryRun,
@@ -205,31 +288,59 @@ export async function expireGrant(
     sessionsToVerify: 0,
   };
 
-  const recorded = await recordedGrants(deps.cases);
+  const attempt = roundOf(await requireCase(deps.cases, input.caseId));
+  const recorded = await grantsOf(deps.cases, grant.principalArn);
   const others = recorded.filter((record) => record.open).map((record) => record.grant);
   const keep = reasonToKeep(grant, others, now);
+  const ended = (summary: string, detail: { kept: string | null; sessions: number; needsHuman: string[] }) =>
+    recordEntry(deps.cases, input.caseId, {
+      id: `expire:${attempt}`,
+      at: cutoff,
+      step: 'expire',
+      summary,
+      detail: { grant, ...detail },
+    });
   if (keep) {
     // What this grant opened is still allowed by what keeps the policy: nothing to take away.
-    await entry('expire', `Grant ended; ${grant.policyArn} stays: ${keep}.`, { grant, kept: keep });
+    await ended(`Grant ended; ${grant.policyArn} stays: ${keep}.`, { kept: keep, sessions: 0, needsHuman: [] });
     return { ...result, applied: false, kept: keep, notes: [keep] };
   }
 
   // 1. The policy itself.
   const scope = scopeOf(grant);
   const detach = policyAction(grant, false);
+  const plan: RevocationPlan = {
+    target: holderTarget(grant),
+    cutoff,
+    actions: [{ action: detach, why: `detach ${grant.policyArn} from ${grant.principalArn}`, permissions: permissionsFor(detach) }],
+    escalationOnly: [],
+    requiresHuman: null,
+    manualSteps: [],
+    notes: [],
+  };
+  const revocationId = `${attempt}-detach`;
   if (dryRun) {
-    await entry('expire', `Dry run: would detach ${grant.policyArn} from ${grant.principalArn}.`, {
-      grant,
-      applied: false,
+    await recordEntry(deps.cases, input.caseId, {
+      id: `dry-run:${revocationId}`,
+      at: cutoff,
+      step: 'dry-run',
+      summary: `Dry run: would detach ${grant.policyArn} from ${grant.principalArn}.`,
+      detail: { plan },
     });
     result.actions.push({ description: `detach ${grant.policyArn}`, status: 'planned' });
   } else {
-    const record = await applyPlan(scope, [detach], { iam: deps.iam, sleep: deps.sleep });
-    await entry('revoke', `Grant ended: detached ${grant.policyArn} from ${grant.principalArn}.`, {
-      plan: { actions: [detach] },
-      applied: true,
-      record,
-    });
+    const record = await applyRecorded(
+      {
+        revocationId,
+        label: `Grant ${grant.grantId} ended`,
+        plan,
+        scope,
+        before: await deps.iam.readState(scope),
+        approval: input.approval ?? null,
+        automatic: false,
+      },
+      { caseId: input.caseId, cases: deps.cases, iam: deps.iam, clock: deps.clock, sleep: deps.sleep },
+    );
     result.actions.push(
       ...record.steps.map((step) => ({ description: step.description, status: step.status })),
     );
@@ -294,10 +405,9 @@ export async function expireGrant(
       sessionUserId: outcome.target.session?.userId ?? '',
     });
   }
-  await entry(
-    'expire',
+  await ended(
     `Grant ${grant.grantId} ended at ${cutoff}: ${issued.rows.length} session(s) it issued found; ${needsHuman.length} left for a human.`,
-    { grant, sessions: issued.rows, needsHuman },
+    { kept: null, sessions: issued.rows.length, needsHuman },
   );
   if (needsHuman.length > 0 && !dryRun) {
     throw new RevocationNeedsHumanError(`the grant's sessions need a human: ${needsHuman.join('; ')}`);

@@ -11,8 +11,8 @@ import { type Trigger, TriggerSchema } from '../domain/trigger.ts';
 import type { CaseStore, Clock, IamGateway, QueryEngine, SqlCell } from '../ports.ts';
 import { bindRunbook, type Runbook, requireRunbook } from '../runbooks/catalog.ts';
 import { textIn } from '../runbooks/rows.ts';
-import { openCaseEntry } from './case-audit.ts';
-import { ApprovalSchema, type Revocation, RevocationNeedsHumanError } from './revoke.ts';
+import { recordEntry, requireCase } from './cases.ts';
+import { ApprovalSchema, type Revocation, RevocationNeedsHumanError, roundOf } from './revoke.ts';
 import { actionsOf, revokeEach } from './revoke-each.ts';
 import type { VerifiedPrincipal } from './verify.ts';
 
@@ -133,8 +133,8 @@ export async function offboard(input: OffboardInput, deps: OffboardDependencies)
   const verify = outcomes
     .filter((outcome) => outcome.status === 'applied')
     .map((outcome) => verifiedPrincipalOf(outcome.target));
-  const open = openCaseEntry(caseId, trigger, deps.clock);
-  await deps.cases.append(caseId, open, {
+  await recordEntry(deps.cases, caseId, {
+    id: `offboard:${roundOf(await requireCase(deps.cases, caseId))}`,
     at: cutoff,
     step: 'offboard',
     summary: `${why ? `${why}. ` : ''}${inventory.length} credentials and principals found for ${request.person}; ${plans.length} revocation plans ${dryRun ? 'recorded (dry run)' : 'applied where allowed'}; ${manualSteps.length} steps left for a human.`,

@@ -1,14 +1,40 @@
 // Replay: run the detection rules over records already logged, and say which cases they
-// would open — the same matching and case identity detect uses, without starting anything.
+// would open — the same matching, case identity and raises detect uses, without starting
+// anything. Calls are taken in time order, as they happened; a duplicate record counts once.
+// Nothing closes during a replay, so each credential has one case, raised by every call that
+// ranks higher than the case stood.
+import { caseIdFor, describeRanking, type Ranking, raisedStanding, type Standing } from '../domain/case.ts';
 import type { CloudTrailRecord } from '../domain/cloudtrail.ts';
+import type { Config } from '../domain/config.ts';
 import type { Principal } from '../domain/principal.ts';
-import { matchingRules, type Severity } from '../domain/rules.ts';
-import { buildTrigger, InvalidTriggerError, principalArnOf } from '../domain/trigger.ts';
+import { matchingRules } from '../domain/rules.ts';
+import { buildTrigger, InvalidTriggerError, principalArnOf, type Trigger } from '../domain/trigger.ts';
+import { eventKeyOf, rankingOfCall } from './detect.ts';
+
+export interface ReplayedCall {
+  eventTime: string;
+  eventName: string;
+  sourceIp: string | null;
+  ruleId: string;
+  file: string;
+}
+
+export interface ReplayedRaise {
+  eventTime: string;
+  eventName: string;
+  from: Ranking;
+  to: Ranking;
+}
 
 export interface ReplayedCase {
   caseId: string;
+  /** The rule of the call that opened it. */
   ruleId: string;
-  severity: Severity;
+  /** Where the case stands after every call: the most severe rule's severity, the strongest response. */
+  severity: Standing['severity'];
+  response: Standing['response'];
+  /** The rule of the call that last raised it (the opening rule when nothing did). */
+  standingRuleId: string;
   principal: string;
   /** The call that opened it. */
   firstEvent: { eventTime: string; eventName: string; sourceIp: string | null; file: string };
@@ -16,6 +42,8 @@ export interface ReplayedCase {
   calls: number;
   /** Every rule those calls matched, the case's own first. */
   rules: string[];
+  /** Each call that raised the case, in order. */
+  raises: ReplayedRaise[];
 }
 
 export interface ReplayResult {
@@ -25,44 +53,84 @@ export interface ReplayResult {
   refused: { file: string; eventName: string; reason: string }[];
 }
 
+interface MatchedCall {
+  trigger: Trigger;
+  ranking: Ranking;
+  rules: string[];
+  eventKey: string;
+  file: string;
+}
+
 export async function replay(
   entries: AsyncIterable<{ record: CloudTrailRecord; principal: Principal; file: string }>,
+  config: Config,
 ): Promise<ReplayResult> {
-  const cases = new Map<string, ReplayedCase>();
+  const matched: MatchedCall[] = [];
   const refused: ReplayResult['refused'] = [];
+  const seen = new Set<string>();
   let records = 0;
   for await (const { record, principal, file } of entries) {
     records += 1;
     const rules = matchingRules(record, principal);
     if (rules.length === 0) continue;
-    let trigger: ReturnType<typeof buildTrigger>;
+    const eventKey = eventKeyOf(record);
+    if (seen.has(eventKey)) continue;
+    seen.add(eventKey);
     try {
-      trigger = buildTrigger(rules[0]!, record, principal);
+      const trigger = buildTrigger(rules[0]!, record, principal);
+      matched.push({ trigger, ranking: rankingOfCall(rules, config), rules: rules.map((rule) => rule.id), eventKey, file });
     } catch (error) {
       if (!(error instanceof InvalidTriggerError)) throw error;
       refused.push({ file, eventName: record.eventName, reason: error.message });
-      continue;
     }
-    const known = cases.get(trigger.triggerId);
-    if (known) {
-      known.calls += 1;
-      for (const rule of rules) if (!known.rules.includes(rule.id)) known.rules.push(rule.id);
-      continue;
-    }
-    cases.set(trigger.triggerId, {
-      caseId: trigger.triggerId,
-      ruleId: rules[0]!.id,
-      severity: rules[0]!.severity,
-      principal: principalArnOf(trigger.target),
-      firstEvent: {
-        eventTime: record.eventTime,
-        eventName: record.eventName,
-        sourceIp: trigger.sourceIp,
-        file,
-      },
-      calls: 1,
-      rules: rules.map((rule) => rule.id),
-    });
   }
-  return { records, cases: [...cases.values()], refused };
+  matched.sort((a, b) => (a.trigger.eventTime < b.trigger.eventTime ? -1 : a.trigger.eventTime > b.trigger.eventTime ? 1 : 0));
+
+  const cases = new Map<string, { found: ReplayedCase; standing: Standing }>();
+  for (const call of matched) {
+    const { trigger, ranking } = call;
+    const open = cases.get(trigger.credentialId);
+    if (!open) {
+      cases.set(trigger.credentialId, {
+        standing: { ...ranking, trigger },
+        found: {
+          caseId: caseIdFor(trigger.credentialId, call.eventKey),
+          ruleId: ranking.ruleId,
+          severity: ranking.severity,
+          response: ranking.response,
+          standingRuleId: ranking.ruleId,
+          principal: principalArnOf(trigger.target),
+          firstEvent: {
+            eventTime: trigger.eventTime,
+            eventName: trigger.eventName,
+            sourceIp: trigger.sourceIp,
+            file: call.file,
+          },
+          calls: 1,
+          rules: [...call.rules],
+          raises: [],
+        },
+      });
+      continue;
+    }
+    const { found } = open;
+    found.calls += 1;
+    for (const rule of call.rules) if (!found.rules.includes(rule)) found.rules.push(rule);
+    const raised = raisedStanding(open.standing, ranking, trigger);
+    if (!raised) continue;
+    found.raises.push({
+      eventTime: trigger.eventTime,
+      eventName: trigger.eventName,
+      from: { ruleId: open.standing.ruleId, severity: open.standing.severity, response: open.standing.response },
+      to: ranking,
+    });
+    open.standing = raised;
+    Object.assign(found, { severity: raised.severity, response: raised.response, standingRuleId: raised.ruleId });
+  }
+  return { records, cases: [...cases.values()].map(({ found }) => found), refused };
+}
+
+/** A raise in words, for the replay table and timelines. */
+export function describeRaise(raise: ReplayedRaise): string {
+  return `${raise.eventTime} ${raise.eventName}: ${describeRanking(raise.from)} → ${describeRanking(raise.to)}`;
 }

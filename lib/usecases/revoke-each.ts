@@ -10,11 +10,13 @@ import {
   type RevocationTarget,
   scopeFor,
 } from '../domain/revocation/plan.ts';
+import { type Approval, digest } from '../domain/case.ts';
 import type { Trigger } from '../domain/trigger.ts';
 import type { CaseStore, Clock, IamGateway } from '../ports.ts';
-import { type AppliedPlan, applyPlan } from './apply-plan.ts';
-import { openCaseEntry } from './case-audit.ts';
-import type { Approval, Revocation } from './revoke.ts';
+import type { AppliedPlan } from './apply-plan.ts';
+import { recordEntry, requireCase } from './cases.ts';
+import { type Revocation, roundOf } from './revoke.ts';
+import { applyRecorded, resumeRecorded } from './revocations.ts';
 
 export interface EachContext {
   caseId: string;
@@ -49,16 +51,25 @@ export async function revokeEach(
     ...context.config,
     revocation: { ...context.config.revocation, roleSessions: 'offending-session' },
   };
-  const entry = (summary: string, detail: unknown) =>
-    context.cases.append(context.caseId, openCaseEntry(context.caseId, context.trigger, context.clock), {
-      at: cutoff,
-      step: 'revoke',
-      summary,
-      detail,
-    });
+  const record = await requireCase(context.cases, context.caseId);
+  const round = roundOf(record);
+  const recording = {
+    caseId: context.caseId,
+    cases: context.cases,
+    iam: context.iam,
+    clock: context.clock,
+    sleep: context.sleep,
+  };
   const outcomes: TargetOutcome[] = [];
   for (const target of targets) {
     const scope = scopeFor(target);
+    // Stable across retries of the step: the same target in the same round is the same revocation.
+    const revocationId = `${round}-${digest(JSON.stringify(target))}`;
+    const resumed = await resumeRecorded(revocationId, recording);
+    if (resumed) {
+      outcomes.push({ target, plan: resumed.plan, status: 'applied', record: resumed.applied });
+      continue;
+    }
     const state = await context.iam.readState(scope);
     const plan = planRevocation(target, {
       config,
@@ -70,26 +81,37 @@ export async function revokeEach(
       ...(approvedBy ? { approvedBy } : {}),
     });
     if (plan.requiresHuman) {
-      await entry(`${context.label}: not revoked automatically: ${plan.requiresHuman}.`, {
-        plan,
-        applied: false,
+      await recordEntry(context.cases, context.caseId, {
+        id: `held:${revocationId}`,
+        at: cutoff,
+        step: 'revoke-held',
+        summary: `${context.label}: not revoked automatically: ${plan.requiresHuman}.`,
+        detail: { plan, reason: plan.requiresHuman },
       });
       outcomes.push({ target, plan, status: 'needs-human', record: null });
     } else if (context.dryRun) {
-      await entry(`${context.label}: dry run: would ${describePlan(plan)}.`, { plan, applied: false });
+      await recordEntry(context.cases, context.caseId, {
+        id: `dry-run:${revocationId}`,
+        at: cutoff,
+        step: 'dry-run',
+        summary: `${context.label}: dry run: would ${describePlan(plan)}.`,
+        detail: { plan },
+      });
       outcomes.push({ target, plan, status: 'planned', record: null });
     } else {
-      const record = await applyPlan(
-        scope,
-        plan.actions.map((planned) => planned.action),
-        { iam: context.iam, sleep: context.sleep },
-        state,
+      const applied = await applyRecorded(
+        {
+          revocationId,
+          label: `${context.label}${approvedBy ? ` (approved by ${approvedBy})` : ''}`,
+          plan,
+          scope,
+          before: state,
+          approval: approval ?? null,
+          automatic: false,
+        },
+        recording,
       );
-      await entry(
-        `${context.label}: revoked${approvedBy ? ` (approved by ${approvedBy})` : ''}: ${describePlan(plan)}.`,
-        { plan, applied: true, record, approval: approval ?? null },
-      );
-      outcomes.push({ target, plan, status: 'applied', record });
+      outcomes.push({ target, plan, status: 'applied', record: applied });
     }
   }
   return outcomes;

@@ -1,8 +1,12 @@
 // Revoke a confirmed case: read the principal's IAM state, plan (pure), check the guard
-// rails again at the point of action, then apply — or, in dry-run, only record the plan.
-// The case keeps the plan, the state before and after, and each step's exact undo.
+// rails again at the point of action, reserve the automatic revocation against the blast-radius
+// cap, record the intent, then apply — or, in dry-run, only record the plan. The case keeps the
+// plan, the state before and after, and each change with its exact undo.
 import { z } from 'zod';
+import { type Approval, ApprovalSchema } from '../domain/approval.ts';
+import { type Case, entriesOf } from '../domain/case.ts';
 import type { Config } from '../domain/config.ts';
+import { equivalentStates, type IamAccountState, type IamScope } from '../domain/iam-state.ts';
 import {
   describePlan,
   planRevocation,
@@ -11,22 +15,20 @@ import {
   scopeFor,
   targetArn,
 } from '../domain/revocation/plan.ts';
-import { addMinutes, toInstant } from '../domain/time.ts';
+import { toInstant } from '../domain/time.ts';
 import { TriggerSchema } from '../domain/trigger.ts';
 import type { CaseStore, Clock, IamGateway } from '../ports.ts';
-import { type AppliedPlan, applyPlan } from './apply-plan.ts';
-import { openCaseEntry } from './case-audit.ts';
+import type { AppliedPlan } from './apply-plan.ts';
+import { recordEntry, releaseRevocation, requireCase, reserveRevocation } from './cases.ts';
+import { applyRecorded, resumeRecorded } from './revocations.ts';
 
-/** The answer to an escalation, when the case went through one. */
-export const ApprovalSchema = z.discriminatedUnion('decision', [
-  z.object({ decision: z.literal('approved'), approver: z.string().min(1), at: z.iso.datetime() }),
-  z.object({ decision: z.literal('timed-out'), reason: z.string() }),
-]);
-export type Approval = z.infer<typeof ApprovalSchema>;
+export { type Approval, ApprovalSchema };
 
 export const RevokeInputSchema = z.object({
   caseId: z.string().min(1),
   trigger: TriggerSchema,
+  /** The case's revision the decision to revoke was made on. */
+  revision: z.number().int().min(0),
   approval: ApprovalSchema.optional(),
 });
 export type RevokeInput = z.infer<typeof RevokeInputSchema>;
@@ -57,59 +59,108 @@ export class RevocationNeedsHumanError extends Error {
   override name = 'RevocationNeedsHumanError';
 }
 
+/**
+ * Which revocation of the case this is: one per revision and escalation, so the revocation
+ * after an approval is a new one, and a retried Revoke task finds its own.
+ */
+export function revocationIdFor(revision: number, escalations: number): string {
+  return `r${revision}-e${escalations}`;
+}
+
+/** The case's current round: its revision and how many escalations it has been through. */
+export function roundOf(record: Case): string {
+  return revocationIdFor(record.header.revision, entriesOf(record, 'escalate').length);
+}
+
 export async function revoke(input: RevokeInput, deps: RevokeDependencies): Promise<Revocation> {
+  const record = await requireCase(deps.cases, input.caseId);
+  const revocationId = roundOf(record);
+  const recording = {
+    caseId: input.caseId,
+    cases: deps.cases,
+    iam: deps.iam,
+    clock: deps.clock,
+    sleep: deps.sleep,
+    readBackDeadlineMs: deps.readBackDeadlineMs,
+  };
+  // A retried task: the intent is on the case, so finish that rather than plan again.
+  const resumed = await resumeRecorded(revocationId, recording);
+  if (resumed) return summarize(resumed.plan, deps.config, resumed.applied);
   const target = revocationTargetOf(input.trigger.target);
   const now = deps.clock.now();
   const cutoff = toInstant(now);
   const scope = scopeFor(target);
   const state = await deps.iam.readState(scope);
-  const plan = planRevocation(target, {
-    config: deps.config,
-    state,
-    cutoff,
-    recentRevocations: await recentRevocations(
-      deps.cases,
-      now,
-      deps.config.guardRails.windowMinutes,
-      input.caseId,
-    ),
-    ...(input.approval?.decision === 'approved' ? { approvedBy: input.approval.approver } : {}),
-  });
-  const why =
-    input.approval?.decision === 'approved'
-      ? ` (approved by ${input.approval.approver})`
-      : input.approval?.decision === 'timed-out'
-        ? ' (the escalation timed out and the severity says revoke)'
-        : '';
-  const entry = (summary: string, detail: unknown) =>
-    deps.cases.append(input.caseId, openCaseEntry(input.caseId, input.trigger, deps.clock), {
+  const approved = input.approval?.decision === 'approved' ? input.approval : undefined;
+  const context = { config: deps.config, state, cutoff, ...(approved ? { approvedBy: approved.approver } : {}) };
+  let plan = planRevocation(target, { ...context, recentRevocations: 0 });
+  const why = approved
+    ? ` (approved by ${approved.approver})`
+    : input.approval?.decision === 'timed-out'
+      ? ' (the escalation timed out and the severity says revoke)'
+      : '';
+  const held = async (summary: string, reason: string) => {
+    await recordEntry(deps.cases, input.caseId, {
+      id: `held:${revocationId}`,
       at: cutoff,
-      step: 'revoke',
+      step: 'revoke-held',
       summary,
-      detail,
+      detail: { plan, reason },
     });
+    return new RevocationNeedsHumanError(`${reason}; a human must decide`);
+  };
 
-  if (plan.requiresHuman) {
-    await entry(`Not revoked automatically: ${plan.requiresHuman}.`, { plan, applied: false });
-    throw new RevocationNeedsHumanError(`${plan.requiresHuman}; a human must decide`);
-  }
+  if (plan.requiresHuman) throw await held(`Not revoked automatically: ${plan.requiresHuman}.`, plan.requiresHuman);
   if (deps.config.mode === 'dry-run') {
-    await entry(`Dry run${why}: would ${describePlan(plan)}.`, { plan, applied: false });
+    await recordEntry(deps.cases, input.caseId, {
+      id: `dry-run:${revocationId}`,
+      at: cutoff,
+      step: 'dry-run',
+      summary: `Dry run${why}: would ${describePlan(plan)}.`,
+      detail: { plan },
+    });
     return summarize(plan, deps.config, null);
   }
-  const applied = await applyPlan(
-    scope,
-    plan.actions.map((planned) => planned.action),
-    { iam: deps.iam, readBackDeadlineMs: deps.readBackDeadlineMs, sleep: deps.sleep },
-    state,
-  );
-  await entry(`Revoked${why}: ${describePlan(plan)}.`, {
-    plan,
-    applied: true,
-    record: applied,
-    approval: input.approval ?? null,
-  });
+  // Only a human's approval lifts the cap; an automatic revocation reserves its place in the
+  // window before anything changes, so concurrent cases cannot overrun it.
+  const automatic = !approved;
+  if (automatic) {
+    const reservation = await reserveRevocation(deps.cases, input.caseId, now, deps.config.guardRails);
+    if (!reservation.granted) {
+      plan = planRevocation(target, { ...context, recentRevocations: reservation.count });
+      const reason = plan.requiresHuman ?? 'the blast-radius cap is reached';
+      throw await held(`Not revoked automatically: ${reason}.`, reason);
+    }
+  }
+  let applied: AppliedPlan;
+  try {
+    applied = await applyRecorded(
+      {
+        revocationId,
+        label: `Revocation${why}`,
+        plan,
+        scope,
+        before: state,
+        approval: input.approval ?? null,
+        automatic,
+      },
+      recording,
+    );
+  } catch (error) {
+    // Nothing happened (IAM still shows the snapshot): the reservation goes back.
+    if (automatic && (await unchanged(deps.iam, scope, state))) await releaseRevocation(deps.cases, input.caseId);
+    throw error;
+  }
   return summarize(plan, deps.config, applied);
+}
+
+async function unchanged(iam: IamGateway, scope: IamScope, before: IamAccountState): Promise<boolean> {
+  try {
+    return equivalentStates(await iam.readState(scope), before);
+  } catch {
+    // IAM cannot say: keep the reservation (the cap errs on the side of asking a human).
+    return false;
+  }
 }
 
 function summarize(plan: RevocationPlan, config: Config, applied: AppliedPlan | null): Revocation {
@@ -125,31 +176,4 @@ function summarize(plan: RevocationPlan, config: Config, applied: AppliedPlan | 
     escalationOnly: plan.escalationOnly.map((planned) => planned.why),
     notes: plan.notes,
   };
-}
-
-/**
- * Automatic revocations recorded on cases within the guard-rail window, other than
- * `exceptCaseId` (a retried step of that case must not count against itself).
- */
-export async function recentRevocations(
-  cases: CaseStore,
-  now: Date,
-  windowMinutes: number,
-  exceptCaseId?: string,
-): Promise<number> {
-  const since = toInstant(addMinutes(now, -windowMinutes));
-  return (await cases.list()).filter(
-    (record) =>
-      record.caseId !== exceptCaseId &&
-      // A grant's scheduled end is not a detection: it does not count against the cap.
-      (record.trigger as { target?: { kind?: string } } | null)?.target?.kind !== 'grant' &&
-      record.audit.some(
-        (entry) =>
-          entry.step === 'revoke' &&
-          entry.at >= since &&
-          (entry.detail as { applied?: boolean })?.applied === true &&
-          // A revocation a human approved is not an automatic one.
-          (entry.detail as { approval?: Approval | null }).approval?.decision !== 'approved',
-      ),
-  ).length;
 }

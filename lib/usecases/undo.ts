@@ -1,11 +1,13 @@
-// Undo a case's revocation: restore exactly the IAM state recorded before it, or refuse,
-// changing nothing, when IAM has drifted since (or there is nothing applied to undo).
-import { z } from 'zod';
-import { IamAccountStateSchema } from '../domain/iam-state.ts';
-import { parseAction } from '../domain/revocation/actions.ts';
+// Undo a case's revocations: restore exactly the IAM state each one recorded before it began,
+// latest first. IAM's read-back decides how far each got (an interrupted one is undone from
+// where it stopped); if IAM changed since any of them, nothing is changed. A failure halfway
+// is recorded with exactly what was and was not restored, and a later undo carries on.
+import { entriesOf } from '../domain/case.ts';
 import { toInstant } from '../domain/time.ts';
 import type { CaseStore, Clock, IamGateway } from '../ports.ts';
-import { type AppliedPlan, type ApplyOptions, UndoRefusedError, undoPlan } from './apply-plan.ts';
+import { type ApplyOptions, UndoIncompleteError, UndoRefusedError, undoRevocations } from './apply-plan.ts';
+import { recordEntry } from './cases.ts';
+import { revocationsToUndo } from './revocations.ts';
 
 export interface UndoDependencies extends Omit<ApplyOptions, 'iam'> {
   iam: IamGateway;
@@ -15,73 +17,44 @@ export interface UndoDependencies extends Omit<ApplyOptions, 'iam'> {
 
 export interface UndoResult {
   caseId: string;
-  restoredSteps: number;
+  /** The revocations restored, and each change reversed. */
+  restored: string[];
+  reversed: string[];
 }
-
-const Action = z.unknown().transform((value) => parseAction(value));
-/** The applied record as stored on the case, validated before anything acts on it. */
-const AppliedPlanSchema = z.object({
-  scope: z.object({
-    accountId: z.string(),
-    roles: z.array(z.string()),
-    users: z.array(z.string()),
-    managedPolicies: z.array(z.string()),
-    identityCenter: z.boolean(),
-  }),
-  before: IamAccountStateSchema,
-  after: IamAccountStateSchema,
-  steps: z.array(
-    z.object({
-      action: Action,
-      description: z.string(),
-      status: z.enum(['applied', 'already-applied']),
-      undo: z.array(Action),
-    }),
-  ),
-});
 
 export async function undoRevocation(caseId: string, deps: UndoDependencies): Promise<UndoResult> {
   const record = await deps.cases.get(caseId);
   if (!record) throw new UndoRefusedError(`there is no case ${caseId}`);
-  // Everything revoked since the last undo; a retried revoke step may have recorded twice.
-  const lastUndo = record.audit.findLastIndex((entry) => entry.step === 'undo');
-  const revocations = record.audit
-    .slice(lastUndo + 1)
-    .filter(
-      (entry) =>
-        entry.step === 'revoke' && (entry.detail as { applied?: boolean } | undefined)?.applied === true,
-    );
+  const revocations = revocationsToUndo(record);
   if (revocations.length === 0) {
     throw new UndoRefusedError(
-      lastUndo === -1
+      entriesOf(record, 'undo').length === 0
         ? `case ${caseId} has no applied revocation to undo`
         : `case ${caseId}'s revocation was already undone`,
     );
   }
-  // Validate every record before changing anything.
-  const records: AppliedPlan[] = revocations.map((entry) => {
-    const parsed = AppliedPlanSchema.safeParse((entry.detail as { record?: unknown }).record);
-    if (!parsed.success) {
-      throw new UndoRefusedError(
-        `case ${caseId}'s revocation record is incomplete or damaged: ${parsed.error.issues[0]?.message}`,
-      );
-    }
-    return parsed.data;
-  });
-  for (const applied of [...records].reverse()) await undoPlan(applied, deps);
-  const restoredSteps = records
-    .flatMap((applied) => applied.steps)
-    .filter((step) => step.status === 'applied').length;
-  const original = records[0]!.before;
-  await deps.cases.append(
-    caseId,
-    { caseId, openedAt: record.openedAt, trigger: record.trigger },
-    {
-      at: toInstant(deps.clock.now()),
+  const id = `undo:${entriesOf(record, 'undo').length + 1}`;
+  const at = toInstant(deps.clock.now());
+  try {
+    const { restored, reversed } = await undoRevocations(revocations, deps);
+    await recordEntry(deps.cases, caseId, {
+      id,
+      at,
       step: 'undo',
-      summary: `Undone: ${restoredSteps} change(s) reversed; IAM matches the state recorded before the revocation.`,
-      detail: { restored: original },
-    },
-  );
-  return { caseId, restoredSteps };
+      summary: `Undone: ${reversed.length} change(s) reversed; IAM matches the state recorded before each revocation (${restored.join(', ')}).`,
+      detail: { restored, reversed, failure: null },
+    });
+    return { caseId, restored, reversed };
+  } catch (error) {
+    if (error instanceof UndoIncompleteError) {
+      await recordEntry(deps.cases, caseId, {
+        id,
+        at,
+        step: 'undo',
+        summary: `Undo stopped halfway: ${error.message}`,
+        detail: { restored: error.restored, reversed: error.reversed, failure: error.message },
+      });
+    }
+    throw error;
+  }
 }

@@ -1,17 +1,18 @@
 // Verify: re-query the logs after the cutoff. "Contained" only once the delivered logs reach
-// past the cutoff plus the margin; until then the answer is "not yet".
+// past the cutoff plus the margin in every region of the trail; until then the answer is "not yet".
 import { z } from 'zod';
 import { addMinutes, toInstant, toPartitionDay } from '../domain/time.ts';
 import { principalArnOf, TriggerSchema } from '../domain/trigger.ts';
 import {
   assessVerification,
+  type Verification,
   type VerificationFacts,
   type VerificationStatus,
 } from '../domain/verification.ts';
 import type { QueryResult } from '../ports.ts';
 import { bindRunbook, requireRunbook } from '../runbooks/catalog.ts';
 import { countIn, textIn } from '../runbooks/rows.ts';
-import { openCaseEntry } from './case-audit.ts';
+import { recordEntry } from './cases.ts';
 import type { ConfirmDependencies } from './confirm.ts';
 
 /** How far before the cutoff to look for the regions the revoked credentials used. */
@@ -45,16 +46,7 @@ export type VerifyInput = z.infer<typeof VerifyInputSchema>;
 /** Verify needs the same parts as confirm: the query engine and runbooks, the case store. */
 export type VerifyDependencies = ConfirmDependencies;
 
-export interface Verification {
-  status: VerificationStatus;
-  attempt: number;
-  /** Whether the state machine should wait and try again. */
-  retry: boolean;
-  explanation: string;
-  watermarks: VerificationFacts['watermarks'];
-  succeeded: number;
-  denied: number;
-}
+export type { Verification };
 
 export async function verify(input: VerifyInput, deps: VerifyDependencies): Promise<Verification> {
   const { trigger } = input;
@@ -98,7 +90,14 @@ export async function verify(input: VerifyInput, deps: VerifyDependencies): Prom
       `${key}:watermark`,
     ),
   );
-  const regions = new Set([trigger.region, ...activityRows.map((row) => textIn(row, 'region') ?? '')]);
+  // Every region of the trail, from configuration: the logs being judged cannot say which regions
+  // they are missing. The trigger's region and any region the credentials were seen in are added
+  // in case the configuration leaves them out.
+  const regions = new Set([
+    ...deps.config.verify.regions,
+    trigger.region,
+    ...activityRows.flatMap((row) => textIn(row, 'region') ?? []),
+  ]);
   const delivered = new Map(watermarks.rows.map((row) => [textIn(row, 'region'), textIn(row, 'watermark')]));
   const lastCalls = activityRows.map((row) => textIn(row, 'last_call')).filter((call) => call !== null);
   const facts = {
@@ -116,7 +115,9 @@ export async function verify(input: VerifyInput, deps: VerifyDependencies): Prom
     succeeded: facts.succeeded,
     denied: facts.denied,
   };
-  await deps.cases.append(input.caseId, openCaseEntry(input.caseId, trigger, deps.clock), {
+  await recordEntry(deps.cases, input.caseId, {
+    // One per revocation (its cutoff) and attempt: a retried task finds its own.
+    id: `verify:${input.revocation.cutoff}:${attempt}`,
     at: toInstant(now),
     step: 'verify',
     summary: `attempt ${attempt}: ${assessment.status}. ${assessment.explanation}`,

@@ -115,6 +115,16 @@ describe('the demo, through the real state machine on the embedded default', () 
     expect(iam.roles['app-server']!.inlinePolicies).toEqual({});
   });
 
+  it('waits for a trail region nobody uses until revoker’s heartbeat there is delivered', async () => {
+    const { result, lines } = await demoWith((config) => ({
+      ...config,
+      verify: { ...config.verify, regions: [...config.verify.regions, 'ap-southeast-2'] },
+    }));
+
+    expect(result.outcome).toBe('contained');
+    expect(lines.join('\n')).toMatch(/Logs are complete past \S+ in ap-southeast-2, eu-west-1, us-east-1/);
+  });
+
   it('never claims containment when the logs do not catch up', async () => {
     const { result } = await demoWith((config) => ({
       ...config,

@@ -4,6 +4,7 @@
 import { join } from 'node:path';
 import { loadAwsServiceSpecSync } from '@aws-cdk/aws-service-spec';
 import { SendMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
+import { GetCallerIdentityCommand, STSClient } from '@aws-sdk/client-sts';
 import type { Context } from 'aws-lambda';
 import { mockClient } from 'aws-sdk-client-mock';
 import { describe, expect, it } from 'vitest';
@@ -124,6 +125,7 @@ describe('the settings the deployed functions read', () => {
     REVOKER_APPROVERS: 'oncall@example.com',
     REVOKER_APPROVAL_URL: 'https://abc.lambda-url.us-east-1.on.aws/',
     ATHENA_TABLE: 'cloudtrail_logs',
+    REVOKER_TRAIL_REGIONS: 'us-east-1,eu-west-1',
     SLACK_WEBHOOK_URL: '',
   };
   const saved = { ...process.env };
@@ -139,6 +141,7 @@ describe('the settings the deployed functions read', () => {
     // The build copies revoker.config.yaml beside each bundle; here it is read from the checkout.
     process.env.REVOKER_CONFIG_FILE = join(ROOT, 'revoker.config.yaml');
     const sqs = mockClient(SQSClient).on(SendMessageCommand).resolves({ MessageId: 'm-1' });
+    const sts = mockClient(STSClient).on(GetCallerIdentityCommand).resolves({ Account: '111122223333' });
     const { handler } = (await import(join(ROOT, handlerSourceOf(resource)))) as {
       handler: (event: unknown, context: Context) => Promise<unknown>;
     };
@@ -151,6 +154,7 @@ describe('the settings the deployed functions read', () => {
 
     expect(outcome?.name).not.toBe('MissingSettingError');
     sqs.restore();
+    sts.restore();
     process.env = { ...saved };
   });
 });

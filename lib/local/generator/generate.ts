@@ -5,7 +5,13 @@ import { join } from 'node:path';
 import type { Authorizer } from '../policy-evaluator.ts';
 import { LogWriter } from './log-writer.ts';
 import { Random } from './random.ts';
-import { compromisedRoleSession, type ScenarioName, type ScenarioTruth } from './scenarios.ts';
+import {
+  type AnyScenarioTruth,
+  compromisedRoleSession,
+  escalatingAttack,
+  type ScenarioName,
+  type ScenarioTruth,
+} from './scenarios.ts';
 import {
   type Account,
   allowEverything,
@@ -16,22 +22,26 @@ import {
   toRecord,
 } from './world.ts';
 
-export interface GenerateOptions {
+export interface GenerateOptions<S extends ScenarioName = ScenarioName> {
   out: string;
   days: number;
   events: number;
   accounts: number;
   seed: string;
-  scenarios: ScenarioName[];
+  scenarios: S[];
   /** The end of the generated window; attacks land in its last hour. */
   end: Date;
-  /** Minutes before the end at which the first scenario starts (default 40). */
+  /**
+   * Minutes before the end at which the first scenario starts (default 40). Each next one
+   * starts 10 minutes after the one before it started, or 5 minutes after it ended if later.
+   */
   attackLeadMinutes?: number;
 }
 
-export interface GenerateResult {
+export interface GenerateResult<S extends ScenarioName = ScenarioName> {
   accounts: Account[];
-  scenarios: ScenarioTruth[];
+  /** The ground truth of each scenario, in the order they were asked for. */
+  scenarios: ScenarioTruth<S>[];
   files: number;
   records: number;
   start: Date;
@@ -40,19 +50,25 @@ export interface GenerateResult {
 
 export const SCENARIO_MANIFEST = 'revoker-scenarios.json';
 
-export function generate(options: GenerateOptions): GenerateResult {
+export function generate<S extends ScenarioName>(options: GenerateOptions<S>): GenerateResult<S> {
   const random = new Random(options.seed);
   const accounts = buildAccounts(random, options.accounts);
   const start = new Date(options.end.getTime() - options.days * 86_400_000);
-  const truths: ScenarioTruth[] = [];
+  const truths: ScenarioTruth<S>[] = [];
   const injected: Call[] = [];
+  const lead = options.attackLeadMinutes ?? 40;
+  let previousEnd = Number.NEGATIVE_INFINITY;
   options.scenarios.forEach((scenario, index) => {
     const account = accounts[index % accounts.length]!;
-    const lead = options.attackLeadMinutes ?? 40;
-    const at = new Date(options.end.getTime() - (lead - index * 10) * 60_000);
+    // Each scenario in its own window: never before the previous one is over.
+    const at = new Date(
+      Math.max(options.end.getTime() - (lead - index * 10) * 60_000, previousEnd + 5 * 60_000),
+    );
     const { calls, truth } = scenarioCalls(scenario, account, at);
     injected.push(...calls);
-    truths.push(truth);
+    // scenarioCalls answers the truth of `scenario`, which is one of S.
+    truths.push(truth as ScenarioTruth<S>);
+    previousEnd = new Date(truth.endedAt).getTime();
   });
   injected.sort((a, b) => a.time.getTime() - b.time.getTime());
 
@@ -74,10 +90,16 @@ export function generate(options: GenerateOptions): GenerateResult {
   };
 }
 
-function scenarioCalls(scenario: ScenarioName, account: Account, at: Date) {
+function scenarioCalls(
+  scenario: ScenarioName,
+  account: Account,
+  at: Date,
+): { calls: Call[]; truth: AnyScenarioTruth } {
   switch (scenario) {
     case 'compromised-role-session':
       return compromisedRoleSession(account, at);
+    case 'escalating-attack':
+      return escalatingAttack(account, at);
   }
 }
 

@@ -2,29 +2,79 @@
 import { Random } from './random.ts';
 import { type Account, type Call, instanceSession, roleArn, sessionIdentity, userIdentity } from './world.ts';
 
-export interface ScenarioTruth {
+export const SCENARIOS = ['compromised-role-session', 'escalating-attack'] as const;
+export type ScenarioName = (typeof SCENARIOS)[number];
+
+/** One call an attack made, and the detection rules (ids) it is expected to trip. */
+export interface ScenarioCall {
+  time: string;
+  region: string;
+  eventSource: string;
+  eventName: string;
+  /** Ids from lib/domain/rules.ts, sorted; empty when no rule should fire on the call. */
+  rules: string[];
+}
+
+/** What every scenario's ground truth says. */
+interface TruthBase {
   scenario: ScenarioName;
+  /** The principal kind (lib/domain/principal.ts) an investigator should end up revoking. */
+  kind: 'assumed-role' | 'iam-user';
   account: string;
-  /** The principal an investigator should end up revoking. */
-  roleArn: string;
-  sessionName: string;
+  /** That principal: the IAM role (not the session) or the IAM user. */
+  principalArn: string;
+  /** The one credential every call of the attack was signed with. */
   accessKeyId: string;
-  sessionIssuedAt: string;
   attackerIp: string;
+  /**
+   * The attacker's user agent; for escalating-attack its prefix, which each call extends with
+   * ` command/<service>.<operation>` as the AWS CLI does.
+   */
   attackerUserAgent: string;
   startedAt: string;
   endedAt: string;
   /** The event name of the call the detection rule is expected to fire on. */
   triggerEventName: string;
+  /** Every call of the attack, in time order. */
+  calls: ScenarioCall[];
   /** What the attack left behind, for the investigation runbooks. */
   backdoorUser: string;
   backdoorAccessKeyId: string;
-  exfiltratedSecret: string;
   sharedSnapshot: string;
 }
 
-export const SCENARIOS = ['compromised-role-session'] as const;
-export type ScenarioName = (typeof SCENARIOS)[number];
+export interface CompromisedRoleSessionTruth extends TruthBase {
+  scenario: 'compromised-role-session';
+  kind: 'assumed-role';
+  roleArn: string;
+  sessionName: string;
+  sessionIssuedAt: string;
+  exfiltratedSecret: string;
+}
+
+export interface EscalatingAttackTruth extends TruthBase {
+  scenario: 'escalating-attack';
+  kind: 'iam-user';
+  /** The person whose long-term access key the attacker holds. */
+  userName: string;
+  /** The trail stopped, then deleted. */
+  trailName: string;
+  /** The outside account the snapshot was shared with. */
+  snapshotSharedWith: string;
+}
+
+interface TruthByScenario {
+  'compromised-role-session': CompromisedRoleSessionTruth;
+  'escalating-attack': EscalatingAttackTruth;
+}
+
+/**
+ * The ground truth of a scenario. Without a parameter it is the compromised-role-session
+ * truth that the demo, the runbook tests and the benchmarks read; `ScenarioTruth<S>` is the
+ * truth of the scenarios in `S`, narrowed by `scenario`.
+ */
+export type ScenarioTruth<S extends ScenarioName = 'compromised-role-session'> = TruthByScenario[S];
+export type AnyScenarioTruth = ScenarioTruth<ScenarioName>;
 
 const ATTACKER_IP = '198.51.100.23';
 const BACKDOOR_USER = 'svc-backup';
@@ -34,6 +84,26 @@ const ATTACKER_ACCOUNT = '999988887777';
 const ATTACKER_USER_AGENT =
   'aws-cli/2.15.30 Python/3.11.8 Linux/6.6.9-amd64 exe/x86_64.kali.2024 prompt/off command/iam.attach-role-policy';
 
+/** The rules each call of the compromised-role session trips (the others trip none). */
+const ROLE_SESSION_RULES: Record<string, string[]> = {
+  ListBuckets: ['instance-credentials-bucket-listing'],
+  ModifySnapshotAttribute: ['snapshot-or-image-shared'],
+  AttachRolePolicy: ['admin-policy-attached', 'instance-credentials-iam-escalation'],
+  CreateUser: ['instance-credentials-iam-escalation'],
+  CreateAccessKey: ['access-key-for-another-user', 'instance-credentials-iam-escalation'],
+  CreateLoginProfile: ['instance-credentials-iam-escalation', 'login-profile-for-another-user'],
+};
+
+function scenarioCall(call: Call, rules: string[]): ScenarioCall {
+  return {
+    time: call.time.toISOString(),
+    region: call.region,
+    eventSource: call.eventSource,
+    eventName: call.eventName,
+    rules: [...rules].sort(),
+  };
+}
+
 /**
  * EC2 instance credentials stolen (SSRF to the metadata service) and used from outside AWS:
  * reconnaissance, a denied probe, privilege escalation on the role itself, then a backdoor
@@ -42,7 +112,7 @@ const ATTACKER_USER_AGENT =
 export function compromisedRoleSession(
   account: Account,
   start: Date,
-): { calls: Call[]; truth: ScenarioTruth } {
+): { calls: Call[]; truth: CompromisedRoleSessionTruth } {
   const instance = account.instances[0]!;
   const session = instanceSession(account, instance, start);
   const identity = sessionIdentity(session);
@@ -117,7 +187,9 @@ export function compromisedRoleSession(
     calls,
     truth: {
       scenario: 'compromised-role-session',
+      kind: 'assumed-role',
       account: account.id,
+      principalArn: roleArn(account.id, instance.role),
       roleArn: roleArn(account.id, instance.role),
       sessionName: instance.id,
       accessKeyId: session.accessKeyId,
@@ -127,12 +199,218 @@ export function compromisedRoleSession(
       startedAt: calls[0]!.time.toISOString(),
       endedAt: calls[calls.length - 1]!.time.toISOString(),
       triggerEventName: 'AttachRolePolicy',
+      calls: calls.map((call) => scenarioCall(call, ROLE_SESSION_RULES[call.eventName] ?? [])),
       backdoorUser: BACKDOOR_USER,
       backdoorAccessKeyId: backdoorKey,
       exfiltratedSecret: EXFILTRATED_SECRET,
       sharedSnapshot: SHARED_SNAPSHOT,
     },
   };
+}
+
+const ESCALATION_IP = '192.0.2.146';
+const ESCALATION_USER_AGENT =
+  'aws-cli/2.13.5 Python/3.11.4 Linux/6.1.0-13-cloud-amd64 exe/x86_64.debian.12 prompt/off';
+const ESCALATION_BACKDOOR_USER = 'support-automation';
+const ESCALATION_OUTSIDE_ACCOUNT = '444455556666';
+const TRAIL_NAME = 'management-events';
+const ADMINISTRATOR_ACCESS = 'arn:aws:iam::aws:policy/AdministratorAccess';
+const MONTHS = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec'];
+
+/**
+ * A time as IAM and SSM write it in responseElements (UTC): `Aug 1, 2024 1:33:28 PM`, or with
+ * SSM's comma after the year, `Aug 2, 2024, 10:23:24 AM`.
+ */
+function responseDate(time: Date, commaAfterYear = false): string {
+  const hours = time.getUTCHours();
+  const clock = [hours % 12 || 12, time.getUTCMinutes(), time.getUTCSeconds()]
+    .map((part, index) => (index === 0 ? String(part) : String(part).padStart(2, '0')))
+    .join(':');
+  return `${MONTHS[time.getUTCMonth()]} ${time.getUTCDate()}, ${time.getUTCFullYear()}${commaAfterYear ? ',' : ''} ${clock} ${hours < 12 ? 'AM' : 'PM'}`;
+}
+
+/**
+ * A person's long-term access key used from an attacker's machine, escalating within four
+ * minutes: a command on an instance through SSM (a notify-only rule), the trail stopped and
+ * deleted, an EBS snapshot shared with an outside account, then a new user with an access
+ * key and AdministratorAccess.
+ */
+export function escalatingAttack(
+  account: Account,
+  start: Date,
+): { calls: Call[]; truth: EscalatingAttackTruth } {
+  const person = account.people[1]!;
+  const identity = userIdentity(account, person, true);
+  const random = new Random(`${account.id}:escalating-attack`);
+  const instance = account.instances[account.instances.length - 1]!;
+  const snapshot = `snap-0${random.hex(16)}`;
+  const backdoorUserId = `AIDA${random.keyChars(17)}`;
+  const backdoorKey = `AKIA${random.keyChars(16)}`;
+  const commandId = random.uuid();
+  const mainRegion = account.regions[0]!;
+  const base = Math.floor(start.getTime() / 1000) * 1000;
+  const at = (seconds: number) => new Date(base + seconds * 1000);
+  const sendCommandAt = at(0);
+  // [seconds after the start, event source, event name, request, response, expected rules]
+  const steps: [number, string, string, unknown, unknown, string[]][] = [
+    [
+      0,
+      'ssm.amazonaws.com',
+      'SendCommand',
+      {
+        documentName: 'AWS-RunShellScript',
+        instanceIds: [instance.id],
+        interactive: false,
+        parameters: 'HIDDEN_DUE_TO_SECURITY_REASONS',
+      },
+      {
+        command: {
+          alarmConfiguration: { alarms: [], ignorePollAlarmFailure: false },
+          clientName: '',
+          clientSourceId: '',
+          cloudWatchOutputConfig: { cloudWatchLogGroupName: '', cloudWatchOutputEnabled: false },
+          commandId,
+          comment: '',
+          completedCount: 0,
+          deliveryTimedOutCount: 0,
+          documentName: 'AWS-RunShellScript',
+          documentVersion: '$DEFAULT',
+          errorCount: 0,
+          expiresAfter: responseDate(new Date(sendCommandAt.getTime() + 2 * 3600_000), true),
+          hasCancelCommandSignature: false,
+          hasSendCommandSignature: false,
+          instanceIds: [instance.id],
+          interactive: false,
+          maxConcurrency: '50',
+          maxErrors: '0',
+          notificationConfig: { notificationArn: '', notificationEvents: [], notificationType: '' },
+          outputS3BucketName: '',
+          outputS3KeyPrefix: '',
+          outputS3Region: mainRegion,
+          parameters: 'HIDDEN_DUE_TO_SECURITY_REASONS',
+          requestedDateTime: responseDate(sendCommandAt, true),
+          serviceRole: '',
+          status: 'Pending',
+          statusDetails: 'Pending',
+          targetCount: 1,
+          targets: [],
+          timeoutSeconds: 3600,
+          triggeredAlarms: [],
+        },
+      },
+      ['ssm-command-by-person'],
+    ],
+    [
+      64,
+      'cloudtrail.amazonaws.com',
+      'StopLogging',
+      { name: TRAIL_NAME },
+      null,
+      ['cloudtrail-stopped-or-deleted'],
+    ],
+    [
+      81,
+      'cloudtrail.amazonaws.com',
+      'DeleteTrail',
+      { name: TRAIL_NAME },
+      null,
+      ['cloudtrail-stopped-or-deleted'],
+    ],
+    [
+      143,
+      'ec2.amazonaws.com',
+      'ModifySnapshotAttribute',
+      {
+        snapshotId: snapshot,
+        attributeType: 'CREATE_VOLUME_PERMISSION',
+        createVolumePermission: { add: { items: [{ userId: ESCALATION_OUTSIDE_ACCOUNT }] } },
+      },
+      { _return: true },
+      ['snapshot-or-image-shared'],
+    ],
+    [
+      198,
+      'iam.amazonaws.com',
+      'CreateUser',
+      { userName: ESCALATION_BACKDOOR_USER },
+      {
+        user: {
+          path: '/',
+          userName: ESCALATION_BACKDOOR_USER,
+          userId: backdoorUserId,
+          arn: `arn:aws:iam::${account.id}:user/${ESCALATION_BACKDOOR_USER}`,
+          createDate: responseDate(at(198)),
+        },
+      },
+      [],
+    ],
+    [
+      211,
+      'iam.amazonaws.com',
+      'CreateAccessKey',
+      { userName: ESCALATION_BACKDOOR_USER },
+      {
+        accessKey: {
+          userName: ESCALATION_BACKDOOR_USER,
+          accessKeyId: backdoorKey,
+          status: 'Active',
+          createDate: responseDate(at(211)),
+        },
+      },
+      ['access-key-for-another-user'],
+    ],
+    [
+      229,
+      'iam.amazonaws.com',
+      'AttachUserPolicy',
+      { userName: ESCALATION_BACKDOOR_USER, policyArn: ADMINISTRATOR_ACCESS },
+      null,
+      ['admin-policy-attached'],
+    ],
+  ];
+  const calls = steps.map(
+    ([seconds, eventSource, eventName, requestParameters, responseElements]): Call => ({
+      time: at(seconds),
+      account: account.id,
+      // IAM and STS are global and log in us-east-1; everything else in the account's main region.
+      region: ['iam.amazonaws.com', 'sts.amazonaws.com'].includes(eventSource) ? 'us-east-1' : mainRegion,
+      identity,
+      eventSource,
+      eventName,
+      sourceIPAddress: ESCALATION_IP,
+      userAgent: `${ESCALATION_USER_AGENT} command/${eventSource.split('.')[0]}.${cliCommand(eventName)}`,
+      readOnly: false,
+      requestParameters,
+      responseElements,
+    }),
+  );
+  return {
+    calls,
+    truth: {
+      scenario: 'escalating-attack',
+      kind: 'iam-user',
+      account: account.id,
+      principalArn: String(identity.arn),
+      userName: person.name,
+      accessKeyId: person.accessKeyId,
+      attackerIp: ESCALATION_IP,
+      attackerUserAgent: ESCALATION_USER_AGENT,
+      startedAt: calls[0]!.time.toISOString(),
+      endedAt: calls[calls.length - 1]!.time.toISOString(),
+      triggerEventName: 'SendCommand',
+      calls: calls.map((call, index) => scenarioCall(call, steps[index]![5])),
+      backdoorUser: ESCALATION_BACKDOOR_USER,
+      backdoorAccessKeyId: backdoorKey,
+      sharedSnapshot: snapshot,
+      trailName: TRAIL_NAME,
+      snapshotSharedWith: ESCALATION_OUTSIDE_ACCOUNT,
+    },
+  };
+}
+
+/** The AWS CLI's name for an operation: `ModifySnapshotAttribute` → `modify-snapshot-attribute`. */
+function cliCommand(eventName: string): string {
+  return eventName.replace(/([a-z0-9])([A-Z])/g, '$1-$2').toLowerCase();
 }
 
 /**
@@ -188,13 +466,19 @@ function backdoorCall(
     sourceIPAddress: truth.attackerIp,
     userAgent: truth.attackerUserAgent,
     readOnly,
-    requestParameters: eventName === 'StopLogging' ? { name: 'management-events' } : null,
+    requestParameters:
+      eventName === 'StopLogging'
+        ? { name: 'management-events' }
+        : eventName === 'SendCommand'
+          ? { documentName: 'AWS-RunShellScript', instanceIds: [account.instances[0]!.id], interactive: false }
+          : null,
   };
 }
 
 /**
  * The attacker comes back with the backdoor user's key once the stolen session is dead: who
- * am I, which trails are there, then stop the trail (the call that ends at `at`).
+ * am I, a command on an instance (a notify-only rule), which trails are there, then stop the
+ * trail (the call that ends at `at`, a critical one: it raises the case the command opened).
  */
 export function backdoorReturns(account: Account, truth: ScenarioTruth, at: Date): Call[] {
   return [
@@ -203,6 +487,7 @@ export function backdoorReturns(account: Account, truth: ScenarioTruth, at: Date
       'GetCallerIdentity',
       true,
     ]),
+    backdoorCall(account, truth, new Date(at.getTime() - 70_000), ['ssm.amazonaws.com', 'SendCommand', false]),
     backdoorCall(account, truth, new Date(at.getTime() - 45_000), [
       'cloudtrail.amazonaws.com',
       'DescribeTrails',

@@ -1,5 +1,6 @@
 // Verify on DuckDB against log deliveries made by hand, so every watermark is known: the
-// revoked role was active in two regions, and one of them delivers late.
+// revoked role was active in two regions, and one of them delivers late. A third region of the
+// trail, where the role was never seen, must be waited for too.
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -8,6 +9,7 @@ import { toInstant } from '../../../../lib/domain/time.ts';
 import type { Trigger } from '../../../../lib/domain/trigger.ts';
 import { FileCaseStore } from '../../../../lib/local/case-store.ts';
 import { DuckDbQueryEngine } from '../../../../lib/local/duckdb-engine.ts';
+import { heartbeatCalls } from '../../../../lib/local/generator/heartbeat.ts';
 import { LogWriter } from '../../../../lib/local/generator/log-writer.ts';
 import { Random } from '../../../../lib/local/generator/random.ts';
 import { type Call, sessionIdentity, toRecord } from '../../../../lib/local/generator/world.ts';
@@ -151,5 +153,52 @@ describe('verify, on logs whose watermarks are known', () => {
     const last = { ...input, verification: { attempt: deps.config.verify.maxAttempts - 1 } };
 
     expect(await verify(last, deps)).toMatchObject({ status: 'not-yet', retry: false });
+  });
+});
+
+describe('verify, in every region of the trail', () => {
+  // The trail also logs ap-southeast-2, where the stolen session was never seen: its last
+  // delivered call is 30 minutes before the cutoff. The two regions the session used are complete.
+  const QUIET = 'ap-southeast-2';
+
+  beforeEach(() => {
+    deps = {
+      ...deps,
+      config: {
+        ...deps.config,
+        verify: { ...deps.config.verify, regions: ['us-east-1', 'eu-west-1', QUIET] },
+      },
+    };
+    deliver([call(minutes(-30), QUIET, bystander), call(minutes(7), 'eu-west-1', bystander)]);
+  });
+
+  it('is not contained while a region lags behind the cutoff, even where the credentials were never seen', async () => {
+    const result = await verify(input, deps);
+
+    expect(result).toMatchObject({
+      status: 'not-yet',
+      retry: true,
+      succeeded: 0,
+      denied: 0,
+      watermarks: [
+        { region: QUIET, watermark: '2026-01-15T11:30:00Z' },
+        { region: 'eu-west-1', watermark: '2026-01-15T12:07:00Z' },
+        { region: 'us-east-1', watermark: '2026-01-15T12:10:00Z' },
+      ],
+    });
+    expect(result.explanation).toContain(`lag in ${QUIET} to 2026-01-15T11:30:00Z;`);
+  });
+
+  it('is contained once the heartbeat there has been delivered past cutoff + margin', async () => {
+    // revoker's own GetCallerIdentity every five minutes: at the cutoff, not yet past the margin...
+    deliver(heartbeatCalls({ id: ACCOUNT }, [QUIET], minutes(-1), minutes(1)));
+    expect(await verify(input, deps)).toMatchObject({ status: 'not-yet' });
+
+    // ... then at the cutoff plus the margin.
+    deliver(heartbeatCalls({ id: ACCOUNT }, [QUIET], minutes(1), minutes(6)));
+    const result = await verify(input, deps);
+
+    expect(result).toMatchObject({ status: 'contained', succeeded: 0, denied: 0 });
+    expect(result.watermarks).toContainEqual({ region: QUIET, watermark: '2026-01-15T12:05:00Z' });
   });
 });

@@ -4,10 +4,12 @@ import 'aws-sdk-client-mock-vitest/extend';
 import { resolve } from 'node:path';
 import { SFNClient, StartExecutionCommand } from '@aws-sdk/client-sfn';
 import { SendMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
+import { GetCallerIdentityCommand, STSClient } from '@aws-sdk/client-sts';
 import type { Context } from 'aws-lambda';
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { handler as detectHandler } from '../../../../functions/detect/handler.ts';
+import { handler as heartbeatHandler } from '../../../../functions/heartbeat/handler.ts';
 import { handler as revokeHandler } from '../../../../functions/revoke/handler.ts';
 import { deployedConfig, MissingSettingError, setting } from '../../../../lib/aws/deployed.ts';
 import { ConfigError } from '../../../../lib/domain/config.ts';
@@ -16,12 +18,14 @@ import { stolenInstanceCredentialsGrant } from '../../../fixtures/records.ts';
 
 const sfn = mockClient(SFNClient);
 const sqs = mockClient(SQSClient);
+const sts = mockClient(STSClient);
 const saved = { ...process.env };
 const context = {} as Context;
 
 beforeEach(() => {
   sfn.reset();
   sqs.reset();
+  sts.reset();
   process.env.REVOKER_CONFIG_FILE = resolve(
     import.meta.dirname,
     '..',
@@ -93,6 +97,26 @@ describe('the deployed handlers', () => {
     expect(config.guardRails.protectedPrincipals).toEqual(
       expect.arrayContaining(['arn:aws:iam::*:role/revoker-*', 'arn:aws:iam::*:role/payments-*']),
     );
+  });
+
+  it('take the trail’s regions from the stack, for verification and the heartbeat', async () => {
+    process.env.REVOKER_TRAIL_REGIONS = 'us-east-1, ap-southeast-2';
+
+    expect((await deployedConfig()).verify.regions).toEqual(['us-east-1', 'ap-southeast-2']);
+
+    process.env.REVOKER_TRAIL_REGIONS = 'us-east-1,everywhere';
+    await expect(deployedConfig()).rejects.toThrow(/verify\.regions\.1: found "everywhere"/);
+  });
+
+  it('heartbeat: calls STS GetCallerIdentity in each region of the trail', async () => {
+    sts.on(GetCallerIdentityCommand).resolves({ Account: '111122223333' });
+
+    await expect(heartbeatHandler({}, context)).resolves.toEqual({ pinged: ['us-east-1', 'eu-west-1'] });
+
+    const regions = await Promise.all(
+      sts.commandCalls(GetCallerIdentityCommand).map((call) => (call.thisValue as STSClient).config.region()),
+    );
+    expect(regions.sort()).toEqual(['eu-west-1', 'us-east-1']);
   });
 
   it('refuse a parameter that does not fit, naming it', async () => {

@@ -50,6 +50,20 @@ describe('configuration', () => {
     );
   });
 
+  it('needs the trail’s regions, each a region name', async () => {
+    const config = await shippedConfig();
+    const withRegions = (regions: unknown) =>
+      parseConfig({ ...config, verify: { ...config.verify, regions } }, 'test.yaml');
+
+    expect(config.verify.regions).toEqual(['us-east-1', 'eu-west-1']);
+    expect(() => withRegions([])).toThrow(/verify\.regions: found \[\]: at least one region/);
+    expect(() => withRegions(['us-east-1', "eu-west-1' OR 1=1"])).toThrow(
+      /verify\.regions\.1: found .*a region such as us-east-1/,
+    );
+    const { regions: _dropped, ...withoutRegions } = config.verify;
+    expect(() => parseConfig({ ...config, verify: withoutRegions }, 'test.yaml')).toThrow(/verify\.regions/);
+  });
+
   it('matches protected principals by ARN pattern', async () => {
     const config = await shippedConfig();
 

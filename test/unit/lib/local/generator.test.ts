@@ -2,8 +2,11 @@ import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import type { ParsedRecord } from '../../../../lib/domain/documents.ts';
+import { matchingRules } from '../../../../lib/domain/rules.ts';
 import { generate } from '../../../../lib/local/generator/generate.ts';
-import { listFiles, summarizeFiles } from '../../../../lib/local/record-files.ts';
+import type { AnyScenarioTruth } from '../../../../lib/local/generator/scenarios.ts';
+import { listFiles, readRecordFiles, summarizeFiles } from '../../../../lib/local/record-files.ts';
 
 const options = {
   days: 1,
@@ -13,6 +16,31 @@ const options = {
   scenarios: ['compromised-role-session' as const],
   end: new Date('2026-01-15T12:00:00Z'),
 };
+
+/** Every record under the root that parsed and whose principal resolved. */
+async function parsedRecords(root: string): Promise<(ParsedRecord & { principal: { ok: true } })[]> {
+  const parsed: (ParsedRecord & { principal: { ok: true } })[] = [];
+  for await (const entry of readRecordFiles([root])) {
+    if (entry.kind === 'parsed' && entry.principal.ok) parsed.push({ ...entry, principal: entry.principal });
+  }
+  return parsed;
+}
+
+/** The records of an attack: its credential used from the attacker's address, in time order. */
+function attackRecords<T extends ParsedRecord>(records: T[], truth: AnyScenarioTruth): T[] {
+  return records
+    .filter(
+      ({ record }) =>
+        record.userIdentity?.accessKeyId === truth.accessKeyId && record.sourceIPAddress === truth.attackerIp,
+    )
+    .sort((a, b) => a.record.eventTime.localeCompare(b.record.eventTime));
+}
+
+function ruleIds(entry: ParsedRecord & { principal: { ok: true } }): string[] {
+  return matchingRules(entry.record, entry.principal.principal)
+    .map((rule) => rule.id)
+    .sort();
+}
 
 describe('generate', () => {
   it('writes exactly the requested events in the S3 layout, all of them parseable', async () => {
@@ -53,5 +81,100 @@ describe('generate', () => {
     expect(scenarios).toHaveLength(1);
     expect(scenarios[0]).toMatchObject({ scenario: 'compromised-role-session', attackerIp: '198.51.100.23' });
     expect(summary.principalsByKind['assumed-role']).toBeGreaterThan(1000);
+  });
+
+  it('injects the escalating attack: one person’s access key used from outside, call after call', async () => {
+    const out = mkdtempSync(join(tmpdir(), 'revoker-gen-'));
+
+    const { scenarios, accounts } = generate({ ...options, scenarios: ['escalating-attack'], out });
+    const summary = await summarizeFiles([out]);
+    const attack = attackRecords(await parsedRecords(out), scenarios[0]!);
+
+    const truth = scenarios[0]!;
+    expect(summary.rejected).toBe(0);
+    expect(truth).toMatchObject({
+      scenario: 'escalating-attack',
+      kind: 'iam-user',
+      attackerIp: '192.0.2.146',
+    });
+    expect(attack.map(({ record }) => [record.eventTime, record.eventName, record.awsRegion])).toEqual(
+      truth.calls.map((call) => [call.time.replace('.000', ''), call.eventName, call.region]),
+    );
+    const mainRegion = accounts.find((account) => account.id === truth.account)!.regions[0];
+    expect(truth.calls.map((call) => call.region)).toEqual(
+      truth.calls.map((call) => (call.eventSource === 'iam.amazonaws.com' ? 'us-east-1' : mainRegion)),
+    );
+    const principals = new Set(
+      attack.map(({ principal: { principal } }) =>
+        JSON.stringify([
+          principal.kind,
+          principal.kind === 'iam-user' ? principal.arn : null,
+          principal.accessKeyId,
+        ]),
+      ),
+    );
+    expect([...principals]).toEqual([JSON.stringify(['iam-user', truth.principalArn, truth.accessKeyId])]);
+    expect(truth.accessKeyId).toMatch(/^AKIA[A-Z2-7]{16}$/);
+    expect(Date.parse(truth.endedAt) - Date.parse(truth.startedAt)).toBeLessThanOrEqual(5 * 60_000);
+  });
+
+  it('makes the escalating attack trip a notify-only rule first, then rules that revoke or escalate', async () => {
+    const out = mkdtempSync(join(tmpdir(), 'revoker-gen-'));
+
+    const { scenarios } = generate({ ...options, scenarios: ['escalating-attack'], out });
+    const attack = attackRecords(await parsedRecords(out), scenarios[0]!);
+
+    const [first, ...rest] = attack.map((entry) => matchingRules(entry.record, entry.principal.principal));
+    expect(first!.length).toBeGreaterThan(0);
+    expect(first!.map((rule) => rule.response)).toEqual(first!.map(() => 'notify'));
+    expect([...new Set(rest.flat().map((rule) => rule.id))]).toEqual(
+      expect.arrayContaining([
+        'cloudtrail-stopped-or-deleted',
+        'snapshot-or-image-shared',
+        'access-key-for-another-user',
+        'admin-policy-attached',
+      ]),
+    );
+    expect(attack.map(ruleIds)).toEqual(scenarios[0]!.calls.map((call) => call.rules));
+  });
+
+  it('lets no other traffic signed with the attacked person’s key match a rule', async () => {
+    const out = mkdtempSync(join(tmpdir(), 'revoker-gen-'));
+
+    const { scenarios } = generate({ ...options, scenarios: ['escalating-attack'], out });
+    const records = await parsedRecords(out);
+
+    const truth = scenarios[0]!;
+    const withKey = records.filter(({ record }) => record.userIdentity?.accessKeyId === truth.accessKeyId);
+    const others = withKey.filter(({ record }) => record.sourceIPAddress !== truth.attackerIp);
+    expect(withKey.length - others.length).toBe(truth.calls.length);
+    expect(others.length).toBeGreaterThan(10);
+    expect(others.flatMap(ruleIds)).toEqual([]);
+  });
+
+  it('injects both scenarios, each in its own window, byte-for-byte the same for a seed', async () => {
+    const [first, second] = [0, 1].map(() => mkdtempSync(join(tmpdir(), 'revoker-gen-')));
+    const both = {
+      ...options,
+      accounts: 1,
+      scenarios: ['compromised-role-session' as const, 'escalating-attack' as const],
+    };
+
+    const { scenarios } = generate({ ...both, out: first! });
+    generate({ ...both, out: second! });
+    const records = await parsedRecords(first!);
+
+    expect(scenarios.map((truth) => truth.scenario)).toEqual([
+      'compromised-role-session',
+      'escalating-attack',
+    ]);
+    expect(Date.parse(scenarios[0]!.endedAt)).toBeLessThan(Date.parse(scenarios[1]!.startedAt));
+    for (const truth of scenarios)
+      expect(attackRecords(records, truth).map(ruleIds)).toEqual(truth.calls.map((call) => call.rules));
+    const relative = async (root: string) => (await listFiles([root])).map((file) => file.slice(root.length));
+    expect(await relative(first!)).toEqual(await relative(second!));
+    for (const file of await relative(first!)) {
+      expect(readFileSync(join(first!, file)).equals(readFileSync(join(second!, file)))).toBe(true);
+    }
   });
 });

@@ -1,0 +1,13 @@
+// Keep every trail region's logs moving: thin edge around the heartbeat use case, run on a
+// schedule. The scheduled event carries nothing the use case needs.
+import middy from '@middy/core';
+import { aws, deployed } from '../../lib/aws/deployed.ts';
+import { type HeartbeatDependencies, heartbeat } from '../../lib/usecases/heartbeat.ts';
+
+export function createHeartbeatHandler(deps: HeartbeatDependencies) {
+  return middy(async () => heartbeat(deps));
+}
+
+export const handler = deployed(async () =>
+  createHeartbeatHandler({ heartbeat: aws.heartbeat(), config: await aws.config() }),
+);

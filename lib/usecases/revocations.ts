@@ -1,0 +1,176 @@
+// Revocations as the case records them: intent first (the plan, and the snapshot an undo
+// restores), then each change as IAM shows it, then the result. Whatever stops in between (an
+// error, a timeout, a crash), the case says what was meant to change, and IAM's read-back says
+// how far it got: a retry or `revoker reconcile` finishes it; `revoker undo` restores the snapshot.
+import { type Approval, type Case, entriesOf, type EntryOf } from '../domain/case.ts';
+import type { IamAccountState, IamScope } from '../domain/iam-state.ts';
+import type { RevocationPlan } from '../domain/revocation/plan.ts';
+import { toInstant } from '../domain/time.ts';
+import type { CaseStore, Clock, IamGateway } from '../ports.ts';
+import { type AppliedPlan, applyPlan, type RecordedRevocation } from './apply-plan.ts';
+import { recordEntry, requireCase } from './cases.ts';
+
+export interface RevocationContext {
+  caseId: string;
+  cases: CaseStore;
+  iam: IamGateway;
+  clock: Clock;
+  readBackDeadlineMs?: number;
+  sleep?: (ms: number) => Promise<void>;
+}
+
+export interface RevocationIntent {
+  /** Unique within the case and stable across retries of the step that makes it. */
+  revocationId: string;
+  /** What the revocation is to the case, in words ("Offboarding alice"). */
+  label: string;
+  plan: RevocationPlan;
+  scope: IamScope;
+  /** The state the plan was made from: what an undo restores. */
+  before: IamAccountState;
+  approval: Approval | null;
+  /** No human approved it: it counts against the blast-radius cap. */
+  automatic: boolean;
+}
+
+/**
+ * Apply a plan with its intent recorded first. Called again with the same revocation ID (a
+ * retried step), it resumes from the recorded intent instead of planning afresh: the changes
+ * the first attempt made are found in IAM and recorded as its own, the rest are made.
+ */
+export async function applyRecorded(intent: RevocationIntent, context: RevocationContext): Promise<AppliedPlan> {
+  const { caseId, cases } = context;
+  const record = await requireCase(cases, caseId);
+  const finished = revokedEntry(record, intent.revocationId);
+  if (finished) return finished.detail.record;
+  const recorded = intentEntry(record, intent.revocationId);
+  const at = toInstant(context.clock.now());
+  if (!recorded) {
+    await recordEntry(cases, caseId, {
+      id: `intent:${intent.revocationId}`,
+      at,
+      step: 'revoke-intent',
+      summary: `${intent.label}: about to ${describeActions(intent.plan)}.`,
+      detail: {
+        revocationId: intent.revocationId,
+        label: intent.label,
+        automatic: intent.automatic,
+        approval: intent.approval,
+        plan: intent.plan,
+        scope: intent.scope,
+        before: intent.before,
+        actions: intent.plan.actions.map((planned) => planned.action),
+      },
+    });
+  }
+  const { scope, before, actions, approval } = recorded?.detail ?? {
+    ...intent,
+    actions: intent.plan.actions.map((planned) => planned.action),
+  };
+  return finish(intent.revocationId, { scope, before, actions, approval }, context, recorded ? null : before);
+}
+
+/**
+ * Resume a revocation whose intent is recorded (a retried step): finish what it set out to do,
+ * or return what it did. Null when the case has no such intent.
+ */
+export async function resumeRecorded(
+  revocationId: string,
+  context: RevocationContext,
+): Promise<{ plan: RevocationPlan; applied: AppliedPlan } | null> {
+  const record = await requireCase(context.cases, context.caseId);
+  const recorded = intentEntry(record, revocationId);
+  if (!recorded) return null;
+  const done = revokedEntry(record, revocationId);
+  const applied = done ? done.detail.record : await finish(revocationId, recorded.detail, context, null);
+  return { plan: recorded.detail.plan, applied };
+}
+
+async function finish(
+  revocationId: string,
+  intent: { scope: IamScope; before: IamAccountState; actions: RecordedRevocation['actions']; approval: Approval | null },
+  context: RevocationContext,
+  current: IamAccountState | null,
+): Promise<AppliedPlan> {
+  const { caseId, cases } = context;
+  const applied = await applyPlan(
+    intent.scope,
+    intent.actions,
+    {
+      iam: context.iam,
+      readBackDeadlineMs: context.readBackDeadlineMs,
+      sleep: context.sleep,
+      onStep: async (step, index) => {
+        await recordEntry(cases, caseId, {
+          id: `change:${revocationId}:${index}`,
+          at: toInstant(context.clock.now()),
+          step: 'iam-change',
+          summary: `${step.status === 'applied' ? 'Changed' : 'Already so'}: ${step.description}.`,
+          detail: { revocationId, index, action: step.action, status: step.status, undo: step.undo },
+        });
+      },
+    },
+    intent.before,
+    current ?? undefined,
+  );
+  await recordEntry(cases, caseId, {
+    id: `revoked:${revocationId}`,
+    at: toInstant(context.clock.now()),
+    step: 'revoked',
+    summary: `Done: ${applied.steps.filter((step) => step.status === 'applied').length} change(s) made and read back from IAM.`,
+    detail: { revocationId, record: applied, approval: intent.approval },
+  });
+  return applied;
+}
+
+function intentEntry(record: Case, revocationId: string): EntryOf<'revoke-intent'> | undefined {
+  return entriesOf(record, 'revoke-intent').find((entry) => entry.detail.revocationId === revocationId);
+}
+
+function revokedEntry(record: Case, revocationId: string): EntryOf<'revoked'> | undefined {
+  return entriesOf(record, 'revoked').find((entry) => entry.detail.revocationId === revocationId);
+}
+
+function describeActions(plan: RevocationPlan): string {
+  return plan.actions.map((planned) => planned.why).join('; then ') || 'change nothing';
+}
+
+/** Revocations whose intent was recorded and whose result was not: interrupted. */
+export function unfinishedRevocations(record: Case): EntryOf<'revoke-intent'>[] {
+  return entriesOf(record, 'revoke-intent').filter((entry) => !revokedEntry(record, entry.detail.revocationId));
+}
+
+/**
+ * Finish what an interrupted revocation set out to do, from its recorded intent: IAM's
+ * read-back decides what is already done. For `revoker reconcile`; a retried step does the same.
+ */
+export async function reconcile(context: RevocationContext): Promise<{ finished: string[] }> {
+  const record = await requireCase(context.cases, context.caseId);
+  const finished: string[] = [];
+  for (const entry of unfinishedRevocations(record)) {
+    await finish(entry.detail.revocationId, entry.detail, context, null);
+    finished.push(entry.detail.revocationId);
+  }
+  return { finished };
+}
+
+/** The revocations an undo must restore: every recorded intent not restored by an earlier undo. */
+export function revocationsToUndo(record: Case): RecordedRevocation[] {
+  const restored = new Set(entriesOf(record, 'undo').flatMap((entry) => entry.detail.restored));
+  return entriesOf(record, 'revoke-intent')
+    .filter((entry) => !restored.has(entry.detail.revocationId))
+    .map((entry) => ({
+      revocationId: entry.detail.revocationId,
+      scope: entry.detail.scope,
+      before: entry.detail.before,
+      actions: entry.detail.actions,
+      after: revokedEntry(record, entry.detail.revocationId)?.detail.record.after ?? null,
+    }));
+}
+
+/** Automatic revocations the case made (each holds a reservation of the blast-radius cap). */
+export function automaticRevocations(record: Case): string[] {
+  return entriesOf(record, 'revoke-intent')
+    .filter((entry) => entry.detail.automatic)
+    .map((entry) => entry.detail.revocationId);
+}
