@@ -17,6 +17,7 @@ import {
 import { applyAction, type RevocationAction } from '../domain/revocation/actions.ts';
 import type { IamGateway, IamScope } from '../ports.ts';
 import { writeFileAtomic } from './atomic-file.ts';
+import { exclusively } from './file-lock.ts';
 import { type AuthorizationRequest, type Authorizer, findExplicitDeny } from './policy-evaluator.ts';
 
 export type { IamAccountState } from '../domain/iam-state.ts';
@@ -43,8 +44,9 @@ export class LocalIamAccount implements IamGateway {
     return within(await this.load(), scope);
   }
 
-  async perform(action: RevocationAction): Promise<void> {
-    await this.save(applyAction(await this.load(), action));
+  /** One change, atomically, as IAM applies each API call: concurrent changes never lose each other. */
+  perform(action: RevocationAction): Promise<void> {
+    return exclusively(this.file, async () => this.save(applyAction(await this.load(), action)));
   }
 }
 

@@ -85,6 +85,8 @@ export interface LocalPipelineOptions {
   >;
   /** Where a notification's one-line summary goes. */
   print?: (line: string) => void;
+  /** The IAM account over `iamAccountFile`, when the caller needs its own (a test counting changes). */
+  iam?: LocalIamAccount;
 }
 
 export interface LocalPipeline {
@@ -101,7 +103,7 @@ export interface LocalPipeline {
 export async function openLocalPipeline(options: LocalPipelineOptions): Promise<LocalPipeline> {
   const { config, clock } = options;
   const engine = await DuckDbQueryEngine.open(options.logs);
-  const iam = new LocalIamAccount(options.iamAccountFile);
+  const iam = options.iam ?? new LocalIamAccount(options.iamAccountFile);
   const cases = new FileCaseStore(options.casesDirectory);
   const callbacks = new LocalTaskCallbacks(options.callbacksDirectory, clock);
   const notifier = new FileNotifier(options.notificationsFile, clock, options.print);

@@ -252,17 +252,18 @@ async function joinCase(
   });
   if (!changed) return null;
   // The header this call changed, as it was: whether the call raised it follows from it alone.
-  const raised = raisedStanding(record.header.standing, intake.ranking, intake.trigger) !== null;
+  const raised = raisedStanding(record.header.standing, intake.ranking, intake.trigger);
   const detail = callDetail(intake.trigger, intake.eventKey);
   if (raised) {
     const from = rankingOf(record.header.standing);
+    const to = rankingOf(raised);
     const revision = record.header.revision + 1;
     await recordEntry(deps.cases, caseId, {
       id: `call:${intake.eventKey}`,
       at,
       step: 'raise',
-      summary: `Raised by ${intake.trigger.eventName} at ${intake.trigger.eventTime}: ${describeRanking(from)} → ${describeRanking(intake.ranking)}.`,
-      detail: { ...detail, from, to: intake.ranking, revision },
+      summary: `Raised by ${intake.trigger.eventName} at ${intake.trigger.eventTime} (${describeRanking(intake.ranking)}): ${describeRanking(from)} → ${describeRanking(to)}.`,
+      detail: { ...detail, from, to, revision },
     });
     await interruptStaleEscalation(caseId, revision, deps);
   } else {

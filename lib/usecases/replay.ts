@@ -3,7 +3,14 @@
 // anything. Calls are taken in time order, as they happened; a duplicate record counts once.
 // Nothing closes during a replay, so each credential has one case, raised by every call that
 // ranks higher than the case stood.
-import { caseIdFor, describeRanking, type Ranking, raisedStanding, type Standing } from '../domain/case.ts';
+import {
+  caseIdFor,
+  describeRanking,
+  type Ranking,
+  raisedStanding,
+  rankingOf,
+  type Standing,
+} from '../domain/case.ts';
 import type { CloudTrailRecord } from '../domain/cloudtrail.ts';
 import type { Config } from '../domain/config.ts';
 import type { Principal } from '../domain/principal.ts';
@@ -22,6 +29,7 @@ export interface ReplayedCall {
 export interface ReplayedRaise {
   eventTime: string;
   eventName: string;
+  /** Where the case stood before the call, and after it. */
   from: Ranking;
   to: Ranking;
 }
@@ -121,8 +129,8 @@ export async function replay(
     found.raises.push({
       eventTime: trigger.eventTime,
       eventName: trigger.eventName,
-      from: { ruleId: open.standing.ruleId, severity: open.standing.severity, response: open.standing.response },
-      to: ranking,
+      from: rankingOf(open.standing),
+      to: rankingOf(raised),
     });
     open.standing = raised;
     Object.assign(found, { severity: raised.severity, response: raised.response, standingRuleId: raised.ruleId });

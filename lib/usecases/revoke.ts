@@ -74,7 +74,7 @@ export function roundOf(record: Case): string {
 
 export async function revoke(input: RevokeInput, deps: RevokeDependencies): Promise<Revocation> {
   const record = await requireCase(deps.cases, input.caseId);
-  const revocationId = roundOf(record);
+  const revocationId = revocationIdFor(input.revision, entriesOf(record, 'escalate').length);
   const recording = {
     caseId: input.caseId,
     cases: deps.cases,

@@ -3,13 +3,15 @@
 // execution goes on to a contained case. Forged, expired and reused links are refused.
 import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { type Browser, chromium, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { APPROVAL_SECRET_FILE } from '../../cli/approvals.ts';
 import { runDemo } from '../../cli/demo.ts';
 import { signApprovalLink } from '../../lib/domain/approval.ts';
+import { lastEntry } from '../../lib/domain/case.ts';
 import type { Config } from '../../lib/domain/config.ts';
+import { FileCaseStore } from '../../lib/local/case-store.ts';
 import type { IamAccountState } from '../../lib/local/iam-account.ts';
 import { shippedConfig } from '../fixtures/config.ts';
 import { ESCALATED_AND_APPROVED } from '../fixtures/workflow.ts';
@@ -116,12 +118,14 @@ describe('the approval page, in Chromium', () => {
 
     const result = demo.stories[0]!;
     expect(result.outcome).toBe('contained');
-    expect(result.path.slice(0, 7)).toEqual(ESCALATED_AND_APPROVED);
+    expect(result.path.slice(0, ESCALATED_AND_APPROVED.length)).toEqual(ESCALATED_AND_APPROVED);
     const iam = JSON.parse(readFileSync(demo.iamAccountFile, 'utf8')) as IamAccountState;
     expect(Object.keys(iam.roles['app-server']!.inlinePolicies)).toEqual([demo.policyName]);
-    const decision = JSON.parse(readFileSync(result.caseFile, 'utf8')).audit.find(
-      (entry: { step: string }) => entry.step === 'decision',
-    );
-    expect(decision.detail).toMatchObject({ approver: 'oncall@example.com', via: 'approval-page' });
+    const record = await new FileCaseStore(dirname(result.caseFile)).get(result.caseId);
+    expect(lastEntry(record!, 'decision')?.detail).toMatchObject({
+      answer: 'approve',
+      approver: 'oncall@example.com',
+      via: 'approval-page',
+    });
   });
 });

@@ -33,7 +33,8 @@ describe('revoker approve, reject and acknowledge', () => {
       stdout: 'Approved: case case-1, recorded as oncall@example.com.\n',
     });
     await expect(answer).resolves.toMatchObject({ decision: 'approved', approver: 'oncall@example.com' });
-    expect((await parts.cases.get('case-1'))!.audit.map((entry) => entry.step)).toEqual([
+    expect((await parts.cases.get('case-1'))!.entries.map((entry) => entry.step)).toEqual([
+      'opened',
       'escalate',
       'acknowledge',
       'decision',

@@ -41,21 +41,25 @@ describe('revoker offboard', () => {
       ...where,
       '--dry-run',
     );
-    expect(dry.stdout).toMatch(/ revoke +Offboarding alice: dry run: would deny every call by user alice/);
-    expect(dry.stdout).toMatch(/^Case offboard-\w+, opened \S+: dry-run$/m);
+    expect(dry.stdout).toMatch(/ dry-run +Offboarding alice: dry run: would deny every call by user alice/);
+    expect(dry.stdout).toMatch(/^Case [0-9a-f]{32}, opened \S+: dry-run$/m);
     expect(readFileSync(demo.iamAccountFile, 'utf8')).toBe(before);
 
     const done = await revoker('offboard', '--user', 'alice', '--account', account.accountId, ...where);
+    // The dry run's case closed, so this request opens the next one: intent first, then each change read back.
     expect(done.stdout).toMatch(
-      / revoke +Offboarding alice: revoked: deny every call by user alice.*deactivate \(never delete\) the access key/,
+      / revoke-intent +Offboarding alice: about to deny every call by user alice.*deactivate \(never delete\) the access key/,
     );
+    expect(done.stdout).toMatch(/ revoked +Done: 2 change\(s\) made and read back from IAM\./);
     // The demo's logs end before this run's cutoff, so nothing can prove the access gone yet.
     expect(done.stdout).toMatch(/ verify +attempt 1: not-yet\./);
-    expect(done.stdout).toMatch(/^Case offboard-\w+, opened \S+: needs-human$/m);
+    expect(done.stdout).toMatch(/^Case [0-9a-f]{32}, opened \S+: needs-human$/m);
     const after = normalizeAccountState(JSON.parse(readFileSync(demo.iamAccountFile, 'utf8')));
     expect(after.users.alice!.accessKeys.every((key) => key.status === 'Inactive')).toBe(true);
 
-    const caseId = /case (offboard-\w+)/.exec(done.stdout)![1]!;
+    const caseId = /: case ([0-9a-f]{32})$/m.exec(done.stdout)![1]!;
+    const dryCaseId = /: case ([0-9a-f]{32})$/m.exec(dry.stdout)![1]!;
+    expect(caseId).not.toBe(dryCaseId);
     const undo = await revoker('undo', caseId, ...demoFiles());
     expect(undo.stdout).toContain('2 change(s) reversed');
     expect(normalizeAccountState(JSON.parse(readFileSync(demo.iamAccountFile, 'utf8'))).users.alice).toEqual(
@@ -110,7 +114,10 @@ describe('revoker jit', () => {
       join(directory, 'logs'),
     );
     expect(due.stdout).toContain(`Case ${grantId}`);
-    expect(due.stdout).toMatch(/ revoke +Grant ended: detached arn:aws:iam::aws:policy\/PowerUserAccess/);
+    expect(due.stdout).toMatch(
+      new RegExp(` revoke-intent +Grant ${grantId} ended: about to detach arn:aws:iam::aws:policy/PowerUserAccess`),
+    );
+    expect(due.stdout).toMatch(/ iam-change +Changed: Detach arn:aws:iam::aws:policy\/PowerUserAccess from user carol\./);
     expect(due.stdout).toMatch(new RegExp(`^Case ${grantId}, opened \\S+: contained$`, 'm'));
     expect(policies()).not.toContain(policy);
 
@@ -128,12 +135,12 @@ describe('revoker cases', () => {
 
     expect(list.stdout).toMatch(
       new RegExp(
-        `^ {2}${demoCaseId()} +\\S+ +instance-credentials-bucket-listing +arn:aws:iam::\\d{12}:role/service/app-server +close +contained$`,
+        `^ {2}${demoCaseId()} +\\S+ +instance-credentials-bucket-listing \\(high, auto-revoke\\) +arn:aws:iam::\\d{12}:role/service/app-server +close +contained$`,
         'm',
       ),
     );
     expect(show.stdout.split('\n').map((line) => line.split(/ +/)[1])).toEqual(
-      expect.arrayContaining(['confirm', 'revoke', 'verify', 'close']),
+      expect.arrayContaining(['opened', 'confirm', 'revoke-intent', 'iam-change', 'revoked', 'verify', 'close']),
     );
     expect(show.stdout).toMatch(/^Case \w+, opened \S+: contained$/m);
   });

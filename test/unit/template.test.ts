@@ -1,6 +1,7 @@
 // template.yaml checked without AWS: every resource type and property exists in the
 // CloudFormation and SAM resource specifications (@aws-cdk/aws-service-spec), the required
 // ones are set, and every !Ref, !GetAtt and !Sub variable names something the template defines.
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { loadAwsServiceSpecSync } from '@aws-cdk/aws-service-spec';
 import { SendMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
@@ -10,6 +11,7 @@ import { mockClient } from 'aws-sdk-client-mock';
 import { describe, expect, it } from 'vitest';
 import { IAM_READ_PERMISSIONS } from '../../lib/aws/iam-gateway.ts';
 import { ACTIONS } from '../../lib/domain/revocation/actions.ts';
+import { ASL_FILE } from '../../lib/local/state-machine.ts';
 import { handlerSourceOf, loadTemplate, ROOT } from '../fixtures/template.ts';
 
 const template = loadTemplate();
@@ -257,5 +259,68 @@ describe('the functions’ permissions', () => {
 
   it.each(IAM_READERS)('%s can read every piece of IAM state the adapter reads', (name) => {
     expect(IAM_READ_PERMISSIONS.filter((permission) => !allowed(name).has(permission))).toEqual([]);
+  });
+});
+
+describe('the state machine’s task timeouts against the functions’ own', () => {
+  interface TaskState {
+    Type: string;
+    Resource?: string;
+    Parameters?: { FunctionName?: string };
+    TimeoutSeconds?: number;
+    TimeoutSecondsPath?: string;
+  }
+  const asl = JSON.parse(readFileSync(ASL_FILE, 'utf8')) as { States: Record<string, TaskState> };
+  const machine = Object.values(template.Resources).find(
+    (resource) => resource.Type === 'AWS::Serverless::StateMachine',
+  )!;
+  const substitutions = machine.Properties.DefinitionSubstitutions as Record<string, { '!GetAtt'?: string }>;
+  const globalTimeout = (template.Globals?.Function as { Timeout?: number } | undefined)?.Timeout;
+  /** Step Functions needs a moment past the function's own end to see its result or its timeout. */
+  const MARGIN_SECONDS = 30;
+
+  /** The function a task invokes through `${XFunctionArn}`, and the Timeout it runs with. */
+  function invokedFunction(state: TaskState): { name: string; timeout: number } {
+    const placeholder = /^\$\{(\w+)\}$/.exec(state.Parameters?.FunctionName ?? '')?.[1];
+    const name = placeholder ? substitutions[placeholder]?.['!GetAtt']?.replace(/\.Arn$/, '') : undefined;
+    const resource = name ? template.Resources[name] : undefined;
+    if (!name || resource?.Type !== 'AWS::Serverless::Function')
+      throw new Error(`${state.Parameters?.FunctionName} is not a function the template defines`);
+    const timeout = Number(resource.Properties.Timeout ?? globalTimeout);
+    if (!Number.isFinite(timeout)) throw new Error(`${name} has no Timeout, nor does Globals.Function`);
+    return { name, timeout };
+  }
+  const invokers = Object.entries(asl.States).filter(
+    ([, state]) => state.Type === 'Task' && state.Resource === 'arn:aws:states:::lambda:invoke',
+  );
+  const callbacks = Object.entries(asl.States).filter(
+    ([, state]) => state.Type === 'Task' && state.Resource === 'arn:aws:states:::lambda:invoke.waitForTaskToken',
+  );
+
+  it('finds the invoking tasks and the waiting one', () => {
+    expect(invokers.map(([name]) => name).sort()).toEqual(
+      ['Close', 'Confirm', 'ExpireGrant', 'Offboard', 'Revoke', 'Verify'].sort(),
+    );
+    expect(callbacks.map(([name]) => name)).toEqual(['Escalate']);
+  });
+
+  it.each(invokers)(
+    'task %s waits at least 30 s longer than its function may run, so it never abandons one still running',
+    (_name, state) => {
+      const { timeout } = invokedFunction(state);
+
+      expect(state.TimeoutSeconds).toBeGreaterThanOrEqual(timeout + MARGIN_SECONDS);
+    },
+  );
+
+  it('pages within the shortest decision deadline the template allows', () => {
+    const [, escalate] = callbacks[0]!;
+    const { timeout } = invokedFunction(escalate);
+    const decideMinutes = (template.Parameters?.DecideMinutes as { MinValue?: number } | undefined)?.MinValue;
+
+    // The wait's deadline comes from the settings; the function itself must be done long before.
+    expect(escalate.TimeoutSecondsPath).toBe('$.settings.approvalTimeoutSeconds');
+    expect(decideMinutes).toBeGreaterThan(0);
+    expect(timeout).toBeLessThan(decideMinutes! * 60);
   });
 });

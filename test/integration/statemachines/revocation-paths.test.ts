@@ -1,7 +1,8 @@
 // Every branch of statemachines/revocation.asl.json, run by the local runner. The definition
 // is the thing under test: its tasks answer from a script (the handlers have their own tests),
 // the callback task waits on the real local task tokens, and each test asserts the path from
-// the execution history. The state transitions each path costs are printed at the end.
+// the execution history (and, where the definition moves data, what each task was given). The
+// state transitions each path costs are printed at the end.
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -10,6 +11,7 @@ import { SimulatedClock } from '../../../lib/local/pipeline.ts';
 import { type LocalFunction, LocalStateMachine } from '../../../lib/local/state-machine.ts';
 import { LocalTaskCallbacks } from '../../../lib/local/task-callbacks.ts';
 import { REJECTED_ERROR } from '../../../lib/usecases/answer-escalation.ts';
+import { RAISED_ERROR } from '../../../lib/usecases/cases.ts';
 import { RevocationNeedsHumanError } from '../../../lib/usecases/revoke.ts';
 import { ESCALATED_AND_APPROVED } from '../../fixtures/workflow.ts';
 
@@ -21,7 +23,19 @@ const SETTINGS = {
   onApprovalTimeout: 'expire',
 };
 
-const confirmed = (decision: string) => ({
+/** The call the execution starts with: the one that opened the case. */
+const OPENING = { ruleId: 'scripted', eventName: 'SendCommand' };
+/** The call that raised the case while it was being decided. */
+const RAISING = { ruleId: 'scripted-critical', eventName: 'StopLogging' };
+
+/** Where confirm found the case standing: its revision, the call it stands on, that severity's settings. */
+interface Standing {
+  revision: number;
+  trigger: Record<string, unknown>;
+  settings: typeof SETTINGS;
+}
+
+const confirmed = (decision: string, standing: Partial<Standing> = {}) => ({
   verdict: decision === 'close' ? 'benign' : 'confirmed',
   score: 80,
   explanation: 'scripted evidence',
@@ -29,7 +43,13 @@ const confirmed = (decision: string) => ({
   decisionReason: `scripted decision ${decision}`,
   signals: [],
   bytesScanned: null,
+  revision: 0,
+  trigger: OPENING,
+  settings: SETTINGS,
+  ...standing,
 });
+/** Confirm again after a raise: the case now stands on the raising call, one revision on. */
+const reconfirmed = (decision: string) => confirmed(decision, { revision: 1, trigger: RAISING });
 const revoked = (applied = true) => ({
   mode: applied ? 'enforce' : 'dry-run',
   applied,
@@ -79,10 +99,20 @@ interface Script {
   verify?: Step[];
   close?: Step[];
   escalate?: Step[];
+  /** The execution's input settings (a detection goes on with the settings its confirmation returns). */
   settings?: Partial<typeof SETTINGS>;
   /** What the on-call does once paged: answer through the callback API, or let time pass. */
-  onPage?: (page: { token: string; callbacks: LocalTaskCallbacks; clock: SimulatedClock }) => Promise<void>;
+  onPage?: (page: {
+    token: string;
+    callbacks: LocalTaskCallbacks;
+    clock: SimulatedClock;
+    /** 0 for the first page of the execution, 1 for the next... */
+    index: number;
+  }) => Promise<void>;
 }
+
+/** What each task was given, in order: the payloads, as the definition built them. */
+type Calls = Record<'confirm' | 'revoke' | 'verify' | 'escalate' | 'close', Record<string, unknown>[]>;
 
 const costs = new Map<string, number>();
 
@@ -90,32 +120,44 @@ async function run(title: string, script: Script) {
   const clock = new SimulatedClock(new Date('2026-01-15T12:00:00Z'));
   const callbacks = new LocalTaskCallbacks(mkdtempSync(join(tmpdir(), 'revoker-callbacks-')), clock, 5);
   const pages: string[] = [];
+  const calls: Calls = { confirm: [], revoke: [], verify: [], escalate: [], close: [] };
+  const recorded = (task: keyof Calls, fn: LocalFunction): LocalFunction => {
+    return async (payload) => {
+      calls[task].push(payload as Record<string, unknown>);
+      return fn(payload);
+    };
+  };
   const escalate = scripted(script.escalate ?? [{ paged: true }]);
   const machine = new LocalStateMachine(
     {
-      confirm: scripted(
-        script.confirm ?? [named('UnexpectedConfirmError', 'an offboarding needs no evidence')],
+      confirm: recorded(
+        'confirm',
+        scripted(script.confirm ?? [named('UnexpectedConfirmError', 'an offboarding needs no evidence')]),
       ),
       offboard: scripted(script.offboard ?? [{ ...revoked(), verify: [] }]),
       expireGrant: scripted(
         script.expireGrant ?? [{ ...revoked(), verify: [], kept: null, sessionsToVerify: 0 }],
       ),
-      revoke: scripted(script.revoke ?? [revoked()]),
-      verify: scripted(script.verify ?? [verified('contained')]),
-      escalate: async (payload) => {
+      revoke: recorded('revoke', scripted(script.revoke ?? [revoked()])),
+      verify: recorded('verify', scripted(script.verify ?? [verified('contained')])),
+      escalate: recorded('escalate', async (payload) => {
         const result = await escalate(payload);
         const token = (payload as { taskToken: string }).taskToken;
         pages.push(token);
-        void script.onPage?.({ token, callbacks, clock });
+        void script.onPage?.({ token, callbacks, clock, index: pages.length - 1 });
         return result;
-      },
-      close: scripted(script.close ?? [{ caseId: 'case-1', outcome: 'scripted' }]),
+      }),
+      close: recorded(
+        'close',
+        scripted(script.close ?? [{ caseId: 'case-1', outcome: 'scripted', raised: false }]),
+      ),
     },
     callbacks,
   );
   const execution = machine.start(title, {
     caseId: 'case-1',
-    trigger: { ruleId: 'scripted' },
+    revision: 0,
+    trigger: OPENING,
     ...(script.offboarding ? { offboarding: { person: 'alice', accountId: '111122223333' } } : {}),
     ...(script.grant ? { grant: { grantId: 'jit-0123456789abcdef01234567' } } : {}),
     settings: { ...SETTINGS, ...script.settings },
@@ -131,7 +173,7 @@ async function run(title: string, script: Script) {
     .filter((event) => event.type === 'StateEntered')
     .map((event) => event.state!);
   costs.set(title, path.length);
-  return { path, output, failure, pages };
+  return { path, output, failure, pages, calls };
 }
 
 const approve = ({ token, callbacks }: { token: string; callbacks: LocalTaskCallbacks }) =>
@@ -145,14 +187,23 @@ describe('the revocation state machine, branch by branch', () => {
   it('closes a benign case without touching IAM', async () => {
     const { path, output } = await run('benign', { confirm: [confirmed('close')] });
 
-    expect(path).toEqual(['Origin', 'Confirm', 'Decide', 'MarkBenign', 'Close', 'Closed']);
+    expect(path).toEqual(['Origin', 'Confirm', 'Standing', 'Decide', 'MarkBenign', 'Close', 'Raised?', 'Closed']);
     expect(output?.closing).toEqual({ outcome: 'benign', reason: 'scripted evidence' });
   });
 
   it('tells people and closes when the rule only notifies', async () => {
     const { path, output } = await run('notify only', { confirm: [confirmed('notify')] });
 
-    expect(path).toEqual(['Origin', 'Confirm', 'Decide', 'MarkNotified', 'Close', 'Closed']);
+    expect(path).toEqual([
+      'Origin',
+      'Confirm',
+      'Standing',
+      'Decide',
+      'MarkNotified',
+      'Close',
+      'Raised?',
+      'Closed',
+    ]);
     expect(output?.closing).toMatchObject({ outcome: 'notified' });
   });
 
@@ -165,6 +216,7 @@ describe('the revocation state machine, branch by branch', () => {
     expect(path).toEqual([
       'Origin',
       'Confirm',
+      'Standing',
       'Decide',
       'Revoke',
       'RevokedOrPlanned',
@@ -176,6 +228,7 @@ describe('the revocation state machine, branch by branch', () => {
       'Contained?',
       'MarkContained',
       'Close',
+      'Raised?',
       'Closed',
     ]);
   });
@@ -186,7 +239,7 @@ describe('the revocation state machine, branch by branch', () => {
       verify: [verified('attempts-denied')],
     });
 
-    expect(path.slice(-4)).toEqual(['Contained?', 'MarkContained', 'Close', 'Closed']);
+    expect(path.slice(-5)).toEqual(['Contained?', 'MarkContained', 'Close', 'Raised?', 'Closed']);
   });
 
   it('hands the case to a human when the logs never catch up', async () => {
@@ -195,7 +248,7 @@ describe('the revocation state machine, branch by branch', () => {
       verify: [verified('not-yet', false)],
     });
 
-    expect(path.slice(-4)).toEqual(['Contained?', 'MarkUnverified', 'Close', 'Closed']);
+    expect(path.slice(-5)).toEqual(['Contained?', 'MarkUnverified', 'Close', 'Raised?', 'Closed']);
     expect(output?.closing).toMatchObject({ outcome: 'needs-human' });
   });
 
@@ -205,11 +258,13 @@ describe('the revocation state machine, branch by branch', () => {
     expect(path).toEqual([
       'Origin',
       'Confirm',
+      'Standing',
       'Decide',
       'Revoke',
       'RevokedOrPlanned',
       'MarkDryRun',
       'Close',
+      'Raised?',
       'Closed',
     ]);
   });
@@ -220,8 +275,11 @@ describe('the revocation state machine, branch by branch', () => {
       onPage: approve,
     });
 
-    expect(path.slice(0, 8)).toEqual([...ESCALATED_AND_APPROVED, 'RevokedOrPlanned']);
-    expect(path.slice(-3)).toEqual(['MarkContained', 'Close', 'Closed']);
+    expect(path.slice(0, ESCALATED_AND_APPROVED.length + 1)).toEqual([
+      ...ESCALATED_AND_APPROVED,
+      'RevokedOrPlanned',
+    ]);
+    expect(path.slice(-4)).toEqual(['MarkContained', 'Close', 'Raised?', 'Closed']);
     expect(pages).toHaveLength(1);
     expect(output?.escalation).toEqual({ from: 'confirm', reason: 'scripted decision escalate' });
     expect(output?.approval).toMatchObject({ decision: 'approved', approver: 'oncall@example.com' });
@@ -234,7 +292,7 @@ describe('the revocation state machine, branch by branch', () => {
         callbacks.fail(token, REJECTED_ERROR, 'Rejected by oncall@example.com: a planned pentest'),
     });
 
-    expect(path.slice(-4)).toEqual(['Escalate', 'MarkRejected', 'Close', 'Closed']);
+    expect(path.slice(-5)).toEqual(['Escalate', 'MarkRejected', 'Close', 'Raised?', 'Closed']);
     expect(path).not.toContain('Revoke');
     expect(output?.closing).toEqual({
       outcome: 'rejected',
@@ -251,18 +309,25 @@ describe('the revocation state machine, branch by branch', () => {
       },
     });
 
-    expect(path.slice(-5)).toEqual(['Escalate', 'ApprovalTimedOut', 'MarkExpired', 'Close', 'Closed']);
+    expect(path.slice(-6)).toEqual([
+      'Escalate',
+      'ApprovalTimedOut',
+      'MarkExpired',
+      'Close',
+      'Raised?',
+      'Closed',
+    ]);
     expect(output?.closing).toMatchObject({ outcome: 'expired' });
   });
 
   it('revokes on timeout when the severity says revoke, with the timeout as the answer', async () => {
+    // The settings are the ones confirm returns for the severity the case stands at, not the input's.
     const { path, output } = await run('escalation timed out: revoke', {
-      confirm: [confirmed('escalate')],
-      settings: { onApprovalTimeout: 'revoke' },
+      confirm: [confirmed('escalate', { settings: { ...SETTINGS, onApprovalTimeout: 'revoke' } })],
       onPage: async ({ clock }) => clock.advance(SETTINGS.approvalTimeoutSeconds),
     });
 
-    expect(path.slice(4, 9)).toEqual([
+    expect(path.slice(5, 10)).toEqual([
       'Escalate',
       'ApprovalTimedOut',
       'RevokeOnTimeout',
@@ -278,7 +343,14 @@ describe('the revocation state machine, branch by branch', () => {
       onPage: async ({ clock }) => clock.advance(SETTINGS.acknowledgeTimeoutSeconds),
     });
 
-    expect(path.slice(-5)).toEqual(['Escalate', 'ApprovalTimedOut', 'MarkExpired', 'Close', 'Closed']);
+    expect(path.slice(-6)).toEqual([
+      'Escalate',
+      'ApprovalTimedOut',
+      'MarkExpired',
+      'Close',
+      'Raised?',
+      'Closed',
+    ]);
     expect(output?.approvalTimeout).toMatchObject({ Error: 'States.HeartbeatTimeout' });
   });
 
@@ -289,9 +361,10 @@ describe('the revocation state machine, branch by branch', () => {
       onPage: approve,
     });
 
-    expect(path.slice(0, 9)).toEqual([
+    expect(path.slice(0, 10)).toEqual([
       'Origin',
       'Confirm',
+      'Standing',
       'Decide',
       'Revoke',
       'RevokeRefused',
@@ -313,11 +386,12 @@ describe('the revocation state machine, branch by branch', () => {
       onPage: approve,
     });
 
-    expect(path.slice(-5)).toEqual([
+    expect(path.slice(-6)).toEqual([
       'Revoke',
       'RevokeRefused',
       'MarkRefusedAfterApproval',
       'Close',
+      'Raised?',
       'Closed',
     ]);
     expect(output?.closing).toMatchObject({ outcome: 'needs-human' });
@@ -337,8 +411,130 @@ describe('the revocation state machine, branch by branch', () => {
       'Approved',
       'Revoke',
     ]);
-    expect(path.slice(-3)).toEqual(['MarkContained', 'Close', 'Closed']);
+    expect(path.slice(-4)).toEqual(['MarkContained', 'Close', 'Raised?', 'Closed']);
     expect(pages).toHaveLength(1);
+  });
+
+  it('reconsiders a case raised while it waits for the on-call, and goes on as it now stands', async () => {
+    const { path, output, pages, calls } = await run('raised while waiting', {
+      confirm: [confirmed('escalate'), reconfirmed('revoke')],
+      // Detect took in a higher-ranked call by the same credential and failed the wait.
+      onPage: ({ token, callbacks }) =>
+        callbacks.fail(token, RAISED_ERROR, 'Case case-1 was raised while it waited for a decision'),
+    });
+
+    expect(path).toEqual([
+      'Origin',
+      'Confirm',
+      'Standing',
+      'Decide',
+      'EscalateAfterConfirm',
+      'Escalate',
+      'Reconsider',
+      'Confirm',
+      'Standing',
+      'Decide',
+      'Revoke',
+      'RevokedOrPlanned',
+      'WaitForLogDelivery',
+      'Verify',
+      'Contained?',
+      'MarkContained',
+      'Close',
+      'Raised?',
+      'Closed',
+    ]);
+    expect(pages).toHaveLength(1);
+    // Paged on the opening call's decision, at its revision...
+    expect(calls.escalate[0]).toMatchObject({ revision: 0, trigger: OPENING });
+    // ...confirmed again with nothing carried over from that decision...
+    expect(calls.confirm[1]).toEqual({ caseId: 'case-1', revision: 0, trigger: OPENING, settings: SETTINGS });
+    // ...then revoked and closed on the raising call, at the revision confirm found.
+    expect(calls.revoke[0]).toMatchObject({ revision: 1, trigger: RAISING });
+    expect(calls.close).toHaveLength(1);
+    expect(calls.close[0]).toMatchObject({ revision: 1, trigger: RAISING, closing: { outcome: 'contained' } });
+    expect(output).not.toHaveProperty('escalation');
+    expect(output).not.toHaveProperty('raise');
+    expect(output?.confirmation).toMatchObject({ decision: 'revoke', revision: 1 });
+  });
+
+  it('reconsiders a case its close finds raised since the decision, then closes it', async () => {
+    const { path, output, calls } = await run('raised before the close', {
+      // A notify-only call opened it; a critical call by the same credential arrived before the close.
+      confirm: [confirmed('notify'), reconfirmed('revoke')],
+      close: [
+        { caseId: 'case-1', outcome: null, raised: true },
+        { caseId: 'case-1', outcome: 'contained', raised: false },
+      ],
+    });
+
+    expect(path).toEqual([
+      'Origin',
+      'Confirm',
+      'Standing',
+      'Decide',
+      'MarkNotified',
+      'Close',
+      'Raised?',
+      'Reconsider',
+      'Confirm',
+      'Standing',
+      'Decide',
+      'Revoke',
+      'RevokedOrPlanned',
+      'WaitForLogDelivery',
+      'Verify',
+      'Contained?',
+      'MarkContained',
+      'Close',
+      'Raised?',
+      'Closed',
+    ]);
+    // The first close was asked on revision 0, the one that held on revision 1.
+    expect(calls.close.map((payload) => [payload.revision, (payload.closing as { outcome: string }).outcome])).toEqual([
+      [0, 'notified'],
+      [1, 'contained'],
+    ]);
+    expect(calls.confirm[1]).toEqual({ caseId: 'case-1', revision: 0, trigger: OPENING, settings: SETTINGS });
+    expect(output?.closed).toEqual({ caseId: 'case-1', outcome: 'contained', raised: false });
+    expect(output?.closing).toMatchObject({ outcome: 'contained' });
+  });
+
+  it('reconsiders a case escalate finds raised before it could page, and pages on the case as it stands', async () => {
+    const { path, pages, calls } = await run('raised before the page', {
+      confirm: [confirmed('escalate'), reconfirmed('escalate')],
+      // Escalate's own invocation fails: the case's revision moved past the one it was given.
+      escalate: [
+        named(RAISED_ERROR, 'case case-1 was raised after its decision (revision 0)'),
+        { paged: true },
+      ],
+      onPage: approve,
+    });
+
+    expect(path.slice(0, 14)).toEqual([
+      'Origin',
+      'Confirm',
+      'Standing',
+      'Decide',
+      'EscalateAfterConfirm',
+      'Escalate',
+      'Reconsider',
+      'Confirm',
+      'Standing',
+      'Decide',
+      'EscalateAfterConfirm',
+      'Escalate',
+      'Approved',
+      'Revoke',
+    ]);
+    expect(path.slice(-4)).toEqual(['MarkContained', 'Close', 'Raised?', 'Closed']);
+    // One page only, on the raised case: the first invocation paged nobody.
+    expect(pages).toHaveLength(1);
+    expect(calls.escalate.map((payload) => [payload.revision, (payload.trigger as typeof RAISING).ruleId])).toEqual([
+      [0, 'scripted'],
+      [1, 'scripted-critical'],
+    ]);
+    expect(calls.close[0]).toMatchObject({ revision: 1, closing: { outcome: 'contained' } });
   });
 
   it('offboards a person without confirming anything, then verifies', async () => {
@@ -353,6 +549,7 @@ describe('the revocation state machine, branch by branch', () => {
       'Contained?',
       'MarkContained',
       'Close',
+      'Raised?',
       'Closed',
     ]);
     expect(output?.revocation).toMatchObject({ applied: true, verify: [] });
@@ -397,13 +594,21 @@ describe('the revocation state machine, branch by branch', () => {
       'Verify',
       'Contained?',
     ]);
-    expect(path.slice(-3)).toEqual(['MarkContained', 'Close', 'Closed']);
+    expect(path.slice(-4)).toEqual(['MarkContained', 'Close', 'Raised?', 'Closed']);
   });
 
   it('closes a grant that issued no sessions as soon as its policy is detached', async () => {
     const { path, output } = await run('grant ends, no sessions', { grant: true });
 
-    expect(path).toEqual(['Origin', 'ExpireGrant', 'RevokedOrPlanned', 'MarkGrantEnded', 'Close', 'Closed']);
+    expect(path).toEqual([
+      'Origin',
+      'ExpireGrant',
+      'RevokedOrPlanned',
+      'MarkGrantEnded',
+      'Close',
+      'Raised?',
+      'Closed',
+    ]);
     expect(output?.closing).toMatchObject({ outcome: 'contained' });
   });
 
@@ -413,7 +618,15 @@ describe('the revocation state machine, branch by branch', () => {
       expireGrant: [{ ...revoked(false), verify: [], kept: '1 other grant still live', sessionsToVerify: 0 }],
     });
 
-    expect(path).toEqual(['Origin', 'ExpireGrant', 'RevokedOrPlanned', 'MarkKept', 'Close', 'Closed']);
+    expect(path).toEqual([
+      'Origin',
+      'ExpireGrant',
+      'RevokedOrPlanned',
+      'MarkKept',
+      'Close',
+      'Raised?',
+      'Closed',
+    ]);
     expect(output?.closing).toEqual({ outcome: 'kept', reason: '1 other grant still live' });
   });
 
@@ -428,7 +641,7 @@ describe('the revocation state machine, branch by branch', () => {
   ] as [string, Script][])('sends a failing %s to the one needs-a-human path', async (state, script) => {
     const { path, output } = await run(`${state} fails`, script);
 
-    expect(path.slice(-4)).toEqual([state, 'StepFailed', 'Close', 'Closed']);
+    expect(path.slice(-5)).toEqual([state, 'StepFailed', 'Close', 'Raised?', 'Closed']);
     expect(output?.closing).toMatchObject({ outcome: 'needs-human' });
     expect(output?.error).toMatchObject({ Error: expect.stringMatching(/Error$/) });
   });

@@ -46,12 +46,15 @@ describe('statemachines/revocation.asl.json', () => {
     expect(payload['taskToken.$']).toBe('$$.Task.Token');
     // The local callback adapter reads both deadlines from the settings in the payload.
     expect(payload['settings.$']).toBe('$.settings');
+    // Escalate refuses to page on a decision made before the case was last raised.
+    expect(payload['revision.$']).toBe('$.revision');
     expect(escalate.TimeoutSecondsPath).toBe('$.settings.approvalTimeoutSeconds');
     expect(escalate.HeartbeatSecondsPath).toBe('$.settings.acknowledgeTimeoutSeconds');
     expect(
       (escalate.Catch as { ErrorEquals: string[]; Next: string }[]).map((c) => [c.ErrorEquals, c.Next]),
     ).toEqual([
       [['revoker.Rejected'], 'MarkRejected'],
+      [['revoker.Raised'], 'Reconsider'],
       [['States.Timeout', 'States.HeartbeatTimeout'], 'ApprovalTimedOut'],
       [['States.ALL'], 'StepFailed'],
     ]);

@@ -2,8 +2,9 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { entriesOf } from '../../../../lib/domain/case.ts';
 import { envelopeFor } from '../../../../lib/domain/envelope.ts';
-import type { Trigger } from '../../../../lib/domain/trigger.ts';
+import { credentialIdOf, type Trigger } from '../../../../lib/domain/trigger.ts';
 import { FileCaseStore } from '../../../../lib/local/case-store.ts';
 import { DuckDbQueryEngine } from '../../../../lib/local/duckdb-engine.ts';
 import { generate } from '../../../../lib/local/generator/generate.ts';
@@ -12,6 +13,7 @@ import { readRecordFiles } from '../../../../lib/local/record-files.ts';
 import { loadRunbooks } from '../../../../lib/runbooks/catalog.ts';
 import { type ConfirmDependencies, confirm } from '../../../../lib/usecases/confirm.ts';
 import { detect } from '../../../../lib/usecases/detect.ts';
+import { openTestCase } from '../../../fixtures/cases.ts';
 import { shippedConfig } from '../../../fixtures/config.ts';
 import { roleTarget } from '../../../fixtures/records.ts';
 import { RecordingDeadLetters, RecordingWorkflow } from '../../../fixtures/workflow.ts';
@@ -22,6 +24,8 @@ describe('confirm, on generated logs with the attack in them', () => {
   let deps: ConfirmDependencies;
   let engine: DuckDbQueryEngine;
   let trigger: Trigger;
+  /** The case detect opened for the attack's credential. */
+  let caseId: string;
 
   beforeAll(async () => {
     const logs = mkdtempSync(join(tmpdir(), 'revoker-confirm-'));
@@ -34,33 +38,34 @@ describe('confirm, on generated logs with the attack in them', () => {
       scenarios: ['compromised-role-session'],
       end,
     });
-    // The trigger is what detect makes of the attack's first IAM grant.
+    // The trigger is what detect makes of the attack's first IAM grant; detect opens its case.
     const workflow = new RecordingWorkflow();
+    const cases = new FileCaseStore(mkdtempSync(join(tmpdir(), 'revoker-confirm-cases-')));
+    const clock = new SimulatedClock(end);
     for await (const entry of readRecordFiles([logs])) {
       if (entry.kind === 'parsed' && entry.record.eventName === 'AttachRolePolicy') {
         await detect(envelopeFor(entry.record, 'attack'), {
+          cases,
+          clock,
           workflow,
           config: await shippedConfig(),
           deadLetters: new RecordingDeadLetters(),
         });
       }
     }
-    trigger = ([...workflow.started.values()][0] as { trigger: Trigger }).trigger;
+    const [[, started]] = [...workflow.started];
+    ({ caseId, trigger } = started as { caseId: string; trigger: Trigger });
     engine = await DuckDbQueryEngine.open(logs);
-    deps = {
-      engine,
-      runbooks: loadRunbooks(),
-      config: await shippedConfig(),
-      clock: new SimulatedClock(end),
-      cases: new FileCaseStore(join(logs, '..', `cases-${Date.now()}`)),
-    };
+    deps = { engine, runbooks: loadRunbooks(), config: await shippedConfig(), clock, cases };
   });
   afterAll(() => engine.close());
 
   it('confirms the stolen session from the role history, with the evidence and a recorded decision', async () => {
-    const confirmation = await confirm({ caseId: 'case-1', trigger }, deps);
+    const confirmation = await confirm({ caseId, trigger }, deps);
 
     expect(confirmation).toMatchObject({ verdict: 'confirmed', decision: 'revoke', score: 100 });
+    // The execution goes on with the case as it stands: its opening call, at revision 0.
+    expect(confirmation).toMatchObject({ trigger, revision: 0, settings: expect.any(Object) });
     expect(confirmation.evidence.map((entry) => entry.runbook)).toEqual([
       'first-seen',
       'error-burst',
@@ -75,9 +80,10 @@ describe('confirm, on generated logs with the attack in them', () => {
       expect.objectContaining({ denied: 4, distinct_actions: 4 }),
     ]);
     expect(confirmation.explanation).toContain('3 other footholds created around it (CreateUser svc-backup');
-    const record = await deps.cases.get('case-1');
-    expect(record?.audit).toEqual([
-      expect.objectContaining({ step: 'confirm', summary: expect.stringContaining('confirmed') }),
+    const record = (await deps.cases.get(caseId))!;
+    expect(record.entries[0]).toMatchObject({ step: 'opened', detail: { eventName: 'AttachRolePolicy' } });
+    expect(entriesOf(record, 'confirm')).toEqual([
+      expect.objectContaining({ id: 'confirm:r0', summary: expect.stringContaining('confirmed') }),
     ]);
   });
 
@@ -92,29 +98,33 @@ describe('confirm, on generated logs with the attack in them', () => {
       })
     ).rows[0]!;
 
-    const confirmation = await confirm(
-      {
-        caseId: 'case-2',
-        trigger: {
-          ...trigger,
-          eventTime: String(routine.eventtime),
-          sourceIp: String(routine.sourceipaddress),
-          userAgent: String(routine.useragent),
-          eventSource: String(routine.eventsource),
-          eventName: String(routine.eventname),
-        },
-      },
-      deps,
-    );
+    // Confirm judges the call its case stands on: a case opened by this routine call, made with
+    // the role's own credentials (not the stolen session's).
+    const call: Trigger = {
+      ...trigger,
+      credentialId: credentialIdOf('the instance’s own session'),
+      eventTime: String(routine.eventtime),
+      sourceIp: String(routine.sourceipaddress),
+      userAgent: String(routine.useragent),
+      eventSource: String(routine.eventsource),
+      eventName: String(routine.eventname),
+    };
+    await openTestCase(deps.cases, call, { caseId: 'case-2' });
+
+    const confirmation = await confirm({ caseId: 'case-2', trigger: call }, deps);
 
     expect(confirmation).toMatchObject({ verdict: 'benign', decision: 'close', score: 0 });
   });
 
   it('hands a call without an IP address to a human without querying', async () => {
-    const confirmation = await confirm(
-      { caseId: 'case-3', trigger: { ...trigger, sourceIp: 'ec2.amazonaws.com' } },
-      deps,
-    );
+    const call: Trigger = {
+      ...trigger,
+      credentialId: credentialIdOf('a service’s session'),
+      sourceIp: 'ec2.amazonaws.com',
+    };
+    await openTestCase(deps.cases, call, { caseId: 'case-3' });
+
+    const confirmation = await confirm({ caseId: 'case-3', trigger: call }, deps);
 
     expect(confirmation).toMatchObject({ verdict: 'ambiguous', decision: 'escalate', evidence: [] });
   });

@@ -3,7 +3,8 @@
 // identity that created a user and a key.
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { offboardingTrigger } from '../../../../lib/domain/offboarding.ts';
+import { caseIdFor } from '../../../../lib/domain/case.ts';
+import { OFFBOARDING_SEVERITY, offboardingTrigger } from '../../../../lib/domain/offboarding.ts';
 import { FileCaseStore } from '../../../../lib/local/case-store.ts';
 import { DuckDbQueryEngine } from '../../../../lib/local/duckdb-engine.ts';
 import { LocalIamAccount } from '../../../../lib/local/iam-account.ts';
@@ -11,6 +12,7 @@ import { SimulatedClock } from '../../../../lib/local/pipeline.ts';
 import { loadRunbooks } from '../../../../lib/runbooks/catalog.ts';
 import { type OffboardDependencies, offboard } from '../../../../lib/usecases/offboard.ts';
 import { RevocationNeedsHumanError } from '../../../../lib/usecases/revoke.ts';
+import { openTestCase } from '../../../fixtures/cases.ts';
 import { shippedConfig } from '../../../fixtures/config.ts';
 import {
   DEPLOY_ROLE,
@@ -54,19 +56,30 @@ beforeAll(async () => {
 });
 afterAll(() => engine.close());
 
-/** The offboard task's input for `person`, as the offboarding event starts it. */
-function offboarding(person: string) {
+/**
+ * The offboard task's input for `person`, as the offboarding event starts it: the event opens
+ * the person's case, or finds it open from an earlier request.
+ */
+async function offboarding(person: string) {
   const trigger = offboardingTrigger(
     { person, accountId: logs.account.id, region: 'us-east-1', requestedBy: 'hr-system' },
     'event-1',
     '2026-01-15T12:00:00Z',
   );
-  return { caseId: trigger.triggerId, trigger };
+  const caseId = caseIdFor(trigger.credentialId, 'offboarding:event-1');
+  if (!(await deps.cases.get(caseId))) {
+    await openTestCase(deps.cases, trigger, {
+      caseId,
+      origin: 'offboarding',
+      ranking: { ruleId: trigger.ruleId, severity: OFFBOARDING_SEVERITY, response: 'auto-revoke' },
+    });
+  }
+  return { caseId, trigger };
 }
 
 describe('offboard', () => {
   it('revokes the person’s user and keys, and only their sessions of the shared role', async () => {
-    const result = await offboard(offboarding(PERSON), deps);
+    const result = await offboard(await offboarding(PERSON), deps);
 
     expect(result.plans.map((plan) => plan.target.kind)).toEqual(['iam-user', 'role-sessions']);
     const state = await iam.load();
@@ -77,9 +90,16 @@ describe('offboard', () => {
       StringEquals: { 'aws:SourceIdentity': PERSON },
       DateLessThan: { 'aws:TokenIssueTime': '2026-01-15T12:00:00Z' },
     });
-    expect((await deps.cases.get(result.caseId))!.audit.map((entry) => entry.step)).toEqual([
-      'revoke',
-      'revoke',
+    // One revocation per target, each an intent, its changes read back, and its end; then the inventory.
+    expect((await deps.cases.get(result.caseId))!.entries.map((entry) => entry.step)).toEqual([
+      'opened',
+      'revoke-intent',
+      'iam-change', // the user's deny
+      'iam-change', // its key, deactivated
+      'revoked',
+      'revoke-intent',
+      'iam-change', // the deploy role's deny of the person's sessions
+      'revoked',
       'offboard',
     ]);
     // Verification looks for the user's calls, and for the person's sessions on the shared role only.
@@ -90,7 +110,7 @@ describe('offboard', () => {
   });
 
   it('asks a human when nothing the person holds can be revoked automatically', async () => {
-    const attempt = offboard(offboarding(PERSON_EMAIL), deps);
+    const attempt = offboard(await offboarding(PERSON_EMAIL), deps);
 
     await expect(attempt).rejects.toThrow(RevocationNeedsHumanError);
     await expect(attempt).rejects.toThrow(
@@ -99,7 +119,7 @@ describe('offboard', () => {
   });
 
   it('hands what it cannot revoke alone to a human, by name', async () => {
-    const result = await offboard({ ...offboarding(PERSON_EMAIL), dryRun: true }, deps);
+    const result = await offboard({ ...(await offboarding(PERSON_EMAIL)), dryRun: true }, deps);
 
     expect(result.plans).toEqual([]);
     expect(result.manualSteps).toEqual([

@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { toInstant } from '../../../../lib/domain/time.ts';
-import type { Trigger } from '../../../../lib/domain/trigger.ts';
+import { credentialIdOf, type Trigger } from '../../../../lib/domain/trigger.ts';
 import { FileCaseStore } from '../../../../lib/local/case-store.ts';
 import { DuckDbQueryEngine } from '../../../../lib/local/duckdb-engine.ts';
 import { heartbeatCalls } from '../../../../lib/local/generator/heartbeat.ts';
@@ -16,6 +16,7 @@ import { type Call, sessionIdentity, toRecord } from '../../../../lib/local/gene
 import { SimulatedClock } from '../../../../lib/local/pipeline.ts';
 import { loadRunbooks } from '../../../../lib/runbooks/catalog.ts';
 import { type VerifyDependencies, verify } from '../../../../lib/usecases/verify.ts';
+import { openTestCase } from '../../../fixtures/cases.ts';
 import { shippedConfig } from '../../../fixtures/config.ts';
 
 const ACCOUNT = '111122223333';
@@ -56,7 +57,7 @@ function call(time: Date, region: string, identity: Record<string, unknown>, err
 }
 
 const trigger: Trigger = {
-  triggerId: 'verify-test',
+  credentialId: credentialIdOf('ASIASTOLENSESSION001'),
   ruleId: 'instance-credentials-iam-escalation',
   eventId: null,
   eventTime: toInstant(minutes(-30)),
@@ -114,6 +115,8 @@ beforeEach(async () => {
     clock: new SimulatedClock(minutes(12)),
     cases: new FileCaseStore(directory),
   };
+  // Verification runs in the case's execution, after its revocation: the case is open.
+  await openTestCase(deps.cases, trigger, { caseId: input.caseId });
 });
 afterEach(() => engine.close());
 

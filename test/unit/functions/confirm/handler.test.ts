@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import type { Context } from 'aws-lambda';
 import { afterAll, describe, expect, it } from 'vitest';
 import { createConfirmHandler } from '../../../../functions/confirm/handler.ts';
+import { lastEntry } from '../../../../lib/domain/case.ts';
 import { resolvePrincipal } from '../../../../lib/domain/principal.ts';
 import { instanceCredentialsIamEscalation } from '../../../../lib/domain/rules.ts';
 import { buildTrigger } from '../../../../lib/domain/trigger.ts';
@@ -11,6 +12,7 @@ import { FileCaseStore } from '../../../../lib/local/case-store.ts';
 import { DuckDbQueryEngine } from '../../../../lib/local/duckdb-engine.ts';
 import { SimulatedClock } from '../../../../lib/local/pipeline.ts';
 import { loadRunbooks } from '../../../../lib/runbooks/catalog.ts';
+import { openTestCase } from '../../../fixtures/cases.ts';
 import { shippedConfig } from '../../../fixtures/config.ts';
 import { stolenInstanceCredentialsGrant } from '../../../fixtures/records.ts';
 
@@ -26,6 +28,7 @@ afterAll(() => engine.close());
 describe('confirm handler', () => {
   it('returns counts of evidence rows to the state machine and keeps the rows on the case', async () => {
     const cases = new FileCaseStore(mkdtempSync(join(tmpdir(), 'revoker-cases-')));
+    await openTestCase(cases, trigger, { caseId: 'case-1' });
     const handler = createConfirmHandler({
       engine,
       runbooks: loadRunbooks(),
@@ -36,14 +39,14 @@ describe('confirm handler', () => {
 
     const result = await handler({ caseId: 'case-1', trigger }, {} as Context);
 
-    expect(result).toMatchObject({ verdict: 'ambiguous', decision: 'escalate' });
+    expect(result).toMatchObject({ verdict: 'ambiguous', decision: 'escalate', revision: 0, trigger });
     expect(result.evidence).toEqual([
       { runbook: 'first-seen', rows: 1, bytesScanned: null },
       { runbook: 'error-burst', rows: 0, bytesScanned: null },
       { runbook: 'persistence-created', rows: 0, bytesScanned: null },
     ]);
-    const [entry] = (await cases.get('case-1'))!.audit;
-    expect((entry!.detail as { evidence: { rows: unknown[] }[] }).evidence[0]!.rows).toEqual([
+    const entry = lastEntry((await cases.get('case-1'))!, 'confirm');
+    expect(entry!.detail.evidence[0]!.rows).toEqual([
       expect.objectContaining({ baseline_events: 0, from_source_ip: 0 }),
     ]);
   });

@@ -9,6 +9,7 @@ import { FileCaseStore } from '../../../../lib/local/case-store.ts';
 import { LocalIamAccount } from '../../../../lib/local/iam-account.ts';
 import { SimulatedClock } from '../../../../lib/local/pipeline.ts';
 import { FileScheduler } from '../../../../lib/local/scheduler.ts';
+import { shippedConfig } from '../../../fixtures/config.ts';
 
 const ALICE = 'arn:aws:iam::111122223333:user/alice';
 
@@ -17,13 +18,15 @@ async function handler() {
   const iam = new LocalIamAccount(join(directory, 'iam.json'));
   await iam.save({ accountId: '111122223333', users: { alice: { arn: ALICE } } });
   const scheduler = new FileScheduler(join(directory, 'schedules'));
+  const cases = new FileCaseStore(join(directory, 'cases'));
   const grant = createGrantHandler({
     iam,
-    cases: new FileCaseStore(join(directory, 'cases')),
+    cases,
     clock: new SimulatedClock(new Date('2026-01-15T10:00:00Z')),
+    config: await shippedConfig(),
     scheduler,
   });
-  return { iam, scheduler, invoke: (event: unknown) => grant(event, {} as Context) };
+  return { iam, cases, scheduler, invoke: (event: unknown) => grant(event, {} as Context) };
 }
 
 const request = (detail: Record<string, unknown>) => ({
@@ -40,7 +43,7 @@ const request = (detail: Record<string, unknown>) => ({
 
 describe('the grant function', () => {
   it('grants what the request event asks for, and schedules its end', async () => {
-    const { iam, scheduler, invoke } = await handler();
+    const { iam, cases, scheduler, invoke } = await handler();
 
     const grant = await invoke(
       request({
@@ -60,6 +63,10 @@ describe('the grant function', () => {
       'arn:aws:iam::aws:policy/ReadOnlyAccess',
     ]);
     expect(await scheduler.due(new Date('2026-01-15T11:30:00Z'))).toHaveLength(1);
+    // The grant is a case from the start: open, its execution waiting for the grant's end.
+    const record = await cases.get(grant.grantId);
+    expect(record?.header).toMatchObject({ origin: 'grant', outcome: null, execution: { started: false } });
+    expect(record?.entries.map((entry) => entry.step)).toEqual(['opened', 'grant']);
   });
 
   it('refuses a request that does not fit, naming the field, and grants nothing', async () => {

@@ -1,5 +1,6 @@
 // The deployed handlers, assembled from their environment: a missing setting fails the first
-// invocation with its name; with the settings, detect starts the case in Step Functions.
+// invocation with its name; with the settings, detect opens the case in its table (dynalite) and
+// starts it in Step Functions.
 import 'aws-sdk-client-mock-vitest/extend';
 import { resolve } from 'node:path';
 import { SFNClient, StartExecutionCommand } from '@aws-sdk/client-sfn';
@@ -7,13 +8,17 @@ import { SendMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { GetCallerIdentityCommand, STSClient } from '@aws-sdk/client-sts';
 import type { Context } from 'aws-lambda';
 import { mockClient } from 'aws-sdk-client-mock';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { handler as detectHandler } from '../../../../functions/detect/handler.ts';
 import { handler as heartbeatHandler } from '../../../../functions/heartbeat/handler.ts';
 import { handler as revokeHandler } from '../../../../functions/revoke/handler.ts';
 import { deployedConfig, MissingSettingError, setting } from '../../../../lib/aws/deployed.ts';
+import { DynamoDbCaseStore } from '../../../../lib/aws/dynamodb-case-store.ts';
+import { executionNameOf } from '../../../../lib/domain/case.ts';
 import { ConfigError } from '../../../../lib/domain/config.ts';
 import { envelopeFor } from '../../../../lib/domain/envelope.ts';
+import type { DetectOutcome } from '../../../../lib/usecases/detect.ts';
+import { type Dynalite, startDynalite } from '../../../fixtures/dynalite.ts';
 import { stolenInstanceCredentialsGrant } from '../../../fixtures/records.ts';
 
 const sfn = mockClient(SFNClient);
@@ -21,6 +26,12 @@ const sqs = mockClient(SQSClient);
 const sts = mockClient(STSClient);
 const saved = { ...process.env };
 const context = {} as Context;
+let dynalite: Dynalite;
+
+beforeAll(async () => {
+  dynalite = await startDynalite();
+});
+afterAll(() => dynalite.stop());
 
 beforeEach(() => {
   sfn.reset();
@@ -57,6 +68,14 @@ describe('the deployed handlers', () => {
   });
 
   it('detect: starts the case in Step Functions under the case’s name, and sets malformed events aside in SQS', async () => {
+    // The case table is real (dynalite), found as the deployed function finds DynamoDB: by environment.
+    const { raw, documents } = dynalite.connect();
+    const endpoint = await raw.config.endpoint!();
+    process.env.CASES_TABLE = await dynalite.createTable(raw);
+    process.env.AWS_ENDPOINT_URL_DYNAMODB = `${endpoint.protocol}//${endpoint.hostname}:${endpoint.port}`;
+    process.env.AWS_REGION = 'us-east-1';
+    process.env.AWS_ACCESS_KEY_ID = 'AKIAEXAMPLE';
+    process.env.AWS_SECRET_ACCESS_KEY = 'dynalite';
     process.env.STATE_MACHINE_ARN = 'arn:aws:states:us-east-1:111122223333:stateMachine:revoker';
     process.env.DEAD_LETTER_QUEUE_URL = 'https://sqs.us-east-1.amazonaws.com/111122223333/revoker-dlq';
     process.env.REVOKER_MODE = 'dry-run';
@@ -66,19 +85,22 @@ describe('the deployed handlers', () => {
     const [started] = (await detectHandler(
       envelopeFor(stolenInstanceCredentialsGrant(), 'e-1'),
       context,
-    )) as {
-      executionName: string;
-    }[];
+    )) as DetectOutcome[];
     await detectHandler('not an event', context);
 
+    expect(started).toMatchObject({ status: 'opened', caseId: expect.any(String) });
+    const caseId = (started as { caseId: string }).caseId;
     expect(sfn).toHaveReceivedCommandTimes(StartExecutionCommand, 1);
     const input = sfn.commandCalls(StartExecutionCommand)[0]!.args[0].input;
     expect(input).toMatchObject({
       stateMachineArn: process.env.STATE_MACHINE_ARN,
-      name: started!.executionName,
+      name: executionNameOf(caseId),
     });
-    expect(JSON.parse(input.input!)).toMatchObject({ settings: { onApprovalTimeout: 'revoke' } });
+    expect(JSON.parse(input.input!)).toMatchObject({ caseId, settings: { onApprovalTimeout: 'revoke' } });
     expect(sqs).toHaveReceivedCommandTimes(SendMessageCommand, 1);
+    const stored = await new DynamoDbCaseStore(documents, process.env.CASES_TABLE).get(caseId);
+    expect(stored?.header.execution).toMatchObject({ name: executionNameOf(caseId), started: true });
+    raw.destroy();
   });
 
   it('lay the stack’s parameters over the bundled configuration, adding protections, never removing one', async () => {

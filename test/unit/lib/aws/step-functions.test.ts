@@ -36,14 +36,14 @@ describe('StepFunctionsWorkflow', () => {
     });
   });
 
-  it('reports a name already used as the case already open, and passes other errors on', async () => {
+  it('reports a name already used as already started, and passes other errors on', async () => {
     sfn
       .on(StartExecutionCommand)
       .rejectsOnce(new ExecutionAlreadyExists({ message: 'Execution Already Exists', $metadata: {} }))
       .rejectsOnce(new Error('throttled'));
     const workflow = new StepFunctionsWorkflow(new SFNClient({}), STATE_MACHINE);
 
-    await expect(workflow.start('case-1', {})).resolves.toBe('already-open');
+    await expect(workflow.start('case-1', {})).resolves.toBe('already-started');
     await expect(workflow.start('case-1', {})).rejects.toThrow('throttled');
   });
 });

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import type { Ranking } from '../../../../lib/domain/case.ts';
 import type { Config } from '../../../../lib/domain/config.ts';
 import {
   type Assessment,
@@ -8,8 +9,12 @@ import {
   decide,
 } from '../../../../lib/domain/confirmation.ts';
 import { resolvePrincipal } from '../../../../lib/domain/principal.ts';
-import { instanceCredentialsIamEscalation as rule } from '../../../../lib/domain/rules.ts';
+import {
+  type DetectionRule,
+  instanceCredentialsIamEscalation as rule,
+} from '../../../../lib/domain/rules.ts';
 import { buildTrigger } from '../../../../lib/domain/trigger.ts';
+import { rankingOfCall } from '../../../../lib/usecases/detect.ts';
 import { shippedConfig } from '../../../fixtures/config.ts';
 import { roleTarget, stolenInstanceCredentialsGrant } from '../../../fixtures/records.ts';
 
@@ -92,6 +97,25 @@ describe('assessEvidence', () => {
     expect(assessEvidence(baseline, recent, trigger, config)).toMatchObject({ verdict, score });
   });
 
+  it('weighs the credential’s previous case only when it confirmed a compromise', () => {
+    const newApi = { ...familiar, withEventName: 0 };
+    const compromised = { caseId: 'case-0', outcome: 'contained', confirmed: true };
+    const cleared = { caseId: 'case-0', outcome: 'benign', confirmed: false };
+
+    const after = assessEvidence(newApi, { ...quiet, previousCase: compromised }, trigger, config);
+    const afterCleared = assessEvidence(newApi, { ...quiet, previousCase: cleared }, trigger, config);
+
+    // Shipped weights: new API 10, previous case 20.
+    expect(after).toMatchObject({ verdict: 'ambiguous', score: 30 });
+    expect(after.explanation).toContain(
+      "the credential's previous case case-0 confirmed it compromised and closed as contained (+20)",
+    );
+    expect(afterCleared).toMatchObject({ verdict: 'benign', score: 10 });
+    expect(afterCleared.explanation).toContain(
+      "the credential's previous case case-0 did not confirm a compromise and closed as benign",
+    );
+  });
+
   it('says which checks the rule did not ask for instead of calling them clean', () => {
     const assessment = assessEvidence(familiar, {}, trigger, config);
 
@@ -113,24 +137,62 @@ describe('decide', () => {
     ...config,
     rules: { [rule.id]: { response } },
   });
+  /** Where a case opened by this call stands under the configuration. */
+  const standingUnder = (settings: Config, ...rules: DetectionRule[]) =>
+    rankingOfCall(rules.length > 0 ? rules : [rule], settings);
 
   it('revokes only what is confirmed, allowed by the rule and not protected', () => {
-    expect(decide(confirmed, rule, trigger, config).decision).toBe('revoke');
-    expect(decide({ ...confirmed, verdict: 'benign' }, rule, trigger, config).decision).toBe('close');
-    expect(decide({ ...confirmed, verdict: 'ambiguous' }, rule, trigger, config).decision).toBe('escalate');
-    expect(decide(confirmed, rule, trigger, withResponse('escalate')).decision).toBe('escalate');
-    expect(decide(confirmed, rule, trigger, withResponse('notify')).decision).toBe('notify');
+    const standing = standingUnder(config);
+
+    expect(decide(confirmed, standing, trigger, config).decision).toBe('revoke');
+    expect(decide({ ...confirmed, verdict: 'benign' }, standing, trigger, config).decision).toBe('close');
+    expect(decide({ ...confirmed, verdict: 'ambiguous' }, standing, trigger, config).decision).toBe(
+      'escalate',
+    );
+    expect(decide(confirmed, standingUnder(withResponse('escalate')), trigger, config).decision).toBe(
+      'escalate',
+    );
+    expect(decide(confirmed, standingUnder(withResponse('notify')), trigger, config).decision).toBe('notify');
   });
 
   it('falls back on the rule’s own response when the configuration does not name it', () => {
-    expect(decide(confirmed, rule, trigger, { ...config, rules: {} }).decision).toBe('revoke');
-    expect(decide(confirmed, { ...rule, response: 'escalate' }, trigger, { ...config, rules: {} })).toEqual({
+    const unnamed = { ...config, rules: {} };
+
+    expect(decide(confirmed, standingUnder(unnamed), trigger, unnamed).decision).toBe('revoke');
+    expect(
+      decide(confirmed, standingUnder(unnamed, { ...rule, response: 'escalate' }), trigger, unnamed),
+    ).toEqual({
       decision: 'escalate',
-      reason: `rule ${rule.id} is set by default to escalate, not to revoke automatically`,
+      reason: `the case stands at ${rule.id} (high, escalate): a human decides, nothing is revoked automatically`,
     });
-    expect(decide(confirmed, { ...rule, response: 'notify' }, trigger, { ...config, rules: {} })).toEqual({
+    expect(
+      decide(confirmed, standingUnder(unnamed, { ...rule, response: 'notify' }), trigger, unnamed),
+    ).toEqual({
       decision: 'notify',
-      reason: `rule ${rule.id} is set by default to notify only`,
+      reason: `the case stands at ${rule.id} (high, notify): notify only`,
+    });
+  });
+
+  it('decides on the case’s standing: a raise to a stronger response lets a confirmed case be revoked', () => {
+    const raised: Ranking = {
+      ruleId: 'cloudtrail-stopped-or-deleted',
+      severity: 'critical',
+      response: 'auto-revoke',
+    };
+
+    expect(decide(confirmed, raised, trigger, withResponse('notify'))).toEqual({
+      decision: 'revoke',
+      reason:
+        'confirmed, and the case stands at cloudtrail-stopped-or-deleted (critical, auto-revoke), which allows automatic revocation',
+    });
+  });
+
+  it('keeps a case revoked before on the revocation path, whatever the evidence says now', () => {
+    const standing = standingUnder(config);
+
+    expect(decide({ ...confirmed, verdict: 'benign' }, standing, trigger, config, true)).toEqual({
+      decision: 'revoke',
+      reason: `the case was already revoked once; the case stands at ${rule.id} (high, auto-revoke), so it is revoked and verified again`,
     });
   });
 
@@ -140,7 +202,7 @@ describe('decide', () => {
       guardRails: { ...config.guardRails, protectedPrincipals: ['arn:aws:iam::*:role/stratus-*'] },
     };
 
-    expect(decide(confirmed, rule, trigger, guarded)).toEqual({
+    expect(decide(confirmed, standingUnder(guarded), trigger, guarded)).toEqual({
       decision: 'escalate',
       reason: `${roleTarget(trigger).roleArn} is protected (matches arn:aws:iam::*:role/stratus-*)`,
     });

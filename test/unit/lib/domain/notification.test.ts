@@ -46,6 +46,20 @@ describe('notificationFor', () => {
     expect(notification.facts[0]![0]).toBe('Call');
     expect(notification.facts.at(-1)).toEqual(['Verdict', 'confirmed, score 95']);
   });
+
+  it('names the case’s standing severity when a later call raised it above the rule’s', () => {
+    const raised = notificationFor('approval-requested', 'case-1', trigger, {
+      reason: 'the evidence is ambiguous',
+      outcome: null,
+      severity: 'critical',
+      facts: [],
+      links: [],
+      commands: [],
+    });
+
+    expect(raised.severity).toBe('critical');
+    expect(raised.ruleId).toBe('instance-credentials-iam-escalation');
+  });
 });
 
 describe('snsMessage', () => {

@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
+import { caseIdFor, executionNameOf } from '../../../../lib/domain/case.ts';
 import { resolvePrincipal } from '../../../../lib/domain/principal.ts';
 import { instanceCredentialsIamEscalation } from '../../../../lib/domain/rules.ts';
-import { buildTrigger, executionName, InvalidTriggerError } from '../../../../lib/domain/trigger.ts';
+import { buildTrigger, InvalidTriggerError } from '../../../../lib/domain/trigger.ts';
 import { stolenInstanceCredentialsGrant } from '../../../fixtures/records.ts';
 
 function triggerFor(record: ReturnType<typeof stolenInstanceCredentialsGrant>) {
@@ -11,14 +12,14 @@ function triggerFor(record: ReturnType<typeof stolenInstanceCredentialsGrant>) {
 }
 
 describe('buildTrigger', () => {
-  it('gives every call by the same credentials the same case and execution name', () => {
+  it('gives every call by the same credentials the same credential, whose case has a valid execution name', () => {
     const attach = triggerFor(stolenInstanceCredentialsGrant());
     const createUser = triggerFor(
       stolenInstanceCredentialsGrant({ eventName: 'CreateUser', eventID: 'other' }),
     );
 
-    expect(createUser.triggerId).toBe(attach.triggerId);
-    expect(executionName(attach)).toMatch(/^[A-Za-z0-9_-]{1,80}$/);
+    expect(createUser.credentialId).toBe(attach.credentialId);
+    expect(executionNameOf(caseIdFor(attach.credentialId, attach.eventId!))).toMatch(/^[A-Za-z0-9_-]{1,80}$/);
   });
 
   it('gives other credentials another case', () => {
@@ -28,7 +29,7 @@ describe('buildTrigger', () => {
       userIdentity: { ...record.userIdentity, accessKeyId: 'ASIAOTHERKEY00000000' },
     });
 
-    expect(other.triggerId).not.toBe(triggerFor(record).triggerId);
+    expect(other.credentialId).not.toBe(triggerFor(record).credentialId);
   });
 
   it('carries the role, the session and where the call came from', () => {

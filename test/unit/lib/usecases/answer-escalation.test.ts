@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { entriesOf, lastEntry, pendingEscalation } from '../../../../lib/domain/case.ts';
 import {
   answerEscalation,
   EscalationAnswerError,
@@ -20,10 +21,17 @@ describe('answerEscalation', () => {
       approver: 'oncall@example.com',
       at: '2026-01-15T12:00:00Z',
     });
-    const entry = (await parts.cases.get('case-1'))!.audit.at(-1)!;
-    expect(entry).toMatchObject({
+    const record = (await parts.cases.get('case-1'))!;
+    expect(record.entries.at(-1)).toMatchObject({
       step: 'decision',
       summary: 'oncall@example.com approved the revocation: stolen, clearly (cli).',
+      detail: {
+        escalationId: lastEntry(record, 'escalate')!.id,
+        approver: 'oncall@example.com',
+        via: 'cli',
+        answer: 'approve',
+        reason: 'stolen, clearly',
+      },
     });
   });
 
@@ -46,7 +54,10 @@ describe('answerEscalation', () => {
     await expect(answerEscalation({ ...asOnCall, answer: 'reject', reason: '  ' }, parts)).rejects.toThrow(
       'a rejection needs a reason',
     );
-    expect((await parts.cases.get('case-1'))!.audit.map((entry) => entry.step)).toEqual(['escalate']);
+    expect((await parts.cases.get('case-1'))!.entries.map((entry) => entry.step)).toEqual([
+      'opened',
+      'escalate',
+    ]);
   });
 
   it('never lets the principal under revocation answer its own case', async () => {
@@ -73,6 +84,16 @@ describe('answerEscalation', () => {
     await new Promise((resolve) => setTimeout(resolve, 50));
 
     expect(settled).toBe(false);
+    const acknowledged = (await parts.cases.get('case-1'))!;
+    expect(entriesOf(acknowledged, 'acknowledge').map((entry) => entry.detail)).toEqual([
+      {
+        escalationId: lastEntry(acknowledged, 'escalate')!.id,
+        approver: 'oncall@example.com',
+        via: 'cli',
+        nonce: null,
+      },
+    ]);
+    expect(pendingEscalation(acknowledged)).not.toBeNull();
     await answerEscalation({ ...asOnCall, answer: 'approve' }, parts);
     await expect(answer).resolves.toMatchObject({ decision: 'approved' });
   });
@@ -89,6 +110,31 @@ describe('answerEscalation', () => {
         'case case-1 is not waiting for a decision (already answered: oncall@example.com approved the revocation (cli).)',
       ),
     );
+    expect(entriesOf((await parts.cases.get('case-1'))!, 'decision')).toHaveLength(1);
+  });
+
+  it('of two answers given at once, records and sends exactly one', async () => {
+    const parts = await escalationParts();
+    const { answer } = await pageOnCall(parts);
+
+    const answers = await Promise.allSettled([
+      answerEscalation({ ...asOnCall, answer: 'approve' }, parts),
+      answerEscalation(
+        { ...asOnCall, approver: 'sam@example.com', answer: 'reject', reason: 'a pentest' },
+        parts,
+      ),
+    ]);
+
+    expect(answers.map((settled) => settled.status).sort()).toEqual(['fulfilled', 'rejected']);
+    const refusal = answers.find((settled) => settled.status === 'rejected') as PromiseRejectedResult;
+    expect(refusal.reason).toBeInstanceOf(EscalationAnswerError);
+    const [decision, ...more] = entriesOf((await parts.cases.get('case-1'))!, 'decision');
+    expect(more).toEqual([]);
+    const sent = await answer.then(
+      () => 'approve',
+      () => 'reject',
+    );
+    expect(decision!.detail.answer).toBe(sent);
   });
 
   it('records an answer that came after the timeout as not taken', async () => {
@@ -100,7 +146,7 @@ describe('answerEscalation', () => {
     await expect(answerEscalation({ ...asOnCall, answer: 'approve' }, parts)).rejects.toThrow(
       /no longer waiting: the task timed out/,
     );
-    expect((await parts.cases.get('case-1'))!.audit.at(-1)).toMatchObject({
+    expect((await parts.cases.get('case-1'))!.entries.at(-1)).toMatchObject({
       step: 'refused',
       summary: expect.stringContaining('did not take effect'),
     });

@@ -13,7 +13,7 @@ async function paged() {
   const parts = await escalationParts();
   const { answer } = await pageOnCall(parts);
   const link = linkFor(parts, 'oncall@example.com');
-  const steps = async () => (await parts.cases.get('case-1'))!.audit.map((entry) => entry.step);
+  const steps = async () => (await parts.cases.get('case-1'))!.entries.map((entry) => entry.step);
   return { parts, answer, link, steps };
 }
 
@@ -26,7 +26,7 @@ describe('the approval page', () => {
     expect(page.status).toBe(200);
     expect(page.html).toContain('For <strong>oncall@example.com</strong>');
     expect(page.html).toContain('the evidence is ambiguous');
-    expect(await steps()).toEqual(['escalate']);
+    expect(await steps()).toEqual(['opened', 'escalate']);
   });
 
   it('approves through a POST, as the approver the link names', async () => {
@@ -37,7 +37,7 @@ describe('the approval page', () => {
     expect(page.status).toBe(200);
     expect(page.html).toContain('Approved');
     await expect(answer).resolves.toMatchObject({ approver: 'oncall@example.com' });
-    expect((await parts.cases.get('case-1'))!.audit.at(-1)).toMatchObject({
+    expect((await parts.cases.get('case-1'))!.entries.at(-1)).toMatchObject({
       step: 'decision',
       detail: { via: 'approval-page', approver: 'oncall@example.com' },
     });
@@ -88,7 +88,7 @@ describe('the approval page', () => {
       expect(page.status).toBe(403);
       expect(page.html).toContain('signature is not valid');
     }
-    expect(await steps()).toEqual(['escalate']);
+    expect(await steps()).toEqual(['opened', 'escalate']);
   });
 
   it('refuses a genuine link from an earlier escalation of the case', async () => {

@@ -2,10 +2,16 @@ import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { entriesOf } from '../../../../lib/domain/case.ts';
 import { envelopeFor } from '../../../../lib/domain/envelope.ts';
+import { JIT_EXPIRY_DETAIL_TYPE, JIT_SOURCE } from '../../../../lib/domain/jit.ts';
+import { FileCaseStore } from '../../../../lib/local/case-store.ts';
 import { FileIdentityDirectory } from '../../../../lib/local/identity-directory.ts';
-import { detect } from '../../../../lib/usecases/detect.ts';
+import { SimulatedClock } from '../../../../lib/local/pipeline.ts';
+import { closeCase, requireCase } from '../../../../lib/usecases/cases.ts';
+import { type DetectOutcome, detect } from '../../../../lib/usecases/detect.ts';
 import { shippedConfig } from '../../../fixtures/config.ts';
+import { escalationParts, pageOnCall, raiseByStopLogging } from '../../../fixtures/escalation.ts';
 import { shared } from '../../../fixtures/paths.ts';
 import { stolenInstanceCredentialsGrant, stratusRoleRecord } from '../../../fixtures/records.ts';
 import { RecordingDeadLetters, RecordingWorkflow } from '../../../fixtures/workflow.ts';
@@ -14,27 +20,60 @@ const config = await shippedConfig();
 /** Every test's set-aside events; the malformed-event test reads its own. */
 const deadLetters = new RecordingDeadLetters();
 
+/** A fresh case table, workflow and clock: what detect needs, with nothing taken in yet. */
+function detectParts() {
+  return {
+    cases: new FileCaseStore(mkdtempSync(join(tmpdir(), 'revoker-detect-'))),
+    workflow: new RecordingWorkflow(),
+    clock: new SimulatedClock(new Date('2026-01-15T12:00:00Z')),
+    config,
+    deadLetters,
+  };
+}
+
+/** The case an outcome went to. */
+function caseOf(outcomes: DetectOutcome[]): string {
+  const [outcome] = outcomes;
+  if (!outcome || !('caseId' in outcome) || !outcome.caseId)
+    throw new Error(`no case in ${JSON.stringify(outcomes)}`);
+  return outcome.caseId;
+}
+
+/** The same stolen credentials stopping the trail: a more severe rule than the IAM grant. */
+const stopLogging = () =>
+  stolenInstanceCredentialsGrant({
+    eventSource: 'cloudtrail.amazonaws.com',
+    eventName: 'StopLogging',
+    eventID: 'stop-logging',
+    requestParameters: { name: 'management-events' },
+  });
+
 describe('detect', () => {
   it('opens one case per compromised credential: later calls by it join the first', async () => {
-    const workflow = new RecordingWorkflow();
+    const deps = detectParts();
 
-    const first = await detect(envelopeFor(stolenInstanceCredentialsGrant(), 'e1'), {
-      workflow,
-      config,
-      deadLetters,
-    });
+    const first = await detect(envelopeFor(stolenInstanceCredentialsGrant(), 'e1'), deps);
     const second = await detect(
-      envelopeFor(stolenInstanceCredentialsGrant({ eventName: 'CreateUser' }), 'e2'),
-      { workflow, config, deadLetters },
+      envelopeFor(stolenInstanceCredentialsGrant({ eventName: 'CreateUser', eventID: 'create-user' }), 'e2'),
+      deps,
     );
 
     expect(first).toEqual([
-      expect.objectContaining({ status: 'started', ruleId: 'instance-credentials-iam-escalation' }),
+      expect.objectContaining({ status: 'opened', ruleId: 'instance-credentials-iam-escalation' }),
     ]);
-    expect(second).toEqual([expect.objectContaining({ status: 'already-open' })]);
-    expect([...workflow.started.values()]).toEqual([
+    expect(second).toEqual([expect.objectContaining({ status: 'joined', caseId: caseOf(first) })]);
+    const record = await requireCase(deps.cases, caseOf(first));
+    expect(record.entries.map((entry) => entry.step)).toEqual(['opened', 'detection']);
+    expect(entriesOf(record, 'detection')[0]!.detail).toMatchObject({
+      eventKey: 'create-user',
+      eventName: 'CreateUser',
+      ranking: { ruleId: 'instance-credentials-iam-escalation', severity: 'high', response: 'auto-revoke' },
+    });
+    expect(record.header).toMatchObject({ revision: 0, previousCaseId: null, outcome: null });
+    expect([...deps.workflow.started.keys()]).toEqual([record.header.execution.name]);
+    expect([...deps.workflow.started.values()]).toEqual([
       expect.objectContaining({
-        caseId: expect.any(String),
+        caseId: caseOf(first),
         settings: {
           logDeliveryWaitSeconds: config.verify.waitSeconds,
           maxVerifyAttempts: config.verify.maxAttempts,
@@ -47,23 +86,105 @@ describe('detect', () => {
     ]);
   });
 
+  it('raises the case when a later call by the credential matches a more severe rule', async () => {
+    const deps = detectParts();
+    const first = await detect(envelopeFor(stolenInstanceCredentialsGrant(), 'e1'), deps);
+
+    const raised = await detect(envelopeFor(stopLogging(), 'e2'), deps);
+
+    expect(raised).toEqual([
+      expect.objectContaining({
+        status: 'raised',
+        caseId: caseOf(first),
+        ruleId: 'cloudtrail-stopped-or-deleted',
+      }),
+    ]);
+    const record = await requireCase(deps.cases, caseOf(first));
+    // Severity only goes up, and so does the response: the grant's auto-revoke stays.
+    expect(record.header.standing).toMatchObject({
+      ruleId: 'cloudtrail-stopped-or-deleted',
+      severity: 'critical',
+      response: 'auto-revoke',
+      trigger: { eventName: 'StopLogging' },
+    });
+    expect(record.header.revision).toBe(1);
+    expect(record.entries.map((entry) => entry.step)).toEqual(['opened', 'raise']);
+    expect(entriesOf(record, 'raise')[0]!.detail).toMatchObject({
+      eventKey: 'stop-logging',
+      from: { ruleId: 'instance-credentials-iam-escalation', severity: 'high', response: 'auto-revoke' },
+      // Where the case stands after the raise: the call's severity, and the stronger response kept.
+      to: { ruleId: 'cloudtrail-stopped-or-deleted', severity: 'critical', response: 'auto-revoke' },
+      revision: 1,
+    });
+    expect(deps.workflow.started.size).toBe(1);
+  });
+
+  it('fails an escalation waiting on the case it raises, so the execution reconsiders the case', async () => {
+    const parts = await escalationParts();
+    const { answer } = await pageOnCall(parts);
+
+    const [raised] = await raiseByStopLogging(parts);
+
+    expect(raised).toMatchObject({ status: 'raised', caseId: 'case-1' });
+    await expect(answer).rejects.toMatchObject({
+      name: 'revoker.Raised',
+      message: 'Case case-1 was raised while it waited for a decision; it is reconsidered with the new evidence.',
+    });
+  });
+
+  it('takes in a duplicate delivery of the same event once, changing nothing', async () => {
+    const deps = detectParts();
+    const first = await detect(envelopeFor(stolenInstanceCredentialsGrant(), 'e1'), deps);
+    const before = await requireCase(deps.cases, caseOf(first));
+
+    const again = await detect(envelopeFor(stolenInstanceCredentialsGrant(), 'e1-redelivered'), deps);
+
+    expect(again).toEqual([expect.objectContaining({ status: 'duplicate', caseId: caseOf(first) })]);
+    expect(await requireCase(deps.cases, caseOf(first))).toEqual(before);
+    expect(deps.workflow.started.size).toBe(1);
+  });
+
+  it('opens a new case, linked to the closed one, for a call after the case closed', async () => {
+    const deps = detectParts();
+    const first = await detect(envelopeFor(stolenInstanceCredentialsGrant(), 'e1'), deps);
+    await closeCase(deps.cases, caseOf(first), 0, {
+      outcome: 'benign',
+      reason: 'the evidence clears the trigger',
+      summary: 'Closed as benign.',
+      at: '2026-01-15T12:05:00Z',
+    });
+
+    const later = await detect(
+      envelopeFor(stolenInstanceCredentialsGrant({ eventName: 'CreateUser', eventID: 'create-user' }), 'e2'),
+      deps,
+    );
+
+    expect(later).toEqual([expect.objectContaining({ status: 'opened' })]);
+    expect(caseOf(later)).not.toBe(caseOf(first));
+    const record = await requireCase(deps.cases, caseOf(later));
+    expect(record.header).toMatchObject({ previousCaseId: caseOf(first), revision: 0, outcome: null });
+    expect(entriesOf(record, 'opened')[0]!.detail.previousCaseId).toBe(caseOf(first));
+    expect((await requireCase(deps.cases, caseOf(first))).header.outcome).toBe('benign');
+    expect(deps.workflow.started.size).toBe(2);
+  });
+
   it('starts nothing for calls no rule cares about', async () => {
-    const workflow = new RecordingWorkflow();
+    const deps = detectParts();
     const recon = stratusRoleRecord('credential-access.ec2-steal-instance-credentials');
 
-    expect(await detect(envelopeFor(recon, 'e3'), { workflow, config, deadLetters })).toEqual([
+    expect(await detect(envelopeFor(recon, 'e3'), deps)).toEqual([
       { status: 'no-match', reason: `${recon.eventName} matched no rule` },
     ]);
-    expect(workflow.started.size).toBe(0);
+    expect(deps.workflow.started.size).toBe(0);
   });
 
   it('rejects a malformed envelope with its reason, and keeps it in the dead-letter queue', async () => {
-    const workflow = new RecordingWorkflow();
     const setAside = new RecordingDeadLetters();
+    const deps = { ...detectParts(), deadLetters: setAside };
     const mismatched = JSON.parse(readFileSync(shared('cloud-custodian', 'event-cloudsearch.json'), 'utf8'));
 
-    const [outcome] = await detect(mismatched, { workflow, config, deadLetters: setAside });
-    const [garbage] = await detect('not an event', { workflow, config, deadLetters: setAside });
+    const [outcome] = await detect(mismatched, deps);
+    const [garbage] = await detect('not an event', deps);
 
     expect(outcome).toMatchObject({
       status: 'rejected',
@@ -74,17 +195,43 @@ describe('detect', () => {
       { event: mismatched, reason: (outcome as { reason: string }).reason },
       { event: 'not an event', reason: (garbage as { reason: string }).reason },
     ]);
-    expect(workflow.started.size).toBe(0);
+    expect(deps.workflow.started.size).toBe(0);
   });
 
   it('rejects a matching call that cannot open a case, naming why', async () => {
-    const workflow = new RecordingWorkflow();
+    const deps = detectParts();
     const anonymised = stolenInstanceCredentialsGrant({ awsRegion: 'us-north-2r' });
 
-    const outcomes = await detect(envelopeFor(anonymised, 'e4'), { workflow, config, deadLetters });
+    const outcomes = await detect(envelopeFor(anonymised, 'e4'), deps);
 
     expect(outcomes).toEqual([{ status: 'rejected', reason: expect.stringContaining('field region') }]);
-    expect(workflow.started.size).toBe(0);
+    expect(deps.workflow.started.size).toBe(0);
+  });
+
+  it('sets aside the end of a grant that no case records, and starts nothing', async () => {
+    const deps = detectParts();
+    const expiry = {
+      version: '0',
+      id: 'schedule-1',
+      source: JIT_SOURCE,
+      'detail-type': JIT_EXPIRY_DETAIL_TYPE,
+      account: '111122223333',
+      time: '2026-01-15T12:00:00Z',
+      region: 'us-east-1',
+      resources: [],
+      detail: { grantId: 'jit-0123456789abcdef01234567' },
+    };
+
+    const outcomes = await detect(expiry, deps);
+
+    expect(outcomes).toEqual([
+      {
+        status: 'rejected',
+        reason: 'grant expiry event: no grant jit-0123456789abcdef01234567 is recorded',
+      },
+    ]);
+    expect(deps.workflow.started.size).toBe(0);
+    expect(await deps.cases.list()).toEqual([]);
   });
 
   describe('offboarding requests', () => {
@@ -102,18 +249,21 @@ describe('detect', () => {
     const alice = { person: 'alice', accountId: '111122223333', requestedBy: 'workday' };
 
     it('starts one offboarding per person and account, skipping confirmation', async () => {
-      const workflow = new RecordingWorkflow();
+      const deps = detectParts();
 
-      const first = await detect(request(alice), { workflow, config, deadLetters });
-      const again = await detect(request(alice, 'hr-2'), { workflow, config, deadLetters });
+      const first = await detect(request(alice), deps);
+      const again = await detect(request(alice, 'hr-2'), deps);
 
       expect(first).toEqual([
-        expect.objectContaining({ status: 'started', ruleId: 'person-offboarded', alsoMatched: [] }),
+        expect.objectContaining({ status: 'opened', ruleId: 'person-offboarded', alsoMatched: [] }),
       ]);
-      expect(again).toEqual([expect.objectContaining({ status: 'already-open' })]);
-      expect([...workflow.started.values()]).toEqual([
+      expect(again).toEqual([expect.objectContaining({ status: 'joined', caseId: caseOf(first) })]);
+      expect(await requireCase(deps.cases, caseOf(first))).toMatchObject({
+        header: { origin: 'offboarding', standing: { severity: 'high', response: 'auto-revoke' } },
+      });
+      expect([...deps.workflow.started.values()]).toEqual([
         expect.objectContaining({
-          caseId: expect.stringMatching(/^offboard-[0-9a-f]{24}$/),
+          caseId: expect.stringMatching(/^[0-9a-f]{32}$/),
           offboarding: { ...alice, region: 'us-east-1' },
           trigger: expect.objectContaining({
             eventTime: '2026-01-15T09:00:00Z',
@@ -125,13 +275,9 @@ describe('detect', () => {
     });
 
     it('rejects a request naming no valid person, and starts nothing', async () => {
-      const workflow = new RecordingWorkflow();
+      const deps = detectParts();
 
-      const outcome = await detect(request({ ...alice, person: "alice'; DROP TABLE" }), {
-        workflow,
-        config,
-        deadLetters,
-      });
+      const outcome = await detect(request({ ...alice, person: "alice'; DROP TABLE" }), deps);
 
       expect(outcome).toEqual([
         {
@@ -139,7 +285,7 @@ describe('detect', () => {
           reason: expect.stringMatching(/^offboarding event: field detail\.person: a user name/),
         },
       ]);
-      expect(workflow.started.size).toBe(0);
+      expect(deps.workflow.started.size).toBe(0);
     });
   });
 
@@ -164,15 +310,15 @@ describe('detect', () => {
     };
 
     it('offboards the user from every account they were assigned to, by name', async () => {
-      const workflow = new RecordingWorkflow();
+      const deps = detectParts();
       const directory = directoryWith({
         [USER_ID]: { userName: 'dana@example.com', accountIds: ['111122223333', '444455556666'] },
       });
 
-      const outcomes = await detect(removal(), { workflow, config, deadLetters, directory });
+      const outcomes = await detect(removal(), { ...deps, directory });
 
-      expect(outcomes.map((outcome) => outcome.status)).toEqual(['started', 'started']);
-      expect([...workflow.started.values()]).toEqual([
+      expect(outcomes.map((outcome) => outcome.status)).toEqual(['opened', 'opened']);
+      expect([...deps.workflow.started.values()]).toEqual([
         expect.objectContaining({
           offboarding: expect.objectContaining({
             person: 'dana@example.com',
@@ -187,17 +333,12 @@ describe('detect', () => {
     });
 
     it('sends a user deleted before the lookup to a human, by user ID, with the reason', async () => {
-      const workflow = new RecordingWorkflow();
+      const deps = detectParts();
 
-      const [outcome] = await detect(removal(), {
-        workflow,
-        config,
-        deadLetters,
-        directory: directoryWith({}),
-      });
+      const [outcome] = await detect(removal(), { ...deps, directory: directoryWith({}) });
 
-      expect(outcome).toMatchObject({ status: 'started', ruleId: 'person-offboarded' });
-      expect([...workflow.started.values()][0]).toMatchObject({
+      expect(outcome).toMatchObject({ status: 'opened', ruleId: 'person-offboarded' });
+      expect([...deps.workflow.started.values()][0]).toMatchObject({
         offboarding: {
           person: USER_ID,
           reason: expect.stringContaining('was removed before revoker could look up their name'),
@@ -206,14 +347,12 @@ describe('detect', () => {
     });
 
     it('sets the event aside when no directory is configured, or it names no user', async () => {
-      const workflow = new RecordingWorkflow();
       const setAside = new RecordingDeadLetters();
+      const deps = { ...detectParts(), deadLetters: setAside };
 
-      const [unconfigured] = await detect(removal(), { workflow, config, deadLetters: setAside });
+      const [unconfigured] = await detect(removal(), deps);
       const [nameless] = await detect(removal({ requestParameters: { identityStoreId: 'd-9067abcdef' } }), {
-        workflow,
-        config,
-        deadLetters: setAside,
+        ...deps,
         directory: directoryWith({}),
       });
 
@@ -226,16 +365,14 @@ describe('detect', () => {
         reason: 'DeleteUser names no Identity Center user ID in requestParameters.userId',
       });
       expect(setAside.letters).toHaveLength(2);
-      expect(workflow.started.size).toBe(0);
+      expect(deps.workflow.started.size).toBe(0);
     });
 
     it('ignores a removal that failed', async () => {
-      const workflow = new RecordingWorkflow();
+      const deps = detectParts();
 
       const [outcome] = await detect(removal({ errorCode: 'AccessDeniedException', errorMessage: 'no' }), {
-        workflow,
-        config,
-        deadLetters,
+        ...deps,
         directory: directoryWith({}),
       });
 

@@ -1,8 +1,19 @@
+import { existsSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { verifyApprovalLink } from '../../../../lib/domain/approval.ts';
+import { lastEntry } from '../../../../lib/domain/case.ts';
 import type { Config } from '../../../../lib/domain/config.ts';
-import type { PendingEscalation } from '../../../../lib/usecases/escalate.ts';
-import { APPROVAL_SECRET, escalationParts, linkFor, pageOnCall } from '../../../fixtures/escalation.ts';
+import { CaseRaisedError } from '../../../../lib/usecases/cases.ts';
+import { escalate } from '../../../../lib/usecases/escalate.ts';
+import {
+  APPROVAL_SECRET,
+  escalationParts,
+  linkFor,
+  pageOnCall,
+  raiseByStopLogging,
+  SETTINGS,
+  trigger,
+} from '../../../fixtures/escalation.ts';
 
 const withApprovers =
   (approvers: string[]) =>
@@ -22,15 +33,16 @@ describe('escalate', () => {
       approvers: ['oncall@example.com'],
       decideBy: '2026-01-15T13:00:00Z',
     });
-    const entry = (await parts.cases.get('case-1'))!.audit.at(-1)!;
-    expect(entry.step).toBe('escalate');
-    expect(entry.detail).toMatchObject({
+    const record = (await parts.cases.get('case-1'))!;
+    expect(record.entries.map((entry) => entry.step)).toEqual(['opened', 'escalate']);
+    expect(lastEntry(record, 'escalate')!.detail).toMatchObject({
       taskToken,
       acknowledgeBy: '2026-01-15T12:15:00Z',
       decideBy: '2026-01-15T13:00:00Z',
       onTimeout: 'expire',
       reason: 'the evidence is ambiguous',
       planPreview: expect.stringMatching(/^deny every session of .* issued before/),
+      revision: 0,
     });
   });
 
@@ -52,7 +64,7 @@ describe('escalate', () => {
       ok: true,
       grant: { caseId: 'case-1', approver: 'arn:aws:iam::111122223333:user/sam' },
     });
-    const pending = (await parts.cases.get('case-1'))!.audit.at(-1)!.detail as PendingEscalation;
+    const pending = lastEntry((await parts.cases.get('case-1'))!, 'escalate')!.detail;
     expect(pending.links.map((link) => link.approver)).toEqual([
       'oncall@example.com',
       'arn:aws:iam::111122223333:user/sam',
@@ -66,10 +78,51 @@ describe('escalate', () => {
     const { escalation } = await pageOnCall(parts);
 
     expect(escalation.approvers).toEqual(['oncall@example.com']);
-    const pending = (await parts.cases.get('case-1'))!.audit.at(-1)!.detail as PendingEscalation;
+    const pending = lastEntry((await parts.cases.get('case-1'))!, 'escalate')!.detail;
     expect(pending.refused).toEqual(['i-786a3A8B5C0d92eF4']);
     expect(parts.sent()[0]!.sns.message).toContain(
       'Not asked: i-786a3A8B5C0d92eF4 (the principal under revocation)',
+    );
+  });
+
+  it('pages nobody about a case raised since the decision to escalate: the execution reconsiders it', async () => {
+    const parts = await escalationParts();
+    await raiseByStopLogging(parts);
+    const taskToken = await parts.callbacks.issue({ timeoutSeconds: 3600, heartbeatSeconds: 900 });
+
+    const paging = escalate(
+      {
+        caseId: 'case-1',
+        trigger,
+        revision: 0,
+        escalation: { from: 'confirm', reason: 'the evidence is ambiguous' },
+        settings: SETTINGS,
+        taskToken,
+      },
+      parts,
+    );
+
+    await expect(paging).rejects.toThrow(CaseRaisedError);
+    await expect(paging).rejects.toMatchObject({ name: 'revoker.Raised' });
+    expect((await parts.cases.get('case-1'))!.entries.map((entry) => entry.step)).toEqual([
+      'opened',
+      'raise',
+    ]);
+    expect(existsSync(parts.notifier.file)).toBe(false);
+  });
+
+  it('pages about the case as it stands after a raise, with the raise in the evidence', async () => {
+    const parts = await escalationParts();
+    await raiseByStopLogging(parts);
+
+    await pageOnCall(parts);
+
+    const pending = lastEntry((await parts.cases.get('case-1'))!, 'escalate')!.detail;
+    expect(pending.revision).toBe(1);
+    const message = parts.sent()[0]!.sns.message;
+    expect(message).toContain('cloudtrail-stopped-or-deleted (critical, auto-revoke)');
+    expect(message).toContain(
+      'StopLogging: instance-credentials-iam-escalation (high, auto-revoke) → cloudtrail-stopped-or-deleted (critical, escalate)',
     );
   });
 });

@@ -1,7 +1,21 @@
 import { describe, expect, it } from 'vitest';
+import type { CloudTrailRecord } from '../../../../lib/domain/cloudtrail.ts';
+import { resolvePrincipal } from '../../../../lib/domain/principal.ts';
 import { readRecordFiles } from '../../../../lib/local/record-files.ts';
-import { replay } from '../../../../lib/usecases/replay.ts';
+import { describeRaise, replay } from '../../../../lib/usecases/replay.ts';
+import { shippedConfig } from '../../../fixtures/config.ts';
 import { shared } from '../../../fixtures/paths.ts';
+import { stolenInstanceCredentialsGrant } from '../../../fixtures/records.ts';
+
+const config = await shippedConfig();
+
+async function* calls(records: CloudTrailRecord[]) {
+  for (const record of records) {
+    const resolution = resolvePrincipal(record.userIdentity);
+    if (!resolution.ok) throw new Error(resolution.reason);
+    yield { record, principal: resolution.principal, file: 'calls.json' };
+  }
+}
 
 async function* parsed(paths: string[]) {
   for await (const entry of readRecordFiles(paths)) {
@@ -12,19 +26,23 @@ async function* parsed(paths: string[]) {
 
 describe('replay', () => {
   it('opens one case per credential on real records, naming the rule and the calls that join it', async () => {
-    const result = await replay(parsed([shared('otrf'), shared('aws-docs'), shared('cloud-custodian')]));
+    const result = await replay(
+      parsed([shared('otrf'), shared('aws-docs'), shared('cloud-custodian')]),
+      config,
+    );
 
+    // In the order the cases opened; the aws-docs file holds one root ConsoleLogin twice, counted once.
     expect(result.cases.map((found) => [found.ruleId, found.principal, found.calls])).toEqual([
+      ['root-user-activity', 'arn:aws:iam::619193117841:root', 2],
+      ['console-login-without-mfa', 'arn:aws:iam::123456789012:user/Mary_Major', 1],
       [
         'instance-credentials-bucket-listing',
         'arn:aws:iam::123456789123:role/MordorNginxStack-BankingWAFRole-9S3E0UAE1MM0',
         2,
       ],
       ['console-login-without-mfa', 'arn:aws:iam::111122223333:user/anaya', 1],
-      ['root-user-activity', 'arn:aws:iam::111122223333:root', 4],
+      ['root-user-activity', 'arn:aws:iam::111122223333:root', 3],
       ['root-user-activity', 'arn:aws:iam::111122223333:root', 1],
-      ['console-login-without-mfa', 'arn:aws:iam::123456789012:user/Mary_Major', 1],
-      ['root-user-activity', 'arn:aws:iam::619193117841:root', 2],
     ]);
     expect(result.refused).toEqual([]);
   });
@@ -32,6 +50,7 @@ describe('replay', () => {
   it('names why a matching call cannot open a case, and goes on with the rest', async () => {
     const result = await replay(
       parsed([shared('stratus-red-team', 'aws.defense-evasion.cloudtrail-stop.json')]),
+      config,
     );
 
     expect(result.cases).toEqual([]);
@@ -44,5 +63,45 @@ describe('replay', () => {
           'rule cloudtrail-stopped-or-deleted matched, but the record cannot open a case: field region: a region such as us-east-1',
       },
     ]);
+  });
+
+  it('takes calls in time order, each once, and raises a case on a more severe call by its credential', async () => {
+    const grant = stolenInstanceCredentialsGrant({ eventTime: '2024-08-02T08:30:00Z' });
+    const stopLogging = stolenInstanceCredentialsGrant({
+      eventSource: 'cloudtrail.amazonaws.com',
+      eventName: 'StopLogging',
+      eventID: 'stop-logging',
+      eventTime: '2024-08-02T08:35:00Z',
+      requestParameters: { name: 'management-events' },
+    });
+
+    // Delivered out of order, and the grant twice.
+    const result = await replay(calls([stopLogging, grant, grant]), config);
+
+    expect(result.cases).toHaveLength(1);
+    expect(result.cases[0]).toMatchObject({
+      ruleId: 'instance-credentials-iam-escalation',
+      firstEvent: { eventTime: '2024-08-02T08:30:00Z', eventName: 'AttachRolePolicy' },
+      calls: 2,
+      rules: [
+        'instance-credentials-iam-escalation',
+        'admin-policy-attached',
+        'cloudtrail-stopped-or-deleted',
+      ],
+      severity: 'critical',
+      response: 'auto-revoke',
+      standingRuleId: 'cloudtrail-stopped-or-deleted',
+      raises: [
+        {
+          eventTime: '2024-08-02T08:35:00Z',
+          eventName: 'StopLogging',
+          from: { ruleId: 'instance-credentials-iam-escalation', severity: 'high', response: 'auto-revoke' },
+          to: { ruleId: 'cloudtrail-stopped-or-deleted', severity: 'critical', response: 'escalate' },
+        },
+      ],
+    });
+    expect(describeRaise(result.cases[0]!.raises[0]!)).toBe(
+      '2024-08-02T08:35:00Z StopLogging: instance-credentials-iam-escalation (high, auto-revoke) → cloudtrail-stopped-or-deleted (critical, escalate)',
+    );
   });
 });

@@ -2,6 +2,7 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { envelopeFor } from '../../../../lib/domain/envelope.ts';
 import { equivalentStates } from '../../../../lib/domain/iam-state.ts';
 import { resolvePrincipal } from '../../../../lib/domain/principal.ts';
 import { instanceCredentialsIamEscalation } from '../../../../lib/domain/rules.ts';
@@ -10,16 +11,30 @@ import { FileCaseStore } from '../../../../lib/local/case-store.ts';
 import { LocalIamAccount } from '../../../../lib/local/iam-account.ts';
 import { SimulatedClock } from '../../../../lib/local/pipeline.ts';
 import { UndoRefusedError } from '../../../../lib/usecases/apply-plan.ts';
+import { detect } from '../../../../lib/usecases/detect.ts';
 import { revoke } from '../../../../lib/usecases/revoke.ts';
 import { undoRevocation } from '../../../../lib/usecases/undo.ts';
+import { openTestCase } from '../../../fixtures/cases.ts';
 import { shippedConfig } from '../../../fixtures/config.ts';
 import { roleTarget, stolenInstanceCredentialsGrant } from '../../../fixtures/records.ts';
+import { RecordingDeadLetters, RecordingWorkflow } from '../../../fixtures/workflow.ts';
 
 const record = stolenInstanceCredentialsGrant();
 const resolution = resolvePrincipal(record.userIdentity);
 if (!resolution.ok) throw new Error(resolution.reason);
 const trigger = buildTrigger(instanceCredentialsIamEscalation, record, resolution.principal);
 const roleName = roleTarget(trigger).roleName;
+/** Another stolen session of the same role: another credential, so another case. */
+const otherResolution = resolvePrincipal({ ...record.userIdentity, accessKeyId: 'ASIAOTHERKEY00000000' });
+if (!otherResolution.ok) throw new Error(otherResolution.reason);
+const otherTrigger = buildTrigger(instanceCredentialsIamEscalation, record, otherResolution.principal);
+/** The same credentials stopping the trail: a more severe rule, which raises their case. */
+const stopLogging = stolenInstanceCredentialsGrant({
+  eventSource: 'cloudtrail.amazonaws.com',
+  eventName: 'StopLogging',
+  eventID: 'stop-logging',
+  requestParameters: { name: 'management-events' },
+});
 
 async function revoked() {
   const directory = mkdtempSync(join(tmpdir(), 'revoker-undo-'));
@@ -47,9 +62,12 @@ async function revoked() {
     cases: new FileCaseStore(join(directory, 'cases')),
     sleep: async () => {},
   };
-  await revoke({ caseId: 'case-1', trigger }, deps);
+  await openTestCase(deps.cases, trigger, { caseId: 'case-1' });
+  await revoke({ caseId: 'case-1', trigger, revision: 0 }, deps);
   return { iam, deps, original };
 }
+
+const REWRITE_DENY = `Write inline policy revoker-revocation on role ${roleName}`;
 
 describe('undoRevocation', () => {
   it('restores exactly the state before the revocation, and records it on the case', async () => {
@@ -58,9 +76,12 @@ describe('undoRevocation', () => {
 
     const result = await undoRevocation('case-1', deps);
 
-    expect(result).toEqual({ caseId: 'case-1', restoredSteps: 1 });
+    expect(result).toEqual({ caseId: 'case-1', restored: ['r0-e0'], reversed: [REWRITE_DENY] });
     expect(equivalentStates(await iam.load(), original)).toBe(true);
-    expect((await deps.cases.get('case-1'))!.audit.at(-1)).toMatchObject({ step: 'undo' });
+    expect((await deps.cases.get('case-1'))!.entries.at(-1)).toMatchObject({
+      step: 'undo',
+      detail: { restored: ['r0-e0'], reversed: [REWRITE_DENY], failure: null },
+    });
   });
 
   it('is not blocked by changes elsewhere in the account, which it leaves as they are', async () => {
@@ -88,21 +109,30 @@ describe('undoRevocation', () => {
 
     await expect(undoRevocation('case-1', deps)).rejects.toThrow(
       new UndoRefusedError(
-        `IAM has changed since the revocation (role ${roleName}: inlinePolicies changed); undo would not restore the recorded state, so nothing was changed`,
+        `IAM has changed since revocation r0-e0 (role ${roleName}: inlinePolicies changed); undo would not restore the recorded state, so nothing was changed`,
       ),
     );
     expect(equivalentStates(await iam.load(), drifted)).toBe(true);
   });
 
-  it('undoes a revoke step that ran twice (a retry at a later cutoff) back to the original', async () => {
+  it('undoes a case revoked twice (again after a raise, at a later cutoff), latest first, back to the original', async () => {
     const { iam, deps, original } = await revoked();
-    await revoke(
-      { caseId: 'case-1', trigger },
-      { ...deps, clock: new SimulatedClock(new Date('2026-01-15T12:05:00Z')) },
-    );
+    const later = { ...deps, clock: new SimulatedClock(new Date('2026-01-15T12:05:00Z')) };
+    const [raised] = await detect(envelopeFor(stopLogging, 'delivery-stop-logging'), {
+      ...later,
+      workflow: new RecordingWorkflow(),
+      deadLetters: new RecordingDeadLetters(),
+    });
+    expect(raised).toMatchObject({ status: 'raised', caseId: 'case-1' });
+    await revoke({ caseId: 'case-1', trigger, revision: 1 }, later);
 
-    await undoRevocation('case-1', deps);
+    const result = await undoRevocation('case-1', deps);
 
+    expect(result).toEqual({
+      caseId: 'case-1',
+      restored: ['r1-e0', 'r0-e0'],
+      reversed: [REWRITE_DENY, REWRITE_DENY],
+    });
     expect(equivalentStates(await iam.load(), original)).toBe(true);
   });
 
@@ -110,7 +140,12 @@ describe('undoRevocation', () => {
     const { deps } = await revoked();
     await undoRevocation('case-1', deps);
 
+    await openTestCase(deps.cases, otherTrigger, { caseId: 'case-2' });
+
     await expect(undoRevocation('case-1', deps)).rejects.toThrow('already undone');
+    await expect(undoRevocation('case-2', deps)).rejects.toThrow(
+      'case case-2 has no applied revocation to undo',
+    );
     await expect(undoRevocation('case-404', deps)).rejects.toThrow('there is no case case-404');
   });
 });

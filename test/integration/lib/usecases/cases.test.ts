@@ -1,0 +1,216 @@
+// The case lifecycle under the conditions it meets in the field, on both real stores (the file
+// store and DynamoDB on dynalite): deliveries duplicated, shuffled and concurrent; a call racing
+// the close; a closed case followed by a worse call; Step Functions refusing a name reused
+// within 90 days. Calls go through the detect use case, as EventBridge delivers them.
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { SFNClient, StartExecutionCommand } from '@aws-sdk/client-sfn';
+import { mockClient } from 'aws-sdk-client-mock';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { StepFunctionsWorkflow } from '../../../../lib/aws/step-functions.ts';
+import { type Case, entriesOf, isOpen } from '../../../../lib/domain/case.ts';
+import { Random } from '../../../../lib/local/generator/random.ts';
+import { FileCaseStore } from '../../../../lib/local/case-store.ts';
+import { SimulatedClock } from '../../../../lib/local/pipeline.ts';
+import type { CaseStore, WorkflowStarter } from '../../../../lib/ports.ts';
+import { closeCase } from '../../../../lib/usecases/cases.ts';
+import { type DetectOutcome, detect } from '../../../../lib/usecases/detect.ts';
+import { shippedConfig } from '../../../fixtures/config.ts';
+import { type Dynalite, startDynalite } from '../../../fixtures/dynalite.ts';
+import { type EscalatingAttack, escalatingAttack } from '../../../fixtures/escalating-attack.ts';
+import { RecordingDeadLetters, RecordingWorkflow } from '../../../fixtures/workflow.ts';
+
+const config = await shippedConfig();
+let attack: EscalatingAttack;
+let dynalite: Dynalite;
+
+beforeAll(async () => {
+  [attack, dynalite] = await Promise.all([escalatingAttack(), startDynalite()]);
+});
+
+afterAll(async () => {
+  await dynalite.stop();
+});
+
+const STORES: [string, () => Promise<{ store: CaseStore; close(): void }>][] = [
+  ['the file store', async () => ({ store: new FileCaseStore(mkdtempSync(join(tmpdir(), 'revoker-cases-'))), close() {} })],
+  ['DynamoDB on dynalite', () => dynalite.newStore()],
+];
+
+function parts(store: CaseStore, workflow: WorkflowStarter = new RecordingWorkflow(), clock = new SimulatedClock(attack.end)) {
+  return { cases: store, workflow, clock, config, deadLetters: new RecordingDeadLetters() };
+}
+
+/** The case each outcome went to (a delivery taken in elsewhere at the same moment has none). */
+function casesOf(outcomes: DetectOutcome[]): Set<string> {
+  return new Set(outcomes.flatMap((outcome) => ('caseId' in outcome && outcome.caseId ? [outcome.caseId] : [])));
+}
+
+/** The events a case took in: the one that opened it, and each that joined or raised it. */
+function eventsOn(record: Case): string[] {
+  return record.entries.flatMap((entry) =>
+    entry.step === 'opened' || entry.step === 'detection' || entry.step === 'raise' ? [entry.detail.eventKey] : [],
+  );
+}
+
+describe.each(STORES)('the case lifecycle on %s', (_name, makeStore) => {
+  it('1,000 deliveries of the attack, duplicated, shuffled and partly concurrent: one case, each call on it once, raised to its worst', async () => {
+    const { store, close } = await makeStore();
+    const workflow = new RecordingWorkflow();
+    const deps = parts(store, workflow);
+    const random = new Random('deliveries');
+    const deliveries = Array.from({ length: 1000 }, (_, index) => attack.envelopes[index % attack.envelopes.length]!);
+    for (let index = deliveries.length - 1; index > 0; index--) {
+      const other = random.int(0, index);
+      [deliveries[index], deliveries[other]] = [deliveries[other]!, deliveries[index]!];
+    }
+
+    const outcomes: DetectOutcome[] = [];
+    for (let next = 0; next < deliveries.length; ) {
+      const batch = deliveries.slice(next, next + random.int(1, 40));
+      next += batch.length;
+      for (const result of await Promise.all(batch.map((envelope) => detect(envelope, deps))))
+        outcomes.push(...result);
+    }
+
+    const caseIds = casesOf(outcomes);
+    expect(caseIds.size).toBe(1);
+    const record = (await store.get([...caseIds][0]!))!;
+    const events = eventsOn(record);
+    expect(events.sort()).toEqual([...attack.detected].sort());
+    expect(outcomes.filter((outcome) => outcome.status === 'opened')).toHaveLength(1);
+    // The notify-only command opened it (the first call); the trail stopped made it critical, the
+    // shared snapshot and the key for another user made its response automatic.
+    expect(record.header.standing).toMatchObject({ severity: 'critical', response: 'auto-revoke' });
+    expect(entriesOf(record, 'raise').length).toBe(record.header.revision);
+    expect(record.header.revision).toBeGreaterThanOrEqual(1);
+    expect([...workflow.started.keys()]).toEqual([record.header.execution.name]);
+    expect(record.header.execution.started).toBe(true);
+    close();
+  }, 120_000);
+
+  it('a duplicate delivery of the same event never opens or raises twice, even after its case closed', async () => {
+    const { store, close } = await makeStore();
+    const deps = parts(store);
+    const [first, second] = attack.envelopes;
+
+    const [opened] = await detect(first!, deps);
+    const [raised] = await detect(second!, deps);
+    const [again] = await detect(second!, deps);
+    const caseId = (opened as { caseId: string }).caseId;
+    const before = (await store.get(caseId))!;
+    await closeCase(store, caseId, before.header.revision, {
+      outcome: 'benign',
+      reason: 'a test',
+      summary: 'benign: a test',
+      at: '2026-01-15T12:30:00Z',
+    });
+    const [late] = await detect(first!, deps);
+
+    expect([opened?.status, raised?.status, again?.status, late?.status]).toEqual([
+      'opened',
+      'raised',
+      'duplicate',
+      'duplicate',
+    ]);
+    const after = (await store.get(caseId))!;
+    expect(after.header.revision).toBe(1);
+    expect(eventsOn(after)).toEqual([first!.detail.eventID, second!.detail.eventID]);
+    close();
+  });
+
+  it('calls racing the close each land once: on the case before it closed, or on the one new case after', async () => {
+    const { store, close } = await makeStore();
+    const deps = parts(store);
+    const [opening] = await detect(attack.envelopes[0]!, deps);
+    const firstCase = (opening as { caseId: string }).caseId;
+    // 40 more calls by the same key that rank no higher: each joins, or opens the next case.
+    const calls = Array.from({ length: 40 }, (_, index) => ({
+      ...attack.envelopes[0]!,
+      id: `racer-${index}`,
+      detail: { ...attack.envelopes[0]!.detail, eventID: `00000000-0000-4000-8000-${String(index).padStart(12, '0')}` },
+    }));
+
+    const [outcomes] = await Promise.all([
+      Promise.all(calls.map((call) => detect(call, deps))),
+      closeCase(store, firstCase, 0, { outcome: 'notified', reason: 'a test', summary: 'notified', at: '2026-01-15T12:30:00Z' }),
+    ]);
+
+    const landed = casesOf(outcomes.flat());
+    const records = await Promise.all([...new Set([firstCase, ...landed])].map(async (id) => (await store.get(id))!));
+    const open = records.filter((record) => isOpen(record.header));
+    expect(open.length).toBeLessThanOrEqual(1);
+    for (const record of open) expect(record.header.previousCaseId).toBe(firstCase);
+    const all = records.flatMap(eventsOn);
+    expect(all.sort()).toEqual([attack.envelopes[0]!.detail.eventID, ...calls.map((call) => call.detail.eventID)].sort());
+    // Nothing joined the first case after its close.
+    const closed = records.find((record) => record.header.caseId === firstCase)!;
+    const closedAt = entriesOf(closed, 'close')[0]!.seq;
+    expect(closed.entries.filter((entry) => entry.step === 'detection' && entry.seq > closedAt)).toEqual([]);
+    close();
+  });
+});
+
+/**
+ * Step Functions as StartExecution behaves: a name is unique per state machine; the same name
+ * and input while it runs is accepted again; any other reuse within 90 days of its close is
+ * refused with ExecutionAlreadyExists.
+ */
+function stepFunctionsFake() {
+  const executions = new Map<string, { input: string; closedAt: Date | null }>();
+  const client = new SFNClient({ region: 'us-east-1' });
+  mockClient(client)
+    .on(StartExecutionCommand)
+    .callsFake((command: { name: string; input: string }) => {
+      const known = executions.get(command.name);
+      if (known && !(known.closedAt === null && known.input === command.input)) {
+        const error = new Error(`Execution Already Exists: '${command.name}'`);
+        error.name = 'ExecutionAlreadyExists';
+        throw error;
+      }
+      executions.set(command.name, { input: command.input, closedAt: null });
+      return { executionArn: `arn:aws:states:us-east-1:111122223333:execution:revoker:${command.name}` };
+    });
+  return {
+    workflow: new StepFunctionsWorkflow(client, 'arn:aws:states:us-east-1:111122223333:stateMachine:revoker'),
+    executions,
+    close(name: string, at: Date) {
+      executions.get(name)!.closedAt = at;
+    },
+  };
+}
+
+describe('a closed case, then a worse call a day later', () => {
+  it.each(STORES)('opens a new case linked to the closed one, under a name Step Functions accepts (%s)', async (_name, makeStore) => {
+    const { store, close } = await makeStore();
+    const sfn = stepFunctionsFake();
+    const clock = new SimulatedClock(attack.end);
+    const deps = parts(store, sfn.workflow, clock);
+    const command = attack.envelopes[0]!;
+    const trailStopped = attack.envelopes.find((envelope) => envelope.detail.eventName === 'StopLogging')!;
+
+    const [first] = await detect(command, deps);
+    const firstCase = (first as { caseId: string }).caseId;
+    await closeCase(store, firstCase, 0, { outcome: 'benign', reason: 'cleared', summary: 'benign: cleared', at: '2026-01-15T12:10:00Z' });
+    sfn.close(`case-${firstCase}`, new Date('2026-01-15T12:10:00Z'));
+    clock.advance(86_400);
+    const dayLater = {
+      ...trailStopped,
+      id: 'a-day-later',
+      time: '2026-01-16T12:00:00Z',
+      detail: { ...trailStopped.detail, eventID: 'f0000000-0000-4000-8000-000000000001', eventTime: '2026-01-16T12:00:00Z' },
+    };
+    const [second] = await detect(dayLater, deps);
+
+    expect(second).toMatchObject({ status: 'opened', ruleId: 'cloudtrail-stopped-or-deleted' });
+    const secondCase = (second as { caseId: string }).caseId;
+    expect(secondCase).not.toBe(firstCase);
+    const record = (await store.get(secondCase))!;
+    expect(record.header.previousCaseId).toBe(firstCase);
+    expect(record.header.execution.started).toBe(true);
+    expect([...sfn.executions.keys()]).toEqual([`case-${firstCase}`, `case-${secondCase}`]);
+    expect(sfn.executions.get(`case-${secondCase}`)!.closedAt).toBeNull();
+    close();
+  });
+});
