@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { type DemoResult, runDemo } from '../../cli/demo.ts';
 import { normalizeAccountState } from '../../lib/domain/iam-state.ts';
+import { FileCaseStore } from '../../lib/local/case-store.ts';
 import { revoker } from '../fixtures/cli.ts';
 import { shippedConfig } from '../fixtures/config.ts';
 
@@ -60,6 +61,7 @@ describe('revoker offboard', () => {
     const caseId = /: case ([0-9a-f]{32})$/m.exec(done.stdout)![1]!;
     const dryCaseId = /: case ([0-9a-f]{32})$/m.exec(dry.stdout)![1]!;
     expect(caseId).not.toBe(dryCaseId);
+    expect((await new FileCaseStore(join(directory, 'cases')).get(caseId))!.header.previousCaseId).toBe(dryCaseId);
     const undo = await revoker('undo', caseId, ...demoFiles());
     expect(undo.stdout).toContain('2 change(s) reversed');
     expect(normalizeAccountState(JSON.parse(readFileSync(demo.iamAccountFile, 'utf8'))).users.alice).toEqual(

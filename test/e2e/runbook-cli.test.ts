@@ -136,11 +136,13 @@ describe('revoker replay and rules', () => {
     // The other case: the hand-made Identity Center session creating a key for another user.
     expect(stdout).toMatch(/ records read; 2 cases would open\./);
     expect(stdout).toMatch(
-      /access-key-for-another-user +high +arn:aws:iam::\d{12}:role\/aws-reserved\/sso\.amazonaws\.com\/AWSReservedSSO_/,
+      /access-key-for-another-user +high auto-revoke +arn:aws:iam::\d{12}:role\/aws-reserved\/sso\.amazonaws\.com\/AWSReservedSSO_/,
     );
+    // Six calls by the stolen session on its one case, none ranked above the first: joined, never raised.
     expect(stdout).toMatch(
       new RegExp(
-        `instance-credentials-bucket-listing +high +${logs.truth.roleArn} +${logs.truth.attackerIp} +6 `,
+        `instance-credentials-bucket-listing +high auto-revoke +${logs.truth.roleArn} +${logs.truth.attackerIp} +6 +0$`,
+        'm',
       ),
     );
   });

@@ -128,7 +128,8 @@ describe('detect', () => {
     expect(raised).toMatchObject({ status: 'raised', caseId: 'case-1' });
     await expect(answer).rejects.toMatchObject({
       name: 'revoker.Raised',
-      message: 'Case case-1 was raised while it waited for a decision; it is reconsidered with the new evidence.',
+      message:
+        'Case case-1 was raised while it waited for a decision; it is reconsidered with the new evidence.',
     });
   });
 

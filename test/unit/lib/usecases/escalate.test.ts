@@ -122,7 +122,7 @@ describe('escalate', () => {
     const message = parts.sent()[0]!.sns.message;
     expect(message).toContain('cloudtrail-stopped-or-deleted (critical, auto-revoke)');
     expect(message).toContain(
-      'StopLogging: instance-credentials-iam-escalation (high, auto-revoke) → cloudtrail-stopped-or-deleted (critical, escalate)',
+      'StopLogging: instance-credentials-iam-escalation (high, auto-revoke) → cloudtrail-stopped-or-deleted (critical, auto-revoke)',
     );
   });
 });

@@ -96,12 +96,13 @@ describe('replay', () => {
           eventTime: '2024-08-02T08:35:00Z',
           eventName: 'StopLogging',
           from: { ruleId: 'instance-credentials-iam-escalation', severity: 'high', response: 'auto-revoke' },
-          to: { ruleId: 'cloudtrail-stopped-or-deleted', severity: 'critical', response: 'escalate' },
+          // Where the case stands after it: the call's severity, the grant's stronger response kept.
+          to: { ruleId: 'cloudtrail-stopped-or-deleted', severity: 'critical', response: 'auto-revoke' },
         },
       ],
     });
     expect(describeRaise(result.cases[0]!.raises[0]!)).toBe(
-      '2024-08-02T08:35:00Z StopLogging: instance-credentials-iam-escalation (high, auto-revoke) → cloudtrail-stopped-or-deleted (critical, escalate)',
+      '2024-08-02T08:35:00Z StopLogging: instance-credentials-iam-escalation (high, auto-revoke) → cloudtrail-stopped-or-deleted (critical, auto-revoke)',
     );
   });
 });
