@@ -43,7 +43,13 @@ export async function run(): Promise<void> {
   for (const bytes of compressed) {
     const { Records } = JSON.parse(gunzipSync(bytes).toString('utf8')) as { Records: CloudTrailRecord[] };
     for (const record of Records) {
-      for (const outcome of await detect(envelopeFor(record, 'bench'), { cases, workflow, clock, config, deadLetters }))
+      for (const outcome of await detect(envelopeFor(record, 'bench'), {
+        cases,
+        workflow,
+        clock,
+        config,
+        deadLetters,
+      }))
         outcomes[outcome.status] += 1;
     }
   }

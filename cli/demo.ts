@@ -205,6 +205,8 @@ interface Stage {
   world: DemoWorld;
   clock: SimulatedClock;
   print: (line: string) => void;
+  /** Deliver a batch of calls: the case they open is confirmed once all of them are taken in. */
+  deliver: <T>(batch: () => Promise<T>) => Promise<T>;
 }
 
 export async function runDemo(options: DemoOptions): Promise<DemoResult> {
@@ -265,6 +267,18 @@ export async function runDemo(options: DemoOptions): Promise<DemoResult> {
       cost.taskMillis += performance.now() - start;
     }
   };
+  let delivering: Promise<void> = Promise.resolve();
+  const deliver = async <T>(batch: () => Promise<T>): Promise<T> => {
+    let done!: () => void;
+    delivering = new Promise((resolve) => {
+      done = resolve;
+    });
+    try {
+      return await batch();
+    } finally {
+      done();
+    }
+  };
   const pipeline: LocalPipeline = await openLocalPipeline({
     logs,
     iamAccountFile,
@@ -276,7 +290,12 @@ export async function runDemo(options: DemoOptions): Promise<DemoResult> {
     config: options.config,
     clock,
     around: {
-      confirm: timed,
+      // A batch of calls delivered together is taken in before its case is confirmed, as a
+      // Step Functions execution starts a moment after detect: the story reads the same every run.
+      confirm: (run) => async (event) => {
+        await delivering;
+        return timed(run)(event);
+      },
       revoke: timed,
       offboard: timed,
       close: timed,
@@ -340,7 +359,7 @@ export async function runDemo(options: DemoOptions): Promise<DemoResult> {
     );
   };
 
-  const stage: Stage = { directory, logs, account, truth, pipeline, world, clock, print };
+  const stage: Stage = { directory, logs, account, truth, pipeline, world, clock, print, deliver };
   const told: StoryResult[] = [];
   try {
     for (const [index, story] of stories.entries()) {
@@ -397,7 +416,7 @@ function withBackdoor(state: ReturnType<typeof initialAccountState>, account: Ac
 
 /** Each story puts its events through detect, as EventBridge would, and names the case it opened. */
 const STORY: Record<StoryName, (stage: Stage) => Promise<OpenedCase>> = {
-  async automatic({ logs, account, pipeline, clock, truth, world, print }) {
+  async automatic({ logs, account, pipeline, clock, truth, world, print, deliver }) {
     const now = clock.now();
     print(
       `attack: ${truth.roleArn} session ${truth.sessionName}, used from ${truth.attackerIp} from ${clockTime(truth.startedAt)}`,
@@ -407,14 +426,18 @@ const STORY: Record<StoryName, (stage: Stage) => Promise<OpenedCase>> = {
       (file) => (logFileFromPath(file)?.timestamp ?? '') >= toPartitionDay(since),
     );
     const outcomes: DetectOutcome[] = [];
-    for await (const entry of readRecordFiles(recentFiles)) {
-      if (entry.kind !== 'parsed' || entry.record.eventTime < toInstant(since)) continue;
-      const envelope = envelopeFor(entry.record, `demo-${outcomes.length}`);
-      if (!RULES.some((rule) => matchesEventPattern(rule.eventPattern, envelope))) continue;
-      outcomes.push(...((await pipeline.detect(envelope)) as DetectOutcome[]));
-    }
+    await deliver(async () => {
+      for await (const entry of readRecordFiles(recentFiles)) {
+        if (entry.kind !== 'parsed' || entry.record.eventTime < toInstant(since)) continue;
+        const envelope = envelopeFor(entry.record, `demo-${outcomes.length}`);
+        if (!RULES.some((rule) => matchesEventPattern(rule.eventPattern, envelope))) continue;
+        outcomes.push(...((await pipeline.detect(envelope)) as DetectOutcome[]));
+      }
+    });
     const started = outcomes.filter((outcome) => outcome.status === 'opened');
-    const joined = outcomes.filter((outcome) => outcome.status === 'joined' || outcome.status === 'raised').length;
+    const joined = outcomes.filter(
+      (outcome) => outcome.status === 'joined' || outcome.status === 'raised',
+    ).length;
     print(
       `${clockTime(toInstant(now))}  detect      ${outcomes.length} calls delivered by EventBridge (the rules' patterns): ${started.length} case opened, ${joined} more calls by the same credentials joined it, ${outcomes.length - started.length - joined} matched no rule`,
     );
@@ -423,7 +446,7 @@ const STORY: Record<StoryName, (stage: Stage) => Promise<OpenedCase>> = {
     return startedCase(started[0], 'the stolen session');
   },
 
-  async escalation({ account, truth, clock, world, pipeline, print }) {
+  async escalation({ account, truth, clock, world, pipeline, print, deliver }) {
     const at = new Date(clock.now().getTime() - 30_000);
     const calls = backdoorReturns(account, truth, at);
     world.happened(calls);
@@ -435,11 +458,13 @@ const STORY: Record<StoryName, (stage: Stage) => Promise<OpenedCase>> = {
     // stopping the trail raises it to a critical one that asks the on-call.
     const random = new Random('demo-backdoor');
     const outcomes: DetectOutcome[] = [];
-    for (const [index, call] of calls.entries()) {
-      const envelope = envelopeFor(toRecord(call, random) as never, `demo-backdoor-${index}`);
-      if (!RULES.some((rule) => matchesEventPattern(rule.eventPattern, envelope))) continue;
-      outcomes.push(...((await pipeline.detect(envelope)) as DetectOutcome[]));
-    }
+    await deliver(async () => {
+      for (const [index, call] of calls.entries()) {
+        const envelope = envelopeFor(toRecord(call, random) as never, `demo-backdoor-${index}`);
+        if (!RULES.some((rule) => matchesEventPattern(rule.eventPattern, envelope))) continue;
+        outcomes.push(...((await pipeline.detect(envelope)) as DetectOutcome[]));
+      }
+    });
     for (const outcome of outcomes)
       if (outcome.status === 'opened' || outcome.status === 'raised')
         print(

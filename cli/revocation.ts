@@ -169,7 +169,11 @@ export function registerRevocation(program: Command): void {
           config,
           state,
           cutoff: toInstant(now),
-          recentRevocations: await revocationsInWindow(new FileCaseStore(options.cases), now, config.guardRails),
+          recentRevocations: await revocationsInWindow(
+            new FileCaseStore(options.cases),
+            now,
+            config.guardRails,
+          ),
         });
         if (options.json) printJson(plan);
         else printPlan(plan);

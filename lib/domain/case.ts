@@ -171,7 +171,11 @@ export const CaseEntrySchema = z.discriminatedUnion('step', [
   z.object({
     ...base,
     step: z.literal('revoked'),
-    detail: z.object({ revocationId: z.string(), record: AppliedPlanSchema, approval: ApprovalSchema.nullable() }),
+    detail: z.object({
+      revocationId: z.string(),
+      record: AppliedPlanSchema,
+      approval: ApprovalSchema.nullable(),
+    }),
   }),
   /** Planned, and stopped for a human (a guard rail, or nothing automatic to do). */
   z.object({
@@ -364,7 +368,9 @@ export function pendingEscalation(record: Case): EntryOf<'escalate'> | null {
   if (!isOpen(record.header)) return null;
   const escalation = lastEntry(record, 'escalate');
   if (!escalation) return null;
-  const movedOn = record.entries.some((entry) => entry.seq > escalation.seq && !WHILE_WAITING.has(entry.step));
+  const movedOn = record.entries.some(
+    (entry) => entry.seq > escalation.seq && !WHILE_WAITING.has(entry.step),
+  );
   return movedOn ? null : escalation;
 }
 
@@ -384,7 +390,9 @@ export type { Approval };
 export function decodeCase(source: string, header: unknown, version: number, entries: unknown[]): Case {
   const parsedHeader = CaseHeaderSchema.safeParse(header);
   if (!parsedHeader.success)
-    throw new CaseStateError(`${source}: the case header is damaged: ${parsedHeader.error.issues[0]?.message}`);
+    throw new CaseStateError(
+      `${source}: the case header is damaged: ${parsedHeader.error.issues[0]?.message}`,
+    );
   const parsedEntries = entries.map((entry, index) => {
     const parsed = CaseEntrySchema.safeParse(entry);
     if (!parsed.success) {
@@ -405,9 +413,13 @@ export function evidenceFacts(record: Case): [string, string][] {
   const { header } = record;
   facts.push(['Standing', describeRanking(rankingOf(header.standing))]);
   for (const raise of entriesOf(record, 'raise'))
-    facts.push([`Raised at ${raise.detail.eventTime}`, `${raise.detail.eventName}: ${describeRanking(raise.detail.from)} → ${describeRanking(raise.detail.to)}`]);
+    facts.push([
+      `Raised at ${raise.detail.eventTime}`,
+      `${raise.detail.eventName}: ${describeRanking(raise.detail.from)} → ${describeRanking(raise.detail.to)}`,
+    ]);
   const joined = entriesOf(record, 'detection').length;
-  if (joined > 0) facts.push(['Other calls', `${joined} more matching calls by the same credential joined the case`]);
+  if (joined > 0)
+    facts.push(['Other calls', `${joined} more matching calls by the same credential joined the case`]);
   if (header.previousCaseId) facts.push(['Previous case', header.previousCaseId]);
   const confirm = lastEntry(record, 'confirm')?.detail;
   if (!confirm) return [...facts, ['Evidence', 'none gathered (this case skips confirmation)']];

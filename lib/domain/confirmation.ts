@@ -1,6 +1,7 @@
 // Turning runbook results into a verdict and a decision, each with its reasons in words.
-import { type Config, isProtected } from './config.ts';
+
 import { describeRanking, type Ranking } from './case.ts';
+import { type Config, isProtected } from './config.ts';
 import { principalArnOf, type Trigger } from './trigger.ts';
 
 export type Verdict = 'confirmed' | 'benign' | 'ambiguous';
@@ -209,7 +210,10 @@ export function decide(
 ): DecisionWithReason {
   const stands = `the case stands at ${describeRanking(standing)}`;
   if (revokedBefore)
-    return { decision: 'revoke', reason: `the case was already revoked once; ${stands}, so it is revoked and verified again` };
+    return {
+      decision: 'revoke',
+      reason: `the case was already revoked once; ${stands}, so it is revoked and verified again`,
+    };
   if (assessment.verdict === 'benign')
     return { decision: 'close', reason: 'the evidence clears the trigger' };
   if (assessment.verdict === 'ambiguous')

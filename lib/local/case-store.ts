@@ -4,7 +4,14 @@
 // process answers the demo's execution in another), so conditional writes are really conditional.
 import { readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { type Case, type CaseHeader, CaseStateError, decodeCase, digest, type NewCaseEntry } from '../domain/case.ts';
+import {
+  type Case,
+  type CaseHeader,
+  CaseStateError,
+  decodeCase,
+  digest,
+  type NewCaseEntry,
+} from '../domain/case.ts';
 import { CaseNotFoundError, type CaseStore, type VersionedDocument } from '../ports.ts';
 import { writeFileAtomic } from './atomic-file.ts';
 import { exclusively } from './file-lock.ts';

@@ -65,7 +65,12 @@ export async function answerEscalation(
     throw new EscalationAnswerError('a rejection needs a reason');
 
   const at = toInstant(deps.clock.now());
-  const answered = { escalationId: pending.id, approver: request.approver, via: request.via, nonce: request.nonce ?? null };
+  const answered = {
+    escalationId: pending.id,
+    approver: request.approver,
+    via: request.via,
+    nonce: request.nonce ?? null,
+  };
   const said =
     request.answer === 'acknowledge'
       ? 'acknowledged the page'
@@ -80,7 +85,13 @@ export async function answerEscalation(
   let answerId: string;
   if (request.answer === 'acknowledge') {
     answerId = `acknowledge:${pending.id}:${digest(request.approver)}`;
-    await recordEntry(deps.cases, request.caseId, { id: answerId, at, step: 'acknowledge', summary, detail: answered });
+    await recordEntry(deps.cases, request.caseId, {
+      id: answerId,
+      at,
+      step: 'acknowledge',
+      summary,
+      detail: answered,
+    });
   } else {
     answerId = decisionIdFor(pending.id);
     const recorded = await recordEntry(deps.cases, request.caseId, {

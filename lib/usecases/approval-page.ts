@@ -4,7 +4,6 @@
 // earlier escalation of the case, or for a case no longer waiting.
 import { type ApprovalGrant, verifyApprovalLink } from '../domain/approval.ts';
 import { type ApprovalPageView, renderApprovalPage, renderMessagePage } from '../domain/approval-page.ts';
-import { notificationFor } from '../domain/notification.ts';
 import {
   type Case,
   entriesOf,
@@ -13,6 +12,7 @@ import {
   type PendingEscalation,
   pendingEscalation,
 } from '../domain/case.ts';
+import { notificationFor } from '../domain/notification.ts';
 import type { CaseStore, Clock, TaskCallbacks } from '../ports.ts';
 import { type Answer, answerEscalation, EscalationAnswerError } from './answer-escalation.ts';
 

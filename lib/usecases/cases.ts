@@ -155,7 +155,11 @@ export async function takeIn(intake: Intake, deps: IntakeDependencies): Promise<
       // Done, or being taken in by another delivery right now: nothing more to do here.
       return { status: 'duplicate', caseId: held.caseId };
     }
-    const lease = { done: false, leaseUntil: toInstant(addMinutes(now, CLAIM_LEASE_SECONDS / 60)), caseId: null };
+    const lease = {
+      done: false,
+      leaseUntil: toInstant(addMinutes(now, CLAIM_LEASE_SECONDS / 60)),
+      caseId: null,
+    };
     if (!(await deps.cases.writeDocument(claimKey, lease, claim?.version ?? null))) {
       await backOff(attempt);
       continue;
@@ -408,7 +412,9 @@ export async function closeCase(
 // ---- The blast-radius cap ----------------------------------------------------------------
 
 const CAP_KEY = 'guard-rails/automatic-revocations';
-const ReservationsSchema = z.object({ reservations: z.array(z.object({ caseId: z.string(), at: z.string() })) });
+const ReservationsSchema = z.object({
+  reservations: z.array(z.object({ caseId: z.string(), at: z.string() })),
+});
 
 /**
  * Reserve one of the window's automatic revocations for the case, atomically, before any IAM
@@ -426,7 +432,8 @@ export async function reserveRevocation(
     const document = await cases.readDocument(CAP_KEY);
     const current = document ? ReservationsSchema.parse(document.value).reservations : [];
     const live = current.filter((reservation) => reservation.at >= since);
-    if (live.some((reservation) => reservation.caseId === caseId)) return { granted: true, count: live.length };
+    if (live.some((reservation) => reservation.caseId === caseId))
+      return { granted: true, count: live.length };
     if (live.length >= rails.maxRevocationsPerWindow) return { granted: false, count: live.length };
     const next = { reservations: [...live, { caseId, at: toInstant(now) }] };
     if (await cases.writeDocument(CAP_KEY, next, document?.version ?? null))
@@ -459,6 +466,7 @@ export async function revocationsInWindow(
   const document = await cases.readDocument(CAP_KEY);
   const since = toInstant(addMinutes(now, -rails.windowMinutes));
   return document
-    ? ReservationsSchema.parse(document.value).reservations.filter((reservation) => reservation.at >= since).length
+    ? ReservationsSchema.parse(document.value).reservations.filter((reservation) => reservation.at >= since)
+        .length
     : 0;
 }

@@ -1,5 +1,6 @@
 // Detect: one EventBridge delivery in, at most one case started per compromised credential.
 
+import { digest, isOpen, lastEntry, moreSevere, type Ranking, stronger } from '../domain/case.ts';
 import { type CloudTrailRecord, describeIssues } from '../domain/cloudtrail.ts';
 import type { Config } from '../domain/config.ts';
 import { parseEnvelope } from '../domain/documents.ts';
@@ -14,10 +15,16 @@ import {
   OffboardingEventSchema,
   offboardingTrigger,
 } from '../domain/offboarding.ts';
-import { type DetectionRule, matchingRules, type Severity } from '../domain/rules.ts';
-import { digest, isOpen, lastEntry, moreSevere, type Ranking, stronger } from '../domain/case.ts';
+import { type DetectionRule, matchingRules } from '../domain/rules.ts';
 import { buildTrigger, InvalidTriggerError, type Trigger } from '../domain/trigger.ts';
-import type { CaseStore, Clock, DeadLetters, IdentityDirectory, TaskCallbacks, WorkflowStarter } from '../ports.ts';
+import type {
+  CaseStore,
+  Clock,
+  DeadLetters,
+  IdentityDirectory,
+  TaskCallbacks,
+  WorkflowStarter,
+} from '../ports.ts';
 import { ensureStarted, type Intake, type IntakeOutcome, takeIn } from './cases.ts';
 import { executionSettings } from './execution.ts';
 
@@ -94,7 +101,15 @@ async function detectCall(event: unknown, deps: DetectDependencies): Promise<Det
     }),
   };
   const placed = await takeIn(intake, deps);
-  return [{ status: placed.status, caseId: placed.caseId, ruleId: rule.id, alsoMatched: others.map((other) => other.id), trigger }];
+  return [
+    {
+      status: placed.status,
+      caseId: placed.caseId,
+      ruleId: rule.id,
+      alsoMatched: others.map((other) => other.id),
+      trigger,
+    },
+  ];
 }
 
 /**
@@ -145,8 +160,7 @@ async function startIdentityCenterOffboarding(
       },
     ];
   const user = await deps.directory.lookUp(removal.identityStoreId, removal.userId);
-  const home =
-    record.recipientAccountId ?? record.userIdentity?.accountId ?? '';
+  const home = record.recipientAccountId ?? record.userIdentity?.accountId ?? '';
   const accounts = user && user.accountIds.length > 0 ? user.accountIds : [home];
   const requestedBy = `Identity Center ${record.eventName} by ${record.userIdentity?.arn ?? 'an unknown principal'}`;
   const outcomes: DetectOutcome[] = [];
@@ -192,13 +206,22 @@ async function startGrantExpiry(event: unknown, deps: DetectDependencies): Promi
   if (!record || !granted)
     return { status: 'rejected', reason: `grant expiry event: no grant ${grantId} is recorded` };
   if (!isOpen(record.header))
-    return { status: 'rejected', reason: `grant expiry event: grant ${grantId} already ended (${record.header.outcome})` };
+    return {
+      status: 'rejected',
+      reason: `grant expiry event: grant ${grantId} already ended (${record.header.outcome})`,
+    };
   // The schedule fires at the recorded end; an event well before it did not come from the schedule.
   const endsAt = granted.detail.grant.expiresAt;
   if (deps.clock.now().getTime() < Date.parse(endsAt) - EXPIRY_EARLY_TOLERANCE_MS)
     return { status: 'rejected', reason: `grant expiry event: grant ${grantId} ends at ${endsAt}, not now` };
   const outcome = await ensureStarted(record, deps);
-  return { status: outcome, caseId: grantId, ruleId: record.header.trigger.ruleId, alsoMatched: [], trigger: record.header.trigger };
+  return {
+    status: outcome,
+    caseId: grantId,
+    ruleId: record.header.trigger.ruleId,
+    alsoMatched: [],
+    trigger: record.header.trigger,
+  };
 }
 
 /** An offboarding request for one person in one account: their one open offboarding case. */

@@ -13,6 +13,7 @@ import { addMinutes, toInstant } from '../domain/time.ts';
 import { identitiesOf, principalArnOf, type Trigger, TriggerSchema } from '../domain/trigger.ts';
 
 export type { PendingEscalation };
+
 import type { CaseStore, Clock, IamGateway, Notifier } from '../ports.ts';
 import { readableCause } from './case-audit.ts';
 import { CaseRaisedError, recordEntry, requireCase } from './cases.ts';

@@ -4,6 +4,7 @@
 // the principal's standing access or another live grant still gives it, and denies each role
 // session the principal opened while the grant was live: their credentials outlive the grant.
 import { z } from 'zod';
+import { type Case, isOpen, openedHeader } from '../domain/case.ts';
 import type { Config } from '../domain/config.ts';
 import { own } from '../domain/iam-state.ts';
 import {
@@ -19,7 +20,6 @@ import {
   liveOverlapping,
   reasonToKeep,
 } from '../domain/jit.ts';
-import { type Case, isOpen, openedHeader } from '../domain/case.ts';
 import { permissionsFor, type RevocationAction } from '../domain/revocation/actions.ts';
 import { type RevocationPlan, type RevocationTarget, targetArn } from '../domain/revocation/plan.ts';
 import { addMinutes, toInstant, toPartitionDay } from '../domain/time.ts';
@@ -30,9 +30,9 @@ import { textIn } from '../runbooks/rows.ts';
 import { applyPlan } from './apply-plan.ts';
 import { openRequestedCase, recordEntry, requireCase } from './cases.ts';
 import { executionSettings } from './execution.ts';
+import { applyRecorded } from './revocations.ts';
 import { ApprovalSchema, type Revocation, RevocationNeedsHumanError, roundOf } from './revoke.ts';
 import { actionsOf, revokeEach } from './revoke-each.ts';
-import { applyRecorded } from './revocations.ts';
 import type { VerifiedPrincipal } from './verify.ts';
 
 /** Grants last at least a minute and at most a week: longer is standing access, not a grant. */
@@ -302,7 +302,11 @@ export async function expireGrant(
     });
   if (keep) {
     // What this grant opened is still allowed by what keeps the policy: nothing to take away.
-    await ended(`Grant ended; ${grant.policyArn} stays: ${keep}.`, { kept: keep, sessions: 0, needsHuman: [] });
+    await ended(`Grant ended; ${grant.policyArn} stays: ${keep}.`, {
+      kept: keep,
+      sessions: 0,
+      needsHuman: [],
+    });
     return { ...result, applied: false, kept: keep, notes: [keep] };
   }
 
@@ -312,7 +316,13 @@ export async function expireGrant(
   const plan: RevocationPlan = {
     target: holderTarget(grant),
     cutoff,
-    actions: [{ action: detach, why: `detach ${grant.policyArn} from ${grant.principalArn}`, permissions: permissionsFor(detach) }],
+    actions: [
+      {
+        action: detach,
+        why: `detach ${grant.policyArn} from ${grant.principalArn}`,
+        permissions: permissionsFor(detach),
+      },
+    ],
     escalationOnly: [],
     requiresHuman: null,
     manualSteps: [],

@@ -86,13 +86,21 @@ export async function replay(
     seen.add(eventKey);
     try {
       const trigger = buildTrigger(rules[0]!, record, principal);
-      matched.push({ trigger, ranking: rankingOfCall(rules, config), rules: rules.map((rule) => rule.id), eventKey, file });
+      matched.push({
+        trigger,
+        ranking: rankingOfCall(rules, config),
+        rules: rules.map((rule) => rule.id),
+        eventKey,
+        file,
+      });
     } catch (error) {
       if (!(error instanceof InvalidTriggerError)) throw error;
       refused.push({ file, eventName: record.eventName, reason: error.message });
     }
   }
-  matched.sort((a, b) => (a.trigger.eventTime < b.trigger.eventTime ? -1 : a.trigger.eventTime > b.trigger.eventTime ? 1 : 0));
+  matched.sort((a, b) =>
+    a.trigger.eventTime < b.trigger.eventTime ? -1 : a.trigger.eventTime > b.trigger.eventTime ? 1 : 0,
+  );
 
   const cases = new Map<string, { found: ReplayedCase; standing: Standing }>();
   for (const call of matched) {
@@ -133,7 +141,11 @@ export async function replay(
       to: rankingOf(raised),
     });
     open.standing = raised;
-    Object.assign(found, { severity: raised.severity, response: raised.response, standingRuleId: raised.ruleId });
+    Object.assign(found, {
+      severity: raised.severity,
+      response: raised.response,
+      standingRuleId: raised.ruleId,
+    });
   }
   return { records, cases: [...cases.values()].map(({ found }) => found), refused };
 }

@@ -2,7 +2,7 @@
 // restores), then each change as IAM shows it, then the result. Whatever stops in between (an
 // error, a timeout, a crash), the case says what was meant to change, and IAM's read-back says
 // how far it got: a retry or `revoker reconcile` finishes it; `revoker undo` restores the snapshot.
-import { type Approval, type Case, entriesOf, type EntryOf } from '../domain/case.ts';
+import { type Approval, type Case, type EntryOf, entriesOf } from '../domain/case.ts';
 import type { IamAccountState, IamScope } from '../domain/iam-state.ts';
 import type { RevocationPlan } from '../domain/revocation/plan.ts';
 import { toInstant } from '../domain/time.ts';
@@ -38,7 +38,10 @@ export interface RevocationIntent {
  * retried step), it resumes from the recorded intent instead of planning afresh: the changes
  * the first attempt made are found in IAM and recorded as its own, the rest are made.
  */
-export async function applyRecorded(intent: RevocationIntent, context: RevocationContext): Promise<AppliedPlan> {
+export async function applyRecorded(
+  intent: RevocationIntent,
+  context: RevocationContext,
+): Promise<AppliedPlan> {
   const { caseId, cases } = context;
   const record = await requireCase(cases, caseId);
   const finished = revokedEntry(record, intent.revocationId);
@@ -88,7 +91,12 @@ export async function resumeRecorded(
 
 async function finish(
   revocationId: string,
-  intent: { scope: IamScope; before: IamAccountState; actions: RecordedRevocation['actions']; approval: Approval | null },
+  intent: {
+    scope: IamScope;
+    before: IamAccountState;
+    actions: RecordedRevocation['actions'];
+    approval: Approval | null;
+  },
   context: RevocationContext,
   current: IamAccountState | null,
 ): Promise<AppliedPlan> {
@@ -137,7 +145,9 @@ function describeActions(plan: RevocationPlan): string {
 
 /** Revocations whose intent was recorded and whose result was not: interrupted. */
 export function unfinishedRevocations(record: Case): EntryOf<'revoke-intent'>[] {
-  return entriesOf(record, 'revoke-intent').filter((entry) => !revokedEntry(record, entry.detail.revocationId));
+  return entriesOf(record, 'revoke-intent').filter(
+    (entry) => !revokedEntry(record, entry.detail.revocationId),
+  );
 }
 
 /**

@@ -2,6 +2,8 @@
 // grant issued — each planned against IAM as it is now, only the one session or identity
 // named (never every session of a shared role), held back for a human when a guard rail
 // stops it, or only recorded in dry-run mode. Every outcome is an entry on the case.
+
+import { type Approval, digest } from '../domain/case.ts';
 import type { Config } from '../domain/config.ts';
 import {
   describePlan,
@@ -10,13 +12,12 @@ import {
   type RevocationTarget,
   scopeFor,
 } from '../domain/revocation/plan.ts';
-import { type Approval, digest } from '../domain/case.ts';
 import type { Trigger } from '../domain/trigger.ts';
 import type { CaseStore, Clock, IamGateway } from '../ports.ts';
 import type { AppliedPlan } from './apply-plan.ts';
 import { recordEntry, requireCase } from './cases.ts';
-import { type Revocation, roundOf } from './revoke.ts';
 import { applyRecorded, resumeRecorded } from './revocations.ts';
+import { type Revocation, roundOf } from './revoke.ts';
 
 export interface EachContext {
   caseId: string;

@@ -92,7 +92,12 @@ export async function revoke(input: RevokeInput, deps: RevokeDependencies): Prom
   const scope = scopeFor(target);
   const state = await deps.iam.readState(scope);
   const approved = input.approval?.decision === 'approved' ? input.approval : undefined;
-  const context = { config: deps.config, state, cutoff, ...(approved ? { approvedBy: approved.approver } : {}) };
+  const context = {
+    config: deps.config,
+    state,
+    cutoff,
+    ...(approved ? { approvedBy: approved.approver } : {}),
+  };
   let plan = planRevocation(target, { ...context, recentRevocations: 0 });
   const why = approved
     ? ` (approved by ${approved.approver})`
@@ -110,7 +115,8 @@ export async function revoke(input: RevokeInput, deps: RevokeDependencies): Prom
     return new RevocationNeedsHumanError(`${reason}; a human must decide`);
   };
 
-  if (plan.requiresHuman) throw await held(`Not revoked automatically: ${plan.requiresHuman}.`, plan.requiresHuman);
+  if (plan.requiresHuman)
+    throw await held(`Not revoked automatically: ${plan.requiresHuman}.`, plan.requiresHuman);
   if (deps.config.mode === 'dry-run') {
     await recordEntry(deps.cases, input.caseId, {
       id: `dry-run:${revocationId}`,
@@ -148,7 +154,8 @@ export async function revoke(input: RevokeInput, deps: RevokeDependencies): Prom
     );
   } catch (error) {
     // Nothing happened (IAM still shows the snapshot): the reservation goes back.
-    if (automatic && (await unchanged(deps.iam, scope, state))) await releaseRevocation(deps.cases, input.caseId);
+    if (automatic && (await unchanged(deps.iam, scope, state)))
+      await releaseRevocation(deps.cases, input.caseId);
     throw error;
   }
   return summarize(plan, deps.config, applied);

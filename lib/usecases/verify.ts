@@ -3,12 +3,7 @@
 import { z } from 'zod';
 import { addMinutes, toInstant, toPartitionDay } from '../domain/time.ts';
 import { principalArnOf, TriggerSchema } from '../domain/trigger.ts';
-import {
-  assessVerification,
-  type Verification,
-  type VerificationFacts,
-  type VerificationStatus,
-} from '../domain/verification.ts';
+import { assessVerification, type Verification } from '../domain/verification.ts';
 import type { QueryResult } from '../ports.ts';
 import { bindRunbook, requireRunbook } from '../runbooks/catalog.ts';
 import { countIn, textIn } from '../runbooks/rows.ts';

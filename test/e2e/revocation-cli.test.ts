@@ -61,7 +61,9 @@ describe('revoker offboard', () => {
     const caseId = /: case ([0-9a-f]{32})$/m.exec(done.stdout)![1]!;
     const dryCaseId = /: case ([0-9a-f]{32})$/m.exec(dry.stdout)![1]!;
     expect(caseId).not.toBe(dryCaseId);
-    expect((await new FileCaseStore(join(directory, 'cases')).get(caseId))!.header.previousCaseId).toBe(dryCaseId);
+    expect((await new FileCaseStore(join(directory, 'cases')).get(caseId))!.header.previousCaseId).toBe(
+      dryCaseId,
+    );
     const undo = await revoker('undo', caseId, ...demoFiles());
     expect(undo.stdout).toContain('2 change(s) reversed');
     expect(normalizeAccountState(JSON.parse(readFileSync(demo.iamAccountFile, 'utf8'))).users.alice).toEqual(
@@ -117,9 +119,13 @@ describe('revoker jit', () => {
     );
     expect(due.stdout).toContain(`Case ${grantId}`);
     expect(due.stdout).toMatch(
-      new RegExp(` revoke-intent +Grant ${grantId} ended: about to detach arn:aws:iam::aws:policy/PowerUserAccess`),
+      new RegExp(
+        ` revoke-intent +Grant ${grantId} ended: about to detach arn:aws:iam::aws:policy/PowerUserAccess`,
+      ),
     );
-    expect(due.stdout).toMatch(/ iam-change +Changed: Detach arn:aws:iam::aws:policy\/PowerUserAccess from user carol\./);
+    expect(due.stdout).toMatch(
+      / iam-change +Changed: Detach arn:aws:iam::aws:policy\/PowerUserAccess from user carol\./,
+    );
     expect(due.stdout).toMatch(new RegExp(`^Case ${grantId}, opened \\S+: contained$`, 'm'));
     expect(policies()).not.toContain(policy);
 
@@ -142,7 +148,15 @@ describe('revoker cases', () => {
       ),
     );
     expect(show.stdout.split('\n').map((line) => line.split(/ +/)[1])).toEqual(
-      expect.arrayContaining(['opened', 'confirm', 'revoke-intent', 'iam-change', 'revoked', 'verify', 'close']),
+      expect.arrayContaining([
+        'opened',
+        'confirm',
+        'revoke-intent',
+        'iam-change',
+        'revoked',
+        'verify',
+        'close',
+      ]),
     );
     expect(show.stdout).toMatch(/^Case \w+, opened \S+: contained$/m);
   });

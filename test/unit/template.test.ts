@@ -294,7 +294,8 @@ describe('the state machine’s task timeouts against the functions’ own', () 
     ([, state]) => state.Type === 'Task' && state.Resource === 'arn:aws:states:::lambda:invoke',
   );
   const callbacks = Object.entries(asl.States).filter(
-    ([, state]) => state.Type === 'Task' && state.Resource === 'arn:aws:states:::lambda:invoke.waitForTaskToken',
+    ([, state]) =>
+      state.Type === 'Task' && state.Resource === 'arn:aws:states:::lambda:invoke.waitForTaskToken',
   );
 
   it('finds the invoking tasks and the waiting one', () => {

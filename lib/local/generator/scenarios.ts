@@ -470,7 +470,11 @@ function backdoorCall(
       eventName === 'StopLogging'
         ? { name: 'management-events' }
         : eventName === 'SendCommand'
-          ? { documentName: 'AWS-RunShellScript', instanceIds: [account.instances[0]!.id], interactive: false }
+          ? {
+              documentName: 'AWS-RunShellScript',
+              instanceIds: [account.instances[0]!.id],
+              interactive: false,
+            }
           : null,
   };
 }
@@ -487,7 +491,11 @@ export function backdoorReturns(account: Account, truth: ScenarioTruth, at: Date
       'GetCallerIdentity',
       true,
     ]),
-    backdoorCall(account, truth, new Date(at.getTime() - 70_000), ['ssm.amazonaws.com', 'SendCommand', false]),
+    backdoorCall(account, truth, new Date(at.getTime() - 70_000), [
+      'ssm.amazonaws.com',
+      'SendCommand',
+      false,
+    ]),
     backdoorCall(account, truth, new Date(at.getTime() - 45_000), [
       'cloudtrail.amazonaws.com',
       'DescribeTrails',

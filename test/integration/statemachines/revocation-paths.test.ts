@@ -187,7 +187,16 @@ describe('the revocation state machine, branch by branch', () => {
   it('closes a benign case without touching IAM', async () => {
     const { path, output } = await run('benign', { confirm: [confirmed('close')] });
 
-    expect(path).toEqual(['Origin', 'Confirm', 'Standing', 'Decide', 'MarkBenign', 'Close', 'Raised?', 'Closed']);
+    expect(path).toEqual([
+      'Origin',
+      'Confirm',
+      'Standing',
+      'Decide',
+      'MarkBenign',
+      'Close',
+      'Raised?',
+      'Closed',
+    ]);
     expect(output?.closing).toEqual({ outcome: 'benign', reason: 'scripted evidence' });
   });
 
@@ -452,7 +461,11 @@ describe('the revocation state machine, branch by branch', () => {
     // ...then revoked and closed on the raising call, at the revision confirm found.
     expect(calls.revoke[0]).toMatchObject({ revision: 1, trigger: RAISING });
     expect(calls.close).toHaveLength(1);
-    expect(calls.close[0]).toMatchObject({ revision: 1, trigger: RAISING, closing: { outcome: 'contained' } });
+    expect(calls.close[0]).toMatchObject({
+      revision: 1,
+      trigger: RAISING,
+      closing: { outcome: 'contained' },
+    });
     expect(output).not.toHaveProperty('escalation');
     expect(output).not.toHaveProperty('raise');
     expect(output?.confirmation).toMatchObject({ decision: 'revoke', revision: 1 });
@@ -491,7 +504,9 @@ describe('the revocation state machine, branch by branch', () => {
       'Closed',
     ]);
     // The first close was asked on revision 0, the one that held on revision 1.
-    expect(calls.close.map((payload) => [payload.revision, (payload.closing as { outcome: string }).outcome])).toEqual([
+    expect(
+      calls.close.map((payload) => [payload.revision, (payload.closing as { outcome: string }).outcome]),
+    ).toEqual([
       [0, 'notified'],
       [1, 'contained'],
     ]);
@@ -530,7 +545,9 @@ describe('the revocation state machine, branch by branch', () => {
     expect(path.slice(-4)).toEqual(['MarkContained', 'Close', 'Raised?', 'Closed']);
     // One page only, on the raised case: the first invocation paged nobody.
     expect(pages).toHaveLength(1);
-    expect(calls.escalate.map((payload) => [payload.revision, (payload.trigger as typeof RAISING).ruleId])).toEqual([
+    expect(
+      calls.escalate.map((payload) => [payload.revision, (payload.trigger as typeof RAISING).ruleId]),
+    ).toEqual([
       [0, 'scripted'],
       [1, 'scripted-critical'],
     ]);

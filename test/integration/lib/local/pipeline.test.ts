@@ -54,9 +54,12 @@ afterAll(async () => {
 });
 
 describe('the local pipeline, given the escalating attack 1,000 times over', () => {
-  it('opens one case, stands at the attack\'s worst call, revokes the key once and never repeats a change', async () => {
+  it("opens one case, stands at the attack's worst call, revokes the key once and never repeats a change", async () => {
     const random = new Random('pipeline-deliveries');
-    const deliveries = Array.from({ length: 1000 }, (_, index) => attack.envelopes[index % attack.envelopes.length]!);
+    const deliveries = Array.from(
+      { length: 1000 },
+      (_, index) => attack.envelopes[index % attack.envelopes.length]!,
+    );
     for (let index = deliveries.length - 1; index > 0; index--) {
       const other = random.int(0, index);
       [deliveries[index], deliveries[other]] = [deliveries[other]!, deliveries[index]!];
@@ -83,7 +86,9 @@ describe('the local pipeline, given the escalating attack 1,000 times over', () 
     // Revoked: the user denied everything, its key deactivated.
     const bob = (await iam.load()).users[attack.truth.userName]!;
     expect(Object.keys(bob.inlinePolicies)).toContain('revoker-revocation');
-    expect(bob.accessKeys.find((key) => key.accessKeyId === attack.truth.accessKeyId)?.status).toBe('Inactive');
+    expect(bob.accessKeys.find((key) => key.accessKeyId === attack.truth.accessKeyId)?.status).toBe(
+      'Inactive',
+    );
     // Each change the first revocation planned was made once; later rounds found them made.
     const [first] = entriesOf(record, 'revoke-intent');
     expect(iam.performed).toEqual(first!.detail.actions);

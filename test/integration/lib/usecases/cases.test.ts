@@ -10,8 +10,8 @@ import { mockClient } from 'aws-sdk-client-mock';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { StepFunctionsWorkflow } from '../../../../lib/aws/step-functions.ts';
 import { type Case, entriesOf, isOpen } from '../../../../lib/domain/case.ts';
-import { Random } from '../../../../lib/local/generator/random.ts';
 import { FileCaseStore } from '../../../../lib/local/case-store.ts';
+import { Random } from '../../../../lib/local/generator/random.ts';
 import { SimulatedClock } from '../../../../lib/local/pipeline.ts';
 import type { CaseStore, WorkflowStarter } from '../../../../lib/ports.ts';
 import { closeCase } from '../../../../lib/usecases/cases.ts';
@@ -34,23 +34,34 @@ afterAll(async () => {
 });
 
 const STORES: [string, () => Promise<{ store: CaseStore; close(): void }>][] = [
-  ['the file store', async () => ({ store: new FileCaseStore(mkdtempSync(join(tmpdir(), 'revoker-cases-'))), close() {} })],
+  [
+    'the file store',
+    async () => ({ store: new FileCaseStore(mkdtempSync(join(tmpdir(), 'revoker-cases-'))), close() {} }),
+  ],
   ['DynamoDB on dynalite', () => dynalite.newStore()],
 ];
 
-function parts(store: CaseStore, workflow: WorkflowStarter = new RecordingWorkflow(), clock = new SimulatedClock(attack.end)) {
+function parts(
+  store: CaseStore,
+  workflow: WorkflowStarter = new RecordingWorkflow(),
+  clock = new SimulatedClock(attack.end),
+) {
   return { cases: store, workflow, clock, config, deadLetters: new RecordingDeadLetters() };
 }
 
 /** The case each outcome went to (a delivery taken in elsewhere at the same moment has none). */
 function casesOf(outcomes: DetectOutcome[]): Set<string> {
-  return new Set(outcomes.flatMap((outcome) => ('caseId' in outcome && outcome.caseId ? [outcome.caseId] : [])));
+  return new Set(
+    outcomes.flatMap((outcome) => ('caseId' in outcome && outcome.caseId ? [outcome.caseId] : [])),
+  );
 }
 
 /** The events a case took in: the one that opened it, and each that joined or raised it. */
 function eventsOn(record: Case): string[] {
   return record.entries.flatMap((entry) =>
-    entry.step === 'opened' || entry.step === 'detection' || entry.step === 'raise' ? [entry.detail.eventKey] : [],
+    entry.step === 'opened' || entry.step === 'detection' || entry.step === 'raise'
+      ? [entry.detail.eventKey]
+      : [],
   );
 }
 
@@ -60,7 +71,10 @@ describe.each(STORES)('the case lifecycle on %s', (_name, makeStore) => {
     const workflow = new RecordingWorkflow();
     const deps = parts(store, workflow);
     const random = new Random('deliveries');
-    const deliveries = Array.from({ length: 1000 }, (_, index) => attack.envelopes[index % attack.envelopes.length]!);
+    const deliveries = Array.from(
+      { length: 1000 },
+      (_, index) => attack.envelopes[index % attack.envelopes.length]!,
+    );
     for (let index = deliveries.length - 1; index > 0; index--) {
       const other = random.int(0, index);
       [deliveries[index], deliveries[other]] = [deliveries[other]!, deliveries[index]!];
@@ -129,21 +143,33 @@ describe.each(STORES)('the case lifecycle on %s', (_name, makeStore) => {
     const calls = Array.from({ length: 40 }, (_, index) => ({
       ...attack.envelopes[0]!,
       id: `racer-${index}`,
-      detail: { ...attack.envelopes[0]!.detail, eventID: `00000000-0000-4000-8000-${String(index).padStart(12, '0')}` },
+      detail: {
+        ...attack.envelopes[0]!.detail,
+        eventID: `00000000-0000-4000-8000-${String(index).padStart(12, '0')}`,
+      },
     }));
 
     const [outcomes] = await Promise.all([
       Promise.all(calls.map((call) => detect(call, deps))),
-      closeCase(store, firstCase, 0, { outcome: 'notified', reason: 'a test', summary: 'notified', at: '2026-01-15T12:30:00Z' }),
+      closeCase(store, firstCase, 0, {
+        outcome: 'notified',
+        reason: 'a test',
+        summary: 'notified',
+        at: '2026-01-15T12:30:00Z',
+      }),
     ]);
 
     const landed = casesOf(outcomes.flat());
-    const records = await Promise.all([...new Set([firstCase, ...landed])].map(async (id) => (await store.get(id))!));
+    const records = await Promise.all(
+      [...new Set([firstCase, ...landed])].map(async (id) => (await store.get(id))!),
+    );
     const open = records.filter((record) => isOpen(record.header));
     expect(open.length).toBeLessThanOrEqual(1);
     for (const record of open) expect(record.header.previousCaseId).toBe(firstCase);
     const all = records.flatMap(eventsOn);
-    expect(all.sort()).toEqual([attack.envelopes[0]!.detail.eventID, ...calls.map((call) => call.detail.eventID)].sort());
+    expect(all.sort()).toEqual(
+      [attack.envelopes[0]!.detail.eventID, ...calls.map((call) => call.detail.eventID)].sort(),
+    );
     // Nothing joined the first case after its close.
     const closed = records.find((record) => record.header.caseId === firstCase)!;
     const closedAt = entriesOf(closed, 'close')[0]!.seq;
@@ -181,36 +207,71 @@ function stepFunctionsFake() {
   };
 }
 
+/** Where a case's execution starts: the local runner's names, or Step Functions (the fake above). */
+const WORLDS: [
+  string,
+  number,
+  () => { workflow: WorkflowStarter; names: () => string[]; close(name: string, at: Date): void },
+][] = [
+  [
+    'locally (the file store, the local runner)',
+    0,
+    () => {
+      const workflow = new RecordingWorkflow();
+      return { workflow, names: () => [...workflow.started.keys()], close() {} };
+    },
+  ],
+  [
+    'in AWS mode (DynamoDB on dynalite, Step Functions refusing a name reused within 90 days)',
+    1,
+    () => {
+      const sfn = stepFunctionsFake();
+      return { workflow: sfn.workflow, names: () => [...sfn.executions.keys()], close: sfn.close };
+    },
+  ],
+];
+
 describe('a closed case, then a worse call a day later', () => {
-  it.each(STORES)('opens a new case linked to the closed one, under a name Step Functions accepts (%s)', async (_name, makeStore) => {
-    const { store, close } = await makeStore();
-    const sfn = stepFunctionsFake();
-    const clock = new SimulatedClock(attack.end);
-    const deps = parts(store, sfn.workflow, clock);
-    const command = attack.envelopes[0]!;
-    const trailStopped = attack.envelopes.find((envelope) => envelope.detail.eventName === 'StopLogging')!;
+  it.each(WORLDS)(
+    'opens a new case linked to the closed one, under a name of its own (%s)',
+    async (_name, storeIndex, makeWorld) => {
+      const { store, close } = await STORES[storeIndex]![1]();
+      const world = makeWorld();
+      const clock = new SimulatedClock(attack.end);
+      const deps = parts(store, world.workflow, clock);
+      const command = attack.envelopes[0]!;
+      const trailStopped = attack.envelopes.find((envelope) => envelope.detail.eventName === 'StopLogging')!;
 
-    const [first] = await detect(command, deps);
-    const firstCase = (first as { caseId: string }).caseId;
-    await closeCase(store, firstCase, 0, { outcome: 'benign', reason: 'cleared', summary: 'benign: cleared', at: '2026-01-15T12:10:00Z' });
-    sfn.close(`case-${firstCase}`, new Date('2026-01-15T12:10:00Z'));
-    clock.advance(86_400);
-    const dayLater = {
-      ...trailStopped,
-      id: 'a-day-later',
-      time: '2026-01-16T12:00:00Z',
-      detail: { ...trailStopped.detail, eventID: 'f0000000-0000-4000-8000-000000000001', eventTime: '2026-01-16T12:00:00Z' },
-    };
-    const [second] = await detect(dayLater, deps);
+      const [first] = await detect(command, deps);
+      const firstCase = (first as { caseId: string }).caseId;
+      await closeCase(store, firstCase, 0, {
+        outcome: 'benign',
+        reason: 'cleared',
+        summary: 'benign: cleared',
+        at: '2026-01-15T12:10:00Z',
+      });
+      world.close(`case-${firstCase}`, new Date('2026-01-15T12:10:00Z'));
+      clock.advance(86_400);
+      const dayLater = {
+        ...trailStopped,
+        id: 'a-day-later',
+        time: '2026-01-16T12:00:00Z',
+        detail: {
+          ...trailStopped.detail,
+          eventID: 'f0000000-0000-4000-8000-000000000001',
+          eventTime: '2026-01-16T12:00:00Z',
+        },
+      };
+      const [second] = await detect(dayLater, deps);
 
-    expect(second).toMatchObject({ status: 'opened', ruleId: 'cloudtrail-stopped-or-deleted' });
-    const secondCase = (second as { caseId: string }).caseId;
-    expect(secondCase).not.toBe(firstCase);
-    const record = (await store.get(secondCase))!;
-    expect(record.header.previousCaseId).toBe(firstCase);
-    expect(record.header.execution.started).toBe(true);
-    expect([...sfn.executions.keys()]).toEqual([`case-${firstCase}`, `case-${secondCase}`]);
-    expect(sfn.executions.get(`case-${secondCase}`)!.closedAt).toBeNull();
-    close();
-  });
+      expect(second).toMatchObject({ status: 'opened', ruleId: 'cloudtrail-stopped-or-deleted' });
+      const secondCase = (second as { caseId: string }).caseId;
+      expect(secondCase).not.toBe(firstCase);
+      const record = (await store.get(secondCase))!;
+      expect(record.header.previousCaseId).toBe(firstCase);
+      expect(record.header.execution.started).toBe(true);
+      expect(world.names()).toEqual([`case-${firstCase}`, `case-${secondCase}`]);
+      close();
+    },
+  );
 });

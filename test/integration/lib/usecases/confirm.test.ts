@@ -53,8 +53,7 @@ describe('confirm, on generated logs with the attack in them', () => {
         });
       }
     }
-    const [[, started]] = [...workflow.started];
-    ({ caseId, trigger } = started as { caseId: string; trigger: Trigger });
+    ({ caseId, trigger } = [...workflow.started.values()][0] as { caseId: string; trigger: Trigger });
     engine = await DuckDbQueryEngine.open(logs);
     deps = { engine, runbooks: loadRunbooks(), config: await shippedConfig(), clock, cases };
   });

@@ -81,10 +81,12 @@ class FaultyIam extends LocalIamAccount {
   }
   override async perform(action: RevocationAction): Promise<void> {
     if (this.performed.length === 0)
-      this.intentBeforeFirstChange = entriesOf((await this.cases.get('case-1'))!, 'revoke-intent').length === 1;
+      this.intentBeforeFirstChange =
+        entriesOf((await this.cases.get('case-1'))!, 'revoke-intent').length === 1;
     await super.perform(action);
     this.performed.push(action);
-    if (this.performed.length === this.faultAfter) throw new Error('the function was killed after the change');
+    if (this.performed.length === this.faultAfter)
+      throw new Error('the function was killed after the change');
   }
 }
 
@@ -96,7 +98,13 @@ async function revokedWithFault(faultAfter: number) {
   await iam.save(ALICE);
   const snapshot = await iam.load();
   await openTestCase(cases, trigger);
-  const deps = { iam, config, cases, clock: new SimulatedClock(new Date('2026-01-15T12:05:00Z')), sleep: async () => {} };
+  const deps = {
+    iam,
+    config,
+    cases,
+    clock: new SimulatedClock(new Date('2026-01-15T12:05:00Z')),
+    sleep: async () => {},
+  };
   const revoking = revoke({ caseId: 'case-1', trigger, revision: 0 }, deps);
   if (Number.isFinite(faultAfter)) await expect(revoking).rejects.toThrow('killed after the change');
   else await revoking;
@@ -160,7 +168,12 @@ describe('undo of a case with several revocations', () => {
     await changeHeader(cases, 'case-1', (current) => raiseHeader(current.header, current.header.standing));
     const bob = TriggerSchema.parse({
       ...trigger,
-      target: { ...trigger.target, userArn: `arn:aws:iam::${ACCOUNT}:user/bob`, userName: 'bob', accessKeyId: null },
+      target: {
+        ...trigger.target,
+        userArn: `arn:aws:iam::${ACCOUNT}:user/bob`,
+        userName: 'bob',
+        accessKeyId: null,
+      },
     });
     await revoke({ caseId: 'case-1', trigger: bob, revision: 1 }, deps);
     const revoked = await iam.load();

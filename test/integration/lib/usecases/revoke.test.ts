@@ -11,7 +11,7 @@ import { FileCaseStore } from '../../../../lib/local/case-store.ts';
 import { LocalIamAccount } from '../../../../lib/local/iam-account.ts';
 import { SimulatedClock } from '../../../../lib/local/pipeline.ts';
 import type { CaseStore } from '../../../../lib/ports.ts';
-import { revoke, RevocationNeedsHumanError } from '../../../../lib/usecases/revoke.ts';
+import { RevocationNeedsHumanError, revoke } from '../../../../lib/usecases/revoke.ts';
 import { openTestCase } from '../../../fixtures/cases.ts';
 import { shippedConfig } from '../../../fixtures/config.ts';
 import { type Dynalite, startDynalite } from '../../../fixtures/dynalite.ts';
@@ -29,7 +29,10 @@ afterAll(async () => {
 });
 
 const STORES: [string, () => Promise<{ store: CaseStore; close(): void }>][] = [
-  ['the file store', async () => ({ store: new FileCaseStore(mkdtempSync(join(tmpdir(), 'revoker-cases-'))), close() {} })],
+  [
+    'the file store',
+    async () => ({ store: new FileCaseStore(mkdtempSync(join(tmpdir(), 'revoker-cases-'))), close() {} }),
+  ],
   ['DynamoDB on dynalite', () => dynalite.newStore()],
 ];
 
@@ -64,7 +67,7 @@ describe.each(STORES)('revoke, thirty cases at once with a cap of five (%s)', (_
     await iam.save({
       accountId: ACCOUNT,
       users: Object.fromEntries(
-        triggers.map((trigger, index) => [
+        triggers.map((_trigger, index) => [
           `user-${index}`,
           {
             arn: `arn:aws:iam::${ACCOUNT}:user/user-${index}`,
@@ -73,8 +76,15 @@ describe.each(STORES)('revoke, thirty cases at once with a cap of five (%s)', (_
         ]),
       ),
     });
-    for (const [index, trigger] of triggers.entries()) await openTestCase(store, trigger, { caseId: `case-${index}` });
-    const deps = { iam, config, clock: new SimulatedClock(new Date('2026-01-15T12:05:00Z')), cases: store, sleep: async () => {} };
+    for (const [index, trigger] of triggers.entries())
+      await openTestCase(store, trigger, { caseId: `case-${index}` });
+    const deps = {
+      iam,
+      config,
+      clock: new SimulatedClock(new Date('2026-01-15T12:05:00Z')),
+      cases: store,
+      sleep: async () => {},
+    };
     expect(config.guardRails.maxRevocationsPerWindow).toBe(5);
 
     const results = await Promise.allSettled(
