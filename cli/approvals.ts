@@ -1,34 +1,23 @@
-// `revoker approve | reject | acknowledge CASE` for on-call engineers with credentials, and
+// `revoker approve | reject | acknowledge CASE` for on-call engineers with credentials,
 // `revoker approvals serve`, the approval page on localhost, over the local cases (the demo's
-// by default). Deployed, the same answers go through the approval function.
-import { randomBytes } from 'node:crypto';
-import { mkdir, readFile, writeFile } from 'node:fs/promises';
-import { dirname, join } from 'node:path';
+// by default), and `revoker approvals rotate`, which rotates the local signing keys as putting a
+// new value in the stack's secret does. Deployed, the same answers go through the approval function.
+import { join } from 'node:path';
 import type { Command } from 'commander';
 import { createApprovalHandler } from '../functions/approval/handler.ts';
 import { serveApprovals } from '../lib/local/approval-server.ts';
 import { FileCaseStore } from '../lib/local/case-store.ts';
+import { APPROVAL_KEYS_FILE, FileSigningKeys } from '../lib/local/signing-keys.ts';
 import { LocalTaskCallbacks } from '../lib/local/task-callbacks.ts';
 import { type Answer, answerEscalation } from '../lib/usecases/answer-escalation.ts';
 
 const DEMO = join('.local', 'demo');
 
-/** Where the local approval-link secret is kept, beside the cases. */
-export const APPROVAL_SECRET_FILE = 'approval.secret';
+export { APPROVAL_KEYS_FILE };
 
-/** The local approval-link secret in `file`, made (owner-only) on first use. */
-export async function approvalSecretIn(file: string, fresh = false): Promise<string> {
-  if (!fresh) {
-    try {
-      return (await readFile(file, 'utf8')).trim();
-    } catch (error) {
-      if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
-    }
-  }
-  const secret = randomBytes(32).toString('base64url');
-  await mkdir(dirname(file), { recursive: true });
-  await writeFile(file, `${secret}\n`, { mode: 0o600 });
-  return secret;
+/** The local approval signing keys in `file`, made (owner-only) on first use, or anew when `fresh`. */
+export function signingKeysIn(file: string, fresh = false): Promise<FileSigningKeys> {
+  return FileSigningKeys.open(file, { fresh });
 }
 const realClock = { now: () => new Date() };
 
@@ -77,24 +66,36 @@ export function registerApprovals(program: Command): void {
     'Tell a waiting case you are on it (resets its acknowledgement timeout)',
   );
 
-  program
-    .command('approvals')
-    .description('The approval page')
+  const approvals = program.command('approvals').description('The approval page and its signing keys');
+  approvals
     .command('serve')
     .description('Serve the approval page on 127.0.0.1 for the local cases, as the approval function does')
     .option('--port <port>', 'port to listen on', '8787')
     .option('--cases <dir>', 'case records', join(DEMO, 'cases'))
     .option('--callbacks <dir>', 'the waiting executions’ task tokens', join(DEMO, 'callbacks'))
     .option(
-      '--secret-file <file>',
-      'the approval-link secret (the demo writes one)',
-      join(DEMO, 'approval.secret'),
+      '--keys-file <file>',
+      'the approval links’ signing keys (the demo writes them)',
+      join(DEMO, APPROVAL_KEYS_FILE),
     )
-    .action(async (options: LocalState & { port: string; secretFile: string }) => {
-      const approvalSecret =
-        process.env.REVOKER_APPROVAL_SECRET ?? (await readFile(options.secretFile, 'utf8')).trim();
-      const handler = createApprovalHandler({ ...localParts(options), approvalSecret });
+    .action(async (options: LocalState & { port: string; keysFile: string }) => {
+      // Read on every request: a rotation in another terminal takes effect at once.
+      const keys = new FileSigningKeys(options.keysFile);
+      await keys.current();
+      const handler = createApprovalHandler({ ...localParts(options), keys });
       const server = await serveApprovals(handler, Number(options.port));
       console.log(`Approval page on ${server.url}?link=... (Ctrl-C stops it)`);
+    });
+  approvals
+    .command('rotate')
+    .description(
+      'Rotate the local signing keys: the current key becomes the previous one (links it signed work until they expire), a new key signs from now on, and the key before is retired',
+    )
+    .option('--keys-file <file>', 'the approval links’ signing keys', join(DEMO, APPROVAL_KEYS_FILE))
+    .action(async (options: { keysFile: string }) => {
+      const rotated = await (await signingKeysIn(options.keysFile)).rotate();
+      console.log(
+        `Rotated: new links are signed with key ${rotated.current.id}; links signed with ${rotated.previous?.id} work until they expire${rotated.retired ? `; links signed with ${rotated.retired.id} no longer verify` : ''}.`,
+      );
     });
 }

@@ -41,7 +41,7 @@ import type { LocalFunction } from '../lib/local/state-machine.ts';
 import { answerEscalation } from '../lib/usecases/answer-escalation.ts';
 import { requireCase } from '../lib/usecases/cases.ts';
 import type { DetectOutcome } from '../lib/usecases/detect.ts';
-import { APPROVAL_SECRET_FILE, approvalSecretIn } from './approvals.ts';
+import { APPROVAL_KEYS_FILE, signingKeysIn } from './approvals.ts';
 
 /** S3 delivery lag the demo's world simulates: logs reach S3 this long after the calls. */
 const DELIVERY_LAG_SECONDS = 180;
@@ -253,8 +253,8 @@ export async function runDemo(options: DemoOptions): Promise<DemoResult> {
     now,
     options.config.verify.regions,
   );
-  // A fresh secret each run, kept beside the cases for `revoker approvals serve`.
-  const approvalSecret = await approvalSecretIn(join(directory, APPROVAL_SECRET_FILE), true);
+  // Fresh signing keys each run, kept beside the cases for `revoker approvals serve` and `rotate`.
+  const signingKeys = await signingKeysIn(join(directory, APPROVAL_KEYS_FILE), true);
   let approvalServer: ApprovalServer | null = null;
   // What the current story's tasks cost: invocations, and time inside them.
   const cost = { invocations: 0, taskMillis: 0 };
@@ -286,7 +286,7 @@ export async function runDemo(options: DemoOptions): Promise<DemoResult> {
     callbacksDirectory: join(directory, 'callbacks'),
     notificationsFile: join(directory, 'notifications.jsonl'),
     deadLettersFile: join(directory, 'dead-letters.jsonl'),
-    approvalSecret,
+    signingKeys,
     config: options.config,
     clock,
     around: {
@@ -315,15 +315,26 @@ export async function runDemo(options: DemoOptions): Promise<DemoResult> {
   const onCall = options.onCall ?? 'approve';
   const approver = options.config.escalation.approvers[0]!;
   const pageUrl = (caseId: string, base: string) => {
+    // The page the on-call (the first approver) was sent: their own message, with their link.
     const sent = pipeline.notifier.sent.findLast(
-      (notification) => notification.caseId === caseId && notification.kind === 'approval-requested',
+      (notification) =>
+        notification.caseId === caseId &&
+        notification.kind === 'approval-requested' &&
+        notification.audience === 'approver' &&
+        notification.approver === approver,
     );
-    const link = new URL(sent!.links[0]!.url).searchParams.get('link')!;
+    if (sent?.audience !== 'approver') throw new Error(`${approver} was sent no link for case ${caseId}`);
+    const link = new URL(sent.link.url).searchParams.get('link')!;
     return `${base}?link=${encodeURIComponent(link)}`;
   };
   const servePage = async (port: number) =>
     (approvalServer ??= await serveApprovals(
-      createApprovalHandler({ cases: pipeline.cases, callbacks: pipeline.callbacks, clock, approvalSecret }),
+      createApprovalHandler({
+        cases: pipeline.cases,
+        callbacks: pipeline.callbacks,
+        clock,
+        keys: signingKeys,
+      }),
       port,
     ));
   // The on-call answers a page as an engineer would: on the page, or with `revoker approve`.

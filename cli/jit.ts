@@ -1,27 +1,46 @@
-// `revoker jit grant | list | expire-due`: just-in-time access on the local account. A grant
-// attaches a managed policy and schedules its end; `expire-due` delivers the ends that are
-// due (EventBridge Scheduler does that in AWS) through the local pipeline, as the scheduled
-// event would: the policy goes unless another live grant gives it, and so do the sessions the
-// grant let the principal open.
+// `revoker jit request | approve | requests | list | expire-due`: just-in-time access. A grant
+// is asked for and approved through the operator API, as the identity AWS verified (`--deployed
+// local` runs it over the demo's files); it attaches a managed policy and schedules its end.
+// `expire-due` delivers the ends that are due (EventBridge Scheduler does that in AWS) through
+// the local pipeline, as the scheduled event would: the policy goes unless another live grant
+// gives it, and so do the sessions the grant let the principal open.
 import { existsSync } from 'node:fs';
-import { userInfo } from 'node:os';
 import { dirname, join } from 'node:path';
 import type { Command } from 'commander';
+import { z } from 'zod';
 import { executionNameOf } from '../lib/domain/case.ts';
-import { GrantExpiryEventSchema } from '../lib/domain/jit.ts';
-import { Duration, durationSeconds, toInstant } from '../lib/domain/time.ts';
+import { GrantExpiryEventSchema, type GrantRequestRecord, GrantRequestSchema } from '../lib/domain/jit.ts';
+import { toInstant } from '../lib/domain/time.ts';
 import { FileCaseStore } from '../lib/local/case-store.ts';
 import { DEFAULT_CONFIG_FILE, loadConfigFile } from '../lib/local/config-file.ts';
 import { LocalIamAccount } from '../lib/local/iam-account.ts';
 import { openLocalPipeline } from '../lib/local/pipeline.ts';
 import { FileScheduler } from '../lib/local/scheduler.ts';
 import type { DetectOutcome } from '../lib/usecases/detect.ts';
-import { GrantRefusedError, grantAccess, grantOf, listGrants } from '../lib/usecases/jit.ts';
-import { APPROVAL_SECRET_FILE, approvalSecretIn } from './approvals.ts';
+import { GrantRefusedError, grantOf, listGrants } from '../lib/usecases/jit.ts';
+import { APPROVAL_KEYS_FILE, signingKeysIn } from './approvals.ts';
 import { caseTimeline } from './cases.ts';
-import { table } from './output.ts';
+import { callOperator, DEPLOYED_OPTION } from './operator.ts';
+import { printable, printJson, table } from './output.ts';
 
 const DEMO = join('.local', 'demo');
+
+/** A request in words: where it stands, and what comes next. */
+function describeRequest(request: GrantRequestRecord): string {
+  const what = `${request.policyArn} on ${request.principalArn} for ${request.seconds / 60} minutes`;
+  switch (request.status) {
+    case 'pending':
+      return `Requested ${what}: ${request.requestId}, waiting for a member of ${request.approvers} other than you (revoker jit approve ${request.requestId}).`;
+    case 'approved':
+      return `Approved ${what}: ${request.requestId}, being granted.`;
+    case 'granted':
+      return `Granted ${what}: grant ${request.grantId} (request ${request.requestId}); its end is scheduled.`;
+    case 'dry-run':
+      return `Dry-run mode: ${what} was allowed and recorded (${request.requestId}); nothing was attached.`;
+    case 'refused':
+      return `Refused ${what} (${request.requestId}): ${request.refusal}`;
+  }
+}
 
 function localAccount(iamDir: string, principalArn: string): LocalIamAccount {
   const accountId = principalArn.split(':')[4] ?? '';
@@ -36,58 +55,90 @@ function localAccount(iamDir: string, principalArn: string): LocalIamAccount {
 export function registerJit(program: Command): void {
   const jit = program.command('jit').description('Just-in-time access: grants that end by themselves');
 
-  jit
-    .command('grant')
-    .description('Attach a managed policy to a role or user until a time, and schedule the end')
-    .requiredOption('--principal <arn>', 'the role or user ARN')
-    .requiredOption('--policy <arn>', 'the managed policy ARN')
-    .requiredOption('--for <duration>', 'how long: 90m, 2h, 1d (at most 7d)')
-    .option('--reason <text>', 'why, recorded on the grant', '')
-    .option('--requested-by <who>', 'who asks, recorded on the grant', userInfo().username || 'operator')
-    .option('--region <region>', 'the region whose logs verification reads first', 'us-east-1')
-    .option('--iam-dir <dir>', 'local IAM account files', join(DEMO, 'iam'))
-    .option('--cases <dir>', 'case records', join(DEMO, 'cases'))
-    .option('--schedules <dir>', 'scheduled grant ends', join(DEMO, 'schedules'))
-    .option('--config <file>', 'configuration file', DEFAULT_CONFIG_FILE)
-    .action(
-      async (options: {
-        config: string;
-        principal: string;
-        policy: string;
-        for: string;
-        reason: string;
-        requestedBy: string;
-        region: string;
-        iamDir: string;
-        cases: string;
-        schedules: string;
-      }) => {
-        const duration = Duration.safeParse(options.for);
-        if (!duration.success)
-          throw new GrantRefusedError(`--for ${options.for}: ${duration.error.issues[0]?.message}`);
-        const grant = await grantAccess(
-          {
-            principalArn: options.principal,
-            policyArn: options.policy,
-            seconds: durationSeconds(duration.data),
-            requestedBy: options.requestedBy,
-            reason: options.reason,
-            region: options.region,
-          },
-          {
-            iam: localAccount(options.iamDir, options.principal),
-            cases: new FileCaseStore(options.cases),
-            clock: { now: () => new Date() },
-            config: await loadConfigFile(options.config),
-            scheduler: new FileScheduler(options.schedules),
-          },
-        );
-        console.log(
-          `Granted ${grant.policyArn} to ${grant.principalArn} until ${grant.expiresAt}: grant ${grant.grantId}${grant.heldBefore ? ' (already held outside any grant: its end will not detach it)' : ''}.`,
-        );
-        console.log(`Its end is scheduled; locally, \`revoker jit expire-due\` delivers it once it is due.`);
-      },
+  const target = (options: { deployed: string; dir: string; config: string }) => ({
+    deployed: options.deployed,
+    dir: options.dir,
+    config: options.config,
+  });
+  const operatorOptions = (command: Command) =>
+    command
+      .requiredOption(...DEPLOYED_OPTION)
+      .option('--dir <dir>', 'with --deployed local: the demo’s directory', DEMO)
+      .option('--config <file>', 'with --deployed local: the configuration file', DEFAULT_CONFIG_FILE)
+      .option('--json', 'print the request as JSON');
+
+  operatorOptions(
+    jit
+      .command('request')
+      .description(
+        'Ask for a managed policy on a role or user for a while, as you (your verified identity): granted at once when access.grants allows it without approval, else it waits for an approver',
+      )
+      .requiredOption('--principal <arn>', 'the role or user ARN')
+      .requiredOption('--policy <arn>', 'the managed policy ARN')
+      .requiredOption('--for <duration>', 'how long: 90m, 2h, 1d (at most what your grant rule allows)')
+      .requiredOption('--reason <text>', 'why, recorded on the request')
+      .option('--region <region>', 'the region whose logs verification reads first', 'us-east-1'),
+  ).action(
+    async (options: {
+      principal: string;
+      policy: string;
+      for: string;
+      reason: string;
+      region: string;
+      deployed: string;
+      dir: string;
+      config: string;
+      json?: boolean;
+    }) => {
+      const request = GrantRequestSchema.parse(
+        await callOperator(target(options), 'POST', 'grants', {
+          principalArn: options.principal,
+          policyArn: options.policy,
+          duration: options.for,
+          reason: options.reason,
+          region: options.region,
+        }),
+      );
+      if (options.json) return printJson(request);
+      console.log(describeRequest(request));
+    },
+  );
+
+  operatorOptions(
+    jit
+      .command('approve')
+      .description('Approve a grant request someone else made, as you (a member of its approver group)')
+      .argument('<request>', 'the request ID (req-…)'),
+  ).action(
+    async (requestId: string, options: { deployed: string; dir: string; config: string; json?: boolean }) => {
+      const request = GrantRequestSchema.parse(
+        await callOperator(target(options), 'POST', `grants/${requestId}/approve`),
+      );
+      if (options.json) return printJson(request);
+      console.log(describeRequest(request));
+    },
+  );
+
+  operatorOptions(
+    jit.command('requests').description('Every grant request: who asked, for what, and where it stands'),
+  ).action(async (options: { deployed: string; dir: string; config: string; json?: boolean }) => {
+    const requests = z.array(GrantRequestSchema).parse(await callOperator(target(options), 'GET', 'grants'));
+    if (options.json) return printJson(requests);
+    if (requests.length === 0) return console.log('no grant requests');
+    console.log(
+      table([
+        ['request', 'asked', 'by', 'policy', 'principal', 'status'],
+        ...requests.map((request) => [
+          request.requestId,
+          request.requestedAt,
+          printable(request.requestedBy),
+          request.policyArn,
+          request.principalArn,
+          request.status,
+        ]),
+      ]),
     );
+  });
 
   jit
     .command('list')
@@ -151,7 +202,7 @@ export function registerJit(program: Command): void {
             callbacksDirectory: options.callbacks,
             notificationsFile: join(state, 'notifications.jsonl'),
             deadLettersFile: join(state, 'dead-letters.jsonl'),
-            approvalSecret: await approvalSecretIn(join(state, APPROVAL_SECRET_FILE)),
+            signingKeys: await signingKeysIn(join(state, APPROVAL_KEYS_FILE)),
             config: await loadConfigFile(options.config),
             clock: { now: () => (options.at ? at : new Date()) },
           });

@@ -4,6 +4,7 @@ import { registerCases } from './cases.ts';
 import { registerDemo } from './demo.ts';
 import { registerGenerate } from './generate.ts';
 import { registerJit } from './jit.ts';
+import { registerAudit, registerOperator } from './operator.ts';
 import { registerParse } from './parse.ts';
 import { registerOffboard, registerRevocation } from './revocation.ts';
 import { registerRules } from './rules.ts';
@@ -32,6 +33,8 @@ registerRules(program);
 registerCases(program);
 registerApprovals(program);
 registerJit(program);
+registerOperator(program);
+registerAudit(program);
 
 try {
   await program.parseAsync(process.argv);

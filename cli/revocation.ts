@@ -25,7 +25,7 @@ import { requireCase, revocationsInWindow } from '../lib/usecases/cases.ts';
 import type { DetectOutcome } from '../lib/usecases/detect.ts';
 import { reconcile } from '../lib/usecases/revocations.ts';
 import { undoRevocation } from '../lib/usecases/undo.ts';
-import { APPROVAL_SECRET_FILE, approvalSecretIn } from './approvals.ts';
+import { APPROVAL_KEYS_FILE, signingKeysIn } from './approvals.ts';
 import { caseTimeline } from './cases.ts';
 import { printable, printJson } from './output.ts';
 
@@ -273,7 +273,7 @@ export function registerOffboard(program: Command): void {
           callbacksDirectory: options.callbacks,
           notificationsFile: join(dirname(options.cases), 'notifications.jsonl'),
           deadLettersFile: join(dirname(options.cases), 'dead-letters.jsonl'),
-          approvalSecret: await approvalSecretIn(join(dirname(options.cases), APPROVAL_SECRET_FILE)),
+          signingKeys: await signingKeysIn(join(dirname(options.cases), APPROVAL_KEYS_FILE)),
           config: options.dryRun ? { ...config, mode: 'dry-run' } : config,
           clock: { now: () => new Date() },
           print: (line) => console.log(line),

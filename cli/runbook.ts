@@ -2,14 +2,20 @@
 // Athena, the same SQL either way. `--explain` prints what would be sent, without running.
 import { AthenaClient } from '@aws-sdk/client-athena';
 import { type Command, Option } from 'commander';
+import { z } from 'zod';
 import { AthenaQueryEngine, executionParameter } from '../lib/aws/athena-engine.ts';
+import { DEFAULT_CONFIG_FILE } from '../lib/local/config-file.ts';
 import { DuckDbQueryEngine } from '../lib/local/duckdb-engine.ts';
-import type { QueryEngine } from '../lib/ports.ts';
+import type { QueryEngine, SqlCell } from '../lib/ports.ts';
 import { loadRunbooks, type Runbook, RunbookParameterError } from '../lib/runbooks/catalog.ts';
 import { planRunbook, runRunbook } from '../lib/usecases/run-runbook.ts';
+import { callOperator, DEMO_STATE, DEPLOYED_OPTION } from './operator.ts';
 import { printable, printJson, table } from './output.ts';
 
 interface RunOptions {
+  deployed?: string;
+  dir?: string;
+  config?: string;
   logs?: string;
   athena?: boolean;
   workgroup?: string;
@@ -18,6 +24,23 @@ interface RunOptions {
   param: string[];
   json?: boolean;
   explain?: boolean;
+}
+
+/** What the operator API answers for a run. */
+const RemoteRunSchema = z.object({
+  runbook: z.string(),
+  contentHash: z.string(),
+  columns: z.array(z.string()),
+  rows: z.array(z.record(z.string(), z.union([z.string(), z.number(), z.boolean(), z.null()]))),
+  bytesScanned: z.number().nullable(),
+});
+
+function printRows(columns: string[], rows: Record<string, SqlCell>[]): void {
+  if (rows.length === 0) console.log('(no rows)');
+  else
+    console.log(
+      table([columns, ...rows.map((row) => columns.map((column) => printable(row[column] ?? null)))]),
+    );
 }
 
 export class RunbookCommandError extends Error {
@@ -136,11 +159,36 @@ export function registerRunbook(program: Command): void {
     .option('--database <name>', 'Athena database')
     .option('--table <name>', 'Athena CloudTrail table (runbooks call it cloudtrail_logs)')
     .option('--param <name=value>', 'a parameter value; repeat for each', collect, [])
+    .addOption(new Option(...DEPLOYED_OPTION).conflicts(['logs', 'athena', 'explain']))
+    .option('--dir <dir>', 'with --deployed local: the demo’s directory', DEMO_STATE)
+    .option('--config <file>', 'with --deployed local: the configuration file', DEFAULT_CONFIG_FILE)
     .option('--json', 'print the rows, the SQL and the bound values as JSON')
     .option('--explain', 'print the SQL and the bound parameters without running')
     .action(async (id: string, options: RunOptions) => {
       const runbooks = loadRunbooks();
       const values = parseParams(options.param);
+      if (options.deployed) {
+        // Checked here first, so a bad value is named before anything is sent; the API checks again.
+        planRunbook(runbooks, id, values);
+        const answer = RemoteRunSchema.parse(
+          await callOperator(
+            { deployed: options.deployed, dir: options.dir, config: options.config },
+            'POST',
+            `runbooks/${id}/runs`,
+            { parameters: values },
+          ),
+        );
+        if (options.json) return printJson(answer);
+        printRows(answer.columns, answer.rows);
+        const scanned =
+          answer.bytesScanned === null
+            ? ''
+            : ` · ${(answer.bytesScanned / 1_048_576).toFixed(1)} MiB scanned`;
+        console.log(
+          `\n${answer.rows.length} rows${scanned} · runbook ${answer.contentHash.slice(0, 12)} · recorded in the audit log`,
+        );
+        return;
+      }
       if (options.explain) {
         const { runbook: found, request } = planRunbook(runbooks, id, values);
         const bound = found.bindOrder.map((name, index) => [
@@ -173,15 +221,7 @@ export function registerRunbook(program: Command): void {
           printJson({ runbook: id, parameters: values, sql: request.sql, ...result });
           return;
         }
-        if (result.rows.length === 0) console.log('(no rows)');
-        else {
-          console.log(
-            table([
-              result.columns,
-              ...result.rows.map((row) => result.columns.map((column) => printable(row[column] ?? null))),
-            ]),
-          );
-        }
+        printRows(result.columns, result.rows);
         const scanned =
           result.bytesScanned === null
             ? ''

@@ -1,5 +1,6 @@
 // The interfaces the use cases depend on. Adapters live in lib/aws (AWS) and lib/local
 // (the embedded default); handlers and the CLI choose which.
+import type { AuditRecord } from './domain/audit.ts';
 import type { Case, CaseHeader, NewCaseEntry } from './domain/case.ts';
 import type { IamAccountState, IamScope } from './domain/iam-state.ts';
 
@@ -41,6 +42,11 @@ export interface QueryEngine {
 
 export interface Clock {
   now(): Date;
+}
+
+/** revoker may not act in that account (it acts only in the accounts it is enrolled in). */
+export class AccountNotEnrolledError extends Error {
+  override name = 'AccountNotEnrolledError';
 }
 
 /** IAM as the revocation engine sees it: read a slice of the account, make one change. */
@@ -155,4 +161,25 @@ export interface IdentityDirectory {
  */
 export interface RegionHeartbeat {
   ping(region: string): Promise<void>;
+}
+
+/** The operator API's decisions, allowed or refused, each with the verified identity: DynamoDB in AWS, a file locally. */
+export interface AuditLog {
+  /** Append once: a record whose ID is already there is left as it is. */
+  record(entry: AuditRecord): Promise<void>;
+  /** Every record at or after `since`, oldest first. */
+  list(since: Date, until: Date): Promise<AuditRecord[]>;
+}
+
+/**
+ * The keys approval links are signed with, read at run time: Secrets Manager's AWSCURRENT and
+ * AWSPREVIOUS versions of one secret in AWS, a file locally. Links are signed with the current
+ * key; a link verifies with the key its ID names while that key is current or previous, so a
+ * rotation needs no deploy and keeps open links working until they expire.
+ */
+export interface SigningKeys {
+  /** The key new links are signed with. */
+  current(): Promise<import('./domain/approval.ts').SigningKey>;
+  /** The current or previous key with this ID; null for any other (retired, or never ours). */
+  find(id: string): Promise<import('./domain/approval.ts').SigningKey | null>;
 }

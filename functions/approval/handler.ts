@@ -54,6 +54,6 @@ export const handler = deployed(async () =>
     cases: aws.cases(),
     callbacks: aws.callbacks(),
     clock: systemClock,
-    approvalSecret: aws.approvalSecret(),
+    keys: aws.signingKeys(),
   }),
 );

@@ -18,6 +18,6 @@ export const handler = deployed(async () =>
     config: await aws.config(),
     iam: aws.iam(),
     notifier: aws.notifier(),
-    approvalSecret: aws.approvalSecret(),
+    keys: aws.signingKeys(),
   }),
 );

@@ -1,36 +1,26 @@
-// Grant just-in-time access asked for as an event (revoker.jit / Grant Requested): attach the
-// policy and schedule the grant's end. A request that does not fit fails with its reason, and
-// after Lambda's retries lands in the function's dead-letter queue.
+// `Grant Requested` events (revoker.jit): an announcement of a request made through the
+// operator API, never a grant by itself. A recorded request an interruption left approved is
+// finished; anything else is set aside in the dead-letter queue with the reason.
 import middy from '@middy/core';
 import { aws, deployed, systemClock } from '../../lib/aws/deployed.ts';
-import { GrantRequestEventSchema } from '../../lib/domain/jit.ts';
-import { durationSeconds } from '../../lib/domain/time.ts';
-import { parseAtEdge } from '../../lib/edge.ts';
-import { type GrantDependencies, grantAccess } from '../../lib/usecases/jit.ts';
+import type { DeadLetters } from '../../lib/ports.ts';
+import { type OperatorDependencies, takeGrantAnnouncement } from '../../lib/usecases/operator.ts';
 
-export function createGrantHandler(deps: GrantDependencies) {
-  return middy(async (event: unknown) => {
-    const { detail } = parseAtEdge(GrantRequestEventSchema, event, 'grant request');
-    return grantAccess(
-      {
-        principalArn: detail.principalArn,
-        policyArn: detail.policyArn,
-        seconds: durationSeconds(detail.duration),
-        requestedBy: detail.requestedBy,
-        reason: detail.reason,
-        region: detail.region,
-      },
-      deps,
-    );
-  });
+export function createGrantHandler(deps: OperatorDependencies & { deadLetters: DeadLetters }) {
+  return middy(async (event: unknown) => takeGrantAnnouncement(event, deps));
 }
 
 export const handler = deployed(async () =>
   createGrantHandler({
-    iam: aws.iam(),
-    cases: aws.cases(),
-    clock: systemClock,
     config: await aws.config(),
+    cases: aws.cases(),
+    audit: aws.audit(),
+    clock: systemClock,
+    iamFor: (accountId) => aws.iamIn(accountId),
     scheduler: aws.scheduler(),
+    callbacks: aws.callbacks(),
+    engine: aws.engine(),
+    runbooks: aws.runbooks(),
+    deadLetters: aws.deadLetters(),
   }),
 );

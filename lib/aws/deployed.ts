@@ -10,6 +10,7 @@ import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { IAMClient } from '@aws-sdk/client-iam';
 import { IdentitystoreClient } from '@aws-sdk/client-identitystore';
 import { SchedulerClient } from '@aws-sdk/client-scheduler';
+import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { SFNClient } from '@aws-sdk/client-sfn';
 import { SNSClient } from '@aws-sdk/client-sns';
 import { SQSClient } from '@aws-sdk/client-sqs';
@@ -18,14 +19,16 @@ import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { Context } from 'aws-lambda';
 import { type Config, parseConfig } from '../domain/config.ts';
 import { loadConfigFile } from '../local/config-file.ts';
-import type { Clock, Notifier } from '../ports.ts';
+import { AccountNotEnrolledError, type Clock, type Notifier, type SigningKeys } from '../ports.ts';
 import { loadRunbooks } from '../runbooks/catalog.ts';
 import { AthenaQueryEngine } from './athena-engine.ts';
+import { DynamoDbAuditLog } from './dynamodb-audit-log.ts';
 import { DynamoDbCaseStore } from './dynamodb-case-store.ts';
 import { EventBridgeScheduler } from './event-scheduler.ts';
 import { AwsIamGateway } from './iam-gateway.ts';
 import { AwsIdentityDirectory } from './identity-directory.ts';
 import { AllNotifiers, SlackWebhookNotifier, SnsNotifier } from './notifiers.ts';
+import { SecretsManagerSigningKeys, secretText } from './secrets.ts';
 import { SqsDeadLetters } from './sqs-dead-letters.ts';
 import { StepFunctionsCallbacks, StepFunctionsWorkflow } from './step-functions.ts';
 import { StsRegionHeartbeat } from './sts-heartbeat.ts';
@@ -123,6 +126,7 @@ const clients = {
   sns: once(() => new SNSClient({})),
   sqs: once(() => new SQSClient({})),
   scheduler: once(() => new SchedulerClient({})),
+  secrets: once(() => new SecretsManagerClient({})),
 };
 
 export const systemClock: Clock = { now: () => new Date() };
@@ -132,6 +136,7 @@ export const aws = {
   config: once(deployedConfig),
   runbooks: once(() => loadRunbooks()),
   cases: once(() => new DynamoDbCaseStore(clients.dynamo(), setting('CASES_TABLE'))),
+  audit: once(() => new DynamoDbAuditLog(clients.dynamo(), setting('CASES_TABLE'))),
   engine: once(
     () =>
       new AthenaQueryEngine(clients.athena(), {
@@ -150,6 +155,15 @@ export const aws = {
       identityCenterInstanceArn ? { identityCenterInstanceArn } : {},
     );
   }),
+  /** IAM in `accountId`: only the stack's own account in this version. */
+  iamIn(accountId: string): AwsIamGateway {
+    const own = setting('REVOKER_ACCOUNT_ID');
+    if (accountId !== own)
+      throw new AccountNotEnrolledError(
+        `account ${accountId} is not enrolled: this stack acts only in its own account, ${own}`,
+      );
+    return aws.iam();
+  },
   workflow: once(() => new StepFunctionsWorkflow(clients.sfn(), setting('STATE_MACHINE_ARN'))),
   callbacks: once(() => new StepFunctionsCallbacks(clients.sfn())),
   deadLetters: once(() => new SqsDeadLetters(clients.sqs(), setting('DEAD_LETTER_QUEUE_URL'))),
@@ -162,16 +176,19 @@ export const aws = {
       }),
   ),
   notifier: once((): Notifier => {
-    const slack = optionalSetting('SLACK_WEBHOOK_URL');
+    // The webhook URL is a secret: its name is in the environment, the URL is read at run time.
+    const slack = optionalSetting('SLACK_WEBHOOK_SECRET');
     return new AllNotifiers([
       new SnsNotifier(clients.sns(), setting('NOTIFY_TOPIC_ARN')),
-      ...(slack ? [new SlackWebhookNotifier(slack)] : []),
+      ...(slack ? [new SlackWebhookNotifier(secretText(clients.secrets(), slack))] : []),
     ]);
   }),
   /** One STS client per trail region, each calling that region's own endpoint. */
   heartbeat: once(() => new StsRegionHeartbeat()),
-  /** Signs the approval links; the stack resolves it from Secrets Manager. */
-  approvalSecret: once(() => setting('APPROVAL_SECRET')),
+  /** The approval links' signing keys: the secret's ARN is in the environment, the keys are read at run time. */
+  signingKeys: once(
+    (): SigningKeys => new SecretsManagerSigningKeys(clients.secrets(), setting('APPROVAL_KEYS_SECRET')),
+  ),
 };
 
 type LambdaHandler<E, R> = (event: E, context: Context) => Promise<R>;

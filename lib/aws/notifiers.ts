@@ -1,8 +1,13 @@
 // The deployed notifiers: the SNS topic (email, SMS, chat integrations subscribe to it) and a
 // Slack incoming webhook for the Block Kit message. Every notifier is tried; if any fails, the
 // failure names each one that did, after the others were sent.
+//
+// A link is a credential: each approver's link goes to the topic as a message of its own,
+// attributed `audience=approver` and `approver=<who>`, so a subscription filter policy hands it
+// to that person alone; the summary (`audience=everyone`) carries no link, and it is all Slack's
+// channel ever receives.
 import { PublishCommand, type SNSClient } from '@aws-sdk/client-sns';
-import { type Notification, slackPayload, snsMessage } from '../domain/notification.ts';
+import { type Notification, slackPayload, snsAttributes, snsMessage } from '../domain/notification.ts';
 import type { Notifier } from '../ports.ts';
 
 export class NotifyFailedError extends Error {
@@ -22,25 +27,30 @@ export class SnsNotifier implements Notifier {
         TopicArn: this.topicArn,
         Subject: subject,
         Message: message,
-        // Subscribers can filter: only escalations to the pager, everything to the channel.
-        MessageAttributes: {
-          kind: { DataType: 'String', StringValue: notification.kind },
-          severity: { DataType: 'String', StringValue: notification.severity },
-          caseId: { DataType: 'String', StringValue: notification.caseId },
-        },
+        // Subscribers filter on these: a person on `approver`, a channel on `audience`.
+        MessageAttributes: Object.fromEntries(
+          Object.entries(snsAttributes(notification)).map(([name, value]) => [
+            name,
+            { DataType: 'String', StringValue: value },
+          ]),
+        ),
       }),
     );
   }
 }
 
 export class SlackWebhookNotifier implements Notifier {
+  /** `webhookUrl` is the URL, or how to read it (from Secrets Manager, at run time). */
   constructor(
-    private readonly webhookUrl: string,
+    private readonly webhookUrl: string | (() => Promise<string>),
     private readonly post: typeof fetch = fetch,
   ) {}
 
   async notify(notification: Notification): Promise<void> {
-    const response = await this.post(this.webhookUrl, {
+    // The channel is everyone's: one approver's message (and link) is never posted there.
+    if (notification.audience !== 'everyone') return;
+    const url = typeof this.webhookUrl === 'string' ? this.webhookUrl : await this.webhookUrl();
+    const response = await this.post(url, {
       method: 'POST',
       headers: { 'content-type': 'application/json' },
       body: JSON.stringify(slackPayload(notification)),

@@ -14,16 +14,25 @@ export interface ApprovalPageView {
   facts: [string, string][];
   evidence: { runbook: string; rows: Record<string, SqlCell>[] }[];
   planPreview: string;
+  /** When the escalation times out unless someone acknowledges (Step Functions' heartbeat). */
   acknowledgeBy: string;
+  /** Each acknowledgement gives this many more minutes, up to the decision deadline. */
+  acknowledgeEveryMinutes: number;
+  /** When the escalation times out unless someone approves or rejects (the task's timeout). */
+  decideBy: string;
+  /** What a timeout does, either one: the severity's configured onTimeout. */
   onTimeout: string;
   /** The signed link, posted back with the answer. */
   link: string;
 }
 
-/** What a timed-out escalation does, as the approver should read it. */
+/**
+ * What a timed-out escalation does, as the approver should read it. Both deadlines end the same
+ * way: the heartbeat's and the task's timeouts both go to the state machine's ApprovalTimedOut.
+ */
 const TIMEOUT_MEANS: Record<string, string> = {
-  revoke: 'revoke, within the guard rails (only an approval lifts them)',
-  expire: 'close as expired and page again',
+  revoke: 'revoker revokes anyway, within the guard rails (only an approval lifts them)',
+  expire: 'the case closes as expired and the on-call is paged again',
 };
 
 /** Rows shown per runbook; the case record keeps them all. */
@@ -98,14 +107,20 @@ export function renderApprovalPage(view: ApprovalPageView): string {
   const facts = view.facts
     .map(([label, value]) => `<dt>${escapeHtml(label)}</dt><dd>${escapeHtml(value)}</dd>`)
     .join('\n');
+  const means = TIMEOUT_MEANS[view.onTimeout] ?? view.onTimeout;
   const evidence = view.evidence
     .map((entry) => `<h3><code>${escapeHtml(entry.runbook)}</code></h3>\n${evidenceTable(entry.rows)}`)
     .join('\n');
   return layout(
     `Approve revocation? ${view.headline}`,
     `<h1>Revoke access? ${escapeHtml(view.headline)}</h1>
-<p>For <strong>${escapeHtml(view.approver)}</strong>. This link works once and until ${escapeHtml(view.expiresAt)}.
-Acknowledge by ${escapeHtml(view.acknowledgeBy)}; if nobody decides in time: <strong>${escapeHtml(TIMEOUT_MEANS[view.onTimeout] ?? view.onTimeout)}</strong>.</p>
+<p>For <strong>${escapeHtml(view.approver)}</strong>. This link works once and until ${escapeHtml(view.expiresAt)}.</p>
+<dl id="deadlines">
+<dt>Acknowledge by</dt>
+<dd id="acknowledge-by">${escapeHtml(view.acknowledgeBy)}, and again within ${escapeHtml(String(view.acknowledgeEveryMinutes))} minutes of each acknowledgement until someone decides. If nobody acknowledges in time, the escalation times out (its heartbeat) and <strong>${escapeHtml(means)}</strong>.</dd>
+<dt>Decide by</dt>
+<dd id="decide-by">${escapeHtml(view.decideBy)}. If nobody approves or rejects in time, the escalation times out and <strong>${escapeHtml(means)}</strong>.</dd>
+</dl>
 <p class="reason" id="reason">${escapeHtml(view.reason)}</p>
 <h2>Principal</h2>
 <p><code id="principal">${escapeHtml(view.principal)}</code></p>

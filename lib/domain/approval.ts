@@ -1,15 +1,34 @@
 // Approval links: what an on-call engineer clicks to approve or reject an escalated case.
-// A link is signed (HMAC-SHA256), names one case and one approver, expires, and carries a
-// nonce so it works once (the case records the nonces used). Verifying never changes
-// anything; only a decision POSTed with a valid, unused link does.
+// A link is signed (HMAC-SHA256) with one of revoker's signing keys and names that key (`kid`),
+// one case and one approver; it expires, and carries a nonce so it works once (the case records
+// the nonces used). Verifying never changes anything; only a decision POSTed with a valid,
+// unused link does. Keys rotate without a deploy: a link verifies with the key its `kid` names
+// while that key is still current or previous, and is refused once the key has gone.
 import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
 import { z } from 'zod';
 
+/** A signing key's ID as a token carries it: short, and text that needs no escaping anywhere. */
+export const KeyIdSchema = z.string().regex(/^[\w.:-]{1,64}$/, 'a key ID such as 2027-01');
+
+/** A secret shorter than this makes the HMAC guessable; refuse it rather than sign with it. */
+const MINIMUM_SECRET_BYTES = 32;
+
+/** One signing key: the ID tokens name it by, and the HMAC key itself (at least 32 bytes). */
+export const SigningKeySchema = z.object({
+  id: KeyIdSchema,
+  key: z.string().refine((key) => Buffer.byteLength(key) >= MINIMUM_SECRET_BYTES, {
+    error: `a key of at least ${MINIMUM_SECRET_BYTES} bytes`,
+  }),
+});
+export type SigningKey = z.infer<typeof SigningKeySchema>;
+
 export const ApprovalGrantSchema = z.strictObject({
+  /** The signing key's ID: which key verifies this token. */
+  kid: KeyIdSchema,
   caseId: z.string().regex(/^[\w-]{1,80}$/),
   /** Who the link is for: the on-call engineer's identity (an email or an IAM ARN). */
   approver: z.string().min(3).max(256),
-  /** The principal under revocation, which can never approve its own case. */
+  /** The principal under revocation (an ARN), which can never approve its own case. */
   principal: z.string().min(1).max(2048),
   expiresAt: z.iso.datetime(),
   nonce: z.string().regex(/^[A-Za-z0-9_-]{16,64}$/),
@@ -25,32 +44,65 @@ export type Approval = z.infer<typeof ApprovalSchema>;
 
 export type LinkVerdict = { ok: true; grant: ApprovalGrant } | { ok: false; reason: string };
 
-/** A secret shorter than this makes the HMAC guessable; refuse it rather than sign with it. */
-const MINIMUM_SECRET_BYTES = 32;
-
 export class ApprovalSecretError extends Error {
   override name = 'ApprovalSecretError';
 }
 
-function mac(payload: string, secret: string): Buffer {
-  if (Buffer.byteLength(secret) < MINIMUM_SECRET_BYTES) {
-    throw new ApprovalSecretError(`the approval secret must be at least ${MINIMUM_SECRET_BYTES} bytes`);
+function mac(payload: string, key: SigningKey): Buffer {
+  if (Buffer.byteLength(key.key) < MINIMUM_SECRET_BYTES) {
+    throw new ApprovalSecretError(
+      `the approval signing key ${key.id} must be at least ${MINIMUM_SECRET_BYTES} bytes`,
+    );
   }
-  return createHmac('sha256', secret).update(payload).digest();
+  return createHmac('sha256', key.key).update(payload).digest();
 }
 
-/** True when the approver is the principal under revocation (by ARN, or by user or session name). */
+interface ArnParts {
+  service: string;
+  account: string;
+  resource: string;
+}
+
+function arnParts(text: string): ArnParts | null {
+  const match = /^arn:aws[a-z-]*:([a-z0-9-]+):[a-z0-9-]*:(\d{12}):(.+)$/.exec(text);
+  return match ? { service: match[1]!, account: match[2]!, resource: match[3]! } : null;
+}
+
+/** IAM names are unique in an account whatever their case and path: compare them so. */
+const sameName = (a: string, b: string) => a.toLowerCase() === b.toLowerCase();
+
+/**
+ * True when the approver IS the principal under revocation, judged on verified identities
+ * only: the approver's identity must be an IAM ARN naming that principal — the same user or
+ * root; for a role, the role or any session of it (`arn:aws:sts::ACCOUNT:assumed-role/ROLE/…`).
+ * A name that merely looks alike (a user or session called `oncall`, an email whose local part
+ * matches) decides nothing: session and user names are chosen by whoever holds the credentials.
+ */
 export function isSelfApproval(approver: string, principal: string): boolean {
   if (approver === principal) return true;
-  const name = principal.split('/').at(-1) ?? '';
-  const approverName = approver.split('/').at(-1)?.split('@')[0] ?? '';
-  return name !== '' && (name === approver || name === approverName || name.split('@')[0] === approverName);
+  const who = arnParts(approver);
+  const whom = arnParts(principal);
+  if (!who || !whom || who.account !== whom.account) return false;
+  const [kind, ...path] = whom.resource.split('/');
+  const name = path.at(-1);
+  if (whom.service === 'iam' && whom.resource === 'root')
+    return who.service === 'iam' && who.resource === 'root';
+  if (whom.service !== 'iam' || !name) return false;
+  const [approverKind, ...approverPath] = who.resource.split('/');
+  if (kind === 'user')
+    return who.service === 'iam' && approverKind === 'user' && sameName(approverPath.at(-1) ?? '', name);
+  if (kind === 'role') {
+    if (who.service === 'iam' && approverKind === 'role') return sameName(approverPath.at(-1) ?? '', name);
+    // A session's ARN names the role without its path: assumed-role/ROLE/SESSION.
+    return who.service === 'sts' && approverKind === 'assumed-role' && sameName(approverPath[0] ?? '', name);
+  }
+  return false;
 }
 
-/** Issue a link token for one approver of one case, valid until `expiresAt`. */
+/** Issue a link token for one approver of one case, valid until `expiresAt`, signed with `key`. */
 export function signApprovalLink(
-  grant: Omit<ApprovalGrant, 'nonce'> & { nonce?: string },
-  secret: string,
+  grant: Omit<ApprovalGrant, 'nonce' | 'kid'> & { nonce?: string },
+  key: SigningKey,
 ): string {
   if (isSelfApproval(grant.approver, grant.principal)) {
     throw new ApprovalSecretError(
@@ -59,25 +111,55 @@ export function signApprovalLink(
   }
   const full = ApprovalGrantSchema.parse({
     ...grant,
+    kid: key.id,
     nonce: grant.nonce ?? randomBytes(18).toString('base64url'),
   });
   const payload = Buffer.from(JSON.stringify(full)).toString('base64url');
-  return `${payload}.${mac(payload, secret).toString('base64url')}`;
+  return `${payload}.${mac(payload, key).toString('base64url')}`;
+}
+
+function decoded(payload: string): unknown {
+  try {
+    return JSON.parse(Buffer.from(payload, 'base64url').toString('utf8'));
+  } catch {
+    return undefined;
+  }
 }
 
 /**
- * Check a token: signed with the secret, well-formed, not expired, not used, and not the
- * principal approving itself. Names the reason when it is refused.
+ * The ID of the key a token says it was signed with, read before anything is verified (the
+ * caller looks the key up, then verifies): null when the token has none readable.
+ */
+export function approvalLinkKeyId(token: string): string | null {
+  const [payload, signature, extra] = token.split('.');
+  if (!payload || !signature || extra !== undefined) return null;
+  const claims = decoded(payload);
+  const kid = claims && typeof claims === 'object' ? (claims as { kid?: unknown }).kid : undefined;
+  const parsed = KeyIdSchema.safeParse(kid);
+  return parsed.success ? parsed.data : null;
+}
+
+/**
+ * Check a token: signed with `key` (the key its `kid` names, or null when no such key is
+ * known), well-formed, not expired, not used, and not the principal approving itself. Names
+ * the reason when it is refused.
  */
 export function verifyApprovalLink(
   token: string,
-  secret: string,
+  key: SigningKey | null,
   now: Date,
   usedNonces: ReadonlySet<string>,
 ): LinkVerdict {
-  const [payload, signature, extra] = token.split('.');
-  if (!payload || !signature || extra !== undefined) return { ok: false, reason: 'the link is malformed' };
-  const expected = mac(payload, secret);
+  const [payload, signature] = token.split('.');
+  const kid = approvalLinkKeyId(token);
+  if (!payload || !signature || kid === null) return { ok: false, reason: 'the link is malformed' };
+  if (key === null || key.id !== kid) {
+    return {
+      ok: false,
+      reason: `the link names a signing key revoker does not hold (key ID ${kid}: retired by two rotations since, or never revoker's)`,
+    };
+  }
+  const expected = mac(payload, key);
   const given = Buffer.from(signature, 'base64url');
   if (given.length !== expected.length || !timingSafeEqual(given, expected)) {
     return {
@@ -85,13 +167,7 @@ export function verifyApprovalLink(
       reason: 'the link’s signature is not valid (altered, or signed with another secret)',
     };
   }
-  let decoded: unknown;
-  try {
-    decoded = JSON.parse(Buffer.from(payload, 'base64url').toString('utf8'));
-  } catch {
-    return { ok: false, reason: 'the link is malformed' };
-  }
-  const parsed = ApprovalGrantSchema.safeParse(decoded);
+  const parsed = ApprovalGrantSchema.safeParse(decoded(payload));
   if (!parsed.success) return { ok: false, reason: 'the link is malformed' };
   const grant = parsed.data;
   if (Date.parse(grant.expiresAt) <= now.getTime())

@@ -87,7 +87,7 @@ const AnswerDetail = z.object({
   /** The escalation entry answered. */
   escalationId: z.string(),
   approver: z.string().min(1),
-  via: z.enum(['approval-page', 'cli']),
+  via: z.enum(['approval-page', 'cli', 'operator-api']),
   /** The approval link's nonce, when answered through one. */
   nonce: z.string().nullable(),
 });

@@ -1,6 +1,7 @@
 // revoker.config.yaml: one document, validated at start-up. An invalid file names the key,
 // the value it found and what was expected, and nothing automatic runs on a bad file.
 import { z } from 'zod';
+import { AccessSchema } from './access.ts';
 import { RULES } from './rules.ts';
 import { Region } from './shapes.ts';
 
@@ -115,6 +116,8 @@ export const ConfigSchema = z.strictObject({
       message: 'acknowledgeMinutes must be below decideMinutes',
       path: ['acknowledgeMinutes'],
     }),
+  /** Who may do what through the operator API (just-in-time grants, answers, runbooks, the audit). */
+  access: AccessSchema,
   /** Overrides of the catalog's default response, by rule ID; an unknown ID is an error. */
   rules: z.record(z.string(), z.strictObject({ response: ResponseSchema })).superRefine((rules, context) => {
     for (const id of Object.keys(rules)) {

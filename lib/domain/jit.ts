@@ -53,19 +53,18 @@ export const JIT_EVENT_PATTERN = { source: [JIT_SOURCE], 'detail-type': [JIT_EXP
 
 export const JIT_REQUEST_DETAIL_TYPE = 'Grant Requested';
 
-/** A grant asked for as an event (an access-request tool, a chat bot): what `revoker jit grant` takes. */
-export const GrantRequestEventSchema = z.object({
+/**
+ * `Grant Requested` on the bus announces a request made through the operator API (an access
+ * tool may put it there too): it names the request, and grants nothing by itself. The grant
+ * function finishes a recorded, approved request it names (one an interruption left halfway);
+ * anything else is set aside with the reason.
+ */
+export const GrantAnnouncementSchema = z.object({
   source: z.literal(JIT_SOURCE),
   'detail-type': z.literal(JIT_REQUEST_DETAIL_TYPE),
   id: z.string().min(1).max(128),
   detail: z.strictObject({
-    principalArn: z.string().min(1),
-    policyArn: PolicyArn,
-    /** How long: 90m, 2h, 1d (at most 7d). */
-    duration: Duration,
-    requestedBy: z.string().min(1).max(256),
-    reason: z.string().max(1024).default(''),
-    region: Region.default('us-east-1'),
+    requestId: z.string().regex(/^req-[0-9a-f]{24}$/, 'a request ID (req-…) the operator API recorded'),
   }),
 });
 
@@ -159,4 +158,51 @@ export function heldSince(grant: Grant, grants: readonly Grant[]): string {
     }
   }
   return since;
+}
+
+/**
+ * A just-in-time grant as a person asked for it through the operator API: who asked (the
+ * identity AWS verified), what for, and where it stands. Only a recorded request is ever granted.
+ */
+export const GrantRequestSchema = z.strictObject({
+  requestId: z.string().regex(/^req-[0-9a-f]{24}$/),
+  /** The requester's ARN, as AWS verified it. */
+  requestedBy: z.string().min(1).max(2048),
+  requestedAt: z.iso.datetime(),
+  principalArn: PrincipalArn,
+  policyArn: PolicyArn,
+  seconds: z
+    .number()
+    .int()
+    .min(60)
+    .max(7 * 86_400),
+  reason: z.string().max(1024),
+  region: Region,
+  /** The group whose member (not the requester) must approve; null: granted when asked. */
+  approvers: z.string().nullable(),
+  /**
+   * `pending` waits for an approver; `approved` is on its way to IAM (a retry finishes it);
+   * `granted`; `dry-run` (dry-run mode: recorded, nothing attached); `refused` (by the grant's own checks).
+   */
+  status: z.enum(['pending', 'approved', 'granted', 'dry-run', 'refused']),
+  approvedBy: z.string().nullable(),
+  /** When it was approved (or asked for, needing no approval): the grant runs from then. */
+  grantAt: z.iso.datetime().nullable(),
+  grantId: z.string().nullable(),
+  /** Why it was refused when it came to be granted, or null. */
+  refusal: z.string().nullable(),
+});
+export type GrantRequestRecord = z.infer<typeof GrantRequestSchema>;
+
+/** A request's ID: from who asked, for what, and when, so a retried request names the same one. */
+export function grantRequestIdFor(request: {
+  requestedBy: string;
+  principalArn: string;
+  policyArn: string;
+  requestedAt: string;
+}): string {
+  const hash = createHash('sha256')
+    .update(`${request.requestedBy}\n${request.principalArn}\n${request.policyArn}\n${request.requestedAt}`)
+    .digest('hex');
+  return `req-${hash.slice(0, 24)}`;
 }

@@ -1,7 +1,9 @@
 // What revoker tells people, and the exact payloads it sends: an SNS message (email, SMS,
-// chat integrations) and a Slack Block Kit message. Many values here were chosen by the
-// attacker (session names, user agents), so each payload escapes them for its medium and
-// cuts them to the medium's limits instead of letting the send fail.
+// chat integrations) and a Slack Block Kit message. A notification is a summary for everyone
+// (no link) or one approver's own message (their link alone): a link is a credential, so it
+// never reaches a channel or a topic subscription shared with anyone else. Many values here
+// were chosen by the attacker (session names, user agents), so each payload escapes them for
+// its medium and cuts them to the medium's limits instead of letting the send fail.
 import { JIT_SEVERITY } from './jit.ts';
 import { OFFBOARDING_SEVERITY } from './offboarding.ts';
 import { RULES, type Severity } from './rules.ts';
@@ -13,7 +15,7 @@ export interface ApprovalLinkForPerson {
   expiresAt: string;
 }
 
-export interface Notification {
+interface NotificationBody {
   kind: 'approval-requested' | 'case-closed';
   caseId: string;
   /** One line: what happened and to whom. */
@@ -26,18 +28,55 @@ export interface Notification {
   outcome: string | null;
   /** The evidence, as label and value. */
   facts: [string, string][];
-  /** One per approver; each link works only for the person it names. */
-  links: ApprovalLinkForPerson[];
   /** How to answer without the page, for engineers with credentials. */
   commands: string[];
 }
 
+/** What everyone watching may read (the channel, the topic's summary subscribers): never a link. */
+export interface SummaryNotification extends NotificationBody {
+  audience: 'everyone';
+}
+
+/** What one approver alone receives: the summary with their own link, and nobody else's. */
+export interface ApproverNotification extends NotificationBody {
+  audience: 'approver';
+  /** The one person this message and its link are for (an email or an IAM ARN). */
+  approver: string;
+  link: { url: string; expiresAt: string };
+}
+
+export type Notification = SummaryNotification | ApproverNotification;
+
+/** The summary, addressed to one approver with the link signed for them. */
+export function forApprover(summary: SummaryNotification, link: ApprovalLinkForPerson): ApproverNotification {
+  const { audience: _everyone, ...body } = summary;
+  return {
+    ...body,
+    audience: 'approver',
+    approver: link.approver,
+    link: { url: link.url, expiresAt: link.expiresAt },
+  };
+}
+
+/**
+ * The SNS message attributes subscribers filter on: `audience` (`everyone` for summaries,
+ * `approver` for one person's link) and, on a person's message, `approver` = who it is for.
+ */
+export function snsAttributes(notification: Notification): Record<string, string> {
+  return {
+    kind: notification.kind,
+    severity: notification.severity,
+    caseId: notification.caseId,
+    audience: notification.audience,
+    ...(notification.audience === 'approver' ? { approver: notification.approver } : {}),
+  };
+}
+
 /** SNS: Subject ≤ 100 printable ASCII characters, no line breaks. */
 const SNS_SUBJECT_LIMIT = 100;
-/** Slack: a section's text ≤ 3,000 characters, a header ≤ 150, a button's text ≤ 75. */
+/** Slack: a section's text ≤ 3,000 characters, a header ≤ 150. */
 const SLACK_SECTION_LIMIT = 3000;
 const SLACK_HEADER_LIMIT = 150;
-const SLACK_BUTTON_LIMIT = 75;
 
 function cut(text: string, limit: number): string {
   return text.length <= limit ? text : `${text.slice(0, limit - 1)}…`;
@@ -65,10 +104,12 @@ export function snsMessage(notification: Notification): { subject: string; messa
     '',
     ...notification.facts.map(([label, value]) => `${label}: ${value}`),
   ].map(oneLine);
-  if (notification.links.length > 0) {
-    lines.push('', 'Review the evidence and decide (each link is for the person it names, and works once):');
-    for (const link of notification.links)
-      lines.push(`  ${oneLine(link.approver)}: ${link.url} (until ${link.expiresAt})`);
+  if (notification.audience === 'approver') {
+    lines.push(
+      '',
+      `Your link, for ${oneLine(notification.approver)} alone (it works once, until ${notification.link.expiresAt}; whoever holds it answers as you, so never forward it):`,
+      `  ${notification.link.url}`,
+    );
   }
   if (notification.commands.length > 0) lines.push('', 'Or, with credentials:', ...notification.commands);
   return { subject, message: `${lines.join('\n')}\n` };
@@ -83,7 +124,8 @@ function mrkdwn(text: string) {
   return { type: 'mrkdwn', text: cut(text, SLACK_SECTION_LIMIT) };
 }
 
-export function slackPayload(notification: Notification): { text: string; blocks: unknown[] } {
+/** Slack's channel is everyone's: only a summary can be posted there, and it carries no link. */
+export function slackPayload(notification: SummaryNotification): { text: string; blocks: unknown[] } {
   const title =
     notification.kind === 'approval-requested'
       ? `Approval needed: ${notification.headline}`
@@ -111,17 +153,6 @@ export function slackPayload(notification: Notification): { text: string; blocks
       ),
     });
   }
-  if (notification.links.length > 0) {
-    blocks.push({
-      type: 'actions',
-      elements: notification.links.slice(0, 25).map((link, index) => ({
-        type: 'button',
-        action_id: `review-${index}`,
-        text: { type: 'plain_text', text: cut(`Review as ${oneLine(link.approver)}`, SLACK_BUTTON_LIMIT) },
-        url: link.url,
-      })),
-    });
-  }
   if (notification.commands.length > 0) {
     blocks.push({
       type: 'context',
@@ -132,16 +163,16 @@ export function slackPayload(notification: Notification): { text: string; blocks
   return { text: cut(slackEscape(title), SLACK_SECTION_LIMIT), blocks };
 }
 
-/** A case's notification: the trigger's facts first, then what the step adds. */
+/** A case's notification, as a summary for everyone: the trigger's facts first, then what the step adds. */
 export function notificationFor(
   kind: Notification['kind'],
   caseId: string,
   trigger: Trigger,
-  details: Pick<Notification, 'reason' | 'outcome' | 'facts' | 'links' | 'commands'> & {
+  details: Pick<NotificationBody, 'reason' | 'outcome' | 'facts' | 'commands'> & {
     /** The case's standing severity, when it has been raised above the trigger's rule. */
     severity?: Severity;
   },
-): Notification {
+): SummaryNotification {
   const rule = RULES.find((candidate) => candidate.id === trigger.ruleId);
   const principal = principalArnOf(trigger.target);
   const headline =
@@ -150,6 +181,7 @@ export function notificationFor(
       : `${details.outcome}: ${trigger.ruleId} on ${principal}`;
   return {
     kind,
+    audience: 'everyone',
     caseId,
     headline,
     // A rule removed since the case opened is treated as the most severe: fail loud.

@@ -77,21 +77,24 @@ export function principalArnOf(target: TriggerTarget): string {
 }
 
 /**
- * Every name the principal under revocation goes by (ARN, user or session name, source
- * identity): an approver matching any of them would be approving its own case.
+ * The principal under revocation as an IAM ARN, for telling whether an approver is it: the
+ * role (every session of it), the user, root; for a person being offboarded, their IAM user in
+ * the account (the name offboarding revokes by); for a grant, the role or user it was given to.
+ * Only an approver whose own identity is an ARN naming this principal is refused (see
+ * `isSelfApproval`): session and user names are chosen by whoever holds the credentials.
  */
-export function identitiesOf(target: TriggerTarget): string[] {
+export function revokedPrincipalArnOf(target: TriggerTarget): string {
   switch (target.kind) {
     case 'assumed-role':
-      return [target.roleArn, target.sessionName, target.sourceIdentity].filter((name) => name !== null);
+      return target.roleArn;
     case 'iam-user':
-      return [target.userArn, target.userName];
+      return target.userArn;
     case 'root':
-      return [target.arn];
+      return target.arn;
     case 'person':
-      return [target.person];
+      return `arn:aws:iam::${target.accountId}:user/${target.person}`;
     case 'grant':
-      return [target.principalArn];
+      return target.principalArn;
   }
 }
 

@@ -13,7 +13,7 @@ export type ApprovalHandler = (
 /** Read at most this much of a request body; the handler refuses anything this large. */
 const BODY_LIMIT = 64 * 1024;
 
-async function readBody(request: IncomingMessage): Promise<string> {
+export async function readBody(request: IncomingMessage): Promise<string> {
   const chunks: Buffer[] = [];
   let size = 0;
   for await (const chunk of request as AsyncIterable<Buffer>) {
@@ -24,7 +24,7 @@ async function readBody(request: IncomingMessage): Promise<string> {
   return Buffer.concat(chunks).toString('utf8');
 }
 
-function eventFor(request: IncomingMessage, url: URL, body: string): APIGatewayProxyEventV2 {
+export function eventFor(request: IncomingMessage, url: URL, body: string): APIGatewayProxyEventV2 {
   const headers = Object.fromEntries(
     Object.entries(request.headers).map(([name, value]) => [
       name,

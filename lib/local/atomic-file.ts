@@ -2,9 +2,9 @@
 // A reader sees the old content or the new, never half of either.
 import { open, rename } from 'node:fs/promises';
 
-export async function writeFileAtomic(path: string, content: string): Promise<void> {
+export async function writeFileAtomic(path: string, content: string, mode = 0o644): Promise<void> {
   const temporary = `${path}.${process.pid}.${Date.now()}.tmp`;
-  const handle = await open(temporary, 'w');
+  const handle = await open(temporary, 'w', mode);
   try {
     await handle.writeFile(content);
     await handle.sync();

@@ -10,7 +10,7 @@ import { createOffboardHandler } from '../../functions/offboard/handler.ts';
 import { createRevokeHandler } from '../../functions/revoke/handler.ts';
 import { createVerifyHandler } from '../../functions/verify/handler.ts';
 import type { Config } from '../domain/config.ts';
-import type { Clock, WorkflowStarter } from '../ports.ts';
+import type { Clock, SigningKeys, WorkflowStarter } from '../ports.ts';
 import { loadRunbooks } from '../runbooks/catalog.ts';
 import { FileCaseStore } from './case-store.ts';
 import { FileDeadLetters } from './dead-letters.ts';
@@ -72,8 +72,8 @@ export interface LocalPipelineOptions {
   deadLettersFile: string;
   /** Identity Center's users and assignments, to offboard a user it removes (optional). */
   identityDirectoryFile?: string;
-  /** Signs approval links; at least 32 bytes. */
-  approvalSecret: string;
+  /** The keys approval links are signed with (a file locally: see FileSigningKeys). */
+  signingKeys: SigningKeys;
   config: Config;
   clock: Clock;
   /** Wrap a task's function, e.g. to let simulated time pass before it runs. */
@@ -122,7 +122,7 @@ export async function openLocalPipeline(options: LocalPipelineOptions): Promise<
     verify: asLocalFunction('verify', createVerifyHandler({ engine, runbooks, config, clock, cases })),
     escalate: asLocalFunction(
       'escalate',
-      createEscalateHandler({ cases, clock, config, iam, notifier, approvalSecret: options.approvalSecret }),
+      createEscalateHandler({ cases, clock, config, iam, notifier, keys: options.signingKeys }),
     ),
     close: asLocalFunction('close', createCloseHandler({ cases, clock, notifier })),
   };

@@ -1,6 +1,7 @@
 // The runbook catalog: each `.sql` file here, its header parsed into typed parameters.
 // Runbooks name their parameters (`:role_arn`); the catalog turns them into positional `?`
 // with the values in order, so a value only ever reaches SQL as a bound parameter.
+import { createHash } from 'node:crypto';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -76,6 +77,8 @@ export interface Runbook {
   reading: string;
   /** The SQL as written, with named parameters. */
   source: string;
+  /** SHA-256 of the runbook's file: which text of it a run ran (runbooks change only through the repository). */
+  contentHash: string;
   /** The SQL with positional `?`, and the parameter name bound to each, in order. */
   sql: string;
   bindOrder: string[];
@@ -192,6 +195,7 @@ export function parseRunbook(id: string, source: string): Runbook {
     outputs,
     reading: headerLines(source, 'reading:')[0] ?? '',
     source,
+    contentHash: createHash('sha256').update(source).digest('hex'),
     sql,
     bindOrder,
   };

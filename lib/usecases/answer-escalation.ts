@@ -6,7 +6,7 @@
 import { isSelfApproval } from '../domain/approval.ts';
 import { decisionIdFor, decisionOn, digest, lastEntry, pendingEscalation } from '../domain/case.ts';
 import { toInstant } from '../domain/time.ts';
-import { identitiesOf } from '../domain/trigger.ts';
+import { revokedPrincipalArnOf } from '../domain/trigger.ts';
 import { type CaseStore, type Clock, type TaskCallbacks, TaskNotWaitingError } from '../ports.ts';
 import { recordEntry, requireCase } from './cases.ts';
 
@@ -23,7 +23,7 @@ export interface EscalationAnswer {
   approver: string;
   /** Required to reject: the next reader needs to know why. */
   reason?: string;
-  via: 'approval-page' | 'cli';
+  via: 'approval-page' | 'cli' | 'operator-api';
   /** The link's nonce, when answered through one. */
   nonce?: string;
 }
@@ -55,7 +55,8 @@ export async function answerEscalation(
     throw new EscalationAnswerError(`case ${request.caseId} is not waiting for a decision (${why})`);
   }
   const { trigger } = record.header.standing;
-  if (identitiesOf(trigger.target).some((name) => isSelfApproval(request.approver, name))) {
+  // Judged on identities, never on names alike: see isSelfApproval.
+  if (isSelfApproval(request.approver, revokedPrincipalArnOf(trigger.target))) {
     throw new EscalationAnswerError(
       `${request.approver} is the principal under revocation and cannot answer this case`,
     );
@@ -84,7 +85,8 @@ export async function answerEscalation(
   // (the same link posted twice, two approvers at once) exactly one is recorded and sent.
   let answerId: string;
   if (request.answer === 'acknowledge') {
-    answerId = `acknowledge:${pending.id}:${digest(request.approver)}`;
+    // Each acknowledgement is recorded (it restarts the heartbeat): the page reads the latest.
+    answerId = `acknowledge:${pending.id}:${digest(request.approver)}:${at}`;
     await recordEntry(deps.cases, request.caseId, {
       id: answerId,
       at,

@@ -1,26 +1,29 @@
 // The approval page behind a signed link: showing it (GET) changes nothing; answering it
 // (POST) checks the link again and answers the escalation as the approver the link names.
-// A link is refused when forged or altered, expired, already used for a decision, from an
-// earlier escalation of the case, or for a case no longer waiting.
-import { type ApprovalGrant, verifyApprovalLink } from '../domain/approval.ts';
+// A link is refused when forged or altered, signed with a key revoker no longer holds (two
+// rotations old), expired, already used for a decision, from an earlier escalation of the
+// case, or for a case no longer waiting.
+import { type ApprovalGrant, approvalLinkKeyId, verifyApprovalLink } from '../domain/approval.ts';
 import { type ApprovalPageView, renderApprovalPage, renderMessagePage } from '../domain/approval-page.ts';
 import {
   type Case,
+  type EntryOf,
   entriesOf,
   evidenceFacts,
   lastEntry,
-  type PendingEscalation,
   pendingEscalation,
 } from '../domain/case.ts';
 import { notificationFor } from '../domain/notification.ts';
-import type { CaseStore, Clock, TaskCallbacks } from '../ports.ts';
+import { toInstant } from '../domain/time.ts';
+import type { CaseStore, Clock, SigningKeys, TaskCallbacks } from '../ports.ts';
 import { type Answer, answerEscalation, EscalationAnswerError } from './answer-escalation.ts';
 
 export interface ApprovalPageDependencies {
   cases: CaseStore;
   callbacks: TaskCallbacks;
   clock: Clock;
-  approvalSecret: string;
+  /** The keys links are verified with: the one each link's key ID names, if still held. */
+  keys: SigningKeys;
 }
 
 export interface PageResponse {
@@ -29,7 +32,7 @@ export interface PageResponse {
 }
 
 type LinkCheck =
-  | { ok: true; grant: ApprovalGrant; record: Case; pending: PendingEscalation }
+  | { ok: true; grant: ApprovalGrant; record: Case; pending: EntryOf<'escalate'> }
   | { ok: false; response: PageResponse };
 
 function refused(status: number, reason: string): LinkCheck {
@@ -47,7 +50,10 @@ function usedNonces(record: Case): Set<string> {
 
 async function checkLink(link: string, deps: ApprovalPageDependencies): Promise<LinkCheck> {
   const now = deps.clock.now();
-  const signed = verifyApprovalLink(link, deps.approvalSecret, now, new Set());
+  // The key the link names, looked up among the keys held (the ID itself is only compared).
+  const keyId = approvalLinkKeyId(link);
+  const key = keyId === null ? null : await deps.keys.find(keyId);
+  const signed = verifyApprovalLink(link, key, now, new Set());
   if (!signed.ok) return refused(signed.reason.includes('expired') ? 410 : 403, `Refused: ${signed.reason}.`);
   const { grant } = signed;
   const record = await deps.cases.get(grant.caseId);
@@ -62,13 +68,14 @@ async function checkLink(link: string, deps: ApprovalPageDependencies): Promise<
   }
   if (!pending.detail.links.some((issued) => issued.nonce === grant.nonce))
     return refused(410, 'Refused: the link belongs to an earlier escalation of this case.');
-  return { ok: true, grant, record, pending: pending.detail };
+  return { ok: true, grant, record, pending };
 }
 
 export async function showApprovalPage(link: string, deps: ApprovalPageDependencies): Promise<PageResponse> {
   const check = await checkLink(link, deps);
   if (!check.ok) return check.response;
-  const { grant, record, pending } = check;
+  const { grant, record } = check;
+  const pending = check.pending.detail;
   const { trigger } = record.header.standing;
   const confirmation = lastEntry(record, 'confirm')?.detail;
   const summary = notificationFor('approval-requested', record.header.caseId, trigger, {
@@ -76,7 +83,6 @@ export async function showApprovalPage(link: string, deps: ApprovalPageDependenc
     outcome: null,
     severity: record.header.standing.severity,
     facts: evidenceFacts(record),
-    links: [],
     commands: [],
   });
   const view: ApprovalPageView = {
@@ -89,11 +95,34 @@ export async function showApprovalPage(link: string, deps: ApprovalPageDependenc
     facts: summary.facts,
     evidence: (confirmation?.evidence ?? []).map((entry) => ({ runbook: entry.runbook, rows: entry.rows })),
     planPreview: pending.planPreview,
-    acknowledgeBy: pending.acknowledgeBy,
+    acknowledgeBy: acknowledgeDeadline(record, check.pending),
+    acknowledgeEveryMinutes: acknowledgeWindowMs(check.pending) / 60_000,
+    decideBy: pending.decideBy,
     onTimeout: pending.onTimeout,
     link,
   };
   return { status: 200, html: renderApprovalPage(view) };
+}
+
+/** The heartbeat: how long the escalation may go without an acknowledgement (or a decision). */
+function acknowledgeWindowMs(escalation: EntryOf<'escalate'>): number {
+  return Date.parse(escalation.detail.acknowledgeBy) - Date.parse(escalation.at);
+}
+
+/**
+ * When the escalation times out unless someone acknowledges (Step Functions' heartbeat): the
+ * window after the page, or after the latest acknowledgement, and never past the decision deadline.
+ */
+function acknowledgeDeadline(record: Case, escalation: EntryOf<'escalate'>): string {
+  const acknowledged = entriesOf(record, 'acknowledge').filter(
+    (entry) => entry.detail.escalationId === escalation.id,
+  );
+  const lastSign = Date.parse(acknowledged.at(-1)?.at ?? escalation.at);
+  const deadline = Math.min(
+    lastSign + acknowledgeWindowMs(escalation),
+    Date.parse(escalation.detail.decideBy),
+  );
+  return toInstant(new Date(deadline));
 }
 
 const ANSWERS: readonly Answer[] = ['acknowledge', 'approve', 'reject'];

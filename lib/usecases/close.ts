@@ -58,7 +58,6 @@ export async function close(input: CloseInput, deps: CloseDependencies): Promise
         outcome,
         severity: record.header.standing.severity,
         facts: evidenceFacts(record),
-        links: [],
         commands: [`revoker cases show ${input.caseId}`],
       }),
     );

@@ -1,20 +1,26 @@
 // Escalate: bring the on-call in. Runs as a `waitForTaskToken` task: it records the pending
 // decision (with the task token the answer must carry), previews the plan an approval would
-// run, signs one link per approver, and pages them. The execution then waits for the answer
-// (answer-escalation.ts) or for its own timeouts.
+// run, signs one link per approver, and pages: a summary for everyone (no link), and each
+// approver a message of their own carrying their link alone. The execution then waits for the
+// answer (answer-escalation.ts) or for its own timeouts.
 import { randomBytes } from 'node:crypto';
 import { z } from 'zod';
 import { isSelfApproval, signApprovalLink } from '../domain/approval.ts';
 import { digest, evidenceFacts, type PendingEscalation } from '../domain/case.ts';
 import type { Config } from '../domain/config.ts';
-import { type ApprovalLinkForPerson, notificationFor } from '../domain/notification.ts';
+import {
+  type ApprovalLinkForPerson,
+  forApprover,
+  type Notification,
+  notificationFor,
+} from '../domain/notification.ts';
 import { describePlan, planRevocation, revocationTargetOf, scopeFor } from '../domain/revocation/plan.ts';
 import { addMinutes, toInstant } from '../domain/time.ts';
-import { identitiesOf, principalArnOf, type Trigger, TriggerSchema } from '../domain/trigger.ts';
+import { revokedPrincipalArnOf, type Trigger, TriggerSchema } from '../domain/trigger.ts';
 
 export type { PendingEscalation };
 
-import type { CaseStore, Clock, IamGateway, Notifier } from '../ports.ts';
+import type { CaseStore, Clock, IamGateway, Notifier, SigningKeys } from '../ports.ts';
 import { readableCause } from './case-audit.ts';
 import { CaseRaisedError, recordEntry, requireCase } from './cases.ts';
 
@@ -39,14 +45,19 @@ export interface EscalateDependencies {
   config: Config;
   iam: IamGateway;
   notifier: Notifier;
-  /** Signs the approval links (at least 32 bytes). */
-  approvalSecret: string;
+  /** Signs the approval links (the current key; its ID goes in each link). */
+  keys: SigningKeys;
 }
 
 export interface Escalation {
   caseId: string;
   approvers: string[];
   decideBy: string;
+}
+
+/** Some of an escalation's pages could not be sent; the others were. */
+export class PagingFailedError extends Error {
+  override name = 'PagingFailedError';
 }
 
 export async function escalate(input: EscalateInput, deps: EscalateDependencies): Promise<Escalation> {
@@ -57,18 +68,17 @@ export async function escalate(input: EscalateInput, deps: EscalateDependencies)
   const now = deps.clock.now();
   const reason = readableCause(input.escalation.reason);
   const decideBy = toInstant(addMinutes(now, input.settings.approvalTimeoutSeconds / 60));
-  const identities = identitiesOf(trigger.target);
+  const principal = revokedPrincipalArnOf(trigger.target);
   const approvers = deps.config.escalation.approvers;
-  const refused = approvers.filter((approver) => identities.some((name) => isSelfApproval(approver, name)));
+  // Only an approver whose verified identity is the principal is left out, never a name alike.
+  const refused = approvers.filter((approver) => isSelfApproval(approver, principal));
+  const key = await deps.keys.current();
 
   const issued: (ApprovalLinkForPerson & { nonce: string })[] = approvers
     .filter((approver) => !refused.includes(approver))
     .map((approver) => {
       const nonce = randomBytes(18).toString('base64url');
-      const token = signApprovalLink(
-        { caseId, approver, principal: principalArnOf(trigger.target), expiresAt: decideBy, nonce },
-        deps.approvalSecret,
-      );
+      const token = signApprovalLink({ caseId, approver, principal, expiresAt: decideBy, nonce }, key);
       return { approver, url: approvalUrl(deps.config, token), expiresAt: decideBy, nonce };
     });
 
@@ -96,27 +106,63 @@ export async function escalate(input: EscalateInput, deps: EscalateDependencies)
   const record = await requireCase(deps.cases, caseId);
   if (record.header.revision !== input.revision) throw raisedSince(caseId, input.revision);
 
-  await deps.notifier.notify(
-    notificationFor('approval-requested', caseId, trigger, {
-      reason,
-      outcome: null,
-      severity: record.header.standing.severity,
-      facts: [
-        ...evidenceFacts(record),
-        ['If approved', pending.planPreview],
-        ['If nobody decides by', `${decideBy}: ${pending.onTimeout}`],
-        ...(refused.length > 0
-          ? ([['Not asked', `${refused.join(', ')} (the principal under revocation)`]] as [string, string][])
-          : []),
-      ],
-      links: issued.map(({ approver, url, expiresAt }) => ({ approver, url, expiresAt })),
-      commands: [
-        `revoker approve ${caseId} --approver <you>`,
-        `revoker reject ${caseId} --approver <you> --reason "<why>"`,
-      ],
-    }),
-  );
+  const nobody = issued.length === 0;
+  const summary = notificationFor('approval-requested', caseId, trigger, {
+    reason: nobody
+      ? `Nobody can approve this case from the approval page: ${describeRefused(refused)}, so no link was sent; someone else answers with credentials (the commands below). It needs a human because ${reason}`
+      : reason,
+    outcome: null,
+    severity: record.header.standing.severity,
+    facts: [
+      ...evidenceFacts(record),
+      ['If approved', pending.planPreview],
+      ['Acknowledge by', `${pending.acknowledgeBy} (then the escalation times out: ${pending.onTimeout})`],
+      ['If nobody decides by', `${decideBy}: ${pending.onTimeout}`],
+      ...(nobody
+        ? []
+        : ([
+            ['Asked', `${issued.map((link) => link.approver).join(', ')} (each received their own link)`],
+          ] as [string, string][])),
+      ...(refused.length > 0
+        ? ([['Not asked', `${refused.join(', ')} (the principal under revocation)`]] as [string, string][])
+        : []),
+    ],
+    commands: [
+      `revoker approve ${caseId} --approver <you>`,
+      `revoker reject ${caseId} --approver <you> --reason "<why>"`,
+    ],
+  });
+  // The summary for everyone (no link), then each approver's own message with their link alone.
+  const pages = [
+    summary,
+    ...issued.map(({ approver, url, expiresAt }) => forApprover(summary, { approver, url, expiresAt })),
+  ];
+  // One after another, in this order, each tried even when one before it failed.
+  const failures: { page: Notification; error: Error }[] = [];
+  for (const page of pages) {
+    try {
+      await deps.notifier.notify(page);
+    } catch (error) {
+      failures.push({ page, error: error as Error });
+    }
+  }
+  if (failures.length > 0) {
+    throw new PagingFailedError(
+      `${failures.length} of ${pages.length} pages failed: ${failures.map(({ page, error }) => `${describePage(page)}: ${error.message}`).join('; ')}`,
+      { cause: failures.map(({ error }) => error) },
+    );
+  }
   return { caseId, approvers: issued.map((link) => link.approver), decideBy };
+}
+
+function describeRefused(refused: string[]): string {
+  return refused.length === 1
+    ? `its one approver, ${refused[0]}, is the principal under revocation`
+    : `every approver configured (${refused.join(', ')}) is the principal under revocation`;
+}
+
+function describePage(page: Notification): string {
+  return page.audience === 'approver' ? `the page to ${page.approver}` : 'the summary';
 }
 
 function raisedSince(caseId: string, revision: number): CaseRaisedError {

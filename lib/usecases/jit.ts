@@ -5,7 +5,7 @@
 // session the principal opened while the grant was live: their credentials outlive the grant.
 import { z } from 'zod';
 import { type Case, isOpen, openedHeader } from '../domain/case.ts';
-import type { Config } from '../domain/config.ts';
+import { type Config, isProtected, protectingTag } from '../domain/config.ts';
 import { own } from '../domain/iam-state.ts';
 import {
   type Grant,
@@ -172,6 +172,15 @@ export async function grantAccess(request: GrantRequest, deps: GrantDependencies
   const holder = grantHolder(draft);
   const principal = holder.kind === 'role' ? own(state.roles, holder.name) : own(state.users, holder.name);
   if (!principal) throw new GrantRefusedError(`${request.principalArn} was not found in IAM`);
+  // Never a protected principal: break-glass, revoker's own roles, the organisation's admin roles.
+  const protection =
+    isProtected(principal.arn, deps.config) ??
+    isProtected(request.principalArn, deps.config) ??
+    protectingTag(principal.tags, deps.config);
+  if (protection)
+    throw new GrantRefusedError(
+      `${request.principalArn} is protected (${protection}): no grant is ever attached to it`,
+    );
   const live = liveOverlapping(
     { grantId: '', principalArn: draft.principalArn, policyArn: draft.policyArn },
     (await grantsOf(deps.cases, draft.principalArn))
@@ -308,6 +317,18 @@ export async function expireGrant(
       needsHuman: [],
     });
     return { ...result, applied: false, kept: keep, notes: [keep] };
+  }
+  // The detach goes through the guard rails like any revocation: a principal protected since
+  // the grant began (break-glass, revoker's own) loses nothing without a human's approval.
+  const protection = isProtected(grant.principalArn, deps.config);
+  if (protection && input.approval?.decision !== 'approved') {
+    const reason = `${grant.principalArn} is protected (matches ${protection}); ending its grant needs a human`;
+    await ended(`Grant ended; not detached automatically: ${reason}.`, {
+      kept: null,
+      sessions: 0,
+      needsHuman: [reason],
+    });
+    throw new RevocationNeedsHumanError(reason);
   }
 
   // 1. The policy itself.

@@ -6,13 +6,14 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { type Browser, chromium, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { APPROVAL_SECRET_FILE } from '../../cli/approvals.ts';
+import { APPROVAL_KEYS_FILE } from '../../cli/approvals.ts';
 import { runDemo } from '../../cli/demo.ts';
 import { signApprovalLink } from '../../lib/domain/approval.ts';
 import { lastEntry } from '../../lib/domain/case.ts';
 import type { Config } from '../../lib/domain/config.ts';
 import { FileCaseStore } from '../../lib/local/case-store.ts';
 import type { IamAccountState } from '../../lib/local/iam-account.ts';
+import { FileSigningKeys } from '../../lib/local/signing-keys.ts';
 import { shippedConfig } from '../fixtures/config.ts';
 import { ESCALATED_AND_APPROVED } from '../fixtures/workflow.ts';
 
@@ -92,10 +93,10 @@ describe('the approval page, in Chromium', () => {
         );
         await page.goto(url.toString());
         refusals.forged = await text(page, '#message');
-        const secret = readFileSync(join(directory, APPROVAL_SECRET_FILE), 'utf8').trim();
+        const key = await new FileSigningKeys(join(directory, APPROVAL_KEYS_FILE)).current();
         url.searchParams.set(
           'link',
-          signApprovalLink({ ...claims, nonce: undefined, expiresAt: '2026-01-15T11:00:00Z' }, secret),
+          signApprovalLink({ ...claims, nonce: undefined, expiresAt: '2026-01-15T11:00:00Z' }, key),
         );
         await page.goto(url.toString());
         refusals.expired = await text(page, '#message');

@@ -128,7 +128,7 @@ describe('the settings the deployed functions read', () => {
     REVOKER_APPROVAL_URL: 'https://abc.lambda-url.us-east-1.on.aws/',
     ATHENA_TABLE: 'cloudtrail_logs',
     REVOKER_TRAIL_REGIONS: 'us-east-1,eu-west-1',
-    SLACK_WEBHOOK_URL: '',
+    SLACK_WEBHOOK_SECRET: '',
   };
   const saved = { ...process.env };
 
@@ -259,6 +259,117 @@ describe('the functions’ permissions', () => {
 
   it.each(IAM_READERS)('%s can read every piece of IAM state the adapter reads', (name) => {
     expect(IAM_READ_PERMISSIONS.filter((permission) => !allowed(name).has(permission))).toEqual([]);
+  });
+});
+
+describe('secrets: read at run time, never in a function’s environment', () => {
+  const functions = Object.entries(template.Resources).filter(
+    ([, resource]) => resource.Type === 'AWS::Serverless::Function',
+  );
+  const environments: [string, Record<string, unknown>][] = [
+    ['Globals', template.Globals?.Function?.Environment?.Variables ?? {}],
+    ...functions.map(([name, resource]): [string, Record<string, unknown>] => [
+      name,
+      (resource.Properties.Environment as { Variables?: Record<string, unknown> } | undefined)?.Variables ??
+        {},
+    ]),
+  ];
+  const variables = environments.flatMap(([where, found]) =>
+    Object.entries(found).map(([name, value]) => ({ where, name, value })),
+  );
+  /** Every string in a value, the arguments of intrinsics (`!Sub`, `!Join`, `!If`...) included. */
+  const strings = (value: unknown): string[] =>
+    typeof value === 'string'
+      ? [value]
+      : Array.isArray(value)
+        ? value.flatMap(strings)
+        : value && typeof value === 'object'
+          ? Object.values(value).flatMap(strings)
+          : [];
+  const secretResources = Object.keys(template.Resources).filter(
+    (name) => template.Resources[name]!.Type === 'AWS::SecretsManager::Secret',
+  );
+  /** A reference to a secret, not its value: the secret's !Ref (its ARN), or a parameter naming one. */
+  const namesASecret = (value: unknown): boolean => {
+    const reference = (value as { '!Ref'?: unknown } | null)?.['!Ref'];
+    if (typeof reference === 'string')
+      return secretResources.includes(reference) || /Secret(Name|Arn)$/.test(reference);
+    // `!If [condition, reference, ""]`: the reference, or nothing.
+    const choice = (value as { '!If'?: unknown[] } | null)?.['!If'];
+    return Array.isArray(choice) && choice.slice(1).every((branch) => branch === '' || namesASecret(branch));
+  };
+  /** Names that say a variable holds something secret. */
+  const SECRETLY_NAMED = /SECRET|PASSWORD|PASSWD|TOKEN|WEBHOOK|API_?KEY|PRIVATE|CREDENTIAL|SIGNING_KEY/;
+
+  it('finds the environments, Globals and every function', () => {
+    expect(environments.length).toBe(functions.length + 1);
+    expect(variables.length).toBeGreaterThan(10);
+  });
+
+  it('resolves nothing from Secrets Manager or Parameter Store into an environment variable', () => {
+    const resolved = variables.filter(({ value }) =>
+      strings(value).some((text) => text.includes('{{resolve:') || /resolve:(secretsmanager|ssm)/.test(text)),
+    );
+
+    expect(resolved.map(({ where, name }) => `${where}.${name}`)).toEqual([]);
+  });
+
+  it('names a secret only by reference: a *_SECRET or *_SECRET_NAME variable holding its ARN or name', () => {
+    const suspicious = variables.filter(
+      ({ name, value }) =>
+        SECRETLY_NAMED.test(name) && !(/_SECRET(_NAME)?$/.test(name) && namesASecret(value)),
+    );
+
+    expect(suspicious.map(({ where, name }) => `${where}.${name}`)).toEqual([]);
+    expect(variables.filter(({ name }) => /_SECRET(_NAME)?$/.test(name)).length).toBeGreaterThan(0);
+  });
+
+  it('lets each function read the secrets it is given, and those alone', () => {
+    interface Statement {
+      Effect?: string;
+      Action?: string | string[];
+      Resource?: unknown;
+    }
+    const readers = functions.flatMap(([name, resource]) => {
+      const given = environments.find(([where]) => where === name)![1];
+      const secrets = Object.values(given)
+        .map((value) => (value as { '!Ref'?: string } | null)?.['!Ref'])
+        .filter((reference): reference is string => secretResources.includes(reference ?? ''));
+      const statements = ((resource.Properties.Policies ?? []) as { Statement?: Statement[] }[]).flatMap(
+        (policy) => policy.Statement ?? [],
+      );
+      const readable = statements
+        .filter(
+          (statement) =>
+            statement.Effect === 'Allow' &&
+            [statement.Action].flat().includes('secretsmanager:GetSecretValue'),
+        )
+        .flatMap((statement) => [statement.Resource].flat())
+        .map((resource) => (resource as { '!Ref'?: string } | null)?.['!Ref']);
+      return [{ name, secrets: secrets.sort(), readable: readable.sort() }];
+    });
+
+    for (const reader of readers) expect(reader.readable, reader.name).toEqual(reader.secrets);
+    expect(
+      readers
+        .filter((reader) => reader.secrets.length > 0)
+        .map((reader) => reader.name)
+        .sort(),
+    ).toEqual(['ApprovalFunction', 'EscalateFunction']);
+  });
+
+  it('generates the approval signing key as JSON with a key ID, as the functions read it', () => {
+    const secret = template.Resources.ApprovalSecret!.Properties.GenerateSecretString as Record<
+      string,
+      unknown
+    >;
+
+    expect(secret).toMatchObject({
+      SecretStringTemplate: '{"id":"initial"}',
+      GenerateStringKey: 'key',
+      PasswordLength: 64,
+      ExcludePunctuation: true,
+    });
   });
 });
 

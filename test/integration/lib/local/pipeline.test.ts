@@ -11,6 +11,7 @@ import type { RevocationAction } from '../../../../lib/domain/revocation/actions
 import { Random } from '../../../../lib/local/generator/random.ts';
 import { initialAccountState, LocalIamAccount } from '../../../../lib/local/iam-account.ts';
 import { type LocalPipeline, openLocalPipeline, SimulatedClock } from '../../../../lib/local/pipeline.ts';
+import { FileSigningKeys } from '../../../../lib/local/signing-keys.ts';
 import type { DetectOutcome } from '../../../../lib/usecases/detect.ts';
 import { shippedConfig } from '../../../fixtures/config.ts';
 import { type EscalatingAttack, escalatingAttack } from '../../../fixtures/escalating-attack.ts';
@@ -41,7 +42,7 @@ beforeAll(async () => {
     callbacksDirectory: join(directory, 'callbacks'),
     notificationsFile: join(directory, 'notifications.jsonl'),
     deadLettersFile: join(directory, 'dead-letters.jsonl'),
-    approvalSecret: 'a-test-secret-of-at-least-thirty-two-bytes',
+    signingKeys: await FileSigningKeys.open(join(directory, 'approval-keys.json')),
     config: await shippedConfig(),
     // After the logs end: verification finds them not yet complete past the cutoff, and the case
     // ends with a human (no log delivery is simulated here), without waiting for one.

@@ -11,7 +11,7 @@ import {
   SnsNotifier,
 } from '../../../../lib/aws/notifiers.ts';
 import {
-  type Notification,
+  forApprover,
   notificationFor,
   slackPayload,
   snsMessage,
@@ -20,18 +20,17 @@ import { trigger } from '../../../fixtures/escalation.ts';
 
 const sns = mockClient(SNSClient);
 const TOPIC = 'arn:aws:sns:us-east-1:111122223333:revoker';
-const notification: Notification = notificationFor('approval-requested', 'case-1', trigger, {
+const notification = notificationFor('approval-requested', 'case-1', trigger, {
   reason: 'the evidence is ambiguous',
   outcome: null,
   facts: [],
-  links: [
-    {
-      approver: 'oncall@example.com',
-      url: 'https://approve.example/approval?link=abc',
-      expiresAt: '2026-01-15T13:00:00Z',
-    },
-  ],
   commands: [],
+});
+/** The same page, for one approver alone, with their link. */
+const forOnCall = forApprover(notification, {
+  approver: 'oncall@example.com',
+  url: 'https://approve.example/approval?link=abc',
+  expiresAt: '2026-01-15T13:00:00Z',
 });
 
 /** A stand-in for Slack's webhook endpoint: records each body and answers with `status`. */
@@ -56,7 +55,7 @@ afterEach(async () => {
 });
 
 describe('SnsNotifier', () => {
-  it('publishes the subject and message to the topic, with attributes subscribers can filter on', async () => {
+  it('publishes the summary to the topic, with attributes subscribers can filter on: for everyone', async () => {
     sns.on(PublishCommand).resolves({ MessageId: 'm-1' });
 
     await new SnsNotifier(new SNSClient({}), TOPIC).notify(notification);
@@ -70,8 +69,32 @@ describe('SnsNotifier', () => {
         kind: { DataType: 'String', StringValue: 'approval-requested' },
         severity: { DataType: 'String', StringValue: 'high' },
         caseId: { DataType: 'String', StringValue: 'case-1' },
+        audience: { DataType: 'String', StringValue: 'everyone' },
       },
     });
+    expect(message).not.toContain('link=');
+  });
+
+  it('publishes one approver’s message with their link, attributed to them alone', async () => {
+    sns.on(PublishCommand).resolves({ MessageId: 'm-2' });
+
+    await new SnsNotifier(new SNSClient({}), TOPIC).notify(forOnCall);
+
+    const { subject, message } = snsMessage(forOnCall);
+    expect(sns).toHaveReceivedCommandTimes(PublishCommand, 1);
+    expect(sns).toHaveReceivedCommandWith(PublishCommand, {
+      TopicArn: TOPIC,
+      Subject: subject,
+      Message: message,
+      MessageAttributes: {
+        kind: { DataType: 'String', StringValue: 'approval-requested' },
+        severity: { DataType: 'String', StringValue: 'high' },
+        caseId: { DataType: 'String', StringValue: 'case-1' },
+        audience: { DataType: 'String', StringValue: 'approver' },
+        approver: { DataType: 'String', StringValue: 'oncall@example.com' },
+      },
+    });
+    expect(message).toContain('https://approve.example/approval?link=abc');
   });
 });
 
@@ -82,6 +105,29 @@ describe('SlackWebhookNotifier', () => {
 
     await new SlackWebhookNotifier(slack.url).notify(notification);
 
+    expect(slack.bodies).toEqual([slackPayload(notification)]);
+  });
+
+  it('never posts one approver’s message (their link) to the channel', async () => {
+    const slack = await slackEndpoint(200);
+    endpoints.push(slack);
+
+    await new SlackWebhookNotifier(slack.url).notify(forOnCall);
+
+    expect(slack.bodies).toEqual([]);
+  });
+
+  it('reads the webhook URL when it sends, as the deployed notifier reads its secret', async () => {
+    const slack = await slackEndpoint(200);
+    endpoints.push(slack);
+    let reads = 0;
+
+    await new SlackWebhookNotifier(async () => {
+      reads++;
+      return slack.url;
+    }).notify(notification);
+
+    expect(reads).toBe(1);
     expect(slack.bodies).toEqual([slackPayload(notification)]);
   });
 

@@ -21,6 +21,8 @@ const view: ApprovalPageView = {
   ],
   planPreview: 'deny every session of app issued before the cutoff',
   acknowledgeBy: '2026-01-15T12:15:00Z',
+  acknowledgeEveryMinutes: 15,
+  decideBy: '2026-01-15T13:00:00Z',
   onTimeout: 'expire',
   link: 'payload.signature',
 };
@@ -33,7 +35,22 @@ describe('renderApprovalPage', () => {
     expect(html).toContain('deny every session of app issued before the cutoff');
     expect(html).toContain('<th>dimension</th><th>value</th><th>calls</th>');
     expect(html).toContain('<td>3</td>');
-    expect(html).toContain('if nobody decides in time: <strong>close as expired and page again</strong>');
+    expect(html).toContain(
+      'If nobody approves or rejects in time, the escalation times out and <strong>the case closes as expired and the on-call is paged again</strong>',
+    );
+  });
+
+  it('states both deadlines, and that missing either times the escalation out into onTimeout', () => {
+    const html = renderApprovalPage({ ...view, onTimeout: 'revoke' });
+    const revokes =
+      '<strong>revoker revokes anyway, within the guard rails (only an approval lifts them)</strong>';
+
+    expect(html).toContain(
+      `<dt>Acknowledge by</dt>\n<dd id="acknowledge-by">2026-01-15T12:15:00Z, and again within 15 minutes of each acknowledgement until someone decides. If nobody acknowledges in time, the escalation times out (its heartbeat) and ${revokes}.</dd>`,
+    );
+    expect(html).toContain(
+      `<dt>Decide by</dt>\n<dd id="decide-by">2026-01-15T13:00:00Z. If nobody approves or rejects in time, the escalation times out and ${revokes}.</dd>`,
+    );
   });
 
   it('escapes every value from the logs: no markup of the attacker’s reaches the page', () => {

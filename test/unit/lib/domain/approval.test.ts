@@ -1,11 +1,14 @@
 import { describe, expect, it } from 'vitest';
 import {
   ApprovalSecretError,
+  approvalLinkKeyId,
+  isSelfApproval,
+  type SigningKey,
   signApprovalLink,
   verifyApprovalLink,
 } from '../../../../lib/domain/approval.ts';
 
-const SECRET = 'test-secret-of-at-least-thirty-two-bytes!';
+const KEY: SigningKey = { id: '2026-01', key: 'test-secret-of-at-least-thirty-two-bytes!' };
 const NOW = new Date('2026-01-15T12:00:00Z');
 const grant = {
   caseId: 'case-1',
@@ -16,54 +19,139 @@ const grant = {
 const none = new Set<string>();
 
 describe('approval links', () => {
-  it('verifies a link it signed, naming the case, the approver and a nonce', () => {
-    const verdict = verifyApprovalLink(signApprovalLink(grant, SECRET), SECRET, NOW, none);
+  it('verifies a link it signed, naming its key, the case, the approver and a nonce', () => {
+    const token = signApprovalLink(grant, KEY);
 
-    expect(verdict).toEqual({ ok: true, grant: { ...grant, nonce: expect.stringMatching(/^[\w-]{24}$/) } });
+    expect(approvalLinkKeyId(token)).toBe('2026-01');
+    expect(verifyApprovalLink(token, KEY, NOW, none)).toEqual({
+      ok: true,
+      grant: { ...grant, kid: '2026-01', nonce: expect.stringMatching(/^[\w-]{24}$/) },
+    });
   });
 
   it('refuses a forged, altered, expired or reused link, saying which', () => {
-    const token = signApprovalLink({ ...grant, nonce: 'nonce-0123456789abcdef' }, SECRET);
+    const token = signApprovalLink({ ...grant, nonce: 'nonce-0123456789abcdef' }, KEY);
     const [payload, signature] = token.split('.') as [string, string];
     const altered = Buffer.from(
-      JSON.stringify({ ...grant, approver: 'mallory@example.com', nonce: 'nonce-0123456789abcdef' }),
+      JSON.stringify({
+        ...grant,
+        kid: KEY.id,
+        approver: 'mallory@example.com',
+        nonce: 'nonce-0123456789abcdef',
+      }),
     ).toString('base64url');
+    // A forger knows the key ID (every link shows it), not the key.
+    const forgedKey = { id: KEY.id, key: `${KEY.key}-other` };
 
-    expect(verifyApprovalLink(signApprovalLink(grant, `${SECRET}-other`), SECRET, NOW, none)).toMatchObject({
+    expect(verifyApprovalLink(signApprovalLink(grant, forgedKey), KEY, NOW, none)).toMatchObject({
       ok: false,
       reason: expect.stringContaining('signature is not valid'),
     });
-    expect(verifyApprovalLink(`${altered}.${signature}`, SECRET, NOW, none)).toMatchObject({
+    expect(verifyApprovalLink(`${altered}.${signature}`, KEY, NOW, none)).toMatchObject({
       ok: false,
       reason: expect.stringContaining('signature'),
     });
-    expect(verifyApprovalLink(payload, SECRET, NOW, none)).toEqual({
+    expect(verifyApprovalLink(payload, KEY, NOW, none)).toEqual({
       ok: false,
       reason: 'the link is malformed',
     });
-    expect(verifyApprovalLink(token, SECRET, new Date('2026-01-15T12:30:00Z'), none)).toEqual({
+    expect(verifyApprovalLink(token, KEY, new Date('2026-01-15T12:30:00Z'), none)).toEqual({
       ok: false,
       reason: 'the link expired at 2026-01-15T12:30:00Z',
     });
-    expect(verifyApprovalLink(token, SECRET, NOW, new Set(['nonce-0123456789abcdef']))).toEqual({
+    expect(verifyApprovalLink(token, KEY, NOW, new Set(['nonce-0123456789abcdef']))).toEqual({
       ok: false,
       reason: 'the link was already used',
     });
   });
 
-  it('never issues a link to the principal under revocation', () => {
+  it('refuses a link naming a key it does not hold, with that reason, before any other check', () => {
+    const retired = { id: '2025-12', key: 'a-retired-key-that-is-at-least-32-bytes!' };
+    const token = signApprovalLink({ ...grant, expiresAt: '2026-01-15T11:00:00Z' }, retired);
+
+    for (const key of [null, KEY]) {
+      expect(verifyApprovalLink(token, key, NOW, none)).toEqual({
+        ok: false,
+        reason:
+          "the link names a signing key revoker does not hold (key ID 2025-12: retired by two rotations since, or never revoker's)",
+      });
+    }
+  });
+
+  it('refuses a link without a readable key ID as malformed', () => {
+    const payload = Buffer.from(JSON.stringify({ ...grant, kid: 'no spaces allowed' })).toString('base64url');
+
+    expect(approvalLinkKeyId(`${payload}.c2ln`)).toBeNull();
+    expect(verifyApprovalLink(`${payload}.c2ln`, KEY, NOW, none)).toEqual({
+      ok: false,
+      reason: 'the link is malformed',
+    });
+  });
+
+  it('never issues a link to the principal under revocation, known by its ARN', () => {
+    const user = 'arn:aws:iam::111122223333:user/alice';
+
+    expect(() => signApprovalLink({ ...grant, principal: user, approver: user }, KEY)).toThrow(
+      `${user} is the principal under revocation and cannot approve this case`,
+    );
+    expect(() => signApprovalLink({ ...grant, approver: grant.principal }, KEY)).toThrow(ApprovalSecretError);
     expect(() =>
       signApprovalLink(
-        { ...grant, principal: 'arn:aws:iam::111122223333:user/alice', approver: 'alice@example.com' },
-        SECRET,
+        { ...grant, approver: 'arn:aws:sts::111122223333:assumed-role/app-server/i-0abc' },
+        KEY,
       ),
-    ).toThrow('alice@example.com is the principal under revocation and cannot approve this case');
-    expect(() => signApprovalLink({ ...grant, approver: grant.principal }, SECRET)).toThrow(
-      ApprovalSecretError,
+    ).toThrow(ApprovalSecretError);
+  });
+
+  it('issues links to approvers whose names only look like the principal’s', () => {
+    const token = signApprovalLink(
+      { ...grant, principal: 'arn:aws:iam::111122223333:user/alice', approver: 'alice@example.com' },
+      KEY,
     );
+
+    expect(verifyApprovalLink(token, KEY, NOW, none)).toMatchObject({
+      ok: true,
+      grant: { approver: 'alice@example.com' },
+    });
   });
 
   it('refuses to sign with a short secret', () => {
-    expect(() => signApprovalLink(grant, 'short')).toThrow('at least 32 bytes');
+    expect(() => signApprovalLink(grant, { id: 'short', key: 'short' })).toThrow('at least 32 bytes');
+  });
+});
+
+describe('isSelfApproval: verified identities, never names alike', () => {
+  const role = 'arn:aws:iam::111122223333:role/service/app-server';
+  const user = 'arn:aws:iam::111122223333:user/ops/oncall';
+
+  it.each([
+    ['the role itself', role, role],
+    ['the role, without its path and in another case', 'arn:aws:iam::111122223333:role/App-Server', role],
+    ['a session of the role', 'arn:aws:sts::111122223333:assumed-role/app-server/i-0abc', role],
+    ['the user itself', user, user],
+    ['the user, without its path', 'arn:aws:iam::111122223333:user/oncall', user],
+    ['root of the account', 'arn:aws:iam::111122223333:root', 'arn:aws:iam::111122223333:root'],
+  ])('is the principal: %s', (_what, approver, principal) => {
+    expect(isSelfApproval(approver, principal)).toBe(true);
+  });
+
+  it.each([
+    ['an email whose local part is the user’s name', 'oncall@example.com', user],
+    ['a bare name equal to the user’s', 'oncall', user],
+    ['a session named like the user', 'arn:aws:sts::111122223333:assumed-role/responder/oncall', user],
+    ['a user named like the role', 'arn:aws:iam::111122223333:user/app-server', role],
+    ['the same role name in another account', 'arn:aws:iam::444455556666:role/app-server', role],
+    [
+      'a session of another role with the role’s name as session',
+      'arn:aws:sts::111122223333:assumed-role/responder/app-server',
+      role,
+    ],
+    [
+      'a user of the root’s account',
+      'arn:aws:iam::111122223333:user/admin',
+      'arn:aws:iam::111122223333:root',
+    ],
+  ])('is not the principal: %s', (_what, approver, principal) => {
+    expect(isSelfApproval(approver, principal)).toBe(false);
   });
 });

@@ -1,8 +1,11 @@
 import { describe, expect, it } from 'vitest';
 import {
-  type Notification,
+  type ApproverNotification,
+  forApprover,
   notificationFor,
+  type SummaryNotification,
   slackPayload,
+  snsAttributes,
   snsMessage,
 } from '../../../../lib/domain/notification.ts';
 import { resolvePrincipal } from '../../../../lib/domain/principal.ts';
@@ -18,23 +21,25 @@ const resolution = resolvePrincipal(record.userIdentity);
 if (!resolution.ok) throw new Error(resolution.reason);
 const trigger = buildTrigger(instanceCredentialsIamEscalation, record, resolution.principal);
 
-function approvalRequest(overrides: Partial<Notification> = {}): Notification {
+function approvalRequest(overrides: Partial<SummaryNotification> = {}): SummaryNotification {
   return {
     ...notificationFor('approval-requested', 'case-1', trigger, {
       reason: 'rule instance-credentials-iam-escalation is set to escalate',
       outcome: null,
       facts: [['Verdict', 'confirmed, score 95']],
-      links: [
-        {
-          approver: 'oncall@example.com',
-          url: 'https://approve.example/approval?link=abc',
-          expiresAt: '2026-01-15T13:00:00Z',
-        },
-      ],
       commands: ['revoker approve case-1 --approver <you>'],
     }),
     ...overrides,
   };
+}
+
+/** The same request, addressed to one approver with their own link. */
+function approverMessage(approver = 'oncall@example.com'): ApproverNotification {
+  return forApprover(approvalRequest(), {
+    approver,
+    url: `https://approve.example/approval?link=for-${approver}`,
+    expiresAt: '2026-01-15T13:00:00Z',
+  });
 }
 
 describe('notificationFor', () => {
@@ -53,7 +58,6 @@ describe('notificationFor', () => {
       outcome: null,
       severity: 'critical',
       facts: [],
-      links: [],
       commands: [],
     });
 
@@ -71,14 +75,40 @@ describe('snsMessage', () => {
     expect(subject).not.toContain('\n');
   });
 
-  it('puts each approver’s link and the commands in the body, and no value can forge a line', () => {
-    const { message } = snsMessage(approvalRequest());
+  it('puts the approver’s own link and the commands in their message, and no value can forge a line', () => {
+    const { message } = snsMessage(approverMessage());
 
     expect(message).toContain(
-      'oncall@example.com: https://approve.example/approval?link=abc (until 2026-01-15T13:00:00Z)',
+      'Your link, for oncall@example.com alone (it works once, until 2026-01-15T13:00:00Z; whoever holds it answers as you, so never forward it):\n  https://approve.example/approval?link=for-oncall@example.com\n',
     );
+    expect(message.match(/link=/g)).toHaveLength(1);
     expect(message).toContain('revoker approve case-1 --approver <you>');
     expect(message).not.toMatch(/^Subject: fake/m);
+  });
+
+  it('carries no link in the summary for everyone', () => {
+    const { message } = snsMessage(approvalRequest());
+
+    expect(message).not.toContain('link=');
+    expect(message).toContain('revoker approve case-1 --approver <you>');
+  });
+});
+
+describe('snsAttributes', () => {
+  it('marks the summary for everyone and each approver’s message for that approver alone', () => {
+    expect(snsAttributes(approvalRequest())).toEqual({
+      kind: 'approval-requested',
+      severity: 'high',
+      caseId: 'case-1',
+      audience: 'everyone',
+    });
+    expect(snsAttributes(approverMessage('arn:aws:iam::111122223333:user/kim'))).toEqual({
+      kind: 'approval-requested',
+      severity: 'high',
+      caseId: 'case-1',
+      audience: 'approver',
+      approver: 'arn:aws:iam::111122223333:user/kim',
+    });
   });
 });
 
@@ -92,24 +122,18 @@ describe('slackPayload', () => {
     expect(text).toContain('fake &amp; worse');
   });
 
-  it('gives each approver a button to their own link and stays within Block Kit limits', () => {
+  it('posts the summary with no link and no button, and stays within Block Kit limits', () => {
     const payload = slackPayload(approvalRequest({ reason: 'r'.repeat(5000), headline: 'h'.repeat(400) }));
-    const blocks = payload.blocks as {
-      type: string;
-      text?: { text: string };
-      elements?: { url?: string; text?: { text: string } }[];
-    }[];
+    const blocks = payload.blocks as { type: string; text?: { text: string } }[];
 
-    expect(blocks.find((block) => block.type === 'actions')?.elements?.[0]).toMatchObject({
-      url: 'https://approve.example/approval?link=abc',
-      text: { text: 'Review as oncall@example.com' },
-    });
+    expect(blocks.some((block) => block.type === 'actions')).toBe(false);
+    expect(JSON.stringify(payload)).not.toMatch(/"url"|link=/);
     expect(blocks[0]!.text!.text.length).toBeLessThanOrEqual(150);
     for (const block of blocks) if (block.text) expect(block.text.text.length).toBeLessThanOrEqual(3000);
   });
 
   it('says how a closed case ended, with no buttons', () => {
-    const payload = slackPayload(approvalRequest({ kind: 'case-closed', outcome: 'contained', links: [] }));
+    const payload = slackPayload(approvalRequest({ kind: 'case-closed', outcome: 'contained' }));
 
     expect(payload.blocks.some((block) => (block as { type: string }).type === 'actions')).toBe(false);
     expect(JSON.stringify(payload)).toContain('contained');

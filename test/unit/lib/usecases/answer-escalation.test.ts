@@ -5,7 +5,8 @@ import {
   EscalationAnswerError,
   REJECTED_ERROR,
 } from '../../../../lib/usecases/answer-escalation.ts';
-import { escalationParts, pageOnCall, SETTINGS } from '../../../fixtures/escalation.ts';
+import { escalationParts, pageOnCall, SETTINGS, trigger } from '../../../fixtures/escalation.ts';
+import { roleTarget } from '../../../fixtures/records.ts';
 
 const asOnCall = { caseId: 'case-1', approver: 'oncall@example.com', via: 'cli' as const };
 
@@ -60,13 +61,31 @@ describe('answerEscalation', () => {
     ]);
   });
 
-  it('never lets the principal under revocation answer its own case', async () => {
+  it('never lets the principal under revocation answer its own case: the role, or a session of it', async () => {
     const parts = await escalationParts();
     await pageOnCall(parts);
+    const { roleArn, roleName, accountId } = roleTarget(trigger);
 
-    await expect(
-      answerEscalation({ ...asOnCall, approver: 'i-786a3A8B5C0d92eF4', answer: 'approve' }, parts),
-    ).rejects.toThrow('is the principal under revocation');
+    for (const approver of [
+      roleArn,
+      `arn:aws:sts::${accountId}:assumed-role/${roleName}/i-786a3A8B5C0d92eF4`,
+    ]) {
+      await expect(answerEscalation({ ...asOnCall, approver, answer: 'approve' }, parts)).rejects.toThrow(
+        `${approver} is the principal under revocation and cannot answer this case`,
+      );
+    }
+    expect(entriesOf((await parts.cases.get('case-1'))!, 'decision')).toEqual([]);
+  });
+
+  it('lets an approver answer whose name only looks like the session’s: names decide nothing', async () => {
+    // The stolen session, had its holder named it after the on-call.
+    const named = { ...trigger, target: { ...roleTarget(trigger), sessionName: 'oncall' } };
+    const parts = await escalationParts((config) => config, named);
+    const { answer } = await pageOnCall(parts);
+
+    await answerEscalation({ ...asOnCall, answer: 'approve' }, parts);
+
+    await expect(answer).resolves.toMatchObject({ decision: 'approved', approver: 'oncall@example.com' });
   });
 
   it('acknowledging resets the acknowledgement deadline; the decision is still open', async () => {

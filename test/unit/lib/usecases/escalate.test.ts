@@ -3,10 +3,11 @@ import { describe, expect, it } from 'vitest';
 import { verifyApprovalLink } from '../../../../lib/domain/approval.ts';
 import { lastEntry } from '../../../../lib/domain/case.ts';
 import type { Config } from '../../../../lib/domain/config.ts';
+import type { Trigger } from '../../../../lib/domain/trigger.ts';
 import { CaseRaisedError } from '../../../../lib/usecases/cases.ts';
 import { escalate } from '../../../../lib/usecases/escalate.ts';
 import {
-  APPROVAL_SECRET,
+  approvalUrlsIn,
   escalationParts,
   linkFor,
   pageOnCall,
@@ -14,6 +15,25 @@ import {
   SETTINGS,
   trigger,
 } from '../../../fixtures/escalation.ts';
+import { roleTarget } from '../../../fixtures/records.ts';
+
+/** The stolen instance session, had its holder named it `oncall`. */
+const sessionNamedOnCall: Trigger = {
+  ...trigger,
+  target: { ...roleTarget(trigger), sessionName: 'oncall' },
+};
+/** An IAM user named `oncall` under revocation. */
+const userNamedOnCall: Trigger = {
+  ...trigger,
+  credentialId: 'user-oncall',
+  target: {
+    kind: 'iam-user',
+    accountId: trigger.target.accountId,
+    userArn: `arn:aws:iam::${trigger.target.accountId}:user/oncall`,
+    userName: 'oncall',
+    accessKeyId: null,
+  },
+};
 
 const withApprovers =
   (approvers: string[]) =>
@@ -53,13 +73,23 @@ describe('escalate', () => {
 
     await pageOnCall(parts);
 
-    const [sent] = parts.sent();
-    expect(sent!.kind).toBe('approval-requested');
+    const [summary, ...own] = parts.sent();
+    expect(summary!.kind).toBe('approval-requested');
+    expect(summary!.sns.attributes).toMatchObject({ audience: 'everyone' });
+    expect(approvalUrlsIn(JSON.stringify(summary))).toEqual([]);
+    expect(summary!.sns.message).toContain(
+      'Asked: oncall@example.com, arn:aws:iam::111122223333:user/sam (each received their own link)',
+    );
+    expect(own.map((sent) => sent.sns.attributes)).toEqual([
+      expect.objectContaining({ audience: 'approver', approver: 'oncall@example.com' }),
+      expect.objectContaining({ audience: 'approver', approver: 'arn:aws:iam::111122223333:user/sam' }),
+    ]);
+    expect(own.map((sent) => sent.slack)).toEqual([null, null]);
     const links = ['oncall@example.com', 'arn:aws:iam::111122223333:user/sam'].map((approver) =>
       linkFor(parts, approver),
     );
     expect(new Set(links).size).toBe(2);
-    const verdict = verifyApprovalLink(links[1]!, APPROVAL_SECRET, parts.clock.now(), new Set());
+    const verdict = verifyApprovalLink(links[1]!, await parts.keys.current(), parts.clock.now(), new Set());
     expect(verdict).toMatchObject({
       ok: true,
       grant: { caseId: 'case-1', approver: 'arn:aws:iam::111122223333:user/sam' },
@@ -71,18 +101,55 @@ describe('escalate', () => {
     ]);
   });
 
-  it('never sends a link to the principal under revocation, and says so on the page', async () => {
-    // The stolen session is named after the instance; an approver by that name is the principal.
-    const parts = await escalationParts(withApprovers(['oncall@example.com', 'i-786a3A8B5C0d92eF4']));
+  it('never sends a link to the principal under revocation, known by its ARN, and says so on the page', async () => {
+    // The stolen session's role, and another session of it: both are the principal.
+    const role = roleTarget(trigger).roleArn;
+    const session = `arn:aws:sts::${trigger.target.accountId}:assumed-role/${roleTarget(trigger).roleName}/ops`;
+    const parts = await escalationParts(withApprovers(['oncall@example.com', role, session]));
 
     const { escalation } = await pageOnCall(parts);
 
     expect(escalation.approvers).toEqual(['oncall@example.com']);
     const pending = lastEntry((await parts.cases.get('case-1'))!, 'escalate')!.detail;
-    expect(pending.refused).toEqual(['i-786a3A8B5C0d92eF4']);
+    expect(pending.refused).toEqual([role, session]);
     expect(parts.sent()[0]!.sns.message).toContain(
-      'Not asked: i-786a3A8B5C0d92eF4 (the principal under revocation)',
+      `Not asked: ${role}, ${session} (the principal under revocation)`,
     );
+    expect(parts.sent().map((sent) => sent.approver)).toEqual([undefined, 'oncall@example.com']);
+  });
+
+  it.each([
+    ['a role session named oncall', sessionNamedOnCall],
+    ['an IAM user named oncall', userNamedOnCall],
+  ])(
+    'sends oncall@example.com their link though the principal is %s: names decide nothing',
+    async (_what, named) => {
+      const parts = await escalationParts((config) => config, named);
+
+      const { escalation } = await pageOnCall(parts);
+
+      expect(escalation.approvers).toEqual(['oncall@example.com']);
+      expect(lastEntry((await parts.cases.get('case-1'))!, 'escalate')!.detail.refused).toEqual([]);
+      expect(linkFor(parts, 'oncall@example.com')).toMatch(/^[\w-]+\.[\w-]+$/);
+    },
+  );
+
+  it('still pages when every approver is the principal: nobody can approve from the page, why, and the commands', async () => {
+    const role = roleTarget(trigger).roleArn;
+    const parts = await escalationParts(withApprovers([role]));
+
+    const { escalation } = await pageOnCall(parts);
+
+    expect(escalation.approvers).toEqual([]);
+    const sent = parts.sent();
+    expect(sent).toHaveLength(1);
+    expect(sent[0]!.sns.attributes).toMatchObject({ audience: 'everyone', kind: 'approval-requested' });
+    expect(sent[0]!.sns.message).toContain(
+      `Why:       Nobody can approve this case from the approval page: its one approver, ${role}, is the principal under revocation, so no link was sent; someone else answers with credentials (the commands below). It needs a human because the evidence is ambiguous`,
+    );
+    expect(sent[0]!.sns.message).toContain('revoker approve case-1 --approver <you>');
+    expect(JSON.stringify(sent[0]!.slack)).toContain('Nobody can approve this case from the approval page');
+    expect(approvalUrlsIn(JSON.stringify(sent))).toEqual([]);
   });
 
   it('pages nobody about a case raised since the decision to escalate: the execution reconsiders it', async () => {

@@ -1,0 +1,247 @@
+// Who may do what through the operator API: groups of identities, and what each group may
+// do — request which just-in-time grants (for which principals, accounts, how long, approved by
+// whom), approve which severities, run which runbooks on which accounts, read the audit log.
+// Identities are the caller's IAM ARN as AWS verified it from the request's SigV4 signature;
+// nothing here reads a name the caller chose. Every decision comes with its reason in words.
+import { z } from 'zod';
+import { AccountId, PolicyArn } from './shapes.ts';
+import { Duration, durationSeconds } from './time.ts';
+
+const GroupName = z.string().regex(/^[a-z][a-z0-9-]{0,63}$/, 'a group name such as responders');
+/** `*` matches any run of characters; everything else is literal. */
+const IdentityPattern = z
+  .string()
+  .regex(
+    /^arn:aws[a-z-]*:iam::(\d{12}|\*):[^\s]+$/,
+    'an IAM ARN pattern such as arn:aws:iam::*:role/AWSReservedSSO_Responder_*',
+  );
+const PrincipalPattern = z
+  .string()
+  .regex(/^arn:aws[a-z-]*:iam::(\d{12}|\*):(role|user)\/[^\s]+$/, 'a role or user ARN pattern');
+const AccountTag = z.string().regex(/^[\w.:/+@-]{1,128}=[\w.:/+@ -]{0,256}$/, 'a tag such as env=prod');
+/** An account ID, an account tag (`env=prod`), or `*` for every account. */
+const AccountSelector = z.union([AccountId, AccountTag, z.literal('*')]);
+const Severity = z.enum(['low', 'medium', 'high', 'critical']);
+
+export const AccessSchema = z
+  .strictObject({
+    /** Named groups of identities: IAM ARN patterns the caller's verified ARN must match. */
+    groups: z.record(GroupName, z.array(IdentityPattern).min(1)),
+    /** Tags per account (`env=prod`): a rule may name accounts by tag. */
+    accountTags: z.record(AccountId, z.array(AccountTag)).default({}),
+    /** Just-in-time grants: who may ask for which policies on which principals, and who must approve. */
+    grants: z
+      .array(
+        z.strictObject({
+          group: GroupName,
+          policies: z.array(PolicyArn).min(1),
+          principals: z.array(PrincipalPattern).min(1),
+          accounts: z.array(AccountSelector).min(1),
+          /** The longest grant this rule allows (at most 7 days). */
+          maxDuration: Duration.refine((text) => durationSeconds(text) <= 7 * 86_400, 'at most 7d'),
+          /** A member of this group, other than the requester, must approve; null: granted at once. */
+          approvers: GroupName.nullable(),
+        }),
+      )
+      .default([]),
+    /** Who may answer escalated cases through the operator API, by the case's severity. */
+    approvals: z
+      .array(z.strictObject({ group: GroupName, severities: z.array(Severity).min(1) }))
+      .default([]),
+    /** Who may run which runbooks (IDs, or `*`) on which accounts. */
+    runbooks: z
+      .array(
+        z.strictObject({
+          group: GroupName,
+          runbooks: z.array(z.string().regex(/^(\*|[a-z][a-z0-9-]*)$/)).min(1),
+          accounts: z.array(AccountSelector).min(1),
+        }),
+      )
+      .default([]),
+    /** Who may read the audit log. */
+    auditors: z.array(GroupName).default([]),
+    /** Runbook runs by one identity within an hour above this raise an alarm (they are not refused). */
+    runbookRunsPerHour: z.number().int().min(1).max(10_000),
+  })
+  .superRefine((access, context) => {
+    const known = new Set(Object.keys(access.groups));
+    const check = (group: string | null, path: (string | number)[]) => {
+      if (group !== null && !known.has(group))
+        context.addIssue({
+          code: 'custom',
+          path,
+          message: `no group ${JSON.stringify(group)} in access.groups`,
+        });
+    };
+    access.grants.forEach((rule, index) => {
+      check(rule.group, ['grants', index, 'group']);
+      check(rule.approvers, ['grants', index, 'approvers']);
+    });
+    access.approvals.forEach((rule, index) => check(rule.group, ['approvals', index, 'group']));
+    access.runbooks.forEach((rule, index) => check(rule.group, ['runbooks', index, 'group']));
+    access.auditors.forEach((group, index) => check(group, ['auditors', index]));
+  });
+export type Access = z.infer<typeof AccessSchema>;
+
+/** The caller as AWS verified them: their ARN, and what it names. */
+export interface Caller {
+  /** As AWS reports it: a user ARN, or an assumed role's STS ARN with the session name. */
+  arn: string;
+  accountId: string;
+  /** The IAM principal: the user, or the role (as `arn:aws:iam::ACCOUNT:role/NAME`, without its path). */
+  principalArn: string;
+  /** For a role session: its name (for an Identity Center role, the person's user name, set by AWS). */
+  sessionName: string | null;
+}
+
+export class CallerError extends Error {
+  override name = 'CallerError';
+}
+
+/** Read a verified caller ARN: an IAM user, an assumed-role session, or root. */
+export function callerOf(arn: string): Caller {
+  const user = /^arn:(aws[a-z-]*):iam::(\d{12}):(user\/[\w+=,.@/-]+|root)$/.exec(arn);
+  if (user) return { arn, accountId: user[2]!, principalArn: arn, sessionName: null };
+  const session = /^arn:(aws[a-z-]*):sts::(\d{12}):assumed-role\/([\w+=,.@-]+)\/([\w+=,.@-]+)$/.exec(arn);
+  if (session) {
+    const [, partition, accountId, role, name] = session;
+    return {
+      arn,
+      accountId: accountId!,
+      principalArn: `arn:${partition}:iam::${accountId}:role/${role}`,
+      sessionName: name!,
+    };
+  }
+  throw new CallerError(`${arn.slice(0, 200)} is not an IAM user or role session ARN`);
+}
+
+function matches(value: string, pattern: string): boolean {
+  const escaped = pattern.split('*').map((part) => part.replace(/[.+?^${}()|[\]\\]/g, '\\$&'));
+  return new RegExp(`^${escaped.join('.*')}$`).test(value);
+}
+
+/**
+ * The groups a caller belongs to. A pattern matches the caller's IAM principal (the user, or
+ * the role without its path) or, for a role session, the full STS ARN (to name one session).
+ */
+export function groupsOf(caller: Caller, access: Access): string[] {
+  return Object.entries(access.groups)
+    .filter(([, patterns]) =>
+      patterns.some((pattern) => matches(caller.principalArn, pattern) || matches(caller.arn, pattern)),
+    )
+    .map(([group]) => group);
+}
+
+function accountSelected(accountId: string, selectors: readonly string[], access: Access): boolean {
+  const tags = access.accountTags[accountId] ?? [];
+  return selectors.some((selector) => selector === '*' || selector === accountId || tags.includes(selector));
+}
+
+export type Verdict<T = object> = ({ allowed: true } & T) | { allowed: false; reason: string };
+
+export interface GrantAsk {
+  principalArn: string;
+  policyArn: string;
+  seconds: number;
+}
+
+/**
+ * May the caller ask for this grant? Allowed by the first rule of one of their groups that
+ * covers the policy, the principal, its account and the duration; it says who must approve.
+ */
+export function mayRequestGrant(
+  caller: Caller,
+  ask: GrantAsk,
+  access: Access,
+): Verdict<{ approvers: string | null }> {
+  const groups = groupsOf(caller, access);
+  if (groups.length === 0) return { allowed: false, reason: `${caller.arn} is in no group of access.groups` };
+  const accountId = ask.principalArn.split(':')[4] ?? '';
+  const mine = access.grants
+    .map((rule, index) => ({ rule, name: `grants[${index}] (${rule.group})` }))
+    .filter(({ rule }) => groups.includes(rule.group));
+  if (mine.length === 0)
+    return { allowed: false, reason: `no grant rule names a group of ${caller.arn} (${groups.join(', ')})` };
+  const reasons: string[] = [];
+  for (const { rule, name } of mine) {
+    if (!rule.policies.includes(ask.policyArn))
+      reasons.push(`${name}: ${ask.policyArn} is not among its policies`);
+    else if (!rule.principals.some((pattern) => matches(ask.principalArn, pattern)))
+      reasons.push(`${name}: ${ask.principalArn} is not among its principals`);
+    else if (!accountSelected(accountId, rule.accounts, access))
+      reasons.push(`${name}: account ${accountId} is not among its accounts`);
+    else if (ask.seconds > durationSeconds(rule.maxDuration))
+      reasons.push(`${name}: at most ${rule.maxDuration}`);
+    else return { allowed: true, approvers: rule.approvers };
+  }
+  return { allowed: false, reason: reasons.join('; ') };
+}
+
+/**
+ * Are two callers the same person? The same user, or the same role session. Sessions of one
+ * role named by their caller (not Identity Center, whose session name is the person's user
+ * name, set by AWS) count as one person: their names are the caller's to choose.
+ */
+export function samePerson(a: Caller, b: Caller): boolean {
+  if (a.principalArn !== b.principalArn) return false;
+  if (a.sessionName === null || b.sessionName === null) return true;
+  const identityCenter = /:role\/AWSReservedSSO_/.test(a.principalArn);
+  return identityCenter ? a.sessionName === b.sessionName : true;
+}
+
+/** May the caller approve a grant the requester asked for, under a rule needing `approvers`? */
+export function mayApproveGrant(
+  caller: Caller,
+  requester: Caller,
+  approvers: string,
+  access: Access,
+): Verdict {
+  if (samePerson(caller, requester))
+    return { allowed: false, reason: `${caller.arn} asked for this grant: someone else must approve it` };
+  if (!groupsOf(caller, access).includes(approvers))
+    return {
+      allowed: false,
+      reason: `${caller.arn} is not in ${approvers}, the group that approves this grant`,
+    };
+  return { allowed: true };
+}
+
+/** May the caller answer an escalated case of this severity through the operator API? */
+export function mayAnswerCase(caller: Caller, severity: z.infer<typeof Severity>, access: Access): Verdict {
+  const groups = groupsOf(caller, access);
+  const rule = access.approvals.find(
+    (candidate) => groups.includes(candidate.group) && candidate.severities.includes(severity),
+  );
+  return rule
+    ? { allowed: true }
+    : { allowed: false, reason: `${caller.arn} may not answer ${severity} cases (access.approvals)` };
+}
+
+/** May the caller run this runbook on this account? */
+export function mayRunRunbook(caller: Caller, runbookId: string, accountId: string, access: Access): Verdict {
+  const groups = groupsOf(caller, access);
+  const rule = access.runbooks.find(
+    (candidate) =>
+      groups.includes(candidate.group) &&
+      (candidate.runbooks.includes('*') || candidate.runbooks.includes(runbookId)) &&
+      accountSelected(accountId, candidate.accounts, access),
+  );
+  return rule
+    ? { allowed: true }
+    : {
+        allowed: false,
+        reason: `${caller.arn} may not run ${runbookId} on account ${accountId} (access.runbooks)`,
+      };
+}
+
+export function mayReadAudit(caller: Caller, access: Access): Verdict {
+  const groups = groupsOf(caller, access);
+  return access.auditors.some((group) => groups.includes(group))
+    ? { allowed: true }
+    : { allowed: false, reason: `${caller.arn} is not in a group of access.auditors` };
+}
+
+/** Every policy some grant rule lets someone ask for: the grant function may attach only these. */
+export function grantablePolicies(access: Access): string[] {
+  return [...new Set(access.grants.flatMap((rule) => rule.policies))].sort();
+}

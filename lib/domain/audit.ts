@@ -1,0 +1,31 @@
+// The operator API's audit trail: every decision it made about a person's request, allowed or
+// refused, with the identity AWS verified, what was asked, and why it was decided so.
+import { z } from 'zod';
+
+export const AUDIT_ACTIONS = [
+  'grant.request',
+  'grant.approve',
+  'case.answer',
+  'runbook.run',
+  'audit.read',
+] as const;
+
+export const AuditRecordSchema = z.object({
+  /** Unique: the store keys the record by it. */
+  id: z.string().min(1).max(128),
+  at: z.iso.datetime(),
+  /** The caller's ARN as AWS verified it. */
+  identity: z.string().min(1).max(2048),
+  action: z.enum(AUDIT_ACTIONS),
+  /** What the request was about: a grant request, a case, a runbook and account. */
+  target: z.string().max(2048),
+  allowed: z.boolean(),
+  /** Why it was allowed or refused, in words. */
+  reason: z.string().max(4096),
+  /** What was asked and what came of it (parameter values, rows returned, bytes scanned…). */
+  details: z.record(z.string(), z.unknown()),
+});
+export type AuditRecord = z.infer<typeof AuditRecordSchema>;
+
+/** How far back `revoker audit` reads by default, and at most (the table keeps a partition per day). */
+export const AUDIT_MAX_DAYS = 90;

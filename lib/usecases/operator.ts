@@ -1,0 +1,489 @@
+// The operator API's use cases: what a person may ask of revoker, as the identity AWS verified
+// (never a name they typed). Each request is authorised by the `access` configuration, and each
+// decision — allowed or refused — is written to the audit log with that identity before the
+// answer goes back.
+import { randomUUID } from 'node:crypto';
+import { z } from 'zod';
+import {
+  type Caller,
+  callerOf,
+  mayAnswerCase,
+  mayApproveGrant,
+  mayReadAudit,
+  mayRequestGrant,
+  mayRunRunbook,
+} from '../domain/access.ts';
+import { AUDIT_MAX_DAYS, type AuditRecord } from '../domain/audit.ts';
+import { type Config, isProtected } from '../domain/config.ts';
+import {
+  GrantAnnouncementSchema,
+  type GrantRequestRecord,
+  GrantRequestSchema,
+  grantRequestIdFor,
+} from '../domain/jit.ts';
+import { PolicyArn, Region } from '../domain/shapes.ts';
+import { Duration, durationSeconds, toInstant } from '../domain/time.ts';
+import {
+  AccountNotEnrolledError,
+  type AuditLog,
+  type CaseStore,
+  type Clock,
+  type DeadLetters,
+  type IamGateway,
+  type QueryEngine,
+  type Scheduler,
+  type TaskCallbacks,
+} from '../ports.ts';
+import type { Runbook } from '../runbooks/catalog.ts';
+import { answerEscalation, EscalationAnswerError } from './answer-escalation.ts';
+import { GrantRefusedError, grantAccess } from './jit.ts';
+import { runRunbook } from './run-runbook.ts';
+
+export interface OperatorDependencies {
+  config: Config;
+  cases: CaseStore;
+  audit: AuditLog;
+  clock: Clock;
+  /** IAM in an account: a grant is attached in its principal's account. */
+  iamFor(accountId: string): IamGateway;
+  scheduler: Scheduler;
+  callbacks: TaskCallbacks;
+  engine: QueryEngine;
+  runbooks: Map<string, Runbook>;
+  /** Where a runbook-use alarm is raised (a structured log line the stack's metric filter counts). */
+  alarm?: (line: Record<string, unknown>) => void;
+  sleep?: (ms: number) => Promise<void>;
+}
+
+/** Refused by the access configuration or a guard rail: the reason is the caller's to read. */
+export class OperatorRefusedError extends Error {
+  override name = 'OperatorRefusedError';
+}
+
+/** The request names something that does not exist. */
+export class OperatorNotFoundError extends Error {
+  override name = 'OperatorNotFoundError';
+}
+
+/** The request conflicts with the state of what it names (already decided, not waiting). */
+export class OperatorConflictError extends Error {
+  override name = 'OperatorConflictError';
+}
+
+async function audit(
+  deps: OperatorDependencies,
+  caller: Caller,
+  entry: Pick<AuditRecord, 'action' | 'target' | 'allowed' | 'reason'> & {
+    details?: Record<string, unknown>;
+  },
+): Promise<void> {
+  await deps.audit.record({
+    id: randomUUID(),
+    at: toInstant(deps.clock.now()),
+    identity: caller.arn,
+    details: {},
+    ...entry,
+  });
+}
+
+// ---- Just-in-time grants ---------------------------------------------------------------
+
+export const GrantAskSchema = z.strictObject({
+  principalArn: z.string().min(1).max(2048),
+  policyArn: PolicyArn,
+  /** How long: 90m, 2h, 1d. */
+  duration: Duration,
+  reason: z.string().min(1).max(1024),
+  region: Region.default('us-east-1'),
+});
+export type GrantAsk = z.input<typeof GrantAskSchema>;
+
+const REQUESTS_INDEX = 'grant-requests';
+const RequestsIndexSchema = z.object({ requestIds: z.array(z.string()) });
+
+function requestKey(requestId: string): string {
+  return `grant-request/${requestId}`;
+}
+
+async function readRequest(cases: CaseStore, requestId: string) {
+  const document = await cases.readDocument(requestKey(requestId));
+  return document ? { request: GrantRequestSchema.parse(document.value), version: document.version } : null;
+}
+
+/** Ask for a grant. Eligible and needing no approval: granted now; else it waits for an approver. */
+export async function requestGrant(
+  caller: Caller,
+  body: unknown,
+  deps: OperatorDependencies,
+): Promise<GrantRequestRecord> {
+  const ask = GrantAskSchema.safeParse(body);
+  if (!ask.success) {
+    const reason = `the request is not valid: ${ask.error.issues[0]?.path.join('.')}: ${ask.error.issues[0]?.message}`;
+    await audit(deps, caller, { action: 'grant.request', target: '-', allowed: false, reason });
+    throw new OperatorRefusedError(reason);
+  }
+  const { principalArn, policyArn, duration, reason, region } = ask.data;
+  const seconds = durationSeconds(duration);
+  const target = `${policyArn} on ${principalArn} for ${duration}`;
+  const verdict = mayRequestGrant(caller, { principalArn, policyArn, seconds }, deps.config.access);
+  const protection = isProtected(principalArn, deps.config);
+  const refusal = !verdict.allowed
+    ? verdict.reason
+    : protection
+      ? `${principalArn} is protected (matches ${protection}): no grant is ever attached to it`
+      : null;
+  if (refusal !== null || !verdict.allowed) {
+    await audit(deps, caller, {
+      action: 'grant.request',
+      target,
+      allowed: false,
+      reason: refusal ?? 'refused',
+      details: ask.data,
+    });
+    throw new OperatorRefusedError(refusal ?? 'refused');
+  }
+  const requestedAt = toInstant(deps.clock.now());
+  const request: GrantRequestRecord = {
+    requestId: grantRequestIdFor({ requestedBy: caller.arn, principalArn, policyArn, requestedAt }),
+    requestedBy: caller.arn,
+    requestedAt,
+    principalArn,
+    policyArn,
+    seconds,
+    reason,
+    region,
+    approvers: verdict.approvers,
+    // Needing no approval, it is approved as it is asked for.
+    status: verdict.approvers === null ? 'approved' : 'pending',
+    approvedBy: null,
+    grantAt: verdict.approvers === null ? requestedAt : null,
+    grantId: null,
+    refusal: null,
+  };
+  await audit(deps, caller, {
+    action: 'grant.request',
+    target,
+    allowed: true,
+    reason: verdict.approvers
+      ? `eligible; a member of ${verdict.approvers} must approve`
+      : 'eligible; no approval needed',
+    details: { requestId: request.requestId, ...ask.data },
+  });
+  await deps.cases.writeDocument(requestKey(request.requestId), request, null);
+  await indexRequest(deps.cases, request.requestId);
+  if (verdict.approvers !== null) return request;
+  return finishGrantRequest(request.requestId, deps);
+}
+
+async function indexRequest(cases: CaseStore, requestId: string): Promise<void> {
+  for (let attempt = 0; attempt < 100; attempt++) {
+    const index = await cases.readDocument(REQUESTS_INDEX);
+    const ids = index ? RequestsIndexSchema.parse(index.value).requestIds : [];
+    if (ids.includes(requestId)) return;
+    if (
+      await cases.writeDocument(REQUESTS_INDEX, { requestIds: [...ids, requestId] }, index?.version ?? null)
+    )
+      return;
+  }
+}
+
+/** Approve a pending request: a member of its approver group, never the requester. */
+export async function approveGrantRequest(
+  caller: Caller,
+  requestId: string,
+  deps: OperatorDependencies,
+): Promise<GrantRequestRecord> {
+  const found = await readRequest(deps.cases, requestId);
+  if (!found) {
+    await audit(deps, caller, {
+      action: 'grant.approve',
+      target: requestId,
+      allowed: false,
+      reason: 'no such request',
+    });
+    throw new OperatorNotFoundError(`no grant request ${requestId}`);
+  }
+  const { request, version } = found;
+  const target = `${requestId}: ${request.policyArn} on ${request.principalArn}`;
+  const refuse = async (reason: string, error: Error) => {
+    await audit(deps, caller, { action: 'grant.approve', target, allowed: false, reason });
+    throw error;
+  };
+  if (request.status !== 'pending' || request.approvers === null)
+    return refuse(
+      `the request is ${request.status}`,
+      new OperatorConflictError(`grant request ${requestId} is ${request.status}, not waiting for approval`),
+    );
+  const verdict = mayApproveGrant(
+    caller,
+    callerOf(request.requestedBy),
+    request.approvers,
+    deps.config.access,
+  );
+  if (!verdict.allowed) return refuse(verdict.reason, new OperatorRefusedError(verdict.reason));
+  // One approval: of two approvers at once, one moves the request on.
+  const approved: GrantRequestRecord = {
+    ...request,
+    status: 'approved',
+    approvedBy: caller.arn,
+    grantAt: toInstant(deps.clock.now()),
+  };
+  if (!(await deps.cases.writeDocument(requestKey(requestId), approved, version)))
+    return refuse(
+      'approved by someone else at the same time',
+      new OperatorConflictError(`grant request ${requestId} was decided at the same time`),
+    );
+  await audit(deps, caller, {
+    action: 'grant.approve',
+    target,
+    allowed: true,
+    reason: `member of ${request.approvers}`,
+    details: { requestedBy: request.requestedBy },
+  });
+  return finishGrantRequest(requestId, deps);
+}
+
+/**
+ * Grant an approved request (one needing no approval is approved when asked): dry-run records it and grants nothing; the
+ * grant's own checks (the principal exists, is not protected) may still refuse it. A request
+ * left `approved` by an interruption is finished by calling this again.
+ */
+export async function finishGrantRequest(
+  requestId: string,
+  deps: OperatorDependencies,
+): Promise<GrantRequestRecord> {
+  const found = await readRequest(deps.cases, requestId);
+  if (!found) throw new OperatorNotFoundError(`no grant request ${requestId}`);
+  const { request, version } = found;
+  if (request.status !== 'approved' || request.grantAt === null) return request;
+  let next: GrantRequestRecord;
+  if (deps.config.mode === 'dry-run') {
+    next = { ...request, status: 'dry-run' };
+  } else {
+    try {
+      const grant = await grantAccess(
+        {
+          principalArn: request.principalArn,
+          policyArn: request.policyArn,
+          seconds: request.seconds,
+          requestedBy: request.approvedBy
+            ? `${request.requestedBy} (approved by ${request.approvedBy})`
+            : request.requestedBy,
+          reason: request.reason,
+          region: request.region,
+        },
+        // The grant runs from its approval; a retry names the same grant.
+        {
+          ...deps,
+          iam: deps.iamFor(request.principalArn.split(':')[4] ?? ''),
+          clock: { now: () => new Date(request.grantAt!) },
+        },
+      );
+      next = { ...request, status: 'granted', grantId: grant.grantId };
+    } catch (error) {
+      if (!(error instanceof GrantRefusedError || error instanceof AccountNotEnrolledError)) throw error;
+      next = { ...request, status: 'refused', refusal: error.message };
+    }
+  }
+  await deps.cases.writeDocument(requestKey(requestId), next, version);
+  return next;
+}
+
+/**
+ * A `Grant Requested` event: it names a request, and grants nothing by itself. A recorded
+ * request left approved by an interruption is finished; one already decided, or still waiting
+ * for its approver, is left as it is; anything else goes to the dead letters with the reason.
+ */
+export async function takeGrantAnnouncement(
+  event: unknown,
+  deps: OperatorDependencies & { deadLetters: DeadLetters },
+): Promise<{ status: 'finished' | 'noted' | 'rejected'; reason: string }> {
+  const parsed = GrantAnnouncementSchema.safeParse(event);
+  const reject = async (reason: string) => {
+    await deps.deadLetters.send(event, reason);
+    return { status: 'rejected' as const, reason };
+  };
+  if (!parsed.success)
+    return reject(
+      `a grant is asked for through the operator API, as a verified identity; this event names no request it recorded (${parsed.error.issues[0]?.path.join('.')}: ${parsed.error.issues[0]?.message})`,
+    );
+  const found = await readRequest(deps.cases, parsed.data.detail.requestId);
+  if (!found)
+    return reject(`no grant request ${parsed.data.detail.requestId} was recorded by the operator API`);
+  if (found.request.status !== 'approved')
+    return { status: 'noted', reason: `grant request ${found.request.requestId} is ${found.request.status}` };
+  const finished = await finishGrantRequest(found.request.requestId, deps);
+  return { status: 'finished', reason: `grant request ${finished.requestId} is ${finished.status}` };
+}
+
+export async function listGrantRequests(
+  deps: Pick<OperatorDependencies, 'cases'>,
+): Promise<GrantRequestRecord[]> {
+  const index = await deps.cases.readDocument(REQUESTS_INDEX);
+  const ids = index ? RequestsIndexSchema.parse(index.value).requestIds : [];
+  const requests: GrantRequestRecord[] = [];
+  for (const id of ids) {
+    const found = await readRequest(deps.cases, id);
+    if (found) requests.push(found.request);
+  }
+  return requests;
+}
+
+// ---- Answers to escalated cases ---------------------------------------------------------
+
+export const CaseAnswerSchema = z.strictObject({
+  answer: z.enum(['acknowledge', 'approve', 'reject']),
+  reason: z.string().max(1024).default(''),
+});
+
+/** Answer an escalated case as the verified caller, if their group may answer its severity. */
+export async function answerCaseAs(
+  caller: Caller,
+  caseId: string,
+  body: unknown,
+  deps: OperatorDependencies,
+) {
+  const parsed = CaseAnswerSchema.safeParse(body);
+  const record = await deps.cases.get(caseId);
+  const refuse = async (reason: string, error: Error) => {
+    await audit(deps, caller, { action: 'case.answer', target: caseId, allowed: false, reason });
+    throw error;
+  };
+  if (!parsed.success)
+    return refuse(
+      'the answer is not valid',
+      new OperatorRefusedError(`the answer is not valid: ${parsed.error.issues[0]?.message}`),
+    );
+  if (!record) return refuse('no such case', new OperatorNotFoundError(`no case ${caseId}`));
+  const verdict = mayAnswerCase(caller, record.header.standing.severity, deps.config.access);
+  if (!verdict.allowed) return refuse(verdict.reason, new OperatorRefusedError(verdict.reason));
+  try {
+    const answered = await answerEscalation(
+      {
+        caseId,
+        answer: parsed.data.answer,
+        approver: caller.arn,
+        reason: parsed.data.reason,
+        via: 'operator-api',
+      },
+      deps,
+    );
+    await audit(deps, caller, {
+      action: 'case.answer',
+      target: caseId,
+      allowed: true,
+      reason: `${parsed.data.answer}: ${parsed.data.reason}`.trim(),
+    });
+    return answered;
+  } catch (error) {
+    if (!(error instanceof EscalationAnswerError)) throw error;
+    return refuse(error.message, new OperatorConflictError(error.message));
+  }
+}
+
+// ---- Runbooks ----------------------------------------------------------------------------
+
+export const RunbookRunSchema = z.strictObject({ parameters: z.record(z.string(), z.string()) });
+
+/**
+ * Run a runbook as the verified caller: allowed for their group on the account the run names,
+ * bound and validated like any run, recorded with the catalog's content hash, the rows returned
+ * and the bytes scanned. Runs above the hourly limit still run, and raise the alarm.
+ */
+export async function runRunbookAs(
+  caller: Caller,
+  runbookId: string,
+  body: unknown,
+  deps: OperatorDependencies,
+) {
+  const parsed = RunbookRunSchema.safeParse(body);
+  const runbook = deps.runbooks.get(runbookId);
+  const parameters = parsed.success ? parsed.data.parameters : {};
+  const account = parameters.account ?? '';
+  const target = `${runbookId} on ${account || '(no account)'}`;
+  const refuse = async (reason: string, error: Error) => {
+    await audit(deps, caller, {
+      action: 'runbook.run',
+      target,
+      allowed: false,
+      reason,
+      details: { parameters, contentHash: runbook?.contentHash ?? null },
+    });
+    throw error;
+  };
+  if (!parsed.success)
+    return refuse(
+      'the run is not valid',
+      new OperatorRefusedError(`the run is not valid: ${parsed.error.issues[0]?.message}`),
+    );
+  if (!runbook) return refuse('no such runbook', new OperatorNotFoundError(`no runbook ${runbookId}`));
+  const verdict = mayRunRunbook(caller, runbookId, account, deps.config.access);
+  if (!verdict.allowed) return refuse(verdict.reason, new OperatorRefusedError(verdict.reason));
+  const now = deps.clock.now();
+  const lastHour = (await deps.audit.list(new Date(now.getTime() - 3_600_000), now)).filter(
+    (entry) => entry.identity === caller.arn && entry.action === 'runbook.run' && entry.allowed,
+  ).length;
+  const limit = deps.config.access.runbookRunsPerHour;
+  if (lastHour + 1 > limit)
+    (deps.alarm ?? ((line) => console.log(JSON.stringify(line))))({
+      revokerAlarm: 'RunbookRunsOverLimit',
+      identity: caller.arn,
+      runsInLastHour: lastHour + 1,
+      limit,
+    });
+  let run: Awaited<ReturnType<typeof runRunbook>>;
+  try {
+    run = await runRunbook(deps.runbooks, deps.engine, runbookId, parameters);
+  } catch (error) {
+    return refuse((error as Error).message, error as Error);
+  }
+  await audit(deps, caller, {
+    action: 'runbook.run',
+    target,
+    allowed: true,
+    reason: 'allowed by access.runbooks',
+    details: {
+      parameters,
+      contentHash: runbook.contentHash,
+      rows: run.result.rows.length,
+      bytesScanned: run.result.bytesScanned,
+    },
+  });
+  return {
+    runbook: runbookId,
+    contentHash: runbook.contentHash,
+    columns: run.result.columns,
+    rows: run.result.rows,
+    bytesScanned: run.result.bytesScanned,
+  };
+}
+
+// ---- The audit log -----------------------------------------------------------------------
+
+export async function readAudit(
+  caller: Caller,
+  query: { days?: number },
+  deps: OperatorDependencies,
+): Promise<AuditRecord[]> {
+  const verdict = mayReadAudit(caller, deps.config.access);
+  const days = Math.min(Math.max(query.days ?? 7, 1), AUDIT_MAX_DAYS);
+  if (!verdict.allowed) {
+    await audit(deps, caller, {
+      action: 'audit.read',
+      target: `last ${days} days`,
+      allowed: false,
+      reason: verdict.reason,
+    });
+    throw new OperatorRefusedError(verdict.reason);
+  }
+  const now = deps.clock.now();
+  const records = await deps.audit.list(new Date(now.getTime() - days * 86_400_000), now);
+  await audit(deps, caller, {
+    action: 'audit.read',
+    target: `last ${days} days`,
+    allowed: true,
+    reason: 'allowed by access.auditors',
+    details: { records: records.length },
+  });
+  return records;
+}

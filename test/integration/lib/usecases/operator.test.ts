@@ -1,0 +1,457 @@
+// The operator API's use cases on the local stand-ins (file case store, audit log, IAM account,
+// scheduler): who may ask for which grants and who must approve them, what dry-run does, what
+// a forged bus event can do (nothing), who may run which runbooks — each decision audited.
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import { type Access, callerOf } from '../../../../lib/domain/access.ts';
+import type { Config } from '../../../../lib/domain/config.ts';
+import { FileAuditLog } from '../../../../lib/local/audit-log.ts';
+import { FileCaseStore } from '../../../../lib/local/case-store.ts';
+import { LocalIamAccount } from '../../../../lib/local/iam-account.ts';
+import { SimulatedClock } from '../../../../lib/local/pipeline.ts';
+import { FileScheduler } from '../../../../lib/local/scheduler.ts';
+import { LocalTaskCallbacks } from '../../../../lib/local/task-callbacks.ts';
+import { AccountNotEnrolledError, type QueryEngine } from '../../../../lib/ports.ts';
+import { loadRunbooks } from '../../../../lib/runbooks/catalog.ts';
+import { detect } from '../../../../lib/usecases/detect.ts';
+import {
+  approveGrantRequest,
+  listGrantRequests,
+  OperatorConflictError,
+  OperatorRefusedError,
+  readAudit,
+  requestGrant,
+  runRunbookAs,
+  takeGrantAnnouncement,
+} from '../../../../lib/usecases/operator.ts';
+import { shippedConfig } from '../../../fixtures/config.ts';
+import { RecordingDeadLetters, RecordingWorkflow } from '../../../fixtures/workflow.ts';
+
+const ACCOUNT = '111122223333';
+const arn = (kind: 'user' | 'role', name: string) => `arn:aws:iam::${ACCOUNT}:${kind}/${name}`;
+const READ_ONLY = 'arn:aws:iam::aws:policy/ReadOnlyAccess';
+const POWER_USER = 'arn:aws:iam::aws:policy/PowerUserAccess';
+const ADMIN = 'arn:aws:iam::aws:policy/AdministratorAccess';
+const shipped = await shippedConfig();
+
+const ACCESS: Access = {
+  groups: {
+    responders: [arn('user', 'oncall'), arn('user', 'dana')],
+    engineers: [arn('user', 'carol'), 'arn:aws:iam::*:role/AWSReservedSSO_Engineer_*'],
+  },
+  accountTags: { [ACCOUNT]: ['env=dev'] },
+  grants: [
+    {
+      group: 'engineers',
+      policies: [READ_ONLY],
+      principals: ['arn:aws:iam::*:user/*'],
+      accounts: ['env=dev'],
+      maxDuration: '8h',
+      approvers: null,
+    },
+    {
+      group: 'engineers',
+      policies: [POWER_USER],
+      principals: ['arn:aws:iam::*:user/*', 'arn:aws:iam::*:role/ops-*', 'arn:aws:iam::*:role/break-glass'],
+      accounts: ['*'],
+      maxDuration: '4h',
+      approvers: 'responders',
+    },
+  ],
+  approvals: [{ group: 'responders', severities: ['low', 'medium', 'high', 'critical'] }],
+  runbooks: [
+    { group: 'responders', runbooks: ['*'], accounts: ['*'] },
+    { group: 'engineers', runbooks: ['principal-activity'], accounts: ['env=prod'] },
+  ],
+  auditors: ['responders'],
+  runbookRunsPerHour: 2,
+};
+
+const carol = callerOf(arn('user', 'carol'));
+const oncall = callerOf(arn('user', 'oncall'));
+const dana = callerOf(arn('user', 'dana'));
+
+/** An engine that answers every runbook with one row, counting the runs. */
+function countingEngine() {
+  const runs: string[] = [];
+  const engine: QueryEngine = {
+    run: async (request) => {
+      runs.push(request.name);
+      return { columns: ['n'], rows: [{ n: 1 }], bytesScanned: 1024, engineMillis: 1 };
+    },
+  };
+  return { engine, runs };
+}
+
+async function operator(change: (config: Config) => Config = (config) => config) {
+  const directory = mkdtempSync(join(tmpdir(), 'revoker-operator-'));
+  const iam = new LocalIamAccount(join(directory, 'iam.json'));
+  await iam.save({
+    accountId: ACCOUNT,
+    users: Object.fromEntries(['alice', 'bob', 'carol'].map((name) => [name, { arn: arn('user', name) }])),
+    roles: {
+      'ops-admin': { arn: arn('role', 'ops-admin'), path: '/' },
+      'break-glass': { arn: arn('role', 'break-glass'), path: '/' },
+    },
+  });
+  const clock = new SimulatedClock(new Date('2026-01-15T10:00:00Z'));
+  const alarms: Record<string, unknown>[] = [];
+  const { engine, runs } = countingEngine();
+  const deadLetters = new RecordingDeadLetters();
+  const deps = {
+    config: change({ ...shipped, access: ACCESS }),
+    cases: new FileCaseStore(join(directory, 'cases')),
+    audit: new FileAuditLog(join(directory, 'audit.jsonl')),
+    clock,
+    iamFor: (accountId: string) => {
+      if (accountId !== ACCOUNT) throw new AccountNotEnrolledError(`account ${accountId} is not enrolled`);
+      return iam;
+    },
+    scheduler: new FileScheduler(join(directory, 'schedules')),
+    callbacks: new LocalTaskCallbacks(join(directory, 'callbacks'), clock),
+    engine,
+    runbooks: loadRunbooks(),
+    alarm: (line: Record<string, unknown>) => alarms.push(line),
+    sleep: async () => {},
+    deadLetters,
+  };
+  const attached = async (name: string, kind: 'users' | 'roles' = 'users') =>
+    (await iam.load())[kind][name]!.attachedPolicies;
+  return { deps, iam, clock, alarms, runs, deadLetters, attached };
+}
+
+const ask = (principalArn: string, policyArn: string, duration = '2h') => ({
+  principalArn,
+  policyArn,
+  duration,
+  reason: 'incident 42',
+});
+
+describe('just-in-time grants through the operator API', () => {
+  it('grants at once what the requester’s rule allows without approval, and audits it', async () => {
+    const { deps, attached } = await operator();
+
+    const request = await requestGrant(carol, ask(arn('user', 'alice'), READ_ONLY), deps);
+
+    expect(request).toMatchObject({
+      status: 'granted',
+      requestedBy: carol.arn,
+      grantId: expect.stringMatching(/^jit-/),
+    });
+    expect(await attached('alice')).toEqual([READ_ONLY]);
+    const [record] = await deps.audit.list(new Date(0), deps.clock.now());
+    expect(record).toMatchObject({ identity: carol.arn, action: 'grant.request', allowed: true });
+  });
+
+  it('refuses, with the reason, anything outside the requester’s eligibility; IAM is untouched', async () => {
+    const { deps, iam } = await operator();
+    const before = await iam.load();
+
+    const refusals = await Promise.all(
+      [
+        requestGrant(carol, ask(arn('user', 'alice'), ADMIN), deps),
+        requestGrant(carol, ask(arn('role', 'app-server'), READ_ONLY), deps),
+        requestGrant(carol, ask(arn('user', 'alice'), READ_ONLY, '9h'), deps),
+        requestGrant(callerOf(arn('user', 'mallory')), ask(arn('user', 'alice'), READ_ONLY), deps),
+        requestGrant(carol, { ...ask(arn('user', 'alice'), READ_ONLY), duration: 'forever' }, deps),
+      ].map((attempt) =>
+        attempt.then(
+          () => 'granted',
+          (error: Error) => `${error.name}: ${error.message}`,
+        ),
+      ),
+    );
+
+    expect(refusals).toEqual([
+      `OperatorRefusedError: grants[0] (engineers): ${ADMIN} is not among its policies; grants[1] (engineers): ${ADMIN} is not among its policies`,
+      `OperatorRefusedError: grants[0] (engineers): ${arn('role', 'app-server')} is not among its principals; grants[1] (engineers): ${READ_ONLY} is not among its policies`,
+      `OperatorRefusedError: grants[0] (engineers): at most 8h; grants[1] (engineers): ${READ_ONLY} is not among its policies`,
+      `OperatorRefusedError: ${arn('user', 'mallory')} is in no group of access.groups`,
+      'OperatorRefusedError: the request is not valid: duration: a duration such as 30d, 12h, 90m or 45s',
+    ]);
+    expect(await iam.load()).toEqual(before);
+    const audited = await deps.audit.list(new Date(0), deps.clock.now());
+    expect(audited.map((record) => [record.action, record.allowed])).toEqual(
+      Array(5).fill(['grant.request', false]),
+    );
+  });
+
+  it('waits for a different approver where the rule says so: not the requester, not an outsider', async () => {
+    const { deps, attached } = await operator();
+    const request = await requestGrant(carol, ask(arn('role', 'ops-admin'), POWER_USER), deps);
+    expect(request).toMatchObject({ status: 'pending', approvers: 'responders' });
+    expect(await attached('ops-admin', 'roles')).toEqual([]);
+
+    await expect(approveGrantRequest(carol, request.requestId, deps)).rejects.toThrow(
+      'someone else must approve it',
+    );
+    await expect(approveGrantRequest(callerOf(arn('user', 'bob')), request.requestId, deps)).rejects.toThrow(
+      'is not in responders',
+    );
+    const approved = await approveGrantRequest(oncall, request.requestId, deps);
+
+    expect(approved).toMatchObject({ status: 'granted', approvedBy: oncall.arn });
+    expect(await attached('ops-admin', 'roles')).toEqual([POWER_USER]);
+    await expect(approveGrantRequest(dana, request.requestId, deps)).rejects.toThrow(OperatorConflictError);
+  });
+
+  it('two approvers at once: one approval, one grant', async () => {
+    const { deps, attached } = await operator();
+    const request = await requestGrant(carol, ask(arn('role', 'ops-admin'), POWER_USER), deps);
+
+    const answers = await Promise.allSettled([
+      approveGrantRequest(oncall, request.requestId, deps),
+      approveGrantRequest(dana, request.requestId, deps),
+    ]);
+
+    expect(answers.filter((answer) => answer.status === 'fulfilled')).toHaveLength(1);
+    expect(await attached('ops-admin', 'roles')).toEqual([POWER_USER]);
+    const [recorded] = await listGrantRequests(deps);
+    expect(recorded).toMatchObject({ status: 'granted' });
+  });
+
+  it('in dry-run, records an eligible request and grants nothing', async () => {
+    const { deps, iam } = await operator((config) => ({ ...config, mode: 'dry-run' }));
+    const before = await iam.load();
+
+    const request = await requestGrant(carol, ask(arn('user', 'alice'), READ_ONLY), deps);
+
+    expect(request.status).toBe('dry-run');
+    expect(await iam.load()).toEqual(before);
+  });
+
+  it('never attaches to a protected principal, even one a rule names', async () => {
+    const { deps, attached } = await operator();
+
+    await expect(requestGrant(carol, ask(arn('role', 'break-glass'), POWER_USER), deps)).rejects.toThrow(
+      'is protected (matches arn:aws:iam::*:role/break-glass*)',
+    );
+    expect(await attached('break-glass', 'roles')).toEqual([]);
+  });
+});
+
+describe('bus events about grants, as an attacker would put them', () => {
+  it('a forged `Grant Requested` grants nothing and is dead-lettered with the reason', async () => {
+    const { deps, iam, deadLetters } = await operator();
+    const before = await iam.load();
+    const forged = {
+      version: '0',
+      id: 'forged-1',
+      source: 'revoker.jit',
+      'detail-type': 'Grant Requested',
+      account: '999999999999',
+      time: '2026-01-15T10:00:00Z',
+      region: 'us-east-1',
+      resources: [],
+    };
+
+    const outcomes = [
+      await takeGrantAnnouncement(
+        {
+          ...forged,
+          detail: {
+            principalArn: arn('user', 'alice'),
+            policyArn: ADMIN,
+            duration: '7d',
+            requestedBy: 'oncall',
+            reason: '',
+          },
+        },
+        deps,
+      ),
+      await takeGrantAnnouncement({ ...forged, detail: { requestId: 'req-000000000000000000000000' } }, deps),
+    ];
+
+    expect(outcomes.map((outcome) => outcome.status)).toEqual(['rejected', 'rejected']);
+    expect(deadLetters.letters.map((letter) => letter.reason)).toEqual([
+      expect.stringContaining('a grant is asked for through the operator API'),
+      'no grant request req-000000000000000000000000 was recorded by the operator API',
+    ]);
+    expect(await iam.load()).toEqual(before);
+  });
+
+  it('a forged `Grant Expired` naming a real grant before its end detaches nothing and is dead-lettered', async () => {
+    const { deps, attached } = await operator();
+    const granted = await requestGrant(carol, ask(arn('user', 'alice'), READ_ONLY), deps);
+    const workflow = new RecordingWorkflow();
+
+    const [outcome] = await detect(
+      {
+        version: '0',
+        id: 'forged-end',
+        source: 'revoker.jit',
+        'detail-type': 'Grant Expired',
+        account: ACCOUNT,
+        time: '2026-01-15T10:05:00Z',
+        region: 'us-east-1',
+        resources: [],
+        detail: { grantId: granted.grantId },
+      },
+      { ...deps, workflow },
+    );
+
+    expect(outcome).toMatchObject({ status: 'rejected', reason: expect.stringContaining('not now') });
+    expect(workflow.started.size).toBe(0);
+    expect(deps.deadLetters.letters).toHaveLength(1);
+    expect(await attached('alice')).toEqual([READ_ONLY]);
+  });
+});
+
+describe('runbooks through the operator API', () => {
+  const activity = (account: string) => ({
+    parameters: {
+      account,
+      principal: arn('user', 'alice'),
+      start: '2026-01-14T10:00:00Z',
+      end: '2026-01-15T10:00:00Z',
+    },
+  });
+
+  it('refuses a runbook the caller’s group may not run on that account, with the reason, and audits it', async () => {
+    const { deps, runs } = await operator();
+
+    await expect(runRunbookAs(carol, 'principal-activity', activity(ACCOUNT), deps)).rejects.toThrow(
+      `${carol.arn} may not run principal-activity on account ${ACCOUNT} (access.runbooks)`,
+    );
+    await expect(runRunbookAs(oncall, 'no-such-runbook', activity(ACCOUNT), deps)).rejects.toThrow(
+      'no runbook no-such-runbook',
+    );
+
+    expect(runs).toEqual([]);
+    const audited = await deps.audit.list(new Date(0), deps.clock.now());
+    expect(audited.map((record) => [record.identity, record.action, record.allowed])).toEqual([
+      [carol.arn, 'runbook.run', false],
+      [oncall.arn, 'runbook.run', false],
+    ]);
+  });
+
+  it('runs an allowed one, recording the runbook’s content hash, the rows and the bytes; past the hourly limit it still runs, and raises the alarm', async () => {
+    const { deps, runs, alarms } = await operator();
+
+    for (let run = 0; run < 3; run++)
+      await runRunbookAs(oncall, 'principal-activity', activity(ACCOUNT), deps);
+
+    expect(runs).toEqual(['principal-activity', 'principal-activity', 'principal-activity']);
+    const audited = await readAudit(oncall, {}, deps);
+    expect(audited[0]).toMatchObject({
+      identity: oncall.arn,
+      action: 'runbook.run',
+      allowed: true,
+      details: {
+        contentHash: loadRunbooks().get('principal-activity')!.contentHash,
+        rows: 1,
+        bytesScanned: 1024,
+        parameters: activity(ACCOUNT).parameters,
+      },
+    });
+    expect(alarms).toEqual([
+      { revokerAlarm: 'RunbookRunsOverLimit', identity: oncall.arn, runsInLastHour: 3, limit: 2 },
+    ]);
+    await expect(readAudit(carol, {}, deps)).rejects.toThrow('is not in a group of access.auditors');
+  });
+});
+
+describe('the eligibility property', () => {
+  const POLICIES = [READ_ONLY, POWER_USER, ADMIN];
+  const PRINCIPALS = [
+    arn('user', 'alice'),
+    arn('user', 'bob'),
+    arn('role', 'ops-admin'),
+    arn('role', 'break-glass'),
+  ];
+  const PATTERNS = [
+    'arn:aws:iam::*:user/*',
+    'arn:aws:iam::*:role/ops-*',
+    arn('user', 'alice'),
+    'arn:aws:iam::*:role/*',
+  ];
+  const CALLERS = [carol, oncall, dana, callerOf(arn('user', 'mallory'))];
+
+  it('no grant ever attaches a policy outside the requester’s eligibility, or to a protected principal', async () => {
+    const rule = fc.record({
+      group: fc.constantFrom('responders', 'engineers'),
+      policies: fc.subarray(POLICIES, { minLength: 1 }),
+      principals: fc.subarray(PATTERNS, { minLength: 1 }),
+      accounts: fc.constantFrom(['*'], [ACCOUNT], ['env=dev'], ['env=prod'], ['222233334444']),
+      maxDuration: fc.constantFrom('1h', '4h', '8h'),
+      approvers: fc.constantFrom(null, 'responders', 'engineers'),
+    });
+    const attempt = fc.record({
+      caller: fc.constantFrom(...CALLERS),
+      approver: fc.constantFrom(...CALLERS),
+      principalArn: fc.constantFrom(...PRINCIPALS),
+      policyArn: fc.constantFrom(...POLICIES),
+      duration: fc.constantFrom('30m', '2h', '6h'),
+    });
+    await fc.assert(
+      fc.asyncProperty(
+        fc.array(rule, { maxLength: 3 }),
+        fc.array(attempt, { minLength: 1, maxLength: 4 }),
+        async (rules, attempts) => {
+          const { deps, iam } = await operator((config) => ({
+            ...config,
+            access: { ...ACCESS, grants: rules },
+          }));
+          const allowed = new Set<string>();
+          for (const { caller, approver, principalArn, policyArn, duration } of attempts) {
+            const request = await requestGrant(
+              caller,
+              { principalArn, policyArn, duration, reason: 'property' },
+              deps,
+            ).catch(() => null);
+            if (request?.status === 'pending')
+              await approveGrantRequest(approver, request.requestId, deps).catch(() => null);
+            // What the requester's own rules allow, worked out here from the configuration alone.
+            const groups = Object.entries(ACCESS.groups)
+              .filter(([, members]) =>
+                members.some((pattern) =>
+                  new RegExp(
+                    `^${pattern
+                      .split('*')
+                      .map((part) => part.replace(/[.+?^${}()|[\]\\]/g, '\\$&'))
+                      .join('.*')}$`,
+                  ).test(caller.principalArn),
+                ),
+              )
+              .map(([group]) => group);
+            const eligible = rules.some(
+              (candidate) =>
+                groups.includes(candidate.group) &&
+                candidate.policies.includes(policyArn) &&
+                candidate.principals.some((pattern) =>
+                  new RegExp(
+                    `^${pattern
+                      .split('*')
+                      .map((part) => part.replace(/[.+?^${}()|[\]\\]/g, '\\$&'))
+                      .join('.*')}$`,
+                  ).test(principalArn),
+                ) &&
+                (candidate.accounts.includes('*') ||
+                  candidate.accounts.includes(ACCOUNT) ||
+                  candidate.accounts.includes('env=dev')) &&
+                Number.parseInt(duration) * (duration.endsWith('m') ? 60 : 3600) <=
+                  Number.parseInt(candidate.maxDuration) * 3600,
+            );
+            if (eligible && !principalArn.endsWith('/break-glass'))
+              allowed.add(`${principalArn} ${policyArn}`);
+          }
+          const state = await iam.load();
+          const held = [
+            ...Object.values(state.users).flatMap((user) =>
+              user.attachedPolicies.map((policy) => `${user.arn} ${policy}`),
+            ),
+            ...Object.values(state.roles).flatMap((role) =>
+              role.attachedPolicies.map((policy) => `${role.arn} ${policy}`),
+            ),
+          ];
+          for (const grant of held) expect(allowed).toContain(grant);
+          expect(state.roles['break-glass']!.attachedPolicies).toEqual([]);
+        },
+      ),
+      { numRuns: 60 },
+    );
+  }, 120_000);
+});
