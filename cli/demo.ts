@@ -527,7 +527,11 @@ async function followCase(
   for (const entry of record.entries)
     print(`${clockTime(entry.at)}  ${entry.step.padEnd(13)} ${entry.summary}`);
   for (const sent of pipeline.notifier.sent.filter((notification) => notification.caseId === header.caseId))
-    print(`             paged (SNS and Slack, in notifications.jsonl): ${sent.headline}`);
+    print(
+      sent.audience === 'approver'
+        ? `             paged ${sent.approver} alone (SNS, their own link, in notifications.jsonl): ${sent.headline}`
+        : `             paged (SNS and Slack, in notifications.jsonl): ${sent.headline}`,
+    );
   const path = execution.history
     .filter((event) => event.type === 'StateEntered')
     .map((event) => event.state!);

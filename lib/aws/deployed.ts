@@ -149,11 +149,11 @@ export const aws = {
   ),
   iam: once(() => {
     const identityCenterInstanceArn = optionalSetting('IDENTITY_CENTER_INSTANCE_ARN');
-    return new AwsIamGateway(
-      clients.iam(),
-      identityCenterInstanceArn ? clients.ssoAdmin() : null,
-      identityCenterInstanceArn ? { identityCenterInstanceArn } : {},
-    );
+    return new AwsIamGateway(clients.iam(), identityCenterInstanceArn ? clients.ssoAdmin() : null, {
+      // The stack's own account: the only one its credentials may act in.
+      accountId: setting('REVOKER_ACCOUNT_ID'),
+      ...(identityCenterInstanceArn ? { identityCenterInstanceArn } : {}),
+    });
   }),
   /** IAM in `accountId`: only the stack's own account in this version. */
   iamIn(accountId: string): AwsIamGateway {

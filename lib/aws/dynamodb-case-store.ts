@@ -25,6 +25,8 @@ import {
   type Case,
   type CaseHeader,
   CaseStateError,
+  checkedEntry,
+  checkedHeader,
   decodeCase,
   digest,
   type NewCaseEntry,
@@ -77,7 +79,7 @@ export class DynamoDbCaseStore implements CaseStore {
     return this.assemble(caseId, items);
   }
 
-  create(header: CaseHeader): Promise<boolean> {
+  async create(header: CaseHeader): Promise<boolean> {
     return written(
       this.client.send(
         new PutCommand({
@@ -85,7 +87,7 @@ export class DynamoDbCaseStore implements CaseStore {
           Item: {
             pk: partition(header.caseId),
             sk: HEADER,
-            header: JSON.stringify(header),
+            header: JSON.stringify(checkedHeader(header)),
             version: 1,
             seq: 0,
           },
@@ -95,7 +97,7 @@ export class DynamoDbCaseStore implements CaseStore {
     );
   }
 
-  update(caseId: string, version: number, header: CaseHeader): Promise<boolean> {
+  async update(caseId: string, version: number, header: CaseHeader): Promise<boolean> {
     return written(
       this.client.send(
         new UpdateCommand({
@@ -105,7 +107,7 @@ export class DynamoDbCaseStore implements CaseStore {
           UpdateExpression: 'SET header = :h, version = :next',
           ConditionExpression: 'version = :expected',
           ExpressionAttributeValues: {
-            ':h': JSON.stringify(header),
+            ':h': JSON.stringify(checkedHeader(header)),
             ':next': version + 1,
             ':expected': version,
           },
@@ -115,6 +117,7 @@ export class DynamoDbCaseStore implements CaseStore {
   }
 
   async append(caseId: string, entry: NewCaseEntry): Promise<boolean> {
+    checkedEntry(caseId, entry);
     let seq: unknown;
     try {
       const numbered = await this.client.send(

@@ -63,7 +63,7 @@ import {
   type UserState,
 } from '../domain/iam-state.ts';
 import { ActionTargetMissingError, type RevocationAction } from '../domain/revocation/actions.ts';
-import type { IamGateway } from '../ports.ts';
+import { AccountNotEnrolledError, type IamGateway } from '../ports.ts';
 import { withRetries } from './retry.ts';
 
 /**
@@ -95,6 +95,11 @@ export const IAM_READ_PERMISSIONS = [
 ] as const;
 
 export interface IamGatewaySettings {
+  /**
+   * The account these credentials act in. A scope in any other account is refused: IAM names
+   * principals without their account, so acting on it here would change the wrong principal.
+   */
+  accountId?: string;
   /** The IAM Identity Center instance, when Identity Center users are to be revoked. */
   identityCenterInstanceArn?: string;
   /** Attempts for a throttled or concurrently modified call before its error is passed on. */
@@ -151,6 +156,11 @@ export class AwsIamGateway implements IamGateway {
   }
 
   async readState(scope: IamScope): Promise<IamAccountState> {
+    if (this.settings.accountId !== undefined && scope.accountId !== this.settings.accountId) {
+      throw new AccountNotEnrolledError(
+        `account ${scope.accountId} is not enrolled: these credentials act in ${this.settings.accountId} only, where the same names are other principals`,
+      );
+    }
     const roles: Record<string, RoleState> = {};
     for (const name of scope.roles) {
       const role = await this.readRole(name);

@@ -386,6 +386,32 @@ export function decisionIdFor(escalationId: string): string {
 
 export type { Approval };
 
+/**
+ * What a store writes, checked first: an entry or header that would not read back is refused
+ * before it is written, so nothing can make a case unreadable.
+ */
+export function checkedEntry(caseId: string, entry: NewCaseEntry): NewCaseEntry {
+  const parsed = CaseEntrySchema.safeParse({ ...entry, seq: 0 });
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0];
+    throw new CaseStateError(
+      `case ${caseId}: refusing to write entry ${String(entry.id).slice(0, 80)} (${issue?.path.join('.')}: ${issue?.message})`,
+    );
+  }
+  return entry;
+}
+
+export function checkedHeader(header: CaseHeader): CaseHeader {
+  const parsed = CaseHeaderSchema.safeParse(header);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0];
+    throw new CaseStateError(
+      `case ${String(header.caseId).slice(0, 80)}: refusing to write its header (${issue?.path.join('.')}: ${issue?.message})`,
+    );
+  }
+  return header;
+}
+
 /** A stored case read back, checked against the schemas: a damaged record fails here, named. */
 export function decodeCase(source: string, header: unknown, version: number, entries: unknown[]): Case {
   const parsedHeader = CaseHeaderSchema.safeParse(header);

@@ -8,6 +8,8 @@ import {
   type Case,
   type CaseHeader,
   CaseStateError,
+  checkedEntry,
+  checkedHeader,
   decodeCase,
   digest,
   type NewCaseEntry,
@@ -51,7 +53,8 @@ export class FileCaseStore implements CaseStore {
     return file ? decodeCase(path, file.header, file.version, file.entries) : null;
   }
 
-  create(header: CaseHeader): Promise<boolean> {
+  async create(header: CaseHeader): Promise<boolean> {
+    checkedHeader(header);
     const path = this.casePath(header.caseId);
     return exclusively(path, async () => {
       if (await readJson<CaseFile>(path)) return false;
@@ -60,7 +63,8 @@ export class FileCaseStore implements CaseStore {
     });
   }
 
-  update(caseId: string, version: number, header: CaseHeader): Promise<boolean> {
+  async update(caseId: string, version: number, header: CaseHeader): Promise<boolean> {
+    checkedHeader(header);
     const path = this.casePath(caseId);
     return exclusively(path, async () => {
       const file = await readJson<CaseFile>(path);
@@ -70,7 +74,8 @@ export class FileCaseStore implements CaseStore {
     });
   }
 
-  append(caseId: string, entry: NewCaseEntry): Promise<boolean> {
+  async append(caseId: string, entry: NewCaseEntry): Promise<boolean> {
+    checkedEntry(caseId, entry);
     const path = this.casePath(caseId);
     return exclusively(path, async () => {
       const file = await readJson<CaseFile>(path);

@@ -4,7 +4,17 @@
 // recorded first; an answer Step Functions no longer takes (already answered, timed out) is
 // followed on the case by the reason it did not take effect.
 import { isSelfApproval } from '../domain/approval.ts';
-import { decisionIdFor, decisionOn, digest, lastEntry, pendingEscalation } from '../domain/case.ts';
+import {
+  type Case,
+  decisionIdFor,
+  decisionOn,
+  digest,
+  type EntryOf,
+  entriesOf,
+  isOpen,
+  lastEntry,
+  pendingEscalation,
+} from '../domain/case.ts';
 import { toInstant } from '../domain/time.ts';
 import { revokedPrincipalArnOf } from '../domain/trigger.ts';
 import { type CaseStore, type Clock, type TaskCallbacks, TaskNotWaitingError } from '../ports.ts';
@@ -46,6 +56,13 @@ export async function answerEscalation(
   if (!record) throw new EscalationAnswerError(`no case ${request.caseId}`);
   const pending = pendingEscalation(record);
   if (!pending) {
+    // A decision recorded whose sending failed (a throttle, a network error): the same answer
+    // again sends the recorded one, so a transient error never leaves the task without it.
+    const undelivered = undeliveredDecision(record);
+    if (undelivered && request.answer === undelivered.detail.answer && isOpen(record.header)) {
+      await deliver(record, undelivered, deps);
+      return { caseId: request.caseId, answer: request.answer, approver: undelivered.detail.approver };
+    }
     const decided = lastEntry(record, 'decision');
     const why = record.header.outcome
       ? `it closed as ${record.header.outcome}`
@@ -110,23 +127,83 @@ export async function answerEscalation(
       );
     }
   }
-  try {
-    if (request.answer === 'acknowledge') await deps.callbacks.heartbeat(taskToken);
-    else if (request.answer === 'approve')
-      await deps.callbacks.succeed(taskToken, { decision: 'approved', approver: request.approver, at });
-    else await deps.callbacks.fail(taskToken, REJECTED_ERROR, `Rejected by ${request.approver}: ${reason}`);
-  } catch (error) {
-    if (!(error instanceof TaskNotWaitingError)) throw error;
-    await recordEntry(deps.cases, request.caseId, {
-      id: `refused:${answerId}`,
-      at,
-      step: 'refused',
-      summary: `${request.approver}'s answer did not take effect: ${error.message}.`,
-      detail: { answerId, approver: request.approver, reason: error.message },
-    });
-    throw new EscalationAnswerError(`case ${request.caseId} is no longer waiting: ${error.message}`, {
-      cause: error,
-    });
+  if (request.answer === 'acknowledge') {
+    await send(
+      () => deps.callbacks.heartbeat(taskToken),
+      { caseId: request.caseId, answerId, approver: request.approver, at },
+      deps,
+    );
+  } else {
+    const current = await requireCase(deps.cases, request.caseId);
+    const decision = decisionOn(current, pending.id);
+    if (decision) await deliver(current, decision, deps);
   }
   return { caseId: request.caseId, answer: request.answer, approver: request.approver };
+}
+
+/** The last escalation's decision, when it was recorded and never took effect nor was refused. */
+function undeliveredDecision(record: Case): EntryOf<'decision'> | null {
+  const escalation = lastEntry(record, 'escalate');
+  const decision = escalation ? decisionOn(record, escalation.id) : undefined;
+  if (!decision) return null;
+  const refused = record.entries.some(
+    (entry) => entry.step === 'refused' && entry.detail.answerId === decision.id,
+  );
+  const movedOn = record.entries.some(
+    (entry) =>
+      entry.seq > decision.seq && !['detection', 'raise', 'acknowledge', 'refused'].includes(entry.step),
+  );
+  return refused || movedOn ? null : decision;
+}
+
+/** Send a recorded decision to the task its escalation waits with. */
+async function deliver(record: Case, decision: EntryOf<'decision'>, deps: AnswerDependencies): Promise<void> {
+  const escalation = entriesOf(record, 'escalate').find((entry) => entry.id === decision.detail.escalationId);
+  if (!escalation)
+    throw new EscalationAnswerError(`case ${record.header.caseId}: the decision names no escalation`);
+  const token = escalation.detail.taskToken;
+  const { approver, answer, reason } = decision.detail;
+  await send(
+    () =>
+      answer === 'approve'
+        ? deps.callbacks.succeed(token, { decision: 'approved', approver, at: decision.at })
+        : deps.callbacks.fail(token, REJECTED_ERROR, `Rejected by ${approver}: ${reason}`),
+    { caseId: record.header.caseId, answerId: decision.id, approver, at: decision.at },
+    deps,
+  );
+}
+
+/** Attempts at sending an answer before a transient error (a throttle, the network) is passed on. */
+const SEND_ATTEMPTS = 3;
+
+/**
+ * Send an answer to the waiting task, retrying transient errors. A task no longer waiting
+ * (answered, timed out) is recorded as the reason the answer did not take effect.
+ */
+async function send(
+  call: () => Promise<void>,
+  answer: { caseId: string; answerId: string; approver: string; at: string },
+  deps: AnswerDependencies,
+): Promise<void> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      await call();
+      return;
+    } catch (error) {
+      if (error instanceof TaskNotWaitingError) {
+        await recordEntry(deps.cases, answer.caseId, {
+          id: `refused:${answer.answerId}`,
+          at: answer.at,
+          step: 'refused',
+          summary: `${answer.approver}'s answer did not take effect: ${error.message}.`,
+          detail: { answerId: answer.answerId, approver: answer.approver, reason: error.message },
+        });
+        throw new EscalationAnswerError(`case ${answer.caseId} is no longer waiting: ${error.message}`, {
+          cause: error,
+        });
+      }
+      if (attempt >= SEND_ATTEMPTS) throw error;
+      await new Promise((resolve) => setTimeout(resolve, 100 * 2 ** attempt));
+    }
+  }
 }

@@ -255,41 +255,63 @@ async function joinCase(
     return standing ? raiseHeader(current.header, standing) : { ...current.header };
   });
   if (!changed) return null;
-  // The header this call changed, as it was: whether the call raised it follows from it alone.
-  const raised = raisedStanding(record.header.standing, intake.ranking, intake.trigger);
   const detail = callDetail(intake.trigger, intake.eventKey);
-  if (raised) {
-    const from = rankingOf(record.header.standing);
-    const to = rankingOf(raised);
-    const revision = record.header.revision + 1;
+  const entryId = `call:${digest(intake.eventKey)}`;
+  // Whether this call raised the case follows from the header it changed, as it was — or, when
+  // an earlier attempt of this delivery raised it and stopped before saying so, from the
+  // standing naming this very call with no raise entry for it yet.
+  const raisedNow = raisedStanding(record.header.standing, intake.ranking, intake.trigger);
+  const raisedBefore =
+    !raisedNow &&
+    record.header.standing.trigger.eventId === intake.trigger.eventId &&
+    record.header.standing.trigger.eventTime === intake.trigger.eventTime &&
+    record.header.revision > 0 &&
+    !record.entries.some((entry) => entry.id === entryId);
+  if (raisedNow || raisedBefore) {
+    const from = raisedNow ? rankingOf(record.header.standing) : standingBeforeUnrecordedRaise(record);
+    const to = rankingOf(raisedNow ?? record.header.standing);
+    const revision = raisedNow ? record.header.revision + 1 : record.header.revision;
     await recordEntry(deps.cases, caseId, {
-      id: `call:${intake.eventKey}`,
+      id: entryId,
       at,
       step: 'raise',
       summary: `Raised by ${intake.trigger.eventName} at ${intake.trigger.eventTime} (${describeRanking(intake.ranking)}): ${describeRanking(from)} → ${describeRanking(to)}.`,
       detail: { ...detail, from, to, revision },
     });
-    await interruptStaleEscalation(caseId, revision, deps);
   } else {
     await recordEntry(deps.cases, caseId, {
-      id: `call:${intake.eventKey}`,
+      id: entryId,
       at,
       step: 'detection',
       summary: `Joined by ${intake.trigger.eventName} at ${intake.trigger.eventTime} (${describeRanking(intake.ranking)}).`,
       detail: { ...detail, ranking: intake.ranking },
     });
   }
-  return started(await requireCase(deps.cases, caseId), raised ? 'raised' : 'joined', deps);
+  // Whoever raised it, an escalation still waiting on an older revision is stale: every join
+  // checks, so a raise whose own delivery stopped before interrupting is still acted on.
+  const current = await requireCase(deps.cases, caseId);
+  await interruptStaleEscalation(current, deps);
+  return started(current, raisedNow || raisedBefore ? 'raised' : 'joined', deps);
+}
+
+/** Where the case stood before a raise not yet on it: after its last recorded raise, else as it opened. */
+function standingBeforeUnrecordedRaise(record: Case): Ranking {
+  const raises = record.entries.filter((entry) => entry.step === 'raise');
+  const last = raises.at(-1);
+  if (last?.step === 'raise') return last.detail.to;
+  const opened = record.entries.find((entry) => entry.step === 'opened');
+  return opened?.step === 'opened' ? opened.detail.ranking : rankingOf(record.header.standing);
 }
 
 /**
  * A case waiting for a human was raised: fail the wait so the execution reconsiders it with
  * the new evidence (and pages again if it still needs a human).
  */
-async function interruptStaleEscalation(caseId: string, revision: number, deps: IntakeDependencies) {
+async function interruptStaleEscalation(record: Case, deps: IntakeDependencies) {
   if (!deps.callbacks) return;
-  const waiting = pendingEscalation(await requireCase(deps.cases, caseId));
-  if (!waiting || waiting.detail.revision >= revision) return;
+  const caseId = record.header.caseId;
+  const waiting = pendingEscalation(record);
+  if (!waiting || waiting.detail.revision >= record.header.revision) return;
   try {
     await deps.callbacks.fail(
       waiting.detail.taskToken,
@@ -384,11 +406,13 @@ export async function closeCase(
   caseId: string,
   revision: number,
   closing: { outcome: Outcome; reason: string; summary: string; at: string },
+  /** Close whatever the revision: a step failed, and a human is paged with the case as it stands. */
+  force = false,
 ): Promise<CloseResult> {
   let raised = false;
   const { record } = await changeHeader(cases, caseId, (current) => {
     if (!isOpen(current.header)) return null;
-    if (current.header.revision !== revision) {
+    if (current.header.revision !== revision && !force) {
       raised = true;
       return null;
     }
@@ -400,7 +424,7 @@ export async function closeCase(
   if (closedAs !== closing.outcome)
     throw new CaseStateError(`case ${caseId} already closed as ${closedAs}, not ${closing.outcome}`);
   await recordEntry(cases, caseId, {
-    id: `close:r${revision}`,
+    id: 'close',
     at: closing.at,
     step: 'close',
     summary: closing.summary,

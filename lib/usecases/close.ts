@@ -43,12 +43,20 @@ export async function close(input: CloseInput, deps: CloseDependencies): Promise
   const failure = input.error
     ? ` Step failed with ${input.error.Error}: ${readableCause(input.error.Cause ?? 'no cause given')}`
     : '';
-  const result = await closeCase(deps.cases, input.caseId, input.revision, {
-    outcome,
-    reason: `${reason}${failure}`,
-    summary: `${outcome}: ${reason}${failure}`,
-    at: toInstant(deps.clock.now()),
-  });
+  // A failed step closes the case whatever raised it since: reconsidering would only run into
+  // the same failure again (an outage, a timeout), and the close pages a human with the case as it stands.
+  const result = await closeCase(
+    deps.cases,
+    input.caseId,
+    input.revision,
+    {
+      outcome,
+      reason: `${reason}${failure}`,
+      summary: `${outcome}: ${reason}${failure}`,
+      at: toInstant(deps.clock.now()),
+    },
+    input.error !== undefined,
+  );
   if (result.status === 'raised') return { caseId: input.caseId, outcome: null, raised: true };
   const { record } = result;
   if (outcome !== 'benign') {

@@ -31,7 +31,13 @@ import { applyPlan } from './apply-plan.ts';
 import { openRequestedCase, recordEntry, requireCase } from './cases.ts';
 import { executionSettings } from './execution.ts';
 import { applyRecorded } from './revocations.ts';
-import { ApprovalSchema, type Revocation, RevocationNeedsHumanError, roundOf } from './revoke.ts';
+import {
+  ApprovalSchema,
+  type Revocation,
+  RevocationNeedsHumanError,
+  roundOf,
+  stateForRevocation,
+} from './revoke.ts';
 import { actionsOf, revokeEach } from './revoke-each.ts';
 import type { VerifiedPrincipal } from './verify.ts';
 
@@ -366,7 +372,7 @@ export async function expireGrant(
         label: `Grant ${grant.grantId} ended`,
         plan,
         scope,
-        before: await deps.iam.readState(scope),
+        before: await stateForRevocation(deps.iam, scope),
         approval: input.approval ?? null,
         automatic: false,
       },

@@ -12,7 +12,13 @@ import type { CaseStore, Clock, IamGateway, QueryEngine, SqlCell } from '../port
 import { bindRunbook, type Runbook, requireRunbook } from '../runbooks/catalog.ts';
 import { textIn } from '../runbooks/rows.ts';
 import { recordEntry, requireCase } from './cases.ts';
-import { ApprovalSchema, type Revocation, RevocationNeedsHumanError, roundOf } from './revoke.ts';
+import {
+  ApprovalSchema,
+  type Revocation,
+  RevocationNeedsHumanError,
+  roundOf,
+  stateForRevocation,
+} from './revoke.ts';
 import { actionsOf, revokeEach } from './revoke-each.ts';
 import type { VerifiedPrincipal } from './verify.ts';
 
@@ -78,7 +84,7 @@ export async function offboard(input: OffboardInput, deps: OffboardDependencies)
     managedPolicies: [],
     identityCenter: false,
   };
-  const user = own((await deps.iam.readState(userScope)).users, request.person);
+  const user = own((await stateForRevocation(deps.iam, userScope)).users, request.person);
   if (user) {
     targets.push({ kind: 'iam-user', accountId: request.accountId, userName: request.person, arn: user.arn });
   }

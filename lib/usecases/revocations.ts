@@ -84,6 +84,11 @@ export async function resumeRecorded(
   const record = await requireCase(context.cases, context.caseId);
   const recorded = intentEntry(record, revocationId);
   if (!recorded) return null;
+  // A person undid it since: never put it back behind their back.
+  if (restoredByUndo(record).has(revocationId))
+    throw new RevocationNeedsHumanError(
+      `revocation ${revocationId} of case ${context.caseId} was undone; it is not applied again without a human`,
+    );
   const done = revokedEntry(record, revocationId);
   const applied = done ? done.detail.record : await finish(revocationId, recorded.detail, context, null);
   return { plan: recorded.detail.plan, applied };
@@ -143,10 +148,11 @@ function describeActions(plan: RevocationPlan): string {
   return plan.actions.map((planned) => planned.why).join('; then ') || 'change nothing';
 }
 
-/** Revocations whose intent was recorded and whose result was not: interrupted. */
+/** Revocations whose intent was recorded and whose result was not: interrupted (and not undone since). */
 export function unfinishedRevocations(record: Case): EntryOf<'revoke-intent'>[] {
+  const undone = restoredByUndo(record);
   return entriesOf(record, 'revoke-intent').filter(
-    (entry) => !revokedEntry(record, entry.detail.revocationId),
+    (entry) => !revokedEntry(record, entry.detail.revocationId) && !undone.has(entry.detail.revocationId),
   );
 }
 
@@ -166,7 +172,7 @@ export async function reconcile(context: RevocationContext): Promise<{ finished:
 
 /** The revocations an undo must restore: every recorded intent not restored by an earlier undo. */
 export function revocationsToUndo(record: Case): RecordedRevocation[] {
-  const restored = new Set(entriesOf(record, 'undo').flatMap((entry) => entry.detail.restored));
+  const restored = restoredByUndo(record);
   return entriesOf(record, 'revoke-intent')
     .filter((entry) => !restored.has(entry.detail.revocationId))
     .map((entry) => ({
@@ -183,4 +189,14 @@ export function automaticRevocations(record: Case): string[] {
   return entriesOf(record, 'revoke-intent')
     .filter((entry) => entry.detail.automatic)
     .map((entry) => entry.detail.revocationId);
+}
+
+/** The revocations an undo restored. */
+function restoredByUndo(record: Case): Set<string> {
+  return new Set(entriesOf(record, 'undo').flatMap((entry) => entry.detail.restored));
+}
+
+/** A guard rail (or the lack of any automatic action) sends the case to a human. */
+export class RevocationNeedsHumanError extends Error {
+  override name = 'RevocationNeedsHumanError';
 }

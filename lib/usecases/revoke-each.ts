@@ -17,7 +17,7 @@ import type { CaseStore, Clock, IamGateway } from '../ports.ts';
 import type { AppliedPlan } from './apply-plan.ts';
 import { recordEntry, requireCase } from './cases.ts';
 import { applyRecorded, resumeRecorded } from './revocations.ts';
-import { type Revocation, roundOf } from './revoke.ts';
+import { type Revocation, roundOf, stateForRevocation } from './revoke.ts';
 
 export interface EachContext {
   caseId: string;
@@ -71,7 +71,7 @@ export async function revokeEach(
       outcomes.push({ target, plan: resumed.plan, status: 'applied', record: resumed.applied });
       continue;
     }
-    const state = await context.iam.readState(scope);
+    const state = await stateForRevocation(context.iam, scope);
     const plan = planRevocation(target, {
       config,
       state,

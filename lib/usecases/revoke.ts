@@ -7,6 +7,7 @@ import { type Approval, ApprovalSchema } from '../domain/approval.ts';
 import { type Case, entriesOf } from '../domain/case.ts';
 import type { Config } from '../domain/config.ts';
 import { equivalentStates, type IamAccountState, type IamScope } from '../domain/iam-state.ts';
+import { isApplied } from '../domain/revocation/actions.ts';
 import {
   describePlan,
   planRevocation,
@@ -17,10 +18,10 @@ import {
 } from '../domain/revocation/plan.ts';
 import { toInstant } from '../domain/time.ts';
 import { TriggerSchema } from '../domain/trigger.ts';
-import type { CaseStore, Clock, IamGateway } from '../ports.ts';
+import { AccountNotEnrolledError, type CaseStore, type Clock, type IamGateway } from '../ports.ts';
 import type { AppliedPlan } from './apply-plan.ts';
 import { recordEntry, releaseRevocation, requireCase, reserveRevocation } from './cases.ts';
-import { applyRecorded, resumeRecorded } from './revocations.ts';
+import { applyRecorded, RevocationNeedsHumanError, resumeRecorded } from './revocations.ts';
 
 export { type Approval, ApprovalSchema };
 
@@ -54,9 +55,21 @@ export interface Revocation {
   notes: string[];
 }
 
-/** A guard rail (or the lack of any automatic action) sends the case to a human. */
-export class RevocationNeedsHumanError extends Error {
-  override name = 'RevocationNeedsHumanError';
+export { RevocationNeedsHumanError };
+
+/**
+ * The state a revocation plans from. An account revoker is not enrolled in is never acted on:
+ * the case goes to a human, saying so.
+ */
+export async function stateForRevocation(iam: IamGateway, scope: IamScope): Promise<IamAccountState> {
+  try {
+    return await iam.readState(scope);
+  } catch (error) {
+    if (!(error instanceof AccountNotEnrolledError)) throw error;
+    throw new RevocationNeedsHumanError(`${error.message}; nothing was changed, a human must act there`, {
+      cause: error,
+    });
+  }
 }
 
 /**
@@ -90,7 +103,7 @@ export async function revoke(input: RevokeInput, deps: RevokeDependencies): Prom
   const now = deps.clock.now();
   const cutoff = toInstant(now);
   const scope = scopeFor(target);
-  const state = await deps.iam.readState(scope);
+  const state = await stateForRevocation(deps.iam, scope);
   const approved = input.approval?.decision === 'approved' ? input.approval : undefined;
   const context = {
     config: deps.config,
@@ -130,7 +143,9 @@ export async function revoke(input: RevokeInput, deps: RevokeDependencies): Prom
   // Only a human's approval lifts the cap; an automatic revocation reserves its place in the
   // window before anything changes, so concurrent cases cannot overrun it.
   const automatic = !approved;
-  if (automatic) {
+  // A plan IAM already shows in full changes nothing: it takes no place in the window.
+  const changes = plan.actions.filter((planned) => !isApplied(state, planned.action)).length;
+  if (automatic && changes > 0) {
     const reservation = await reserveRevocation(deps.cases, input.caseId, now, deps.config.guardRails);
     if (!reservation.granted) {
       plan = planRevocation(target, { ...context, recentRevocations: reservation.count });
@@ -158,6 +173,9 @@ export async function revoke(input: RevokeInput, deps: RevokeDependencies): Prom
       await releaseRevocation(deps.cases, input.caseId);
     throw error;
   }
+  // Nothing was changed after all (another case got there first): the place goes back.
+  if (automatic && applied.steps.every((step) => step.status === 'already-applied'))
+    await releaseRevocation(deps.cases, input.caseId);
   return summarize(plan, deps.config, applied);
 }
 

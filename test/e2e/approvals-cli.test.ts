@@ -2,8 +2,11 @@
 // in this one, through the local task tokens, as on-call engineers with credentials would.
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { FileSigningKeys } from '../../lib/local/signing-keys.ts';
+import { showApprovalPage } from '../../lib/usecases/approval-page.ts';
 import { revoker } from '../fixtures/cli.ts';
-import { escalationParts, pageOnCall } from '../fixtures/escalation.ts';
+import { escalationParts, linkFor, pageOnCall, trigger } from '../fixtures/escalation.ts';
+import { roleTarget } from '../fixtures/records.ts';
 
 async function waitingCase() {
   const parts = await escalationParts();
@@ -64,7 +67,7 @@ describe('revoker approve, reject and acknowledge', () => {
   it('refuses the principal under revocation, and a case that is not waiting', async () => {
     const { where } = await waitingCase();
 
-    const self = await revoker('approve', 'case-1', '--approver', 'i-786a3A8B5C0d92eF4', ...where);
+    const self = await revoker('approve', 'case-1', '--approver', roleTarget(trigger).roleArn, ...where);
     const unknown = await revoker('approve', 'no-such-case', '--approver', 'oncall@example.com', ...where);
 
     expect(self).toMatchObject({
@@ -72,5 +75,35 @@ describe('revoker approve, reject and acknowledge', () => {
       stderr: expect.stringContaining('is the principal under revocation'),
     });
     expect(unknown).toMatchObject({ code: 1, stderr: 'revoker: no case no-such-case\n' });
+  });
+});
+
+describe('revoker approvals rotate', () => {
+  it('rotates the local keys: a link signed before keeps working, one signed two rotations ago stops', async () => {
+    const { parts } = await waitingCase();
+    const link = linkFor(parts, 'oncall@example.com');
+    const file = join(parts.directory, 'approval-keys.json');
+    const signedWith = (await parts.keys.current()).id;
+
+    const first = await revoker('approvals', 'rotate', '--keys-file', file);
+    const afterOne = await showApprovalPage(link, parts);
+    const second = await revoker('approvals', 'rotate', '--keys-file', file);
+    const afterTwo = await showApprovalPage(link, parts);
+
+    const current = await new FileSigningKeys(file).current();
+    expect(first).toMatchObject({
+      code: 0,
+      stdout: expect.stringContaining(`links signed with ${signedWith} work until they expire`),
+    });
+    expect(afterOne.status).toBe(200);
+    expect(second).toMatchObject({
+      code: 0,
+      stdout: expect.stringContaining(`links signed with ${signedWith} no longer verify`),
+    });
+    expect(second.stdout).toContain(`new links are signed with key ${current.id}`);
+    expect(afterTwo.status).toBe(403);
+    expect(afterTwo.html).toContain(
+      `the link names a signing key revoker does not hold (key ID ${signedWith}:`,
+    );
   });
 });

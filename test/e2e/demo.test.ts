@@ -3,11 +3,14 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { DemoDirectoryError, type DemoOptions, runDemo } from '../../cli/demo.ts';
+import { ApprovalGrantSchema } from '../../lib/domain/approval.ts';
 import { entriesOf } from '../../lib/domain/case.ts';
 import type { Config } from '../../lib/domain/config.ts';
 import { FileCaseStore } from '../../lib/local/case-store.ts';
 import type { IamAccountState } from '../../lib/local/iam-account.ts';
+import type { SentPayloads } from '../../lib/local/notifier.ts';
 import { shippedConfig } from '../fixtures/config.ts';
+import { approvalUrlsIn } from '../fixtures/escalation.ts';
 import { ESCALATED_AND_APPROVED } from '../fixtures/workflow.ts';
 
 const now = new Date('2026-01-15T12:00:00Z');
@@ -103,6 +106,53 @@ describe('the demo, through the real state machine on the embedded default', () 
       ),
     );
     expect(lines.filter((line) => line.includes('paged (SNS and Slack')).length).toBeGreaterThanOrEqual(4);
+  });
+
+  it('sends each approver’s link to that approver alone, and no link to everyone or to Slack', async () => {
+    const directory = mkdtempSync(join(tmpdir(), 'revoker-demo-'));
+    const approvers = ['oncall@example.com', 'sam@example.com', 'arn:aws:iam::111122223333:user/kim'];
+    const config = await shippedConfig();
+
+    await runDemo({
+      directory,
+      // Every case asks the on-call: the protected role, and the rules that escalate anyway.
+      config: {
+        ...config,
+        escalation: { ...config.escalation, approvers },
+        guardRails: { ...config.guardRails, protectedPrincipals: ['arn:aws:iam::*:role/service/app-*'] },
+      },
+      now,
+      events: 6000,
+      print: () => undefined,
+    });
+
+    const sent = readFileSync(join(directory, 'notifications.jsonl'), 'utf8')
+      .trim()
+      .split('\n')
+      .map((line) => JSON.parse(line) as SentPayloads);
+    /** Who each approval link in a payload is for, from its signed token. */
+    const addressees = (payload: unknown) =>
+      approvalUrlsIn(JSON.stringify(payload)).map((url) => {
+        const token = new URL(url).searchParams.get('link')!;
+        const claims = JSON.parse(Buffer.from(token.split('.')[0]!, 'base64url').toString('utf8'));
+        return ApprovalGrantSchema.parse(claims).approver;
+      });
+    const own = sent.filter((payload) => payload.audience === 'approver');
+    // Two escalated cases (the protected role, the backdoor user's StopLogging), each paged to all.
+    expect(own.length).toBeGreaterThanOrEqual(2 * approvers.length);
+    expect(new Set(own.map((payload) => payload.approver))).toEqual(new Set(approvers));
+    for (const payload of sent) {
+      if (payload.audience === 'approver') {
+        expect(payload.sns.attributes).toMatchObject({ audience: 'approver', approver: payload.approver });
+        expect(addressees(payload)).toEqual([payload.approver]);
+        expect(payload.slack).toBeNull();
+      } else {
+        expect(payload.sns.attributes).toMatchObject({ audience: 'everyone' });
+        expect(payload.sns.attributes).not.toHaveProperty('approver');
+        expect(addressees(payload)).toEqual([]);
+      }
+      expect(JSON.stringify(payload.slack)).not.toMatch(/link=|"url"|localhost:8787|lambda-url/);
+    }
   });
 
   it('contains the stolen session: deny written to the IAM account, verified from the logs', async () => {

@@ -275,3 +275,105 @@ describe('a closed case, then a worse call a day later', () => {
     },
   );
 });
+
+describe('a delivery that stopped halfway, taken in again', () => {
+  it.each(STORES)(
+    'records the raise it made before stopping, and interrupts a stale wait (%s)',
+    async (_name, makeStore) => {
+      const { store, close } = await makeStore();
+      const failed: { token: string; error: string }[] = [];
+      const callbacks = {
+        succeed: async () => {},
+        heartbeat: async () => {},
+        fail: async (token: string, error: string) => {
+          failed.push({ token, error });
+        },
+      };
+      const deps = { ...parts(store), callbacks };
+      const [opened] = await detect(attack.envelopes[0]!, deps);
+      const caseId = (opened as { caseId: string }).caseId;
+      // The case waits for a human on revision 0.
+      await store.append(caseId, {
+        id: 'escalate:waiting',
+        at: '2026-01-15T12:01:00Z',
+        step: 'escalate',
+        summary: 'waiting',
+        detail: {
+          from: 'confirm',
+          reason: 'ambiguous',
+          taskToken: 'token-0',
+          acknowledgeBy: '2026-01-15T12:16:00Z',
+          decideBy: '2026-01-15T13:01:00Z',
+          onTimeout: 'expire',
+          links: [],
+          refused: [],
+          planPreview: '-',
+          revision: 0,
+        },
+      });
+      const trailStopped = attack.envelopes.find((envelope) => envelope.detail.eventName === 'StopLogging')!;
+      // The first delivery raised the header, then stopped before its entry and the interrupt.
+      const [first] = await detect(trailStopped, { ...parts(store) });
+      expect(first?.status).toBe('raised');
+      const record = (await store.get(caseId))!;
+      const raiseEntry = record.entries.find((entry) => entry.step === 'raise')!;
+      // The same case as a crash right after that compare-and-set leaves it: raised, with no raise
+      // entry, the wait not interrupted, the delivery not marked done.
+      const { header } = record;
+      const fresh = (await makeStore()).store;
+      await fresh.create(header);
+      for (const { seq: _seq, ...entry } of record.entries.filter(
+        (candidate) => candidate.id !== raiseEntry.id,
+      ))
+        await fresh.append(caseId, entry);
+      await fresh.writeDocument(
+        `credential/${header.credentialId}`,
+        { caseId, header, opened: record.entries[0] },
+        null,
+      );
+
+      const [retried] = await detect(trailStopped, { ...parts(fresh), callbacks });
+
+      expect(retried?.status).toBe('raised');
+      const after = (await fresh.get(caseId))!;
+      expect(after.entries.filter((entry) => entry.step === 'raise')).toEqual([
+        expect.objectContaining({
+          detail: expect.objectContaining({
+            eventName: 'StopLogging',
+            to: expect.objectContaining({ severity: 'critical' }),
+            revision: 1,
+          }),
+        }),
+      ]);
+      expect(failed).toEqual([{ token: 'token-0', error: 'revoker.Raised' }]);
+      close();
+    },
+  );
+});
+
+describe('closing after a step failed', () => {
+  it.each(STORES)(
+    'closes as needs-human even though the case was raised since (%s)',
+    async (_name, makeStore) => {
+      const { store, close } = await makeStore();
+      const deps = parts(store);
+      const [opened] = await detect(attack.envelopes[0]!, deps);
+      const caseId = (opened as { caseId: string }).caseId;
+      await detect(attack.envelopes.find((envelope) => envelope.detail.eventName === 'StopLogging')!, deps);
+      const closing = {
+        outcome: 'needs-human' as const,
+        reason: 'confirm failed',
+        summary: 'needs-human: confirm failed',
+        at: '2026-01-15T12:30:00Z',
+      };
+
+      const conditional = await closeCase(store, caseId, 0, closing);
+      const forced = await closeCase(store, caseId, 0, closing, true);
+
+      expect(conditional.status).toBe('raised');
+      expect(forced.status).toBe('closed');
+      expect((await store.get(caseId))!.header.outcome).toBe('needs-human');
+      close();
+    },
+  );
+});

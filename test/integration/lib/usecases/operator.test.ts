@@ -375,9 +375,9 @@ describe('the eligibility property', () => {
       group: fc.constantFrom('responders', 'engineers'),
       policies: fc.subarray(POLICIES, { minLength: 1 }),
       principals: fc.subarray(PATTERNS, { minLength: 1 }),
-      accounts: fc.constantFrom(['*'], [ACCOUNT], ['env=dev'], ['env=prod'], ['222233334444']),
+      accounts: fc.constantFrom<string[]>(['*'], [ACCOUNT], ['env=dev'], ['env=prod'], ['222233334444']),
       maxDuration: fc.constantFrom('1h', '4h', '8h'),
-      approvers: fc.constantFrom(null, 'responders', 'engineers'),
+      approvers: fc.constantFrom<string | null>(null, 'responders', 'engineers'),
     });
     const attempt = fc.record({
       caller: fc.constantFrom(...CALLERS),

@@ -210,3 +210,24 @@ describe('undo of a case with several revocations', () => {
     expect(await iam.load()).toEqual(snapshot);
   });
 });
+
+describe('a revocation undone by a person', () => {
+  it('is not put back by reconcile, nor by a retried revoke step; undo stays possible', async () => {
+    const { cases, iam, snapshot, deps } = await revokedWithFault(3);
+    await undoRevocation('case-1', deps);
+    const performed = iam.performed.length;
+
+    const reconciled = await reconcile({ caseId: 'case-1', cases, iam, clock: deps.clock });
+    const retried = await revoke({ caseId: 'case-1', trigger, revision: 0 }, deps).catch(
+      (error: Error) => error,
+    );
+
+    expect(reconciled.finished).toEqual([]);
+    expect(retried).toMatchObject({
+      name: 'RevocationNeedsHumanError',
+      message: expect.stringContaining('was undone'),
+    });
+    expect(iam.performed).toHaveLength(performed);
+    expect(await iam.load()).toEqual(snapshot);
+  });
+});

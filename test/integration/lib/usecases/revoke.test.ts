@@ -11,6 +11,7 @@ import { FileCaseStore } from '../../../../lib/local/case-store.ts';
 import { LocalIamAccount } from '../../../../lib/local/iam-account.ts';
 import { SimulatedClock } from '../../../../lib/local/pipeline.ts';
 import type { CaseStore } from '../../../../lib/ports.ts';
+import { revocationsInWindow } from '../../../../lib/usecases/cases.ts';
 import { RevocationNeedsHumanError, revoke } from '../../../../lib/usecases/revoke.ts';
 import { openTestCase } from '../../../fixtures/cases.ts';
 import { shippedConfig } from '../../../fixtures/config.ts';
@@ -108,4 +109,44 @@ describe.each(STORES)('revoke, thirty cases at once with a cap of five (%s)', (_
     expect(denied).toHaveLength(5);
     close();
   }, 60_000);
+});
+
+describe('revoke, when IAM already shows the plan', () => {
+  it('takes no place in the window for a revocation that changes nothing', async () => {
+    const { store, close } = await STORES[0]![1]();
+    const iam = new LocalIamAccount(join(mkdtempSync(join(tmpdir(), 'revoker-iam-')), 'iam.json'));
+    const trigger = triggerFor(0);
+    await iam.save({
+      accountId: ACCOUNT,
+      users: {
+        'user-0': {
+          arn: `arn:aws:iam::${ACCOUNT}:user/user-0`,
+          accessKeys: [{ accessKeyId: 'AKIAUSER000000000000', status: 'Active' }],
+        },
+      },
+    });
+    const deps = {
+      iam,
+      config,
+      clock: new SimulatedClock(new Date('2026-01-15T12:05:00Z')),
+      cases: store,
+      sleep: async () => {},
+    };
+    await openTestCase(store, trigger, { caseId: 'case-0' });
+    await revoke({ caseId: 'case-0', trigger: trigger, revision: 0 }, deps);
+    expect(await revocationsInWindow(store, deps.clock.now(), config.guardRails)).toBe(1);
+
+    // Another case of the same user (its console session, say), revoked when IAM already shows it all.
+    const again = TriggerSchema.parse({
+      ...trigger,
+      credentialId: 'credential-0-console',
+      eventId: '00000000-0000-4000-8000-00000000ffff',
+    });
+    await openTestCase(store, again, { caseId: 'case-0b' });
+    const result = await revoke({ caseId: 'case-0b', trigger: again, revision: 0 }, deps);
+
+    expect(result.actions.every((action) => action.status === 'already-applied')).toBe(true);
+    expect(await revocationsInWindow(store, deps.clock.now(), config.guardRails)).toBe(1);
+    close();
+  });
 });

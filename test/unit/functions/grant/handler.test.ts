@@ -4,37 +4,50 @@ import { join } from 'node:path';
 import type { Context } from 'aws-lambda';
 import { describe, expect, it } from 'vitest';
 import { createGrantHandler } from '../../../../functions/grant/handler.ts';
-import { InvalidInputError } from '../../../../lib/edge.ts';
+import { callerOf } from '../../../../lib/domain/access.ts';
+import { FileAuditLog } from '../../../../lib/local/audit-log.ts';
 import { FileCaseStore } from '../../../../lib/local/case-store.ts';
 import { LocalIamAccount } from '../../../../lib/local/iam-account.ts';
 import { SimulatedClock } from '../../../../lib/local/pipeline.ts';
 import { FileScheduler } from '../../../../lib/local/scheduler.ts';
+import { LocalTaskCallbacks } from '../../../../lib/local/task-callbacks.ts';
+import { loadRunbooks } from '../../../../lib/runbooks/catalog.ts';
+import { listGrantRequests, requestGrant } from '../../../../lib/usecases/operator.ts';
 import { shippedConfig } from '../../../fixtures/config.ts';
+import { RecordingDeadLetters } from '../../../fixtures/workflow.ts';
 
-const ALICE = 'arn:aws:iam::111122223333:user/alice';
+const ACCOUNT = '146450651832';
+const ALICE = `arn:aws:iam::${ACCOUNT}:user/alice`;
+const READ_ONLY = 'arn:aws:iam::aws:policy/ReadOnlyAccess';
 
 async function handler() {
   const directory = mkdtempSync(join(tmpdir(), 'revoker-grant-'));
   const iam = new LocalIamAccount(join(directory, 'iam.json'));
-  await iam.save({ accountId: '111122223333', users: { alice: { arn: ALICE } } });
-  const scheduler = new FileScheduler(join(directory, 'schedules'));
-  const cases = new FileCaseStore(join(directory, 'cases'));
-  const grant = createGrantHandler({
-    iam,
-    cases,
-    clock: new SimulatedClock(new Date('2026-01-15T10:00:00Z')),
+  await iam.save({ accountId: ACCOUNT, users: { alice: { arn: ALICE } } });
+  const clock = new SimulatedClock(new Date('2026-01-15T10:00:00Z'));
+  const deadLetters = new RecordingDeadLetters();
+  const deps = {
     config: await shippedConfig(),
-    scheduler,
-  });
-  return { iam, cases, scheduler, invoke: (event: unknown) => grant(event, {} as Context) };
+    cases: new FileCaseStore(join(directory, 'cases')),
+    audit: new FileAuditLog(join(directory, 'audit.jsonl')),
+    clock,
+    iamFor: () => iam,
+    scheduler: new FileScheduler(join(directory, 'schedules')),
+    callbacks: new LocalTaskCallbacks(join(directory, 'callbacks'), clock),
+    engine: { run: async () => ({ columns: [], rows: [], bytesScanned: null, engineMillis: 0 }) },
+    runbooks: loadRunbooks(),
+    deadLetters,
+  };
+  const grant = createGrantHandler(deps);
+  return { iam, deps, deadLetters, invoke: (event: unknown) => grant(event, {} as Context) };
 }
 
-const request = (detail: Record<string, unknown>) => ({
+const announced = (detail: Record<string, unknown>) => ({
   version: '0',
-  id: 'req-1',
+  id: 'announcement-1',
   source: 'revoker.jit',
   'detail-type': 'Grant Requested',
-  account: '111122223333',
+  account: ACCOUNT,
   time: '2026-01-15T10:00:00Z',
   region: 'us-east-1',
   resources: [],
@@ -42,46 +55,50 @@ const request = (detail: Record<string, unknown>) => ({
 });
 
 describe('the grant function', () => {
-  it('grants what the request event asks for, and schedules its end', async () => {
-    const { iam, cases, scheduler, invoke } = await handler();
+  it('grants nothing for an event that asks for a grant itself: it is dead-lettered with the reason', async () => {
+    const { iam, deadLetters, invoke } = await handler();
 
-    const grant = await invoke(
-      request({
+    const outcome = await invoke(
+      announced({
         principalArn: ALICE,
-        policyArn: 'arn:aws:iam::aws:policy/ReadOnlyAccess',
-        duration: '90m',
-        requestedBy: 'access-bot',
+        policyArn: 'arn:aws:iam::aws:policy/AdministratorAccess',
+        duration: '7d',
+        requestedBy: 'oncall',
       }),
     );
 
-    expect(grant).toMatchObject({
-      principalArn: ALICE,
-      expiresAt: '2026-01-15T11:30:00Z',
-      requestedBy: 'access-bot',
+    expect(outcome).toMatchObject({
+      status: 'rejected',
+      reason: expect.stringContaining('through the operator API'),
     });
-    expect((await iam.load()).users.alice!.attachedPolicies).toEqual([
-      'arn:aws:iam::aws:policy/ReadOnlyAccess',
-    ]);
-    expect(await scheduler.due(new Date('2026-01-15T11:30:00Z'))).toHaveLength(1);
-    // The grant is a case from the start: open, its execution waiting for the grant's end.
-    const record = await cases.get(grant.grantId);
-    expect(record?.header).toMatchObject({ origin: 'grant', outcome: null, execution: { started: false } });
-    expect(record?.entries.map((entry) => entry.step)).toEqual(['opened', 'grant']);
+    expect(deadLetters.letters).toHaveLength(1);
+    expect((await iam.load()).users.alice!.attachedPolicies).toEqual([]);
   });
 
-  it('refuses a request that does not fit, naming the field, and grants nothing', async () => {
-    const { iam, invoke } = await handler();
+  it('finishes a recorded request an interruption left approved, and notes one that waits', async () => {
+    const { iam, deps, invoke } = await handler();
+    const request = await requestGrant(
+      callerOf(`arn:aws:iam::${ACCOUNT}:user/carol`),
+      { principalArn: ALICE, policyArn: READ_ONLY, duration: '2h', reason: 'incident 42' },
+      {
+        ...deps,
+        iamFor: () => {
+          throw new Error('IAM was unreachable');
+        },
+      },
+    ).catch(() => null);
+    expect(request).toBeNull();
+    const [left] = await listGrantRequests(deps);
+    expect(left?.status).toBe('approved');
 
-    await expect(
-      invoke(
-        request({
-          principalArn: ALICE,
-          policyArn: 'AdministratorAccess',
-          duration: 'forever',
-          requestedBy: 'x',
-        }),
-      ),
-    ).rejects.toThrow(InvalidInputError);
-    expect((await iam.load()).users.alice!.attachedPolicies).toEqual([]);
+    const finished = await invoke(announced({ requestId: left!.requestId }));
+    const again = await invoke(announced({ requestId: left!.requestId }));
+
+    expect(finished).toMatchObject({
+      status: 'finished',
+      reason: `grant request ${left!.requestId} is granted`,
+    });
+    expect(again).toMatchObject({ status: 'noted', reason: `grant request ${left!.requestId} is granted` });
+    expect((await iam.load()).users.alice!.attachedPolicies).toEqual([READ_ONLY]);
   });
 });

@@ -3,9 +3,10 @@ import { describe, expect, it } from 'vitest';
 import { verifyApprovalLink } from '../../../../lib/domain/approval.ts';
 import { lastEntry } from '../../../../lib/domain/case.ts';
 import type { Config } from '../../../../lib/domain/config.ts';
+import type { Notification } from '../../../../lib/domain/notification.ts';
 import type { Trigger } from '../../../../lib/domain/trigger.ts';
 import { CaseRaisedError } from '../../../../lib/usecases/cases.ts';
-import { escalate } from '../../../../lib/usecases/escalate.ts';
+import { escalate, PagingFailedError } from '../../../../lib/usecases/escalate.ts';
 import {
   approvalUrlsIn,
   escalationParts,
@@ -150,6 +151,37 @@ describe('escalate', () => {
     expect(sent[0]!.sns.message).toContain('revoker approve case-1 --approver <you>');
     expect(JSON.stringify(sent[0]!.slack)).toContain('Nobody can approve this case from the approval page');
     expect(approvalUrlsIn(JSON.stringify(sent))).toEqual([]);
+  });
+
+  it('sends every other page when one fails, then fails naming it', async () => {
+    const parts = await escalationParts(withApprovers(['oncall@example.com', 'sam@example.com']));
+    const notifier = {
+      notify: (page: Notification) =>
+        page.audience === 'approver' && page.approver === 'oncall@example.com'
+          ? Promise.reject(new Error('SNS throttled'))
+          : parts.notifier.notify(page),
+    };
+    const taskToken = await parts.callbacks.issue({ timeoutSeconds: 3600, heartbeatSeconds: 900 });
+
+    const paging = escalate(
+      {
+        caseId: 'case-1',
+        trigger,
+        revision: 0,
+        escalation: { from: 'confirm', reason: 'the evidence is ambiguous' },
+        settings: SETTINGS,
+        taskToken,
+      },
+      { ...parts, notifier },
+    );
+
+    await expect(paging).rejects.toThrow(
+      new PagingFailedError('1 of 3 pages failed: the page to oncall@example.com: SNS throttled'),
+    );
+    expect(parts.sent().map((sent) => sent.approver ?? sent.audience)).toEqual([
+      'everyone',
+      'sam@example.com',
+    ]);
   });
 
   it('pages nobody about a case raised since the decision to escalate: the execution reconsiders it', async () => {
