@@ -22,6 +22,11 @@ export class SecretReadError extends Error {
   override name = 'SecretReadError';
 }
 
+/** The secret was read, but its value is not what it should hold. */
+export class SecretFormatError extends SecretReadError {
+  override name = 'SecretFormatError';
+}
+
 type Stage = 'AWSCURRENT' | 'AWSPREVIOUS';
 
 export interface SecretsOptions {
@@ -84,7 +89,15 @@ export class SecretsManagerSigningKeys implements SigningKeys {
   /** The key before the last rotation; null when the secret was never rotated. */
   private async previous(forceFetch: boolean): Promise<SigningKey | null> {
     if (!forceFetch && Date.now() < this.noPreviousUntil) return null;
-    const key = await this.read('AWSPREVIOUS', forceFetch);
+    let key: SigningKey | null;
+    try {
+      key = await this.read('AWSPREVIOUS', forceFetch);
+    } catch (error) {
+      // A previous value that is no key (the plain secret of a stack from before key IDs) never
+      // signed a link with a key ID: no previous key, rather than a page that fails.
+      if (!(error instanceof SecretFormatError)) throw error;
+      key = null;
+    }
     if (!key) this.noPreviousUntil = Date.now() + this.maxAgeSeconds * 1000;
     return key;
   }
@@ -103,7 +116,7 @@ export class SecretsManagerSigningKeys implements SigningKeys {
       if (error instanceof ParameterNotFoundError) return null;
       // A transform error quotes the text it could not parse: never let the secret into a log.
       if (error instanceof TransformParameterError)
-        throw new SecretReadError(`the secret ${this.secretId} (${stage}) is not JSON`);
+        throw new SecretFormatError(`the secret ${this.secretId} (${stage}) is not JSON`);
       throw new SecretReadError(
         `could not read the secret ${this.secretId} (${stage}): ${(error as Error).message}`,
         { cause: error },
@@ -111,7 +124,7 @@ export class SecretsManagerSigningKeys implements SigningKeys {
     }
     const parsed = SigningKeySchema.safeParse(value);
     if (!parsed.success) {
-      throw new SecretReadError(
+      throw new SecretFormatError(
         `the secret ${this.secretId} (${stage}) is not {"id": "<key id>", "key": "<at least 32 bytes>"}`,
       );
     }

@@ -9,7 +9,7 @@ import {
 } from '@aws-sdk/client-secrets-manager';
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { SecretReadError, SecretsManagerSigningKeys, secretText } from '../../../../lib/aws/secrets.ts';
+import { SecretFormatError, SecretsManagerSigningKeys, secretText } from '../../../../lib/aws/secrets.ts';
 
 const secretsManager = mockClient(SecretsManagerClient);
 const SECRET = 'arn:aws:secretsmanager:us-east-1:111122223333:secret:ApprovalSecret-AbCdEf';
@@ -137,15 +137,27 @@ describe('SecretsManagerSigningKeys', () => {
       .current()
       .catch((error: Error) => error);
 
-    expect(notJson).toEqual(new SecretReadError(`the secret ${SECRET} (AWSCURRENT) is not JSON`));
+    expect(notJson).toEqual(new SecretFormatError(`the secret ${SECRET} (AWSCURRENT) is not JSON`));
     expect(short).toEqual(
-      new SecretReadError(
+      new SecretFormatError(
         `the secret ${SECRET} (AWSCURRENT) is not {"id": "<key id>", "key": "<at least 32 bytes>"}`,
       ),
     );
     expect(`${(notJson as Error).message}${(short as Error).message}`).not.toMatch(
       /secret-text|short-secret/,
     );
+  });
+  it('takes a previous value that is no key (a plain secret from before key IDs) as no previous key', async () => {
+    secretsManager
+      .on(GetSecretValueCommand, stage('AWSCURRENT'))
+      .resolves({ SecretString: JSON.stringify(CURRENT) });
+    secretsManager
+      .on(GetSecretValueCommand, stage('AWSPREVIOUS'))
+      .resolves({ SecretString: 'a-plain-secret-of-64-characters-from-before-key-ids-0123456789ab' });
+    const keys = new SecretsManagerSigningKeys(new SecretsManagerClient({}), SECRET);
+
+    expect(await keys.find('initial')).toBeNull();
+    expect(await keys.find('2027-01')).toEqual(CURRENT);
   });
 });
 
