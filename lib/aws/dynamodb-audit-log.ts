@@ -2,7 +2,6 @@
 // sorted by time), written once. Reading a period queries each of its days: no scan.
 import { type DynamoDBDocumentClient, PutCommand, paginateQuery } from '@aws-sdk/lib-dynamodb';
 import { AUDIT_MAX_DAYS, type AuditRecord, AuditRecordSchema } from '../domain/audit.ts';
-import { toInstant } from '../domain/time.ts';
 import type { AuditLog } from '../ports.ts';
 
 const DAY_MS = 86_400_000;

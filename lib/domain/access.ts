@@ -77,9 +77,15 @@ export const AccessSchema = z
       check(rule.group, ['grants', index, 'group']);
       check(rule.approvers, ['grants', index, 'approvers']);
     });
-    access.approvals.forEach((rule, index) => check(rule.group, ['approvals', index, 'group']));
-    access.runbooks.forEach((rule, index) => check(rule.group, ['runbooks', index, 'group']));
-    access.auditors.forEach((group, index) => check(group, ['auditors', index]));
+    access.approvals.forEach((rule, index) => {
+      check(rule.group, ['approvals', index, 'group']);
+    });
+    access.runbooks.forEach((rule, index) => {
+      check(rule.group, ['runbooks', index, 'group']);
+    });
+    access.auditors.forEach((group, index) => {
+      check(group, ['auditors', index]);
+    });
   });
 export type Access = z.infer<typeof AccessSchema>;
 

@@ -6,7 +6,6 @@ import { createHash } from 'node:crypto';
 import { z } from 'zod';
 import type { Severity } from './rules.ts';
 import { AccountId, PolicyArn, Region } from './shapes.ts';
-import { Duration } from './time.ts';
 import { credentialIdOf, type Trigger } from './trigger.ts';
 
 export const JIT_SOURCE = 'revoker.jit';

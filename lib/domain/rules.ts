@@ -591,6 +591,9 @@ export function matchingRules(record: CloudTrailRecord, principal: Principal): D
   );
 }
 
+/** The stack's own account, as a CloudFormation reference in an event pattern. */
+const OWN_ACCOUNT = [{ Ref: 'AWS::AccountId' }];
+
 /**
  * The detect function's EventBridge rules in template.yaml, one per detection rule and one
  * for offboarding requests: the template holds exactly this (a test keeps them equal;
@@ -612,17 +615,27 @@ export function eventBridgeEvents(): Record<
         },
       },
     ]),
-    // Our own event, put on the bus by an HR system, an operator or `revoker offboard`.
+    // Our own event, put on the bus by an HR system, an operator or `revoker offboard`: only
+    // this account's principals may put it (a member account's events carry their own account).
     [
       'PersonOffboarded',
-      { Type: 'EventBridgeRule' as const, Properties: { Pattern: OFFBOARDING_EVENT_PATTERN } },
+      {
+        Type: 'EventBridgeRule' as const,
+        Properties: { Pattern: { ...OFFBOARDING_EVENT_PATTERN, account: OWN_ACCOUNT } },
+      },
     ],
     // Identity Center removing a user offboards them too.
     [
       'IdentityCenterUserRemoved',
       { Type: 'EventBridgeRule' as const, Properties: { Pattern: IDENTITY_CENTER_REMOVAL_PATTERN } },
     ],
-    // Put on the bus by EventBridge Scheduler when a just-in-time grant ends.
-    ['GrantExpired', { Type: 'EventBridgeRule' as const, Properties: { Pattern: JIT_EVENT_PATTERN } }],
+    // Put on the bus by EventBridge Scheduler, in this account, when a just-in-time grant ends.
+    [
+      'GrantExpired',
+      {
+        Type: 'EventBridgeRule' as const,
+        Properties: { Pattern: { ...JIT_EVENT_PATTERN, account: OWN_ACCOUNT } },
+      },
+    ],
   ]);
 }

@@ -10,7 +10,9 @@ import type { Context } from 'aws-lambda';
 import { mockClient } from 'aws-sdk-client-mock';
 import { describe, expect, it } from 'vitest';
 import { IAM_READ_PERMISSIONS } from '../../lib/aws/iam-gateway.ts';
+import { grantablePolicies } from '../../lib/domain/access.ts';
 import { ACTIONS } from '../../lib/domain/revocation/actions.ts';
+import { loadConfigFile } from '../../lib/local/config-file.ts';
 import { ASL_FILE } from '../../lib/local/state-machine.ts';
 import { handlerSourceOf, loadTemplate, ROOT } from '../fixtures/template.ts';
 
@@ -206,12 +208,14 @@ describe('the functions’ permissions', () => {
     OffboardFunction: catalog,
     ExpireGrantFunction: catalog,
     GrantFunction: ['iam:AttachRolePolicy', 'iam:AttachUserPolicy', 'iam:PassRole'],
+    OperatorFunction: ['iam:AttachRolePolicy', 'iam:AttachUserPolicy', 'iam:PassRole'],
   };
   const IAM_READERS = [
     'RevokeFunction',
     'OffboardFunction',
     'ExpireGrantFunction',
     'GrantFunction',
+    'OperatorFunction',
     'EscalateFunction',
   ];
   const everyStatement = Object.values(template.Resources).flatMap((resource) => [
@@ -255,6 +259,38 @@ describe('the functions’ permissions', () => {
         ),
       ).toBe(true);
     }
+  });
+
+  it('attaches a managed policy only under an iam:PolicyARN condition: a grant only what access.grants lets people ask for, a revocation only revoker’s own', async () => {
+    const attaching = everyStatement.filter(
+      (statement) =>
+        statement.Effect === 'Allow' &&
+        list(statement.Action).some(
+          (action) => action === 'iam:AttachRolePolicy' || action === 'iam:AttachUserPolicy',
+        ),
+    );
+    const conditionOf = (statement: Statement) =>
+      (statement as { Condition?: Record<string, Record<string, unknown>> }).Condition ?? {};
+    const policyArns = (statement: Statement) =>
+      list(
+        (conditionOf(statement).ArnEquals?.['iam:PolicyARN'] ??
+          conditionOf(statement).ArnLike?.['iam:PolicyARN'] ??
+          []) as string | string[],
+      ).map((arn) =>
+        String((arn as unknown as { '!Sub'?: string })['!Sub'] ?? arn).replace('${AWS::Partition}', 'aws'),
+      );
+    const config = await loadConfigFile(join(ROOT, 'revoker.config.yaml'));
+
+    expect(attaching.map((statement) => statement.Sid).sort()).toEqual([
+      'AttachOnlyTheRevocationPolicy',
+      'AttachTheGrantablePolicies',
+    ]);
+    expect(
+      policyArns(attaching.find((statement) => statement.Sid === 'AttachTheGrantablePolicies')!).sort(),
+    ).toEqual(grantablePolicies(config.access));
+    expect(
+      policyArns(attaching.find((statement) => statement.Sid === 'AttachOnlyTheRevocationPolicy')!),
+    ).toEqual(['arn:aws:iam::${AWS::AccountId}:policy/revoker/*']);
   });
 
   it.each(IAM_READERS)('%s can read every piece of IAM state the adapter reads', (name) => {

@@ -91,7 +91,10 @@ describe('template.yaml', () => {
 
   it('routes just-in-time grant requests to the grant function', () => {
     expect(template.Resources.GrantFunction!.Properties.Events).toEqual({
-      GrantRequested: { Type: 'EventBridgeRule', Properties: { Pattern: JIT_REQUEST_PATTERN } },
+      GrantRequested: {
+        Type: 'EventBridgeRule',
+        Properties: { Pattern: { ...JIT_REQUEST_PATTERN, account: [{ Ref: 'AWS::AccountId' }] } },
+      },
     });
   });
 

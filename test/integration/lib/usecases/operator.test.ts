@@ -21,7 +21,6 @@ import {
   approveGrantRequest,
   listGrantRequests,
   OperatorConflictError,
-  OperatorRefusedError,
   readAudit,
   requestGrant,
   runRunbookAs,
@@ -432,8 +431,8 @@ describe('the eligibility property', () => {
                 (candidate.accounts.includes('*') ||
                   candidate.accounts.includes(ACCOUNT) ||
                   candidate.accounts.includes('env=dev')) &&
-                Number.parseInt(duration) * (duration.endsWith('m') ? 60 : 3600) <=
-                  Number.parseInt(candidate.maxDuration) * 3600,
+                Number.parseInt(duration, 10) * (duration.endsWith('m') ? 60 : 3600) <=
+                  Number.parseInt(candidate.maxDuration, 10) * 3600,
             );
             if (eligible && !principalArn.endsWith('/break-glass'))
               allowed.add(`${principalArn} ${policyArn}`);

@@ -37,6 +37,7 @@ beforeEach(() => {
   sfn.reset();
   sqs.reset();
   sts.reset();
+  process.env.REVOKER_ACCOUNT_ID = '111122223333';
   process.env.REVOKER_CONFIG_FILE = resolve(
     import.meta.dirname,
     '..',
