@@ -4,12 +4,15 @@
 // new value in the stack's secret does. Deployed, the same answers go through the approval function.
 import { join } from 'node:path';
 import type { Command } from 'commander';
+import { z } from 'zod';
 import { createApprovalHandler } from '../functions/approval/handler.ts';
 import { serveApprovals } from '../lib/local/approval-server.ts';
 import { FileCaseStore } from '../lib/local/case-store.ts';
+import { DEFAULT_CONFIG_FILE } from '../lib/local/config-file.ts';
 import { APPROVAL_KEYS_FILE, FileSigningKeys } from '../lib/local/signing-keys.ts';
 import { LocalTaskCallbacks } from '../lib/local/task-callbacks.ts';
 import { type Answer, answerEscalation } from '../lib/usecases/answer-escalation.ts';
+import { callOperator, DEPLOYED_OPTION } from './operator.ts';
 
 const DEMO = join('.local', 'demo');
 
@@ -34,23 +37,66 @@ function localParts(options: LocalState) {
   };
 }
 
+export class ApprovalCommandError extends Error {
+  override name = 'ApprovalCommandError';
+}
+
+const AnswerResultSchema = z.object({ caseId: z.string(), answer: z.string(), approver: z.string() });
+
 function registerAnswer(program: Command, answer: Answer, description: string): void {
   program
     .command(answer)
     .description(description)
     .argument('<case>', 'the case ID')
-    .requiredOption('--approver <identity>', 'who you are: your email or IAM ARN, recorded on the case')
+    .option(
+      '--approver <identity>',
+      'on the local files: who you are (your email or IAM ARN), recorded on the case; with --deployed, you are your verified identity',
+    )
     .option(answer === 'reject' ? '--reason <text>' : '--reason [text]', 'why (required to reject)')
+    .option(...DEPLOYED_OPTION)
+    .option('--dir <dir>', 'with --deployed local: the demo’s directory', DEMO)
+    .option('--config <file>', 'with --deployed local: the configuration file', DEFAULT_CONFIG_FILE)
     .option('--cases <dir>', 'case records', join(DEMO, 'cases'))
     .option('--callbacks <dir>', 'the waiting executions’ task tokens', join(DEMO, 'callbacks'))
-    .action(async (caseId: string, options: LocalState & { approver: string; reason?: string }) => {
-      const result = await answerEscalation(
-        { caseId, answer, approver: options.approver, reason: options.reason ?? '', via: 'cli' },
-        localParts(options),
-      );
-      const done = { acknowledge: 'Acknowledged', approve: 'Approved', reject: 'Rejected' }[answer];
-      console.log(`${done}: case ${result.caseId}, recorded as ${result.approver}.`);
-    });
+    .action(
+      async (
+        caseId: string,
+        options: LocalState & {
+          approver?: string;
+          reason?: string;
+          deployed?: string;
+          dir: string;
+          config: string;
+        },
+      ) => {
+        const done = { acknowledge: 'Acknowledged', approve: 'Approved', reject: 'Rejected' }[answer];
+        if (options.deployed) {
+          if (options.approver)
+            throw new ApprovalCommandError(
+              '--approver and --deployed: through the operator API you are who your credentials say',
+            );
+          const result = AnswerResultSchema.parse(
+            await callOperator(
+              { deployed: options.deployed, dir: options.dir, config: options.config },
+              'POST',
+              `cases/${caseId}/answers`,
+              { answer, reason: options.reason ?? '' },
+            ),
+          );
+          console.log(
+            `${done}: case ${result.caseId}, recorded as ${result.approver} (verified by its signature).`,
+          );
+          return;
+        }
+        if (!options.approver)
+          throw new ApprovalCommandError('say who you are with --approver, or answer through --deployed');
+        const result = await answerEscalation(
+          { caseId, answer, approver: options.approver, reason: options.reason ?? '', via: 'cli' },
+          localParts(options),
+        );
+        console.log(`${done}: case ${result.caseId}, recorded as ${result.approver}.`);
+      },
+    );
 }
 
 export function registerApprovals(program: Command): void {

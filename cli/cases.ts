@@ -5,7 +5,7 @@ import type { Command } from 'commander';
 import { type Case, describeRanking, rankingOf } from '../lib/domain/case.ts';
 import { principalArnOf } from '../lib/domain/trigger.ts';
 import { FileCaseStore } from '../lib/local/case-store.ts';
-import { printable, printJson, table } from './output.ts';
+import { plural, printable, printJson, table } from './output.ts';
 
 export class CaseCommandError extends Error {
   override name = 'CaseCommandError';
@@ -37,7 +37,8 @@ export function registerCases(program: Command): void {
             `${header.standing.ruleId} (${header.standing.severity}, ${header.standing.response})`,
             printable(principalArnOf(header.trigger.target)),
             entries.at(-1)?.step ?? '-',
-            header.outcome ?? 'open',
+            // A revocation undone since is not containment any more: say so beside the outcome.
+            `${header.outcome ?? 'open'}${entries.some((entry) => entry.step === 'undo' && entry.detail.failure === null) ? ' (undone)' : ''}`,
           ]),
         ]),
       );
@@ -65,7 +66,7 @@ export function caseTimeline(record: Case): string[] {
   return [
     `Case ${header.caseId}, opened ${header.openedAt}: ${header.outcome ?? 'open'}`,
     `Trigger: rule ${trigger.ruleId} on ${trigger.eventName} by ${printable(principalArnOf(trigger.target))}${trigger.sourceIp ? ` from ${printable(trigger.sourceIp)}` : ''} at ${trigger.eventTime}`,
-    `Stands at: ${describeRanking(rankingOf(header.standing))}${header.revision > 0 ? `, raised ${header.revision} time(s)` : ''}`,
+    `Stands at: ${describeRanking(rankingOf(header.standing))}${header.revision > 0 ? `, raised ${plural(header.revision, 'time')}` : ''}`,
     ...(header.previousCaseId ? [`Previous case of this credential: ${header.previousCaseId}`] : []),
     '',
     ...record.entries.map(

@@ -160,6 +160,9 @@ class DemoWorld {
   }
 }
 
+/** Where `revoker demo` runs unless told otherwise; the other commands look there by default. */
+const DEFAULT_DEMO_DIRECTORY = join('.local', 'demo');
+
 /** Marks a directory as the demo's own, so a re-run may replace it and nothing else. */
 const DEMO_MARKER = '.revoker-demo';
 
@@ -349,7 +352,7 @@ export async function runDemo(options: DemoOptions): Promise<DemoResult> {
       print(`\n             Waiting for you, as ${approver}. Open the approval page:`);
       print(`               ${pageUrl(page.caseId, server.url)}`);
       print(
-        `             or, in another terminal: npx revoker approve ${page.caseId} --approver ${approver}\n`,
+        `             or, in another terminal: npx revoker approve ${page.caseId} --approver ${approver}${directory === resolve(DEFAULT_DEMO_DIRECTORY) ? '' : ` --cases ${join(directory, 'cases')} --callbacks ${join(directory, 'callbacks')}`}\n`,
       );
       return;
     }
@@ -547,7 +550,7 @@ export function registerDemo(program: Command): void {
     .description(
       'Three cases end to end on the embedded default: an automatic containment, an escalation an on-call approves, an offboarding',
     )
-    .option('--dir <dir>', 'working directory (replaced on each run)', '.local/demo')
+    .option('--dir <dir>', 'working directory (replaced on each run)', DEFAULT_DEMO_DIRECTORY)
     .option('--config <file>', 'configuration file', DEFAULT_CONFIG_FILE)
     .option('--interactive', 'serve the approval page and wait for you to approve the escalated case')
     .action(async (options: { dir: string; config: string; interactive?: boolean }) => {

@@ -29,3 +29,5 @@ export function printable(cell: SqlCell, width = 80): string {
   );
   return text.length > width ? `${text.slice(0, width - 1)}…` : text;
 }
+
+export { plural } from '../lib/domain/words.ts';

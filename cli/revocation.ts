@@ -27,7 +27,7 @@ import { reconcile } from '../lib/usecases/revocations.ts';
 import { undoRevocation } from '../lib/usecases/undo.ts';
 import { APPROVAL_KEYS_FILE, signingKeysIn } from './approvals.ts';
 import { caseTimeline } from './cases.ts';
-import { printable, printJson } from './output.ts';
+import { plural, printable, printJson } from './output.ts';
 
 export class RevocationCommandError extends Error {
   override name = 'RevocationCommandError';
@@ -198,7 +198,7 @@ export function registerRevocation(program: Command): void {
         clock: { now: () => new Date() },
       });
       console.log(
-        `Undone: case ${result.caseId}, ${result.reversed.length} change(s) reversed; IAM matches the state recorded before each revocation.`,
+        `Undone: case ${result.caseId}, ${plural(result.reversed.length, 'change')} reversed; IAM matches the state recorded before each revocation.`,
       );
     });
 

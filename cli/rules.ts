@@ -7,7 +7,7 @@ import { eventBridgeEvents, RULES } from '../lib/domain/rules.ts';
 import { DEFAULT_CONFIG_FILE, loadConfigFile } from '../lib/local/config-file.ts';
 import { readRecordFiles } from '../lib/local/record-files.ts';
 import { describeRaise, replay } from '../lib/usecases/replay.ts';
-import { printable, printJson, table } from './output.ts';
+import { plural, printable, printJson, table } from './output.ts';
 
 async function* parsedRecords(paths: string[]) {
   for await (const entry of readRecordFiles(paths)) {
@@ -77,7 +77,7 @@ next one opens a new case, linked to it. A replay closes nothing.)`,
     .action(async (paths: string[], options: { config: string; json?: boolean }) => {
       const result = await replay(parsedRecords(paths), await loadConfigFile(options.config));
       if (options.json) return printJson(result);
-      console.log(`${result.records} records read; ${result.cases.length} cases would open.`);
+      console.log(`${result.records} records read; ${plural(result.cases.length, 'case')} would open.`);
       if (result.cases.length > 0) {
         console.log(
           `\n${table([
@@ -95,7 +95,7 @@ next one opens a new case, linked to it. A replay closes nothing.)`,
         );
         for (const found of result.cases.filter((candidate) => candidate.raises.length > 0)) {
           console.log(`\nRaises of the case opened by ${found.ruleId} on ${printable(found.principal)}:`);
-          for (const raise of found.raises) console.log(`  ${printable(describeRaise(raise))}`);
+          for (const raise of found.raises) console.log(`  ${printable(describeRaise(raise), 400)}`);
         }
       }
       if (result.refused.length > 0) {

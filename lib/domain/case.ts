@@ -49,7 +49,10 @@ export const RankingSchema = z.object({
 });
 export type Ranking = z.infer<typeof RankingSchema>;
 
-/** Where a case stands: the strongest ranking any of its calls earned, and the call that set it. */
+/**
+ * Where a case stands: the most severe rule any of its calls matched (and its severity), the
+ * strongest response any of them earned, and the call that raised it last.
+ */
 export const StandingSchema = RankingSchema.extend({ trigger: TriggerSchema });
 export type Standing = z.infer<typeof StandingSchema>;
 
@@ -296,13 +299,14 @@ export function stronger(a: Response, b: Response): boolean {
 /**
  * Where the case stands after a call with this ranking: raised when the call's rule is more
  * severe or its response stronger (each only ever goes up), else null — the call just joins.
+ * The standing names the most severe rule it holds (its severity's), and the call that raised it last.
  */
 export function raisedStanding(current: Standing, call: Ranking, trigger: Trigger): Standing | null {
   const severer = moreSevere(call.severity, current.severity);
   const firmer = stronger(call.response, current.response);
   if (!severer && !firmer) return null;
   return {
-    ruleId: call.ruleId,
+    ruleId: severer ? call.ruleId : current.ruleId,
     severity: severer ? call.severity : current.severity,
     response: firmer ? call.response : current.response,
     trigger,

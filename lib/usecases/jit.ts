@@ -3,6 +3,7 @@
 // grant, and schedules its end. The end — the expire-grant task — detaches the policy unless
 // the principal's standing access or another live grant still gives it, and denies each role
 // session the principal opened while the grant was live: their credentials outlive the grant.
+
 import { z } from 'zod';
 import { type Case, isOpen, openedHeader } from '../domain/case.ts';
 import { type Config, isProtected, protectingTag } from '../domain/config.ts';
@@ -24,6 +25,7 @@ import { permissionsFor, type RevocationAction } from '../domain/revocation/acti
 import { type RevocationPlan, type RevocationTarget, targetArn } from '../domain/revocation/plan.ts';
 import { addMinutes, toInstant, toPartitionDay } from '../domain/time.ts';
 import { TriggerSchema } from '../domain/trigger.ts';
+import { plural } from '../domain/words.ts';
 import type { CaseStore, Clock, IamGateway, IamScope, QueryEngine, Scheduler } from '../ports.ts';
 import { bindRunbook, type Runbook, requireRunbook } from '../runbooks/catalog.ts';
 import { textIn } from '../runbooks/rows.ts';
@@ -443,7 +445,7 @@ export async function expireGrant(
     });
   }
   await ended(
-    `Grant ${grant.grantId} ended at ${cutoff}: ${issued.rows.length} session(s) it issued found; ${needsHuman.length} left for a human.`,
+    `Grant ${grant.grantId} ended at ${cutoff}: ${plural(issued.rows.length, 'session')} it issued found; ${needsHuman.length} left for a human.`,
     { kept: null, sessions: issued.rows.length, needsHuman },
   );
   if (needsHuman.length > 0 && !dryRun) {

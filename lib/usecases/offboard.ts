@@ -1,6 +1,7 @@
 // Offboard a person: inventory what they used and created (identity-inventory runbook, plus
 // their IAM user), revoke every credential that is theirs alone, and hand the rest — shared
 // roles they reached through Identity Center, things they created — to a human by name.
+
 import { z } from 'zod';
 import type { Config } from '../domain/config.ts';
 import { own } from '../domain/iam-state.ts';
@@ -8,6 +9,7 @@ import { OffboardingDetailSchema } from '../domain/offboarding.ts';
 import type { RevocationPlan, RevocationTarget } from '../domain/revocation/plan.ts';
 import { addMinutes, toInstant } from '../domain/time.ts';
 import { type Trigger, TriggerSchema } from '../domain/trigger.ts';
+import { plural } from '../domain/words.ts';
 import type { CaseStore, Clock, IamGateway, QueryEngine, SqlCell } from '../ports.ts';
 import { bindRunbook, type Runbook, requireRunbook } from '../runbooks/catalog.ts';
 import { textIn } from '../runbooks/rows.ts';
@@ -143,7 +145,7 @@ export async function offboard(input: OffboardInput, deps: OffboardDependencies)
     id: `offboard:${roundOf(await requireCase(deps.cases, caseId))}`,
     at: cutoff,
     step: 'offboard',
-    summary: `${why ? `${why}. ` : ''}${inventory.length} credentials and principals found for ${request.person}; ${plans.length} revocation plans ${dryRun ? 'recorded (dry run)' : 'applied where allowed'}; ${manualSteps.length} steps left for a human.`,
+    summary: `${why ? `${why}. ` : ''}${inventory.length} credentials and principals found for ${request.person}; ${plural(plans.length, 'revocation plan')} ${dryRun ? 'recorded (dry run)' : 'applied where allowed'}; ${plural(manualSteps.length, 'step')} left for a human.`,
     detail: { inventory, manualSteps },
   });
   if (!dryRun && verify.length === 0) {

@@ -41,7 +41,7 @@ export interface ReplayedCase {
   /** Where the case stands after every call: the most severe rule's severity, the strongest response. */
   severity: Standing['severity'];
   response: Standing['response'];
-  /** The rule of the call that last raised it (the opening rule when nothing did). */
+  /** Its most severe rule (the one its severity comes from). */
   standingRuleId: string;
   principal: string;
   /** The call that opened it. */

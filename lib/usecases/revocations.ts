@@ -2,10 +2,12 @@
 // restores), then each change as IAM shows it, then the result. Whatever stops in between (an
 // error, a timeout, a crash), the case says what was meant to change, and IAM's read-back says
 // how far it got: a retry or `revoker reconcile` finishes it; `revoker undo` restores the snapshot.
+
 import { type Approval, type Case, type EntryOf, entriesOf } from '../domain/case.ts';
 import type { IamAccountState, IamScope } from '../domain/iam-state.ts';
 import type { RevocationPlan } from '../domain/revocation/plan.ts';
 import { toInstant } from '../domain/time.ts';
+import { plural } from '../domain/words.ts';
 import type { CaseStore, Clock, IamGateway } from '../ports.ts';
 import { type AppliedPlan, applyPlan, type RecordedRevocation } from './apply-plan.ts';
 import { recordEntry, requireCase } from './cases.ts';
@@ -130,7 +132,7 @@ async function finish(
     id: `revoked:${revocationId}`,
     at: toInstant(context.clock.now()),
     step: 'revoked',
-    summary: `Done: ${applied.steps.filter((step) => step.status === 'applied').length} change(s) made and read back from IAM.`,
+    summary: `Done: ${plural(applied.steps.filter((step) => step.status === 'applied').length, 'change')} made and read back from IAM.`,
     detail: { revocationId, record: applied, approval: intent.approval },
   });
   return applied;

@@ -2,8 +2,10 @@
 // latest first. IAM's read-back decides how far each got (an interrupted one is undone from
 // where it stopped); if IAM changed since any of them, nothing is changed. A failure halfway
 // is recorded with exactly what was and was not restored, and a later undo carries on.
+
 import { entriesOf } from '../domain/case.ts';
 import { toInstant } from '../domain/time.ts';
+import { plural } from '../domain/words.ts';
 import type { CaseStore, Clock, IamGateway } from '../ports.ts';
 import { type ApplyOptions, UndoIncompleteError, UndoRefusedError, undoRevocations } from './apply-plan.ts';
 import { recordEntry } from './cases.ts';
@@ -41,7 +43,7 @@ export async function undoRevocation(caseId: string, deps: UndoDependencies): Pr
       id,
       at,
       step: 'undo',
-      summary: `Undone: ${reversed.length} change(s) reversed; IAM matches the state recorded before each revocation (${restored.join(', ')}).`,
+      summary: `Undone: ${plural(reversed.length, 'change')} reversed; IAM matches the state recorded before each revocation (${restored.join(', ')}).`,
       detail: { restored, reversed, failure: null },
     });
     return { caseId, restored, reversed };

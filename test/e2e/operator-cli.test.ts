@@ -1,17 +1,15 @@
 // The operator API as a person uses it locally: `revoker operator serve` on 127.0.0.1, keys made
 // by `revoker operator credentials`, and the CLI sending signed requests with `--deployed URL`.
 // Who may run which runbook comes from the shipped configuration's `access` section.
-import { type ChildProcess, execFile, spawn } from 'node:child_process';
+import { type ChildProcess, spawn } from 'node:child_process';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { AuditRecord } from '../../lib/domain/audit.ts';
 import { revoker } from '../fixtures/cli.ts';
 
 const REVOKER = resolve(import.meta.dirname, '..', '..', 'bin', 'revoker.js');
-const run = promisify(execFile);
 const ACCOUNT = '146450651832';
 
 let directory: string;
@@ -21,15 +19,10 @@ let url: string;
 /** `revoker ...` signing as `identity` (a key minted for it), against the served API. */
 async function as(identity: string, ...args: string[]) {
   const minted = await revoker('operator', 'credentials', '--identity', identity, '--dir', directory);
-  const env: NodeJS.ProcessEnv = { ...process.env, AWS_PROFILE: '', AWS_SESSION_TOKEN: '' };
-  for (const [, name, value] of minted.stdout.matchAll(/^export (\w+)=(\S+)$/gm)) env[name!] = value!;
-  try {
-    const { stdout, stderr } = await run(process.execPath, [REVOKER, ...args, '--deployed', url], { env });
-    return { code: 0, stdout, stderr };
-  } catch (error) {
-    const failed = error as { code: number; stdout: string; stderr: string };
-    return { code: failed.code, stdout: failed.stdout, stderr: failed.stderr };
-  }
+  const variables = Object.fromEntries(
+    [...minted.stdout.matchAll(/^export (\w+)=(\S+)$/gm)].map((match) => [match[1]!, match[2]!]),
+  );
+  return revoker.withEnv(variables, ...args, '--deployed', url);
 }
 
 beforeAll(async () => {

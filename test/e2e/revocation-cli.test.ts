@@ -10,6 +10,14 @@ import { revoker } from '../fixtures/cli.ts';
 import { shippedConfig } from '../fixtures/config.ts';
 
 let demo: DemoResult;
+
+/** A local operator key for `identity`, as `revoker operator credentials` prints it: the environment that signs as it. */
+async function credentialsFor(identity: string): Promise<Record<string, string>> {
+  const minted = await revoker('operator', 'credentials', '--identity', identity, '--dir', directory);
+  return Object.fromEntries(
+    [...minted.stdout.matchAll(/^export (\w+)=(\S+)$/gm)].map((match) => [match[1]!, match[2]!]),
+  );
+}
 /** Point the commands at this test's demo account and cases. */
 const demoFiles = () => ['--iam-dir', join(directory, 'iam'), '--cases', join(directory, 'cases')];
 let directory: string;
@@ -51,7 +59,7 @@ describe('revoker offboard', () => {
     expect(done.stdout).toMatch(
       / revoke-intent +Offboarding alice: about to deny every call by user alice.*deactivate \(never delete\) the access key/,
     );
-    expect(done.stdout).toMatch(/ revoked +Done: 2 change\(s\) made and read back from IAM\./);
+    expect(done.stdout).toMatch(/ revoked +Done: 2 changes made and read back from IAM\./);
     // The demo's logs end before this run's cutoff, so nothing can prove the access gone yet.
     expect(done.stdout).toMatch(/ verify +attempt 1: not-yet\./);
     expect(done.stdout).toMatch(/^Case [0-9a-f]{32}, opened \S+: needs-human$/m);
@@ -65,7 +73,7 @@ describe('revoker offboard', () => {
       dryCaseId,
     );
     const undo = await revoker('undo', caseId, ...demoFiles());
-    expect(undo.stdout).toContain('2 change(s) reversed');
+    expect(undo.stdout).toContain('2 changes reversed');
     expect(normalizeAccountState(JSON.parse(readFileSync(demo.iamAccountFile, 'utf8'))).users.alice).toEqual(
       account.users.alice,
     );
@@ -82,17 +90,32 @@ describe('revoker jit', () => {
       normalizeAccountState(JSON.parse(readFileSync(demo.iamAccountFile, 'utf8'))).users.carol!
         .attachedPolicies;
 
-    const granted = await revoker(
+    // Carol asks through the operator API (in this process over the demo's files), signing as
+    // herself; an engineer's PowerUserAccess needs a responder, who approves it.
+    const carol = await credentialsFor(`arn:aws:iam::${account.accountId}:user/carol`);
+    const oncall = await credentialsFor(`arn:aws:iam::${account.accountId}:user/oncall`);
+    const operator = ['--deployed', 'local', '--dir', directory];
+    const requested = await revoker.withEnv(
+      carol,
       'jit',
-      'grant',
+      'request',
       '--principal',
       principal,
       '--policy',
       policy,
       '--for',
       '2h',
-      ...where,
+      '--reason',
+      'incident 42',
+      ...operator,
+      '--json',
     );
+    expect(requested.code).toBe(0);
+    const { requestId } = JSON.parse(requested.stdout) as { requestId: string };
+    expect(policies()).not.toContain(policy);
+    const selfApproved = await revoker.withEnv(carol, 'jit', 'approve', requestId, ...operator);
+    expect(selfApproved.stderr).toContain('someone else must approve it');
+    const granted = await revoker.withEnv(oncall, 'jit', 'approve', requestId, ...operator);
     const grantId = /grant (jit-[0-9a-f]{24})/.exec(granted.stdout)?.[1];
     expect(granted.code).toBe(0);
     expect(policies()).toContain(policy);
@@ -188,7 +211,7 @@ describe('revoker plan and undo', () => {
     const first = await revoker('undo', caseId, ...demoFiles());
     const second = await revoker('undo', caseId, ...demoFiles());
 
-    expect(first).toMatchObject({ code: 0, stdout: expect.stringContaining('1 change(s) reversed') });
+    expect(first).toMatchObject({ code: 0, stdout: expect.stringContaining('1 change reversed') });
     expect(role().inlinePolicies).toEqual({});
     expect(second).toMatchObject({ code: 1, stderr: expect.stringContaining('already undone') });
   });

@@ -269,6 +269,8 @@ describe('revoke', () => {
     await openTestCase(deps.cases, trigger, { caseId: 'first' });
     await openTestCase(deps.cases, otherTrigger, { caseId: 'second' });
     await revoke({ caseId: 'first', trigger, revision: 0 }, deps);
+    // A minute later: its deny (sessions issued before a later cutoff) would change IAM again.
+    deps.clock.advance(60);
 
     await expect(revoke({ caseId: 'second', trigger: otherTrigger, revision: 0 }, deps)).rejects.toThrow(
       /1 automatic revocations in the last 60 minutes reach the cap of 1/,
