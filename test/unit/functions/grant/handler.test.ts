@@ -18,7 +18,7 @@ import { RecordingDeadLetters } from '../../../fixtures/workflow.ts';
 
 const ACCOUNT = '146450651832';
 const ALICE = `arn:aws:iam::${ACCOUNT}:user/alice`;
-const READ_ONLY = 'arn:aws:iam::aws:policy/ReadOnlyAccess';
+const READ_ONLY = 'arn:aws:iam::aws:policy/job-function/ViewOnlyAccess';
 
 async function handler() {
   const directory = mkdtempSync(join(tmpdir(), 'revoker-grant-'));
