@@ -170,4 +170,36 @@ describe('answerEscalation', () => {
       summary: expect.stringContaining('did not take effect'),
     });
   });
+
+  it('retries a send that fails for a moment, and sends a recorded decision again when the same answer comes back', async () => {
+    const parts = await escalationParts();
+    const { answer } = await pageOnCall(parts);
+    // Step Functions throttles every send for a while: three in a row fail.
+    let throttled = 3;
+    const flaky = {
+      ...parts,
+      callbacks: {
+        heartbeat: (token: string) => parts.callbacks.heartbeat(token),
+        fail: (token: string, error: string, cause: string) => parts.callbacks.fail(token, error, cause),
+        succeed: async (token: string, output: unknown) => {
+          if (throttled-- > 0)
+            throw Object.assign(new Error('Rate exceeded'), { name: 'ThrottlingException' });
+          await parts.callbacks.succeed(token, output);
+        },
+      },
+    };
+
+    await expect(answerEscalation({ ...asOnCall, answer: 'approve' }, flaky)).rejects.toThrow(
+      'Rate exceeded',
+    );
+    const other = await answerEscalation(
+      { ...asOnCall, approver: 'second@example.com', answer: 'reject', reason: 'no' },
+      flaky,
+    ).catch((error: Error) => error.message);
+    await answerEscalation({ ...asOnCall, answer: 'approve' }, flaky);
+
+    await expect(answer).resolves.toMatchObject({ decision: 'approved', approver: 'oncall@example.com' });
+    expect(other).toContain('already answered');
+    expect(entriesOf((await parts.cases.get('case-1'))!, 'decision')).toHaveLength(1);
+  });
 });
