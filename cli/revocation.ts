@@ -189,14 +189,7 @@ export function registerRevocation(program: Command): void {
     .option('--iam-dir <dir>', 'local IAM account files', join('.local', 'demo', 'iam'))
     .option('--cases <dir>', 'case records', join('.local', 'demo', 'cases'))
     .action(async (caseId: string, options: { iamDir: string; cases: string }) => {
-      const cases = new FileCaseStore(options.cases);
-      const record = await cases.get(caseId);
-      if (!record) throw new RevocationCommandError(`there is no case ${caseId} in ${options.cases}`);
-      const result = await undoRevocation(caseId, {
-        iam: accountFile(options.iamDir, record.header.trigger.target.accountId),
-        cases,
-        clock: { now: () => new Date() },
-      });
+      const result = await undoRevocation(caseId, await caseParts(caseId, options));
       console.log(
         `Undone: case ${result.caseId}, ${plural(result.reversed.length, 'change')} reversed; IAM matches the state recorded before each revocation.`,
       );
@@ -211,21 +204,25 @@ export function registerRevocation(program: Command): void {
     .option('--iam-dir <dir>', 'local IAM account files', join('.local', 'demo', 'iam'))
     .option('--cases <dir>', 'case records', join('.local', 'demo', 'cases'))
     .action(async (caseId: string, options: { iamDir: string; cases: string }) => {
-      const cases = new FileCaseStore(options.cases);
-      const record = await cases.get(caseId);
-      if (!record) throw new RevocationCommandError(`there is no case ${caseId} in ${options.cases}`);
-      const { finished } = await reconcile({
-        caseId,
-        cases,
-        iam: accountFile(options.iamDir, record.header.trigger.target.accountId),
-        clock: { now: () => new Date() },
-      });
+      const { finished } = await reconcile({ caseId, ...(await caseParts(caseId, options)) });
       console.log(
         finished.length === 0
           ? `Case ${caseId} has no interrupted revocation: nothing to reconcile.`
           : `Reconciled case ${caseId}: finished ${finished.join(', ')}; IAM shows every change they set out to make.`,
       );
     });
+}
+
+/** A local case and the IAM account it acts in, for `undo` and `reconcile`. */
+async function caseParts(caseId: string, options: { iamDir: string; cases: string }) {
+  const cases = new FileCaseStore(options.cases);
+  const record = await cases.get(caseId);
+  if (!record) throw new RevocationCommandError(`there is no case ${caseId} in ${options.cases}`);
+  return {
+    cases,
+    iam: accountFile(options.iamDir, record.header.trigger.target.accountId),
+    clock: { now: () => new Date() },
+  };
 }
 
 export function registerOffboard(program: Command): void {

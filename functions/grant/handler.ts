@@ -2,7 +2,7 @@
 // operator API, never a grant by itself. A recorded request an interruption left approved is
 // finished; anything else is set aside in the dead-letter queue with the reason.
 import middy from '@middy/core';
-import { aws, deployed, systemClock } from '../../lib/aws/deployed.ts';
+import { aws, deployed, operatorDependencies } from '../../lib/aws/deployed.ts';
 import type { DeadLetters } from '../../lib/ports.ts';
 import { type OperatorDependencies, takeGrantAnnouncement } from '../../lib/usecases/operator.ts';
 
@@ -11,16 +11,5 @@ export function createGrantHandler(deps: OperatorDependencies & { deadLetters: D
 }
 
 export const handler = deployed(async () =>
-  createGrantHandler({
-    config: await aws.config(),
-    cases: aws.cases(),
-    audit: aws.audit(),
-    clock: systemClock,
-    iamFor: (accountId) => aws.iamIn(accountId),
-    scheduler: aws.scheduler(),
-    callbacks: aws.callbacks(),
-    engine: aws.engine(),
-    runbooks: aws.runbooks(),
-    deadLetters: aws.deadLetters(),
-  }),
+  createGrantHandler({ ...(await operatorDependencies()), deadLetters: aws.deadLetters() }),
 );

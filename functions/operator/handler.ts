@@ -4,7 +4,7 @@
 // same context. JSON in, JSON out; every route authorises through the access configuration.
 import middy from '@middy/core';
 import type { APIGatewayProxyEventV2WithIAMAuthorizer, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
-import { aws, deployed, systemClock } from '../../lib/aws/deployed.ts';
+import { deployed, operatorDependencies } from '../../lib/aws/deployed.ts';
 import { type Caller, CallerError, callerOf, groupsOf } from '../../lib/domain/access.ts';
 import { RunbookParameterError } from '../../lib/runbooks/catalog.ts';
 import {
@@ -125,17 +125,4 @@ export function createOperatorHandler(deps: OperatorDependencies) {
   );
 }
 
-export const handler = deployed(async () =>
-  createOperatorHandler({
-    config: await aws.config(),
-    cases: aws.cases(),
-    audit: aws.audit(),
-    clock: systemClock,
-    // This version acts in its own account only (organisations: a member role per account).
-    iamFor: (accountId) => aws.iamIn(accountId),
-    scheduler: aws.scheduler(),
-    callbacks: aws.callbacks(),
-    engine: aws.engine(),
-    runbooks: aws.runbooks(),
-  }),
-);
+export const handler = deployed(async () => createOperatorHandler(await operatorDependencies()));

@@ -21,6 +21,7 @@ import { type Config, parseConfig } from '../domain/config.ts';
 import { loadConfigFile } from '../local/config-file.ts';
 import { AccountNotEnrolledError, type Clock, type Notifier, type SigningKeys } from '../ports.ts';
 import { loadRunbooks } from '../runbooks/catalog.ts';
+import type { OperatorDependencies } from '../usecases/operator.ts';
 import { AthenaQueryEngine } from './athena-engine.ts';
 import { DynamoDbAuditLog } from './dynamodb-audit-log.ts';
 import { DynamoDbCaseStore } from './dynamodb-case-store.ts';
@@ -190,6 +191,22 @@ export const aws = {
     (): SigningKeys => new SecretsManagerSigningKeys(clients.secrets(), setting('APPROVAL_KEYS_SECRET')),
   ),
 };
+
+/** What the operator API's use cases act with: the operator function's, and the grant function's. */
+export async function operatorDependencies(): Promise<OperatorDependencies> {
+  return {
+    config: await aws.config(),
+    cases: aws.cases(),
+    audit: aws.audit(),
+    clock: systemClock,
+    // This version acts in its own account only (organisations: a member role per account).
+    iamFor: (accountId) => aws.iamIn(accountId),
+    scheduler: aws.scheduler(),
+    callbacks: aws.callbacks(),
+    engine: aws.engine(),
+    runbooks: aws.runbooks(),
+  };
+}
 
 type LambdaHandler<E, R> = (event: E, context: Context) => Promise<R>;
 

@@ -8,13 +8,16 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { entriesOf, executionNameOf } from '../../../../lib/domain/case.ts';
 import type { RevocationAction } from '../../../../lib/domain/revocation/actions.ts';
-import { Random } from '../../../../lib/local/generator/random.ts';
 import { initialAccountState, LocalIamAccount } from '../../../../lib/local/iam-account.ts';
 import { type LocalPipeline, openLocalPipeline, SimulatedClock } from '../../../../lib/local/pipeline.ts';
 import { FileSigningKeys } from '../../../../lib/local/signing-keys.ts';
 import type { DetectOutcome } from '../../../../lib/usecases/detect.ts';
 import { shippedConfig } from '../../../fixtures/config.ts';
-import { type EscalatingAttack, escalatingAttack } from '../../../fixtures/escalating-attack.ts';
+import {
+  deliverShuffled,
+  type EscalatingAttack,
+  escalatingAttack,
+} from '../../../fixtures/escalating-attack.ts';
 
 /** The local account, counting the changes it is asked to make. */
 class CountingIam extends LocalIamAccount {
@@ -56,23 +59,12 @@ afterAll(async () => {
 
 describe('the local pipeline, given the escalating attack 1,000 times over', () => {
   it("opens one case, stands at the attack's worst call, revokes the key once and never repeats a change", async () => {
-    const random = new Random('pipeline-deliveries');
-    const deliveries = Array.from(
-      { length: 1000 },
-      (_, index) => attack.envelopes[index % attack.envelopes.length]!,
+    const outcomes = await deliverShuffled(
+      attack.envelopes,
+      1000,
+      'pipeline-deliveries',
+      async (envelope) => (await pipeline.detect(envelope)) as DetectOutcome[],
     );
-    for (let index = deliveries.length - 1; index > 0; index--) {
-      const other = random.int(0, index);
-      [deliveries[index], deliveries[other]] = [deliveries[other]!, deliveries[index]!];
-    }
-
-    const outcomes: DetectOutcome[] = [];
-    for (let next = 0; next < deliveries.length; ) {
-      const batch = deliveries.slice(next, next + random.int(1, 40));
-      next += batch.length;
-      for (const result of await Promise.all(batch.map((envelope) => pipeline.detect(envelope))))
-        outcomes.push(...(result as DetectOutcome[]));
-    }
     const opened = outcomes.filter((outcome) => outcome.status === 'opened');
     expect(opened).toHaveLength(1);
     const caseId = (opened[0] as { caseId: string }).caseId;

@@ -1,24 +1,19 @@
-// The case lifecycle under the conditions it meets in the field, on both real stores (the file
-// store and DynamoDB on dynalite): deliveries duplicated, shuffled and concurrent; a call racing
-// the close; a closed case followed by a worse call; Step Functions refusing a name reused
-// within 90 days. Calls go through the detect use case, as EventBridge delivers them.
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { SFNClient, StartExecutionCommand } from '@aws-sdk/client-sfn';
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { StepFunctionsWorkflow } from '../../../../lib/aws/step-functions.ts';
 import { type Case, entriesOf, isOpen } from '../../../../lib/domain/case.ts';
-import { FileCaseStore } from '../../../../lib/local/case-store.ts';
-import { Random } from '../../../../lib/local/generator/random.ts';
 import { SimulatedClock } from '../../../../lib/local/pipeline.ts';
 import type { CaseStore, WorkflowStarter } from '../../../../lib/ports.ts';
 import { closeCase } from '../../../../lib/usecases/cases.ts';
 import { type DetectOutcome, detect } from '../../../../lib/usecases/detect.ts';
 import { shippedConfig } from '../../../fixtures/config.ts';
-import { type Dynalite, startDynalite } from '../../../fixtures/dynalite.ts';
-import { type EscalatingAttack, escalatingAttack } from '../../../fixtures/escalating-attack.ts';
+import { type Dynalite, startDynalite, storesUnderTest } from '../../../fixtures/dynalite.ts';
+import {
+  deliverShuffled,
+  type EscalatingAttack,
+  escalatingAttack,
+} from '../../../fixtures/escalating-attack.ts';
 import { RecordingDeadLetters, RecordingWorkflow } from '../../../fixtures/workflow.ts';
 
 const config = await shippedConfig();
@@ -33,13 +28,7 @@ afterAll(async () => {
   await dynalite.stop();
 });
 
-const STORES: [string, () => Promise<{ store: CaseStore; close(): void }>][] = [
-  [
-    'the file store',
-    async () => ({ store: new FileCaseStore(mkdtempSync(join(tmpdir(), 'revoker-cases-'))), close() {} }),
-  ],
-  ['DynamoDB on dynalite', () => dynalite.newStore()],
-];
+const STORES = storesUnderTest(() => dynalite);
 
 function parts(
   store: CaseStore,
@@ -70,23 +59,9 @@ describe.each(STORES)('the case lifecycle on %s', (_name, makeStore) => {
     const { store, close } = await makeStore();
     const workflow = new RecordingWorkflow();
     const deps = parts(store, workflow);
-    const random = new Random('deliveries');
-    const deliveries = Array.from(
-      { length: 1000 },
-      (_, index) => attack.envelopes[index % attack.envelopes.length]!,
+    const outcomes = await deliverShuffled(attack.envelopes, 1000, 'deliveries', (envelope) =>
+      detect(envelope, deps),
     );
-    for (let index = deliveries.length - 1; index > 0; index--) {
-      const other = random.int(0, index);
-      [deliveries[index], deliveries[other]] = [deliveries[other]!, deliveries[index]!];
-    }
-
-    const outcomes: DetectOutcome[] = [];
-    for (let next = 0; next < deliveries.length; ) {
-      const batch = deliveries.slice(next, next + random.int(1, 40));
-      next += batch.length;
-      for (const result of await Promise.all(batch.map((envelope) => detect(envelope, deps))))
-        outcomes.push(...result);
-    }
 
     const caseIds = casesOf(outcomes);
     expect(caseIds.size).toBe(1);

@@ -7,15 +7,13 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { entriesOf } from '../../../../lib/domain/case.ts';
 import { type Trigger, TriggerSchema } from '../../../../lib/domain/trigger.ts';
-import { FileCaseStore } from '../../../../lib/local/case-store.ts';
 import { LocalIamAccount } from '../../../../lib/local/iam-account.ts';
 import { SimulatedClock } from '../../../../lib/local/pipeline.ts';
-import type { CaseStore } from '../../../../lib/ports.ts';
 import { revocationsInWindow } from '../../../../lib/usecases/cases.ts';
 import { RevocationNeedsHumanError, revoke } from '../../../../lib/usecases/revoke.ts';
 import { openTestCase } from '../../../fixtures/cases.ts';
 import { shippedConfig } from '../../../fixtures/config.ts';
-import { type Dynalite, startDynalite } from '../../../fixtures/dynalite.ts';
+import { type Dynalite, startDynalite, storesUnderTest } from '../../../fixtures/dynalite.ts';
 
 const ACCOUNT = '111122223333';
 const config = await shippedConfig();
@@ -29,13 +27,7 @@ afterAll(async () => {
   await dynalite.stop();
 });
 
-const STORES: [string, () => Promise<{ store: CaseStore; close(): void }>][] = [
-  [
-    'the file store',
-    async () => ({ store: new FileCaseStore(mkdtempSync(join(tmpdir(), 'revoker-cases-'))), close() {} }),
-  ],
-  ['DynamoDB on dynalite', () => dynalite.newStore()],
-];
+const STORES = storesUnderTest(() => dynalite);
 
 /** A confirmed call by user-N's access key, from an address it never used. */
 function triggerFor(index: number): Trigger {
