@@ -122,7 +122,15 @@ export function registerJit(program: Command): void {
   operatorOptions(
     jit.command('requests').description('Every grant request: who asked, for what, and where it stands'),
   ).action(async (options: { deployed: string; dir: string; config: string; json?: boolean }) => {
-    const requests = z.array(GrantRequestSchema).parse(await callOperator(target(options), 'GET', 'grants'));
+    const answer = z
+      .object({
+        requests: z.array(GrantRequestSchema),
+        unreadable: z.array(z.object({ requestId: z.string(), error: z.string() })),
+      })
+      .parse(await callOperator(target(options), 'GET', 'grants'));
+    const { requests, unreadable } = answer;
+    // A record this version cannot read is named on stderr; the readable ones are listed.
+    for (const { error } of unreadable) console.error(`revoker: ${printable(error)}`);
     if (options.json) return printJson(requests);
     if (requests.length === 0) return console.log('no grant requests');
     console.log(

@@ -3,7 +3,7 @@
 // `--deployed local` runs the same handler in this process over the demo's files, behind the
 // same signature check, with keys made by `revoker operator credentials`. `revoker operator
 // serve` serves it on 127.0.0.1 for other tools.
-import { existsSync } from 'node:fs';
+import { existsSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { defaultProvider } from '@aws-sdk/credential-provider-node';
 import type { Command } from 'commander';
@@ -41,6 +41,21 @@ export function localCredentials(directory: string): OperatorCredentials {
   return new OperatorCredentials(join(directory, 'operator-credentials.json'));
 }
 
+/**
+ * The account the local operator API serves, as the deployed one serves its stack's: the one
+ * local IAM account (the demo makes one). Callers of any other account are refused.
+ */
+function localHomeAccount(iamDirectory: string): string {
+  const accounts = existsSync(iamDirectory)
+    ? readdirSync(iamDirectory).flatMap((name) => /^(\d{12})\.json$/.exec(name)?.[1] ?? [])
+    : [];
+  if (accounts.length !== 1)
+    throw new OperatorCallError(
+      `the local operator API serves one local IAM account, and ${iamDirectory} has ${accounts.length === 0 ? 'none (run npm run demo first)' : `${accounts.length}: ${accounts.join(', ')}`}`,
+    );
+  return accounts[0]!;
+}
+
 /** The operator handler over local files: the demo's cases, IAM accounts, logs, schedules and tokens. */
 export function localOperator(
   directory: string,
@@ -57,6 +72,7 @@ export function localOperator(
   };
   const handler = createOperatorHandler({
     config,
+    homeAccountId: localHomeAccount(join(directory, 'iam')),
     cases: new FileCaseStore(join(directory, 'cases')),
     audit: new FileAuditLog(join(directory, 'audit.jsonl')),
     clock,

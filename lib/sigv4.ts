@@ -56,6 +56,16 @@ function signerFor(credentials: SigningCredentials, region: string, service: str
   return new SignatureV4({ credentials, region, service, sha256: NodeSha256 });
 }
 
+/** Every pair of the query, a repeated name with all its values: the signature covers them all. */
+function queryOf(params: URLSearchParams): Record<string, string | string[]> {
+  const query: Record<string, string | string[]> = {};
+  for (const name of new Set(params.keys())) {
+    const values = params.getAll(name);
+    query[name] = values.length === 1 ? values[0]! : values;
+  }
+  return query;
+}
+
 function toHttpRequest(request: PlainRequest) {
   return {
     method: request.method,
@@ -63,7 +73,7 @@ function toHttpRequest(request: PlainRequest) {
     hostname: request.url.hostname,
     port: request.url.port ? Number(request.url.port) : undefined,
     path: request.url.pathname,
-    query: Object.fromEntries(request.url.searchParams),
+    query: queryOf(request.url.searchParams),
     headers: { ...request.headers, host: request.url.host },
     body: request.body,
   };

@@ -5,9 +5,10 @@
 import middy from '@middy/core';
 import type { APIGatewayProxyEventV2WithIAMAuthorizer, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
 import { deployed, operatorDependencies } from '../../lib/aws/deployed.ts';
-import { type Caller, CallerError, callerOf, groupsOf } from '../../lib/domain/access.ts';
+import { type Caller, CallerError, groupsOf } from '../../lib/domain/access.ts';
 import { RunbookParameterError } from '../../lib/runbooks/catalog.ts';
 import {
+  admitCaller,
   answerCaseAs,
   approveGrantRequest,
   listGrantRequests,
@@ -86,10 +87,11 @@ export function createOperatorHandler(deps: OperatorDependencies) {
       if (!arn) return reply(401, { error: 'the request carries no verified identity (sign it with SigV4)' });
       let caller: Caller;
       try {
-        caller = callerOf(arn);
+        caller = await admitCaller(arn, deps);
       } catch (error) {
-        if (!(error instanceof CallerError)) throw error;
-        return reply(401, { error: error.message });
+        if (error instanceof CallerError) return reply(401, { error: error.message });
+        if (error instanceof OperatorRefusedError) return reply(403, { error: error.message });
+        throw error;
       }
       const method = event.requestContext.http.method;
       const path = event.rawPath;

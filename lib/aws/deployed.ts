@@ -196,6 +196,8 @@ export const aws = {
 export async function operatorDependencies(): Promise<OperatorDependencies> {
   return {
     config: await aws.config(),
+    // Callers are the stack account's identities: the function URL takes no other account's.
+    homeAccountId: setting('REVOKER_ACCOUNT_ID'),
     cases: aws.cases(),
     audit: aws.audit(),
     clock: systemClock,

@@ -4,6 +4,7 @@
 // Identities are the caller's IAM ARN as AWS verified it from the request's SigV4 signature;
 // nothing here reads a name the caller chose. Every decision comes with its reason in words.
 import { z } from 'zod';
+import { isSelfApproval } from './approval.ts';
 import { AccountId, PolicyArn } from './shapes.ts';
 import { Duration, durationSeconds } from './time.ts';
 
@@ -60,7 +61,12 @@ export const AccessSchema = z
       .default([]),
     /** Who may read the audit log. */
     auditors: z.array(GroupName).default([]),
-    /** Runbook runs by one identity within an hour above this raise an alarm (they are not refused). */
+    /** A request waiting for approval longer than this can no longer be approved (at most 7 days). */
+    pendingRequestsExpireAfter: Duration.refine(
+      (text) => durationSeconds(text) <= 7 * 86_400,
+      'at most 7d',
+    ).default('24h'),
+    /** Runbook runs by one person within an hour above this raise an alarm (they are not refused). */
     runbookRunsPerHour: z.number().int().min(1).max(10_000),
   })
   .superRefine((access, context) => {
@@ -98,16 +104,24 @@ export interface Caller {
   principalArn: string;
   /** For a role session: its name (for an Identity Center role, the person's user name, set by AWS). */
   sessionName: string | null;
+  /**
+   * A session of an IAM Identity Center role (named `AWSReservedSSO_…`): its session name is
+   * the person. The operator API admits such a caller only once IAM confirms the role is
+   * Identity Center's (under `/aws-reserved/sso.amazonaws.com/`), not one merely named so.
+   */
+  identityCenter: boolean;
 }
 
 export class CallerError extends Error {
   override name = 'CallerError';
 }
 
+const IDENTITY_CENTER_ROLE = /^AWSReservedSSO_/;
+
 /** Read a verified caller ARN: an IAM user, an assumed-role session, or root. */
 export function callerOf(arn: string): Caller {
   const user = /^arn:(aws[a-z-]*):iam::(\d{12}):(user\/[\w+=,.@/-]+|root)$/.exec(arn);
-  if (user) return { arn, accountId: user[2]!, principalArn: arn, sessionName: null };
+  if (user) return { arn, accountId: user[2]!, principalArn: arn, sessionName: null, identityCenter: false };
   const session = /^arn:(aws[a-z-]*):sts::(\d{12}):assumed-role\/([\w+=,.@-]+)\/([\w+=,.@-]+)$/.exec(arn);
   if (session) {
     const [, partition, accountId, role, name] = session;
@@ -116,9 +130,27 @@ export function callerOf(arn: string): Caller {
       accountId: accountId!,
       principalArn: `arn:${partition}:iam::${accountId}:role/${role}`,
       sessionName: name!,
+      identityCenter: IDENTITY_CENTER_ROLE.test(role!),
     };
   }
   throw new CallerError(`${arn.slice(0, 200)} is not an IAM user or role session ARN`);
+}
+
+/** The role name of a role session caller (null for a user or root). */
+export function callerRoleName(caller: Caller): string | null {
+  return caller.sessionName === null ? null : (caller.principalArn.split('/').at(-1) ?? null);
+}
+
+/**
+ * The person behind a caller. For Identity Center, the session name — the person's user name,
+ * set by AWS — whatever permission set or account they came through; otherwise the IAM
+ * principal: a user, or a role whose sessions' names are their caller's to choose (so all of
+ * them count as one person). IAM names are unique whatever their case.
+ */
+export function personOf(caller: Caller): string {
+  return caller.identityCenter
+    ? `identity-center:${caller.sessionName!.toLowerCase()}`
+    : caller.principalArn.toLowerCase();
 }
 
 function matches(value: string, pattern: string): boolean {
@@ -183,27 +215,28 @@ export function mayRequestGrant(
   return { allowed: false, reason: reasons.join('; ') };
 }
 
-/**
- * Are two callers the same person? The same user, or the same role session. Sessions of one
- * role named by their caller (not Identity Center, whose session name is the person's user
- * name, set by AWS) count as one person: their names are the caller's to choose.
- */
+/** Are two callers the same person? See `personOf`. */
 export function samePerson(a: Caller, b: Caller): boolean {
-  if (a.principalArn !== b.principalArn) return false;
-  if (a.sessionName === null || b.sessionName === null) return true;
-  const identityCenter = /:role\/AWSReservedSSO_/.test(a.principalArn);
-  return identityCenter ? a.sessionName === b.sessionName : true;
+  return personOf(a) === personOf(b);
 }
 
-/** May the caller approve a grant the requester asked for, under a rule needing `approvers`? */
+/**
+ * May the caller approve a grant the requester asked for, under a rule needing `approvers`?
+ * Never the requester (as a person: see `personOf`), and never the principal to be granted.
+ */
 export function mayApproveGrant(
   caller: Caller,
-  requester: Caller,
+  request: { requester: Caller; principalArn: string },
   approvers: string,
   access: Access,
 ): Verdict {
-  if (samePerson(caller, requester))
+  if (samePerson(caller, request.requester))
     return { allowed: false, reason: `${caller.arn} asked for this grant: someone else must approve it` };
+  if (isSelfApproval(caller.arn, request.principalArn))
+    return {
+      allowed: false,
+      reason: `${caller.arn} is ${request.principalArn}, the principal to be granted: someone else must approve it`,
+    };
   if (!groupsOf(caller, access).includes(approvers))
     return {
       allowed: false,

@@ -6,6 +6,8 @@
 // while that key is still current or previous, and is refused once the key has gone.
 import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
 import { z } from 'zod';
+import { IDENTITY_CENTER_ROLE_ARN } from './principal.ts';
+import { revokedPrincipalArnOf, type TriggerTarget } from './trigger.ts';
 
 /** A signing key's ID as a token carries it: short, and text that needs no escaping anywhere. */
 export const KeyIdSchema = z.string().regex(/^[\w.:-]{1,64}$/, 'a key ID such as 2027-01');
@@ -97,6 +99,43 @@ export function isSelfApproval(approver: string, principal: string): boolean {
     return who.service === 'sts' && approverKind === 'assumed-role' && sameName(approverPath[0] ?? '', name);
   }
   return false;
+}
+
+/**
+ * True when the approver is whom the case is about: the principal under revocation (see
+ * `isSelfApproval`) or, through IAM Identity Center, the same person — a session of any
+ * permission set in any account whose session name (the person's user name, set by AWS) is the
+ * case's Identity Center session or the person being offboarded. An approver listed by email
+ * or user name is judged against those names too. A role merely named like Identity Center's
+ * counts for neither side: its session names are its caller's to choose.
+ */
+export function approverIsSubject(approver: string, target: TriggerTarget): boolean {
+  if (isSelfApproval(approver, revokedPrincipalArnOf(target))) return true;
+  const person = identityCenterPersonOf(approver);
+  return person !== null && subjectPeopleOf(target).includes(person);
+}
+
+/** The person an approver is, by Identity Center user name: from a session, or as listed. */
+function identityCenterPersonOf(approver: string): string | null {
+  const session = /^arn:aws[a-z-]*:sts::\d{12}:assumed-role\/AWSReservedSSO_[\w+=,.@-]+\/([\w+=,.@-]+)$/.exec(
+    approver,
+  );
+  if (session) return session[1]!.toLowerCase();
+  return approver.startsWith('arn:') ? null : approver.toLowerCase();
+}
+
+/** The Identity Center user names a case is about. */
+function subjectPeopleOf(target: TriggerTarget): string[] {
+  switch (target.kind) {
+    case 'assumed-role':
+      return target.sessionName && IDENTITY_CENTER_ROLE_ARN.test(target.roleArn)
+        ? [target.sessionName.toLowerCase()]
+        : [];
+    case 'person':
+      return [target.person.toLowerCase()];
+    default:
+      return [];
+  }
 }
 
 /** Issue a link token for one approver of one case, valid until `expiresAt`, signed with `key`. */

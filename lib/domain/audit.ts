@@ -3,6 +3,7 @@
 import { z } from 'zod';
 
 export const AUDIT_ACTIONS = [
+  'caller.admit',
   'grant.request',
   'grant.approve',
   'case.answer',
@@ -10,18 +11,21 @@ export const AUDIT_ACTIONS = [
   'audit.read',
 ] as const;
 
+/** The longest text each field keeps (the operator use cases cut longer values to fit). */
+export const AUDIT_LIMITS = { identity: 2048, target: 2048, reason: 4096 } as const;
+
 export const AuditRecordSchema = z.object({
   /** Unique: the store keys the record by it. */
   id: z.string().min(1).max(128),
   at: z.iso.datetime(),
   /** The caller's ARN as AWS verified it. */
-  identity: z.string().min(1).max(2048),
+  identity: z.string().min(1).max(AUDIT_LIMITS.identity),
   action: z.enum(AUDIT_ACTIONS),
   /** What the request was about: a grant request, a case, a runbook and account. */
-  target: z.string().max(2048),
+  target: z.string().max(AUDIT_LIMITS.target),
   allowed: z.boolean(),
   /** Why it was allowed or refused, in words. */
-  reason: z.string().max(4096),
+  reason: z.string().max(AUDIT_LIMITS.reason),
   /** What was asked and what came of it (parameter values, rows returned, bytes scanned…). */
   details: z.record(z.string(), z.unknown()),
 });

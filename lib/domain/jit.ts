@@ -13,9 +13,15 @@ export const JIT_EXPIRY_DETAIL_TYPE = 'Grant Expired';
 /** A grant that cannot be ended is a standing privilege nobody asked for: rank it high. */
 export const JIT_SEVERITY: Severity = 'high';
 
-const PrincipalArn = z
+/** A role or user ARN as IAM has it: path (at most 512 characters) and name (at most 64). */
+export const PrincipalArn = z
   .string()
+  .max(700)
   .regex(/^arn:aws[a-z-]*:iam::\d{12}:(role|user)\/[\w+=,.@/-]+$/, 'a role or user ARN');
+
+/** Grants last at least a minute and at most a week: longer is standing access, not a grant. */
+export const MIN_GRANT_SECONDS = 60;
+export const MAX_GRANT_SECONDS = 7 * 86_400;
 
 export const GrantSchema = z.strictObject({
   grantId: z.string().regex(/^jit-[0-9a-f]{24}$/),
@@ -24,7 +30,8 @@ export const GrantSchema = z.strictObject({
   policyArn: PolicyArn,
   grantedAt: z.iso.datetime(),
   expiresAt: z.iso.datetime(),
-  requestedBy: z.string().min(1).max(256),
+  /** Who asked (and who approved): verified ARNs. */
+  requestedBy: z.string().min(1).max(4200),
   reason: z.string().max(1024),
   /** Where verification reads the logs first. */
   region: Region,
@@ -170,11 +177,7 @@ export const GrantRequestSchema = z.strictObject({
   requestedAt: z.iso.datetime(),
   principalArn: PrincipalArn,
   policyArn: PolicyArn,
-  seconds: z
-    .number()
-    .int()
-    .min(60)
-    .max(7 * 86_400),
+  seconds: z.number().int().min(MIN_GRANT_SECONDS).max(MAX_GRANT_SECONDS),
   reason: z.string().max(1024),
   region: Region,
   /** The group whose member (not the requester) must approve; null: granted when asked. */

@@ -82,6 +82,18 @@ function cut(text: string, limit: number): string {
   return text.length <= limit ? text : `${text.slice(0, limit - 1)}…`;
 }
 
+/**
+ * URLs and host names in free text the caller wrote into the logs (a user agent) are defanged
+ * — `hxxps[://]evil[.]example` — so no mail client or chat turns an attacker's text into a link
+ * beside revoker's name. Version numbers and addresses (a dot before a digit) stay as they are.
+ */
+export function defang(text: string): string {
+  return text
+    .replace(/\bhttp(s?):\/\//gi, 'hxxp$1://')
+    .replace(/:\/\//g, '[://]')
+    .replace(/([a-z0-9-])\.(?=[a-z])/gi, '$1[.]');
+}
+
 /** Control characters (line breaks included) become spaces: no value can forge a line. */
 function oneLine(text: string): string {
   // biome-ignore lint/suspicious/noControlCharactersInRegex: removing them is the point
@@ -199,7 +211,7 @@ export function notificationFor(
       ['Call', `${trigger.eventSource} ${trigger.eventName} at ${trigger.eventTime} in ${trigger.region}`],
       [
         'From',
-        `${trigger.sourceIp ?? 'an unknown address'} with user agent ${trigger.userAgent ?? '(none)'}`,
+        `${trigger.sourceIp ?? 'an unknown address'} with user agent ${trigger.userAgent === null ? '(none)' : defang(trigger.userAgent)}`,
       ],
       ...details.facts,
     ],

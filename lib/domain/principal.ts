@@ -1,6 +1,14 @@
 // Who made a CloudTrail call, in terms the revocation engine can act on.
 import type { UserIdentity } from './cloudtrail.ts';
 
+/**
+ * An IAM Identity Center role's ARN: under the path AWS reserves for Identity Center (no one
+ * else can create roles there), named `AWSReservedSSO_<permission set>_<suffix>`. A session of
+ * it is named with the person's user name, by AWS.
+ */
+export const IDENTITY_CENTER_ROLE_ARN =
+  /^arn:aws[a-z-]*:iam::\d{12}:role\/aws-reserved\/sso\.amazonaws\.com\/([\w-]+\/)?AWSReservedSSO_[\w+=,.@-]+$/;
+
 interface Base {
   accountId: string | null;
   /** The access key the call was signed with (AKIA… long-term, ASIA… temporary). */

@@ -3,7 +3,7 @@
 // The answer goes to the paused execution (SendTaskSuccess / SendTaskFailure, heartbeats); it is
 // recorded first; an answer Step Functions no longer takes (already answered, timed out) is
 // followed on the case by the reason it did not take effect.
-import { isSelfApproval } from '../domain/approval.ts';
+import { approverIsSubject } from '../domain/approval.ts';
 import {
   type Case,
   decisionIdFor,
@@ -16,7 +16,6 @@ import {
   pendingEscalation,
 } from '../domain/case.ts';
 import { toInstant } from '../domain/time.ts';
-import { revokedPrincipalArnOf } from '../domain/trigger.ts';
 import { type CaseStore, type Clock, type TaskCallbacks, TaskNotWaitingError } from '../ports.ts';
 import { recordEntry, requireCase } from './cases.ts';
 
@@ -72,10 +71,10 @@ export async function answerEscalation(
     throw new EscalationAnswerError(`case ${request.caseId} is not waiting for a decision (${why})`);
   }
   const { trigger } = record.header.standing;
-  // Judged on identities, never on names alike: see isSelfApproval.
-  if (isSelfApproval(request.approver, revokedPrincipalArnOf(trigger.target))) {
+  // Judged on identities, never on names alike: see approverIsSubject.
+  if (approverIsSubject(request.approver, trigger.target)) {
     throw new EscalationAnswerError(
-      `${request.approver} is the principal under revocation and cannot answer this case`,
+      `${request.approver} is the principal under revocation, or the same person, and cannot answer this case`,
     );
   }
   const reason = request.reason?.trim() ?? '';

@@ -5,7 +5,7 @@
 // answer (answer-escalation.ts) or for its own timeouts.
 import { randomBytes } from 'node:crypto';
 import { z } from 'zod';
-import { isSelfApproval, signApprovalLink } from '../domain/approval.ts';
+import { approverIsSubject, signApprovalLink } from '../domain/approval.ts';
 import { digest, evidenceFacts, type PendingEscalation } from '../domain/case.ts';
 import type { Config } from '../domain/config.ts';
 import {
@@ -70,8 +70,9 @@ export async function escalate(input: EscalateInput, deps: EscalateDependencies)
   const decideBy = toInstant(addMinutes(now, input.settings.approvalTimeoutSeconds / 60));
   const principal = revokedPrincipalArnOf(trigger.target);
   const approvers = deps.config.escalation.approvers;
-  // Only an approver whose verified identity is the principal is left out, never a name alike.
-  const refused = approvers.filter((approver) => isSelfApproval(approver, principal));
+  // Only the case's subject is left out: the principal by its verified identity, or the same
+  // Identity Center person — never a name merely alike (see approverIsSubject).
+  const refused = approvers.filter((approver) => approverIsSubject(approver, trigger.target));
   const key = await deps.keys.current();
 
   const issued: (ApprovalLinkForPerson & { nonce: string })[] = approvers

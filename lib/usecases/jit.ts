@@ -19,6 +19,8 @@ import {
   JIT_SEVERITY,
   JIT_SOURCE,
   liveOverlapping,
+  MAX_GRANT_SECONDS,
+  MIN_GRANT_SECONDS,
   reasonToKeep,
 } from '../domain/jit.ts';
 import { permissionsFor, type RevocationAction } from '../domain/revocation/actions.ts';
@@ -42,10 +44,6 @@ import {
 } from './revoke.ts';
 import { actionsOf, revokeEach } from './revoke-each.ts';
 import type { VerifiedPrincipal } from './verify.ts';
-
-/** Grants last at least a minute and at most a week: longer is standing access, not a grant. */
-const MIN_GRANT_SECONDS = 60;
-const MAX_GRANT_SECONDS = 7 * 86_400;
 
 export class GrantRefusedError extends Error {
   override name = 'GrantRefusedError';
@@ -180,6 +178,12 @@ export async function grantAccess(request: GrantRequest, deps: GrantDependencies
   const holder = grantHolder(draft);
   const principal = holder.kind === 'role' ? own(state.roles, holder.name) : own(state.users, holder.name);
   if (!principal) throw new GrantRefusedError(`${request.principalArn} was not found in IAM`);
+  // IAM finds a principal by its name alone: a made-up path would be indexed, judged and
+  // queried under an ARN the principal does not have.
+  if (principal.arn !== request.principalArn)
+    throw new GrantRefusedError(
+      `IAM has this ${holder.kind} as ${principal.arn}, not ${request.principalArn}: a grant names the ARN IAM has`,
+    );
   // Never a protected principal: break-glass, revoker's own roles, the organisation's admin roles.
   const protection =
     isProtected(principal.arn, deps.config) ??

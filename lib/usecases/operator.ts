@@ -7,20 +7,28 @@ import { z } from 'zod';
 import {
   type Caller,
   callerOf,
+  callerRoleName,
   mayAnswerCase,
   mayApproveGrant,
   mayReadAudit,
   mayRequestGrant,
   mayRunRunbook,
+  personOf,
 } from '../domain/access.ts';
-import { AUDIT_MAX_DAYS, type AuditRecord } from '../domain/audit.ts';
-import { type Config, isProtected } from '../domain/config.ts';
+import { AUDIT_LIMITS, AUDIT_MAX_DAYS, type AuditRecord } from '../domain/audit.ts';
+import { type Config, isProtected, protectingTag } from '../domain/config.ts';
+import { type IamAccountState, own } from '../domain/iam-state.ts';
 import {
   GrantAnnouncementSchema,
   type GrantRequestRecord,
   GrantRequestSchema,
+  grantHolder,
   grantRequestIdFor,
+  MAX_GRANT_SECONDS,
+  MIN_GRANT_SECONDS,
+  PrincipalArn,
 } from '../domain/jit.ts';
+import { IDENTITY_CENTER_ROLE_ARN } from '../domain/principal.ts';
 import { PolicyArn, Region } from '../domain/shapes.ts';
 import { Duration, durationSeconds, toInstant } from '../domain/time.ts';
 import {
@@ -41,6 +49,8 @@ import { runRunbook } from './run-runbook.ts';
 
 export interface OperatorDependencies {
   config: Config;
+  /** The account the operator API serves: its callers are identities of this account only. */
+  homeAccountId: string;
   cases: CaseStore;
   audit: AuditLog;
   clock: Clock;
@@ -77,22 +87,69 @@ async function audit(
     details?: Record<string, unknown>;
   },
 ): Promise<void> {
+  // A record is never lost to its own size: long values (attacker-chosen ones too) are cut.
   await deps.audit.record({
     id: randomUUID(),
     at: toInstant(deps.clock.now()),
-    identity: caller.arn,
     details: {},
     ...entry,
+    identity: clip(caller.arn, AUDIT_LIMITS.identity),
+    target: clip(entry.target, AUDIT_LIMITS.target),
+    reason: clip(entry.reason, AUDIT_LIMITS.reason),
   });
+}
+
+function clip(text: string, limit: number): string {
+  return text.length <= limit ? text : `${text.slice(0, limit - 1)}…`;
+}
+
+// ---- Who is calling ----------------------------------------------------------------------
+
+/**
+ * The caller the operator API answers: an identity of its own account (a user `oncall`, or a
+ * role, in another account is someone else), and an Identity Center role only when IAM has it
+ * where Identity Center keeps its roles — a role merely named `AWSReservedSSO_…` is not one,
+ * and its session names are its caller's to choose. Refusals are audited.
+ */
+export async function admitCaller(arn: string, deps: OperatorDependencies): Promise<Caller> {
+  const caller = callerOf(arn);
+  const refuse = async (reason: string): Promise<never> => {
+    await audit(deps, caller, { action: 'caller.admit', target: arn, allowed: false, reason });
+    throw new OperatorRefusedError(reason);
+  };
+  if (caller.accountId !== deps.homeAccountId)
+    return refuse(
+      `${arn} is an identity of account ${caller.accountId}: the operator API answers identities of account ${deps.homeAccountId} only`,
+    );
+  if (caller.identityCenter) {
+    const roleName = callerRoleName(caller)!;
+    const state = await deps.iamFor(caller.accountId).readState({
+      accountId: caller.accountId,
+      roles: [roleName],
+      users: [],
+      managedPolicies: [],
+      identityCenter: false,
+    });
+    const role = own(state.roles, roleName);
+    if (!role || !IDENTITY_CENTER_ROLE_ARN.test(role.arn))
+      return refuse(
+        `${roleName} is named like an IAM Identity Center role, but IAM has it ${role ? `as ${role.arn}` : 'nowhere'}: Identity Center's roles are under /aws-reserved/sso.amazonaws.com/`,
+      );
+  }
+  return caller;
 }
 
 // ---- Just-in-time grants ---------------------------------------------------------------
 
 export const GrantAskSchema = z.strictObject({
-  principalArn: z.string().min(1).max(2048),
+  /** Exactly as IAM has it, path included. */
+  principalArn: PrincipalArn,
   policyArn: PolicyArn,
-  /** How long: 90m, 2h, 1d. */
-  duration: Duration,
+  /** How long: 90m, 2h, 1d; a grant lasts a minute at least, a week at most. */
+  duration: Duration.refine((text) => {
+    const seconds = durationSeconds(text);
+    return seconds >= MIN_GRANT_SECONDS && seconds <= MAX_GRANT_SECONDS;
+  }, 'between 1m and 7d'),
   reason: z.string().min(1).max(1024),
   region: Region.default('us-east-1'),
 });
@@ -105,9 +162,51 @@ function requestKey(requestId: string): string {
   return `grant-request/${requestId}`;
 }
 
+/** A recorded request the store holds but this version cannot read: named, never acted on. */
+export class UnreadableRequestError extends Error {
+  override name = 'UnreadableRequestError';
+}
+
 async function readRequest(cases: CaseStore, requestId: string) {
   const document = await cases.readDocument(requestKey(requestId));
-  return document ? { request: GrantRequestSchema.parse(document.value), version: document.version } : null;
+  if (!document) return null;
+  const parsed = GrantRequestSchema.safeParse(document.value);
+  if (!parsed.success)
+    throw new UnreadableRequestError(
+      `grant request ${requestId} is recorded but unreadable (${parsed.error.issues[0]?.path.join('.')}: ${parsed.error.issues[0]?.message})`,
+    );
+  return { request: parsed.data, version: document.version };
+}
+
+/**
+ * Why the principal a grant names cannot be granted, or null: it must exist in IAM under
+ * exactly the ARN asked for — IAM finds a principal by its name alone, so a made-up path would
+ * let the ARN match a rule its real principal does not — and no protection may cover it.
+ */
+async function principalRefusal(principalArn: string, deps: OperatorDependencies): Promise<string | null> {
+  const accountId = principalArn.split(':')[4] ?? '';
+  const holder = grantHolder({ principalArn });
+  let state: IamAccountState;
+  try {
+    state = await deps.iamFor(accountId).readState({
+      accountId,
+      roles: holder.kind === 'role' ? [holder.name] : [],
+      users: holder.kind === 'user' ? [holder.name] : [],
+      managedPolicies: [],
+      identityCenter: false,
+    });
+  } catch (error) {
+    if (error instanceof AccountNotEnrolledError) return error.message;
+    throw error;
+  }
+  const principal = holder.kind === 'role' ? own(state.roles, holder.name) : own(state.users, holder.name);
+  if (!principal) return `${principalArn} was not found in IAM`;
+  if (principal.arn !== principalArn)
+    return `IAM has this ${holder.kind} as ${principal.arn}, not ${principalArn}: ask for it by the ARN IAM has`;
+  const pattern = isProtected(principal.arn, deps.config);
+  const tag = protectingTag(principal.tags, deps.config);
+  const protection = pattern ? `matches ${pattern}` : tag ? `tagged ${tag}` : null;
+  return protection ? `${principalArn} is protected (${protection}): no grant is ever attached to it` : null;
 }
 
 /** Ask for a grant. Eligible and needing no approval: granted now; else it waits for an approver. */
@@ -126,12 +225,7 @@ export async function requestGrant(
   const seconds = durationSeconds(duration);
   const target = `${policyArn} on ${principalArn} for ${duration}`;
   const verdict = mayRequestGrant(caller, { principalArn, policyArn, seconds }, deps.config.access);
-  const protection = isProtected(principalArn, deps.config);
-  const refusal = !verdict.allowed
-    ? verdict.reason
-    : protection
-      ? `${principalArn} is protected (matches ${protection}): no grant is ever attached to it`
-      : null;
+  const refusal = verdict.allowed ? await principalRefusal(principalArn, deps) : verdict.reason;
   if (refusal !== null || !verdict.allowed) {
     await audit(deps, caller, {
       action: 'grant.request',
@@ -143,7 +237,7 @@ export async function requestGrant(
     throw new OperatorRefusedError(refusal ?? 'refused');
   }
   const requestedAt = toInstant(deps.clock.now());
-  const request: GrantRequestRecord = {
+  const request: GrantRequestRecord = GrantRequestSchema.parse({
     requestId: grantRequestIdFor({ requestedBy: caller.arn, principalArn, policyArn, requestedAt }),
     requestedBy: caller.arn,
     requestedAt,
@@ -159,7 +253,7 @@ export async function requestGrant(
     grantAt: verdict.approvers === null ? requestedAt : null,
     grantId: null,
     refusal: null,
-  };
+  } satisfies GrantRequestRecord);
   await audit(deps, caller, {
     action: 'grant.request',
     target,
@@ -187,7 +281,12 @@ async function indexRequest(cases: CaseStore, requestId: string): Promise<void> 
   }
 }
 
-/** Approve a pending request: a member of its approver group, never the requester. */
+/**
+ * Approve a pending request: a member of its approver group, never the requester nor the
+ * principal to be granted. The request is judged again as it would be asked now — the rules,
+ * the requester's groups and the principal may have changed since — and a request older than
+ * `access.pendingRequestsExpireAfter` is refused, closed for good: ask again.
+ */
 export async function approveGrantRequest(
   caller: Caller,
   requestId: string,
@@ -214,25 +313,41 @@ export async function approveGrantRequest(
       `the request is ${request.status}`,
       new OperatorConflictError(`grant request ${requestId} is ${request.status}, not waiting for approval`),
     );
+  const requester = callerOf(request.requestedBy);
   const verdict = mayApproveGrant(
     caller,
-    callerOf(request.requestedBy),
+    { requester, principalArn: request.principalArn },
     request.approvers,
     deps.config.access,
   );
   if (!verdict.allowed) return refuse(verdict.reason, new OperatorRefusedError(verdict.reason));
-  // One approval: of two approvers at once, one moves the request on.
-  const approved: GrantRequestRecord = {
-    ...request,
-    status: 'approved',
-    approvedBy: caller.arn,
-    grantAt: toInstant(deps.clock.now()),
-  };
-  if (!(await deps.cases.writeDocument(requestKey(requestId), approved, version)))
-    return refuse(
-      'approved by someone else at the same time',
-      new OperatorConflictError(`grant request ${requestId} was decided at the same time`),
+  const now = deps.clock.now();
+  const expiresAfter = deps.config.access.pendingRequestsExpireAfter;
+  const stale =
+    now.getTime() - Date.parse(request.requestedAt) > durationSeconds(expiresAfter) * 1000
+      ? `asked for at ${request.requestedAt}: requests wait for approval ${expiresAfter} at most (access.pendingRequestsExpireAfter); ask again`
+      : null;
+  const again = mayRequestGrant(
+    requester,
+    { principalArn: request.principalArn, policyArn: request.policyArn, seconds: request.seconds },
+    deps.config.access,
+  );
+  const changed = !again.allowed
+    ? `the request is no longer allowed: ${again.reason}`
+    : again.approvers !== request.approvers
+      ? `the rules now ask ${again.approvers ?? 'no one'} to approve it, not ${request.approvers}; ask again`
+      : await principalRefusal(request.principalArn, deps);
+  const closing = stale ?? changed;
+  if (closing !== null) {
+    // Closed for good: an approval later must not revive it.
+    await deps.cases.writeDocument(
+      requestKey(requestId),
+      { ...request, status: 'refused', refusal: closing },
+      version,
     );
+    return refuse(closing, new OperatorConflictError(`grant request ${requestId}: ${closing}`));
+  }
+  // Audited before it takes effect: an approval is on record before anything is granted.
   await audit(deps, caller, {
     action: 'grant.approve',
     target,
@@ -240,6 +355,18 @@ export async function approveGrantRequest(
     reason: `member of ${request.approvers}`,
     details: { requestedBy: request.requestedBy },
   });
+  // One approval: of two approvers at once, one moves the request on.
+  const approved: GrantRequestRecord = {
+    ...request,
+    status: 'approved',
+    approvedBy: caller.arn,
+    grantAt: toInstant(now),
+  };
+  if (!(await deps.cases.writeDocument(requestKey(requestId), approved, version)))
+    return refuse(
+      'approved by someone else at the same time (the approval above did not take effect)',
+      new OperatorConflictError(`grant request ${requestId} was decided at the same time`),
+    );
   return finishGrantRequest(requestId, deps);
 }
 
@@ -316,17 +443,24 @@ export async function takeGrantAnnouncement(
   return { status: 'finished', reason: `grant request ${finished.requestId} is ${finished.status}` };
 }
 
+/** Every recorded request; one this version cannot read is listed by its ID and why, never hiding the rest. */
 export async function listGrantRequests(
   deps: Pick<OperatorDependencies, 'cases'>,
-): Promise<GrantRequestRecord[]> {
+): Promise<{ requests: GrantRequestRecord[]; unreadable: { requestId: string; error: string }[] }> {
   const index = await deps.cases.readDocument(REQUESTS_INDEX);
   const ids = index ? RequestsIndexSchema.parse(index.value).requestIds : [];
   const requests: GrantRequestRecord[] = [];
+  const unreadable: { requestId: string; error: string }[] = [];
   for (const id of ids) {
-    const found = await readRequest(deps.cases, id);
-    if (found) requests.push(found.request);
+    try {
+      const found = await readRequest(deps.cases, id);
+      if (found) requests.push(found.request);
+    } catch (error) {
+      if (!(error instanceof UnreadableRequestError)) throw error;
+      unreadable.push({ requestId: id, error: error.message });
+    }
   }
-  return requests;
+  return { requests, unreadable };
 }
 
 // ---- Answers to escalated cases ---------------------------------------------------------
@@ -420,14 +554,17 @@ export async function runRunbookAs(
   const verdict = mayRunRunbook(caller, runbookId, account, deps.config.access);
   if (!verdict.allowed) return refuse(verdict.reason, new OperatorRefusedError(verdict.reason));
   const now = deps.clock.now();
+  // Counted per person: sessions of one role, or one person's permission sets, are one identity.
+  const person = personOf(caller);
   const lastHour = (await deps.audit.list(new Date(now.getTime() - 3_600_000), now)).filter(
-    (entry) => entry.identity === caller.arn && entry.action === 'runbook.run' && entry.allowed,
+    (entry) => entry.action === 'runbook.run' && entry.allowed && personOfIdentity(entry.identity) === person,
   ).length;
   const limit = deps.config.access.runbookRunsPerHour;
   if (lastHour + 1 > limit)
     (deps.alarm ?? ((line) => console.log(JSON.stringify(line))))({
       revokerAlarm: 'RunbookRunsOverLimit',
       identity: caller.arn,
+      person,
       runsInLastHour: lastHour + 1,
       limit,
     });
@@ -456,6 +593,14 @@ export async function runRunbookAs(
     rows: run.result.rows,
     bytesScanned: run.result.bytesScanned,
   };
+}
+
+function personOfIdentity(identity: string): string | null {
+  try {
+    return personOf(callerOf(identity));
+  } catch {
+    return null;
+  }
 }
 
 // ---- The audit log -----------------------------------------------------------------------

@@ -7,6 +7,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { AuditRecord } from '../../lib/domain/audit.ts';
+import { LocalIamAccount } from '../../lib/local/iam-account.ts';
 import { revoker } from '../fixtures/cli.ts';
 
 const REVOKER = resolve(import.meta.dirname, '..', '..', 'bin', 'revoker.js');
@@ -41,6 +42,10 @@ beforeAll(async () => {
     'revoker-demo',
   );
   expect(generated.code).toBe(0);
+  // The account the local API serves, as the demo would make it: callers are its identities.
+  await new LocalIamAccount(LocalIamAccount.pathFor(join(directory, 'iam'), ACCOUNT)).save({
+    accountId: ACCOUNT,
+  });
   server = spawn(process.execPath, [REVOKER, 'operator', 'serve', '--port', '0', '--dir', directory], {
     stdio: ['ignore', 'pipe', 'inherit'],
   });

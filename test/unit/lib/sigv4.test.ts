@@ -61,6 +61,28 @@ describe('SigV4 for the operator API', () => {
     ]);
   });
 
+  it('covers every value of a repeated query name: a value added before the signed one is refused', async () => {
+    const request = await signed({
+      method: 'GET',
+      url: new URL('http://127.0.0.1:8788/audit?days=1'),
+      body: '',
+    });
+    const repeated = await signed({
+      method: 'GET',
+      url: new URL('http://127.0.0.1:8788/audit?days=90&days=1'),
+      body: '',
+    });
+
+    expect(
+      await verifySignature(
+        { ...request, url: new URL('http://127.0.0.1:8788/audit?days=90&days=1') },
+        secretOf,
+        AT,
+      ),
+    ).toEqual({ ok: false, reason: 'the signature does not match (altered, or signed with another secret)' });
+    expect(await verifySignature(repeated, secretOf, AT)).toEqual({ ok: true, accessKeyId: KEY.accessKeyId });
+  });
+
   it('signs for the function URL’s region, as AWS checks it', () => {
     expect(signingScopeOf(new URL('https://abc123.lambda-url.eu-west-1.on.aws/'), 'us-east-1')).toEqual({
       service: 'lambda',

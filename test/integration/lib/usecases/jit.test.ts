@@ -155,6 +155,29 @@ describe('just-in-time grants', () => {
     );
   });
 
+  it('refuses a principal named under a path IAM does not have it under: the grant names the ARN IAM has', async () => {
+    const { deps, iam, cases } = await parts();
+    const madeUp = `arn:aws:iam::${ACCOUNT}:role/team-x/ops-admin`;
+
+    await expect(
+      grantAccess(
+        {
+          principalArn: madeUp,
+          policyArn: ADMIN,
+          seconds: 3600,
+          requestedBy: 'sam',
+          reason: '',
+          region: 'us-east-1',
+        },
+        deps,
+      ),
+    ).rejects.toThrow(
+      new GrantRefusedError(`IAM has this role as ${OPS_ROLE}, not ${madeUp}: a grant names the ARN IAM has`),
+    );
+    expect((await iam.load()).roles['ops-admin']!.attachedPolicies).toEqual([]);
+    expect(await cases.list()).toEqual([]);
+  });
+
   it('keeps the policy while another grant gives it, then takes it and the session the grants opened away', async () => {
     const { iam, clock, grant, expire } = await parts();
     const first = await grant(7200);

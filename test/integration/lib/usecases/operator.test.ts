@@ -18,9 +18,11 @@ import { AccountNotEnrolledError, type QueryEngine } from '../../../../lib/ports
 import { loadRunbooks } from '../../../../lib/runbooks/catalog.ts';
 import { detect } from '../../../../lib/usecases/detect.ts';
 import {
+  admitCaller,
   approveGrantRequest,
   listGrantRequests,
   OperatorConflictError,
+  OperatorRefusedError,
   readAudit,
   requestGrant,
   runRunbookAs,
@@ -38,7 +40,12 @@ const shipped = await shippedConfig();
 
 const ACCESS: Access = {
   groups: {
-    responders: [arn('user', 'oncall'), arn('user', 'dana')],
+    responders: [
+      arn('user', 'oncall'),
+      arn('user', 'dana'),
+      'arn:aws:iam::*:role/AWSReservedSSO_SecurityResponder_*',
+      arn('role', 'ops-responder'),
+    ],
     engineers: [arn('user', 'carol'), 'arn:aws:iam::*:role/AWSReservedSSO_Engineer_*'],
   },
   accountTags: { [ACCOUNT]: ['env=dev'] },
@@ -66,8 +73,17 @@ const ACCESS: Access = {
     { group: 'engineers', runbooks: ['principal-activity'], accounts: ['env=prod'] },
   ],
   auditors: ['responders'],
+  pendingRequestsExpireAfter: '24h',
   runbookRunsPerHour: 2,
 };
+
+const SSO_PATH = '/aws-reserved/sso.amazonaws.com/';
+const SSO_ENGINEER = 'AWSReservedSSO_Engineer_0123456789abcdef';
+const SSO_RESPONDER = 'AWSReservedSSO_SecurityResponder_fedcba9876543210';
+const SSO_LOOKALIKE = 'AWSReservedSSO_SecurityResponder_lookalike';
+/** A person's Identity Center session through one permission set. */
+const sso = (role: string, person: string) =>
+  callerOf(`arn:aws:sts::${ACCOUNT}:assumed-role/${role}/${person}`);
 
 const carol = callerOf(arn('user', 'carol'));
 const oncall = callerOf(arn('user', 'oncall'));
@@ -90,10 +106,20 @@ async function operator(change: (config: Config) => Config = (config) => config)
   const iam = new LocalIamAccount(join(directory, 'iam.json'));
   await iam.save({
     accountId: ACCOUNT,
-    users: Object.fromEntries(['alice', 'bob', 'carol'].map((name) => [name, { arn: arn('user', name) }])),
+    users: Object.fromEntries(
+      ['alice', 'bob', 'carol', 'oncall'].map((name) => [name, { arn: arn('user', name) }]),
+    ),
     roles: {
       'ops-admin': { arn: arn('role', 'ops-admin'), path: '/' },
       'break-glass': { arn: arn('role', 'break-glass'), path: '/' },
+      'payments-admin': { arn: arn('role', 'payments-admin'), path: '/' },
+      [SSO_ENGINEER]: { arn: arn('role', `aws-reserved/sso.amazonaws.com/${SSO_ENGINEER}`), path: SSO_PATH },
+      [SSO_RESPONDER]: {
+        arn: arn('role', `aws-reserved/sso.amazonaws.com/${SSO_RESPONDER}`),
+        path: SSO_PATH,
+      },
+      // Named like Identity Center's, made by someone else: not under Identity Center's path.
+      [SSO_LOOKALIKE]: { arn: arn('role', SSO_LOOKALIKE), path: '/' },
     },
   });
   const clock = new SimulatedClock(new Date('2026-01-15T10:00:00Z'));
@@ -102,6 +128,7 @@ async function operator(change: (config: Config) => Config = (config) => config)
   const deadLetters = new RecordingDeadLetters();
   const deps = {
     config: change({ ...shipped, access: ACCESS }),
+    homeAccountId: ACCOUNT,
     cases: new FileCaseStore(join(directory, 'cases')),
     audit: new FileAuditLog(join(directory, 'audit.jsonl')),
     clock,
@@ -127,6 +154,15 @@ const ask = (principalArn: string, policyArn: string, duration = '2h') => ({
   policyArn,
   duration,
   reason: 'incident 42',
+});
+
+const activity = (account: string) => ({
+  parameters: {
+    account,
+    principal: arn('user', 'alice'),
+    start: '2026-01-14T10:00:00Z',
+    end: '2026-01-15T10:00:00Z',
+  },
 });
 
 describe('just-in-time grants through the operator API', () => {
@@ -208,7 +244,7 @@ describe('just-in-time grants through the operator API', () => {
 
     expect(answers.filter((answer) => answer.status === 'fulfilled')).toHaveLength(1);
     expect(await attached('ops-admin', 'roles')).toEqual([POWER_USER]);
-    const [recorded] = await listGrantRequests(deps);
+    const [recorded] = (await listGrantRequests(deps)).requests;
     expect(recorded).toMatchObject({ status: 'granted' });
   });
 
@@ -300,15 +336,6 @@ describe('bus events about grants, as an attacker would put them', () => {
 });
 
 describe('runbooks through the operator API', () => {
-  const activity = (account: string) => ({
-    parameters: {
-      account,
-      principal: arn('user', 'alice'),
-      start: '2026-01-14T10:00:00Z',
-      end: '2026-01-15T10:00:00Z',
-    },
-  });
-
   it('refuses a runbook the caller’s group may not run on that account, with the reason, and audits it', async () => {
     const { deps, runs } = await operator();
 
@@ -347,7 +374,13 @@ describe('runbooks through the operator API', () => {
       },
     });
     expect(alarms).toEqual([
-      { revokerAlarm: 'RunbookRunsOverLimit', identity: oncall.arn, runsInLastHour: 3, limit: 2 },
+      {
+        revokerAlarm: 'RunbookRunsOverLimit',
+        identity: oncall.arn,
+        person: oncall.arn,
+        runsInLastHour: 3,
+        limit: 2,
+      },
     ]);
     await expect(readAudit(carol, {}, deps)).rejects.toThrow('is not in a group of access.auditors');
   });
@@ -453,4 +486,197 @@ describe('the eligibility property', () => {
       { numRuns: 60 },
     );
   }, 120_000);
+});
+
+describe('who the caller is', () => {
+  it('admits identities of its own account only: a user `oncall` elsewhere is someone else', async () => {
+    const { deps } = await operator();
+
+    await expect(admitCaller(oncall.arn, deps)).resolves.toMatchObject({ arn: oncall.arn });
+    await expect(admitCaller('arn:aws:iam::999999999999:user/oncall', deps)).rejects.toThrow(
+      'is an identity of account 999999999999: the operator API answers identities of account 111122223333 only',
+    );
+    const [refusal] = await deps.audit.list(new Date(0), deps.clock.now());
+    expect(refusal).toMatchObject({
+      identity: 'arn:aws:iam::999999999999:user/oncall',
+      action: 'caller.admit',
+      allowed: false,
+    });
+  });
+
+  it('admits an Identity Center session only when IAM keeps its role where Identity Center does', async () => {
+    const { deps } = await operator();
+
+    await expect(admitCaller(sso(SSO_RESPONDER, 'bob').arn, deps)).resolves.toMatchObject({
+      identityCenter: true,
+    });
+    await expect(admitCaller(sso(SSO_LOOKALIKE, 'bob').arn, deps)).rejects.toThrow(
+      `${SSO_LOOKALIKE} is named like an IAM Identity Center role, but IAM has it as ${arn('role', SSO_LOOKALIKE)}`,
+    );
+    await expect(
+      admitCaller(sso('AWSReservedSSO_SecurityResponder_nowhere', 'bob').arn, deps),
+    ).rejects.toThrow(OperatorRefusedError);
+  });
+
+  it('one Identity Center person is one person through every permission set: alice cannot approve her own request', async () => {
+    const { deps, attached } = await operator();
+    const request = await requestGrant(
+      sso(SSO_ENGINEER, 'alice@example.com'),
+      ask(arn('role', 'ops-admin'), POWER_USER),
+      deps,
+    );
+
+    await expect(
+      approveGrantRequest(sso(SSO_RESPONDER, 'Alice@example.com'), request.requestId, deps),
+    ).rejects.toThrow('asked for this grant: someone else must approve it');
+    expect(await attached('ops-admin', 'roles')).toEqual([]);
+    await expect(
+      approveGrantRequest(sso(SSO_RESPONDER, 'bob@example.com'), request.requestId, deps),
+    ).resolves.toMatchObject({ status: 'granted' });
+  });
+
+  it('the principal to be granted never approves its own grant', async () => {
+    const { deps, attached } = await operator();
+    const asked = await requestGrant(carol, ask(oncall.arn, POWER_USER), deps);
+
+    await expect(approveGrantRequest(oncall, asked.requestId, deps)).rejects.toThrow(
+      `${oncall.arn} is ${oncall.arn}, the principal to be granted: someone else must approve it`,
+    );
+    expect(await attached('oncall')).toEqual([]);
+  });
+
+  it('counts runbook runs per person: sessions of one role under many names are one identity', async () => {
+    const { deps, alarms } = await operator();
+
+    for (const session of ['one', 'two', 'three'])
+      await runRunbookAs(
+        callerOf(`arn:aws:sts::${ACCOUNT}:assumed-role/ops-responder/${session}`),
+        'principal-activity',
+        activity(ACCOUNT),
+        deps,
+      );
+
+    expect(alarms).toEqual([
+      expect.objectContaining({ person: arn('role', 'ops-responder'), runsInLastHour: 3, limit: 2 }),
+    ]);
+  });
+});
+
+describe('what a grant request names', () => {
+  it('must be the principal exactly as IAM has it: a made-up path cannot meet a rule the real one does not', async () => {
+    const { deps, attached } = await operator();
+
+    // IAM finds roles by name: ops-x/payments-admin would be payments-admin, which no rule names.
+    await expect(
+      requestGrant(carol, ask(arn('role', 'ops-x/payments-admin'), POWER_USER), deps),
+    ).rejects.toThrow(
+      `IAM has this role as ${arn('role', 'payments-admin')}, not ${arn('role', 'ops-x/payments-admin')}: ask for it by the ARN IAM has`,
+    );
+    await expect(requestGrant(carol, ask(arn('role', 'ops-ghost'), POWER_USER), deps)).rejects.toThrow(
+      `${arn('role', 'ops-ghost')} was not found in IAM`,
+    );
+    expect(await attached('payments-admin', 'roles')).toEqual([]);
+  });
+
+  it('is refused whole when it could not be recorded as asked: a duration under a minute, an ARN IAM could not have', async () => {
+    const { deps } = await operator();
+
+    for (const body of [
+      ask(arn('user', 'alice'), READ_ONLY, '30s'),
+      ask(arn('user', 'alice'), READ_ONLY, '0m'),
+      ask(arn('user', 'al ice'), READ_ONLY),
+    ])
+      await expect(requestGrant(carol, body, deps)).rejects.toThrow('the request is not valid');
+
+    expect((await listGrantRequests(deps)).requests).toEqual([]);
+  });
+
+  it('a record this version cannot read is named, and never hides the others', async () => {
+    const { deps } = await operator();
+    const readable = await requestGrant(carol, ask(arn('role', 'ops-admin'), POWER_USER), deps);
+    const index = await deps.cases.readDocument('grant-requests');
+    await deps.cases.writeDocument('grant-request/req-0123456789abcdef01234567', { seconds: 1 }, null);
+    await deps.cases.writeDocument(
+      'grant-requests',
+      { requestIds: ['req-0123456789abcdef01234567', readable.requestId] },
+      index!.version,
+    );
+
+    const listed = await listGrantRequests(deps);
+
+    expect(listed.requests.map((request) => request.requestId)).toEqual([readable.requestId]);
+    expect(listed.unreadable).toEqual([
+      {
+        requestId: 'req-0123456789abcdef01234567',
+        error: expect.stringContaining(
+          'grant request req-0123456789abcdef01234567 is recorded but unreadable',
+        ),
+      },
+    ]);
+  });
+
+  it('an audit record is never lost to its size: a long refusal is cut to fit, and recorded', async () => {
+    const many = Array.from({ length: 60 }, () => ACCESS.grants[1]!);
+    const { deps } = await operator((config) => ({
+      ...config,
+      access: { ...config.access, grants: many },
+    }));
+
+    await expect(requestGrant(carol, ask(arn('user', 'alice'), ADMIN), deps)).rejects.toThrow(
+      OperatorRefusedError,
+    );
+
+    const [record] = await deps.audit.list(new Date(0), deps.clock.now());
+    expect(record!.reason.length).toBe(4096);
+    expect(record!.reason.endsWith('…')).toBe(true);
+  });
+});
+
+describe('a request waiting for approval', () => {
+  it('expires: approved after access.pendingRequestsExpireAfter, it is refused and closed for good', async () => {
+    const { deps, clock, attached } = await operator();
+    const request = await requestGrant(carol, ask(arn('role', 'ops-admin'), POWER_USER), deps);
+
+    clock.advance(25 * 3_600);
+
+    await expect(approveGrantRequest(oncall, request.requestId, deps)).rejects.toThrow(
+      'requests wait for approval 24h at most',
+    );
+    await expect(approveGrantRequest(dana, request.requestId, deps)).rejects.toThrow('is refused');
+    expect(await attached('ops-admin', 'roles')).toEqual([]);
+    const [closed] = (await listGrantRequests(deps)).requests;
+    expect(closed).toMatchObject({ status: 'refused', refusal: expect.stringContaining('ask again') });
+  });
+
+  it('is judged again at approval: a requester no longer in the rule’s group is refused', async () => {
+    const { deps, attached } = await operator();
+    const request = await requestGrant(carol, ask(arn('role', 'ops-admin'), POWER_USER), deps);
+    deps.config = {
+      ...deps.config,
+      access: {
+        ...deps.config.access,
+        groups: { ...deps.config.access.groups, engineers: [arn('user', 'erin')] },
+      },
+    };
+
+    await expect(approveGrantRequest(oncall, request.requestId, deps)).rejects.toThrow(
+      'the request is no longer allowed',
+    );
+    expect(await attached('ops-admin', 'roles')).toEqual([]);
+  });
+
+  it('is judged again at approval: a principal protected since is refused', async () => {
+    const { deps, iam, attached } = await operator();
+    const request = await requestGrant(carol, ask(arn('role', 'ops-admin'), POWER_USER), deps);
+    const state = await iam.load();
+    await iam.save({
+      ...state,
+      roles: { ...state.roles, 'ops-admin': { ...state.roles['ops-admin']!, tags: { 'break-glass': '' } } },
+    });
+
+    await expect(approveGrantRequest(oncall, request.requestId, deps)).rejects.toThrow(
+      'is protected (tagged break-glass)',
+    );
+    expect(await attached('ops-admin', 'roles')).toEqual([]);
+  });
 });

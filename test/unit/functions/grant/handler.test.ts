@@ -28,6 +28,7 @@ async function handler() {
   const deadLetters = new RecordingDeadLetters();
   const deps = {
     config: await shippedConfig(),
+    homeAccountId: ACCOUNT,
     cases: new FileCaseStore(join(directory, 'cases')),
     audit: new FileAuditLog(join(directory, 'audit.jsonl')),
     clock,
@@ -82,13 +83,20 @@ describe('the grant function', () => {
       { principalArn: ALICE, policyArn: READ_ONLY, duration: '2h', reason: 'incident 42' },
       {
         ...deps,
-        iamFor: () => {
-          throw new Error('IAM was unreachable');
-        },
+        // IAM answers the request's read, then becomes unreachable before the grant attaches.
+        iamFor: () =>
+          new Proxy(iam, {
+            get: (target, name) =>
+              name === 'readState'
+                ? target.readState.bind(target)
+                : () => {
+                    throw new Error('IAM was unreachable');
+                  },
+          }),
       },
     ).catch(() => null);
     expect(request).toBeNull();
-    const [left] = await listGrantRequests(deps);
+    const [left] = (await listGrantRequests(deps)).requests;
     expect(left?.status).toBe('approved');
 
     const finished = await invoke(announced({ requestId: left!.requestId }));

@@ -19,6 +19,7 @@ async function operator() {
   const audit = new FileAuditLog(join(directory, 'audit.jsonl'));
   const handler = createOperatorHandler({
     config: await shippedConfig(),
+    homeAccountId: '146450651832',
     cases: new FileCaseStore(join(directory, 'cases')),
     audit,
     clock,
@@ -73,5 +74,20 @@ describe('the operator handler', () => {
     expect((await call('POST', '/grants/req-000000000000000000000000/approve', oncall)).status).toBe(404);
     expect((await call('POST', '/cases/case-404/answers', oncall, '{"answer":"approve"}')).status).toBe(404);
     expect((await call('GET', '/audit', oncall)).status).toBe(200);
+  });
+
+  it('answers identities of its own account only, and audits the refusal', async () => {
+    const { call, audit, clock } = await operator();
+    const elsewhere = 'arn:aws:iam::999999999999:user/oncall';
+
+    expect(await call('GET', '/audit', elsewhere)).toEqual({
+      status: 403,
+      body: {
+        error: `${elsewhere} is an identity of account 999999999999: the operator API answers identities of account 146450651832 only`,
+      },
+    });
+    expect((await audit.list(new Date(0), clock.now())).map((record) => record.action)).toEqual([
+      'caller.admit',
+    ]);
   });
 });

@@ -2,11 +2,13 @@ import { describe, expect, it } from 'vitest';
 import {
   ApprovalSecretError,
   approvalLinkKeyId,
+  approverIsSubject,
   isSelfApproval,
   type SigningKey,
   signApprovalLink,
   verifyApprovalLink,
 } from '../../../../lib/domain/approval.ts';
+import type { TriggerTarget } from '../../../../lib/domain/trigger.ts';
 
 const KEY: SigningKey = { id: '2026-01', key: 'test-secret-of-at-least-thirty-two-bytes!' };
 const NOW = new Date('2026-01-15T12:00:00Z');
@@ -153,5 +155,48 @@ describe('isSelfApproval: verified identities, never names alike', () => {
     ],
   ])('is not the principal: %s', (_what, approver, principal) => {
     expect(isSelfApproval(approver, principal)).toBe(false);
+  });
+});
+
+describe('approverIsSubject: the principal, or the same Identity Center person', () => {
+  const ACCOUNT = '111122223333';
+  const SSO_ROLE = 'AWSReservedSSO_Engineer_0123456789abcdef';
+  const aliceSession: TriggerTarget = {
+    kind: 'assumed-role',
+    accountId: ACCOUNT,
+    roleArn: `arn:aws:iam::${ACCOUNT}:role/aws-reserved/sso.amazonaws.com/${SSO_ROLE}`,
+    roleName: SSO_ROLE,
+    sessionName: 'alice@example.com',
+    accessKeyId: null,
+    sessionIssuedAt: null,
+    sessionUserId: null,
+    sourceIdentity: null,
+  };
+  const responder = (person: string, account = ACCOUNT) =>
+    `arn:aws:sts::${account}:assumed-role/AWSReservedSSO_SecurityResponder_fedcba9876543210/${person}`;
+
+  it('refuses alice through another permission set, in any account, and by her user name as listed', () => {
+    expect(approverIsSubject(responder('alice@example.com'), aliceSession)).toBe(true);
+    expect(approverIsSubject(responder('Alice@Example.com', '444455556666'), aliceSession)).toBe(true);
+    expect(approverIsSubject('alice@example.com', aliceSession)).toBe(true);
+    expect(approverIsSubject(responder('bob@example.com'), aliceSession)).toBe(false);
+  });
+
+  it('refuses the person being offboarded through Identity Center', () => {
+    const leaving: TriggerTarget = { kind: 'person', accountId: ACCOUNT, person: 'alice', requestedBy: 'hr' };
+
+    expect(approverIsSubject(responder('alice'), leaving)).toBe(true);
+    expect(approverIsSubject(responder('bob'), leaving)).toBe(false);
+  });
+
+  it('a role merely named like Identity Center’s decides nothing: its session names are its caller’s to choose', () => {
+    const lookalike: TriggerTarget = {
+      ...aliceSession,
+      roleArn: `arn:aws:iam::${ACCOUNT}:role/${SSO_ROLE}`,
+      sessionName: 'oncall@example.com',
+    };
+
+    expect(approverIsSubject('oncall@example.com', lookalike)).toBe(false);
+    expect(approverIsSubject(responder('oncall@example.com'), lookalike)).toBe(false);
   });
 });

@@ -64,6 +64,28 @@ describe('notificationFor', () => {
     expect(raised.severity).toBe('critical');
     expect(raised.ruleId).toBe('instance-credentials-iam-escalation');
   });
+  it('defangs URLs and host names in the user agent, so no client makes the attacker’s text a link', () => {
+    const baited = buildTrigger(
+      instanceCredentialsIamEscalation,
+      stolenInstanceCredentialsGrant({
+        userAgent:
+          'Boto3/1.34.0 Python/3.11.6 see https://revoker-approvals.example.net/?link=abc or www.evil.example',
+      }),
+      resolution.principal,
+    );
+    const summary = notificationFor('approval-requested', 'case-1', baited, {
+      reason: 'the evidence is ambiguous',
+      outcome: null,
+      facts: [],
+      commands: [],
+    });
+    const sent = [snsMessage(summary).message, JSON.stringify(slackPayload(summary))].join('\n');
+
+    expect(sent).not.toMatch(/https?:\/\/|example\.net|evil\.example/);
+    expect(summary.facts[1]![1]).toContain(
+      'Boto3/1.34.0 Python/3.11.6 see hxxps[://]revoker-approvals[.]example[.]net/?link=abc or www[.]evil[.]example',
+    );
+  });
 });
 
 describe('snsMessage', () => {

@@ -71,7 +71,7 @@ describe('answerEscalation', () => {
       `arn:aws:sts::${accountId}:assumed-role/${roleName}/i-786a3A8B5C0d92eF4`,
     ]) {
       await expect(answerEscalation({ ...asOnCall, approver, answer: 'approve' }, parts)).rejects.toThrow(
-        `${approver} is the principal under revocation and cannot answer this case`,
+        `${approver} is the principal under revocation, or the same person, and cannot answer this case`,
       );
     }
     expect(entriesOf((await parts.cases.get('case-1'))!, 'decision')).toEqual([]);
