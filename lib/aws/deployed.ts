@@ -22,6 +22,7 @@ import { loadConfigFile } from '../local/config-file.ts';
 import { AccountNotEnrolledError, type Clock, type Notifier, type SigningKeys } from '../ports.ts';
 import { loadRunbooks } from '../runbooks/catalog.ts';
 import type { OperatorDependencies } from '../usecases/operator.ts';
+import { alarmLog } from './alarm-log.ts';
 import { AthenaQueryEngine } from './athena-engine.ts';
 import { DynamoDbAuditLog } from './dynamodb-audit-log.ts';
 import { DynamoDbCaseStore } from './dynamodb-case-store.ts';
@@ -207,6 +208,7 @@ export async function operatorDependencies(): Promise<OperatorDependencies> {
     callbacks: aws.callbacks(),
     engine: aws.engine(),
     runbooks: aws.runbooks(),
+    alarm: alarmLog(),
   };
 }
 
