@@ -21,6 +21,7 @@ import { type Config, parseConfig } from '../domain/config.ts';
 import { loadConfigFile } from '../local/config-file.ts';
 import { AccountNotEnrolledError, type Clock, type Notifier, type SigningKeys } from '../ports.ts';
 import { loadRunbooks } from '../runbooks/catalog.ts';
+import type { GrantDependencies } from '../usecases/jit.ts';
 import type { OperatorDependencies } from '../usecases/operator.ts';
 import { AthenaQueryEngine } from './athena-engine.ts';
 import { DynamoDbAuditLog } from './dynamodb-audit-log.ts';
@@ -192,8 +193,18 @@ export const aws = {
   ),
 };
 
+/**
+ * The grant guard in an account: the stack's GrantGuardPolicy in its own account (the template
+ * sets its ARN), none elsewhere — so a grant anywhere else is refused.
+ */
+export function grantGuardIn(guardPolicyArn: string, ownAccountId: string) {
+  return (accountId: string): string | null => (accountId === ownAccountId ? guardPolicyArn : null);
+}
+
 /** What the operator API's use cases act with: the operator function's, and the grant function's. */
-export async function operatorDependencies(): Promise<OperatorDependencies> {
+export async function operatorDependencies(): Promise<
+  OperatorDependencies & Pick<GrantDependencies, 'grantGuard'>
+> {
   return {
     config: await aws.config(),
     cases: aws.cases(),
@@ -205,6 +216,8 @@ export async function operatorDependencies(): Promise<OperatorDependencies> {
     callbacks: aws.callbacks(),
     engine: aws.engine(),
     runbooks: aws.runbooks(),
+    // Every grant attaches it before its policy (finishGrantRequest passes it on to grantAccess).
+    grantGuard: grantGuardIn(setting('GRANT_GUARD_POLICY_ARN'), setting('REVOKER_ACCOUNT_ID')),
   };
 }
 

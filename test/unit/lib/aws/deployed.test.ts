@@ -12,7 +12,7 @@ import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from
 import { handler as detectHandler } from '../../../../functions/detect/handler.ts';
 import { handler as heartbeatHandler } from '../../../../functions/heartbeat/handler.ts';
 import { handler as revokeHandler } from '../../../../functions/revoke/handler.ts';
-import { deployedConfig, MissingSettingError, setting } from '../../../../lib/aws/deployed.ts';
+import { deployedConfig, grantGuardIn, MissingSettingError, setting } from '../../../../lib/aws/deployed.ts';
 import { DynamoDbCaseStore } from '../../../../lib/aws/dynamodb-case-store.ts';
 import { executionNameOf } from '../../../../lib/domain/case.ts';
 import { ConfigError } from '../../../../lib/domain/config.ts';
@@ -140,6 +140,16 @@ describe('the deployed handlers', () => {
       sts.commandCalls(GetCallerIdentityCommand).map((call) => (call.thisValue as STSClient).config.region()),
     );
     expect(regions.sort()).toEqual(['eu-west-1', 'us-east-1']);
+  });
+
+  it('grants: every grant is told the stack’s guard, in the stack’s own account only', () => {
+    const guard = grantGuardIn(
+      'arn:aws:iam::111122223333:policy/revoker/revoker-grant-guard',
+      '111122223333',
+    );
+
+    expect(guard('111122223333')).toBe('arn:aws:iam::111122223333:policy/revoker/revoker-grant-guard');
+    expect(guard('444455556666')).toBeNull();
   });
 
   it('refuse a parameter that does not fit, naming it', async () => {
