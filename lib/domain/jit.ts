@@ -252,3 +252,10 @@ export const OpenGrantsSchema = z.object({
   grants: z.array(z.object({ grantId: GrantSchema.shape.grantId, expiresAt: z.iso.datetime() })),
 });
 export type OpenGrants = z.infer<typeof OpenGrantsSchema>;
+
+/** The open grants due at `now` that their schedule should have ended `graceMs` ago already. */
+export function overdueGrants(open: OpenGrants | null, now: Date, graceMs: number): string[] {
+  return (open?.grants ?? [])
+    .filter((entry) => Date.parse(entry.expiresAt) + graceMs <= now.getTime())
+    .map((entry) => entry.grantId);
+}
