@@ -4,6 +4,7 @@
 // - GrantGuardPolicy, attached with every just-in-time grant: a grant of PowerUserAccess (or of
 //   anything) must not reach revoker's schedules, secrets, cases, executions, functions, topic,
 //   evidence, logs, rules, roles or stack — and every resource the template adds must be covered.
+// - NotifyTopicPolicy: only the functions that page publish, only named admins subscribe.
 import { runSimulation } from '@cloud-copilot/iam-simulate';
 import { describe, expect, it } from 'vitest';
 import { loadTemplate } from '../fixtures/template.ts';
@@ -514,5 +515,75 @@ describe('the grant guard (GrantGuardPolicy) against the stack’s own resources
 
     expect('revoker-security-prod-eu').toHaveLength(24);
     expect(document.replace(/\s/g, '').length).toBeLessThanOrEqual(6144);
+  });
+});
+
+describe('the notifications topic’s policy (NotifyTopicPolicy)', () => {
+  const TOPIC = nameOf('NotifyTopic');
+  const SNS = { Version: '2012-10-17', Statement: [{ Effect: 'Allow', Action: 'sns:*', Resource: '*' }] };
+  const policyOf = (resolver: TemplateResolver) =>
+    resolver.resolve(template.Resources.NotifyTopicPolicy!.Properties.PolicyDocument);
+  const topicPolicy = policyOf(stack);
+  const ADMIN_ROLE = DEPLOYMENT.parameters.NotifySubscriptionAdmins!;
+  const as = (roleArn: string, action: string, account = ACCOUNT): Request => ({
+    action,
+    resource: TOPIC,
+    principal: `arn:aws:sts::${account}:assumed-role/${roleArn.split('/').at(-1)}/session`,
+    context: { 'aws:PrincipalArn': roleArn, 'aws:PrincipalAccount': account },
+  });
+
+  it.each([
+    ['the close function', 'Allowed', arnOf('CloseFunctionRole')],
+    ['the escalate function', 'Allowed', arnOf('EscalateFunctionRole')],
+    // The old pattern role/<stack>-* let both of these through.
+    [
+      'a role whose path starts with the stack’s name',
+      'ExplicitlyDenied',
+      `arn:aws:iam::${ACCOUNT}:role/revoker-x/phish`,
+    ],
+    [
+      'a role whose name starts with it',
+      'ExplicitlyDenied',
+      `arn:aws:iam::${ACCOUNT}:role/revoker-CloseFunctionRole-forged`,
+    ],
+    ['another of the stack’s functions', 'ExplicitlyDenied', arnOf('DetectFunctionRole')],
+  ])('publish as %s: %s', async (_who, verdict, roleArn) => {
+    expect(await decide({ sns: SNS }, as(roleArn, 'sns:Publish'), topicPolicy)).toBe(verdict);
+  });
+
+  it('publish as the stack’s alarms (CloudWatch)', async () => {
+    const alarm: Request = {
+      action: 'sns:Publish',
+      resource: TOPIC,
+      principal: 'cloudwatch.amazonaws.com',
+      context: { 'aws:SourceAccount': ACCOUNT, 'aws:PrincipalServiceName': 'cloudwatch.amazonaws.com' },
+    };
+
+    expect(await decide({}, alarm, topicPolicy)).toBe('Allowed');
+  });
+
+  it('subscribe: only the named subscription admins of this account', async () => {
+    const developer = `arn:aws:iam::${ACCOUNT}:role/developer`;
+
+    expect(await decide({ sns: SNS }, as(ADMIN_ROLE, 'sns:Subscribe'), topicPolicy)).toBe('Allowed');
+    expect(await decide({ sns: SNS }, as(developer, 'sns:Subscribe'), topicPolicy)).toBe('ExplicitlyDenied');
+    expect(await decide({ sns: SNS }, as(developer, 'sns:SetSubscriptionAttributes'), topicPolicy)).toBe(
+      'ExplicitlyDenied',
+    );
+    // An admin holding a grant is kept off the topic by the guard.
+    expect(
+      await decide({ sns: SNS, GrantGuardPolicy: GUARD }, as(ADMIN_ROLE, 'sns:Subscribe'), topicPolicy),
+    ).toBe('ExplicitlyDenied');
+  });
+
+  it('subscribe, with no admins named: nobody', async () => {
+    const unnamed = policyOf(
+      new TemplateResolver(template, {
+        ...DEPLOYMENT,
+        parameters: { ...DEPLOYMENT.parameters, NotifySubscriptionAdmins: '' },
+      }),
+    );
+
+    expect(await decide({ sns: SNS }, as(ADMIN_ROLE, 'sns:Subscribe'), unnamed)).toBe('ExplicitlyDenied');
   });
 });
