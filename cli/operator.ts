@@ -16,6 +16,7 @@ import { FileAuditLog } from '../lib/local/audit-log.ts';
 import { FileCaseStore } from '../lib/local/case-store.ts';
 import { DEFAULT_CONFIG_FILE, loadConfigFile } from '../lib/local/config-file.ts';
 import { DuckDbQueryEngine } from '../lib/local/duckdb-engine.ts';
+import { localGrantGuardArn } from '../lib/local/grant-guard.ts';
 import { LocalIamAccount } from '../lib/local/iam-account.ts';
 import {
   callSigned,
@@ -28,6 +29,7 @@ import { LocalTaskCallbacks } from '../lib/local/task-callbacks.ts';
 import { AccountNotEnrolledError, type QueryEngine } from '../lib/ports.ts';
 import { loadRunbooks } from '../lib/runbooks/catalog.ts';
 import { type SigningCredentials, signingScopeOf, signRequest } from '../lib/sigv4.ts';
+import type { OperatorDependencies } from '../lib/usecases/operator.ts';
 import { printable, printJson, table } from './output.ts';
 
 export const DEMO_STATE = join('.local', 'demo');
@@ -70,7 +72,7 @@ export function localOperator(
       return opened.run(request);
     },
   };
-  const handler = createOperatorHandler({
+  const dependencies: OperatorDependencies = {
     config,
     homeAccountId: localHomeAccount(join(directory, 'iam')),
     cases: new FileCaseStore(join(directory, 'cases')),
@@ -88,7 +90,10 @@ export function localOperator(
     callbacks: new LocalTaskCallbacks(join(directory, 'callbacks'), clock),
     engine,
     runbooks: loadRunbooks(),
-  }) as unknown as OperatorHandler;
+    // Each local account's own guard (`revoker demo` makes it with the account).
+    grantGuard: localGrantGuardArn,
+  };
+  const handler = createOperatorHandler(dependencies) as unknown as OperatorHandler;
   return { handler, close: async () => opened?.close() };
 }
 

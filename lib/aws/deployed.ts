@@ -193,6 +193,14 @@ export const aws = {
   ),
 };
 
+/**
+ * The grant guard in an account: the stack's GrantGuardPolicy in its own account (the template
+ * sets its ARN), none elsewhere — so a grant anywhere else is refused.
+ */
+export function grantGuardIn(guardPolicyArn: string, ownAccountId: string) {
+  return (accountId: string): string | null => (accountId === ownAccountId ? guardPolicyArn : null);
+}
+
 /** What the operator API's use cases act with: the operator function's, and the grant function's. */
 export async function operatorDependencies(): Promise<OperatorDependencies> {
   return {
@@ -209,6 +217,8 @@ export async function operatorDependencies(): Promise<OperatorDependencies> {
     engine: aws.engine(),
     runbooks: aws.runbooks(),
     alarm: alarmLog(),
+    // Every grant attaches it before its policy (finishGrantRequest passes it on to grantAccess).
+    grantGuard: grantGuardIn(setting('GRANT_GUARD_POLICY_ARN'), setting('REVOKER_ACCOUNT_ID')),
   };
 }
 

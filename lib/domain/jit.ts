@@ -40,6 +40,11 @@ export const GrantSchema = z.strictObject({
    * grant's end then never detaches it.
    */
   heldBefore: z.boolean(),
+  /**
+   * The grant guard attached before the policy and detached after it: the managed policy that
+   * denies the grantee revoker's own resources. Null only for grants recorded before there was one.
+   */
+  guardPolicyArn: PolicyArn.nullable().default(null),
 });
 export type Grant = z.infer<typeof GrantSchema>;
 
@@ -207,4 +212,53 @@ export function grantRequestIdFor(request: {
     .update(`${request.requestedBy}\n${request.principalArn}\n${request.policyArn}\n${request.requestedAt}`)
     .digest('hex');
   return `req-${hash.slice(0, 24)}`;
+}
+
+/**
+ * Which grants hold a principal's grant guard: each grant joins before it attaches the guard and
+ * leaves when its end has taken its policy away. The last to leave detaches the guard, so no
+ * policy a grant attached is ever left on the principal without it.
+ */
+export const GuardHoldersSchema = z.object({
+  holders: z.array(z.object({ grantId: GrantSchema.shape.grantId, guardPolicyArn: PolicyArn })),
+});
+export type GuardHolders = z.infer<typeof GuardHoldersSchema>;
+
+type Guarded = Pick<Grant, 'grantId' | 'guardPolicyArn'> & { guardPolicyArn: string };
+
+/** The holders with `grant` among them; null when it already is (nothing to write). */
+export function withHolder(current: GuardHolders | null, grant: Guarded): GuardHolders | null {
+  const holders = current?.holders ?? [];
+  if (holders.some((holder) => holder.grantId === grant.grantId)) return null;
+  return { holders: [...holders, { grantId: grant.grantId, guardPolicyArn: grant.guardPolicyArn }] };
+}
+
+/** The holders without `grantId`; null when it is not among them. */
+export function withoutHolder(current: GuardHolders | null, grantId: string): GuardHolders | null {
+  const holders = current?.holders ?? [];
+  if (!holders.some((holder) => holder.grantId === grantId)) return null;
+  return { holders: holders.filter((holder) => holder.grantId !== grantId) };
+}
+
+/** The grants other than `grant` that still hold the same guard. */
+export function otherHolders(current: GuardHolders | null, grant: Guarded): string[] {
+  return (current?.holders ?? [])
+    .filter((holder) => holder.grantId !== grant.grantId && holder.guardPolicyArn === grant.guardPolicyArn)
+    .map((holder) => holder.grantId);
+}
+
+/**
+ * The grants whose end has not started yet, with when each is due: the heartbeat reads this one
+ * document to find a grant whose schedule was deleted or never fired.
+ */
+export const OpenGrantsSchema = z.object({
+  grants: z.array(z.object({ grantId: GrantSchema.shape.grantId, expiresAt: z.iso.datetime() })),
+});
+export type OpenGrants = z.infer<typeof OpenGrantsSchema>;
+
+/** The open grants due at `now` that their schedule should have ended `graceMs` ago already. */
+export function overdueGrants(open: OpenGrants | null, now: Date, graceMs: number): string[] {
+  return (open?.grants ?? [])
+    .filter((entry) => Date.parse(entry.expiresAt) + graceMs <= now.getTime())
+    .map((entry) => entry.grantId);
 }

@@ -18,6 +18,7 @@ import { applyAction, type RevocationAction } from '../domain/revocation/actions
 import type { IamGateway, IamScope } from '../ports.ts';
 import { writeFileAtomic } from './atomic-file.ts';
 import { exclusively } from './file-lock.ts';
+import { withGrantGuard } from './grant-guard.ts';
 import { type AuthorizationRequest, type Authorizer, findExplicitDeny } from './policy-evaluator.ts';
 
 export type { IamAccountState } from '../domain/iam-state.ts';
@@ -89,7 +90,7 @@ export function authorizerFor(file: string): Authorizer {
   };
 }
 
-/** An account file for a generated organisation account: its roles and people. */
+/** An account file for a generated organisation account: its roles and people, and the grant guard. */
 export function initialAccountState(account: {
   id: string;
   people: { name: string; accessKeyId: string }[];
@@ -112,7 +113,7 @@ export function initialAccountState(account: {
       instanceProfiles: profiles,
     },
   ];
-  return normalizeAccountState({
+  const state = normalizeAccountState({
     accountId: account.id,
     roles: Object.fromEntries([
       role(
@@ -144,4 +145,6 @@ export function initialAccountState(account: {
       ]),
     ),
   });
+  // As the stack's deploy leaves its account: grants there attach the guard before their policy.
+  return withGrantGuard(state);
 }

@@ -72,13 +72,16 @@ const OPERATORS: Record<string, (actual: string, expected: string) => boolean> =
 };
 
 function conditionMatches(statement: Statement, context: RequestContext): boolean {
-  for (const [operator, clauses] of Object.entries(statement.Condition ?? {})) {
+  for (const [qualified, clauses] of Object.entries(statement.Condition ?? {})) {
+    // A request here carries one value per key: any of them matching is that one matching. Only
+    // a positive operator: a negated one means something else for a key the request lacks.
+    const operator = qualified.replace(/^ForAnyValue:(?!\w*Not)/, '');
     const negated = operator.startsWith('StringNot');
     const base = negated ? operator.replace('StringNot', 'String') : operator;
     const test = OPERATORS[base];
     if (!test)
       throw new UnsupportedPolicyError(
-        `condition operator ${operator} is not supported by the local evaluator`,
+        `condition operator ${qualified} is not supported by the local evaluator`,
       );
     for (const [key, expected] of Object.entries(clauses)) {
       const actual = context.keys[key];

@@ -100,6 +100,28 @@ export async function changeHeader(
   throw new CaseContentionError(`case ${caseId}: the header kept changing under ${MAX_ATTEMPTS} attempts`);
 }
 
+/**
+ * Change a small document by compare-and-set, retried on conflicts. `change` sees its current
+ * value (null when there is none) and returns the next, or null to leave it as it is; the
+ * value the document holds afterwards is returned.
+ */
+export async function changeDocument<T>(
+  cases: CaseStore,
+  key: string,
+  parse: (value: unknown) => T,
+  change: (current: T | null) => T | null,
+): Promise<T | null> {
+  for (let attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
+    const document = await cases.readDocument(key);
+    const current = document ? parse(document.value) : null;
+    const next = change(current);
+    if (next === null) return current;
+    if (await cases.writeDocument(key, next, document?.version ?? null)) return next;
+    await backOff(attempt);
+  }
+  throw new CaseContentionError(`document ${key}: it kept changing under ${MAX_ATTEMPTS} attempts`);
+}
+
 // ---- Taking in a call ------------------------------------------------------------------
 
 /** A call (or request) that should be on a case. */

@@ -1,6 +1,6 @@
 // Detect: one EventBridge delivery in, at most one case started per compromised credential.
 
-import { digest, isOpen, lastEntry, moreSevere, type Ranking, stronger } from '../domain/case.ts';
+import { digest, moreSevere, type Ranking, stronger } from '../domain/case.ts';
 import { type CloudTrailRecord, describeIssues } from '../domain/cloudtrail.ts';
 import type { Config } from '../domain/config.ts';
 import { parseEnvelope } from '../domain/documents.ts';
@@ -25,8 +25,9 @@ import type {
   TaskCallbacks,
   WorkflowStarter,
 } from '../ports.ts';
-import { ensureStarted, type Intake, type IntakeOutcome, takeIn } from './cases.ts';
+import { type Intake, type IntakeOutcome, takeIn } from './cases.ts';
 import { executionSettings } from './execution.ts';
+import { startGrantEnd } from './grant-sweep.ts';
 
 export type DetectOutcome =
   | {
@@ -194,30 +195,21 @@ const EXPIRY_EARLY_TOLERANCE_MS = 60_000;
 /**
  * A grant reaching its end (our scheduled event). The event announces; it does not say what
  * to take away: the grant recorded on its case does. An unknown grant, one already ended, or
- * one not yet due changes nothing and is set aside with the reason.
+ * one not yet due changes nothing and is set aside with the reason. The heartbeat starts an
+ * overdue end the same way (startGrantEnd), should the schedule never fire.
  */
 async function startGrantExpiry(event: unknown, deps: DetectDependencies): Promise<DetectOutcome> {
   const parsed = GrantExpiryEventSchema.safeParse(event);
   if (!parsed.success)
     return { status: 'rejected', reason: `grant expiry event: ${describeIssues(parsed.error)}` };
-  const { grantId } = parsed.data.detail;
-  const record = await deps.cases.get(grantId);
-  const granted = record ? lastEntry(record, 'grant') : undefined;
-  if (!record || !granted)
-    return { status: 'rejected', reason: `grant expiry event: no grant ${grantId} is recorded` };
-  if (!isOpen(record.header))
-    return {
-      status: 'rejected',
-      reason: `grant expiry event: grant ${grantId} already ended (${record.header.outcome})`,
-    };
   // The schedule fires at the recorded end; an event well before it did not come from the schedule.
-  const endsAt = granted.detail.grant.expiresAt;
-  if (deps.clock.now().getTime() < Date.parse(endsAt) - EXPIRY_EARLY_TOLERANCE_MS)
-    return { status: 'rejected', reason: `grant expiry event: grant ${grantId} ends at ${endsAt}, not now` };
-  const outcome = await ensureStarted(record, deps);
+  const outcome = await startGrantEnd(parsed.data.detail.grantId, deps, EXPIRY_EARLY_TOLERANCE_MS);
+  if (outcome.status === 'rejected')
+    return { status: 'rejected', reason: `grant expiry event: ${outcome.reason}` };
+  const { record } = outcome;
   return {
-    status: outcome,
-    caseId: grantId,
+    status: outcome.status,
+    caseId: record.header.caseId,
     ruleId: record.header.trigger.ruleId,
     alsoMatched: [],
     trigger: record.header.trigger,

@@ -1,8 +1,11 @@
 // Just-in-time access: grant a managed policy to a role or user for a while, and end it.
-// A grant attaches the policy (unless the principal already holds it), opens a case for the
-// grant, and schedules its end. The end — the expire-grant task — detaches the policy unless
-// the principal's standing access or another live grant still gives it, and denies each role
-// session the principal opened while the grant was live: their credentials outlive the grant.
+// A grant opens a case for the grant, schedules its end, attaches the grant guard (the managed
+// policy denying revoker's own resources), then the policy (unless the principal already holds
+// it). The end — the expire-grant task — detaches the policy unless the principal's standing
+// access or another live grant still gives it, then the guard unless another grant still holds
+// it, and denies each role session the principal opened while the grant was live: their
+// credentials outlive the grant. Stopped between any two steps, the principal holds the guard
+// without the policy at worst, never the policy without the guard.
 
 import { z } from 'zod';
 import { type Case, isOpen, openedHeader } from '../domain/case.ts';
@@ -31,9 +34,10 @@ import { plural } from '../domain/words.ts';
 import type { CaseStore, Clock, IamGateway, IamScope, QueryEngine, Scheduler } from '../ports.ts';
 import { bindRunbook, type Runbook, requireRunbook } from '../runbooks/catalog.ts';
 import { textIn } from '../runbooks/rows.ts';
-import { applyPlan } from './apply-plan.ts';
+import { type AppliedStep, applyPlan } from './apply-plan.ts';
 import { openRequestedCase, recordEntry, requireCase } from './cases.ts';
 import { executionSettings } from './execution.ts';
+import { forgetOpenGrant, guardHeldBy, holdGuard, noteOpenGrant, releaseGuard } from './grant-documents.ts';
 import { applyRecorded } from './revocations.ts';
 import {
   ApprovalSchema,
@@ -64,6 +68,12 @@ export interface GrantDependencies {
   clock: Clock;
   config: Config;
   scheduler: Scheduler;
+  /**
+   * The grant guard's ARN in an account, from the composition (deployed: the stack's
+   * GrantGuardPolicy; locally: the local account's own). Absent, or null for the account: no
+   * grant is attached there.
+   */
+  grantGuard?: (accountId: string) => string | null;
   sleep?: (ms: number) => Promise<void>;
 }
 
@@ -134,17 +144,48 @@ function holderTarget(grant: Grant): RevocationTarget {
     : { kind: 'iam-user', accountId: grant.accountId, userName: holder.name, arn: grant.principalArn };
 }
 
-function policyAction(grant: Grant, attach: boolean): RevocationAction {
+/** Attach or detach a managed policy (the grant's, or its guard) on the grant's principal. */
+function managedAction(grant: Grant, policyArn: string, attach: boolean): RevocationAction {
   const holder = grantHolder(grant);
   return holder.kind === 'role'
     ? {
         action: attach ? 'attach-role-policy' : 'detach-role-policy',
-        input: { roleName: holder.name, policyArn: grant.policyArn },
+        input: { roleName: holder.name, policyArn },
       }
     : {
         action: attach ? 'attach-user-policy' : 'detach-user-policy',
-        input: { userName: holder.name, policyArn: grant.policyArn },
+        input: { userName: holder.name, policyArn },
       };
+}
+
+function policyAction(grant: Grant, attach: boolean): RevocationAction {
+  return managedAction(grant, grant.policyArn, attach);
+}
+
+/**
+ * The guard every grant attaches first: from the composition, and present in the account's
+ * IAM. Without it a grant of a broad policy could reach revoker itself, so there is no grant.
+ */
+async function requireGuard(accountId: string, deps: GrantDependencies): Promise<string> {
+  const guard = deps.grantGuard?.(accountId) ?? null;
+  if (!guard)
+    throw new GrantRefusedError(
+      `no grant guard is configured for account ${accountId}: without it a grant could reach revoker's own resources, so none is attached`,
+    );
+  if (guard.split(':')[4] !== accountId)
+    throw new GrantRefusedError(`the grant guard ${guard} is not a policy of account ${accountId}`);
+  const state = await deps.iam.readState({
+    accountId,
+    roles: [],
+    users: [],
+    managedPolicies: [guard],
+    identityCenter: false,
+  });
+  if (!own(state.managedPolicies, guard))
+    throw new GrantRefusedError(
+      `the grant guard ${guard} does not exist in account ${accountId}: no grant is attached without it`,
+    );
+  return guard;
 }
 
 export async function grantAccess(request: GrantRequest, deps: GrantDependencies): Promise<Grant> {
@@ -172,6 +213,7 @@ export async function grantAccess(request: GrantRequest, deps: GrantDependencies
   const shape = GrantSchema.omit({ grantId: true, heldBefore: true }).safeParse(draft);
   if (!shape.success)
     throw new GrantRefusedError(`the grant is not valid: ${shape.error.issues[0]?.message}`);
+  const guardPolicyArn = await requireGuard(accountId, deps);
 
   const scope = scopeOf(draft);
   const state = await deps.iam.readState(scope);
@@ -206,11 +248,13 @@ export async function grantAccess(request: GrantRequest, deps: GrantDependencies
     grantId: grantIdFor(draft),
     // Attached and no live grant explains it: the principal holds it outside any grant.
     heldBefore: attached && live.length === 0,
+    guardPolicyArn,
   };
-  // The case first, then the end's schedule, then the policy: stopped anywhere in between, the
-  // grant can only end (or never have begun), never outlive its schedule.
+  // The case first, then the end's schedule, then the guard, then the policy: stopped anywhere
+  // in between, the grant can only end (or never have begun), never outlive its schedule, and
+  // the principal never holds the policy without the guard.
   const trigger = grantTrigger(grant);
-  const opened = await openRequestedCase(
+  await openRequestedCase(
     deps.cases,
     openedHeader({
       caseId: grant.grantId,
@@ -242,23 +286,49 @@ export async function grantAccess(request: GrantRequest, deps: GrantDependencies
       },
     },
   );
-  if (opened) await indexGrant(deps.cases, grant);
+  // Each written once however often a retry passes here (a retried grant opens nothing).
+  await indexGrant(deps.cases, grant);
+  await noteOpenGrant(deps.cases, grant);
   await deps.scheduler.scheduleOnce(grant.grantId, new Date(grant.expiresAt), {
     source: JIT_SOURCE,
     detailType: JIT_EXPIRY_DETAIL_TYPE,
     detail: { grantId: grant.grantId },
   });
-  const record = attached
-    ? null
-    : await applyPlan(scope, [policyAction(grant, true)], { iam: deps.iam, sleep: deps.sleep }, state, state);
+  // Held before attached: a grant ending meanwhile sees this one and leaves the guard on.
+  await holdGuard(deps.cases, { ...grant, guardPolicyArn });
+  // One change at a time, each read back before the next: the guard is on before the policy is.
+  const record = await applyPlan(
+    scope,
+    [managedAction(grant, guardPolicyArn, true), ...(attached ? [] : [policyAction(grant, true)])],
+    { iam: deps.iam, sleep: deps.sleep, onStep: recordChange(deps, grant.grantId, 'grant') },
+    state,
+    state,
+  );
   await recordEntry(deps.cases, grant.grantId, {
     id: 'grant',
     at: grant.grantedAt,
     step: 'grant',
-    summary: `${grant.requestedBy} granted ${grant.policyArn} to ${grant.principalArn} until ${grant.expiresAt}${grant.reason ? ` (${grant.reason})` : ''}${attached ? `; already attached (${grant.heldBefore ? 'standing access: the grant will not detach it' : `by ${live.length} live grant(s)`})` : ''}.`,
+    summary: `${grant.requestedBy} granted ${grant.policyArn} to ${grant.principalArn} until ${grant.expiresAt}${grant.reason ? ` (${grant.reason})` : ''}, under the grant guard ${guardPolicyArn}${attached ? `; already attached (${grant.heldBefore ? 'standing access: the grant will not detach it' : `by ${live.length} live grant(s)`})` : ''}.`,
     detail: { grant, record },
   });
   return grant;
+}
+
+/** Records each change a grant makes on its case, once, as a revocation's changes are. */
+function recordChange(
+  deps: Pick<GrantDependencies, 'cases' | 'clock'>,
+  caseId: string,
+  changeId: string,
+): (step: AppliedStep, index: number) => Promise<void> {
+  return async (step, index) => {
+    await recordEntry(deps.cases, caseId, {
+      id: `change:${changeId}:${index}`,
+      at: toInstant(deps.clock.now()),
+      step: 'iam-change',
+      summary: `${step.status === 'applied' ? 'Changed' : 'Already so'}: ${step.description}.`,
+      detail: { revocationId: changeId, index, action: step.action, status: step.status, undo: step.undo },
+    });
+  };
 }
 
 export const ExpireGrantInputSchema = z.object({
@@ -288,6 +358,83 @@ export type GrantExpiry = Revocation & {
   sessionsToVerify: number;
 };
 
+/**
+ * After the grant's policy is gone (or kept by something else): the grant lets go of its guard,
+ * and the guard comes off unless another grant of the principal still holds it. Read after the
+ * policy's change, so of two grants ending at once the later to let go detaches it.
+ */
+async function endGuard(
+  grant: Grant,
+  attempt: string,
+  scope: IamScope,
+  input: ExpireGrantInput,
+  deps: ExpireGrantDependencies,
+): Promise<{ actions: Revocation['actions']; note: string | null }> {
+  const guardPolicyArn = grant.guardPolicyArn;
+  if (!guardPolicyArn) return { actions: [], note: null };
+  const guarded = { ...grant, guardPolicyArn };
+  const dryRun = deps.config.mode === 'dry-run';
+  const others = dryRun ? await guardHeldBy(deps.cases, guarded) : await releaseGuard(deps.cases, guarded);
+  if (dryRun && others.length === 0)
+    return {
+      actions: [{ description: `detach the grant guard ${guardPolicyArn}`, status: 'planned' }],
+      note: null,
+    };
+  if (others.length > 0)
+    return {
+      actions: [],
+      note: `the grant guard stays: ${plural(others.length, 'other grant')} of ${grant.principalArn} still hold it (${others.join(', ')})`,
+    };
+  const context = {
+    caseId: input.caseId,
+    cases: deps.cases,
+    iam: deps.iam,
+    clock: deps.clock,
+    sleep: deps.sleep,
+  };
+  const change = (revocationId: string, attach: boolean, why: string) => {
+    const action = managedAction(grant, guardPolicyArn, attach);
+    return async () =>
+      applyRecorded(
+        {
+          revocationId,
+          label: `Grant ${grant.grantId} ended`,
+          plan: {
+            target: holderTarget(grant),
+            cutoff: toInstant(deps.clock.now()),
+            actions: [{ action, why, permissions: permissionsFor(action) }],
+            escalationOnly: [],
+            requiresHuman: null,
+            manualSteps: [],
+            notes: [],
+          },
+          scope,
+          before: await stateForRevocation(deps.iam, scope),
+          approval: input.approval ?? null,
+          automatic: false,
+        },
+        context,
+      );
+  };
+  const detached = await change(
+    `${attempt}-guard`,
+    false,
+    `detach the grant guard ${guardPolicyArn} from ${grant.principalArn}: no other grant holds it`,
+  )();
+  const actions = detached.steps.map((step) => ({ description: step.description, status: step.status }));
+  // A grant that began while the guard came off holds it again: put the guard back under it.
+  const arrived = await guardHeldBy(deps.cases, guarded);
+  if (arrived.length > 0) {
+    const back = await change(
+      `${attempt}-guard-again`,
+      true,
+      `attach the grant guard ${guardPolicyArn} again: ${arrived.join(', ')} began meanwhile`,
+    )();
+    actions.push(...back.steps.map((step) => ({ description: step.description, status: step.status })));
+  }
+  return { actions, note: null };
+}
+
 export async function expireGrant(
   input: ExpireGrantInput,
   deps: ExpireGrantDependencies,
@@ -310,6 +457,8 @@ export async function expireGrant(
   };
 
   const attempt = roundOf(await requireCase(deps.cases, input.caseId));
+  // Its end has started: the heartbeat has nothing left to start for it.
+  await forgetOpenGrant(deps.cases, grant.grantId);
   const recorded = await grantsOf(deps.cases, grant.principalArn);
   const others = recorded.filter((record) => record.open).map((record) => record.grant);
   const keep = reasonToKeep(grant, others, now);
@@ -321,14 +470,18 @@ export async function expireGrant(
       summary,
       detail: { grant, ...detail },
     });
+  const scope = scopeOf(grant);
   if (keep) {
-    // What this grant opened is still allowed by what keeps the policy: nothing to take away.
-    await ended(`Grant ended; ${grant.policyArn} stays: ${keep}.`, {
+    // What this grant opened is still allowed by what keeps the policy: nothing to take away
+    // but the guard, which another grant of the policy holds too if that is what keeps it.
+    const guard = await endGuard(grant, attempt, scope, input, deps);
+    result.actions.push(...guard.actions);
+    await ended(`Grant ended; ${grant.policyArn} stays: ${keep}${guard.note ? `; ${guard.note}` : ''}.`, {
       kept: keep,
       sessions: 0,
       needsHuman: [],
     });
-    return { ...result, applied: false, kept: keep, notes: [keep] };
+    return { ...result, applied: false, kept: keep, notes: [keep, ...(guard.note ? [guard.note] : [])] };
   }
   // The detach goes through the guard rails like any revocation: a principal protected since
   // the grant began (break-glass, revoker's own) loses nothing without a human's approval.
@@ -343,8 +496,7 @@ export async function expireGrant(
     throw new RevocationNeedsHumanError(reason);
   }
 
-  // 1. The policy itself.
-  const scope = scopeOf(grant);
+  // 1. The policy itself; then its guard, never before.
   const detach = policyAction(grant, false);
   const plan: RevocationPlan = {
     target: holderTarget(grant),
@@ -388,6 +540,9 @@ export async function expireGrant(
       ...record.steps.map((step) => ({ description: step.description, status: step.status })),
     );
   }
+  const guard = await endGuard(grant, attempt, scope, input, deps);
+  result.actions.push(...guard.actions);
+  if (guard.note) result.notes.push(guard.note);
 
   // 2. The role sessions the principal opened while it held the policy through its grants.
   const since = heldSince(

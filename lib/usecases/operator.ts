@@ -56,6 +56,8 @@ export interface OperatorDependencies {
   clock: Clock;
   /** IAM in an account: a grant is attached in its principal's account. */
   iamFor(accountId: string): IamGateway;
+  /** The grant guard's ARN in an account (null: none there, and no grant is made). */
+  grantGuard(accountId: string): string | null;
   scheduler: Scheduler;
   callbacks: TaskCallbacks;
   engine: QueryEngine;

@@ -6,6 +6,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { type DemoResult, runDemo } from '../../cli/demo.ts';
 import { normalizeAccountState } from '../../lib/domain/iam-state.ts';
 import { FileCaseStore } from '../../lib/local/case-store.ts';
+import { localGrantGuardArn } from '../../lib/local/grant-guard.ts';
 import { revoker } from '../fixtures/cli.ts';
 import { shippedConfig } from '../fixtures/config.ts';
 
@@ -118,7 +119,9 @@ describe('revoker jit', () => {
     const granted = await revoker.withEnv(oncall, 'jit', 'approve', requestId, ...operator);
     const grantId = /grant (jit-[0-9a-f]{24})/.exec(granted.stdout)?.[1];
     expect(granted.code).toBe(0);
-    expect(policies()).toContain(policy);
+    // The demo's account has the grant guard, as the stack's has: attached first.
+    const guard = localGrantGuardArn(account.accountId);
+    expect(policies().slice(-2)).toEqual([guard, policy]);
 
     const early = await revoker(
       'jit',
@@ -150,7 +153,9 @@ describe('revoker jit', () => {
       / iam-change +Changed: Detach arn:aws:iam::aws:policy\/PowerUserAccess from user carol\./,
     );
     expect(due.stdout).toMatch(new RegExp(`^Case ${grantId}, opened \\S+: contained$`, 'm'));
+    expect(due.stdout).toMatch(new RegExp(` iam-change +Changed: Detach ${guard} from user carol\\.`));
     expect(policies()).not.toContain(policy);
+    expect(policies()).not.toContain(guard);
 
     const list = await revoker('jit', 'list', '--cases', join(directory, 'cases'));
     expect(list.stdout).toMatch(new RegExp(`^ {2}${grantId} .* ended$`, 'm'));

@@ -15,6 +15,7 @@ import { ACTIONS } from '../../lib/domain/revocation/actions.ts';
 import { loadConfigFile } from '../../lib/local/config-file.ts';
 import { ASL_FILE } from '../../lib/local/state-machine.ts';
 import { handlerSourceOf, loadTemplate, ROOT } from '../fixtures/template.ts';
+import { samResources, TemplateResolver } from '../fixtures/template-resolve.ts';
 
 const template = loadTemplate();
 const spec = loadAwsServiceSpecSync();
@@ -53,12 +54,10 @@ function references(value: unknown, found: Reference[] = []): Reference[] {
   return found;
 }
 
-/** SAM makes `<Function>Url` (AWS::Lambda::Url) for a function with a FunctionUrlConfig. */
+/** The template's resources, and those SAM makes of them (`<Function>Url`, `<Function>Role`...). */
+const generated = samResources(template);
 function typeOf(name: string): string | undefined {
-  const declared = template.Resources[name]?.Type;
-  if (declared) return declared;
-  const base = template.Resources[name.replace(/Url$/, '')];
-  return name.endsWith('Url') && base?.Properties.FunctionUrlConfig ? 'AWS::Lambda::Url' : undefined;
+  return template.Resources[name]?.Type ?? generated[name]?.Type;
 }
 
 /** CloudFormation's own parameters, always there to !Ref. */
@@ -67,6 +66,7 @@ const PSEUDO_PARAMETERS = new Set([
   'AWS::Region',
   'AWS::Partition',
   'AWS::StackName',
+  'AWS::StackId',
   'AWS::URLSuffix',
   'AWS::NoValue',
 ]);
@@ -283,6 +283,7 @@ describe('the functions’ permissions', () => {
 
     expect(attaching.map((statement) => statement.Sid).sort()).toEqual([
       'AttachOnlyTheRevocationPolicy',
+      'AttachTheGrantGuard',
       'AttachTheGrantablePolicies',
     ]);
     expect(
@@ -291,6 +292,17 @@ describe('the functions’ permissions', () => {
     expect(
       policyArns(attaching.find((statement) => statement.Sid === 'AttachOnlyTheRevocationPolicy')!),
     ).toEqual(['arn:aws:iam::${AWS::AccountId}:policy/revoker/*']);
+    // The guard, as a deployment names it: the one ARN GrantPolicy attaches and the grant functions are told.
+    const deployed = new TemplateResolver(template);
+    const guardArn = deployed.ref('GrantGuardPolicy');
+    const guardStatement = attaching.find((statement) => statement.Sid === 'AttachTheGrantGuard')!;
+    expect(deployed.resolve(conditionOf(guardStatement).ArnEquals?.['iam:PolicyARN'])).toBe(guardArn);
+    for (const name of ['GrantFunction', 'OperatorFunction']) {
+      const { Variables } = template.Resources[name]!.Properties.Environment as {
+        Variables: Record<string, unknown>;
+      };
+      expect(deployed.resolve(Variables.GRANT_GUARD_POLICY_ARN)).toBe(guardArn);
+    }
   });
 
   it.each(IAM_READERS)('%s can read every piece of IAM state the adapter reads', (name) => {

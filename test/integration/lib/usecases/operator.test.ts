@@ -10,6 +10,7 @@ import { type Access, callerOf } from '../../../../lib/domain/access.ts';
 import type { Config } from '../../../../lib/domain/config.ts';
 import { FileAuditLog } from '../../../../lib/local/audit-log.ts';
 import { FileCaseStore } from '../../../../lib/local/case-store.ts';
+import { localGrantGuardArn, withGrantGuard } from '../../../../lib/local/grant-guard.ts';
 import { LocalIamAccount } from '../../../../lib/local/iam-account.ts';
 import { SimulatedClock } from '../../../../lib/local/pipeline.ts';
 import { FileScheduler } from '../../../../lib/local/scheduler.ts';
@@ -36,6 +37,8 @@ const arn = (kind: 'user' | 'role', name: string) => `arn:aws:iam::${ACCOUNT}:${
 const READ_ONLY = 'arn:aws:iam::aws:policy/ReadOnlyAccess';
 const POWER_USER = 'arn:aws:iam::aws:policy/PowerUserAccess';
 const ADMIN = 'arn:aws:iam::aws:policy/AdministratorAccess';
+/** Every grant attaches it first. */
+const GUARD = localGrantGuardArn(ACCOUNT);
 const shipped = await shippedConfig();
 
 const ACCESS: Access = {
@@ -104,24 +107,30 @@ function countingEngine() {
 async function operator(change: (config: Config) => Config = (config) => config) {
   const directory = mkdtempSync(join(tmpdir(), 'revoker-operator-'));
   const iam = new LocalIamAccount(join(directory, 'iam.json'));
-  await iam.save({
-    accountId: ACCOUNT,
-    users: Object.fromEntries(
-      ['alice', 'bob', 'carol', 'oncall'].map((name) => [name, { arn: arn('user', name) }]),
-    ),
-    roles: {
-      'ops-admin': { arn: arn('role', 'ops-admin'), path: '/' },
-      'break-glass': { arn: arn('role', 'break-glass'), path: '/' },
-      'payments-admin': { arn: arn('role', 'payments-admin'), path: '/' },
-      [SSO_ENGINEER]: { arn: arn('role', `aws-reserved/sso.amazonaws.com/${SSO_ENGINEER}`), path: SSO_PATH },
-      [SSO_RESPONDER]: {
-        arn: arn('role', `aws-reserved/sso.amazonaws.com/${SSO_RESPONDER}`),
-        path: SSO_PATH,
+  await iam.save(
+    withGrantGuard({
+      accountId: ACCOUNT,
+      users: Object.fromEntries(
+        ['alice', 'bob', 'carol', 'oncall'].map((name) => [name, { arn: arn('user', name) }]),
+      ),
+      roles: {
+        'ops-admin': { arn: arn('role', 'ops-admin'), path: '/' },
+        'break-glass': { arn: arn('role', 'break-glass'), path: '/' },
+        'payments-admin': { arn: arn('role', 'payments-admin'), path: '/' },
+        [SSO_ENGINEER]: {
+          arn: arn('role', `aws-reserved/sso.amazonaws.com/${SSO_ENGINEER}`),
+          path: SSO_PATH,
+        },
+        [SSO_RESPONDER]: {
+          arn: arn('role', `aws-reserved/sso.amazonaws.com/${SSO_RESPONDER}`),
+          path: SSO_PATH,
+        },
+        // Named like Identity Center's, made by someone else: not under Identity Center's path.
+        [SSO_LOOKALIKE]: { arn: arn('role', SSO_LOOKALIKE), path: '/' },
       },
-      // Named like Identity Center's, made by someone else: not under Identity Center's path.
-      [SSO_LOOKALIKE]: { arn: arn('role', SSO_LOOKALIKE), path: '/' },
-    },
-  });
+    }),
+  );
+
   const clock = new SimulatedClock(new Date('2026-01-15T10:00:00Z'));
   const alarms: Record<string, unknown>[] = [];
   const { engine, runs } = countingEngine();
@@ -140,6 +149,7 @@ async function operator(change: (config: Config) => Config = (config) => config)
     callbacks: new LocalTaskCallbacks(join(directory, 'callbacks'), clock),
     engine,
     runbooks: loadRunbooks(),
+    grantGuard: localGrantGuardArn,
     alarm: (line: Record<string, unknown>) => alarms.push(line),
     sleep: async () => {},
     deadLetters,
@@ -176,7 +186,7 @@ describe('just-in-time grants through the operator API', () => {
       requestedBy: carol.arn,
       grantId: expect.stringMatching(/^jit-/),
     });
-    expect(await attached('alice')).toEqual([READ_ONLY]);
+    expect(await attached('alice')).toEqual([GUARD, READ_ONLY]);
     const [record] = await deps.audit.list(new Date(0), deps.clock.now());
     expect(record).toMatchObject({ identity: carol.arn, action: 'grant.request', allowed: true });
   });
@@ -229,7 +239,7 @@ describe('just-in-time grants through the operator API', () => {
     const approved = await approveGrantRequest(oncall, request.requestId, deps);
 
     expect(approved).toMatchObject({ status: 'granted', approvedBy: oncall.arn });
-    expect(await attached('ops-admin', 'roles')).toEqual([POWER_USER]);
+    expect(await attached('ops-admin', 'roles')).toEqual([GUARD, POWER_USER]);
     await expect(approveGrantRequest(dana, request.requestId, deps)).rejects.toThrow(OperatorConflictError);
   });
 
@@ -243,7 +253,7 @@ describe('just-in-time grants through the operator API', () => {
     ]);
 
     expect(answers.filter((answer) => answer.status === 'fulfilled')).toHaveLength(1);
-    expect(await attached('ops-admin', 'roles')).toEqual([POWER_USER]);
+    expect(await attached('ops-admin', 'roles')).toEqual([GUARD, POWER_USER]);
     const [recorded] = (await listGrantRequests(deps)).requests;
     expect(recorded).toMatchObject({ status: 'granted' });
   });
@@ -331,7 +341,7 @@ describe('bus events about grants, as an attacker would put them', () => {
     expect(outcome).toMatchObject({ status: 'rejected', reason: expect.stringContaining('not now') });
     expect(workflow.started.size).toBe(0);
     expect(deps.deadLetters.letters).toHaveLength(1);
-    expect(await attached('alice')).toEqual([READ_ONLY]);
+    expect(await attached('alice')).toEqual([GUARD, READ_ONLY]);
   });
 });
 
@@ -479,7 +489,11 @@ describe('the eligibility property', () => {
               role.attachedPolicies.map((policy) => `${role.arn} ${policy}`),
             ),
           ];
-          for (const grant of held) expect(allowed).toContain(grant);
+          for (const grant of held.filter((held) => !held.endsWith(` ${GUARD}`))) {
+            expect(allowed).toContain(grant);
+            // Never a granted policy without the guard.
+            expect(held).toContain(`${grant.split(' ')[0]} ${GUARD}`);
+          }
           expect(state.roles['break-glass']!.attachedPolicies).toEqual([]);
         },
       ),

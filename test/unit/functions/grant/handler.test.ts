@@ -7,6 +7,7 @@ import { createGrantHandler } from '../../../../functions/grant/handler.ts';
 import { callerOf } from '../../../../lib/domain/access.ts';
 import { FileAuditLog } from '../../../../lib/local/audit-log.ts';
 import { FileCaseStore } from '../../../../lib/local/case-store.ts';
+import { localGrantGuardArn, withGrantGuard } from '../../../../lib/local/grant-guard.ts';
 import { LocalIamAccount } from '../../../../lib/local/iam-account.ts';
 import { SimulatedClock } from '../../../../lib/local/pipeline.ts';
 import { FileScheduler } from '../../../../lib/local/scheduler.ts';
@@ -23,7 +24,7 @@ const READ_ONLY = 'arn:aws:iam::aws:policy/job-function/ViewOnlyAccess';
 async function handler() {
   const directory = mkdtempSync(join(tmpdir(), 'revoker-grant-'));
   const iam = new LocalIamAccount(join(directory, 'iam.json'));
-  await iam.save({ accountId: ACCOUNT, users: { alice: { arn: ALICE } } });
+  await iam.save(withGrantGuard({ accountId: ACCOUNT, users: { alice: { arn: ALICE } } }));
   const clock = new SimulatedClock(new Date('2026-01-15T10:00:00Z'));
   const deadLetters = new RecordingDeadLetters();
   const deps = {
@@ -37,6 +38,7 @@ async function handler() {
     callbacks: new LocalTaskCallbacks(join(directory, 'callbacks'), clock),
     engine: { run: async () => ({ columns: [], rows: [], bytesScanned: null, engineMillis: 0 }) },
     runbooks: loadRunbooks(),
+    grantGuard: localGrantGuardArn,
     deadLetters,
   };
   const grant = createGrantHandler(deps);
@@ -107,6 +109,10 @@ describe('the grant function', () => {
       reason: `grant request ${left!.requestId} is granted`,
     });
     expect(again).toMatchObject({ status: 'noted', reason: `grant request ${left!.requestId} is granted` });
-    expect((await iam.load()).users.alice!.attachedPolicies).toEqual([READ_ONLY]);
+    // The guard first, then the policy: what the deployed composition gives the grant function.
+    expect((await iam.load()).users.alice!.attachedPolicies).toEqual([
+      localGrantGuardArn(ACCOUNT),
+      READ_ONLY,
+    ]);
   });
 });

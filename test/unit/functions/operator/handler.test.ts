@@ -6,6 +6,7 @@ import { describe, expect, it } from 'vitest';
 import { createOperatorHandler } from '../../../../functions/operator/handler.ts';
 import { FileAuditLog } from '../../../../lib/local/audit-log.ts';
 import { FileCaseStore } from '../../../../lib/local/case-store.ts';
+import { localGrantGuardArn } from '../../../../lib/local/grant-guard.ts';
 import { LocalIamAccount } from '../../../../lib/local/iam-account.ts';
 import { SimulatedClock } from '../../../../lib/local/pipeline.ts';
 import { FileScheduler } from '../../../../lib/local/scheduler.ts';
@@ -20,6 +21,7 @@ async function operator() {
   const handler = createOperatorHandler({
     config: await shippedConfig(),
     homeAccountId: '146450651832',
+    grantGuard: localGrantGuardArn,
     cases: new FileCaseStore(join(directory, 'cases')),
     audit,
     clock,

@@ -12,7 +12,7 @@ import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from
 import { handler as detectHandler } from '../../../../functions/detect/handler.ts';
 import { handler as heartbeatHandler } from '../../../../functions/heartbeat/handler.ts';
 import { handler as revokeHandler } from '../../../../functions/revoke/handler.ts';
-import { deployedConfig, MissingSettingError, setting } from '../../../../lib/aws/deployed.ts';
+import { deployedConfig, grantGuardIn, MissingSettingError, setting } from '../../../../lib/aws/deployed.ts';
 import { DynamoDbCaseStore } from '../../../../lib/aws/dynamodb-case-store.ts';
 import { executionNameOf } from '../../../../lib/domain/case.ts';
 import { ConfigError } from '../../../../lib/domain/config.ts';
@@ -131,15 +131,37 @@ describe('the deployed handlers', () => {
     await expect(deployedConfig()).rejects.toThrow(/verify\.regions\.1: found "everywhere"/);
   });
 
-  it('heartbeat: calls STS GetCallerIdentity in each region of the trail', async () => {
+  it('heartbeat: calls STS GetCallerIdentity in each region of the trail, and reads the open grants from the case table', async () => {
+    const { raw } = dynalite.connect();
+    const endpoint = await raw.config.endpoint!();
+    process.env.CASES_TABLE = await dynalite.createTable(raw);
+    process.env.AWS_ENDPOINT_URL_DYNAMODB = `${endpoint.protocol}//${endpoint.hostname}:${endpoint.port}`;
+    process.env.AWS_REGION = 'us-east-1';
+    process.env.AWS_ACCESS_KEY_ID = 'AKIAEXAMPLE';
+    process.env.AWS_SECRET_ACCESS_KEY = 'dynalite';
+    process.env.STATE_MACHINE_ARN = 'arn:aws:states:us-east-1:111122223333:stateMachine:revoker';
     sts.on(GetCallerIdentityCommand).resolves({ Account: '111122223333' });
 
-    await expect(heartbeatHandler({}, context)).resolves.toEqual({ pinged: ['us-east-1', 'eu-west-1'] });
+    await expect(heartbeatHandler({}, context)).resolves.toEqual({
+      pinged: ['us-east-1', 'eu-west-1'],
+      grantsEnded: [],
+    });
 
     const regions = await Promise.all(
       sts.commandCalls(GetCallerIdentityCommand).map((call) => (call.thisValue as STSClient).config.region()),
     );
     expect(regions.sort()).toEqual(['eu-west-1', 'us-east-1']);
+    raw.destroy();
+  });
+
+  it('grants: every grant is told the stack’s guard, in the stack’s own account only', () => {
+    const guard = grantGuardIn(
+      'arn:aws:iam::111122223333:policy/revoker/revoker-grant-guard',
+      '111122223333',
+    );
+
+    expect(guard('111122223333')).toBe('arn:aws:iam::111122223333:policy/revoker/revoker-grant-guard');
+    expect(guard('444455556666')).toBeNull();
   });
 
   it('refuse a parameter that does not fit, naming it', async () => {

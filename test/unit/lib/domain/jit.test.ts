@@ -16,6 +16,7 @@ const base: Omit<Grant, 'grantId' | 'grantedAt' | 'expiresAt'> = {
   reason: 'incident 42',
   region: 'us-east-1',
   heldBefore: false,
+  guardPolicyArn: 'arn:aws:iam::111122223333:policy/revoker/revoker-grant-guard',
 };
 
 function grant(grantedAt: string, expiresAt: string, overrides: Partial<Grant> = {}): Grant {

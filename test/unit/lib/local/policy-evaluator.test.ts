@@ -40,6 +40,29 @@ describe('findExplicitDeny', () => {
     );
   });
 
+  it('takes ForAnyValue with a positive operator over the one value a call carries, and refuses a negated one', () => {
+    const sources = (operator: string) =>
+      JSON.stringify({
+        Statement: [
+          {
+            Effect: 'Deny',
+            Action: 'events:PutEvents',
+            Condition: { [operator]: { 'events:source': 'revoker.*' } },
+          },
+        ],
+      });
+    const put = (source: string) => ({ action: 'events:PutEvents', keys: { 'events:source': source } });
+
+    expect(findExplicitDeny([sources('ForAnyValue:StringLike')], put('revoker.jit'))).not.toBeNull();
+    expect(findExplicitDeny([sources('ForAnyValue:StringLike')], put('com.example'))).toBeNull();
+    expect(
+      findExplicitDeny([sources('ForAnyValue:StringLike')], { action: 'events:PutEvents', keys: {} }),
+    ).toBeNull();
+    expect(() => findExplicitDeny([sources('ForAnyValue:StringNotLike')], put('com.example'))).toThrow(
+      UnsupportedPolicyError,
+    );
+  });
+
   it('matches action wildcards case-insensitively, as IAM does', () => {
     const scoped = JSON.stringify({ Statement: [{ Effect: 'Deny', Action: ['iam:Create*'] }] });
 

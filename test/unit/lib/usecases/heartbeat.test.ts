@@ -1,6 +1,12 @@
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import type { RegionHeartbeat } from '../../../../lib/ports.ts';
+import { FileCaseStore } from '../../../../lib/local/case-store.ts';
+import { SimulatedClock } from '../../../../lib/local/pipeline.ts';
+import type { CaseStore, RegionHeartbeat } from '../../../../lib/ports.ts';
 import { HeartbeatFailedError, heartbeat } from '../../../../lib/usecases/heartbeat.ts';
+import { RecordingWorkflow } from '../../../fixtures/workflow.ts';
 
 /** Records each ping; the regions in `failing` refuse. */
 function fakeHeartbeat(failing: Record<string, string> = {}): RegionHeartbeat & { pinged: string[] } {
@@ -18,6 +24,15 @@ const config = (regions: string[]) => ({
   verify: { marginMinutes: 5, waitSeconds: 300, maxAttempts: 6, regions },
 });
 
+/** No grants open: the sweep has nothing to do (test/integration/lib/usecases/grant-sweep.test.ts has grants). */
+function quiet(cases: CaseStore = new FileCaseStore(mkdtempSync(join(tmpdir(), 'revoker-heartbeat-')))) {
+  return {
+    cases,
+    workflow: new RecordingWorkflow(),
+    clock: new SimulatedClock(new Date('2026-01-15T10:00:00Z')),
+  };
+}
+
 describe('heartbeat', () => {
   it('makes one call in every region of the trail', async () => {
     const regions = fakeHeartbeat();
@@ -25,10 +40,11 @@ describe('heartbeat', () => {
     const result = await heartbeat({
       heartbeat: regions,
       config: config(['us-east-1', 'eu-west-1', 'ap-southeast-2']),
+      ...quiet(),
     });
 
     expect(regions.pinged.sort()).toEqual(['ap-southeast-2', 'eu-west-1', 'us-east-1']);
-    expect(result.pinged).toEqual(['us-east-1', 'eu-west-1', 'ap-southeast-2']);
+    expect(result).toEqual({ pinged: ['us-east-1', 'eu-west-1', 'ap-southeast-2'], grantsEnded: [] });
   });
 
   it('still calls the other regions when one fails, then fails naming it and why', async () => {
@@ -37,6 +53,7 @@ describe('heartbeat', () => {
     const running = heartbeat({
       heartbeat: regions,
       config: config(['us-east-1', 'eu-west-1', 'ap-southeast-2']),
+      ...quiet(),
     });
 
     await expect(running).rejects.toThrow(HeartbeatFailedError);
@@ -44,5 +61,23 @@ describe('heartbeat', () => {
       'heartbeat failed in eu-west-1 (connect ETIMEDOUT); sent in us-east-1, ap-southeast-2.',
     );
     expect(regions.pinged.sort()).toEqual(['ap-southeast-2', 'eu-west-1', 'us-east-1']);
+  });
+
+  it('still calls every region when the open grants cannot be read, then fails saying so', async () => {
+    const regions = fakeHeartbeat();
+    const broken = quiet();
+    // The case store, but for documents, which it cannot read just now.
+    const cases: CaseStore = Object.assign(Object.create(broken.cases) as CaseStore, {
+      readDocument: async () => {
+        throw new Error('ProvisionedThroughputExceededException');
+      },
+    });
+
+    const running = heartbeat({ heartbeat: regions, config: config(['us-east-1']), ...broken, cases });
+
+    await expect(running).rejects.toThrow(
+      'overdue grants not ended: the open grants could not be read (ProvisionedThroughputExceededException).',
+    );
+    expect(regions.pinged).toEqual(['us-east-1']);
   });
 });

@@ -1,0 +1,70 @@
+// A grant's end, started. Normally its schedule (EventBridge Scheduler; a file locally) puts
+// `Grant Expired` on the bus at the end and detect starts the execution its case was opened
+// with. As a second way there: should the schedule be deleted, never fire, or its rule be
+// disabled, the heartbeat finds the open grants past their end in one small document and
+// starts each end the same way. Both go through startGrantEnd, and an execution starts once
+// per case whoever asks first, so the two may run at the same moment.
+import { type Case, isOpen } from '../domain/case.ts';
+import { type Grant, overdueGrants } from '../domain/jit.ts';
+import type { CaseStore, Clock, WorkflowStarter } from '../ports.ts';
+import { ensureStarted } from './cases.ts';
+import { forgetOpenGrant, openGrants } from './grant-documents.ts';
+import { grantOf } from './jit.ts';
+
+export interface GrantEndDependencies {
+  cases: CaseStore;
+  workflow: WorkflowStarter;
+  clock: Clock;
+}
+
+/** How late a grant's end must be before the heartbeat starts it: the schedule's own slack first. */
+export const SWEEP_GRACE_MS = 60_000;
+
+export type GrantEndStart =
+  | { status: 'joined' | 'duplicate'; record: Case; grant: Grant }
+  | { status: 'rejected'; reason: string };
+
+/**
+ * Start the end of the grant recorded on case `grantId` (the grant as it was recorded when the
+ * case was opened, before anything was attached): `joined` when this call started it,
+ * `duplicate` when it already runs. An unknown or ended grant, or one not due within
+ * `earlyToleranceMs`, is not started, with the reason.
+ */
+export async function startGrantEnd(
+  grantId: string,
+  deps: GrantEndDependencies,
+  earlyToleranceMs: number,
+): Promise<GrantEndStart> {
+  const record = await deps.cases.get(grantId);
+  const grant = record ? grantOf(record) : null;
+  if (!record || !grant) return { status: 'rejected', reason: `no grant ${grantId} is recorded` };
+  if (!isOpen(record.header))
+    return { status: 'rejected', reason: `grant ${grantId} already ended (${record.header.outcome})` };
+  if (deps.clock.now().getTime() < Date.parse(grant.expiresAt) - earlyToleranceMs)
+    return { status: 'rejected', reason: `grant ${grantId} ends at ${grant.expiresAt}, not now` };
+  return { status: await ensureStarted(record, deps), record, grant };
+}
+
+export interface SweepResult {
+  /** The grants whose end this sweep started: their schedule did not. */
+  started: string[];
+  /** The grants it could not start, each with the reason. */
+  failed: string[];
+}
+
+/** Start the end of every open grant more than SWEEP_GRACE_MS past it; one failing stops no other. */
+export async function sweepOverdueGrants(deps: GrantEndDependencies): Promise<SweepResult> {
+  const due = overdueGrants(await openGrants(deps.cases), deps.clock.now(), SWEEP_GRACE_MS);
+  const result: SweepResult = { started: [], failed: [] };
+  for (const grantId of due) {
+    try {
+      const outcome = await startGrantEnd(grantId, deps, 0);
+      if (outcome.status === 'joined') result.started.push(grantId);
+      // Started (by this sweep or the schedule), ended, or unknown: nothing more to do for it.
+      await forgetOpenGrant(deps.cases, grantId);
+    } catch (error) {
+      result.failed.push(`${grantId} (${(error as Error).message})`);
+    }
+  }
+  return result;
+}
