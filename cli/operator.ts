@@ -23,7 +23,9 @@ import {
   type OperatorHandler,
   serveOperator,
 } from '../lib/local/operator-server.ts';
+import { LocalPipelines } from '../lib/local/pipeline.ts';
 import { FileScheduler } from '../lib/local/scheduler.ts';
+import { APPROVAL_KEYS_FILE, FileSigningKeys } from '../lib/local/signing-keys.ts';
 import { LocalTaskCallbacks } from '../lib/local/task-callbacks.ts';
 import { AccountNotEnrolledError, type QueryEngine } from '../lib/ports.ts';
 import { loadRunbooks } from '../lib/runbooks/catalog.ts';
@@ -41,12 +43,28 @@ export function localCredentials(directory: string): OperatorCredentials {
   return new OperatorCredentials(join(directory, 'operator-credentials.json'));
 }
 
-/** The operator handler over local files: the demo's cases, IAM accounts, logs, schedules and tokens. */
+/**
+ * The operator handler over local files: the demo's cases, IAM accounts, logs, schedules and
+ * tokens; an offboarding runs on the local pipeline, and `close` waits for it to end.
+ */
 export function localOperator(
   directory: string,
   config: Config,
 ): { handler: OperatorHandler; close(): Promise<void> } {
   const clock = { now: () => new Date() };
+  const iamFile = (accountId: string) => LocalIamAccount.pathFor(join(directory, 'iam'), accountId);
+  const workflow = new LocalPipelines(async (accountId) => ({
+    logs: join(directory, 'logs'),
+    iamAccountFile: iamFile(accountId),
+    casesDirectory: join(directory, 'cases'),
+    callbacksDirectory: join(directory, 'callbacks'),
+    notificationsFile: join(directory, 'notifications.jsonl'),
+    deadLettersFile: join(directory, 'dead-letters.jsonl'),
+    signingKeys: await FileSigningKeys.open(join(directory, APPROVAL_KEYS_FILE)),
+    config,
+    clock,
+    print: (line) => console.log(line),
+  }));
   let opened: DuckDbQueryEngine | null = null;
   // The logs are opened on the first runbook run only: the other routes never query.
   const engine: QueryEngine = {
@@ -61,7 +79,7 @@ export function localOperator(
     audit: new FileAuditLog(join(directory, 'audit.jsonl')),
     clock,
     iamFor: (accountId) => {
-      const file = LocalIamAccount.pathFor(join(directory, 'iam'), accountId);
+      const file = iamFile(accountId);
       if (!/^\d{12}$/.test(accountId) || !existsSync(file))
         throw new AccountNotEnrolledError(
           `account ${accountId} has no local IAM account in ${join(directory, 'iam')}`,
@@ -72,8 +90,15 @@ export function localOperator(
     callbacks: new LocalTaskCallbacks(join(directory, 'callbacks'), clock),
     engine,
     runbooks: loadRunbooks(),
+    workflow,
   }) as unknown as OperatorHandler;
-  return { handler, close: async () => opened?.close() };
+  return {
+    handler,
+    close: async () => {
+      await workflow.close();
+      await opened?.close();
+    },
+  };
 }
 
 /** Where a command sends operator requests: a deployed URL, or `local`. */

@@ -8,6 +8,7 @@ export const AUDIT_ACTIONS = [
   'case.answer',
   'runbook.run',
   'audit.read',
+  'offboard.request',
 ] as const;
 
 export const AuditRecordSchema = z.object({
@@ -17,7 +18,7 @@ export const AuditRecordSchema = z.object({
   /** The caller's ARN as AWS verified it. */
   identity: z.string().min(1).max(2048),
   action: z.enum(AUDIT_ACTIONS),
-  /** What the request was about: a grant request, a case, a runbook and account. */
+  /** What the request was about: a grant request, a case, a runbook and account, a person. */
   target: z.string().max(2048),
   allowed: z.boolean(),
   /** Why it was allowed or refused, in words. */
