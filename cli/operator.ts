@@ -107,6 +107,8 @@ export interface OperatorTarget {
   /** For `local`: the demo's directory and configuration. */
   dir?: string;
   config?: string;
+  /** For `local`: run it in dry-run mode, as a stack deployed with `Mode=dry-run`. */
+  dryRun?: boolean;
 }
 
 async function environmentCredentials(): Promise<SigningCredentials> {
@@ -143,7 +145,8 @@ export async function callOperator(
   let answer: string;
   if (local) {
     const directory = target.dir ?? DEMO_STATE;
-    const operator = localOperator(directory, await loadConfigFile(target.config ?? DEFAULT_CONFIG_FILE));
+    const config = await loadConfigFile(target.config ?? DEFAULT_CONFIG_FILE);
+    const operator = localOperator(directory, target.dryRun ? { ...config, mode: 'dry-run' } : config);
     try {
       const result = await callSigned(operator.handler, localCredentials(directory), {
         method,

@@ -283,7 +283,7 @@ export function registerOffboard(program: Command): void {
       join('.local', 'demo', 'callbacks'),
     )
     .option('--config <file>', 'configuration file', DEFAULT_CONFIG_FILE)
-    .option('--dry-run', 'on the local files: plan and record, change nothing')
+    .option('--dry-run', 'on the local files, or with --deployed local: plan and record, change nothing')
     .action(async (options: OffboardOptions) =>
       options.deployed ? offboardThroughOperator(options, options.deployed) : offboardLocally(options),
     );
@@ -298,26 +298,31 @@ async function offboardThroughOperator(options: OffboardOptions, deployed: strin
     throw new RevocationCommandError(
       '--requested-by and --deployed: through the operator API you are who your credentials say',
     );
-  if (options.dryRun)
+  if (options.dryRun && deployed !== 'local')
     throw new RevocationCommandError(
-      '--dry-run and --deployed: through the operator API the configuration’s mode decides',
+      '--dry-run and --deployed URL: the stack’s Mode decides (with --deployed local, --dry-run runs the local API in dry-run mode)',
     );
   if (!options.reason)
     throw new RevocationCommandError('--reason is required with --deployed: it is recorded on the case');
   const answer = OffboardAnswerSchema.parse(
-    await callOperator({ deployed, dir: options.dir, config: options.config }, 'POST', 'offboard', {
-      person: options.user,
-      accountId: options.account,
-      region: options.region,
-      reason: options.reason,
-    }),
+    await callOperator(
+      { deployed, dir: options.dir, config: options.config, dryRun: options.dryRun === true },
+      'POST',
+      'offboard',
+      {
+        person: options.user,
+        accountId: options.account,
+        region: options.region,
+        reason: options.reason,
+      },
+    ),
   );
   const who = answer.confirmedBy
     ? `requested by ${answer.requestedBy}, confirmed by ${answer.confirmedBy}`
     : `requested by ${answer.requestedBy}`;
   console.log(`Offboarding ${options.user} from ${options.account}: ${answer.message}; ${who} (verified).`);
   if (deployed === 'local' && answer.caseId)
-    await printOffboarding(new FileCaseStore(join(options.dir, 'cases')), answer.caseId, options);
+    await printOffboarding(new FileCaseStore(join(options.dir, 'cases')), answer.caseId);
 }
 
 /**
@@ -362,25 +367,18 @@ async function offboardLocally(options: OffboardOptions): Promise<void> {
       );
     }
     await pipeline.workflow.executions.get(executionNameOf(started.caseId))!.output;
-    await printOffboarding(pipeline.cases, started.caseId, options);
+    console.log(`Offboarding ${options.user} from ${options.account}: case ${started.caseId}`);
+    await printOffboarding(pipeline.cases, started.caseId);
   } finally {
     await pipeline.close();
   }
 }
 
 /** What the offboarding found, what it left for a human, and its timeline. */
-async function printOffboarding(
-  cases: FileCaseStore,
-  caseId: string,
-  options: Pick<OffboardOptions, 'user' | 'account'>,
-): Promise<void> {
+async function printOffboarding(cases: FileCaseStore, caseId: string): Promise<void> {
   const record = await requireCase(cases, caseId);
   const offboarding = lastEntry(record, 'offboard')?.detail;
-  const lines = [
-    `Offboarding ${options.user} from ${options.account}: case ${record.header.caseId}`,
-    '',
-    'Found:',
-  ];
+  const lines = ['', 'Found:'];
   for (const row of offboarding?.inventory ?? [])
     lines.push(
       `  ${row.kind}  ${printable(row.identifier ?? null)}  (${row.calls} calls, last ${row.last_seen})`,

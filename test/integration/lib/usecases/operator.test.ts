@@ -524,6 +524,9 @@ describe('offboarding through the operator API', () => {
       expect(record.entries.map((entry) => entry.step)).toEqual(
         expect.arrayContaining(['opened', 'revoke-intent', 'iam-change', 'revoked', 'offboard', 'verify']),
       );
+      expect(record.entries.find((entry) => entry.step === 'offboard')!.summary).toMatch(
+        new RegExp(`^Asked by ${hrIn(account).arn.replaceAll('/', '\\/')}: left the company\\. `),
+      );
       const user = (await iam.load()).users[person]!;
       expect(Object.keys(user.inlinePolicies)).toEqual(['revoker-revocation']);
       expect(user.accessKeys.map((key) => key.status)).toEqual(user.accessKeys.map(() => 'Inactive'));
