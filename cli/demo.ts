@@ -3,7 +3,8 @@
 //      from its history, revoked, and verified from the logs.
 //   2. Escalation: the attacker returns with the backdoor user it created and stops the trail;
 //      the rule asks a human, the on-call approves, and the user is revoked and verified.
-//   3. Offboarding: a person leaves; an HR event revokes everything they hold, verified too.
+//   3. Offboarding: a person leaves; the HR system asks through the operator API, as its role
+//      in access.offboarders, and everything they hold is revoked, verified too.
 // Each runs through the real state machine locally; simulated time passes while it waits for
 // log delivery, and the world moves on: background traffic and the attacker's retries, each
 // call judged by the local IAM account, land in the logs verification reads.
@@ -11,15 +12,16 @@ import { mkdir, readdir, rm, writeFile } from 'node:fs/promises';
 import { join, relative, resolve } from 'node:path';
 import type { Command } from 'commander';
 import { createApprovalHandler } from '../functions/approval/handler.ts';
+import { callerOf } from '../lib/domain/access.ts';
 import { executionNameOf } from '../lib/domain/case.ts';
 import type { Config } from '../lib/domain/config.ts';
 import { envelopeFor } from '../lib/domain/envelope.ts';
 import { matchesEventPattern } from '../lib/domain/event-pattern.ts';
-import { OFFBOARDING_DETAIL_TYPE, OFFBOARDING_SOURCE } from '../lib/domain/offboarding.ts';
 import { RULES } from '../lib/domain/rules.ts';
 import { toInstant, toPartitionDay } from '../lib/domain/time.ts';
 import { principalArnOf } from '../lib/domain/trigger.ts';
 import { type ApprovalServer, serveApprovals } from '../lib/local/approval-server.ts';
+import { FileAuditLog } from '../lib/local/audit-log.ts';
 import { DEFAULT_CONFIG_FILE, loadConfigFile } from '../lib/local/config-file.ts';
 import { logFileFromPath } from '../lib/local/duckdb-engine.ts';
 import { generate, writeCalls } from '../lib/local/generator/generate.ts';
@@ -34,13 +36,18 @@ import {
   stolenSessionRetries,
 } from '../lib/local/generator/scenarios.ts';
 import { type Account, type Call, toRecord } from '../lib/local/generator/world.ts';
+import { localGrantGuardArn } from '../lib/local/grant-guard.ts';
 import { authorizerFor, initialAccountState, LocalIamAccount } from '../lib/local/iam-account.ts';
 import { type LocalPipeline, openLocalPipeline, SimulatedClock } from '../lib/local/pipeline.ts';
 import { listFiles, readRecordFiles } from '../lib/local/record-files.ts';
+import { FileScheduler } from '../lib/local/scheduler.ts';
 import type { LocalFunction } from '../lib/local/state-machine.ts';
+import { AccountNotEnrolledError } from '../lib/ports.ts';
+import { loadRunbooks } from '../lib/runbooks/catalog.ts';
 import { answerEscalation } from '../lib/usecases/answer-escalation.ts';
 import { requireCase } from '../lib/usecases/cases.ts';
 import type { DetectOutcome } from '../lib/usecases/detect.ts';
+import { offboardAs } from '../lib/usecases/operator.ts';
 import { APPROVAL_KEYS_FILE, signingKeysIn } from './approvals.ts';
 
 /** S3 delivery lag the demo's world simulates: logs reach S3 this long after the calls. */
@@ -198,9 +205,13 @@ function clockTime(iso: string): string {
 /** A case detect opened. */
 type OpenedCase = Extract<DetectOutcome, { caseId: string | null }> & { caseId: string };
 
+/** The demo HR system's identity: a session of the role the shipped access.offboarders names. */
+export const DEMO_HR_ROLE = 'hr-offboarding';
+
 /** What every story shares: the account, the pipeline, the world, and how to print. */
 interface Stage {
   directory: string;
+  config: Config;
   logs: string;
   account: Account;
   truth: ScenarioTruth;
@@ -373,7 +384,18 @@ export async function runDemo(options: DemoOptions): Promise<DemoResult> {
     );
   };
 
-  const stage: Stage = { directory, logs, account, truth, pipeline, world, clock, print, deliver };
+  const stage: Stage = {
+    directory,
+    config: options.config,
+    logs,
+    account,
+    truth,
+    pipeline,
+    world,
+    clock,
+    print,
+    deliver,
+  };
   const told: StoryResult[] = [];
   try {
     for (const [index, story] of stories.entries()) {
@@ -487,21 +509,40 @@ const STORY: Record<StoryName, (stage: Stage) => Promise<OpenedCase>> = {
     return startedCase(outcomes[0], 'the backdoor user');
   },
 
-  async offboarding({ account, clock, pipeline, print }) {
+  async offboarding({ directory, config, account, clock, pipeline, print }) {
     const person = account.people[0]!.name;
-    print(`event: the HR system says ${person} has left; it puts ${OFFBOARDING_DETAIL_TYPE} on the bus`);
-    const [outcome] = (await pipeline.detect({
-      version: '0',
-      id: `demo-offboarding-${person}`,
-      source: OFFBOARDING_SOURCE,
-      'detail-type': OFFBOARDING_DETAIL_TYPE,
-      account: account.id,
-      time: toInstant(clock.now()),
-      region: 'us-east-1',
-      resources: [],
-      detail: { person, accountId: account.id, region: account.regions[0], requestedBy: 'hr-system' },
-    })) as DetectOutcome[];
-    return startedCase(outcome, `the offboarding of ${person}`);
+    const hr = callerOf(`arn:aws:sts::${account.id}:assumed-role/${DEMO_HR_ROLE}/workday`);
+    print(`request: the HR system says ${person} has left; it asks the operator API as ${hr.arn}`);
+    // The operator API's use case, as the function URL runs it once AWS has verified the signature.
+    const answer = await offboardAs(
+      hr,
+      { person, accountId: account.id, region: account.regions[0], reason: 'left the company' },
+      {
+        config,
+        homeAccountId: account.id,
+        grantGuard: localGrantGuardArn,
+        cases: pipeline.cases,
+        audit: new FileAuditLog(join(directory, 'audit.jsonl')),
+        clock,
+        iamFor: (accountId) => {
+          if (accountId !== account.id)
+            throw new AccountNotEnrolledError(`account ${accountId} is not the demo's`);
+          return pipeline.iam;
+        },
+        scheduler: new FileScheduler(join(directory, 'schedules')),
+        callbacks: pipeline.callbacks,
+        engine: pipeline.engine,
+        runbooks: loadRunbooks(),
+        workflow: pipeline.workflow,
+      },
+    );
+    print(
+      `${clockTime(toInstant(clock.now()))}  operator    access.offboarders allows it (audited): ${answer.message}`,
+    );
+    if (answer.status !== 'opened' || answer.caseId === null)
+      throw new Error(`the offboarding of ${person} did not open a case: ${answer.message}`);
+    const { trigger } = (await requireCase(pipeline.cases, answer.caseId)).header;
+    return { status: 'opened', caseId: answer.caseId, ruleId: trigger.ruleId, alsoMatched: [], trigger };
   },
 };
 

@@ -24,12 +24,14 @@ import {
   type OperatorHandler,
   serveOperator,
 } from '../lib/local/operator-server.ts';
+import { LocalPipelines } from '../lib/local/pipeline.ts';
 import { FileScheduler } from '../lib/local/scheduler.ts';
+import { APPROVAL_KEYS_FILE, FileSigningKeys } from '../lib/local/signing-keys.ts';
 import { LocalTaskCallbacks } from '../lib/local/task-callbacks.ts';
 import { AccountNotEnrolledError, type QueryEngine } from '../lib/ports.ts';
 import { loadRunbooks } from '../lib/runbooks/catalog.ts';
 import { type SigningCredentials, signingScopeOf, signRequest } from '../lib/sigv4.ts';
-import type { OperatorDependencies } from '../lib/usecases/operator.ts';
+import type { OffboardingDependencies } from '../lib/usecases/operator.ts';
 import { printable, printJson, table } from './output.ts';
 
 export const DEMO_STATE = join('.local', 'demo');
@@ -58,12 +60,28 @@ function localHomeAccount(iamDirectory: string): string {
   return accounts[0]!;
 }
 
-/** The operator handler over local files: the demo's cases, IAM accounts, logs, schedules and tokens. */
+/**
+ * The operator handler over local files: the demo's cases, IAM accounts, logs, schedules and
+ * tokens; an offboarding runs on the local pipeline, and `close` waits for it to end.
+ */
 export function localOperator(
   directory: string,
   config: Config,
 ): { handler: OperatorHandler; close(): Promise<void> } {
   const clock = { now: () => new Date() };
+  const iamFile = (accountId: string) => LocalIamAccount.pathFor(join(directory, 'iam'), accountId);
+  const workflow = new LocalPipelines(async (accountId) => ({
+    logs: join(directory, 'logs'),
+    iamAccountFile: iamFile(accountId),
+    casesDirectory: join(directory, 'cases'),
+    callbacksDirectory: join(directory, 'callbacks'),
+    notificationsFile: join(directory, 'notifications.jsonl'),
+    deadLettersFile: join(directory, 'dead-letters.jsonl'),
+    signingKeys: await FileSigningKeys.open(join(directory, APPROVAL_KEYS_FILE)),
+    config,
+    clock,
+    print: (line) => console.log(line),
+  }));
   let opened: DuckDbQueryEngine | null = null;
   // The logs are opened on the first runbook run only: the other routes never query.
   const engine: QueryEngine = {
@@ -72,14 +90,14 @@ export function localOperator(
       return opened.run(request);
     },
   };
-  const dependencies: OperatorDependencies = {
+  const dependencies: OffboardingDependencies = {
     config,
     homeAccountId: localHomeAccount(join(directory, 'iam')),
     cases: new FileCaseStore(join(directory, 'cases')),
     audit: new FileAuditLog(join(directory, 'audit.jsonl')),
     clock,
     iamFor: (accountId) => {
-      const file = LocalIamAccount.pathFor(join(directory, 'iam'), accountId);
+      const file = iamFile(accountId);
       if (!/^\d{12}$/.test(accountId) || !existsSync(file))
         throw new AccountNotEnrolledError(
           `account ${accountId} has no local IAM account in ${join(directory, 'iam')}`,
@@ -92,9 +110,16 @@ export function localOperator(
     runbooks: loadRunbooks(),
     // Each local account's own guard (`revoker demo` makes it with the account).
     grantGuard: localGrantGuardArn,
+    workflow,
   };
   const handler = createOperatorHandler(dependencies) as unknown as OperatorHandler;
-  return { handler, close: async () => opened?.close() };
+  return {
+    handler,
+    close: async () => {
+      await workflow.close();
+      await opened?.close();
+    },
+  };
 }
 
 /** Where a command sends operator requests: a deployed URL, or `local`. */
@@ -103,6 +128,8 @@ export interface OperatorTarget {
   /** For `local`: the demo's directory and configuration. */
   dir?: string;
   config?: string;
+  /** For `local`: run it in dry-run mode, as a stack deployed with `Mode=dry-run`. */
+  dryRun?: boolean;
 }
 
 async function environmentCredentials(): Promise<SigningCredentials> {
@@ -139,7 +166,8 @@ export async function callOperator(
   let answer: string;
   if (local) {
     const directory = target.dir ?? DEMO_STATE;
-    const operator = localOperator(directory, await loadConfigFile(target.config ?? DEFAULT_CONFIG_FILE));
+    const config = await loadConfigFile(target.config ?? DEFAULT_CONFIG_FILE);
+    const operator = localOperator(directory, target.dryRun ? { ...config, mode: 'dry-run' } : config);
     try {
       const result = await callSigned(operator.handler, localCredentials(directory), {
         method,

@@ -1,15 +1,19 @@
 // `revoker plan` prints what revoking a principal would change, with the guard rails'
 // verdict, and never changes anything. `revoker undo CASE` restores what a case's
-// revocation changed, exactly, or refuses when IAM has drifted since. Both work on the
-// local IAM account files (the demo's by default).
+// revocation changed, exactly, or refuses when IAM has drifted since. `revoker offboard`
+// offboards a person, on the local files or through the operator API (`--deployed`). They
+// work on the local IAM account files (the demo's by default).
 import { randomUUID } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { userInfo } from 'node:os';
 import { dirname, join } from 'node:path';
 import type { Command } from 'commander';
+import { z } from 'zod';
 import { executionNameOf, lastEntry } from '../lib/domain/case.ts';
+import { describeIssues } from '../lib/domain/cloudtrail.ts';
+import type { Config } from '../lib/domain/config.ts';
 import { type IamAccountState, own } from '../lib/domain/iam-state.ts';
-import { OFFBOARDING_DETAIL_TYPE, OFFBOARDING_SOURCE } from '../lib/domain/offboarding.ts';
+import { OffboardingDetailSchema, offboardingTrigger } from '../lib/domain/offboarding.ts';
 import {
   planRevocation,
   type RevocationPlan,
@@ -22,11 +26,12 @@ import { DEFAULT_CONFIG_FILE, loadConfigFile } from '../lib/local/config-file.ts
 import { LocalIamAccount } from '../lib/local/iam-account.ts';
 import { openLocalPipeline } from '../lib/local/pipeline.ts';
 import { requireCase, revocationsInWindow } from '../lib/usecases/cases.ts';
-import type { DetectOutcome } from '../lib/usecases/detect.ts';
+import { startOffboardingCase } from '../lib/usecases/detect.ts';
 import { reconcile } from '../lib/usecases/revocations.ts';
 import { undoRevocation } from '../lib/usecases/undo.ts';
 import { APPROVAL_KEYS_FILE, signingKeysIn } from './approvals.ts';
 import { caseTimeline } from './cases.ts';
+import { callOperator, DEMO_STATE, DEPLOYED_OPTION } from './operator.ts';
 import { plural, printable, printJson } from './output.ts';
 
 export class RevocationCommandError extends Error {
@@ -225,6 +230,31 @@ async function caseParts(caseId: string, options: { iamDir: string; cases: strin
   };
 }
 
+/** What `POST /offboard` answers. */
+const OffboardAnswerSchema = z.object({
+  status: z.string(),
+  caseId: z.string().nullable(),
+  requestedBy: z.string(),
+  confirmedBy: z.string().nullable(),
+  message: z.string(),
+});
+
+interface OffboardOptions {
+  user: string;
+  account: string;
+  region: string;
+  reason?: string;
+  requestedBy?: string;
+  deployed?: string;
+  dir: string;
+  logs: string;
+  iamDir: string;
+  cases: string;
+  callbacks: string;
+  config: string;
+  dryRun?: boolean;
+}
+
 export function registerOffboard(program: Command): void {
   program
     .command('offboard')
@@ -237,7 +267,13 @@ export function registerOffboard(program: Command): void {
     )
     .requiredOption('--account <id>', 'the account to offboard them from')
     .option('--region <region>', 'the region whose logs verification reads first', 'us-east-1')
-    .option('--requested-by <who>', 'who asks, recorded on the case', userInfo().username || 'operator')
+    .option('--reason <text>', 'why, recorded on the case (required with --deployed)')
+    .option(...DEPLOYED_OPTION)
+    .option('--dir <dir>', 'with --deployed local: the demo’s directory', DEMO_STATE)
+    .option(
+      '--requested-by <who>',
+      'on the local files: who asks, recorded on the case (default: your user name); with --deployed, you are your verified identity',
+    )
     .option('--logs <dir>', 'CloudTrail log files to inventory (DuckDB)', join('.local', 'demo', 'logs'))
     .option('--iam-dir <dir>', 'local IAM account files', join('.local', 'demo', 'iam'))
     .option('--cases <dir>', 'case records', join('.local', 'demo', 'cases'))
@@ -247,76 +283,109 @@ export function registerOffboard(program: Command): void {
       join('.local', 'demo', 'callbacks'),
     )
     .option('--config <file>', 'configuration file', DEFAULT_CONFIG_FILE)
-    .option('--dry-run', 'plan and record, change nothing')
-    .action(
-      async (options: {
-        user: string;
-        account: string;
-        region: string;
-        requestedBy: string;
-        logs: string;
-        iamDir: string;
-        cases: string;
-        callbacks: string;
-        config: string;
-        dryRun?: boolean;
-      }) => {
-        const config = await loadConfigFile(options.config);
-        const iam = accountFile(options.iamDir, options.account);
-        const pipeline = await openLocalPipeline({
-          logs: options.logs,
-          iamAccountFile: iam.file,
-          casesDirectory: options.cases,
-          callbacksDirectory: options.callbacks,
-          notificationsFile: join(dirname(options.cases), 'notifications.jsonl'),
-          deadLettersFile: join(dirname(options.cases), 'dead-letters.jsonl'),
-          signingKeys: await signingKeysIn(join(dirname(options.cases), APPROVAL_KEYS_FILE)),
-          config: options.dryRun ? { ...config, mode: 'dry-run' } : config,
-          clock: { now: () => new Date() },
-          print: (line) => console.log(line),
-        });
-        try {
-          // The same event an HR system puts on the bus, through the same detect function.
-          const [started] = (await pipeline.detect({
-            source: OFFBOARDING_SOURCE,
-            'detail-type': OFFBOARDING_DETAIL_TYPE,
-            id: randomUUID(),
-            time: toInstant(new Date()),
-            detail: {
-              person: options.user,
-              accountId: options.account,
-              region: options.region,
-              requestedBy: options.requestedBy,
-            },
-          })) as DetectOutcome[];
-          if (started?.status === 'rejected' || started?.status === 'no-match')
-            throw new RevocationCommandError(started.reason);
-          if (started?.status !== 'opened' || started.caseId === null) {
-            throw new RevocationCommandError(
-              `an offboarding of ${options.user} in ${options.account} is already open (case ${started?.status === 'joined' ? started.caseId : 'being opened'}): it goes on there`,
-            );
-          }
-          const execution = pipeline.workflow.executions.get(executionNameOf(started.caseId))!;
-          await execution.output;
-          const record = await requireCase(pipeline.cases, started.caseId);
-          const offboarding = lastEntry(record, 'offboard')?.detail;
-          const lines = [
-            `Offboarding ${options.user} from ${options.account}: case ${record.header.caseId}`,
-            '',
-            'Found:',
-          ];
-          for (const row of offboarding?.inventory ?? [])
-            lines.push(
-              `  ${row.kind}  ${printable(row.identifier ?? null)}  (${row.calls} calls, last ${row.last_seen})`,
-            );
-          if ((offboarding?.inventory ?? []).length === 0) lines.push('  nothing in the logs');
-          if ((offboarding?.manualSteps ?? []).length > 0)
-            lines.push('', 'For a human:', ...offboarding!.manualSteps.map((step) => `  - ${step}`));
-          lines.push('', ...caseTimeline(record));
-          console.log(lines.join('\n'));
-        } finally {
-          await pipeline.close();
-        }
-      },
+    .option('--dry-run', 'on the local files, or with --deployed local: plan and record, change nothing')
+    .action(async (options: OffboardOptions) =>
+      options.deployed ? offboardThroughOperator(options, options.deployed) : offboardLocally(options),
     );
+}
+
+/**
+ * As the verified caller, through the operator API: access.offboarders decides, and the case
+ * records who asked. With `local`, the case runs here and its timeline is printed when it ends.
+ */
+async function offboardThroughOperator(options: OffboardOptions, deployed: string): Promise<void> {
+  if (options.requestedBy)
+    throw new RevocationCommandError(
+      '--requested-by and --deployed: through the operator API you are who your credentials say',
+    );
+  if (options.dryRun && deployed !== 'local')
+    throw new RevocationCommandError(
+      '--dry-run and --deployed URL: the stack’s Mode decides (with --deployed local, --dry-run runs the local API in dry-run mode)',
+    );
+  if (!options.reason)
+    throw new RevocationCommandError('--reason is required with --deployed: it is recorded on the case');
+  const answer = OffboardAnswerSchema.parse(
+    await callOperator(
+      { deployed, dir: options.dir, config: options.config, dryRun: options.dryRun === true },
+      'POST',
+      'offboard',
+      {
+        person: options.user,
+        accountId: options.account,
+        region: options.region,
+        reason: options.reason,
+      },
+    ),
+  );
+  const who = answer.confirmedBy
+    ? `requested by ${answer.requestedBy}, confirmed by ${answer.confirmedBy}`
+    : `requested by ${answer.requestedBy}`;
+  console.log(`Offboarding ${options.user} from ${options.account}: ${answer.message}; ${who} (verified).`);
+  if (deployed === 'local' && answer.caseId)
+    await printOffboarding(new FileCaseStore(join(options.dir, 'cases')), answer.caseId);
+}
+
+/**
+ * On the local files, whose owner is trusted as `revoker approve --approver` trusts them: the
+ * case is opened directly, with the requester they name, and runs on the local pipeline.
+ */
+async function offboardLocally(options: OffboardOptions): Promise<void> {
+  const detail = OffboardingDetailSchema.safeParse({
+    person: options.user,
+    accountId: options.account,
+    region: options.region,
+    requestedBy: options.requestedBy ?? (userInfo().username || 'operator'),
+    ...(options.reason ? { reason: options.reason } : {}),
+  });
+  if (!detail.success) throw new RevocationCommandError(describeIssues(detail.error));
+  const config = await loadConfigFile(options.config);
+  const iam = accountFile(options.iamDir, options.account);
+  const pipelineConfig: Config = options.dryRun ? { ...config, mode: 'dry-run' } : config;
+  const clock = { now: () => new Date() };
+  const pipeline = await openLocalPipeline({
+    logs: options.logs,
+    iamAccountFile: iam.file,
+    casesDirectory: options.cases,
+    callbacksDirectory: options.callbacks,
+    notificationsFile: join(dirname(options.cases), 'notifications.jsonl'),
+    deadLettersFile: join(dirname(options.cases), 'dead-letters.jsonl'),
+    signingKeys: await signingKeysIn(join(dirname(options.cases), APPROVAL_KEYS_FILE)),
+    config: pipelineConfig,
+    clock,
+    print: (line) => console.log(line),
+  });
+  try {
+    const trigger = offboardingTrigger(detail.data, null, toInstant(clock.now()));
+    const started = await startOffboardingCase(trigger, detail.data, `cli:${randomUUID()}`, {
+      ...pipeline,
+      clock,
+      config: pipelineConfig,
+    });
+    if (started.status !== 'opened' || started.caseId === null) {
+      throw new RevocationCommandError(
+        `an offboarding of ${options.user} in ${options.account} is already open (case ${started.caseId ?? 'being opened'}): it goes on there`,
+      );
+    }
+    await pipeline.workflow.executions.get(executionNameOf(started.caseId))!.output;
+    console.log(`Offboarding ${options.user} from ${options.account}: case ${started.caseId}`);
+    await printOffboarding(pipeline.cases, started.caseId);
+  } finally {
+    await pipeline.close();
+  }
+}
+
+/** What the offboarding found, what it left for a human, and its timeline. */
+async function printOffboarding(cases: FileCaseStore, caseId: string): Promise<void> {
+  const record = await requireCase(cases, caseId);
+  const offboarding = lastEntry(record, 'offboard')?.detail;
+  const lines = ['', 'Found:'];
+  for (const row of offboarding?.inventory ?? [])
+    lines.push(
+      `  ${row.kind}  ${printable(row.identifier ?? null)}  (${row.calls} calls, last ${row.last_seen})`,
+    );
+  if ((offboarding?.inventory ?? []).length === 0) lines.push('  nothing in the logs');
+  if ((offboarding?.manualSteps ?? []).length > 0)
+    lines.push('', 'For a human:', ...offboarding!.manualSteps.map((step) => `  - ${step}`));
+  lines.push('', ...caseTimeline(record));
+  console.log(lines.join('\n'));
 }

@@ -4,7 +4,7 @@
 // same context. JSON in, JSON out; every route authorises through the access configuration.
 import middy from '@middy/core';
 import type { APIGatewayProxyEventV2WithIAMAuthorizer, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
-import { deployed, operatorDependencies } from '../../lib/aws/deployed.ts';
+import { aws, deployed, operatorDependencies } from '../../lib/aws/deployed.ts';
 import { type Caller, CallerError, groupsOf } from '../../lib/domain/access.ts';
 import { RunbookParameterError } from '../../lib/runbooks/catalog.ts';
 import {
@@ -12,10 +12,11 @@ import {
   answerCaseAs,
   approveGrantRequest,
   listGrantRequests,
+  type OffboardingDependencies,
   OperatorConflictError,
-  type OperatorDependencies,
   OperatorNotFoundError,
   OperatorRefusedError,
+  offboardAs,
   readAudit,
   requestGrant,
   runRunbookAs,
@@ -46,7 +47,7 @@ type Route = (
   query: URLSearchParams,
 ) => Promise<unknown>;
 
-export function createOperatorHandler(deps: OperatorDependencies) {
+export function createOperatorHandler(deps: OffboardingDependencies) {
   const routes: [string, RegExp, Route][] = [
     [
       'GET',
@@ -73,6 +74,7 @@ export function createOperatorHandler(deps: OperatorDependencies) {
       /^\/runbooks\/([a-z][a-z0-9-]{0,63})\/runs$/,
       (caller, match, body) => runRunbookAs(caller, match[1]!, body, deps),
     ],
+    ['POST', /^\/offboard$/, (caller, _match, body) => offboardAs(caller, body, deps)],
     [
       'GET',
       /^\/audit$/,
@@ -127,4 +129,7 @@ export function createOperatorHandler(deps: OperatorDependencies) {
   );
 }
 
-export const handler = deployed(async () => createOperatorHandler(await operatorDependencies()));
+// Offboarding starts the revocation workflow: the grant function, sharing the rest, does not.
+export const handler = deployed(async () =>
+  createOperatorHandler({ ...(await operatorDependencies()), workflow: aws.workflow() }),
+);

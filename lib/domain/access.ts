@@ -66,6 +66,8 @@ export const AccessSchema = z
       (text) => durationSeconds(text) <= 7 * 86_400,
       'at most 7d',
     ).default('24h'),
+    /** Who may offboard a person (an HR system's role, the responders): never themselves. */
+    offboarders: z.array(GroupName).default([]),
     /** Runbook runs by one person within an hour above this raise an alarm (they are not refused). */
     runbookRunsPerHour: z.number().int().min(1).max(10_000),
   })
@@ -91,6 +93,9 @@ export const AccessSchema = z
     });
     access.auditors.forEach((group, index) => {
       check(group, ['auditors', index]);
+    });
+    access.offboarders.forEach((group, index) => {
+      check(group, ['offboarders', index]);
     });
   });
 export type Access = z.infer<typeof AccessSchema>;
@@ -283,4 +288,56 @@ export function mayReadAudit(caller: Caller, access: Access): Verdict {
 /** Every policy some grant rule lets someone ask for: the grant function may attach only these. */
 export function grantablePolicies(access: Access): string[] {
   return [...new Set(access.grants.flatMap((rule) => rule.policies))].sort();
+}
+
+/** The names a caller goes by: their user name, or their role session's name. */
+function namesOf(caller: Caller): string[] {
+  const user = /:user\/(?:.*\/)?([^/]+)$/.exec(caller.principalArn)?.[1];
+  return [user, caller.sessionName ?? undefined]
+    .filter((name): name is string => name !== undefined)
+    .map((name) => name.toLowerCase());
+}
+
+/**
+ * The groups of access.groups that name a person: a pattern matches their IAM user in the
+ * account, or names a role session by their name (Identity Center sets it to the user name).
+ * IAM names ignore case, so this does too. Membership through a role pattern alone (a
+ * permission set anyone assigned to it may use) cannot be read from a name.
+ */
+export function groupsNaming(person: string, accountId: string, access: Access): string[] {
+  const name = person.toLowerCase();
+  const user = `arn:aws:iam::${accountId}:user/${name}`;
+  const names = (pattern: string) => {
+    const lowered = pattern.toLowerCase().replace(/^arn:aws[a-z-]*:/, 'arn:aws:');
+    if (matches(user, lowered)) return true;
+    const session = /^arn:aws:sts::(\d{12}|\*):assumed-role\/[^/]+\/([^/]+)$/.exec(lowered);
+    return (
+      session !== null && session[2] !== '*' && matches(accountId, session[1]!) && matches(name, session[2]!)
+    );
+  };
+  return Object.entries(access.groups)
+    .filter(([, patterns]) => patterns.some(names))
+    .map(([group]) => group);
+}
+
+/**
+ * May the caller offboard `person` from `accountId`? A member of an offboarders group, and
+ * never themselves: a stolen credential must not lock its owner out. `namedIn` lists the groups
+ * that name the person: offboarding one of revoker's own operators needs a second offboarder.
+ */
+export function mayOffboard(
+  caller: Caller,
+  person: string,
+  accountId: string,
+  access: Access,
+): Verdict<{ namedIn: string[] }> {
+  const groups = groupsOf(caller, access);
+  if (!access.offboarders.some((group) => groups.includes(group)))
+    return { allowed: false, reason: `${caller.arn} is not in a group of access.offboarders` };
+  if (namesOf(caller).includes(person.toLowerCase()))
+    return {
+      allowed: false,
+      reason: `${caller.arn} is ${person}: nobody offboards themselves; another offboarder must`,
+    };
+  return { allowed: true, namedIn: groupsNaming(person, accountId, access) };
 }

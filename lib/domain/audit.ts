@@ -9,6 +9,7 @@ export const AUDIT_ACTIONS = [
   'case.answer',
   'runbook.run',
   'audit.read',
+  'offboard.request',
 ] as const;
 
 /** The longest text each field keeps (the operator use cases cut longer values to fit). */
@@ -21,7 +22,7 @@ export const AuditRecordSchema = z.object({
   /** The caller's ARN as AWS verified it. */
   identity: z.string().min(1).max(AUDIT_LIMITS.identity),
   action: z.enum(AUDIT_ACTIONS),
-  /** What the request was about: a grant request, a case, a runbook and account. */
+  /** What the request was about: a grant request, a case, a runbook and account, a person. */
   target: z.string().max(AUDIT_LIMITS.target),
   allowed: z.boolean(),
   /** Why it was allowed or refused, in words. */

@@ -1,6 +1,10 @@
-// Offboarding as a trigger. An HR system, an operator or `revoker offboard` puts our own event
-// on the bus; it opens one case per person and account, which skips confirmation (a person
-// leaving needs no evidence) and goes straight to revoking everything they hold.
+// Offboarding as a trigger. A person is offboarded when someone in access.offboarders asks
+// through the operator API (an HR system's role, a responder: the verified caller is recorded
+// as the requester), or when Identity Center removes the user (AWS's own event). Either opens
+// one case per person and account, which skips confirmation (a person leaving needs no
+// evidence) and goes straight to revoking everything they hold. Our own `Person Offboarded`
+// bus event only announces: anyone who may put events on the bus can send one, so it offboards
+// no one and is set aside with the reason.
 import { z } from 'zod';
 import type { CloudTrailRecord } from './cloudtrail.ts';
 import type { Severity } from './rules.ts';
@@ -19,13 +23,15 @@ export const OffboardingDetailSchema = z.strictObject({
   accountId: AccountId,
   /** The region whose logs verification reads first (IAM's are in us-east-1). */
   region: Region.default('us-east-1'),
-  /** The HR system or operator asking, recorded on the case. */
-  requestedBy: z.string().min(1).max(256),
+  /** Who asks, recorded on the case: the verified caller through the operator API. */
+  requestedBy: z.string().min(1).max(2048),
   reason: z.string().max(1024).optional(),
+  /** The second offboarder, verified, when the person is one of revoker's operators. */
+  confirmedBy: z.string().min(1).max(2048).optional(),
 });
 export type OffboardingDetail = z.infer<typeof OffboardingDetailSchema>;
 
-/** The EventBridge event, as `PutEvents` delivers it. */
+/** The EventBridge event, as `PutEvents` delivers it: read only to say why it is set aside. */
 export const OffboardingEventSchema = z.object({
   source: z.literal(OFFBOARDING_SOURCE),
   'detail-type': z.literal(OFFBOARDING_DETAIL_TYPE),
@@ -34,7 +40,7 @@ export const OffboardingEventSchema = z.object({
   detail: OffboardingDetailSchema,
 });
 
-/** The detect function's EventBridge pattern for it. */
+/** The detect function's EventBridge pattern for it: such events reach the dead letters, not the void. */
 export const OFFBOARDING_EVENT_PATTERN = {
   source: [OFFBOARDING_SOURCE],
   'detail-type': [OFFBOARDING_DETAIL_TYPE],
@@ -42,6 +48,15 @@ export const OFFBOARDING_EVENT_PATTERN = {
 
 export function isOffboardingEvent(event: unknown): boolean {
   return (event as { source?: unknown } | null)?.source === OFFBOARDING_SOURCE;
+}
+
+/**
+ * Why a `Person Offboarded` event offboards no one, with what it claims (as a claim) and how to
+ * ask instead.
+ */
+export function offboardsNoOne(detail: OffboardingDetail): string {
+  const why = detail.reason ? ` because ${JSON.stringify(detail.reason)}` : '';
+  return `a ${OFFBOARDING_DETAIL_TYPE} event offboards no one: anyone who may put events on the bus can send one. This one claims, unverified, that ${JSON.stringify(detail.requestedBy)} asks to offboard ${detail.person} from ${detail.accountId}${why}. If that is so, ask through the operator API as an identity in access.offboarders: POST /offboard, or revoker offboard --user ${detail.person} --account ${detail.accountId} --reason TEXT --deployed URL`;
 }
 
 /** One open case per person and account: a repeated request joins the case already open. */

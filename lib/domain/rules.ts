@@ -595,9 +595,9 @@ export function matchingRules(record: CloudTrailRecord, principal: Principal): D
 const OWN_ACCOUNT = [{ Ref: 'AWS::AccountId' }];
 
 /**
- * The detect function's EventBridge rules in template.yaml, one per detection rule and one
- * for offboarding requests: the template holds exactly this (a test keeps them equal;
- * `revoker rules --eventbridge` prints it).
+ * The detect function's EventBridge rules in template.yaml: one per detection rule, one for
+ * our own offboarding event (set aside), Identity Center's removals and grants' ends. The
+ * template holds exactly this (a test keeps them equal; `revoker rules --eventbridge` prints it).
  */
 export function eventBridgeEvents(): Record<
   string,
@@ -615,8 +615,9 @@ export function eventBridgeEvents(): Record<
         },
       },
     ]),
-    // Our own event, put on the bus by an HR system, an operator or `revoker offboard`: only
-    // this account's principals may put it (a member account's events carry their own account).
+    // Our own event offboards no one (anyone here who may put events could send it): detect
+    // sets it aside with the reason, so a system still sending it learns to ask through the
+    // operator API instead of being dropped unseen. Only this account's events reach it.
     [
       'PersonOffboarded',
       {

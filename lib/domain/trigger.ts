@@ -35,7 +35,8 @@ const PersonTargetSchema = z.object({
   accountId: AccountId,
   /** Their IAM user name, source identity or Identity Center user name. */
   person: PersonName,
-  requestedBy: z.string().min(1).max(256),
+  /** Who asked: the verified caller's ARN through the operator API, or what Identity Center did. */
+  requestedBy: z.string().min(1).max(2048),
 });
 
 /** A just-in-time grant reaching its end: the policy it attached to a role or user. */

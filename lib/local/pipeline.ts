@@ -1,6 +1,7 @@
 // The embedded default, wired: DuckDB over a log folder, a file-backed IAM account and case
 // store, and the real ASL run locally with its tasks bound to the real handlers.
 import type { Context } from 'aws-lambda';
+import { z } from 'zod';
 import { createCloseHandler } from '../../functions/close/handler.ts';
 import { createConfirmHandler } from '../../functions/confirm/handler.ts';
 import { createDetectHandler } from '../../functions/detect/handler.ts';
@@ -10,6 +11,7 @@ import { createOffboardHandler } from '../../functions/offboard/handler.ts';
 import { createRevokeHandler } from '../../functions/revoke/handler.ts';
 import { createVerifyHandler } from '../../functions/verify/handler.ts';
 import type { Config } from '../domain/config.ts';
+import { AccountId } from '../domain/shapes.ts';
 import type { Clock, SigningKeys, WorkflowStarter } from '../ports.ts';
 import { loadRunbooks } from '../runbooks/catalog.ts';
 import { FileCaseStore } from './case-store.ts';
@@ -145,4 +147,40 @@ export async function openLocalPipeline(options: LocalPipelineOptions): Promise<
     }),
   );
   return { engine, iam, cases, callbacks, notifier, workflow, detect, close: () => engine.close() };
+}
+
+/** The account an execution acts in, from the input intake gives it. */
+const ExecutionAccountSchema = z.object({
+  trigger: z.object({ target: z.object({ accountId: AccountId }) }),
+});
+
+/**
+ * The workflow of the local operator API: each execution runs on the local pipeline of the
+ * account it acts in (each pipeline opened on first use), since a request may name any local
+ * account. `close` waits for every execution started here to end, then closes the pipelines.
+ */
+export class LocalPipelines implements WorkflowStarter {
+  private readonly opened = new Map<string, Promise<LocalPipeline>>();
+  private readonly running: Promise<unknown>[] = [];
+
+  constructor(private readonly optionsFor: (accountId: string) => Promise<LocalPipelineOptions>) {}
+
+  async start(name: string, input: unknown): Promise<'started' | 'already-started'> {
+    const { accountId } = ExecutionAccountSchema.parse(input).trigger.target;
+    let pipeline = this.opened.get(accountId);
+    if (!pipeline) {
+      pipeline = this.optionsFor(accountId).then(openLocalPipeline);
+      this.opened.set(accountId, pipeline);
+    }
+    const { workflow } = await pipeline;
+    const started = await workflow.start(name, input);
+    if (started === 'started') this.running.push(workflow.executions.get(name)!.output);
+    return started;
+  }
+
+  async close(): Promise<void> {
+    await Promise.allSettled(this.running);
+    for (const opened of await Promise.allSettled(this.opened.values()))
+      if (opened.status === 'fulfilled') await opened.value.close();
+  }
 }

@@ -14,6 +14,7 @@ import {
   OffboardingDetailSchema,
   OffboardingEventSchema,
   offboardingTrigger,
+  offboardsNoOne,
 } from '../domain/offboarding.ts';
 import { type DetectionRule, matchingRules } from '../domain/rules.ts';
 import { buildTrigger, InvalidTriggerError, type Trigger } from '../domain/trigger.ts';
@@ -25,7 +26,7 @@ import type {
   TaskCallbacks,
   WorkflowStarter,
 } from '../ports.ts';
-import { type Intake, type IntakeOutcome, takeIn } from './cases.ts';
+import { type Intake, type IntakeDependencies, type IntakeOutcome, takeIn } from './cases.ts';
 import { executionSettings } from './execution.ts';
 import { startGrantEnd } from './grant-sweep.ts';
 
@@ -58,7 +59,7 @@ export interface DetectDependencies {
 
 export async function detect(event: unknown, deps: DetectDependencies): Promise<DetectOutcome[]> {
   const outcomes = isOffboardingEvent(event)
-    ? [await startOffboarding(event, deps)]
+    ? [setAsideOffboardingEvent(event)]
     : isGrantExpiryEvent(event)
       ? [await startGrantExpiry(event, deps)]
       : await detectCall(event, deps);
@@ -133,13 +134,16 @@ export function eventKeyOf(record: CloudTrailRecord): string {
   return record.eventID ?? `digest:${digest(JSON.stringify(record))}`;
 }
 
-/** An offboarding request: validated, then one execution per person and account. */
-async function startOffboarding(event: unknown, deps: DetectDependencies): Promise<DetectOutcome> {
+/**
+ * Our own `Person Offboarded` event announces and never authorises: the rule's account pin
+ * lets in anyone here who may put events on the bus. It opens nothing; it goes to the dead
+ * letters with what it claims and how to ask through the operator API instead.
+ */
+function setAsideOffboardingEvent(event: unknown): DetectOutcome {
   const parsed = OffboardingEventSchema.safeParse(event);
   if (!parsed.success)
     return { status: 'rejected', reason: `offboarding event: ${describeIssues(parsed.error)}` };
-  const trigger = offboardingTrigger(parsed.data.detail, parsed.data.id, parsed.data.time);
-  return startOffboardingCase(trigger, parsed.data.detail, `offboarding:${parsed.data.id}`, deps);
+  return { status: 'rejected', reason: offboardsNoOne(parsed.data.detail) };
 }
 
 /**
@@ -216,13 +220,17 @@ async function startGrantExpiry(event: unknown, deps: DetectDependencies): Promi
   };
 }
 
-/** An offboarding request for one person in one account: their one open offboarding case. */
-async function startOffboardingCase(
+/**
+ * An offboarding for one person in one account, asked for by someone revoker believes (the
+ * operator API's verified caller, Identity Center, the local files' owner): their one open
+ * offboarding case, which revokes without asking.
+ */
+export async function startOffboardingCase(
   trigger: Trigger,
   detail: OffboardingDetail,
   eventKey: string,
-  deps: DetectDependencies,
-): Promise<DetectOutcome> {
+  deps: IntakeDependencies & { config: Config },
+): Promise<Extract<DetectOutcome, { caseId: string | null }>> {
   const placed = await takeIn(
     {
       origin: 'offboarding',

@@ -61,6 +61,10 @@ export interface Offboarding {
 export async function offboard(input: OffboardInput, deps: OffboardDependencies): Promise<Offboarding> {
   const { caseId, trigger, offboarding: requested } = OffboardInputSchema.parse(input);
   const why = requested?.reason;
+  // Who asked, as revoker verified them, stays on the case beside what was done.
+  const asked = requested
+    ? `Asked by ${requested.requestedBy}${requested.confirmedBy ? `, confirmed by ${requested.confirmedBy}` : ''}${why ? `: ${why}` : ''}. `
+    : '';
   const leaving = trigger.target as Extract<Trigger['target'], { kind: 'person' }>;
   const request = { person: leaving.person, accountId: leaving.accountId };
   const now = deps.clock.now();
@@ -145,7 +149,7 @@ export async function offboard(input: OffboardInput, deps: OffboardDependencies)
     id: `offboard:${roundOf(await requireCase(deps.cases, caseId))}`,
     at: cutoff,
     step: 'offboard',
-    summary: `${why ? `${why}. ` : ''}${inventory.length} credentials and principals found for ${request.person}; ${plural(plans.length, 'revocation plan')} ${dryRun ? 'recorded (dry run)' : 'applied where allowed'}; ${plural(manualSteps.length, 'step')} left for a human.`,
+    summary: `${asked}${inventory.length} credentials and principals found for ${request.person}; ${plural(plans.length, 'revocation plan')} ${dryRun ? 'recorded (dry run)' : 'applied where allowed'}; ${plural(manualSteps.length, 'step')} left for a human.`,
     detail: { inventory, manualSteps },
   });
   if (!dryRun && verify.length === 0) {

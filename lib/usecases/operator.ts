@@ -10,12 +10,15 @@ import {
   callerRoleName,
   mayAnswerCase,
   mayApproveGrant,
+  mayOffboard,
   mayReadAudit,
   mayRequestGrant,
   mayRunRunbook,
   personOf,
+  samePerson,
 } from '../domain/access.ts';
 import { AUDIT_LIMITS, AUDIT_MAX_DAYS, type AuditRecord } from '../domain/audit.ts';
+import { describeIssues } from '../domain/cloudtrail.ts';
 import { type Config, isProtected, protectingTag } from '../domain/config.ts';
 import { type IamAccountState, own } from '../domain/iam-state.ts';
 import {
@@ -28,9 +31,11 @@ import {
   MIN_GRANT_SECONDS,
   PrincipalArn,
 } from '../domain/jit.ts';
+import { type OffboardingDetail, offboardingTrigger } from '../domain/offboarding.ts';
 import { IDENTITY_CENTER_ROLE_ARN } from '../domain/principal.ts';
-import { PolicyArn, Region } from '../domain/shapes.ts';
+import { AccountId, PersonName, PolicyArn, Region } from '../domain/shapes.ts';
 import { Duration, durationSeconds, toInstant } from '../domain/time.ts';
+import { credentialIdOf } from '../domain/trigger.ts';
 import {
   AccountNotEnrolledError,
   type AuditLog,
@@ -41,9 +46,12 @@ import {
   type QueryEngine,
   type Scheduler,
   type TaskCallbacks,
+  type WorkflowStarter,
 } from '../ports.ts';
 import type { Runbook } from '../runbooks/catalog.ts';
 import { answerEscalation, EscalationAnswerError } from './answer-escalation.ts';
+import { CaseContentionError, type IntakeOutcome } from './cases.ts';
+import { startOffboardingCase } from './detect.ts';
 import { GrantRefusedError, grantAccess } from './jit.ts';
 import { runRunbook } from './run-runbook.ts';
 
@@ -633,4 +641,179 @@ export async function readAudit(
     details: { records: records.length },
   });
   return records;
+}
+
+// ---- Offboarding -------------------------------------------------------------------------
+
+/** What `POST /offboard` takes. Who asks is the verified caller, never a field of the body. */
+export const OffboardAskSchema = z.strictObject({
+  /** IAM user name, source identity or Identity Center user name. */
+  person: PersonName,
+  accountId: AccountId,
+  /** The region whose logs verification reads first (IAM's are in us-east-1). */
+  region: Region.default('us-east-1'),
+  reason: z.string().min(1).max(1024),
+});
+
+/** Offboarding opens a case and starts its execution, as detect does. */
+export interface OffboardingDependencies extends OperatorDependencies {
+  workflow: WorkflowStarter;
+}
+
+/** How long a request to offboard one of revoker's operators waits for its second offboarder. */
+export const OFFBOARD_CONFIRM_HOURS = 24;
+
+/** The first request to offboard one of revoker's operators, until a second offboarder asks too. */
+const OffboardRequestSchema = z.object({
+  requestId: z.string(),
+  requestedBy: z.string(),
+  requestedAt: z.iso.datetime(),
+  region: Region,
+  reason: z.string(),
+  status: z.enum(['pending', 'opened']),
+  caseId: z.string().nullable(),
+});
+type OffboardRequest = z.infer<typeof OffboardRequestSchema>;
+
+export interface OffboardAnswer {
+  /** `pending`: waiting for a second offboarder; else how the request reached the person's case. */
+  status: 'pending' | IntakeOutcome['status'];
+  caseId: string | null;
+  person: string;
+  accountId: string;
+  requestedBy: string;
+  confirmedBy: string | null;
+  /** What happened, and what happens next, in words. */
+  message: string;
+}
+
+/**
+ * Offboard a person as the verified caller: a member of access.offboarders, never themselves.
+ * It opens the person's offboarding case at once (revoked without asking; the guard rails still
+ * send a protected principal to a human). A person access.groups names — one of revoker's own
+ * operators, whom an attacker would lock out first — needs two offboarders: the first request
+ * waits, and a different offboarder asking for the same within OFFBOARD_CONFIRM_HOURS opens it.
+ */
+export async function offboardAs(
+  caller: Caller,
+  body: unknown,
+  deps: OffboardingDependencies,
+): Promise<OffboardAnswer> {
+  const ask = OffboardAskSchema.safeParse(body);
+  if (!ask.success) {
+    const reason = `the request is not valid: ${describeIssues(ask.error)}`;
+    await audit(deps, caller, { action: 'offboard.request', target: '-', allowed: false, reason });
+    throw new OperatorRefusedError(reason);
+  }
+  const { person, accountId, region, reason } = ask.data;
+  const target = `${person} in ${accountId}`;
+  const decided = (allowed: boolean, why: string, details: Record<string, unknown> = {}) =>
+    audit(deps, caller, {
+      action: 'offboard.request',
+      target,
+      allowed,
+      reason: why,
+      details: { ...ask.data, ...details },
+    });
+  const refuse = async (why: string, error: Error = new OperatorRefusedError(why)): Promise<never> => {
+    await decided(false, why);
+    throw error;
+  };
+  const verdict = mayOffboard(caller, person, accountId, deps.config.access);
+  if (!verdict.allowed) return refuse(verdict.reason);
+  try {
+    deps.iamFor(accountId);
+  } catch (error) {
+    if (!(error instanceof AccountNotEnrolledError)) throw error;
+    return refuse(error.message);
+  }
+  const answer = (
+    status: OffboardAnswer['status'],
+    caseId: string | null,
+    request: OffboardingDetail,
+    message = status === 'opened'
+      ? `case ${caseId} opened`
+      : `case ${caseId ?? '(being opened)'} was open already (${status}): the offboarding goes on there`,
+  ): OffboardAnswer => ({
+    status,
+    caseId,
+    person,
+    accountId,
+    requestedBy: request.requestedBy,
+    confirmedBy: request.confirmedBy ?? null,
+    message,
+  });
+
+  if (verdict.namedIn.length === 0) {
+    const request = { person, accountId, region, reason, requestedBy: caller.arn };
+    const opened = await openOffboarding(request, `offboard:${randomUUID()}`, deps);
+    await decided(true, 'allowed by access.offboarders', { caseId: opened.caseId, status: opened.status });
+    return answer(opened.status, opened.caseId, request);
+  }
+
+  const key = `offboard-request/${credentialIdOf(`person:${accountId}:${person}`)}`;
+  const named = `${person} is named in ${verdict.namedIn.join(', ')} (access.groups)`;
+  for (let attempt = 0; attempt < 100; attempt++) {
+    const now = deps.clock.now();
+    const document = await deps.cases.readDocument(key);
+    const earlier = document ? OffboardRequestSchema.parse(document.value) : null;
+    const waiting =
+      earlier?.status === 'pending' &&
+      Date.parse(earlier.requestedAt) > now.getTime() - OFFBOARD_CONFIRM_HOURS * 3_600_000
+        ? earlier
+        : null;
+    if (!waiting) {
+      const first: OffboardRequest = {
+        requestId: randomUUID(),
+        requestedBy: caller.arn,
+        requestedAt: toInstant(now),
+        region,
+        reason,
+        status: 'pending',
+        caseId: null,
+      };
+      if (!(await deps.cases.writeDocument(key, first, document?.version ?? null))) continue;
+      const why = `${named}: a second offboarder must ask for the same within ${OFFBOARD_CONFIRM_HOURS} hours`;
+      await decided(true, `allowed by access.offboarders; ${why}`, { requestId: first.requestId });
+      return answer('pending', null, { person, accountId, region, requestedBy: caller.arn }, why);
+    }
+    if (samePerson(caller, callerOf(waiting.requestedBy)))
+      return refuse(
+        `${caller.arn} asked already: ${named}, so a different offboarder must ask too`,
+        new OperatorConflictError(`${caller.arn} asked already: a different offboarder must ask too`),
+      );
+    // The case is opened before the request is marked: after a crash between the two, the next
+    // confirmation opens nothing new (the same event key), and marks it.
+    const request = {
+      person,
+      accountId,
+      region: waiting.region,
+      reason: waiting.reason,
+      requestedBy: waiting.requestedBy,
+      confirmedBy: caller.arn,
+    };
+    const opened = await openOffboarding(request, `offboard-request:${waiting.requestId}`, deps);
+    await deps.cases.writeDocument(
+      key,
+      { ...waiting, status: 'opened', caseId: opened.caseId },
+      document!.version,
+    );
+    await decided(
+      true,
+      `allowed by access.offboarders; the second offboarder (${waiting.requestedBy} asked first)`,
+      {
+        requestId: waiting.requestId,
+        caseId: opened.caseId,
+        status: opened.status,
+      },
+    );
+    return answer(opened.status, opened.caseId, request);
+  }
+  throw new CaseContentionError(`offboarding ${target}: the request kept changing under 100 attempts`);
+}
+
+/** The person's offboarding case, as detect opens one for Identity Center's removals. */
+async function openOffboarding(request: OffboardingDetail, eventKey: string, deps: OffboardingDependencies) {
+  const trigger = offboardingTrigger(request, null, toInstant(deps.clock.now()));
+  return startOffboardingCase(trigger, request, eventKey, deps);
 }

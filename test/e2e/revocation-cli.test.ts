@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { type DemoResult, runDemo } from '../../cli/demo.ts';
+import type { AuditRecord } from '../../lib/domain/audit.ts';
 import { normalizeAccountState } from '../../lib/domain/iam-state.ts';
 import { FileCaseStore } from '../../lib/local/case-store.ts';
 import { localGrantGuardArn } from '../../lib/local/grant-guard.ts';
@@ -79,6 +80,81 @@ describe('revoker offboard', () => {
       account.users.alice,
     );
   });
+});
+
+describe('revoker offboard --deployed local', () => {
+  it('offboards as the verified caller in access.offboarders; one of revoker’s operators needs a second offboarder', async () => {
+    const accountId = normalizeAccountState(JSON.parse(readFileSync(demo.iamAccountFile, 'utf8'))).accountId;
+    const state = () => normalizeAccountState(JSON.parse(readFileSync(demo.iamAccountFile, 'utf8')));
+    const before = state();
+    const hrArn = `arn:aws:sts::${accountId}:assumed-role/hr-offboarding/workday`;
+    const oncallArn = `arn:aws:iam::${accountId}:user/oncall`;
+    const hr = await credentialsFor(hrArn);
+    const carol = await credentialsFor(`arn:aws:iam::${accountId}:user/carol`);
+    const oncall = await credentialsFor(oncallArn);
+    const offboard = (as: Record<string, string>, user: string, ...more: string[]) =>
+      revoker.withEnv(
+        as,
+        'offboard',
+        '--user',
+        user,
+        '--account',
+        accountId,
+        '--deployed',
+        'local',
+        '--dir',
+        directory,
+        ...more,
+      );
+
+    const refused = await offboard(carol, 'bob', '--reason', 'left the company');
+    const claimed = await offboard(hr, 'bob', '--reason', 'left the company', '--requested-by', 'someone');
+    const bob = await offboard(hr, 'bob', '--reason', 'left the company');
+    const waiting = await offboard(hr, 'carol', '--reason', 'left the company');
+    const carolBetween = state().users.carol;
+    const confirmed = await offboard(oncall, 'carol', '--reason', 'confirmed with HR');
+    const after = state();
+    const audit = await revoker.withEnv(oncall, 'audit', '--json', '--deployed', 'local', '--dir', directory);
+
+    expect(refused.code).toBe(1);
+    expect(refused.stderr).toContain(
+      `the operator API refused (403): arn:aws:iam::${accountId}:user/carol is not in a group of access.offboarders`,
+    );
+    expect(claimed.stderr).toContain('--requested-by and --deployed');
+    expect(bob.code).toBe(0);
+    expect(bob.stdout).toMatch(
+      new RegExp(
+        `^Offboarding bob from ${accountId}: case [0-9a-f]{32} opened; requested by ${hrArn.replaceAll('/', '\\/')} \\(verified\\)\\.$`,
+        'm',
+      ),
+    );
+    expect(bob.stdout).toMatch(/ revoke-intent +Offboarding bob: about to deny every call by user bob/);
+    expect(after.users.bob!.accessKeys.every((key) => key.status === 'Inactive')).toBe(true);
+    expect(waiting.stdout).toContain(
+      'carol is named in engineers (access.groups): a second offboarder must ask for the same within 24 hours',
+    );
+    expect(carolBetween).toEqual(before.users.carol);
+    expect(confirmed.stdout).toContain(
+      `opened; requested by ${hrArn}, confirmed by ${oncallArn} (verified).`,
+    );
+    expect(after.users.carol!.accessKeys.every((key) => key.status === 'Inactive')).toBe(true);
+    const records = (JSON.parse(audit.stdout) as AuditRecord[]).filter(
+      (record) => record.action === 'offboard.request',
+    );
+    expect(records.map((record) => [record.identity, record.target, record.allowed])).toEqual([
+      [`arn:aws:iam::${accountId}:user/carol`, `bob in ${accountId}`, false],
+      [hrArn, `bob in ${accountId}`, true],
+      [hrArn, `carol in ${accountId}`, true],
+      [oncallArn, `carol in ${accountId}`, true],
+    ]);
+
+    // The demo's account as it was, for the tests that follow.
+    for (const output of [confirmed.stdout, bob.stdout]) {
+      const caseId = /: case ([0-9a-f]{32}) opened;/.exec(output)![1]!;
+      expect((await revoker('undo', caseId, ...demoFiles())).code).toBe(0);
+    }
+    expect(state().users).toEqual(before.users);
+  }, 180_000);
 });
 
 describe('revoker jit', () => {

@@ -305,6 +305,26 @@ describe('the functions’ permissions', () => {
     }
   });
 
+  it('lets only detect, the operator API and the heartbeat start the state machine, and only it', () => {
+    const starters = functions.filter((name) =>
+      ((template.Resources[name]!.Properties.Policies ?? []) as Record<string, unknown>[]).some(
+        (policy) => 'StepFunctionsExecutionPolicy' in policy,
+      ),
+    );
+
+    // Detect for what CloudTrail shows; the operator API for an offboarding a verified caller
+    // asks for; the heartbeat for a grant whose end never came from its schedule.
+    expect(starters.sort()).toEqual(['DetectFunction', 'HeartbeatFunction', 'OperatorFunction']);
+    for (const name of starters)
+      expect(
+        (template.Resources[name]!.Properties.Policies as Record<string, unknown>[]).find(
+          (policy) => 'StepFunctionsExecutionPolicy' in policy,
+        ),
+      ).toEqual({
+        StepFunctionsExecutionPolicy: { StateMachineName: { '!GetAtt': 'RevocationStateMachine.Name' } },
+      });
+  });
+
   it.each(IAM_READERS)('%s can read every piece of IAM state the adapter reads', (name) => {
     expect(IAM_READ_PERMISSIONS.filter((permission) => !allowed(name).has(permission))).toEqual([]);
   });

@@ -1,19 +1,22 @@
 // The operator API's use cases on the local stand-ins (file case store, audit log, IAM account,
-// scheduler): who may ask for which grants and who must approve them, what dry-run does, what
-// a forged bus event can do (nothing), who may run which runbooks — each decision audited.
+// scheduler, the local pipeline): who may ask for which grants and who must approve them, what
+// dry-run does, what a forged bus event can do (nothing), who may run which runbooks, who may
+// offboard whom — each decision audited.
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { type Access, callerOf } from '../../../../lib/domain/access.ts';
+import { executionNameOf } from '../../../../lib/domain/case.ts';
 import type { Config } from '../../../../lib/domain/config.ts';
 import { FileAuditLog } from '../../../../lib/local/audit-log.ts';
 import { FileCaseStore } from '../../../../lib/local/case-store.ts';
 import { localGrantGuardArn, withGrantGuard } from '../../../../lib/local/grant-guard.ts';
-import { LocalIamAccount } from '../../../../lib/local/iam-account.ts';
-import { SimulatedClock } from '../../../../lib/local/pipeline.ts';
+import { initialAccountState, LocalIamAccount } from '../../../../lib/local/iam-account.ts';
+import { openLocalPipeline, SimulatedClock } from '../../../../lib/local/pipeline.ts';
 import { FileScheduler } from '../../../../lib/local/scheduler.ts';
+import { FileSigningKeys } from '../../../../lib/local/signing-keys.ts';
 import { LocalTaskCallbacks } from '../../../../lib/local/task-callbacks.ts';
 import { AccountNotEnrolledError, type QueryEngine } from '../../../../lib/ports.ts';
 import { loadRunbooks } from '../../../../lib/runbooks/catalog.ts';
@@ -22,14 +25,17 @@ import {
   admitCaller,
   approveGrantRequest,
   listGrantRequests,
+  OFFBOARD_CONFIRM_HOURS,
   OperatorConflictError,
   OperatorRefusedError,
+  offboardAs,
   readAudit,
   requestGrant,
   runRunbookAs,
   takeGrantAnnouncement,
 } from '../../../../lib/usecases/operator.ts';
 import { shippedConfig } from '../../../fixtures/config.ts';
+import { escalatingAttack } from '../../../fixtures/escalating-attack.ts';
 import { RecordingDeadLetters, RecordingWorkflow } from '../../../fixtures/workflow.ts';
 
 const ACCOUNT = '111122223333';
@@ -50,6 +56,7 @@ const ACCESS: Access = {
       arn('role', 'ops-responder'),
     ],
     engineers: [arn('user', 'carol'), 'arn:aws:iam::*:role/AWSReservedSSO_Engineer_*'],
+    hr: ['arn:aws:iam::*:role/hr-offboarding'],
   },
   accountTags: { [ACCOUNT]: ['env=dev'] },
   grants: [
@@ -77,6 +84,7 @@ const ACCESS: Access = {
   ],
   auditors: ['responders'],
   pendingRequestsExpireAfter: '24h',
+  offboarders: ['hr', 'responders'],
   runbookRunsPerHour: 2,
 };
 
@@ -135,6 +143,7 @@ async function operator(change: (config: Config) => Config = (config) => config)
   const alarms: Record<string, unknown>[] = [];
   const { engine, runs } = countingEngine();
   const deadLetters = new RecordingDeadLetters();
+  const workflow = new RecordingWorkflow();
   const deps = {
     config: change({ ...shipped, access: ACCESS }),
     homeAccountId: ACCOUNT,
@@ -153,10 +162,11 @@ async function operator(change: (config: Config) => Config = (config) => config)
     alarm: (line: Record<string, unknown>) => alarms.push(line),
     sleep: async () => {},
     deadLetters,
+    workflow,
   };
   const attached = async (name: string, kind: 'users' | 'roles' = 'users') =>
     (await iam.load())[kind][name]!.attachedPolicies;
-  return { deps, iam, clock, alarms, runs, deadLetters, attached };
+  return { deps, iam, clock, alarms, runs, deadLetters, workflow, attached };
 }
 
 const ask = (principalArn: string, policyArn: string, duration = '2h') => ({
@@ -692,5 +702,195 @@ describe('a request waiting for approval', () => {
       'is protected (tagged break-glass)',
     );
     expect(await attached('ops-admin', 'roles')).toEqual([]);
+  });
+});
+
+describe('offboarding through the operator API', () => {
+  const hrIn = (account: string) => callerOf(`arn:aws:sts::${account}:assumed-role/hr-offboarding/workday`);
+  const hr = hrIn(ACCOUNT);
+  const leaving = (person: string, reason = 'left the company') => ({ person, accountId: ACCOUNT, reason });
+
+  it('an offboarder opens the case as the verified requester, and the local pipeline revokes everything the person holds', async () => {
+    const attack = await escalatingAttack();
+    const account = attack.account.id;
+    const person = attack.account.people.find((candidate) => candidate.name !== attack.truth.userName)!.name;
+    const directory = mkdtempSync(join(tmpdir(), 'revoker-offboard-api-'));
+    const iam = new LocalIamAccount(join(directory, 'iam.json'));
+    await iam.save(initialAccountState(attack.account));
+    const config = { ...shipped, access: ACCESS };
+    // After the logs end: the revocation is made, and verification cannot prove it yet.
+    const clock = new SimulatedClock(new Date(attack.end.getTime() + 5 * 60_000));
+    const pipeline = await openLocalPipeline({
+      logs: attack.logs,
+      iamAccountFile: iam.file,
+      iam,
+      casesDirectory: join(directory, 'cases'),
+      callbacksDirectory: join(directory, 'callbacks'),
+      notificationsFile: join(directory, 'notifications.jsonl'),
+      deadLettersFile: join(directory, 'dead-letters.jsonl'),
+      signingKeys: await FileSigningKeys.open(join(directory, 'approval-keys.json')),
+      config,
+      clock,
+    });
+    const audit = new FileAuditLog(join(directory, 'audit.jsonl'));
+    try {
+      const answer = await offboardAs(
+        hrIn(account),
+        { person, accountId: account, reason: 'left the company' },
+        {
+          config,
+          homeAccountId: account,
+          grantGuard: localGrantGuardArn,
+          cases: pipeline.cases,
+          audit,
+          clock,
+          iamFor: () => iam,
+          scheduler: new FileScheduler(join(directory, 'schedules')),
+          callbacks: pipeline.callbacks,
+          engine: pipeline.engine,
+          runbooks: loadRunbooks(),
+          workflow: pipeline.workflow,
+        },
+      );
+      await pipeline.workflow.executions.get(executionNameOf(answer.caseId!))!.output;
+
+      expect(answer).toMatchObject({ status: 'opened', requestedBy: hrIn(account).arn, confirmedBy: null });
+      const record = (await pipeline.cases.get(answer.caseId!))!;
+      expect(record.header).toMatchObject({
+        origin: 'offboarding',
+        standing: { severity: 'high', response: 'auto-revoke' },
+        trigger: { target: { kind: 'person', person, accountId: account, requestedBy: hrIn(account).arn } },
+        outcome: 'needs-human',
+      });
+      expect(record.entries.map((entry) => entry.step)).toEqual(
+        expect.arrayContaining(['opened', 'revoke-intent', 'iam-change', 'revoked', 'offboard', 'verify']),
+      );
+      expect(record.entries.find((entry) => entry.step === 'offboard')!.summary).toMatch(
+        new RegExp(`^Asked by ${hrIn(account).arn.replaceAll('/', '\\/')}: left the company\\. `),
+      );
+      const user = (await iam.load()).users[person]!;
+      expect(Object.keys(user.inlinePolicies)).toEqual(['revoker-revocation']);
+      expect(user.accessKeys.map((key) => key.status)).toEqual(user.accessKeys.map(() => 'Inactive'));
+      expect(await audit.list(new Date(0), clock.now())).toEqual([
+        expect.objectContaining({
+          identity: hrIn(account).arn,
+          action: 'offboard.request',
+          target: `${person} in ${account}`,
+          allowed: true,
+          details: expect.objectContaining({ caseId: answer.caseId, status: 'opened' }),
+        }),
+      ]);
+    } finally {
+      await pipeline.close();
+    }
+  }, 60_000);
+
+  it('refuses, with the reason, an identity outside access.offboarders, themselves, and an account not enrolled; opens nothing', async () => {
+    const { deps, workflow } = await operator();
+
+    await expect(offboardAs(carol, leaving('alice'), deps)).rejects.toThrow(
+      new OperatorRefusedError(`${carol.arn} is not in a group of access.offboarders`),
+    );
+    await expect(offboardAs(dana, leaving('dana'), deps)).rejects.toThrow('nobody offboards themselves');
+    await expect(offboardAs(hr, { ...leaving('alice'), accountId: '999999999999' }, deps)).rejects.toThrow(
+      'account 999999999999 is not enrolled',
+    );
+    await expect(offboardAs(hr, { person: 'alice', accountId: ACCOUNT }, deps)).rejects.toThrow(
+      'the request is not valid: field reason',
+    );
+
+    expect(workflow.started.size).toBe(0);
+    expect(await deps.cases.list()).toEqual([]);
+    expect(
+      (await deps.audit.list(new Date(0), deps.clock.now())).map((record) => [
+        record.identity,
+        record.target,
+        record.allowed,
+        record.reason,
+      ]),
+    ).toEqual([
+      [carol.arn, `alice in ${ACCOUNT}`, false, `${carol.arn} is not in a group of access.offboarders`],
+      [dana.arn, `dana in ${ACCOUNT}`, false, expect.stringContaining('nobody offboards themselves')],
+      [hr.arn, 'alice in 999999999999', false, 'account 999999999999 is not enrolled'],
+      [hr.arn, '-', false, expect.stringContaining('field reason')],
+    ]);
+  });
+
+  it('offboards one of revoker’s operators only when a second offboarder asks too, within the window', async () => {
+    const { deps, workflow, clock } = await operator();
+
+    const first = await offboardAs(hr, leaving('carol'), deps);
+    const again = offboardAs(hr, leaving('carol'), deps);
+    await expect(again).rejects.toThrow(OperatorConflictError);
+    // Too late to confirm: the next request starts over, and waits in its turn.
+    clock.advance((OFFBOARD_CONFIRM_HOURS + 1) * 3600);
+    const late = await offboardAs(oncall, leaving('carol', 'confirmed with HR'), deps);
+    const confirmed = await offboardAs(hr, leaving('carol'), deps);
+
+    expect(first).toMatchObject({
+      status: 'pending',
+      caseId: null,
+      message: `carol is named in engineers (access.groups): a second offboarder must ask for the same within ${OFFBOARD_CONFIRM_HOURS} hours`,
+    });
+    expect(late).toMatchObject({ status: 'pending', requestedBy: oncall.arn });
+    expect(confirmed).toMatchObject({ status: 'opened', requestedBy: oncall.arn, confirmedBy: hr.arn });
+    expect([...workflow.started.values()]).toEqual([
+      expect.objectContaining({
+        caseId: confirmed.caseId,
+        offboarding: expect.objectContaining({
+          person: 'carol',
+          requestedBy: oncall.arn,
+          confirmedBy: hr.arn,
+          reason: 'confirmed with HR',
+        }),
+      }),
+    ]);
+    expect(
+      (await deps.audit.list(new Date(0), clock.now())).map((record) => [record.identity, record.allowed]),
+    ).toEqual([
+      [hr.arn, true],
+      [hr.arn, false],
+      [oncall.arn, true],
+      [hr.arn, true],
+    ]);
+  });
+
+  it('a forged `Person Offboarded` for the on-call revokes nothing: it is set aside with the reason', async () => {
+    const { deps, iam, workflow, deadLetters } = await operator();
+    const state = await iam.load();
+    await iam.save({
+      ...state,
+      users: {
+        ...state.users,
+        oncall: {
+          ...state.users.carol!,
+          arn: arn('user', 'oncall'),
+          accessKeys: [{ accessKeyId: 'AKIAONCALLKEY0000001', status: 'Active' }],
+        },
+      },
+    });
+    const before = await iam.load();
+    const forged = {
+      version: '0',
+      id: 'forged-1',
+      source: 'revoker.offboarding',
+      'detail-type': 'Person Offboarded',
+      account: ACCOUNT,
+      time: '2026-01-15T10:00:00Z',
+      region: 'us-east-1',
+      resources: [],
+      detail: { person: 'oncall', accountId: ACCOUNT, requestedBy: 'workday', reason: 'left the company' },
+    };
+
+    const [outcome] = await detect(forged, deps);
+
+    expect(outcome).toMatchObject({
+      status: 'rejected',
+      reason: expect.stringMatching(/^a Person Offboarded event offboards no one: .* POST \/offboard/),
+    });
+    expect(deadLetters.letters).toEqual([{ event: forged, reason: (outcome as { reason: string }).reason }]);
+    expect(workflow.started.size).toBe(0);
+    expect(await deps.cases.list()).toEqual([]);
+    expect(await iam.load()).toEqual(before);
   });
 });

@@ -13,11 +13,13 @@ import { FileScheduler } from '../../../../lib/local/scheduler.ts';
 import { LocalTaskCallbacks } from '../../../../lib/local/task-callbacks.ts';
 import { loadRunbooks } from '../../../../lib/runbooks/catalog.ts';
 import { shippedConfig } from '../../../fixtures/config.ts';
+import { RecordingWorkflow } from '../../../fixtures/workflow.ts';
 
 async function operator() {
   const directory = mkdtempSync(join(tmpdir(), 'revoker-operator-'));
   const clock = new SimulatedClock(new Date('2026-01-15T10:00:00Z'));
   const audit = new FileAuditLog(join(directory, 'audit.jsonl'));
+  const workflow = new RecordingWorkflow();
   const handler = createOperatorHandler({
     config: await shippedConfig(),
     homeAccountId: '146450651832',
@@ -30,6 +32,7 @@ async function operator() {
     callbacks: new LocalTaskCallbacks(join(directory, 'callbacks'), clock),
     engine: { run: async () => ({ columns: [], rows: [], bytesScanned: null, engineMillis: 0 }) },
     runbooks: loadRunbooks(),
+    workflow,
   });
   const call = async (method: string, path: string, userArn: string | null, body = '') => {
     const result = await handler(
@@ -47,7 +50,7 @@ async function operator() {
     );
     return { status: result.statusCode, body: JSON.parse(result.body ?? 'null') as unknown };
   };
-  return { call, audit, clock };
+  return { call, audit, clock, workflow };
 }
 
 describe('the operator handler', () => {
@@ -90,6 +93,80 @@ describe('the operator handler', () => {
     });
     expect((await audit.list(new Date(0), clock.now())).map((record) => record.action)).toEqual([
       'caller.admit',
+    ]);
+  });
+});
+
+describe('POST /offboard', () => {
+  const account = '146450651832';
+  const oncall = `arn:aws:iam::${account}:user/oncall`;
+  const hr = `arn:aws:sts::${account}:assumed-role/hr-offboarding/workday`;
+  const body = (fields: Record<string, unknown>) =>
+    JSON.stringify({ person: 'alice', accountId: account, reason: 'left the company', ...fields });
+
+  it('opens the offboarding as the verified caller, whatever the body claims', async () => {
+    const { call, workflow } = await operator();
+
+    const claimed = await call('POST', '/offboard', hr, body({ requestedBy: 'someone-else' }));
+    const opened = await call('POST', '/offboard', hr, body({}));
+
+    expect(claimed).toEqual({
+      status: 403,
+      body: { error: 'the request is not valid: field (record): Unrecognized key: "requestedBy"' },
+    });
+    expect(opened).toEqual({
+      status: 201,
+      body: {
+        status: 'opened',
+        caseId: expect.stringMatching(/^[0-9a-f]{32}$/),
+        person: 'alice',
+        accountId: account,
+        requestedBy: hr,
+        confirmedBy: null,
+        message: expect.stringMatching(/^case [0-9a-f]{32} opened$/),
+      },
+    });
+    expect([...workflow.started.values()]).toEqual([
+      expect.objectContaining({
+        offboarding: {
+          person: 'alice',
+          accountId: account,
+          region: 'us-east-1',
+          requestedBy: hr,
+          reason: 'left the company',
+        },
+        trigger: expect.objectContaining({
+          target: { kind: 'person', person: 'alice', accountId: account, requestedBy: hr },
+        }),
+      }),
+    ]);
+  });
+
+  it('refuses, with the reason, an identity outside access.offboarders and anyone offboarding themselves', async () => {
+    const { call, audit, clock, workflow } = await operator();
+    const carol = `arn:aws:iam::${account}:user/carol`;
+
+    const outsider = await call('POST', '/offboard', carol, body({}));
+    const themselves = await call('POST', '/offboard', oncall, body({ person: 'OnCall' }));
+
+    expect(outsider).toEqual({
+      status: 403,
+      body: { error: `${carol} is not in a group of access.offboarders` },
+    });
+    expect(themselves).toEqual({
+      status: 403,
+      body: { error: `${oncall} is OnCall: nobody offboards themselves; another offboarder must` },
+    });
+    expect(workflow.started.size).toBe(0);
+    expect(
+      (await audit.list(new Date(0), clock.now())).map((record) => [
+        record.identity,
+        record.action,
+        record.allowed,
+      ]),
+    ).toEqual([
+      [carol, 'offboard.request', false],
+      [oncall, 'offboard.request', false],
     ]);
   });
 });

@@ -235,7 +235,7 @@ describe('detect', () => {
     expect(await deps.cases.list()).toEqual([]);
   });
 
-  describe('offboarding requests', () => {
+  describe('our own offboarding event', () => {
     const request = (detail: Record<string, unknown>, id = 'hr-1') => ({
       version: '0',
       id,
@@ -249,30 +249,22 @@ describe('detect', () => {
     });
     const alice = { person: 'alice', accountId: '111122223333', requestedBy: 'workday' };
 
-    it('starts one offboarding per person and account, skipping confirmation', async () => {
-      const deps = detectParts();
+    it('offboards no one on our own bus event: it is set aside with what it claims and how to ask', async () => {
+      const setAside = new RecordingDeadLetters();
+      const deps = { ...detectParts(), deadLetters: setAside };
+      const event = request({ ...alice, reason: 'left the company' });
 
-      const first = await detect(request(alice), deps);
-      const again = await detect(request(alice, 'hr-2'), deps);
+      const outcome = await detect(event, deps);
 
-      expect(first).toEqual([
-        expect.objectContaining({ status: 'opened', ruleId: 'person-offboarded', alsoMatched: [] }),
-      ]);
-      expect(again).toEqual([expect.objectContaining({ status: 'joined', caseId: caseOf(first) })]);
-      expect(await requireCase(deps.cases, caseOf(first))).toMatchObject({
-        header: { origin: 'offboarding', standing: { severity: 'high', response: 'auto-revoke' } },
-      });
-      expect([...deps.workflow.started.values()]).toEqual([
-        expect.objectContaining({
-          caseId: expect.stringMatching(/^[0-9a-f]{32}$/),
-          offboarding: { ...alice, region: 'us-east-1' },
-          trigger: expect.objectContaining({
-            eventTime: '2026-01-15T09:00:00Z',
-            target: { kind: 'person', ...alice },
-          }),
-          settings: expect.objectContaining({ onApprovalTimeout: 'revoke' }),
-        }),
-      ]);
+      const reason =
+        'a Person Offboarded event offboards no one: anyone who may put events on the bus can send one. ' +
+        'This one claims, unverified, that "workday" asks to offboard alice from 111122223333 because "left the company". ' +
+        'If that is so, ask through the operator API as an identity in access.offboarders: POST /offboard, ' +
+        'or revoker offboard --user alice --account 111122223333 --reason TEXT --deployed URL';
+      expect(outcome).toEqual([{ status: 'rejected', reason }]);
+      expect(setAside.letters).toEqual([{ event, reason }]);
+      expect(deps.workflow.started.size).toBe(0);
+      expect(await deps.cases.list()).toEqual([]);
     });
 
     it('rejects a request naming no valid person, and starts nothing', async () => {
@@ -319,6 +311,10 @@ describe('detect', () => {
       const outcomes = await detect(removal(), { ...deps, directory });
 
       expect(outcomes.map((outcome) => outcome.status)).toEqual(['opened', 'opened']);
+      // AWS's word, not a customer's event: it revokes without asking.
+      expect(await requireCase(deps.cases, caseOf(outcomes))).toMatchObject({
+        header: { origin: 'offboarding', standing: { severity: 'high', response: 'auto-revoke' } },
+      });
       expect([...deps.workflow.started.values()]).toEqual([
         expect.objectContaining({
           offboarding: expect.objectContaining({
