@@ -120,33 +120,38 @@ export function registerJit(program: Command): void {
   );
 
   operatorOptions(
-    jit.command('requests').description('Every grant request: who asked, for what, and where it stands'),
-  ).action(async (options: { deployed: string; dir: string; config: string; json?: boolean }) => {
-    const answer = z
-      .object({
-        requests: z.array(GrantRequestSchema),
-        unreadable: z.array(z.object({ requestId: z.string(), error: z.string() })),
-      })
-      .parse(await callOperator(target(options), 'GET', 'grants'));
-    const { requests, unreadable } = answer;
-    // A record this version cannot read is named on stderr; the readable ones are listed.
-    for (const { error } of unreadable) console.error(`revoker: ${printable(error)}`);
-    if (options.json) return printJson(requests);
-    if (requests.length === 0) return console.log('no grant requests');
-    console.log(
-      table([
-        ['request', 'asked', 'by', 'policy', 'principal', 'status'],
-        ...requests.map((request) => [
-          request.requestId,
-          request.requestedAt,
-          printable(request.requestedBy),
-          request.policyArn,
-          request.principalArn,
-          request.status,
+    jit
+      .command('requests')
+      .description('The grant requests of the last days: who asked, for what, and where each stands')
+      .option('--days <n>', 'how many days back (at most 90)', '7'),
+  ).action(
+    async (options: { deployed: string; dir: string; config: string; json?: boolean; days: string }) => {
+      const answer = z
+        .object({
+          requests: z.array(GrantRequestSchema),
+          unreadable: z.array(z.object({ requestId: z.string(), error: z.string() })),
+        })
+        .parse(await callOperator(target(options), 'GET', `grants?days=${encodeURIComponent(options.days)}`));
+      const { requests, unreadable } = answer;
+      // A record this version cannot read is named on stderr; the readable ones are listed.
+      for (const { error } of unreadable) console.error(`revoker: ${printable(error)}`);
+      if (options.json) return printJson(requests);
+      if (requests.length === 0) return console.log('no grant requests');
+      console.log(
+        table([
+          ['request', 'asked', 'by', 'policy', 'principal', 'status'],
+          ...requests.map((request) => [
+            request.requestId,
+            request.requestedAt,
+            printable(request.requestedBy),
+            request.policyArn,
+            request.principalArn,
+            request.status,
+          ]),
         ]),
-      ]),
-    );
-  });
+      );
+    },
+  );
 
   jit
     .command('list')

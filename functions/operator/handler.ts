@@ -52,10 +52,10 @@ export function createOperatorHandler(deps: OffboardingDependencies) {
     [
       'GET',
       /^\/grants$/,
-      async (caller) => {
+      async (caller, _match, _body, query) => {
         if (groupsOf(caller, deps.config.access).length === 0)
           throw new OperatorRefusedError(`${caller.arn} is in no group of access.groups`);
-        return listGrantRequests(deps);
+        return listGrantRequests(deps, { days: Number(query.get('days') ?? '') || undefined });
       },
     ],
     ['POST', /^\/grants$/, (caller, _match, body) => requestGrant(caller, body, deps)],

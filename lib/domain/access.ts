@@ -68,6 +68,8 @@ export const AccessSchema = z
     ).default('24h'),
     /** Who may offboard a person (an HR system's role, the responders): never themselves. */
     offboarders: z.array(GroupName).default([]),
+    /** More offboardings than this by one person within an hour each need a second offboarder. */
+    offboardingsPerHour: z.number().int().min(1).max(10_000).default(10),
     /** Runbook runs by one person within an hour above this raise an alarm (they are not refused). */
     runbookRunsPerHour: z.number().int().min(1).max(10_000),
   })
@@ -147,15 +149,21 @@ export function callerRoleName(caller: Caller): string | null {
 }
 
 /**
- * The person behind a caller. For Identity Center, the session name — the person's user name,
- * set by AWS — whatever permission set or account they came through; otherwise the IAM
- * principal: a user, or a role whose sessions' names are their caller's to choose (so all of
- * them count as one person). IAM names are unique whatever their case.
+ * The person behind a caller, by name: an Identity Center session's name (the person's user
+ * name, set by AWS) whatever permission set or account they came through, and an IAM user's
+ * name — one name is one person, whichever way they sign in. A session of any other role is its
+ * role: its session names are its caller's to choose, so all of them count as one person. IAM
+ * names ignore case, so this does too.
  */
 export function personOf(caller: Caller): string {
-  return caller.identityCenter
-    ? `identity-center:${caller.sessionName!.toLowerCase()}`
-    : caller.principalArn.toLowerCase();
+  if (caller.identityCenter) return `person:${caller.sessionName!.toLowerCase()}`;
+  const user = userNameOf(caller.principalArn);
+  return user === null ? caller.principalArn.toLowerCase() : `person:${user.toLowerCase()}`;
+}
+
+/** The user name an IAM user ARN names (whatever its path), or null. */
+export function userNameOf(arn: string): string | null {
+  return /^arn:aws[a-z-]*:iam::\d{12}:user\/(?:.*\/)?([^/]+)$/.exec(arn)?.[1] ?? null;
 }
 
 function matches(value: string, pattern: string): boolean {
@@ -237,7 +245,11 @@ export function mayApproveGrant(
 ): Verdict {
   if (samePerson(caller, request.requester))
     return { allowed: false, reason: `${caller.arn} asked for this grant: someone else must approve it` };
-  if (isSelfApproval(caller.arn, request.principalArn))
+  const grantee = userNameOf(request.principalArn);
+  if (
+    isSelfApproval(caller.arn, request.principalArn) ||
+    (grantee !== null && personOf(caller) === `person:${grantee.toLowerCase()}`)
+  )
     return {
       allowed: false,
       reason: `${caller.arn} is ${request.principalArn}, the principal to be granted: someone else must approve it`,
@@ -310,6 +322,9 @@ export function groupsNaming(person: string, accountId: string, access: Access):
   const names = (pattern: string) => {
     const lowered = pattern.toLowerCase().replace(/^arn:aws[a-z-]*:/, 'arn:aws:');
     if (matches(user, lowered)) return true;
+    // A user is named by its name whatever its path (`user/responders/oncall`): IAM finds it so.
+    const users = /^arn:aws:iam::(\d{12}|\*):user\/(.+)$/.exec(lowered);
+    if (users && matches(accountId, users[1]!) && matches(name, users[2]!.split('/').at(-1)!)) return true;
     const session = /^arn:aws:sts::(\d{12}|\*):assumed-role\/[^/]+\/([^/]+)$/.exec(lowered);
     return (
       session !== null && session[2] !== '*' && matches(accountId, session[1]!) && matches(name, session[2]!)

@@ -103,28 +103,31 @@ export function isSelfApproval(approver: string, principal: string): boolean {
 
 /**
  * True when the approver is whom the case is about: the principal under revocation (see
- * `isSelfApproval`) or, through IAM Identity Center, the same person — a session of any
- * permission set in any account whose session name (the person's user name, set by AWS) is the
- * case's Identity Center session or the person being offboarded. An approver listed by email
- * or user name is judged against those names too. A role merely named like Identity Center's
- * counts for neither side: its session names are its caller's to choose.
+ * `isSelfApproval`), or the same person by a name no attacker chose — an Identity Center
+ * session's (the person's user name, set by AWS), the person being offboarded (named by a
+ * verified offboarder or by Identity Center), the user a grant was given to (named by a
+ * verified requester). The approver is judged by their Identity Center session's name, their
+ * IAM user's name, or the email or user name they are listed by. A user or role session the
+ * case is about is never judged by its name: whoever holds the credentials may have chosen it.
  */
 export function approverIsSubject(approver: string, target: TriggerTarget): boolean {
   if (isSelfApproval(approver, revokedPrincipalArnOf(target))) return true;
-  const person = identityCenterPersonOf(approver);
+  const person = personNameOf(approver);
   return person !== null && subjectPeopleOf(target).includes(person);
 }
 
-/** The person an approver is, by Identity Center user name: from a session, or as listed. */
-function identityCenterPersonOf(approver: string): string | null {
+/** The name an approver is known by: an Identity Center session's, an IAM user's, or as listed. */
+function personNameOf(approver: string): string | null {
   const session = /^arn:aws[a-z-]*:sts::\d{12}:assumed-role\/AWSReservedSSO_[\w+=,.@-]+\/([\w+=,.@-]+)$/.exec(
     approver,
   );
   if (session) return session[1]!.toLowerCase();
+  const user = /^arn:aws[a-z-]*:iam::\d{12}:user\/(?:.*\/)?([^/]+)$/.exec(approver);
+  if (user) return user[1]!.toLowerCase();
   return approver.startsWith('arn:') ? null : approver.toLowerCase();
 }
 
-/** The Identity Center user names a case is about. */
+/** The names, no attacker's, of the person a case is about. */
 function subjectPeopleOf(target: TriggerTarget): string[] {
   switch (target.kind) {
     case 'assumed-role':
@@ -133,6 +136,10 @@ function subjectPeopleOf(target: TriggerTarget): string[] {
         : [];
     case 'person':
       return [target.person.toLowerCase()];
+    case 'grant': {
+      const user = /:user\/(?:.*\/)?([^/]+)$/.exec(target.principalArn)?.[1];
+      return user ? [user.toLowerCase()] : [];
+    }
     default:
       return [];
   }

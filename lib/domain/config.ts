@@ -165,8 +165,24 @@ export function matchesArnPattern(arn: string, pattern: string): boolean {
   return new RegExp(`^${escaped.join('.*')}$`).test(arn);
 }
 
+/**
+ * The pattern that protects a principal, or null. IAM names ignore case, and IAM finds a role
+ * or user by its name alone, whatever its path: a pattern is matched without case, against the
+ * ARN and against it without its path (`role/break-glass*` protects `role/emergency/break-glass`
+ * and `role/Break-Glass`). More is protected, never less.
+ */
 export function isProtected(arn: string, config: Config): string | null {
-  return config.guardRails.protectedPrincipals.find((pattern) => matchesArnPattern(arn, pattern)) ?? null;
+  const forms = [arn, withoutPath(arn)].map((form) => form.toLowerCase());
+  return (
+    config.guardRails.protectedPrincipals.find((pattern) =>
+      forms.some((form) => matchesArnPattern(form, pattern.toLowerCase())),
+    ) ?? null
+  );
+}
+
+function withoutPath(arn: string): string {
+  const principal = /^(arn:[^:]+:iam::[^:]*:)(role|user)\/(?:.*\/)?([^/]+)$/.exec(arn);
+  return principal ? `${principal[1]}${principal[2]}/${principal[3]}` : arn;
 }
 
 /** The protecting tag (`key` or `key=value`) the principal carries, or null. */

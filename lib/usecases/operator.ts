@@ -165,8 +165,20 @@ export const GrantAskSchema = z.strictObject({
 });
 export type GrantAsk = z.input<typeof GrantAskSchema>;
 
-const REQUESTS_INDEX = 'grant-requests';
-const RequestsIndexSchema = z.object({ requestIds: z.array(z.string()) });
+/**
+ * The requests asked for on one day (UTC), each with who asked (as a person): an index per day
+ * stays small, and one person may ask for at most REQUESTS_PER_PERSON_PER_DAY a day.
+ */
+const RequestsIndexSchema = z.object({
+  requests: z.array(z.object({ requestId: z.string(), person: z.string() })),
+});
+const REQUESTS_PER_PERSON_PER_DAY = 50;
+/** How far back `GET /grants` lists requests by default, and at most. */
+export const REQUESTS_LIST_DAYS = { default: 7, max: 90 } as const;
+
+function requestsIndexKey(day: Date): string {
+  return `grant-requests/${toInstant(day).slice(0, 10)}`;
+}
 
 function requestKey(requestId: string): string {
   return `grant-request/${requestId}`;
@@ -235,7 +247,18 @@ export async function requestGrant(
   const seconds = durationSeconds(duration);
   const target = `${policyArn} on ${principalArn} for ${duration}`;
   const verdict = mayRequestGrant(caller, { principalArn, policyArn, seconds }, deps.config.access);
-  const refusal = verdict.allowed ? await principalRefusal(principalArn, deps) : verdict.reason;
+  const today = await deps.cases.readDocument(requestsIndexKey(deps.clock.now()));
+  const askedToday = today
+    ? RequestsIndexSchema.parse(today.value).requests.filter((entry) => entry.person === personOf(caller))
+        .length
+    : 0;
+  const overLimit =
+    askedToday >= REQUESTS_PER_PERSON_PER_DAY
+      ? `${caller.arn} asked for ${askedToday} grants today: at most ${REQUESTS_PER_PERSON_PER_DAY} a day`
+      : null;
+  const refusal = verdict.allowed
+    ? (overLimit ?? (await principalRefusal(principalArn, deps)))
+    : verdict.reason;
   if (refusal !== null || !verdict.allowed) {
     await audit(deps, caller, {
       action: 'grant.request',
@@ -273,22 +296,32 @@ export async function requestGrant(
       : 'eligible; no approval needed',
     details: { requestId: request.requestId, ...ask.data },
   });
+  // Indexed first: a request the index names but the store lacks is skipped by the listing, and
+  // one written but never indexed could be finished by no one who can find it.
+  await indexRequest(deps.cases, new Date(requestedAt), {
+    requestId: request.requestId,
+    person: personOf(caller),
+  });
   await deps.cases.writeDocument(requestKey(request.requestId), request, null);
-  await indexRequest(deps.cases, request.requestId);
   if (verdict.approvers !== null) return request;
   return finishGrantRequest(request.requestId, deps);
 }
 
-async function indexRequest(cases: CaseStore, requestId: string): Promise<void> {
+async function indexRequest(
+  cases: CaseStore,
+  day: Date,
+  entry: z.infer<typeof RequestsIndexSchema>['requests'][number],
+): Promise<void> {
+  const key = requestsIndexKey(day);
   for (let attempt = 0; attempt < 100; attempt++) {
-    const index = await cases.readDocument(REQUESTS_INDEX);
-    const ids = index ? RequestsIndexSchema.parse(index.value).requestIds : [];
-    if (ids.includes(requestId)) return;
-    if (
-      await cases.writeDocument(REQUESTS_INDEX, { requestIds: [...ids, requestId] }, index?.version ?? null)
-    )
-      return;
+    const index = await cases.readDocument(key);
+    const requests = index ? RequestsIndexSchema.parse(index.value).requests : [];
+    if (requests.some((indexed) => indexed.requestId === entry.requestId)) return;
+    if (await cases.writeDocument(key, { requests: [...requests, entry] }, index?.version ?? null)) return;
   }
+  throw new CaseContentionError(
+    `the grant requests of ${key.split('/')[1]} kept changing under 100 attempts`,
+  );
 }
 
 /**
@@ -455,10 +488,16 @@ export async function takeGrantAnnouncement(
 
 /** Every recorded request; one this version cannot read is listed by its ID and why, never hiding the rest. */
 export async function listGrantRequests(
-  deps: Pick<OperatorDependencies, 'cases'>,
+  deps: Pick<OperatorDependencies, 'cases' | 'clock'>,
+  query: { days?: number } = {},
 ): Promise<{ requests: GrantRequestRecord[]; unreadable: { requestId: string; error: string }[] }> {
-  const index = await deps.cases.readDocument(REQUESTS_INDEX);
-  const ids = index ? RequestsIndexSchema.parse(index.value).requestIds : [];
+  const days = Math.min(Math.max(query.days ?? REQUESTS_LIST_DAYS.default, 1), REQUESTS_LIST_DAYS.max);
+  const now = deps.clock.now().getTime();
+  const ids: string[] = [];
+  for (let back = days - 1; back >= 0; back--) {
+    const index = await deps.cases.readDocument(requestsIndexKey(new Date(now - back * 86_400_000)));
+    if (index) ids.push(...RequestsIndexSchema.parse(index.value).requests.map((entry) => entry.requestId));
+  }
   const requests: GrantRequestRecord[] = [];
   const unreadable: { requestId: string; error: string }[] = [];
   for (const id of ids) {
@@ -501,8 +540,15 @@ export async function answerCaseAs(
   if (!record) return refuse('no such case', new OperatorNotFoundError(`no case ${caseId}`));
   const verdict = mayAnswerCase(caller, record.header.standing.severity, deps.config.access);
   if (!verdict.allowed) return refuse(verdict.reason, new OperatorRefusedError(verdict.reason));
+  // Audited before it takes effect; should the case refuse the answer, that is recorded too.
+  await audit(deps, caller, {
+    action: 'case.answer',
+    target: caseId,
+    allowed: true,
+    reason: `${parsed.data.answer}: ${parsed.data.reason}`.trim(),
+  });
   try {
-    const answered = await answerEscalation(
+    return await answerEscalation(
       {
         caseId,
         answer: parsed.data.answer,
@@ -512,13 +558,6 @@ export async function answerCaseAs(
       },
       deps,
     );
-    await audit(deps, caller, {
-      action: 'case.answer',
-      target: caseId,
-      allowed: true,
-      reason: `${parsed.data.answer}: ${parsed.data.reason}`.trim(),
-    });
-    return answered;
   } catch (error) {
     if (!(error instanceof EscalationAnswerError)) throw error;
     return refuse(error.message, new OperatorConflictError(error.message));
@@ -564,11 +603,8 @@ export async function runRunbookAs(
   const verdict = mayRunRunbook(caller, runbookId, account, deps.config.access);
   if (!verdict.allowed) return refuse(verdict.reason, new OperatorRefusedError(verdict.reason));
   const now = deps.clock.now();
-  // Counted per person: sessions of one role, or one person's permission sets, are one identity.
   const person = personOf(caller);
-  const lastHour = (await deps.audit.list(new Date(now.getTime() - 3_600_000), now)).filter(
-    (entry) => entry.action === 'runbook.run' && entry.allowed && personOfIdentity(entry.identity) === person,
-  ).length;
+  const lastHour = await recentByPerson(deps, caller, 'runbook.run');
   const limit = deps.config.access.runbookRunsPerHour;
   if (lastHour + 1 > limit)
     (deps.alarm ?? ((line) => console.log(JSON.stringify(line))))({
@@ -603,6 +639,22 @@ export async function runRunbookAs(
     rows: run.result.rows,
     bytesScanned: run.result.bytesScanned,
   };
+}
+
+/**
+ * How many of `action` the caller was allowed within the last hour, counted per person: sessions
+ * of one role, or one person's permission sets, are one identity.
+ */
+async function recentByPerson(
+  deps: OperatorDependencies,
+  caller: Caller,
+  action: AuditRecord['action'],
+): Promise<number> {
+  const now = deps.clock.now();
+  const person = personOf(caller);
+  return (await deps.audit.list(new Date(now.getTime() - 3_600_000), now)).filter(
+    (entry) => entry.action === action && entry.allowed && personOfIdentity(entry.identity) === person,
+  ).length;
 }
 
 function personOfIdentity(identity: string): string | null {
@@ -744,15 +796,27 @@ export async function offboardAs(
     message,
   });
 
-  if (verdict.namedIn.length === 0) {
+  // Past the hourly limit, one offboarder (a stolen HR credential, say) needs a second one.
+  const limit = deps.config.access.offboardingsPerHour;
+  const lastHour = await recentByPerson(deps, caller, 'offboard.request');
+  const flood =
+    lastHour >= limit
+      ? `${caller.arn} asked for ${lastHour} offboardings within the hour (limit ${limit})`
+      : null;
+  if (verdict.namedIn.length === 0 && flood === null) {
     const request = { person, accountId, region, reason, requestedBy: caller.arn };
-    const opened = await openOffboarding(request, `offboard:${randomUUID()}`, deps);
-    await decided(true, 'allowed by access.offboarders', { caseId: opened.caseId, status: opened.status });
+    const eventKey = `offboard:${randomUUID()}`;
+    // Audited before it takes effect: the offboarding is on record before anything is revoked.
+    await decided(true, 'allowed by access.offboarders', { eventKey });
+    const opened = await openOffboarding(request, eventKey, deps);
     return answer(opened.status, opened.caseId, request);
   }
 
   const key = `offboard-request/${credentialIdOf(`person:${accountId}:${person}`)}`;
-  const named = `${person} is named in ${verdict.namedIn.join(', ')} (access.groups)`;
+  const named =
+    verdict.namedIn.length > 0
+      ? `${person} is named in ${verdict.namedIn.join(', ')} (access.groups)`
+      : flood!;
   for (let attempt = 0; attempt < 100; attempt++) {
     const now = deps.clock.now();
     const document = await deps.cases.readDocument(key);
@@ -792,20 +856,16 @@ export async function offboardAs(
       requestedBy: waiting.requestedBy,
       confirmedBy: caller.arn,
     };
+    await decided(
+      true,
+      `allowed by access.offboarders; the second offboarder (${waiting.requestedBy} asked first)`,
+      { requestId: waiting.requestId },
+    );
     const opened = await openOffboarding(request, `offboard-request:${waiting.requestId}`, deps);
     await deps.cases.writeDocument(
       key,
       { ...waiting, status: 'opened', caseId: opened.caseId },
       document!.version,
-    );
-    await decided(
-      true,
-      `allowed by access.offboarders; the second offboarder (${waiting.requestedBy} asked first)`,
-      {
-        requestId: waiting.requestId,
-        caseId: opened.caseId,
-        status: opened.status,
-      },
     );
     return answer(opened.status, opened.caseId, request);
   }

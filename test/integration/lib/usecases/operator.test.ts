@@ -85,6 +85,7 @@ const ACCESS: Access = {
   auditors: ['responders'],
   pendingRequestsExpireAfter: '24h',
   offboarders: ['hr', 'responders'],
+  offboardingsPerHour: 10,
   runbookRunsPerHour: 2,
 };
 
@@ -397,7 +398,7 @@ describe('runbooks through the operator API', () => {
       {
         revokerAlarm: 'RunbookRunsOverLimit',
         identity: oncall.arn,
-        person: oncall.arn,
+        person: 'person:oncall',
         runsInLastHour: 3,
         limit: 2,
       },
@@ -615,14 +616,36 @@ describe('what a grant request names', () => {
     expect((await listGrantRequests(deps)).requests).toEqual([]);
   });
 
+  it('one person asks for at most 50 grants a day; the listing reads the days asked for', async () => {
+    const { deps, clock } = await operator();
+    for (let request = 0; request < 50; request++) {
+      await requestGrant(carol, ask(arn('role', 'ops-admin'), POWER_USER), deps);
+      clock.advance(1);
+    }
+
+    await expect(requestGrant(carol, ask(arn('role', 'ops-admin'), POWER_USER), deps)).rejects.toThrow(
+      `${carol.arn} asked for 50 grants today: at most 50 a day`,
+    );
+    clock.advance(86_400);
+    await requestGrant(carol, ask(arn('role', 'ops-admin'), POWER_USER), deps);
+
+    expect((await listGrantRequests(deps)).requests).toHaveLength(51);
+    expect((await listGrantRequests(deps, { days: 1 })).requests).toHaveLength(1);
+  });
+
   it('a record this version cannot read is named, and never hides the others', async () => {
     const { deps } = await operator();
     const readable = await requestGrant(carol, ask(arn('role', 'ops-admin'), POWER_USER), deps);
-    const index = await deps.cases.readDocument('grant-requests');
+    const index = await deps.cases.readDocument('grant-requests/2026-01-15');
     await deps.cases.writeDocument('grant-request/req-0123456789abcdef01234567', { seconds: 1 }, null);
     await deps.cases.writeDocument(
-      'grant-requests',
-      { requestIds: ['req-0123456789abcdef01234567', readable.requestId] },
+      'grant-requests/2026-01-15',
+      {
+        requests: [
+          { requestId: 'req-0123456789abcdef01234567', person: 'person:carol' },
+          { requestId: readable.requestId, person: 'person:carol' },
+        ],
+      },
       index!.version,
     );
 
@@ -777,7 +800,7 @@ describe('offboarding through the operator API', () => {
           action: 'offboard.request',
           target: `${person} in ${account}`,
           allowed: true,
-          details: expect.objectContaining({ caseId: answer.caseId, status: 'opened' }),
+          details: expect.objectContaining({ eventKey: expect.stringMatching(/^offboard:/) }),
         }),
       ]);
     } finally {
@@ -814,6 +837,49 @@ describe('offboarding through the operator API', () => {
       [hr.arn, 'alice in 999999999999', false, 'account 999999999999 is not enrolled'],
       [hr.arn, '-', false, expect.stringContaining('field reason')],
     ]);
+  });
+
+  it('past access.offboardingsPerHour, one offboarder’s next request waits for a second offboarder', async () => {
+    const { deps, workflow } = await operator();
+
+    for (let person = 0; person < 10; person++)
+      await expect(offboardAs(hr, leaving(`leaver-${person}`), deps)).resolves.toMatchObject({
+        status: 'opened',
+      });
+    // Another session of the HR role is the same offboarder.
+    const eleventh = await offboardAs(
+      callerOf(`arn:aws:sts::${ACCOUNT}:assumed-role/hr-offboarding/another-session`),
+      leaving('leaver-10'),
+      deps,
+    );
+    const confirmed = await offboardAs(oncall, leaving('leaver-10'), deps);
+
+    expect(eleventh).toMatchObject({
+      status: 'pending',
+      message: expect.stringContaining('within the hour (limit 10): a second offboarder must ask'),
+    });
+    // A different offboarder, under their own limit, may ask for it alone.
+    expect(confirmed).toMatchObject({ status: 'opened', requestedBy: oncall.arn });
+    expect(workflow.started.size).toBe(11);
+  });
+
+  it('is on record before it takes effect: an audit that cannot be written starts nothing', async () => {
+    const { deps, workflow } = await operator();
+    const failing = {
+      ...deps,
+      audit: {
+        ...deps.audit,
+        list: deps.audit.list.bind(deps.audit),
+        record: async () => {
+          throw new Error('the audit table is unavailable');
+        },
+      },
+    };
+
+    await expect(offboardAs(hr, leaving('alice'), failing)).rejects.toThrow('the audit table is unavailable');
+
+    expect(workflow.started.size).toBe(0);
+    expect(await deps.cases.list()).toEqual([]);
   });
 
   it('offboards one of revoker’s operators only when a second offboarder asks too, within the window', async () => {

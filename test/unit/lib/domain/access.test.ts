@@ -6,7 +6,9 @@ import {
   AccessSchema,
   callerOf,
   groupsNaming,
+  mayApproveGrant,
   mayOffboard,
+  samePerson,
 } from '../../../../lib/domain/access.ts';
 
 const ACCOUNT = '111122223333';
@@ -64,5 +66,66 @@ describe('groupsNaming', () => {
     // Anyone assigned the responders' permission set may be a responder: a name cannot say.
     expect(groupsNaming('dana', ACCOUNT, withSession)).toEqual([]);
     expect(groupsNaming('hr-offboarding', ACCOUNT, withSession)).toEqual([]);
+  });
+});
+
+describe('groupsNaming, for a user with a path', () => {
+  it('names a user by its name whatever the path its pattern gives (IAM finds a user so)', () => {
+    const pathed: Access = {
+      ...access,
+      groups: {
+        responders: [`arn:aws:iam::${ACCOUNT}:user/responders/oncall`],
+        leads: ['arn:aws:iam::*:user/*/erin'],
+      },
+    };
+
+    expect(groupsNaming('oncall', ACCOUNT, pathed)).toEqual(['responders']);
+    expect(groupsNaming('Erin', ACCOUNT, pathed)).toEqual(['leads']);
+    expect(groupsNaming('alice', ACCOUNT, pathed)).toEqual([]);
+  });
+});
+
+describe('one name is one person, whichever way they sign in', () => {
+  const sso = (role: string, name: string) =>
+    callerOf(`arn:aws:sts::${ACCOUNT}:assumed-role/AWSReservedSSO_${role}_0123456789abcdef/${name}`);
+  const responders: Access = {
+    ...access,
+    groups: { ...access.groups, responders: ['arn:aws:iam::*:role/AWSReservedSSO_SecurityResponder_*'] },
+  };
+
+  it('carol’s IAM user and her Identity Center session are one person', () => {
+    const carol = callerOf(`arn:aws:iam::${ACCOUNT}:user/carol`);
+
+    expect(samePerson(carol, sso('SecurityResponder', 'Carol'))).toBe(true);
+    expect(samePerson(carol, sso('SecurityResponder', 'bob'))).toBe(false);
+    expect(
+      mayApproveGrant(
+        sso('SecurityResponder', 'carol'),
+        { requester: carol, principalArn: `arn:aws:iam::${ACCOUNT}:user/alice` },
+        'responders',
+        responders,
+      ),
+    ).toMatchObject({ allowed: false, reason: expect.stringContaining('asked for this grant') });
+  });
+
+  it('the user a grant is for never approves it, through Identity Center either', () => {
+    const bob = callerOf(`arn:aws:iam::${ACCOUNT}:user/bob`);
+
+    expect(
+      mayApproveGrant(
+        sso('SecurityResponder', 'carol'),
+        { requester: bob, principalArn: `arn:aws:iam::${ACCOUNT}:user/team/carol` },
+        'responders',
+        responders,
+      ),
+    ).toMatchObject({ allowed: false, reason: expect.stringContaining('the principal to be granted') });
+    expect(
+      mayApproveGrant(
+        sso('SecurityResponder', 'dana'),
+        { requester: bob, principalArn: `arn:aws:iam::${ACCOUNT}:user/team/carol` },
+        'responders',
+        responders,
+      ),
+    ).toEqual({ allowed: true });
   });
 });

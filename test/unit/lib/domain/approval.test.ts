@@ -200,3 +200,24 @@ describe('approverIsSubject: the principal, or the same Identity Center person',
     expect(approverIsSubject(responder('oncall@example.com'), lookalike)).toBe(false);
   });
 });
+
+describe('approverIsSubject: a grant’s end', () => {
+  it('refuses the user the grant was for, by their IAM user or their Identity Center session', () => {
+    const grantEnd: TriggerTarget = {
+      kind: 'grant',
+      accountId: '111122223333',
+      principalArn: 'arn:aws:iam::111122223333:user/team/carol',
+      policyArn: 'arn:aws:iam::aws:policy/PowerUserAccess',
+      grantId: 'jit-0123456789abcdef01234567',
+    };
+
+    expect(approverIsSubject('arn:aws:iam::111122223333:user/carol', grantEnd)).toBe(true);
+    expect(
+      approverIsSubject(
+        'arn:aws:sts::111122223333:assumed-role/AWSReservedSSO_SecurityResponder_0a1b/Carol',
+        grantEnd,
+      ),
+    ).toBe(true);
+    expect(approverIsSubject('arn:aws:iam::111122223333:user/dana', grantEnd)).toBe(false);
+  });
+});

@@ -72,4 +72,16 @@ describe('configuration', () => {
     );
     expect(isProtected('arn:aws:iam::111122223333:role/service/app-server', config)).toBeNull();
   });
+
+  it('protects whatever the case of the name and whatever its path: IAM finds a principal by its name alone', async () => {
+    const config = await shippedConfig();
+
+    for (const arn of [
+      'arn:aws:iam::111122223333:role/Break-Glass-Admin',
+      'arn:aws:iam::111122223333:role/emergency/break-glass',
+      'arn:aws:iam::111122223333:role/team/REVOKER-detect',
+    ])
+      expect(isProtected(arn, config)).not.toBeNull();
+    expect(isProtected('arn:aws:iam::111122223333:role/glass-break', config)).toBeNull();
+  });
 });
