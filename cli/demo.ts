@@ -8,7 +8,9 @@
 // Each runs through the real state machine locally; simulated time passes while it waits for
 // log delivery, and the world moves on: background traffic and the attacker's retries, each
 // call judged by the local IAM account, land in the logs verification reads.
+
 import { mkdir, readdir, rm, writeFile } from 'node:fs/promises';
+import { createServer } from 'node:net';
 import { join, relative, resolve } from 'node:path';
 import type { Command } from 'commander';
 import { createApprovalHandler } from '../functions/approval/handler.ts';
@@ -596,6 +598,8 @@ export function registerDemo(program: Command): void {
     .option('--interactive', 'serve the approval page and wait for you to approve the escalated case')
     .action(async (options: { dir: string; config: string; interactive?: boolean }) => {
       const config = await loadConfigFile(options.config);
+      // Before the directory is replaced: another demo still waiting there must not lose its files.
+      if (options.interactive) await ensurePortFree(new URL(config.escalation.approvalUrl));
       const result = await runDemo({
         directory: options.dir,
         config,
@@ -603,4 +607,22 @@ export function registerDemo(program: Command): void {
       });
       if (result.stories.some((story) => story.outcome !== 'contained')) process.exitCode = 1;
     });
+}
+
+/** The approval page's port must be free; if not, say who most likely holds it. */
+async function ensurePortFree(url: URL): Promise<void> {
+  const port = Number(url.port || 80);
+  await new Promise<void>((resolve, reject) => {
+    const probe = createServer();
+    probe.once('error', (error: NodeJS.ErrnoException) =>
+      reject(
+        error.code === 'EADDRINUSE'
+          ? new DemoDirectoryError(
+              `port ${port} (escalation.approvalUrl) is in use: is another \`revoker demo --interactive\` still waiting? Answer or stop it first`,
+            )
+          : error,
+      ),
+    );
+    probe.listen(port, '127.0.0.1', () => probe.close(() => resolve()));
+  });
 }

@@ -72,11 +72,20 @@ export class LocalTaskCallbacks implements TaskCallbacks {
   /** Resolve with the task's output once answered; reject with its error, or its timeout's. */
   async waitFor(token: string): Promise<unknown> {
     const task = await this.waitingTask(token);
+    // A heartbeat counts from when this waiter sees it, on its own clock — as Step Functions
+    // times a SendTaskHeartbeat on arrival: `revoker acknowledge` in another process keeps real
+    // time, and the demo's clock runs ahead of it.
+    const acknowledged = { beat: null as string | null, at: Date.parse(task.issuedAt) };
     for (;;) {
       const answer = await this.readAnswer(token);
       if (answer?.status === 'succeeded') return answer.output;
       if (answer) throw new TaskFailedError(answer.error, answer.cause);
-      const timeout = await this.expired(token, task);
+      const beat = await readJson<{ at: string }>(this.file(token, 'heartbeat'));
+      if (beat && beat.at !== acknowledged.beat) {
+        acknowledged.beat = beat.at;
+        acknowledged.at = this.clock.now().getTime();
+      }
+      const timeout = this.expired(task, acknowledged.at);
       if (timeout) {
         try {
           await this.answer(token, timeout);
@@ -90,7 +99,7 @@ export class LocalTaskCallbacks implements TaskCallbacks {
     }
   }
 
-  private async expired(token: string, task: WaitingTask): Promise<Answer | null> {
+  private expired(task: WaitingTask, lastSign: number): Answer | null {
     const now = this.clock.now().getTime();
     const issued = Date.parse(task.issuedAt);
     if (now >= issued + task.timeoutSeconds * 1000) {
@@ -100,8 +109,6 @@ export class LocalTaskCallbacks implements TaskCallbacks {
         cause: `no decision within ${task.timeoutSeconds} seconds`,
       };
     }
-    const beat = await readJson<{ at: string }>(this.file(token, 'heartbeat'));
-    const lastSign = beat ? Date.parse(beat.at) : issued;
     if (now >= lastSign + task.heartbeatSeconds * 1000) {
       return {
         status: 'timed-out',

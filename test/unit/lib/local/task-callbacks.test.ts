@@ -63,6 +63,23 @@ describe('LocalTaskCallbacks', () => {
     await expect(kept).resolves.toBe('still here');
   });
 
+  it('counts a heartbeat from when it sees it: one sent on another process’s clock, far behind, still acknowledges', async () => {
+    const { tokens, directory, clock } = callbacks();
+    const token = await tokens.issue({ timeoutSeconds: 600, heartbeatSeconds: 60 });
+    const answer = tokens.waitFor(token);
+    // `revoker acknowledge` keeps real time; the demo's clock runs ahead of it.
+    const behind = new LocalTaskCallbacks(directory, { now: () => new Date('2026-01-15T11:00:00Z') });
+
+    clock.advance(50);
+    await behind.heartbeat(token);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    clock.advance(50);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    await tokens.succeed(token, 'acknowledged, then approved');
+
+    await expect(answer).resolves.toBe('acknowledged, then approved');
+  });
+
   it('refuses tokens it never issued, without touching the file system beyond its directory', async () => {
     const { tokens } = callbacks();
 
