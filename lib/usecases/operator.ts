@@ -602,7 +602,6 @@ export async function runRunbookAs(
   if (!runbook) return refuse('no such runbook', new OperatorNotFoundError(`no runbook ${runbookId}`));
   const verdict = mayRunRunbook(caller, runbookId, account, deps.config.access);
   if (!verdict.allowed) return refuse(verdict.reason, new OperatorRefusedError(verdict.reason));
-  const now = deps.clock.now();
   const person = personOf(caller);
   const lastHour = await recentByPerson(deps, caller, 'runbook.run');
   const limit = deps.config.access.runbookRunsPerHour;

@@ -17,6 +17,10 @@ import { ASL_FILE } from '../../lib/local/state-machine.ts';
 import { handlerSourceOf, loadTemplate, ROOT } from '../fixtures/template.ts';
 import { samResources, TemplateResolver } from '../fixtures/template-resolve.ts';
 
+// CloudFormation's own placeholders, as `!Sub` strings hold them.
+const PARTITION = '$' + '{AWS::Partition}';
+const ACCOUNT_ID = '$' + '{AWS::AccountId}';
+
 const template = loadTemplate();
 const spec = loadAwsServiceSpecSync();
 
@@ -277,7 +281,7 @@ describe('the functions’ permissions', () => {
           conditionOf(statement).ArnLike?.['iam:PolicyARN'] ??
           []) as string | string[],
       ).map((arn) =>
-        String((arn as unknown as { '!Sub'?: string })['!Sub'] ?? arn).replace('${AWS::Partition}', 'aws'),
+        String((arn as unknown as { '!Sub'?: string })['!Sub'] ?? arn).replace(PARTITION, 'aws'),
       );
     const config = await loadConfigFile(join(ROOT, 'revoker.config.yaml'));
 
@@ -291,7 +295,7 @@ describe('the functions’ permissions', () => {
     ).toEqual(grantablePolicies(config.access));
     expect(
       policyArns(attaching.find((statement) => statement.Sid === 'AttachOnlyTheRevocationPolicy')!),
-    ).toEqual(['arn:aws:iam::${AWS::AccountId}:policy/revoker/*']);
+    ).toEqual([`arn:aws:iam::${ACCOUNT_ID}:policy/revoker/*`]);
     // The guard, as a deployment names it: the one ARN GrantPolicy attaches and the grant functions are told.
     const deployed = new TemplateResolver(template);
     const guardArn = deployed.ref('GrantGuardPolicy');
