@@ -531,7 +531,7 @@ const STORY: Record<StoryName, (stage: Stage) => Promise<OpenedCase>> = {
             throw new AccountNotEnrolledError(`account ${accountId} is not the demo's`);
           return pipeline.iam;
         },
-        scheduler: new FileScheduler(join(directory, 'schedules')),
+        scheduler: new FileScheduler(join(directory, 'schedules'), clock),
         callbacks: pipeline.callbacks,
         engine: pipeline.engine,
         runbooks: loadRunbooks(),

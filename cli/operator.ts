@@ -104,7 +104,7 @@ export function localOperator(
         );
       return new LocalIamAccount(file);
     },
-    scheduler: new FileScheduler(join(directory, 'schedules')),
+    scheduler: new FileScheduler(join(directory, 'schedules'), clock),
     callbacks: new LocalTaskCallbacks(join(directory, 'callbacks'), clock),
     engine,
     runbooks: loadRunbooks(),

@@ -133,12 +133,20 @@ export interface DeadLetters {
 
 /** One-time schedules that put an event on the bus: EventBridge Scheduler in AWS, a file locally. */
 export interface Scheduler {
-  /** Deliver `event` at `at`, once. Scheduling a name again leaves the first schedule as it is. */
+  /**
+   * Deliver `event` at `at`, once. Scheduling a name again leaves the first schedule as it is.
+   * ScheduleInPastError when `at` has passed by the scheduler's own clock: nothing is scheduled.
+   */
   scheduleOnce(
     name: string,
     at: Date,
     event: { source: string; detailType: string; detail: unknown },
   ): Promise<void>;
+}
+
+/** A one-time schedule asked for a time already past (EventBridge Scheduler refuses `at()` in the past). */
+export class ScheduleInPastError extends Error {
+  override name = 'ScheduleInPastError';
 }
 
 /** A user of the Identity Center identity store, as offboarding needs it. */

@@ -1,7 +1,12 @@
 // EventBridge Scheduler for the deployed pipeline: a one-time schedule per grant that puts the
 // grant's expiry event on the bus at its end, then deletes itself.
+//
+// A one-time schedule whose at() has passed is refused by CreateSchedule (ValidationException),
+// never run at once; the API reference leaves it unsaid, so this adapter does not ask: a time
+// already past (by the function's clock) is a ScheduleInPastError, and the grant is refused
+// before anything is attached. Its case is already listed for the heartbeat, whose sweep ends it.
 import { ConflictException, CreateScheduleCommand, type SchedulerClient } from '@aws-sdk/client-scheduler';
-import type { Scheduler } from '../ports.ts';
+import { ScheduleInPastError, type Scheduler } from '../ports.ts';
 
 export class EventBridgeScheduler implements Scheduler {
   constructor(
@@ -13,6 +18,7 @@ export class EventBridgeScheduler implements Scheduler {
       roleArn: string;
       groupName?: string;
     },
+    private readonly now: () => Date = () => new Date(),
   ) {}
 
   async scheduleOnce(
@@ -20,6 +26,11 @@ export class EventBridgeScheduler implements Scheduler {
     at: Date,
     event: { source: string; detailType: string; detail: unknown },
   ): Promise<void> {
+    // at() has whole seconds: a time within this second is as good as past.
+    if (Math.floor(at.getTime() / 1000) <= Math.floor(this.now().getTime() / 1000))
+      throw new ScheduleInPastError(
+        `schedule ${name} is for ${at.toISOString()}, which has passed: EventBridge Scheduler runs no one-time schedule in the past`,
+      );
     try {
       await this.client.send(
         new CreateScheduleCommand({

@@ -23,6 +23,18 @@ export const PrincipalArn = z
 export const MIN_GRANT_SECONDS = 60;
 export const MAX_GRANT_SECONDS = 7 * 86_400;
 
+/**
+ * The most grants a principal holds open at once: more is a loop, not a need. It bounds the
+ * principal's grant index (one item) and what each grant and end of it reads.
+ */
+export const MAX_OPEN_GRANTS_PER_PRINCIPAL = 20;
+
+/**
+ * The most open grants ending on one day (UTC): one item lists them for the heartbeat, and an
+ * item holds 400 KB (about 5,000 entries); past this a grant is refused, never half-made.
+ */
+export const MAX_GRANTS_ENDING_PER_DAY = 4_000;
+
 export const GrantSchema = z.strictObject({
   grantId: z.string().regex(/^jit-[0-9a-f]{24}$/),
   accountId: AccountId,
@@ -248,13 +260,33 @@ export function otherHolders(current: GuardHolders | null, grant: Guarded): stri
 }
 
 /**
- * The grants whose end has not started yet, with when each is due: the heartbeat reads this one
- * document to find a grant whose schedule was deleted or never fired.
+ * The grants whose end has not started yet, with when each is due: the heartbeat reads these to
+ * find a grant whose schedule was deleted or never fired. One document per day the grants end
+ * on (and one, older, for every grant), so none grows without bound.
  */
 export const OpenGrantsSchema = z.object({
   grants: z.array(z.object({ grantId: GrantSchema.shape.grantId, expiresAt: z.iso.datetime() })),
 });
 export type OpenGrants = z.infer<typeof OpenGrantsSchema>;
+
+/** The day (UTC, `2026-01-15`) whose document lists an open grant: the day it ends. */
+export function endDayOf(grant: Pick<Grant, 'expiresAt'>): string {
+  return grant.expiresAt.slice(0, 10);
+}
+
+/** The earliest day whose open grants the heartbeat still reads (days before it list none). */
+export const OpenGrantsFromSchema = z.object({ day: z.iso.date() });
+
+/**
+ * A principal's grants, for the grant and the end of each: the grants not yet ended (an end
+ * takes its own out), and for a grant that another's end left the policy to, when the
+ * principal's uninterrupted hold of it began (sessions since then were opened under grants).
+ */
+export const GrantIndexSchema = z.object({
+  grantIds: z.array(GrantSchema.shape.grantId),
+  heldSince: z.record(z.string(), z.iso.datetime()).default({}),
+});
+export type GrantIndex = z.infer<typeof GrantIndexSchema>;
 
 /** The open grants due at `now` that their schedule should have ended `graceMs` ago already. */
 export function overdueGrants(open: OpenGrants | null, now: Date, graceMs: number): string[] {

@@ -55,6 +55,14 @@ export function localGrantGuardDocument(accountId: string): string {
         Resource: '*',
       },
       {
+        // A role's session carries none of the guard: only roles tagged as guarded are assumed.
+        Sid: 'OtherIdentities',
+        Effect: 'Deny',
+        Action: ['sts:AssumeRole', 'sts:AssumeRoot'],
+        Resource: '*',
+        Condition: { StringNotEquals: { 'aws:ResourceTag/revoker:guarded': 'true' } },
+      },
+      {
         Sid: 'KeepTheGuard',
         Effect: 'Deny',
         Action: ['iam:DetachRolePolicy', 'iam:DetachUserPolicy'],

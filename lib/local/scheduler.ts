@@ -3,7 +3,7 @@
 // clock and delivers their events, as the scheduler would have, once each.
 import { mkdir, readdir, readFile, rename } from 'node:fs/promises';
 import { join } from 'node:path';
-import type { Scheduler } from '../ports.ts';
+import { type Clock, ScheduleInPastError, type Scheduler } from '../ports.ts';
 import { writeFileAtomic } from './atomic-file.ts';
 
 export interface DueEvent {
@@ -16,7 +16,11 @@ export interface DueEvent {
 const NAME = /^[\w.-]{1,64}$/;
 
 export class FileScheduler implements Scheduler {
-  constructor(private readonly directory: string) {}
+  /** With a clock, a time already past is refused, as EventBridge Scheduler refuses it. */
+  constructor(
+    private readonly directory: string,
+    private readonly clock?: Clock,
+  ) {}
 
   async scheduleOnce(
     name: string,
@@ -25,6 +29,8 @@ export class FileScheduler implements Scheduler {
   ): Promise<void> {
     if (!NAME.test(name))
       throw new Error(`schedule name ${JSON.stringify(name)} is not [A-Za-z0-9._-]{1,64}`);
+    if (this.clock && Math.floor(at.getTime() / 1000) <= Math.floor(this.clock.now().getTime() / 1000))
+      throw new ScheduleInPastError(`schedule ${name} is for ${at.toISOString()}, which has passed`);
     await mkdir(this.directory, { recursive: true });
     if ((await readdir(this.directory)).some((file) => file.startsWith(`${name}.`))) return;
     const due: DueEvent = {

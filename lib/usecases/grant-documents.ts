@@ -1,9 +1,18 @@
 // The small documents grants keep beside their cases, each changed by compare-and-set: which
-// grants hold a principal's grant guard (the last one to end detaches it), and which grants'
-// ends have not started (the heartbeat ends one whose schedule was deleted or never fired).
+// grants hold a principal's grant guard (the last one to end detaches it), which grants of a
+// principal are not yet ended (its index), and which grants' ends have not started (the
+// heartbeat ends one whose schedule was deleted or never fired). Each is bounded: the index by
+// a cap per principal, the open grants by one document per day they end on, with a cap each.
 import {
+  endDayOf,
   type Grant,
+  type GrantIndex,
+  GrantIndexSchema,
   GuardHoldersSchema,
+  MAX_GRANTS_ENDING_PER_DAY,
+  MAX_OPEN_GRANTS_PER_PRINCIPAL,
+  type OpenGrants,
+  OpenGrantsFromSchema,
   OpenGrantsSchema,
   otherHolders,
   withHolder,
@@ -42,31 +51,185 @@ export async function guardHeldBy(cases: CaseStore, grant: Guarded): Promise<str
   return otherHolders(document ? GuardHoldersSchema.parse(document.value) : null, grant);
 }
 
-const OPEN_GRANTS_KEY = 'open-grants';
+// ---- A principal's grants ---------------------------------------------------------------
 
-/** A grant whose end is still to start, and when it is due. */
+function indexKey(principalArn: string): string {
+  return `grants/${principalArn}`;
+}
+
+/** The principal's grants not yet ended, and the holds carried over to them. */
+export async function readGrantIndex(cases: CaseStore, principalArn: string): Promise<GrantIndex> {
+  const document = await cases.readDocument(indexKey(principalArn));
+  return document ? GrantIndexSchema.parse(document.value) : { grantIds: [], heldSince: {} };
+}
+
+function without(index: GrantIndex, drop: (grantId: string) => boolean): GrantIndex {
+  return {
+    grantIds: index.grantIds.filter((id) => !drop(id)),
+    heldSince: Object.fromEntries(Object.entries(index.heldSince).filter(([id]) => !drop(id))),
+  };
+}
+
+/**
+ * Add the grant to its principal's index, once; grants in `ended` (their cases closed) go.
+ * `full` (and nothing written) when the principal already holds MAX_OPEN_GRANTS_PER_PRINCIPAL.
+ */
+export async function indexGrant(
+  cases: CaseStore,
+  grant: Pick<Grant, 'grantId' | 'principalArn'>,
+  ended: ReadonlySet<string>,
+): Promise<'indexed' | 'full'> {
+  let full = false;
+  await changeDocument(cases, indexKey(grant.principalArn), GrantIndexSchema.parse, (current) => {
+    full = false;
+    const index = without(current ?? { grantIds: [], heldSince: {} }, (id) => ended.has(id));
+    if (index.grantIds.includes(grant.grantId))
+      return index.grantIds.length === current?.grantIds.length ? null : index;
+    if (index.grantIds.length >= MAX_OPEN_GRANTS_PER_PRINCIPAL) {
+      full = true;
+      return null;
+    }
+    return { ...index, grantIds: [...index.grantIds, grant.grantId] };
+  });
+  return full ? 'full' : 'indexed';
+}
+
+/**
+ * The grant's end is done: it leaves its principal's index. Each of `keptBy` (the live grants
+ * that kept its policy on) carries on the hold it was part of, from `since`: their ends look
+ * back that far for the sessions opened under the policy.
+ */
+export async function unindexGrant(
+  cases: CaseStore,
+  grant: Pick<Grant, 'grantId' | 'principalArn'>,
+  keptBy: readonly string[],
+  since: string,
+): Promise<void> {
+  await changeDocument(cases, indexKey(grant.principalArn), GrantIndexSchema.parse, (current) => {
+    if (!current) return null;
+    const index = without(current, (id) => id === grant.grantId);
+    for (const id of keptBy) {
+      if (!index.grantIds.includes(id)) continue;
+      const carried = index.heldSince[id];
+      if (!carried || since < carried) index.heldSince[id] = since;
+    }
+    const unchanged =
+      index.grantIds.length === current.grantIds.length &&
+      JSON.stringify(index.heldSince) === JSON.stringify(current.heldSince);
+    return unchanged ? null : index;
+  });
+}
+
+// ---- Grants whose end has not started --------------------------------------------------
+
+/** Where grants recorded before the documents were split by day are listed (read, never added to). */
+const EVERY_OPEN_GRANT_KEY = 'open-grants';
+const FROM_KEY = 'open-grants/from';
+
+function dayKey(day: string): string {
+  return `open-grants/${day}`;
+}
+
+/**
+ * A grant whose end is still to start, listed under the day it ends (once, however often
+ * called). `full` (and nothing written) when MAX_GRANTS_ENDING_PER_DAY already end that day.
+ * The entry is written before the heartbeat's starting day is moved back to its day: whichever
+ * way a sweep and this interleave, the sweep either reads the entry or fails to move past it.
+ */
 export async function noteOpenGrant(
   cases: CaseStore,
   grant: Pick<Grant, 'grantId' | 'expiresAt'>,
-): Promise<void> {
-  await changeDocument(cases, OPEN_GRANTS_KEY, OpenGrantsSchema.parse, (current) => {
+): Promise<'noted' | 'full'> {
+  const day = endDayOf(grant);
+  let full = false;
+  await changeDocument(cases, dayKey(day), OpenGrantsSchema.parse, (current) => {
     const grants = current?.grants ?? [];
+    full = false;
     if (grants.some((entry) => entry.grantId === grant.grantId)) return null;
+    if (grants.length >= MAX_GRANTS_ENDING_PER_DAY) {
+      full = true;
+      return null;
+    }
     return { grants: [...grants, { grantId: grant.grantId, expiresAt: grant.expiresAt }] };
   });
+  if (full) return 'full';
+  // Always written (a new version even when the day is not earlier): a sweep that read the
+  // starting day before this then fails to move it, and reads this day again next time.
+  await changeDocument(cases, FROM_KEY, OpenGrantsFromSchema.parse, (current) => ({
+    day: current && current.day < day ? current.day : day,
+  }));
+  return 'noted';
 }
 
-/** The grant's end has started (or it is gone): nothing is left for the heartbeat to do for it. */
-export async function forgetOpenGrant(cases: CaseStore, grantId: string): Promise<void> {
-  await changeDocument(cases, OPEN_GRANTS_KEY, OpenGrantsSchema.parse, (current) => {
+function removing(grantId: string) {
+  return (current: OpenGrants | null): OpenGrants | null => {
     const grants = current?.grants ?? [];
     if (!grants.some((entry) => entry.grantId === grantId)) return null;
     return { grants: grants.filter((entry) => entry.grantId !== grantId) };
-  });
+  };
 }
 
-/** The grants whose end has not started, with when each is due. */
-export async function openGrants(cases: CaseStore) {
-  const document = await cases.readDocument(OPEN_GRANTS_KEY);
-  return document ? OpenGrantsSchema.parse(document.value) : null;
+/** The grant's end has started (or it is gone): nothing is left for the heartbeat to do for it. */
+export async function forgetOpenGrant(
+  cases: CaseStore,
+  grant: Pick<Grant, 'grantId' | 'expiresAt'>,
+): Promise<void> {
+  await changeDocument(cases, dayKey(endDayOf(grant)), OpenGrantsSchema.parse, removing(grant.grantId));
+  await changeDocument(cases, EVERY_OPEN_GRANT_KEY, OpenGrantsSchema.parse, removing(grant.grantId));
+}
+
+function nextDay(day: string): string {
+  return new Date(Date.parse(`${day}T00:00:00Z`) + 86_400_000).toISOString().slice(0, 10);
+}
+
+/**
+ * The grants whose end has not started and is due by the end of `now`'s day: from the
+ * heartbeat's starting day to today, and those listed before the documents were split by day.
+ */
+export async function openGrants(cases: CaseStore, now: Date): Promise<OpenGrants> {
+  return (await readOpenGrants(cases, now)).open;
+}
+
+async function readOpenGrants(cases: CaseStore, now: Date) {
+  const today = now.toISOString().slice(0, 10);
+  const from = await cases.readDocument(FROM_KEY);
+  const start = from ? OpenGrantsFromSchema.parse(from.value).day : today;
+  const grants: OpenGrants['grants'] = [];
+  // Each day from the start (a past day lists only grants whose end has not started).
+  const days: string[] = [];
+  for (let day = start; day <= today; day = nextDay(day)) {
+    const document = await cases.readDocument(dayKey(day));
+    if (document) grants.push(...OpenGrantsSchema.parse(document.value).grants);
+    days.push(day);
+  }
+  const every = await cases.readDocument(EVERY_OPEN_GRANT_KEY);
+  if (every) grants.push(...OpenGrantsSchema.parse(every.value).grants);
+  return { open: { grants }, from, days, today };
+}
+
+/**
+ * The open grants, with a way to move the heartbeat's starting day past the days left with no
+ * grant (after their ends were started): by compare-and-set on the starting day as read, so a
+ * grant listed under one of them meanwhile keeps it (see noteOpenGrant).
+ */
+export async function openGrantsForSweep(cases: CaseStore, now: Date) {
+  const read = await readOpenGrants(cases, now);
+  return {
+    open: read.open,
+    async moveOn(forgotten: ReadonlySet<string>): Promise<void> {
+      // No starting day yet: nothing was ever listed by day, nothing to move.
+      if (!read.from) return;
+      let start = OpenGrantsFromSchema.parse(read.from.value).day;
+      for (const day of read.days) {
+        if (day >= read.today) break;
+        const left = read.open.grants.filter(
+          (entry) => endDayOf(entry) === day && !forgotten.has(entry.grantId),
+        );
+        if (left.length > 0) break;
+        start = nextDay(day);
+      }
+      if (OpenGrantsFromSchema.parse(read.from.value).day === start) return;
+      await cases.writeDocument(FROM_KEY, { day: start }, read.from.version);
+    },
+  };
 }

@@ -1,14 +1,15 @@
 // A grant's end, started. Normally its schedule (EventBridge Scheduler; a file locally) puts
 // `Grant Expired` on the bus at the end and detect starts the execution its case was opened
 // with. As a second way there: should the schedule be deleted, never fire, or its rule be
-// disabled, the heartbeat finds the open grants past their end in one small document and
-// starts each end the same way. Both go through startGrantEnd, and an execution starts once
+// disabled, the heartbeat finds the open grants past their end in the small documents that
+// list them by the day they end, and starts each end the same way. It is also how a grant whose
+// schedule EventBridge Scheduler refused (its end had passed when it was made) is ended. Both go through startGrantEnd, and an execution starts once
 // per case whoever asks first, so the two may run at the same moment.
 import { type Case, isOpen } from '../domain/case.ts';
 import { type Grant, overdueGrants } from '../domain/jit.ts';
 import type { CaseStore, Clock, WorkflowStarter } from '../ports.ts';
 import { ensureStarted } from './cases.ts';
-import { forgetOpenGrant, openGrants } from './grant-documents.ts';
+import { forgetOpenGrant, openGrantsForSweep } from './grant-documents.ts';
 import { grantOf } from './jit.ts';
 
 export interface GrantEndDependencies {
@@ -54,17 +55,24 @@ export interface SweepResult {
 
 /** Start the end of every open grant more than SWEEP_GRACE_MS past it; one failing stops no other. */
 export async function sweepOverdueGrants(deps: GrantEndDependencies): Promise<SweepResult> {
-  const due = overdueGrants(await openGrants(deps.cases), deps.clock.now(), SWEEP_GRACE_MS);
+  const now = deps.clock.now();
+  const listed = await openGrantsForSweep(deps.cases, now);
+  const due = new Set(overdueGrants(listed.open, now, SWEEP_GRACE_MS));
   const result: SweepResult = { started: [], failed: [] };
-  for (const grantId of due) {
+  const forgotten = new Set<string>();
+  for (const entry of listed.open.grants) {
+    if (!due.has(entry.grantId) || forgotten.has(entry.grantId)) continue;
     try {
-      const outcome = await startGrantEnd(grantId, deps, 0);
-      if (outcome.status === 'joined') result.started.push(grantId);
+      const outcome = await startGrantEnd(entry.grantId, deps, 0);
+      if (outcome.status === 'joined') result.started.push(entry.grantId);
       // Started (by this sweep or the schedule), ended, or unknown: nothing more to do for it.
-      await forgetOpenGrant(deps.cases, grantId);
+      await forgetOpenGrant(deps.cases, entry);
+      forgotten.add(entry.grantId);
     } catch (error) {
-      result.failed.push(`${grantId} (${(error as Error).message})`);
+      result.failed.push(`${entry.grantId} (${(error as Error).message})`);
     }
   }
+  // The days now empty are not read again.
+  await listed.moveOn(forgotten);
   return result;
 }

@@ -1,14 +1,16 @@
 // Just-in-time access: grant a managed policy to a role or user for a while, and end it.
-// A grant opens a case for the grant, schedules its end, attaches the grant guard (the managed
-// policy denying revoker's own resources), then the policy (unless the principal already holds
-// it). The end — the expire-grant task — detaches the policy unless the principal's standing
-// access or another live grant still gives it, then the guard unless another grant still holds
-// it, and denies each role session the principal opened while the grant was live: their
-// credentials outlive the grant. Stopped between any two steps, the principal holds the guard
-// without the policy at worst, never the policy without the guard.
+// A grant lists itself for the heartbeat, opens its case, holds the grant guard (the managed
+// policy denying revoker's own resources), schedules its end and joins its principal's index;
+// only then, IAM read afresh, it attaches the guard, then the policy (unless the principal holds
+// it outside any grant). The end — the expire-grant task — detaches the policy unless the
+// principal's standing access or another grant granted and live still gives it, then the guard
+// unless another grant still holds it, and denies each role session the principal opened while
+// the grant was live: their credentials outlive the grant. Stopped between any two steps, the
+// principal holds the guard without the policy at worst, never the policy without the guard,
+// and whatever was recorded is ended at the grant's time (by its schedule or the heartbeat).
 
 import { z } from 'zod';
-import { type Case, isOpen, openedHeader } from '../domain/case.ts';
+import { type Case, entriesOf, isOpen, openedHeader } from '../domain/case.ts';
 import { type Config, isProtected, protectingTag } from '../domain/config.ts';
 import { own } from '../domain/iam-state.ts';
 import {
@@ -23,21 +25,40 @@ import {
   JIT_SOURCE,
   liveOverlapping,
   MAX_GRANT_SECONDS,
+  MAX_GRANTS_ENDING_PER_DAY,
+  MAX_OPEN_GRANTS_PER_PRINCIPAL,
   MIN_GRANT_SECONDS,
   reasonToKeep,
 } from '../domain/jit.ts';
-import { permissionsFor, type RevocationAction } from '../domain/revocation/actions.ts';
+import { isApplied, permissionsFor, type RevocationAction } from '../domain/revocation/actions.ts';
 import { type RevocationPlan, type RevocationTarget, targetArn } from '../domain/revocation/plan.ts';
 import { addMinutes, toInstant, toPartitionDay } from '../domain/time.ts';
 import { TriggerSchema } from '../domain/trigger.ts';
 import { plural } from '../domain/words.ts';
-import type { CaseStore, Clock, IamGateway, IamScope, QueryEngine, Scheduler } from '../ports.ts';
+import {
+  type CaseStore,
+  type Clock,
+  type IamGateway,
+  type IamScope,
+  type QueryEngine,
+  ScheduleInPastError,
+  type Scheduler,
+} from '../ports.ts';
 import { bindRunbook, type Runbook, requireRunbook } from '../runbooks/catalog.ts';
 import { textIn } from '../runbooks/rows.ts';
 import { type AppliedStep, applyPlan } from './apply-plan.ts';
 import { openRequestedCase, recordEntry, requireCase } from './cases.ts';
 import { executionSettings } from './execution.ts';
-import { forgetOpenGrant, guardHeldBy, holdGuard, noteOpenGrant, releaseGuard } from './grant-documents.ts';
+import {
+  forgetOpenGrant,
+  guardHeldBy,
+  holdGuard,
+  indexGrant,
+  noteOpenGrant,
+  readGrantIndex,
+  releaseGuard,
+  unindexGrant,
+} from './grant-documents.ts';
 import { applyRecorded } from './revocations.ts';
 import {
   ApprovalSchema,
@@ -83,20 +104,38 @@ export function grantOf(record: Case): Grant | null {
   return record.header.origin === 'grant' && parsed.success ? parsed.data : null;
 }
 
-/** The grants of a principal, each with whether its case is still open: a key read, then one per grant. */
-export async function grantsOf(
+/** A grant of a principal's index, as its case stands. */
+export interface RecordedGrant {
+  grant: Grant;
+  /** Its case is open: its end has not finished. */
+  open: boolean;
+  /** It was recorded granted (guard and policy attached): only such a grant keeps a policy on. */
+  granted: boolean;
+}
+
+/**
+ * The grants of a principal not yet ended, each as its case stands, and the holds carried over
+ * to them: a key read, then one per grant (at most MAX_OPEN_GRANTS_PER_PRINCIPAL, and any whose
+ * case was closed since without its end).
+ */
+async function recordedGrants(
   cases: CaseStore,
   principalArn: string,
-): Promise<{ grant: Grant; open: boolean }[]> {
-  const index = await cases.readDocument(grantIndexKey(principalArn));
-  const ids = index ? GrantIndexSchema.parse(index.value).grantIds : [];
-  const grants: { grant: Grant; open: boolean }[] = [];
-  for (const id of ids) {
+): Promise<{ grants: RecordedGrant[]; heldSince: Record<string, string> }> {
+  const index = await readGrantIndex(cases, principalArn);
+  const grants: RecordedGrant[] = [];
+  for (const id of index.grantIds) {
     const record = await cases.get(id);
     const grant = record ? grantOf(record) : null;
-    if (record && grant) grants.push({ grant, open: isOpen(record.header) });
+    if (record && grant)
+      grants.push({ grant, open: isOpen(record.header), granted: entriesOf(record, 'grant').length > 0 });
   }
-  return grants;
+  return { grants, heldSince: index.heldSince };
+}
+
+/** The grants of a principal not yet ended, each with where its case stands. */
+export async function grantsOf(cases: CaseStore, principalArn: string): Promise<RecordedGrant[]> {
+  return (await recordedGrants(cases, principalArn)).grants;
 }
 
 /** Every grant on record, for `revoker jit list` (reads every case: not for a hot path). */
@@ -105,24 +144,6 @@ export async function listGrants(cases: CaseStore): Promise<{ grant: Grant; open
     const grant = grantOf(record);
     return grant ? [{ grant, open: isOpen(record.header) }] : [];
   });
-}
-
-const GrantIndexSchema = z.object({ grantIds: z.array(z.string()) });
-
-function grantIndexKey(principalArn: string): string {
-  return `grants/${principalArn}`;
-}
-
-/** Add the grant to its principal's index, once. */
-async function indexGrant(cases: CaseStore, grant: Grant): Promise<void> {
-  for (let attempt = 0; attempt < 100; attempt++) {
-    const index = await cases.readDocument(grantIndexKey(grant.principalArn));
-    const ids = index ? GrantIndexSchema.parse(index.value).grantIds : [];
-    if (ids.includes(grant.grantId)) return;
-    const next = { grantIds: [...ids, grant.grantId] };
-    if (await cases.writeDocument(grantIndexKey(grant.principalArn), next, index?.version ?? null)) return;
-  }
-  throw new GrantRefusedError(`the grant index of ${grant.principalArn} is too contended`);
 }
 
 function scopeOf(grant: Pick<Grant, 'accountId' | 'principalArn'>): IamScope {
@@ -188,6 +209,20 @@ async function requireGuard(accountId: string, deps: GrantDependencies): Promise
   return guard;
 }
 
+/** Why the grant's case can no longer be granted (its end has begun, or it is over), or null. */
+function overReason(record: Case, grant: Grant, now: Date): string | null {
+  if (!isOpen(record.header)) return `its case is closed (${record.header.outcome})`;
+  // The execution that ends it was started (by its schedule or the heartbeat), or its end ran.
+  if (
+    record.header.execution.started ||
+    entriesOf(record, 'expire').length > 0 ||
+    entriesOf(record, 'revoke-intent').length > 0
+  )
+    return 'its end has begun';
+  if (Date.parse(grant.expiresAt) <= now.getTime()) return `it ended at ${grant.expiresAt}`;
+  return null;
+}
+
 export async function grantAccess(request: GrantRequest, deps: GrantDependencies): Promise<Grant> {
   if (
     !Number.isInteger(request.seconds) ||
@@ -214,8 +249,19 @@ export async function grantAccess(request: GrantRequest, deps: GrantDependencies
   if (!shape.success)
     throw new GrantRefusedError(`the grant is not valid: ${shape.error.issues[0]?.message}`);
   const guardPolicyArn = await requireGuard(accountId, deps);
+  const grantId = grantIdFor(draft);
+  // A retry (the same request, the same grant) finishes the grant its first attempt recorded.
+  const existing = await deps.cases.get(grantId);
+  const recordedGrant = existing ? grantOf(existing) : null;
+  if (existing && recordedGrant) {
+    const over = overReason(existing, recordedGrant, now);
+    if (over) throw new GrantRefusedError(`grant ${grantId} is not attached: ${over}`);
+  }
 
   const scope = scopeOf(draft);
+  // The principal's grants before IAM: a grant of the policy that ends in between is either
+  // still listed here or its end has taken the policy off before IAM is read.
+  const recorded = await recordedGrants(deps.cases, draft.principalArn);
   const state = await deps.iam.readState(scope);
   const holder = grantHolder(draft);
   const principal = holder.kind === 'role' ? own(state.roles, holder.name) : own(state.users, holder.name);
@@ -235,24 +281,34 @@ export async function grantAccess(request: GrantRequest, deps: GrantDependencies
     throw new GrantRefusedError(
       `${request.principalArn} is protected (${protection}): no grant is ever attached to it`,
     );
-  const live = liveOverlapping(
-    { grantId: '', principalArn: draft.principalArn, policyArn: draft.policyArn },
-    (await grantsOf(deps.cases, draft.principalArn))
-      .filter((recorded) => recorded.open)
-      .map((recorded) => recorded.grant),
-    now,
-  );
-  const attached = principal.attachedPolicies.includes(request.policyArn);
-  const grant: Grant = {
+  const open = recorded.grants.filter((other) => other.open && other.grant.grantId !== grantId);
+  if (!existing && open.length >= MAX_OPEN_GRANTS_PER_PRINCIPAL)
+    throw new GrantRefusedError(
+      `${request.principalArn} already holds ${open.length} open grants, the most one principal may (${MAX_OPEN_GRANTS_PER_PRINCIPAL}): ask again when one has ended`,
+    );
+  // Attached, and no open grant of it explains it (one being made, live, or ending): the
+  // principal holds it outside any grant. Standing access an open grant found stays standing.
+  const attachedBefore = principal.attachedPolicies.includes(request.policyArn);
+  const sameOpen = open.filter((other) => other.grant.policyArn === request.policyArn);
+  const grant: Grant = recordedGrant ?? {
     ...draft,
-    grantId: grantIdFor(draft),
-    // Attached and no live grant explains it: the principal holds it outside any grant.
-    heldBefore: attached && live.length === 0,
+    grantId,
+    heldBefore: attachedBefore && (sameOpen.length === 0 || sameOpen.some((other) => other.grant.heldBefore)),
     guardPolicyArn,
   };
-  // The case first, then the end's schedule, then the guard, then the policy: stopped anywhere
-  // in between, the grant can only end (or never have begun), never outlive its schedule, and
-  // the principal never holds the policy without the guard.
+  const guard = grant.guardPolicyArn ?? guardPolicyArn;
+  const refuse = (why: string) =>
+    new GrantRefusedError(
+      `grant ${grant.grantId} of ${grant.policyArn} to ${grant.principalArn} is not attached: ${why}`,
+    );
+
+  // 1. Listed for the heartbeat, before anything else is written: from here on, stopped
+  // anywhere, the grant is ended at its time even if its schedule never fires.
+  if ((await noteOpenGrant(deps.cases, grant)) === 'full')
+    throw refuse(
+      `${MAX_GRANTS_ENDING_PER_DAY} open grants already end on ${grant.expiresAt.slice(0, 10)}, the most one day holds`,
+    );
+  // 2. The case: the grant as granted, which its end reads (a retry opens nothing).
   const trigger = grantTrigger(grant);
   await openRequestedCase(
     deps.cases,
@@ -286,29 +342,65 @@ export async function grantAccess(request: GrantRequest, deps: GrantDependencies
       },
     },
   );
-  // Each written once however often a retry passes here (a retried grant opens nothing).
-  await indexGrant(deps.cases, grant);
-  await noteOpenGrant(deps.cases, grant);
-  await deps.scheduler.scheduleOnce(grant.grantId, new Date(grant.expiresAt), {
-    source: JIT_SOURCE,
-    detailType: JIT_EXPIRY_DETAIL_TYPE,
-    detail: { grantId: grant.grantId },
-  });
-  // Held before attached: a grant ending meanwhile sees this one and leaves the guard on.
-  await holdGuard(deps.cases, { ...grant, guardPolicyArn });
-  // One change at a time, each read back before the next: the guard is on before the policy is.
+  // 3. The guard held before IAM is read for the attach: a grant ending from now on sees this
+  // one hold it, and leaves the guard on (or puts it back).
+  await holdGuard(deps.cases, { ...grant, guardPolicyArn: guard });
+  // 4. Its end, scheduled. Refused for a time already past: nothing is attached, and the
+  // heartbeat (step 1) ends the grant and closes its case.
+  try {
+    await deps.scheduler.scheduleOnce(grant.grantId, new Date(grant.expiresAt), {
+      source: JIT_SOURCE,
+      detailType: JIT_EXPIRY_DETAIL_TYPE,
+      detail: { grantId: grant.grantId },
+    });
+  } catch (error) {
+    if (error instanceof ScheduleInPastError)
+      throw refuse(`it ended at ${grant.expiresAt}, before it could be granted`);
+    throw error;
+  }
+  // 5. Visible to the principal's other grants only now that it is held and will be ended.
+  const ended = new Set(recorded.grants.filter((other) => !other.open).map((other) => other.grant.grantId));
+  if ((await indexGrant(deps.cases, grant, ended)) === 'full')
+    throw refuse(
+      `${grant.principalArn} already holds ${MAX_OPEN_GRANTS_PER_PRINCIPAL} open grants, the most one principal may`,
+    );
+  // 6. Not ended meanwhile (checked above too, before the hold): never attach to a grant whose
+  // end has begun, or to a closed case. Its end may have let go of the guard already: so does
+  // the hold this attempt took (the guard itself is the end's to take off).
+  const over = overReason(await requireCase(deps.cases, grant.grantId), grant, deps.clock.now());
+  if (over) {
+    await releaseGuard(deps.cases, { ...grant, guardPolicyArn: guard });
+    throw refuse(over);
+  }
+  // 7. IAM as it is now, read after the hold: the guard, then the policy, each read back before
+  // the next. A guard an ending grant took off since the first read is attached again here.
+  const current = await deps.iam.readState(scope);
+  const held = holder.kind === 'role' ? own(current.roles, holder.name) : own(current.users, holder.name);
+  const attached = held?.attachedPolicies.includes(grant.policyArn) ?? false;
+  const guardOn = managedAction(grant, guard, true);
   const record = await applyPlan(
     scope,
-    [managedAction(grant, guardPolicyArn, true), ...(attached ? [] : [policyAction(grant, true)])],
+    [guardOn, ...(grant.heldBefore ? [] : [policyAction(grant, true)])],
     { iam: deps.iam, sleep: deps.sleep, onStep: recordChange(deps, grant.grantId, 'grant') },
-    state,
-    state,
+    current,
+    current,
   );
+  // An end that took the guard off after the read above puts it back once it sees this grant
+  // hold it, unless it stopped first: read once more, and put it back here too.
+  const after = await deps.iam.readState(scope);
+  if (!isApplied(after, guardOn))
+    await applyPlan(
+      scope,
+      [guardOn],
+      { iam: deps.iam, sleep: deps.sleep, onStep: recordChange(deps, grant.grantId, 'grant-guard') },
+      after,
+      after,
+    );
   await recordEntry(deps.cases, grant.grantId, {
     id: 'grant',
     at: grant.grantedAt,
     step: 'grant',
-    summary: `${grant.requestedBy} granted ${grant.policyArn} to ${grant.principalArn} until ${grant.expiresAt}${grant.reason ? ` (${grant.reason})` : ''}, under the grant guard ${guardPolicyArn}${attached ? `; already attached (${grant.heldBefore ? 'standing access: the grant will not detach it' : `by ${live.length} live grant(s)`})` : ''}.`,
+    summary: `${grant.requestedBy} granted ${grant.policyArn} to ${grant.principalArn} until ${grant.expiresAt}${grant.reason ? ` (${grant.reason})` : ''}, under the grant guard ${guard}${attached ? `; already attached (${grant.heldBefore ? 'standing access: the grant will not detach it' : `by ${plural(sameOpen.length, 'other open grant')}`})` : ''}.`,
     detail: { grant, record },
   });
   return grant;
@@ -361,7 +453,9 @@ export type GrantExpiry = Revocation & {
 /**
  * After the grant's policy is gone (or kept by something else): the grant lets go of its guard,
  * and the guard comes off unless another grant of the principal still holds it. Read after the
- * policy's change, so of two grants ending at once the later to let go detaches it.
+ * policy's change, so of two grants ending at once the later to let go detaches it. While
+ * another grant holds it, the guard is made sure to be on: an end stopped after taking it off
+ * (and run again once a new grant held it), or an undo, may have left it off.
  */
 async function endGuard(
   grant: Grant,
@@ -380,11 +474,6 @@ async function endGuard(
       actions: [{ description: `detach the grant guard ${guardPolicyArn}`, status: 'planned' }],
       note: null,
     };
-  if (others.length > 0)
-    return {
-      actions: [],
-      note: `the grant guard stays: ${plural(others.length, 'other grant')} of ${grant.principalArn} still hold it (${others.join(', ')})`,
-    };
   const context = {
     caseId: input.caseId,
     cases: deps.cases,
@@ -392,6 +481,7 @@ async function endGuard(
     clock: deps.clock,
     sleep: deps.sleep,
   };
+  const guardOn = managedAction(grant, guardPolicyArn, true);
   const change = (revocationId: string, attach: boolean, why: string) => {
     const action = managedAction(grant, guardPolicyArn, attach);
     return async () =>
@@ -416,23 +506,45 @@ async function endGuard(
         context,
       );
   };
+  const stepsOf = (applied: Awaited<ReturnType<ReturnType<typeof change>>>) =>
+    applied.steps.map((step) => ({ description: step.description, status: step.status }));
+  /** Put the guard back on if it is off while `holders` hold it: a new change each time it is needed. */
+  const keepOn = async (holders: string[], why: string): Promise<Revocation['actions']> => {
+    if (holders.length === 0 || isApplied(await stateForRevocation(deps.iam, scope), guardOn)) return [];
+    const record = await requireCase(deps.cases, input.caseId);
+    const prefix = `${attempt}-guard-on-`;
+    const tried = entriesOf(record, 'revoke-intent')
+      .map((entry) => entry.detail.revocationId)
+      .filter((id) => id.startsWith(prefix));
+    const last = tried.at(-1);
+    const finished = entriesOf(record, 'revoked').some((entry) => entry.detail.revocationId === last);
+    // An attach a stopped run recorded is finished; one finished before (taken off since) is not redone.
+    const id = last && !finished ? last : `${prefix}${tried.length + 1}`;
+    return stepsOf(
+      await change(
+        id,
+        true,
+        `attach the grant guard ${guardPolicyArn} again: ${holders.join(', ')} ${why}`,
+      )(),
+    );
+  };
+  const detachId = `${attempt}-guard`;
+  // A detach this end recorded (a run stopped after it) is finished, then checked again below.
+  const detachRecorded = entriesOf(await requireCase(deps.cases, input.caseId), 'revoke-intent').some(
+    (entry) => entry.detail.revocationId === detachId,
+  );
+  if (others.length > 0 && !detachRecorded) {
+    const note = `the grant guard stays: ${plural(others.length, 'other grant')} of ${grant.principalArn} still hold it (${others.join(', ')})`;
+    return { actions: dryRun ? [] : await keepOn(others, 'hold it'), note };
+  }
   const detached = await change(
-    `${attempt}-guard`,
+    detachId,
     false,
     `detach the grant guard ${guardPolicyArn} from ${grant.principalArn}: no other grant holds it`,
   )();
-  const actions = detached.steps.map((step) => ({ description: step.description, status: step.status }));
   // A grant that began while the guard came off holds it again: put the guard back under it.
   const arrived = await guardHeldBy(deps.cases, guarded);
-  if (arrived.length > 0) {
-    const back = await change(
-      `${attempt}-guard-again`,
-      true,
-      `attach the grant guard ${guardPolicyArn} again: ${arrived.join(', ')} began meanwhile`,
-    )();
-    actions.push(...back.steps.map((step) => ({ description: step.description, status: step.status })));
-  }
-  return { actions, note: null };
+  return { actions: [...stepsOf(detached), ...(await keepOn(arrived, 'began meanwhile'))], note: null };
 }
 
 export async function expireGrant(
@@ -458,10 +570,29 @@ export async function expireGrant(
 
   const attempt = roundOf(await requireCase(deps.cases, input.caseId));
   // Its end has started: the heartbeat has nothing left to start for it.
-  await forgetOpenGrant(deps.cases, grant.grantId);
-  const recorded = await grantsOf(deps.cases, grant.principalArn);
-  const others = recorded.filter((record) => record.open).map((record) => record.grant);
+  await forgetOpenGrant(deps.cases, grant);
+  const { grants: recorded, heldSince: carried } = await recordedGrants(deps.cases, grant.principalArn);
+  // Only a grant recorded as granted keeps the policy on: one stopped halfway attached nothing
+  // it needs kept (its own end, at its time, takes away whatever it did attach).
+  const others = recorded
+    .filter((record) => record.open && record.granted && record.grant.grantId !== grant.grantId)
+    .map((record) => record.grant);
   const keep = reasonToKeep(grant, others, now);
+  // Since when the principal has held the policy through grants: the grants still listed, and
+  // the hold an earlier grant's end carried over to this one.
+  const since = [
+    heldSince(
+      grant,
+      recorded.map((record) => record.grant),
+    ),
+    carried[grant.grantId],
+  ]
+    .filter((instant): instant is string => instant !== undefined)
+    .sort()[0]!;
+  /** This end is done: the grant leaves its principal's index (not in dry-run: nothing changed). */
+  const unindex = async (keptBy: readonly string[]) => {
+    if (!dryRun) await unindexGrant(deps.cases, grant, keptBy, since);
+  };
   const ended = (summary: string, detail: { kept: string | null; sessions: number; needsHuman: string[] }) =>
     recordEntry(deps.cases, input.caseId, {
       id: `expire:${attempt}`,
@@ -481,6 +612,9 @@ export async function expireGrant(
       sessions: 0,
       needsHuman: [],
     });
+    // The grants that keep the policy carry on this one's hold: the last of them to end denies
+    // the sessions opened under any of them.
+    await unindex(grant.heldBefore ? [] : liveOverlapping(grant, others, now).map((other) => other.grantId));
     return { ...result, applied: false, kept: keep, notes: [keep, ...(guard.note ? [guard.note] : [])] };
   }
   // The detach goes through the guard rails like any revocation: a principal protected since
@@ -545,10 +679,6 @@ export async function expireGrant(
   if (guard.note) result.notes.push(guard.note);
 
   // 2. The role sessions the principal opened while it held the policy through its grants.
-  const since = heldSince(
-    grant,
-    recorded.map((record) => record.grant),
-  );
   const issued = await deps.engine.run(
     bindRunbook(
       requireRunbook(deps.runbooks, 'sessions-issued'),
@@ -607,6 +737,7 @@ export async function expireGrant(
     `Grant ${grant.grantId} ended at ${cutoff}: ${plural(issued.rows.length, 'session')} it issued found; ${needsHuman.length} left for a human.`,
     { kept: null, sessions: issued.rows.length, needsHuman },
   );
+  await unindex([]);
   if (needsHuman.length > 0 && !dryRun) {
     throw new RevocationNeedsHumanError(`the grant's sessions need a human: ${needsHuman.join('; ')}`);
   }

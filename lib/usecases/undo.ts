@@ -2,6 +2,9 @@
 // latest first. IAM's read-back decides how far each got (an interrupted one is undone from
 // where it stopped); if IAM changed since any of them, nothing is changed. A failure halfway
 // is recorded with exactly what was and was not restored, and a later undo carries on.
+// A just-in-time grant's case is never undone: its changes are the grant and its end, and an
+// undo would put the policy and its guard back with no end scheduled, no heartbeat entry and no
+// grant holding the guard (the next grant's end would take the guard off and leave the policy).
 
 import { entriesOf } from '../domain/case.ts';
 import { toInstant } from '../domain/time.ts';
@@ -27,6 +30,10 @@ export interface UndoResult {
 export async function undoRevocation(caseId: string, deps: UndoDependencies): Promise<UndoResult> {
   const record = await deps.cases.get(caseId);
   if (!record) throw new UndoRefusedError(`there is no case ${caseId}`);
+  if (record.header.origin === 'grant')
+    throw new UndoRefusedError(
+      `case ${caseId} is a just-in-time grant's: undoing its end would give the policy back with nothing to take it away again, so nothing was changed; ask for a new grant instead (revoker jit request)`,
+    );
   const revocations = revocationsToUndo(record);
   if (revocations.length === 0) {
     throw new UndoRefusedError(

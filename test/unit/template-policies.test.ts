@@ -503,11 +503,16 @@ describe('the grant guard (GrantGuardPolicy) against the stack’s own resources
     expect(await decide(withGuard(request.grant ?? POWER_USER), request)).toBe('ExplicitlyDenied');
   });
 
-  it('fits IAM’s 6,144 characters for a stack name of 24 characters', () => {
+  it('fits IAM’s 6,144 characters for a stack name of 24 characters, with a Slack secret and a trail key', () => {
     const long = new TemplateResolver(template, {
       ...DEPLOYMENT,
       stackName: 'revoker-security-prod-eu',
       suffix: 'ABCDEFGHIJKLM',
+      parameters: {
+        ...DEPLOYMENT.parameters,
+        SlackWebhookSecretName: 'revoker/slack-webhook',
+        TrailKmsKeyArn: TRAIL_KEY,
+      },
     });
     const document = JSON.stringify(
       long.resolve(template.Resources.GrantGuardPolicy!.Properties.PolicyDocument),
@@ -515,6 +520,85 @@ describe('the grant guard (GrantGuardPolicy) against the stack’s own resources
 
     expect('revoker-security-prod-eu').toHaveLength(24);
     expect(document.replace(/\s/g, '').length).toBeLessThanOrEqual(6144);
+  });
+});
+
+const TRAIL_KEY = `arn:aws:kms:${REGION}:${ACCOUNT}:key/0f0f0f0f-1111-2222-3333-444455556666`;
+
+describe('the grant guard against what would carry a grantee past it', () => {
+  /** A role trusting the account: IAM policies decide who of the account may assume it. */
+  const trustsAccount = {
+    Version: '2012-10-17',
+    Statement: [
+      { Effect: 'Allow', Principal: { AWS: `arn:aws:iam::${ACCOUNT}:root` }, Action: 'sts:AssumeRole' },
+    ],
+  };
+  const ADMIN_ROLE = DEPLOYMENT.parameters.NotifySubscriptionAdmins!;
+
+  it.each([
+    ['the stack’s named subscription admin role (then subscribe to every approver’s link)', ADMIN_ROLE],
+    ['any other role trusting the account', `arn:aws:iam::${ACCOUNT}:role/ops-admin`],
+  ])('assumes no role whose session would drop the guard: %s', async (_what, role) => {
+    const request = { action: 'sts:AssumeRole', resource: role, resourcePolicy: trustsAccount };
+
+    expect(await decide({ grant: POWER_USER }, request)).toBe('Allowed');
+    expect(await decide(withGuard(POWER_USER), request)).toBe('ExplicitlyDenied');
+    // A role made safe for grantees, and tagged so (PowerUserAccess cannot tag roles).
+    expect(
+      await decide(withGuard(POWER_USER), {
+        ...request,
+        context: { 'aws:ResourceTag/revoker:guarded': 'true' },
+      }),
+    ).toBe('Allowed');
+  });
+
+  it('assumes no member account’s root', async () => {
+    const request = { action: 'sts:AssumeRoot', resource: `arn:aws:iam::111122223333:root` };
+
+    expect(await decide(withGuard(POWER_USER), request)).toBe('ExplicitlyDenied');
+  });
+
+  describe('the trail’s KMS key, when the stack is given one', () => {
+    const keyed = new TemplateResolver(template, {
+      ...DEPLOYMENT,
+      parameters: { ...DEPLOYMENT.parameters, TrailKmsKeyArn: TRAIL_KEY },
+    });
+    const guard = keyed.resolve(template.Resources.GrantGuardPolicy!.Properties.PolicyDocument);
+    /** AWS's default key policy: the account's IAM policies decide. */
+    const defaultKeyPolicy = {
+      Version: '2012-10-17',
+      Statement: [
+        {
+          Effect: 'Allow',
+          Principal: { AWS: `arn:aws:iam::${ACCOUNT}:root` },
+          Action: 'kms:*',
+          Resource: '*',
+        },
+      ],
+    };
+
+    it.each(['kms:DisableKey', 'kms:ScheduleKeyDeletion', 'kms:PutKeyPolicy', 'kms:RevokeGrant'])(
+      '%s: no evidence could be read',
+      async (action) => {
+        const request = { action, resource: TRAIL_KEY, resourcePolicy: defaultKeyPolicy };
+
+        expect(await decide({ grant: POWER_USER }, request)).toBe('Allowed');
+        expect(await decide({ grant: POWER_USER, GrantGuardPolicy: guard }, request)).toBe(
+          'ExplicitlyDenied',
+        );
+      },
+    );
+
+    it('leaves the grantee other keys', async () => {
+      const other = `arn:aws:kms:${REGION}:${ACCOUNT}:key/11111111-2222-3333-4444-555555555555`;
+
+      expect(
+        await decide(
+          { grant: POWER_USER, GrantGuardPolicy: guard },
+          { action: 'kms:DisableKey', resource: other, resourcePolicy: defaultKeyPolicy },
+        ),
+      ).toBe('Allowed');
+    });
   });
 });
 

@@ -88,8 +88,25 @@ describe('the heartbeat’s sweep of grants', () => {
       [executionNameOf(granted.grantId), record.header.execution.input],
     ]);
     expect(record.header.execution.started).toBe(true);
-    expect(await openGrants(cases)).toEqual({ grants: [] });
+    expect(await openGrants(cases, clock.now())).toEqual({ grants: [] });
     expect(await sweep()).toEqual({ started: [], failed: [] });
+  });
+
+  it('reads the days from the earliest one listing an open grant to today; a day it emptied is not read again', async () => {
+    const { cases, clock, grant, sweep, deleteSchedules } = await parts();
+    const first = await grant(3600);
+    clock.advance(1);
+    const second = await grant(2 * 86_400);
+    deleteSchedules();
+    expect(await cases.readDocument('open-grants/from')).toMatchObject({ value: { day: '2026-01-15' } });
+
+    clock.advance(86_400);
+    expect(await sweep()).toEqual({ started: [first.grantId], failed: [] });
+    expect(await cases.readDocument('open-grants/from')).toMatchObject({ value: { day: '2026-01-16' } });
+
+    clock.advance(86_400 + SWEEP_GRACE_MS / 1000);
+    expect(await sweep()).toEqual({ started: [second.grantId], failed: [] });
+    expect(await openGrants(cases, clock.now())).toEqual({ grants: [] });
   });
 
   it('leaves to the schedule a grant it ended; a late schedule then changes nothing', async () => {
@@ -168,6 +185,6 @@ describe('the heartbeat’s sweep of grants', () => {
 
     expect(swept).toEqual({ started: [], failed: [] });
     expect(workflow.started.size).toBe(0);
-    expect(await openGrants(cases)).toEqual({ grants: [] });
+    expect(await openGrants(cases, clock.now())).toEqual({ grants: [] });
   });
 });

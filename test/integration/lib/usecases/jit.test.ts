@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { entriesOf } from '../../../../lib/domain/case.ts';
-import { type Grant, grantTrigger } from '../../../../lib/domain/jit.ts';
+import { type Grant, grantTrigger, MAX_OPEN_GRANTS_PER_PRINCIPAL } from '../../../../lib/domain/jit.ts';
 import type { RevocationAction } from '../../../../lib/domain/revocation/actions.ts';
 import { FileCaseStore } from '../../../../lib/local/case-store.ts';
 import { DuckDbQueryEngine } from '../../../../lib/local/duckdb-engine.ts';
@@ -17,10 +17,20 @@ import { localGrantGuardArn, withGrantGuard } from '../../../../lib/local/grant-
 import { authorizerFor, LocalIamAccount } from '../../../../lib/local/iam-account.ts';
 import { SimulatedClock } from '../../../../lib/local/pipeline.ts';
 import { FileScheduler } from '../../../../lib/local/scheduler.ts';
-import type { IamGateway } from '../../../../lib/ports.ts';
+import type { CaseStore, IamGateway, Scheduler } from '../../../../lib/ports.ts';
 import { loadRunbooks } from '../../../../lib/runbooks/catalog.ts';
-import { expireGrant, GrantRefusedError, grantAccess } from '../../../../lib/usecases/jit.ts';
+import { closeCase } from '../../../../lib/usecases/cases.ts';
+import { guardHeldBy, openGrants, readGrantIndex } from '../../../../lib/usecases/grant-documents.ts';
+import { SWEEP_GRACE_MS, startGrantEnd, sweepOverdueGrants } from '../../../../lib/usecases/grant-sweep.ts';
+import {
+  expireGrant,
+  type GrantDependencies,
+  GrantRefusedError,
+  grantAccess,
+} from '../../../../lib/usecases/jit.ts';
 import { shippedConfig } from '../../../fixtures/config.ts';
+import { type Dynalite, startDynalite, storesUnderTest } from '../../../fixtures/dynalite.ts';
+import { RecordingWorkflow } from '../../../fixtures/workflow.ts';
 
 const ACCOUNT = '111122223333';
 const ALICE = `arn:aws:iam::${ACCOUNT}:user/alice`;
@@ -97,7 +107,42 @@ class RecordingIam implements IamGateway {
   }
 }
 
-async function parts(options: { guard?: boolean; configured?: boolean } = {}) {
+/**
+ * The case files, with `before` run ahead of each write (the document's key, or `case:<id>` for
+ * a case made and `entry:<step>` for an entry): whatever else happens at that moment.
+ */
+class HookedCases implements CaseStore {
+  before: (write: string) => Promise<void> = async () => {};
+  constructor(readonly store: CaseStore) {}
+  get: CaseStore['get'] = (caseId) => this.store.get(caseId);
+  list: CaseStore['list'] = () => this.store.list();
+  readDocument: CaseStore['readDocument'] = (key) => this.store.readDocument(key);
+  update: CaseStore['update'] = (caseId, version, header) => this.store.update(caseId, version, header);
+  create: CaseStore['create'] = async (header) => {
+    await this.before(`case:${header.caseId}`);
+    return this.store.create(header);
+  };
+  append: CaseStore['append'] = async (caseId, entry) => {
+    await this.before(`entry:${entry.step}`);
+    return this.store.append(caseId, entry);
+  };
+  writeDocument: CaseStore['writeDocument'] = async (key, value, version) => {
+    await this.before(key);
+    return this.store.writeDocument(key, value, version);
+  };
+}
+
+/** The local scheduler, with `before` run ahead of each schedule. */
+class HookedScheduler implements Scheduler {
+  before: (name: string) => Promise<void> = async () => {};
+  constructor(readonly scheduler: FileScheduler) {}
+  async scheduleOnce(...args: Parameters<Scheduler['scheduleOnce']>): Promise<void> {
+    await this.before(args[0]);
+    await this.scheduler.scheduleOnce(...args);
+  }
+}
+
+async function parts(options: { guard?: boolean; configured?: boolean; store?: CaseStore } = {}) {
   const local = mkdtempSync(join(directory, 'case-'));
   const account = new LocalIamAccount(join(local, 'iam.json'));
   const state = {
@@ -109,8 +154,8 @@ async function parts(options: { guard?: boolean; configured?: boolean } = {}) {
   const iam = new RecordingIam(account);
   const clock = new SimulatedClock(T0);
   const config = await shippedConfig();
-  const scheduler = new FileScheduler(join(local, 'schedules'));
-  const cases = new FileCaseStore(join(local, 'cases'));
+  const scheduler = new HookedScheduler(new FileScheduler(join(local, 'schedules')));
+  const cases = new HookedCases(options.store ?? new FileCaseStore(join(local, 'cases')));
   const deps = {
     iam,
     cases,
@@ -147,15 +192,33 @@ async function parts(options: { guard?: boolean; configured?: boolean } = {}) {
       tokenIssueTime: null,
       sessionName: null,
     });
-  return { iam, account, clock, scheduler, cases, deps, grant, expire, held, judge };
+  return {
+    iam,
+    account,
+    clock,
+    scheduler: scheduler.scheduler,
+    hooks: { cases, scheduler },
+    cases,
+    deps,
+    grant,
+    expire,
+    held,
+    judge,
+  };
 }
+
+let dynalite: Dynalite;
 
 beforeAll(async () => {
   directory = mkdtempSync(join(tmpdir(), 'revoker-jit-'));
   writeLogs(join(directory, 'logs'));
   engine = await DuckDbQueryEngine.open(join(directory, 'logs'));
+  dynalite = await startDynalite();
 });
-afterAll(() => engine.close());
+afterAll(async () => {
+  engine.close();
+  await dynalite.stop();
+});
 
 describe('just-in-time grants', () => {
   it('attaches the guard, then the policy, opens the grant’s case, and schedules its end', async () => {
@@ -200,6 +263,8 @@ describe('just-in-time grants', () => {
     await grant(3600);
 
     expect(judge('states:SendTaskSuccess')).toMatch(/explicit deny/);
+    // A role's session would carry none of the guard: she assumes none while it is on.
+    expect(judge('sts:AssumeRole')).toMatch(/explicit deny/);
     // The rest of what the grant gives is hers.
     expect(judge('ec2:DescribeInstances')).toBeNull();
   });
@@ -402,3 +467,284 @@ describe('just-in-time grants', () => {
     }
   });
 });
+
+describe('a grant beginning as another grant of the principal ends', () => {
+  // Each moment of the new grant at which the other's end can run from start to finish: before
+  // it lists itself, opens its case, holds the guard, schedules its end, joins the index, attaches.
+  const MOMENTS: [string, (write: string) => boolean][] = [
+    ['listed for the heartbeat', (write) => /^open-grants\/\d/.test(write)],
+    ['opening its case', (write) => write.startsWith('case:')],
+    ['holding the guard', (write) => write.startsWith('grant-guard/')],
+    ['scheduling its end', (write) => write === 'schedule'],
+    ['joining the index', (write) => write.startsWith('grants/')],
+    ['attaching', (write) => write === 'attach'],
+  ];
+
+  it.each(MOMENTS)(
+    'the other’s end run when the new grant is %s: the guard is on under the new policy',
+    async (_moment, at) => {
+      const { iam, clock, hooks, grant, expire, held, judge } = await parts();
+      const readOnly = await grant(3600, READ_ONLY);
+      clock.advance(3600);
+      let ended = false;
+      const endHere = async (write: string) => {
+        if (ended || !at(write)) return;
+        ended = true;
+        await expire(readOnly);
+      };
+      hooks.cases.before = endHere;
+      hooks.scheduler.before = () => endHere('schedule');
+      iam.meanwhile = (action) =>
+        action.action === 'attach-user-policy' ? endHere('attach') : Promise.resolve();
+
+      const admin = await grant(3600);
+
+      expect(ended).toBe(true);
+      expect((await held()).sort()).toEqual([ADMIN, GUARD].sort());
+      expect(judge('states:SendTaskSuccess')).toMatch(/explicit deny/);
+      // And its own end takes both away.
+      clock.advance(3600);
+      await expire(admin);
+      expect(await held()).toEqual([]);
+    },
+  );
+
+  it('an end stopped after taking the guard off, while the new grant came in, puts it back when run again', async () => {
+    const { iam, clock, hooks, grant, expire, held, judge } = await parts();
+    const readOnly = await grant(3600, READ_ONLY);
+    clock.advance(3600);
+    // The end lets go of the guard before the new grant holds it, and is held up just before the
+    // guard's detach until the new grant has read IAM (guard on), attached its policy and looked again.
+    let reached: () => void = () => {};
+    const atDetach = new Promise<void>((resolve) => {
+      reached = resolve;
+    });
+    let open: () => void = () => {};
+    const gate = new Promise<void>((resolve) => {
+      open = resolve;
+    });
+    iam.meanwhile = async (action) => {
+      if (action.action === 'detach-user-policy' && action.input.policyArn === GUARD) {
+        reached();
+        await gate;
+      }
+    };
+    let ending: Promise<unknown> | null = null;
+    hooks.cases.before = async (write) => {
+      if (ending || !/^open-grants\/\d/.test(write)) return;
+      ending = expire(readOnly).catch((error: Error) => error.message);
+      await atDetach;
+    };
+
+    await grant(3600);
+    expect(await held()).toContain(GUARD);
+    // The end detaches the guard and, seeing the new grant hold it, stops before attaching it again.
+    iam.failAt = iam.changes.length + 2;
+    open();
+
+    expect(await ending).toBe('the process stopped here');
+    expect(await held()).toEqual([ADMIN]);
+    // Its retry finds the guard held by the new grant, and off: it puts it back.
+    await expire(readOnly);
+
+    expect((await held()).sort()).toEqual([ADMIN, GUARD].sort());
+    expect(judge('states:SendTaskSuccess')).toMatch(/explicit deny/);
+  });
+});
+
+describe.each(storesUnderTest(() => dynalite))('a grant stopped halfway (%s)', (_name, makeStore) => {
+  const STEPS: [string, (write: string) => boolean][] = [
+    ['listing itself for the heartbeat', (write) => /^open-grants\/\d/.test(write)],
+    ['opening its case', (write) => write.startsWith('case:')],
+    ['holding the guard', (write) => write.startsWith('grant-guard/')],
+    ['scheduling its end', (write) => write === 'schedule'],
+    ['joining the index', (write) => write.startsWith('grants/')],
+    ['recording it granted', (write) => write === 'entry:grant'],
+  ];
+
+  it.each(STEPS)(
+    'at %s keeps no other grant’s policy on; whatever it recorded is ended at its time',
+    async (_step, at) => {
+      const { store, close } = await makeStore();
+      const { clock, cases, hooks, grant, expire, held } = await parts({ store });
+      const first = await grant(4 * 3600);
+      clock.advance(1800);
+      let stopped = false;
+      const stopHere = async (write: string) => {
+        if (!stopped && at(write)) {
+          stopped = true;
+          throw new Error('the process stopped here');
+        }
+      };
+      hooks.cases.before = stopHere;
+      hooks.scheduler.before = () => stopHere('schedule');
+      await expect(grant(4 * 3600)).rejects.toThrow('the process stopped here');
+      hooks.cases.before = async () => {};
+      hooks.scheduler.before = async () => {};
+
+      // The first grant's end: the second was never granted, so nothing keeps the policy on.
+      clock.advance(3.5 * 3600);
+      const ended = await expire(first);
+      expect(ended.kept).toBeNull();
+      expect(await held()).not.toContain(ADMIN);
+
+      // The second's time is up: the heartbeat starts its end if it got as far as being listed.
+      clock.advance(3600 + SWEEP_GRACE_MS / 1000);
+      const workflow = new RecordingWorkflow();
+      const swept = await sweepOverdueGrants({ cases, workflow, clock });
+      const second = (await cases.list()).find((record) => record.header.caseId !== first.grantId);
+      if (second) {
+        expect(swept.started).toEqual([second.header.caseId]);
+        const recorded = second.header.execution.input.grant as Grant;
+        await expire(recorded);
+      } else {
+        expect(swept.started).toEqual([]);
+      }
+
+      expect(await held()).toEqual([]);
+      expect((await openGrants(cases, clock.now())).grants).toEqual([]);
+      expect((await readGrantIndex(cases, ALICE)).grantIds).toEqual([]);
+      expect(
+        await guardHeldBy(cases, {
+          grantId: 'jit-000000000000000000000000',
+          principalArn: ALICE,
+          guardPolicyArn: GUARD,
+        }),
+      ).toEqual([]);
+      close();
+    },
+  );
+});
+
+describe('how many grants there may be', () => {
+  const MAX = MAX_OPEN_GRANTS_PER_PRINCIPAL;
+
+  it(`a principal holds at most ${MAX} open grants: the next is refused whole, and allowed once one ends`, async () => {
+    const { clock, cases, grant, expire } = await parts();
+    const grants: Grant[] = [];
+    for (let n = 0; n < MAX; n++) {
+      grants.push(await grant(3600 + n * 60, n % 2 ? READ_ONLY : ADMIN));
+      clock.advance(1);
+    }
+    const before = (await cases.list()).length;
+
+    await expect(grant(3600)).rejects.toThrow(
+      new GrantRefusedError(
+        `${ALICE} already holds ${MAX} open grants, the most one principal may (${MAX}): ask again when one has ended`,
+      ),
+    );
+    expect((await cases.list()).length).toBe(before);
+
+    clock.advance(3600);
+    await expire(grants[0]!);
+    await closeCase(
+      cases,
+      grants[0]!.grantId,
+      0,
+      { outcome: 'contained', reason: 'ended', summary: 'Ended.', at: toInstantOf(clock) },
+      true,
+    );
+    await expect(grant(3600)).resolves.toMatchObject({ principalArn: ALICE });
+    // The ended grant left the index as its end finished: the index lists only open grants.
+    expect((await readGrantIndex(cases, ALICE)).grantIds).toHaveLength(MAX);
+    expect((await readGrantIndex(cases, ALICE)).grantIds).not.toContain(grants[0]!.grantId);
+  });
+});
+
+describe('a grant finished after its end (a request an interruption left approved)', () => {
+  /** The request as the operator API finishes it: always at the time it was approved. */
+  const asApproved = (deps: GrantDependencies, at: Date) =>
+    grantAccess(
+      {
+        principalArn: ALICE,
+        policyArn: ADMIN,
+        seconds: 3600,
+        requestedBy: 'sam@example.com (approved by oncall)',
+        reason: 'incident 42',
+        region: 'us-east-1',
+      },
+      { ...deps, clock: { now: () => at } },
+    );
+
+  it('is refused once its case is closed: nothing is attached, and no hold of the guard is left', async () => {
+    const { iam, clock, cases, deps, expire, held } = await parts();
+    iam.failAt = 2;
+    await expect(asApproved(deps, T0)).rejects.toThrow('the process stopped here');
+    expect(await held()).toEqual([GUARD]);
+    const [record] = await cases.list();
+    const granted = record!.header.execution.input.grant as Grant;
+    clock.advance(3600);
+    await expire(granted);
+    await closeCase(
+      cases,
+      granted.grantId,
+      0,
+      { outcome: 'contained', reason: 'ended', summary: 'Ended.', at: toInstantOf(clock) },
+      true,
+    );
+    expect(await held()).toEqual([]);
+
+    clock.advance(600);
+    await expect(asApproved(deps, T0)).rejects.toThrow(
+      new GrantRefusedError(`grant ${granted.grantId} is not attached: its case is closed (contained)`),
+    );
+
+    expect(await held()).toEqual([]);
+    expect(
+      await guardHeldBy(cases, {
+        ...granted,
+        grantId: 'jit-000000000000000000000000',
+        guardPolicyArn: GUARD,
+      }),
+    ).toEqual([]);
+  });
+
+  it('is refused once its end has begun (its execution started), before the case closes', async () => {
+    const { iam, clock, cases, deps, held } = await parts();
+    iam.failAt = 2;
+    await expect(asApproved(deps, T0)).rejects.toThrow('the process stopped here');
+    const [record] = await cases.list();
+    clock.advance(3600);
+    const started = await startGrantEnd(
+      record!.header.caseId,
+      { cases, workflow: new RecordingWorkflow(), clock },
+      0,
+    );
+    expect(started.status).toBe('joined');
+
+    await expect(asApproved(deps, T0)).rejects.toThrow(/its end has begun/);
+    expect(await held()).toEqual([GUARD]);
+  });
+
+  it('is refused when its end has passed (the scheduler will not schedule it); the heartbeat ends it', async () => {
+    const { cases, clock, deps, held, expire } = await parts();
+    clock.advance(2 * 3600);
+    // A scheduler on the clock, as EventBridge Scheduler refuses an at() in the past.
+    const scheduler = new FileScheduler(join(mkdtempSync(join(directory, 'late-')), 'schedules'), clock);
+
+    await expect(asApproved({ ...deps, scheduler }, T0)).rejects.toThrow(
+      /is not attached: it ended at 2026-01-15T11:00:00Z, before it could be granted/,
+    );
+    expect(await held()).toEqual([]);
+
+    const swept = await sweepOverdueGrants({ cases, workflow: new RecordingWorkflow(), clock });
+    expect(swept.started).toHaveLength(1);
+    const record = (await cases.get(swept.started[0]!))!;
+    await expire(record.header.execution.input.grant as Grant);
+    expect(await held()).toEqual([]);
+    expect(
+      await guardHeldBy(cases, {
+        grantId: 'jit-000000000000000000000000',
+        principalArn: ALICE,
+        guardPolicyArn: GUARD,
+      }),
+    ).toEqual([]);
+  });
+});
+
+function toInstantOf(clock: SimulatedClock): string {
+  return clock
+    .now()
+    .toISOString()
+    .replace(/\.\d{3}Z$/, 'Z');
+}

@@ -4,14 +4,20 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { envelopeFor } from '../../../../lib/domain/envelope.ts';
 import { equivalentStates } from '../../../../lib/domain/iam-state.ts';
+import { grantTrigger } from '../../../../lib/domain/jit.ts';
 import { resolvePrincipal } from '../../../../lib/domain/principal.ts';
 import { instanceCredentialsIamEscalation } from '../../../../lib/domain/rules.ts';
 import { buildTrigger } from '../../../../lib/domain/trigger.ts';
 import { FileCaseStore } from '../../../../lib/local/case-store.ts';
+import { localGrantGuardArn, withGrantGuard } from '../../../../lib/local/grant-guard.ts';
 import { LocalIamAccount } from '../../../../lib/local/iam-account.ts';
 import { SimulatedClock } from '../../../../lib/local/pipeline.ts';
+import { FileScheduler } from '../../../../lib/local/scheduler.ts';
+import { loadRunbooks } from '../../../../lib/runbooks/catalog.ts';
 import { UndoRefusedError } from '../../../../lib/usecases/apply-plan.ts';
+import { closeCase } from '../../../../lib/usecases/cases.ts';
 import { detect } from '../../../../lib/usecases/detect.ts';
+import { expireGrant, grantAccess } from '../../../../lib/usecases/jit.ts';
 import { revoke } from '../../../../lib/usecases/revoke.ts';
 import { undoRevocation } from '../../../../lib/usecases/undo.ts';
 import { openTestCase } from '../../../fixtures/cases.ts';
@@ -147,5 +153,54 @@ describe('undoRevocation', () => {
       'case case-2 has no applied revocation to undo',
     );
     await expect(undoRevocation('case-404', deps)).rejects.toThrow('there is no case case-404');
+  });
+
+  it('refuses a just-in-time grant’s case: its end undone would leave the policy on with nothing to end it', async () => {
+    const directory = mkdtempSync(join(tmpdir(), 'revoker-undo-grant-'));
+    const account = '111122223333';
+    const carol = `arn:aws:iam::${account}:user/carol`;
+    const iam = new LocalIamAccount(join(directory, 'iam.json'));
+    await iam.save(withGrantGuard({ accountId: account, users: { carol: { arn: carol } } }));
+    const clock = new SimulatedClock(new Date('2026-01-15T10:00:00Z'));
+    const deps = {
+      iam,
+      clock,
+      config: await shippedConfig(),
+      cases: new FileCaseStore(join(directory, 'cases')),
+      scheduler: new FileScheduler(join(directory, 'schedules')),
+      grantGuard: localGrantGuardArn,
+      engine: { run: async () => ({ columns: [], rows: [], bytesScanned: 0, engineMillis: 1 }) },
+      runbooks: loadRunbooks(),
+      sleep: async () => {},
+    };
+    const grant = await grantAccess(
+      {
+        principalArn: carol,
+        policyArn: 'arn:aws:iam::aws:policy/PowerUserAccess',
+        seconds: 3600,
+        requestedBy: 'carol (approved by oncall)',
+        reason: 'incident',
+        region: 'us-east-1',
+      },
+      deps,
+    );
+    clock.advance(3600);
+    await expireGrant({ caseId: grant.grantId, trigger: grantTrigger(grant), grant }, deps);
+    await closeCase(
+      deps.cases,
+      grant.grantId,
+      0,
+      { outcome: 'contained', reason: 'ended', summary: 'Ended.', at: '2026-01-15T11:00:00Z' },
+      true,
+    );
+    const ended = await iam.load();
+    expect(ended.users.carol!.attachedPolicies).toEqual([]);
+
+    await expect(undoRevocation(grant.grantId, deps)).rejects.toThrow(
+      new UndoRefusedError(
+        `case ${grant.grantId} is a just-in-time grant's: undoing its end would give the policy back with nothing to take it away again, so nothing was changed; ask for a new grant instead (revoker jit request)`,
+      ),
+    );
+    expect(equivalentStates(await iam.load(), ended)).toBe(true);
   });
 });
