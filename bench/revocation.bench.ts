@@ -44,9 +44,9 @@ class CountingGateway implements IamGateway {
     this.reads += 1;
     return this.inner.readState(scope);
   }
-  perform(action: Parameters<IamGateway['perform']>[0]) {
+  perform(...change: Parameters<IamGateway['perform']>) {
     this.writes += 1;
-    return this.inner.perform(action);
+    return this.inner.perform(...change);
   }
 }
 

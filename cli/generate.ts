@@ -1,5 +1,6 @@
 import { type Command, InvalidArgumentError, Option } from 'commander';
 import { generate } from '../lib/local/generator/generate.ts';
+import { KEY_PREFIX, ORGANIZATION_ID } from '../lib/local/generator/log-writer.ts';
 import { SCENARIOS, type ScenarioName } from '../lib/local/generator/scenarios.ts';
 
 /** The fixed default end keeps `revoker generate --seed S` byte-for-byte reproducible. */
@@ -20,6 +21,17 @@ export function isoTime(value: string): Date {
   return parsed;
 }
 
+function organizationId(value: string): string {
+  if (!ORGANIZATION_ID.test(value))
+    throw new InvalidArgumentError('expected an organisation ID such as o-a1b2c3d4e5');
+  return value;
+}
+
+function keyPrefix(value: string): string {
+  if (!KEY_PREFIX.test(value)) throw new InvalidArgumentError('expected a key prefix such as trails/org');
+  return value;
+}
+
 export function registerGenerate(program: Command): void {
   program
     .command('generate')
@@ -29,6 +41,12 @@ export function registerGenerate(program: Command): void {
     .option('--events <n>', 'events in total', positiveInteger, 20_000)
     .option('--accounts <n>', 'AWS accounts', positiveInteger, 1)
     .option('--seed <seed>', 'random seed', 'revoker')
+    .option(
+      '--org <id>',
+      "write an organisation trail's layout: AWSLogs/<o-id>/<account>/...",
+      organizationId,
+    )
+    .option('--prefix <prefix>', "the trail's S3 key prefix: <prefix>/AWSLogs/...", keyPrefix)
     .option('--end <time>', 'end of the window (ISO 8601)', isoTime, new Date(DEFAULT_END))
     .addOption(
       new Option('--scenario <name...>', 'attack scenarios to inject')
@@ -44,9 +62,13 @@ export function registerGenerate(program: Command): void {
         seed: string;
         end: Date;
         scenario: ScenarioName[];
+        org?: string;
+        prefix?: string;
       }) => {
         const started = performance.now();
-        const result = generate({ ...options, scenarios: options.scenario });
+        const { org, prefix, scenario, ...rest } = options;
+        const layout = { ...(org ? { organizationId: org } : {}), ...(prefix ? { prefix } : {}) };
+        const result = generate({ ...rest, scenarios: scenario, layout });
         const seconds = ((performance.now() - started) / 1000).toFixed(1);
         console.log(
           `wrote ${result.records} events in ${result.files} log files under ${options.out} (${seconds}s)`,

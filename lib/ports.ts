@@ -53,8 +53,14 @@ export class AccountNotEnrolledError extends Error {
 export interface IamGateway {
   /** The current state of the scope, read fresh (IAM is eventually consistent: it may lag). */
   readState(scope: IamScope): Promise<IamAccountState>;
-  /** Make one change from the action catalog. */
-  perform(action: RevocationAction): Promise<void>;
+  /**
+   * Make one change from the action catalog in `accountId`. Every change names its account: a
+   * gateway refuses one it does not act in (AccountNotEnrolledError) rather than change the
+   * principal of that name in another.
+   */
+  perform(accountId: string, action: RevocationAction): Promise<void>;
+  /** How changes in `accountId` are made, for the case's record, when not with revoker's own credentials. */
+  actingAs?(accountId: string): string | null;
 }
 
 /** A case ID the store has no case for. */

@@ -16,7 +16,7 @@ export const handler = deployed(async () =>
     cases: aws.cases(),
     clock: systemClock,
     config: await aws.config(),
-    iam: aws.iam(),
+    iam: await aws.iam(),
     notifier: aws.notifier(),
     keys: aws.signingKeys(),
   }),

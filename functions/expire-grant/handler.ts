@@ -12,7 +12,7 @@ export function createExpireGrantHandler(deps: ExpireGrantDependencies) {
 
 export const handler = deployed(async () =>
   createExpireGrantHandler({
-    iam: aws.iam(),
+    iam: await aws.iam(),
     cases: aws.cases(),
     clock: systemClock,
     config: await aws.config(),

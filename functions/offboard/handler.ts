@@ -16,7 +16,7 @@ export const handler = deployed(async () =>
   createOffboardHandler({
     engine: aws.engine(),
     runbooks: aws.runbooks(),
-    iam: aws.iam(),
+    iam: await aws.iam(),
     config: await aws.config(),
     clock: systemClock,
     cases: aws.cases(),

@@ -9,5 +9,10 @@ export function createRevokeHandler(deps: RevokeDependencies) {
 }
 
 export const handler = deployed(async () =>
-  createRevokeHandler({ iam: aws.iam(), config: await aws.config(), clock: systemClock, cases: aws.cases() }),
+  createRevokeHandler({
+    iam: await aws.iam(),
+    config: await aws.config(),
+    clock: systemClock,
+    cases: aws.cases(),
+  }),
 );

@@ -15,14 +15,17 @@ import { SFNClient } from '@aws-sdk/client-sfn';
 import { SNSClient } from '@aws-sdk/client-sns';
 import { SQSClient } from '@aws-sdk/client-sqs';
 import { SSOAdminClient } from '@aws-sdk/client-sso-admin';
+import { STSClient } from '@aws-sdk/client-sts';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { Context } from 'aws-lambda';
 import { type Config, parseConfig } from '../domain/config.ts';
+import { EnrolledIam } from '../enrolled-iam.ts';
 import { loadConfigFile } from '../local/config-file.ts';
-import { AccountNotEnrolledError, type Clock, type Notifier, type SigningKeys } from '../ports.ts';
+import type { Clock, Notifier, SigningKeys } from '../ports.ts';
 import { loadRunbooks } from '../runbooks/catalog.ts';
 import type { OperatorDependencies } from '../usecases/operator.ts';
 import { alarmLog } from './alarm-log.ts';
+import { assumedRoleCredentials, sessionNameFor } from './assumed-role.ts';
 import { AthenaQueryEngine } from './athena-engine.ts';
 import { DynamoDbAuditLog } from './dynamodb-audit-log.ts';
 import { DynamoDbCaseStore } from './dynamodb-case-store.ts';
@@ -89,10 +92,20 @@ export async function deployedConfig(): Promise<Config> {
     approvalUrl: optionalSetting('REVOKER_APPROVAL_URL'),
     protectedPrincipals: names('REVOKER_PROTECTED_PRINCIPALS'),
     trailRegions: names('REVOKER_TRAIL_REGIONS'),
+    memberRoleName: optionalSetting('REVOKER_MEMBER_ROLE_NAME'),
   };
   const document = {
     ...config,
     mode: overrides.mode ?? config.mode,
+    // The stack's functions may assume only the role its parameter names: it replaces the file's.
+    ...(config.accounts
+      ? {
+          accounts: {
+            ...config.accounts,
+            memberRoleName: overrides.memberRoleName ?? config.accounts.memberRoleName,
+          },
+        }
+      : {}),
     verify: {
       ...config.verify,
       waitSeconds: overrides.verifyWaitSeconds ?? config.verify.waitSeconds,
@@ -129,6 +142,7 @@ const clients = {
   sqs: once(() => new SQSClient({})),
   scheduler: once(() => new SchedulerClient({})),
   secrets: once(() => new SecretsManagerClient({})),
+  sts: once(() => new STSClient({})),
 };
 
 export const systemClock: Clock = { now: () => new Date() };
@@ -149,23 +163,30 @@ export const aws = {
         deadlineMillis: Number(optionalSetting('ATHENA_DEADLINE_SECONDS') ?? 240) * 1000,
       }),
   ),
-  iam: once(() => {
+  /**
+   * IAM in each enrolled account: the stack's own credentials at home (when it acts there), the
+   * member role elsewhere (assumed on first use, renewed before it expires); any other account
+   * is refused before a call is made (the case goes to a human with the reason).
+   */
+  iam: once(async (): Promise<EnrolledIam> => {
+    const config: Config = await aws.config();
     const identityCenterInstanceArn = optionalSetting('IDENTITY_CENTER_INSTANCE_ARN');
-    return new AwsIamGateway(clients.iam(), identityCenterInstanceArn ? clients.ssoAdmin() : null, {
-      // The stack's own account: the only one its credentials may act in.
-      accountId: setting('REVOKER_ACCOUNT_ID'),
-      ...(identityCenterInstanceArn ? { identityCenterInstanceArn } : {}),
+    const home = { accountId: setting('REVOKER_ACCOUNT_ID'), partition: setting('REVOKER_PARTITION') };
+    const sessionName = sessionNameFor(optionalSetting('AWS_LAMBDA_FUNCTION_NAME') ?? 'revoker');
+    return new EnrolledIam(config.accounts, home, (accountId, enrolment) => {
+      const client =
+        enrolment.kind === 'own'
+          ? clients.iam()
+          : new IAMClient({
+              credentials: assumedRoleCredentials(clients.sts(), enrolment.roleArn, sessionName),
+            });
+      // Identity Center is administered from this stack's account (its delegated administrator).
+      return new AwsIamGateway(client, identityCenterInstanceArn ? clients.ssoAdmin() : null, {
+        accountId,
+        ...(identityCenterInstanceArn ? { identityCenterInstanceArn } : {}),
+      });
     });
   }),
-  /** IAM in `accountId`: only the stack's own account in this version. */
-  iamIn(accountId: string): AwsIamGateway {
-    const own = setting('REVOKER_ACCOUNT_ID');
-    if (accountId !== own)
-      throw new AccountNotEnrolledError(
-        `account ${accountId} is not enrolled: this stack acts only in its own account, ${own}`,
-      );
-    return aws.iam();
-  },
   workflow: once(() => new StepFunctionsWorkflow(clients.sfn(), setting('STATE_MACHINE_ARN'))),
   callbacks: once(() => new StepFunctionsCallbacks(clients.sfn())),
   deadLetters: once(() => new SqsDeadLetters(clients.sqs(), setting('DEAD_LETTER_QUEUE_URL'))),
@@ -203,6 +224,7 @@ export function grantGuardIn(guardPolicyArn: string, ownAccountId: string) {
 
 /** What the operator API's use cases act with: the operator function's, and the grant function's. */
 export async function operatorDependencies(): Promise<OperatorDependencies> {
+  const iam = await aws.iam();
   return {
     config: await aws.config(),
     // Callers are the stack account's identities: the function URL takes no other account's.
@@ -210,8 +232,8 @@ export async function operatorDependencies(): Promise<OperatorDependencies> {
     cases: aws.cases(),
     audit: aws.audit(),
     clock: systemClock,
-    // This version acts in its own account only (organisations: a member role per account).
-    iamFor: (accountId) => aws.iamIn(accountId),
+    // Each enrolled account through its own gateway; any other account is refused.
+    iamFor: (accountId) => iam.in(accountId),
     scheduler: aws.scheduler(),
     callbacks: aws.callbacks(),
     engine: aws.engine(),

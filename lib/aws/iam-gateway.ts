@@ -155,12 +155,17 @@ export class AwsIamGateway implements IamGateway {
     this.now = settings.now ?? Date.now;
   }
 
-  async readState(scope: IamScope): Promise<IamAccountState> {
-    if (this.settings.accountId !== undefined && scope.accountId !== this.settings.accountId) {
+  /** These credentials act in one account: a name there is another principal than in any other. */
+  private actsIn(accountId: string): void {
+    if (this.settings.accountId !== undefined && accountId !== this.settings.accountId) {
       throw new AccountNotEnrolledError(
-        `account ${scope.accountId} is not enrolled: these credentials act in ${this.settings.accountId} only, where the same names are other principals`,
+        `account ${accountId} is not enrolled: these credentials act in ${this.settings.accountId} only, where the same names are other principals`,
       );
     }
+  }
+
+  async readState(scope: IamScope): Promise<IamAccountState> {
+    this.actsIn(scope.accountId);
     const roles: Record<string, RoleState> = {};
     for (const name of scope.roles) {
       const role = await this.readRole(name);
@@ -350,7 +355,8 @@ export class AwsIamGateway implements IamGateway {
     await this.call(() => this.iam.send(command as never));
   }
 
-  async perform(action: RevocationAction): Promise<void> {
+  async perform(accountId: string, action: RevocationAction): Promise<void> {
+    this.actsIn(accountId);
     switch (action.action) {
       case 'put-role-policy': {
         const { roleName, policyName, policyDocument } = action.input;

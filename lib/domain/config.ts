@@ -2,6 +2,7 @@
 // the value it found and what was expected, and nothing automatic runs on a bad file.
 import { z } from 'zod';
 import { AccessSchema } from './access.ts';
+import { AccountsSchema, Mode } from './accounts.ts';
 import { RULES } from './rules.ts';
 import { Region } from './shapes.ts';
 
@@ -19,7 +20,12 @@ export type OnApprovalTimeout = z.infer<typeof OnTimeoutSchema>;
 
 export const ConfigSchema = z.strictObject({
   /** `dry-run` plans and explains but never changes IAM; `enforce` revokes. */
-  mode: z.enum(['dry-run', 'enforce']),
+  mode: Mode,
+  /**
+   * The accounts revoker acts in (an organisation's), each through its member role; absent,
+   * its own account only. See lib/domain/accounts.ts.
+   */
+  accounts: AccountsSchema.optional(),
   confirm: z
     .strictObject({
       /** Days of history a trigger is compared against. */

@@ -15,7 +15,7 @@ import {
   within,
 } from '../domain/iam-state.ts';
 import { applyAction, type RevocationAction } from '../domain/revocation/actions.ts';
-import type { IamGateway, IamScope } from '../ports.ts';
+import { AccountNotEnrolledError, type IamGateway, type IamScope } from '../ports.ts';
 import { writeFileAtomic } from './atomic-file.ts';
 import { exclusively } from './file-lock.ts';
 import { withGrantGuard } from './grant-guard.ts';
@@ -39,15 +39,25 @@ export class LocalIamAccount implements IamGateway {
     await writeFileAtomic(this.file, `${JSON.stringify(normalizeAccountState(state), null, 2)}\n`);
   }
 
-  /** The whole account: the scope only bounds what the AWS adapter must read. */
   /** Only what the scope names, as the AWS adapter reads it: unrelated changes never show. */
   async readState(scope: IamScope): Promise<IamAccountState> {
-    return within(await this.load(), scope);
+    return within(this.inAccount(await this.load(), scope.accountId), scope);
   }
 
   /** One change, atomically, as IAM applies each API call: concurrent changes never lose each other. */
-  perform(action: RevocationAction): Promise<void> {
-    return exclusively(this.file, async () => this.save(applyAction(await this.load(), action)));
+  perform(accountId: string, action: RevocationAction): Promise<void> {
+    return exclusively(this.file, async () =>
+      this.save(applyAction(this.inAccount(await this.load(), accountId), action)),
+    );
+  }
+
+  /** This file is one account: a read or change for another is refused, never made here. */
+  private inAccount(state: IamAccountState, accountId: string): IamAccountState {
+    if (state.accountId !== accountId)
+      throw new AccountNotEnrolledError(
+        `account ${accountId} is not this local account (${this.file} is account ${state.accountId}): nothing is read or changed in it`,
+      );
+    return state;
   }
 }
 

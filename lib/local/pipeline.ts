@@ -1,5 +1,7 @@
 // The embedded default, wired: DuckDB over a log folder, a file-backed IAM account and case
 // store, and the real ASL run locally with its tasks bound to the real handlers.
+import { existsSync } from 'node:fs';
+import { basename, dirname } from 'node:path';
 import type { Context } from 'aws-lambda';
 import { z } from 'zod';
 import { createCloseHandler } from '../../functions/close/handler.ts';
@@ -12,6 +14,7 @@ import { createRevokeHandler } from '../../functions/revoke/handler.ts';
 import { createVerifyHandler } from '../../functions/verify/handler.ts';
 import type { Config } from '../domain/config.ts';
 import { AccountId } from '../domain/shapes.ts';
+import { EnrolledIam } from '../enrolled-iam.ts';
 import type { Clock, SigningKeys, WorkflowStarter } from '../ports.ts';
 import { loadRunbooks } from '../runbooks/catalog.ts';
 import { FileCaseStore } from './case-store.ts';
@@ -93,7 +96,10 @@ export interface LocalPipelineOptions {
 
 export interface LocalPipeline {
   engine: DuckDbQueryEngine;
+  /** The pipeline's own account (the file it was opened on). */
   iam: LocalIamAccount;
+  /** Every account it acts in, as the configuration enrols them (what its functions use). */
+  accounts: EnrolledIam;
   cases: FileCaseStore;
   callbacks: LocalTaskCallbacks;
   notifier: FileNotifier;
@@ -102,10 +108,25 @@ export interface LocalPipeline {
   close(): Promise<void>;
 }
 
+/**
+ * The local accounts as the configuration enrols them: the home account is the file the
+ * pipeline was opened on; each member account is its own file beside it
+ * (`<account>.json`), acted in as if through its member role. Any other account is refused.
+ */
+export async function localEnrolledIam(config: Config, home: LocalIamAccount): Promise<EnrolledIam> {
+  const accountId = existsSync(home.file) ? (await home.load()).accountId : basename(home.file, '.json');
+  return new EnrolledIam(config.accounts, { accountId, partition: 'aws' }, (member, enrolment) =>
+    enrolment.kind === 'own'
+      ? home
+      : new LocalIamAccount(LocalIamAccount.pathFor(dirname(home.file), member)),
+  );
+}
+
 export async function openLocalPipeline(options: LocalPipelineOptions): Promise<LocalPipeline> {
   const { config, clock } = options;
   const engine = await DuckDbQueryEngine.open(options.logs);
-  const iam = options.iam ?? new LocalIamAccount(options.iamAccountFile);
+  const home = options.iam ?? new LocalIamAccount(options.iamAccountFile);
+  const iam = await localEnrolledIam(config, home);
   const cases = new FileCaseStore(options.casesDirectory);
   const callbacks = new LocalTaskCallbacks(options.callbacksDirectory, clock);
   const notifier = new FileNotifier(options.notificationsFile, clock, options.print);
@@ -146,7 +167,17 @@ export async function openLocalPipeline(options: LocalPipelineOptions): Promise<
       ...(directory ? { directory } : {}),
     }),
   );
-  return { engine, iam, cases, callbacks, notifier, workflow, detect, close: () => engine.close() };
+  return {
+    engine,
+    iam: home,
+    accounts: iam,
+    cases,
+    callbacks,
+    notifier,
+    workflow,
+    detect,
+    close: () => engine.close(),
+  };
 }
 
 /** The account an execution acts in, from the input intake gives it. */

@@ -60,7 +60,7 @@ export async function applyPlan(
     } else {
       const undo = undoActions(expected, action);
       if (!isApplied(now, action)) {
-        await options.iam.perform(action);
+        await options.iam.perform(scope.accountId, action);
         now = await readBack(scope, action, options);
       }
       step = { action, description: describeAction(action), status: 'applied', undo };
@@ -154,7 +154,7 @@ export async function undoRevocations(
         if (isApplied(from, action)) continue;
         for (const undo of undoActions(from, action)) {
           if (isApplied(state, undo)) continue;
-          await options.iam.perform(undo);
+          await options.iam.perform(revocation.scope.accountId, undo);
           state = await readBack(revocation.scope, undo, options);
           reversed.push(describeAction(undo));
         }

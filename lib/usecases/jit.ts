@@ -10,6 +10,7 @@
 // and whatever was recorded is ended at the grant's time (by its schedule or the heartbeat).
 
 import { z } from 'zod';
+import { modeIn } from '../domain/accounts.ts';
 import { type Case, entriesOf, isOpen, openedHeader } from '../domain/case.ts';
 import { type Config, isProtected, protectingTag } from '../domain/config.ts';
 import { own } from '../domain/iam-state.ts';
@@ -467,7 +468,7 @@ async function endGuard(
   const guardPolicyArn = grant.guardPolicyArn;
   if (!guardPolicyArn) return { actions: [], note: null };
   const guarded = { ...grant, guardPolicyArn };
-  const dryRun = deps.config.mode === 'dry-run';
+  const dryRun = modeIn(deps.config, grant.accountId) === 'dry-run';
   const others = dryRun ? await guardHeldBy(deps.cases, guarded) : await releaseGuard(deps.cases, guarded);
   if (dryRun && others.length === 0)
     return {
@@ -554,9 +555,10 @@ export async function expireGrant(
   const { grant } = input;
   const now = deps.clock.now();
   const cutoff = toInstant(now);
-  const dryRun = deps.config.mode === 'dry-run';
+  const mode = modeIn(deps.config, grant.accountId);
+  const dryRun = mode === 'dry-run';
   const result: GrantExpiry = {
-    mode: deps.config.mode,
+    mode,
     applied: !dryRun,
     cutoff,
     target: grant.principalArn,

@@ -3,6 +3,7 @@
 // roles they reached through Identity Center, things they created — to a human by name.
 
 import { z } from 'zod';
+import { modeIn } from '../domain/accounts.ts';
 import type { Config } from '../domain/config.ts';
 import { own } from '../domain/iam-state.ts';
 import { OffboardingDetailSchema } from '../domain/offboarding.ts';
@@ -69,7 +70,8 @@ export async function offboard(input: OffboardInput, deps: OffboardDependencies)
   const request = { person: leaving.person, accountId: leaving.accountId };
   const now = deps.clock.now();
   const cutoff = toInstant(now);
-  const dryRun = input.dryRun === true || deps.config.mode === 'dry-run';
+  const accountMode = modeIn(deps.config, leaving.accountId);
+  const dryRun = input.dryRun === true || accountMode === 'dry-run';
   const inventory = (
     await deps.engine.run(
       bindRunbook(requireRunbook(deps.runbooks, 'identity-inventory'), {
@@ -165,7 +167,7 @@ export async function offboard(input: OffboardInput, deps: OffboardDependencies)
     applied: !dryRun,
     manualSteps,
     revocation: {
-      mode: dryRun ? 'dry-run' : deps.config.mode,
+      mode: dryRun ? 'dry-run' : accountMode,
       applied: !dryRun,
       cutoff,
       target: request.person,

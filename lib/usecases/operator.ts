@@ -2,6 +2,7 @@
 // (never a name they typed). Each request is authorised by the `access` configuration, and each
 // decision — allowed or refused — is written to the audit log with that identity before the
 // answer goes back.
+
 import { randomUUID } from 'node:crypto';
 import { z } from 'zod';
 import {
@@ -17,6 +18,7 @@ import {
   personOf,
   samePerson,
 } from '../domain/access.ts';
+import { modeIn } from '../domain/accounts.ts';
 import { AUDIT_LIMITS, AUDIT_MAX_DAYS, type AuditRecord } from '../domain/audit.ts';
 import { describeIssues } from '../domain/cloudtrail.ts';
 import { type Config, isProtected, protectingTag } from '../domain/config.ts';
@@ -427,7 +429,7 @@ export async function finishGrantRequest(
   const { request, version } = found;
   if (request.status !== 'approved' || request.grantAt === null) return request;
   let next: GrantRequestRecord;
-  if (deps.config.mode === 'dry-run') {
+  if (modeIn(deps.config, request.principalArn.split(':')[4] ?? '') === 'dry-run') {
     next = { ...request, status: 'dry-run' };
   } else {
     try {

@@ -40,6 +40,12 @@ export interface RevocationIntent {
  * retried step), it resumes from the recorded intent instead of planning afresh: the changes
  * the first attempt made are found in IAM and recorded as its own, the rest are made.
  */
+/** `, in account 222233334444 through arn:…:role/revoker-member` when a member role makes the changes. */
+function actingIn(iam: IamGateway, accountId: string): string {
+  const actor = iam.actingAs?.(accountId);
+  return actor ? `, in account ${accountId} ${actor}` : '';
+}
+
 export async function applyRecorded(
   intent: RevocationIntent,
   context: RevocationContext,
@@ -55,7 +61,7 @@ export async function applyRecorded(
       id: `intent:${intent.revocationId}`,
       at,
       step: 'revoke-intent',
-      summary: `${intent.label}: about to ${describeActions(intent.plan)}.`,
+      summary: `${intent.label}: about to ${describeActions(intent.plan)}${actingIn(context.iam, intent.scope.accountId)}.`,
       detail: {
         revocationId: intent.revocationId,
         label: intent.label,

@@ -2,7 +2,9 @@
 // rails again at the point of action, reserve the automatic revocation against the blast-radius
 // cap, record the intent, then apply — or, in dry-run, only record the plan. The case keeps the
 // plan, the state before and after, and each change with its exact undo.
+
 import { z } from 'zod';
+import { modeIn } from '../domain/accounts.ts';
 import { type Approval, ApprovalSchema } from '../domain/approval.ts';
 import { type Case, entriesOf } from '../domain/case.ts';
 import type { Config } from '../domain/config.ts';
@@ -14,6 +16,7 @@ import {
   type RevocationPlan,
   revocationTargetOf,
   scopeFor,
+  targetAccount,
   targetArn,
 } from '../domain/revocation/plan.ts';
 import { toInstant } from '../domain/time.ts';
@@ -130,7 +133,7 @@ export async function revoke(input: RevokeInput, deps: RevokeDependencies): Prom
 
   if (plan.requiresHuman)
     throw await held(`Not revoked automatically: ${plan.requiresHuman}.`, plan.requiresHuman);
-  if (deps.config.mode === 'dry-run') {
+  if (modeIn(deps.config, targetAccount(target)) === 'dry-run') {
     await recordEntry(deps.cases, input.caseId, {
       id: `dry-run:${revocationId}`,
       at: cutoff,
@@ -191,7 +194,7 @@ async function unchanged(iam: IamGateway, scope: IamScope, before: IamAccountSta
 function summarize(plan: RevocationPlan, config: Config, applied: AppliedPlan | null): Revocation {
   const target = plan.target;
   return {
-    mode: config.mode,
+    mode: modeIn(config, targetAccount(target)),
     applied: applied !== null,
     cutoff: plan.cutoff,
     target: targetArn(target) ?? (target.kind === 'identity-center-user' ? target.userId : ''),

@@ -1,6 +1,7 @@
 // Revocation plans (pure): given who to revoke, the account's IAM state and the
 // configuration, the ordered changes to make, each with its reason, and the guard rails'
 // verdict. The plan never touches IAM; applying it is the use case's job.
+import { accountNeedsHuman } from '../accounts.ts';
 import { type Config, isProtected, protectingTag } from '../config.ts';
 import {
   type IamAccountState,
@@ -38,6 +39,11 @@ export type RevocationTarget =
   | { kind: 'iam-user'; accountId: string; userName: string; arn: string }
   | { kind: 'identity-center-user'; accountId: string; userId: string; label: string }
   | { kind: 'not-revocable'; arn: string | null; reason: string; instructions: string[] };
+
+/** The account the target is in (null for one revoker cannot act on). */
+export function targetAccount(target: RevocationTarget): string | null {
+  return 'accountId' in target ? target.accountId : null;
+}
 
 export interface PlannedAction {
   action: RevocationAction;
@@ -501,6 +507,8 @@ function guardRailVerdict(
   if (arn && /:role\/aws-service-role\//.test(arn)) return stop(`${arn} is a service-linked role`, false);
   if (plan.actions.length === 0 && plan.manualSteps.length === 0)
     return stop('nothing to change was found', false);
+  const account = accountNeedsHuman(context.config.accounts, targetAccount(target));
+  if (account) return stop(account);
   if (arn) {
     const pattern = isProtected(arn, context.config);
     if (pattern) return stop(`${arn} is protected (matches ${pattern})`);

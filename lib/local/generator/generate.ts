@@ -3,7 +3,7 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Authorizer } from '../policy-evaluator.ts';
-import { LogWriter } from './log-writer.ts';
+import { LogWriter, type TrailLayout } from './log-writer.ts';
 import { Random } from './random.ts';
 import {
   type AnyScenarioTruth,
@@ -36,6 +36,8 @@ export interface GenerateOptions<S extends ScenarioName = ScenarioName> {
    * starts 10 minutes after the one before it started, or 5 minutes after it ended if later.
    */
   attackLeadMinutes?: number;
+  /** The trail's S3 key prefix and, for an organisation trail, the organisation's ID. */
+  layout?: TrailLayout;
 }
 
 export interface GenerateResult<S extends ScenarioName = ScenarioName> {
@@ -73,7 +75,7 @@ export function generate<S extends ScenarioName>(options: GenerateOptions<S>): G
   injected.sort((a, b) => a.time.getTime() - b.time.getTime());
 
   mkdirSync(options.out, { recursive: true });
-  const writer = new LogWriter(options.out);
+  const writer = new LogWriter(options.out, '', options.layout);
   const background = options.events - injected.length;
   writeCalls(writer, random, accounts, start, options.end, Math.max(background, 0), {
     authorizer: allowEverything,

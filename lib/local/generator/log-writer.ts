@@ -1,5 +1,7 @@
 // Writes records as CloudTrail does: one gzipped `{"Records": [...]}` file per account,
-// region and five-minute window, at `AWSLogs/<account>/CloudTrail/<region>/YYYY/MM/DD/`.
+// region and five-minute window, at `[prefix/]AWSLogs/<account>/CloudTrail/<region>/YYYY/MM/DD/`
+// (a trail of one account) or `[prefix/]AWSLogs/<o-id>/<account>/CloudTrail/...` (an
+// organisation trail), the prefix being the trail's S3 key prefix.
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
@@ -7,12 +9,22 @@ import { hashText } from './random.ts';
 
 const WINDOW_MS = 5 * 60_000;
 
+/** Where a trail writes: its S3 key prefix, and the organisation ID of an organisation trail. */
+export interface TrailLayout {
+  prefix?: string;
+  organizationId?: string;
+}
+
+export const ORGANIZATION_ID = /^o-[a-z0-9]{10,32}$/;
+export const KEY_PREFIX = /^[\w.!*'()-]+(\/[\w.!*'()-]+)*$/;
+
 export function logFilePath(
   root: string,
   account: string,
   region: string,
   windowStart: Date,
   salt: string,
+  layout: TrailLayout = {},
 ): string {
   const iso = windowStart.toISOString();
   const [year, month, day] = [iso.slice(0, 4), iso.slice(5, 7), iso.slice(8, 10)];
@@ -20,7 +32,9 @@ export function logFilePath(
   const key = `${account}/${region}/${stamp}`;
   const suffix = [key, `${salt}/${key}`].map((text) => hashText(text).toString(16).padStart(8, '0')).join('');
   const name = `${account}_CloudTrail_${region}_${stamp}_${suffix}.json.gz`;
-  return join(root, 'AWSLogs', account, 'CloudTrail', region, year, month, day, name);
+  const trail = [...(layout.prefix ? [layout.prefix] : []), 'AWSLogs'];
+  const owner = layout.organizationId ? [layout.organizationId, account] : [account];
+  return join(root, ...trail, ...owner, 'CloudTrail', region, year, month, day, name);
 }
 
 export class LogWriter {
@@ -33,7 +47,17 @@ export class LogWriter {
   constructor(
     private readonly root: string,
     private readonly salt = '',
-  ) {}
+    private readonly layout: TrailLayout = {},
+  ) {
+    if (layout.organizationId !== undefined && !ORGANIZATION_ID.test(layout.organizationId))
+      throw new Error(
+        `${JSON.stringify(layout.organizationId)} is not an organisation ID (o- and 10 to 32 of a-z, 0-9)`,
+      );
+    if (layout.prefix !== undefined && !KEY_PREFIX.test(layout.prefix))
+      throw new Error(
+        `${JSON.stringify(layout.prefix)} is not a key prefix (path segments of letters, digits and . _ - ! * ' ( ), no empty segment)`,
+      );
+  }
 
   /** Records must arrive in time order, as CloudTrail delivers them. */
   add(account: string, region: string, eventTime: Date, record: Record<string, unknown>): void {
@@ -53,7 +77,7 @@ export class LogWriter {
   flush(): void {
     if (this.window === null) return;
     for (const { account, region, records } of this.buffers.values()) {
-      const path = logFilePath(this.root, account, region, new Date(this.window), this.salt);
+      const path = logFilePath(this.root, account, region, new Date(this.window), this.salt, this.layout);
       mkdirSync(join(path, '..'), { recursive: true });
       writeFileSync(path, gzipSync(`{"Records":[${records.join(',')}]}`, { level: 6 }));
       this.written.push(path);

@@ -22,9 +22,9 @@ import {
 /** The local account, counting the changes it is asked to make. */
 class CountingIam extends LocalIamAccount {
   performed: RevocationAction[] = [];
-  override async perform(action: RevocationAction): Promise<void> {
+  override async perform(accountId: string, action: RevocationAction): Promise<void> {
     this.performed.push(action);
-    await super.perform(action);
+    await super.perform(accountId, action);
   }
 }
 

@@ -96,14 +96,14 @@ class RecordingIam implements IamGateway {
   meanwhile: (action: RevocationAction) => Promise<void> = async () => {};
   constructor(readonly account: LocalIamAccount) {}
   readState: IamGateway['readState'] = (scope) => this.account.readState(scope);
-  async perform(action: RevocationAction): Promise<void> {
+  async perform(accountId: string, action: RevocationAction): Promise<void> {
     if (this.changes.length + 1 === this.failAt) {
       this.failAt = null;
       throw new Error('the process stopped here');
     }
     await this.meanwhile(action);
     this.changes.push(`${action.action} ${'policyArn' in action.input ? action.input.policyArn : ''}`);
-    await this.account.perform(action);
+    await this.account.perform(accountId, action);
   }
 }
 
@@ -370,7 +370,10 @@ describe('just-in-time grants', () => {
 
   it('never takes away a policy the principal held outside any grant; the guard its grant brought goes', async () => {
     const { account, grant, expire, clock, held } = await parts();
-    await account.perform({ action: 'attach-user-policy', input: { userName: 'alice', policyArn: ADMIN } });
+    await account.perform(ACCOUNT, {
+      action: 'attach-user-policy',
+      input: { userName: 'alice', policyArn: ADMIN },
+    });
 
     const granted = await grant(3600);
     expect(await held()).toEqual([ADMIN, GUARD]);

@@ -79,11 +79,11 @@ class FaultyIam extends LocalIamAccount {
   ) {
     super(file);
   }
-  override async perform(action: RevocationAction): Promise<void> {
+  override async perform(accountId: string, action: RevocationAction): Promise<void> {
     if (this.performed.length === 0)
       this.intentBeforeFirstChange =
         entriesOf((await this.cases.get('case-1'))!, 'revoke-intent').length === 1;
-    await super.perform(action);
+    await super.perform(accountId, action);
     this.performed.push(action);
     if (this.performed.length === this.faultAfter)
       throw new Error('the function was killed after the change');
@@ -179,7 +179,7 @@ describe('undo of a case with several revocations', () => {
     const revoked = await iam.load();
     expect(Object.keys(revoked.users.bob!.inlinePolicies)).toEqual(['revoker-revocation']);
     // Someone re-enables a key by hand after the revocations.
-    await new LocalIamAccount(iam.file).perform({
+    await new LocalIamAccount(iam.file).perform(ACCOUNT, {
       action: 'update-access-key',
       input: { userName: 'alice', accessKeyId: 'AKIAALICE00000000002', status: 'Active' },
     });

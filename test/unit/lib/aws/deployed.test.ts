@@ -38,6 +38,7 @@ beforeEach(() => {
   sqs.reset();
   sts.reset();
   process.env.REVOKER_ACCOUNT_ID = '111122223333';
+  process.env.REVOKER_PARTITION = 'aws';
   process.env.REVOKER_CONFIG_FILE = resolve(
     import.meta.dirname,
     '..',

@@ -199,7 +199,7 @@ describe('AwsIamGateway.perform', () => {
       .resolves({});
     const { adapter, sleeps } = gateway();
 
-    await adapter.perform(put);
+    await adapter.perform(ACCOUNT, put);
 
     expect(iam).toHaveReceivedCommandTimes(PutRolePolicyCommand, 3);
     expect(iam).toHaveReceivedCommandWith(PutRolePolicyCommand, {
@@ -212,7 +212,7 @@ describe('AwsIamGateway.perform', () => {
 
   it('names a principal deleted meanwhile, and a full quota, without retrying', async () => {
     iam.on(PutRolePolicyCommand).rejects(missing('role with name app-server'));
-    await expect(gateway().adapter.perform(put)).rejects.toThrow(ActionTargetMissingError);
+    await expect(gateway().adapter.perform(ACCOUNT, put)).rejects.toThrow(ActionTargetMissingError);
 
     iam.reset();
     iam
@@ -220,14 +220,14 @@ describe('AwsIamGateway.perform', () => {
       .rejects(
         new LimitExceededException({ message: 'Maximum policy size of 10240 bytes exceeded', $metadata: {} }),
       );
-    await expect(gateway().adapter.perform(put)).rejects.toThrow(IamLimitExceededError);
+    await expect(gateway().adapter.perform(ACCOUNT, put)).rejects.toThrow(IamLimitExceededError);
     expect(iam).toHaveReceivedCommandTimes(PutRolePolicyCommand, 1);
   });
 
   it('deactivates an access key, never deletes it', async () => {
     iam.on(UpdateAccessKeyCommand).resolves({});
 
-    await gateway().adapter.perform({
+    await gateway().adapter.perform(ACCOUNT, {
       action: 'update-access-key',
       input: { userName: 'alice', accessKeyId: 'AKIAEXAMPLEALICE0001', status: 'Inactive' },
     });
@@ -252,11 +252,11 @@ describe('AwsIamGateway.perform', () => {
     iam.on(DeletePolicyCommand).resolves({});
     const { adapter } = gateway();
 
-    await adapter.perform({
+    await adapter.perform(ACCOUNT, {
       action: 'create-policy',
       input: { policyArn, policyName: 'revoker-revocation-role-app-server', policyDocument: DENY },
     });
-    await adapter.perform({ action: 'delete-policy', input: { policyArn } });
+    await adapter.perform(ACCOUNT, { action: 'delete-policy', input: { policyArn } });
 
     expect(iam).toHaveReceivedCommandWith(CreatePolicyCommand, {
       PolicyName: 'revoker-revocation-role-app-server',
@@ -286,7 +286,7 @@ describe('AwsIamGateway.perform', () => {
       inlinePolicy: DENY,
     };
 
-    await adapter.perform({ action: 'put-permission-set-policy', input });
+    await adapter.perform(ACCOUNT, { action: 'put-permission-set-policy', input });
 
     expect(sso).toHaveReceivedCommandWith(PutInlinePolicyToPermissionSetCommand, {
       InstanceArn: input.instanceArn,
@@ -316,7 +316,7 @@ describe('AwsIamGateway.perform', () => {
     });
 
     await expect(
-      gateway().adapter.perform({
+      gateway().adapter.perform(ACCOUNT, {
         action: 'delete-account-assignment',
         input: {
           instanceArn: 'arn:aws:sso:::instance/ssoins-1',

@@ -14,9 +14,9 @@ const ACCOUNT = '111122223333';
 /** The local account, counting the changes it is asked to make. */
 class CountingIam extends LocalIamAccount {
   performed: RevocationAction[] = [];
-  override async perform(action: RevocationAction): Promise<void> {
+  override async perform(accountId: string, action: RevocationAction): Promise<void> {
     this.performed.push(action);
-    await super.perform(action);
+    await super.perform(accountId, action);
   }
 }
 
@@ -90,7 +90,7 @@ describe('applyPlan', () => {
   it('resumed from the snapshot it was planned on, takes the changes an interrupted attempt made as its own', async () => {
     const { iam, scope, actions, before } = await aliceAndHerPlan();
     // The first attempt made one change and stopped.
-    await iam.perform(actions[0]!);
+    await iam.perform(ACCOUNT, actions[0]!);
 
     const resumed = await applyPlan(scope, actions, { iam, sleep: async () => {} }, before);
 
@@ -105,7 +105,7 @@ describe('undoRevocations', () => {
   it('undoes an interrupted revocation from where it stopped, back to its snapshot', async () => {
     const { iam, scope, actions, before } = await aliceAndHerPlan();
     // Interrupted after its first change: no result was recorded.
-    await iam.perform(actions[0]!);
+    await iam.perform(ACCOUNT, actions[0]!);
     const performed = iam.performed.length;
 
     const undone = await undoRevocations([{ revocationId: 'r0-e0', scope, before, actions, after: null }], {

@@ -57,11 +57,11 @@ class EventuallyConsistentIam extends LocalIamAccount {
   settle(): void {
     this.stale = 0;
   }
-  override async perform(action: RevocationAction): Promise<void> {
+  override async perform(accountId: string, action: RevocationAction): Promise<void> {
     this.performed.push(action);
     this.previous = await this.load();
     this.stale = this.staleReads;
-    await super.perform(action);
+    await super.perform(accountId, action);
   }
   override async readState(scope: IamScope): Promise<IamAccountState> {
     if (this.previous && this.stale-- > 0) return this.previous;

@@ -107,7 +107,7 @@ describe('undoRevocation', () => {
 
   it('refuses, changing nothing, when IAM has drifted since the revocation', async () => {
     const { iam, deps } = await revoked();
-    await iam.perform({
+    await iam.perform(trigger.target.accountId, {
       action: 'put-role-policy',
       input: { roleName, policyName: 'hotfix', policyDocument: '{"Statement":[]}' },
     });
