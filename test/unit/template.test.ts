@@ -2,7 +2,7 @@
 // CloudFormation and SAM resource specifications (@aws-cdk/aws-service-spec), the required
 // ones are set, and every !Ref, !GetAtt and !Sub variable names something the template defines.
 import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { loadAwsServiceSpecSync } from '@aws-cdk/aws-service-spec';
 import { SendMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { GetCallerIdentityCommand, STSClient } from '@aws-sdk/client-sts';
@@ -13,9 +13,10 @@ import { IAM_READ_PERMISSIONS } from '../../lib/aws/iam-gateway.ts';
 import { grantablePolicies } from '../../lib/domain/access.ts';
 import { ACTIONS } from '../../lib/domain/revocation/actions.ts';
 import { loadConfigFile } from '../../lib/local/config-file.ts';
+import { logFilePath, type TrailLayout } from '../../lib/local/generator/log-writer.ts';
 import { ASL_FILE } from '../../lib/local/state-machine.ts';
 import { handlerSourceOf, loadTemplate, ROOT } from '../fixtures/template.ts';
-import { samResources, TemplateResolver } from '../fixtures/template-resolve.ts';
+import { DEPLOYMENT, samResources, TemplateResolver } from '../fixtures/template-resolve.ts';
 
 // CloudFormation's own placeholders, as `!Sub` strings hold them.
 const PARTITION = '$' + '{AWS::Partition}';
@@ -506,5 +507,57 @@ describe('the state machine’s task timeouts against the functions’ own', () 
     expect(escalate.TimeoutSecondsPath).toBe('$.settings.approvalTimeoutSeconds');
     expect(decideMinutes).toBeGreaterThan(0);
     expect(timeout).toBeLessThan(decideMinutes! * 60);
+  });
+});
+
+describe('the CloudTrail table reads where the trail writes', () => {
+  const file = (layout: TrailLayout) =>
+    logFilePath('', '222233334444', 'eu-west-1', new Date('2026-01-15T11:05:00Z'), 'salt', layout);
+  /** The table's location template for a deployment, filled in for one partition. */
+  function rendered(parameters: Record<string, string>) {
+    const resolver = new TemplateResolver(template, {
+      ...DEPLOYMENT,
+      parameters: { ...DEPLOYMENT.parameters, ...parameters },
+    });
+    const table = resolver.resolve(template.Resources.CloudTrailTable!.Properties) as {
+      TableInput: { Parameters: Record<string, string>; StorageDescriptor: { Location: string } };
+    };
+    const location = table.TableInput.Parameters['storage.location.template']!.replace(
+      '${account}',
+      '222233334444',
+    )
+      .replace('${region}', 'eu-west-1')
+      .replace('${timestamp}', '2026/01/15');
+    return { location, root: table.TableInput.StorageDescriptor.Location };
+  }
+
+  it.each([
+    ['a trail of one account', {}, {}],
+    ['a trail with a key prefix', { TrailKeyPrefix: 'trails/central' }, { prefix: 'trails/central' }],
+    [
+      'an organisation trail with a key prefix',
+      { TrailKeyPrefix: 'trails/central', OrganizationId: 'o-a1b2c3d4e5', OrganizationTrail: 'true' },
+      { prefix: 'trails/central', organizationId: 'o-a1b2c3d4e5' },
+    ],
+    [
+      'an organisation trail',
+      { OrganizationId: 'o-a1b2c3d4e5', OrganizationTrail: 'true' },
+      { organizationId: 'o-a1b2c3d4e5' },
+    ],
+  ])(
+    '%s: each partition is the folder the file is in, under the table’s location',
+    (_name, parameters, layout) => {
+      const { location, root } = rendered(parameters);
+      const key = `s3://${DEPLOYMENT.parameters.CloudTrailBucket}/${file(layout)}`;
+
+      expect(`${dirname(key)}`).toBe(location);
+      expect(key.startsWith(root)).toBe(true);
+    },
+  );
+
+  it('an organisation ID alone (members sending events, trails of their own) keeps the account layout', () => {
+    expect(rendered({ OrganizationId: 'o-a1b2c3d4e5' }).location).toBe(
+      `s3://${DEPLOYMENT.parameters.CloudTrailBucket}/AWSLogs/222233334444/CloudTrail/eu-west-1/2026/01/15`,
+    );
   });
 });
