@@ -595,6 +595,60 @@ export function matchingRules(record: CloudTrailRecord, principal: Principal): D
 const OWN_ACCOUNT = [{ Ref: 'AWS::AccountId' }];
 
 /**
+ * The bus the detection rules listen on (template.yaml's DetectBus). Every account's events are
+ * forwarded to it, the stack's own from its default bus: an event forwarded once (from a member
+ * account) cannot be forwarded again, so the rules cannot stay on the default bus.
+ */
+const DETECT_BUS = { Ref: 'DetectBus' };
+
+/** A pattern naming sources, detail types, event sources and event names, and nothing else. */
+interface NamedCallsPattern {
+  source: string[];
+  'detail-type': string[];
+  detail: { eventSource: string[]; eventName: string[] };
+}
+
+function isNamedCalls(pattern: EventPattern): pattern is EventPattern & NamedCallsPattern {
+  const detail = pattern.detail as Record<string, unknown> | undefined;
+  const strings = (value: unknown) => Array.isArray(value) && value.every((item) => typeof item === 'string');
+  return (
+    Object.keys(pattern).sort().join() === 'detail,detail-type,source' &&
+    strings(pattern.source) &&
+    strings(pattern['detail-type']) &&
+    detail !== undefined &&
+    Object.keys(detail).sort().join() === 'eventName,eventSource' &&
+    strings(detail.eventSource) &&
+    strings(detail.eventName)
+  );
+}
+
+/**
+ * What each account forwards to the detect bus (template.yaml from its own default bus,
+ * member.yaml from each member's): the calls the rules name, merged into one pattern, and any
+ * other rule's pattern as it is. Never narrower than a rule's (a test checks every record a rule
+ * fires on); a little wider where merging pairs one rule's source with another's names.
+ */
+export function forwardingPatterns(rules: readonly DetectionRule[] = RULES): EventPattern[] {
+  const union = (values: string[]) => [...new Set(values)].sort();
+  const named = rules.map((rule) => rule.eventPattern).filter(isNamedCalls);
+  const others = rules.map((rule) => rule.eventPattern).filter((pattern) => !isNamedCalls(pattern));
+  return [
+    {
+      source: union(named.flatMap((pattern) => pattern.source)),
+      'detail-type': union(named.flatMap((pattern) => pattern['detail-type'])),
+      detail: {
+        eventSource: union(named.flatMap((pattern) => pattern.detail.eventSource)),
+        eventName: union(named.flatMap((pattern) => pattern.detail.eventName)),
+      },
+    },
+    ...others.filter(
+      (pattern, index) =>
+        others.findIndex((other) => JSON.stringify(other) === JSON.stringify(pattern)) === index,
+    ),
+  ];
+}
+
+/**
  * The detect function's EventBridge rules in template.yaml: one per detection rule, one for
  * our own offboarding event (set aside), Identity Center's removals and grants' ends. The
  * template holds exactly this (a test keeps them equal; `revoker rules --eventbridge` prints it).
@@ -609,6 +663,7 @@ export function eventBridgeEvents(): Record<
       {
         Type: 'EventBridgeRule' as const,
         Properties: {
+          EventBusName: DETECT_BUS,
           Pattern: rule.eventPattern,
           // Get/List/Describe calls are delivered only to rules in this state.
           ...(rule.readOnlyEvents ? { State: 'ENABLED_WITH_ALL_CLOUDTRAIL_MANAGEMENT_EVENTS' } : {}),

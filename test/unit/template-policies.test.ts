@@ -471,6 +471,7 @@ describe('the grant guard (GrantGuardPolicy) against the stack’s own resources
       resource: arnOf(name),
       context: ruleTags,
     }),
+    'AWS::Events::EventBus': (name) => ({ action: 'events:DeleteEventBus', resource: arnOf(name) }),
     'AWS::IAM::Role': (name) => ({ action: 'iam:PassRole', resource: arnOf(name), grant: ADMIN }),
     'AWS::IAM::ManagedPolicy': (name) => ({
       action: 'iam:CreatePolicyVersion',
@@ -482,6 +483,7 @@ describe('the grant guard (GrantGuardPolicy) against the stack’s own resources
   const PART_OF: Record<string, string> = {
     'AWS::SNS::TopicPolicy': 'the topic: its policy is changed with sns:SetTopicAttributes on it',
     'AWS::Logs::MetricFilter': 'its log group: filters are changed with logs:*MetricFilter on the group',
+    'AWS::Events::EventBusPolicy': 'the detect bus: its policy is changed with events:PutPermission on it',
   };
   const resources = Object.entries(stack.all()).filter(([, resource]) => !PART_OF[resource.Type]);
 

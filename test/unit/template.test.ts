@@ -3,7 +3,6 @@
 // ones are set, and every !Ref, !GetAtt and !Sub variable names something the template defines.
 import { readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
-import { loadAwsServiceSpecSync } from '@aws-cdk/aws-service-spec';
 import { SendMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { GetCallerIdentityCommand, STSClient } from '@aws-sdk/client-sts';
 import type { Context } from 'aws-lambda';
@@ -17,110 +16,26 @@ import { logFilePath, type TrailLayout } from '../../lib/local/generator/log-wri
 import { ASL_FILE } from '../../lib/local/state-machine.ts';
 import { handlerSourceOf, loadTemplate, ROOT } from '../fixtures/template.ts';
 import { DEPLOYMENT, samResources, TemplateResolver } from '../fixtures/template-resolve.ts';
+import { referencesOf, specProblems } from '../fixtures/template-spec.ts';
 
 // CloudFormation's own placeholders, as `!Sub` strings hold them.
 const PARTITION = '$' + '{AWS::Partition}';
 const ACCOUNT_ID = '$' + '{AWS::AccountId}';
 
 const template = loadTemplate();
-const spec = loadAwsServiceSpecSync();
-
-function specFor(type: string) {
-  return spec.lookup('resource', 'cloudFormationType', 'equals', type)[0];
-}
-
-interface Reference {
-  tag: '!Ref' | '!GetAtt';
-  target: string;
-}
-
-/** The `${Name}` and `${Name.Attribute}` a !Sub string refers to (`${!literal}` is text). */
-function subReferences(text: string, localVariables: string[]): Reference[] {
-  return [...text.matchAll(/\$\{(?!!)([^}]+)\}/g)]
-    .map((match) => match[1]!)
-    .filter((name) => !localVariables.includes(name))
-    .map((name) => (name.includes('.') ? { tag: '!GetAtt', target: name } : { tag: '!Ref', target: name }));
-}
-
-/** Every reference anywhere under `value`. */
-function references(value: unknown, found: Reference[] = []): Reference[] {
-  if (Array.isArray(value)) for (const item of value) references(item, found);
-  else if (value && typeof value === 'object') {
-    for (const [key, inner] of Object.entries(value)) {
-      if ((key === '!Ref' || key === '!GetAtt') && typeof inner === 'string')
-        found.push({ tag: key, target: inner });
-      else if (key === '!Sub' && typeof inner === 'string') found.push(...subReferences(inner, []));
-      else if (key === '!Sub' && Array.isArray(inner)) {
-        found.push(...subReferences(String(inner[0]), Object.keys((inner[1] ?? {}) as object)));
-        references(inner[1], found);
-      } else references(inner, found);
-    }
-  }
-  return found;
-}
-
-/** The template's resources, and those SAM makes of them (`<Function>Url`, `<Function>Role`...). */
-const generated = samResources(template);
-function typeOf(name: string): string | undefined {
-  return template.Resources[name]?.Type ?? generated[name]?.Type;
-}
-
-/** CloudFormation's own parameters, always there to !Ref. */
-const PSEUDO_PARAMETERS = new Set([
-  'AWS::AccountId',
-  'AWS::Region',
-  'AWS::Partition',
-  'AWS::StackName',
-  'AWS::StackId',
-  'AWS::URLSuffix',
-  'AWS::NoValue',
-]);
-
-/** What a SAM resource's !GetAtt can name: the attributes of the resource SAM makes of it. */
-const SAM_ATTRIBUTES: Record<string, string[]> = {
-  'AWS::Serverless::Function': ['Arn'],
-  'AWS::Serverless::StateMachine': ['Arn', 'Name'],
-};
-
-function unresolved({ tag, target }: Reference): boolean {
-  if (tag === '!Ref') {
-    return !typeOf(target) && !(target in (template.Parameters ?? {})) && !PSEUDO_PARAMETERS.has(target);
-  }
-  const [name, ...rest] = target.split('.');
-  const attribute = rest.join('.');
-  const type = typeOf(name!);
-  if (!type) return true;
-  const attributes = SAM_ATTRIBUTES[type] ?? Object.keys(specFor(type)?.attributes ?? {});
-  return !attributes.includes(attribute);
-}
-
 describe('template.yaml against the resource specifications', () => {
   it.each(Object.entries(template.Resources))(
     '%s is a known type with known properties, required ones set',
     (_name, resource) => {
-      const definition = specFor(resource.Type);
-
-      expect(definition, `${resource.Type} is not in the CloudFormation or SAM specification`).toBeDefined();
-      const known = Object.keys(definition!.properties);
-      expect(Object.keys(resource.Properties ?? {}).filter((property) => !known.includes(property))).toEqual(
-        [],
-      );
-      const required = Object.entries(definition!.properties)
-        .filter(([, property]) => property.required)
-        .map(([property]) => property);
-      expect(required.filter((property) => !(property in (resource.Properties ?? {})))).toEqual([]);
+      expect(specProblems(resource)).toEqual([]);
     },
   );
 
   it('refers only to resources, attributes and parameters it defines', () => {
-    const all = references({
-      Globals: template.Globals,
-      Resources: template.Resources,
-      Outputs: template.Outputs,
-    });
+    const { references, unresolved } = referencesOf(template);
 
-    expect(all.length).toBeGreaterThan(20);
-    expect(all.filter(unresolved)).toEqual([]);
+    expect(references.length).toBeGreaterThan(20);
+    expect(unresolved).toEqual([]);
   });
 });
 

@@ -6,7 +6,12 @@ import type { CloudTrailRecord } from '../../../../lib/domain/cloudtrail.ts';
 import { envelopeFor } from '../../../../lib/domain/envelope.ts';
 import { matchesEventPattern } from '../../../../lib/domain/event-pattern.ts';
 import { type Principal, resolvePrincipal } from '../../../../lib/domain/principal.ts';
-import { instanceCredentialsIamEscalation, matchingRules, RULES } from '../../../../lib/domain/rules.ts';
+import {
+  forwardingPatterns,
+  instanceCredentialsIamEscalation,
+  matchingRules,
+  RULES,
+} from '../../../../lib/domain/rules.ts';
 import { generate } from '../../../../lib/local/generator/generate.ts';
 import { readRecordFiles } from '../../../../lib/local/record-files.ts';
 import { SHARED_CLOUDTRAIL } from '../../../fixtures/paths.ts';
@@ -137,6 +142,28 @@ describe('the detection rule catalog', () => {
         `${ruleId} ${record.eventName}`,
       ).toBe(true);
     }
+  });
+
+  it('forwards to the detect bus every record a rule fires on, from any account, in few patterns', () => {
+    const patterns = forwardingPatterns();
+    for (const { ruleId, record } of firedRecords) {
+      const envelope = envelopeFor(record, 'test');
+      expect(
+        patterns.some((pattern) => matchesEventPattern(pattern, envelope)),
+        `${ruleId} ${record.eventName}`,
+      ).toBe(true);
+    }
+    // The named calls merge into one pattern; only differently shaped ones (root's) stand alone.
+    expect(patterns.length).toBeLessThan(4);
+    // And not everything: a call no rule names stays in its account.
+    const describe = {
+      ...firedRecords[0]!.record,
+      eventSource: 'ec2.amazonaws.com',
+      eventName: 'DescribeInstances',
+    };
+    expect(patterns.some((pattern) => matchesEventPattern(pattern, envelopeFor(describe, 'test')))).toBe(
+      false,
+    );
   });
 
   it('stays quiet on a generated organisation’s ordinary traffic', async () => {

@@ -1,0 +1,235 @@
+// member.yaml, the StackSet each member account gets: the same specification checks as
+// template.yaml; a role with exactly the revocation catalog's IAM changes and the reads, that
+// only the central stack's functions of the organisation may assume and that cannot change
+// itself or its stack; and rules that forward what the central stack's own forward, from the
+// rule catalog. The central bus takes events from the organisation only.
+import { runSimulation } from '@cloud-copilot/iam-simulate';
+import { describe, expect, it } from 'vitest';
+import { IAM_READ_PERMISSIONS } from '../../lib/aws/iam-gateway.ts';
+import { ACTIONS } from '../../lib/domain/revocation/actions.ts';
+import { forwardingPatterns } from '../../lib/domain/rules.ts';
+import { loadTemplate } from '../fixtures/template.ts';
+import { DEPLOYMENT, TemplateResolver } from '../fixtures/template-resolve.ts';
+import { referencesOf, specProblems } from '../fixtures/template-spec.ts';
+
+const member = loadTemplate('member.yaml');
+const central = loadTemplate();
+const CENTRAL = DEPLOYMENT.accountId;
+const MEMBER = '222233334444';
+const ORGANIZATION = 'o-a1b2c3d4e5';
+const stackSet = new TemplateResolver(member, {
+  stackName: 'StackSet-revoker-member-0a1b2c3d',
+  accountId: MEMBER,
+  region: 'us-east-1',
+  suffix: 'AbC123dEf456',
+  parameters: {
+    CentralAccountId: CENTRAL,
+    DetectBusArn: `arn:aws:events:eu-west-1:${CENTRAL}:event-bus/revoker-detect`,
+    OrganizationId: ORGANIZATION,
+  },
+});
+
+interface Statement {
+  Sid?: string;
+  Effect: 'Allow' | 'Deny';
+  Action: string | string[];
+  Resource: unknown;
+}
+const list = (value: string | string[]) => (Array.isArray(value) ? value : [value]);
+const role = stackSet.resolve(member.Resources.MemberRole!.Properties) as {
+  AssumeRolePolicyDocument: unknown;
+  Policies: { PolicyName: string; PolicyDocument: { Statement: Statement[] } }[];
+};
+const statements = role.Policies.flatMap((policy) => policy.PolicyDocument.Statement);
+
+async function decide(request: {
+  action: string;
+  principal: string;
+  resource: string;
+  context?: Record<string, string>;
+  identity?: unknown;
+  resourcePolicy?: unknown;
+}) {
+  const result = await runSimulation(
+    {
+      identityPolicies: request.identity ? [{ name: 'identity', policy: request.identity }] : [],
+      serviceControlPolicies: [],
+      resourceControlPolicies: [],
+      ...(request.resourcePolicy ? { resourcePolicy: request.resourcePolicy } : {}),
+      request: {
+        action: request.action,
+        principal: request.principal,
+        resource: { accountId: request.resource.split(':')[4] || MEMBER, resource: request.resource },
+        contextVariables: request.context ?? {},
+      },
+    },
+    {},
+  );
+  if (result.resultType === 'error') throw new Error(JSON.stringify(result.errors));
+  return result.overallResult;
+}
+
+describe('member.yaml against the resource specifications', () => {
+  it.each(Object.entries(member.Resources))(
+    '%s is a known type with known properties, required ones set',
+    (_name, resource) => {
+      expect(specProblems(resource)).toEqual([]);
+    },
+  );
+
+  it('refers only to resources, attributes and parameters it defines', () => {
+    const { references, unresolved } = referencesOf(member);
+    expect(references.length).toBeGreaterThan(10);
+    expect(unresolved).toEqual([]);
+  });
+});
+
+describe('the member role', () => {
+  it('may do exactly the revocation catalog’s IAM changes and the IAM reads (Identity Center stays central)', () => {
+    const allowed = new Set(
+      statements
+        .filter((statement) => statement.Effect === 'Allow')
+        .flatMap((statement) => list(statement.Action)),
+    );
+    const needed = new Set(
+      [...Object.values(ACTIONS).flatMap((action) => action.permissions), ...IAM_READ_PERMISSIONS].filter(
+        (permission) => permission.startsWith('iam:'),
+      ),
+    );
+    expect([...allowed].sort()).toEqual([...needed].sort());
+  });
+
+  it('allows no service’s every action and no action on every resource', () => {
+    const forwarding = (
+      stackSet.resolve(member.Resources.ForwardRole!.Properties) as {
+        Policies: { PolicyDocument: { Statement: Statement[] } }[];
+      }
+    ).Policies.flatMap((policy) => policy.PolicyDocument.Statement);
+    const allows = [...statements, ...forwarding].filter((statement) => statement.Effect === 'Allow');
+    expect(allows.length).toBeGreaterThan(4);
+    expect(
+      allows
+        .flatMap((statement) => list(statement.Action))
+        .filter((action) => action === '*' || action.endsWith(':*')),
+    ).toEqual([]);
+    expect(allows.filter((statement) => list(statement.Resource as string | string[]).includes('*'))).toEqual(
+      [],
+    );
+  });
+
+  it('acts in its own account only, and never on itself or its stack', async () => {
+    const identity = { Version: '2012-10-17', Statement: statements };
+    const self = `arn:aws:iam::${MEMBER}:role/revoker-member`;
+    const principal = self;
+    expect(
+      await decide({
+        identity,
+        principal,
+        action: 'iam:PutRolePolicy',
+        resource: `arn:aws:iam::${MEMBER}:role/app-server`,
+      }),
+    ).toBe('Allowed');
+    expect(await decide({ identity, principal, action: 'iam:PutRolePolicy', resource: self })).toBe(
+      'ExplicitlyDenied',
+    );
+    expect(await decide({ identity, principal, action: 'iam:UpdateAssumeRolePolicy', resource: self })).toBe(
+      'ExplicitlyDenied',
+    );
+    expect(
+      await decide({
+        identity,
+        principal,
+        action: 'cloudformation:DeleteStack',
+        resource: String(stackSet.ref('AWS::StackId')),
+      }),
+    ).toBe('ExplicitlyDenied');
+    expect(
+      await decide({
+        identity,
+        principal,
+        action: 'iam:PutRolePolicy',
+        resource: `arn:aws:iam::999999999999:role/app-server`,
+      }),
+    ).not.toBe('Allowed');
+  });
+
+  it.each([
+    [
+      'a central function of the organisation',
+      `arn:aws:iam::${CENTRAL}:role/revoker-RevokeFunctionRole-AbC123`,
+      ORGANIZATION,
+      'Allowed',
+    ],
+    [
+      'another role of the central account',
+      `arn:aws:iam::${CENTRAL}:role/Admin`,
+      ORGANIZATION,
+      'ImplicitlyDenied',
+    ],
+    [
+      'a role of the same name in another account',
+      `arn:aws:iam::999999999999:role/revoker-RevokeFunctionRole-AbC123`,
+      ORGANIZATION,
+      'ImplicitlyDenied',
+    ],
+    [
+      'a central function outside the organisation',
+      `arn:aws:iam::${CENTRAL}:role/revoker-RevokeFunctionRole-AbC123`,
+      'o-zzzzzzzzzz',
+      'ImplicitlyDenied',
+    ],
+  ])('trusts %s: %s', async (_who, principal, organization, verdict) => {
+    const identity = {
+      Version: '2012-10-17',
+      Statement: [{ Effect: 'Allow', Action: 'sts:AssumeRole', Resource: '*' }],
+    };
+    expect(
+      await decide({
+        identity,
+        principal,
+        action: 'sts:AssumeRole',
+        resource: `arn:aws:iam::${MEMBER}:role/revoker-member`,
+        resourcePolicy: role.AssumeRolePolicyDocument,
+        context: { 'aws:PrincipalOrgID': organization, 'aws:PrincipalArn': principal },
+      }),
+    ).toBe(verdict);
+  });
+});
+
+describe('forwarding to the central detect bus', () => {
+  const patternsOf = (template: typeof member, names: string[]) =>
+    names.map((name) => template.Resources[name]!.Properties.EventPattern);
+
+  it('forwards exactly what the central stack forwards from its own account: the catalog’s patterns', () => {
+    expect(patternsOf(member, ['ForwardNamedCalls', 'ForwardRootActivity'])).toEqual(forwardingPatterns());
+    expect(patternsOf(central, ['DetectForwardNamedCalls', 'DetectForwardRootActivity'])).toEqual(
+      forwardingPatterns(),
+    );
+  });
+
+  it('the central bus takes events from the organisation’s accounts, and no one else', async () => {
+    const resolver = new TemplateResolver(central, {
+      ...DEPLOYMENT,
+      parameters: { ...DEPLOYMENT.parameters, OrganizationId: ORGANIZATION },
+    });
+    const policy = resolver.resolve(central.Resources.DetectBusOrganization!.Properties) as {
+      Statement: unknown;
+    };
+    const resourcePolicy = { Version: '2012-10-17', Statement: [policy.Statement] };
+    const bus = String(resolver.getAtt('DetectBus', 'Arn'));
+    const put = (principal: string, organization: string) =>
+      decide({
+        identity: {
+          Version: '2012-10-17',
+          Statement: [{ Effect: 'Allow', Action: 'events:PutEvents', Resource: '*' }],
+        },
+        principal,
+        action: 'events:PutEvents',
+        resource: bus,
+        resourcePolicy,
+        context: { 'aws:PrincipalOrgID': organization },
+      });
+    expect(await put(`arn:aws:iam::${MEMBER}:role/StackSet-forward-role`, ORGANIZATION)).toBe('Allowed');
+    expect(await put('arn:aws:iam::999999999999:role/elsewhere', 'o-zzzzzzzzzz')).toBe('ImplicitlyDenied');
+  });
+});
