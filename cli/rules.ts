@@ -1,8 +1,10 @@
 // `revoker rules` lists the detection catalog (and, with --eventbridge, prints the detect
 // function's EventBridge rules for template.yaml); `revoker replay PATH` runs the rules over
 // log files and prints the cases they would open.
-import type { Command } from 'commander';
+import { type Command, InvalidArgumentError } from 'commander';
 import { stringify } from 'yaml';
+import { accountLabel, approversIn, modeIn, responseIn } from '../lib/domain/accounts.ts';
+import type { Config } from '../lib/domain/config.ts';
 import { eventBridgeEvents, RULES } from '../lib/domain/rules.ts';
 import { DEFAULT_CONFIG_FILE, loadConfigFile } from '../lib/local/config-file.ts';
 import { readRecordFiles } from '../lib/local/record-files.ts';
@@ -17,29 +19,56 @@ async function* parsedRecords(paths: string[]) {
   }
 }
 
+function accountId(value: string): string {
+  if (!/^\d{12}$/.test(value)) throw new InvalidArgumentError('expected a 12-digit account ID');
+  return value;
+}
+
+/** How revoker treats the account: enrolled or not, its mode, who answers, and whether it acts alone. */
+function accountSummary(config: Config, id: string): string {
+  const entry = config.accounts?.enrolled.find((account) => account.id === id);
+  if (config.accounts && !entry)
+    return `account ${id}: not enrolled (accounts.enrolled): nothing is changed there, every case goes to a human. The responses below are what its cases would have once enrolled.`;
+  if (!config.accounts)
+    return `account ${id}: revoker acts in its own account only (no accounts section); these are the configuration's responses.`;
+  return [
+    `account ${accountLabel(config.accounts, id)}: enrolled, mode ${modeIn(config, id)}`,
+    `  approvers: ${approversIn(config, id).join(', ')}`,
+    ...(entry?.humanApprovalOnly ? ['  every case here goes to a human (humanApprovalOnly)'] : []),
+  ].join('\n');
+}
+
 export function registerRules(program: Command): void {
   program
     .command('rules')
     .description('List the detection rules: tactic, severity, and the response each case gets')
     .option('--config <file>', 'configuration file (for per-rule response overrides)', DEFAULT_CONFIG_FILE)
     .option('--eventbridge', "print the detect function's EventBridge rules, as template.yaml holds them")
+    .option(
+      '--account <id>',
+      'the responses in this account, as its settings in accounts.enrolled make them',
+      accountId,
+    )
     .option('--json', 'print the catalog as JSON')
-    .action(async (options: { config: string; eventbridge?: boolean; json?: boolean }) => {
+    .action(async (options: { config: string; eventbridge?: boolean; json?: boolean; account?: string }) => {
       if (options.eventbridge) {
         process.stdout.write(stringify({ Events: eventBridgeEvents() }, { lineWidth: 0 }));
         return;
       }
       const config = await loadConfigFile(options.config);
+      const account = options.account ?? null;
       const rows = RULES.map((rule) => ({
         id: rule.id,
         tactic: rule.tactic,
         severity: rule.severity,
-        response: config.rules[rule.id]?.response ?? rule.response,
-        configured: config.rules[rule.id] !== undefined,
+        response: responseIn(config, rule, account),
+        configured:
+          responseIn(config, rule, account) !== rule.response || config.rules[rule.id] !== undefined,
         readOnlyEvents: rule.readOnlyEvents,
         title: rule.title,
       }));
       if (options.json) return printJson(rows);
+      if (options.account) console.log(`${accountSummary(config, options.account)}\n`);
       console.log(
         table([
           ['rule', 'tactic', 'severity', 'response', 'title'],
@@ -52,7 +81,9 @@ export function registerRules(program: Command): void {
           ]),
         ]),
       );
-      console.log('\n* set in the configuration; the others are the catalog defaults.');
+      console.log(
+        `\n* set in the configuration${options.account ? ' (the account’s own, or the top level)' : ''}; the others are the catalog defaults.`,
+      );
     });
 
   program

@@ -131,11 +131,17 @@ export async function deployedConfig(): Promise<Config> {
   return parseConfig(document, `${file} with the stack's parameters`);
 }
 
+/**
+ * IAM and Identity Center throttle per account: the SDK's standard retry strategy (exponential
+ * backoff with jitter) gets five attempts; the gateway itself retries only concurrent changes.
+ */
+const IAM_RETRIES = { retryMode: 'standard', maxAttempts: 5 } as const;
+
 const clients = {
   athena: once(() => new AthenaClient({})),
   dynamo: once(() => DynamoDBDocumentClient.from(new DynamoDBClient({}))),
-  iam: once(() => new IAMClient({})),
-  ssoAdmin: once(() => new SSOAdminClient({})),
+  iam: once(() => new IAMClient(IAM_RETRIES)),
+  ssoAdmin: once(() => new SSOAdminClient(IAM_RETRIES)),
   identityStore: once(() => new IdentitystoreClient({})),
   sfn: once(() => new SFNClient({})),
   sns: once(() => new SNSClient({})),

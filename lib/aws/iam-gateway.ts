@@ -62,7 +62,12 @@ import {
   type RoleState,
   type UserState,
 } from '../domain/iam-state.ts';
-import { ActionTargetMissingError, type RevocationAction } from '../domain/revocation/actions.ts';
+import {
+  type ActionName,
+  ActionTargetMissingError,
+  type InputOf,
+  type RevocationAction,
+} from '../domain/revocation/actions.ts';
 import { AccountNotEnrolledError, type IamGateway } from '../ports.ts';
 import { withRetries } from './retry.ts';
 
@@ -102,8 +107,10 @@ export interface IamGatewaySettings {
   accountId?: string;
   /** The IAM Identity Center instance, when Identity Center users are to be revoked. */
   identityCenterInstanceArn?: string;
-  /** Attempts for a throttled or concurrently modified call before its error is passed on. */
+  /** Attempts for a concurrently modified call before its error is passed on. */
   retryAttempts?: number;
+  /** Spreads the waits between those attempts (Math.random; fixed in tests). */
+  jitter?: () => number;
   /** How long to wait for Identity Center's asynchronous provisioning and assignment changes. */
   asyncDeadlineMillis?: number;
   sleep?: (millis: number) => Promise<void>;
@@ -120,14 +127,12 @@ export class IdentityCenterChangeError extends Error {
   override name = 'IdentityCenterChangeError';
 }
 
-const RETRIED = new Set([
-  'Throttling',
-  'ThrottlingException',
-  'TooManyRequestsException',
-  'ConcurrentModificationException',
-  'ConflictException',
-  'ServiceFailureException',
-]);
+/**
+ * What this adapter retries itself: another change to the same entity in flight. Throttling and
+ * IAM's own failures are the SDK's retry strategy's (standard mode, with jitter; the clients
+ * are given their attempts where they are made), so no call is retried twice over.
+ */
+const RETRIED = new Set(['ConcurrentModificationException', 'ConflictException']);
 const MISSING = new Set(['NoSuchEntityException', 'NoSuchEntity', 'ResourceNotFoundException']);
 const LIMIT = new Set(['LimitExceededException', 'LimitExceeded', 'ServiceQuotaExceededException']);
 
@@ -357,148 +362,109 @@ export class AwsIamGateway implements IamGateway {
 
   async perform(accountId: string, action: RevocationAction): Promise<void> {
     this.actsIn(accountId);
-    switch (action.action) {
-      case 'put-role-policy': {
-        const { roleName, policyName, policyDocument } = action.input;
-        return this.change(
-          new PutRolePolicyCommand({
-            RoleName: roleName,
-            PolicyName: policyName,
-            PolicyDocument: policyDocument,
-          }),
-        );
-      }
-      case 'delete-role-policy':
-        return this.change(
-          new DeleteRolePolicyCommand({
-            RoleName: action.input.roleName,
-            PolicyName: action.input.policyName,
-          }),
-        );
-      case 'attach-role-policy':
-        return this.change(
-          new AttachRolePolicyCommand({ RoleName: action.input.roleName, PolicyArn: action.input.policyArn }),
-        );
-      case 'detach-role-policy':
-        return this.change(
-          new DetachRolePolicyCommand({ RoleName: action.input.roleName, PolicyArn: action.input.policyArn }),
-        );
-      case 'add-role-to-instance-profile':
-        return this.change(
-          new AddRoleToInstanceProfileCommand({
-            RoleName: action.input.roleName,
-            InstanceProfileName: action.input.instanceProfileName,
-          }),
-        );
-      case 'remove-role-from-instance-profile':
-        return this.change(
-          new RemoveRoleFromInstanceProfileCommand({
-            RoleName: action.input.roleName,
-            InstanceProfileName: action.input.instanceProfileName,
-          }),
-        );
-      case 'update-assume-role-policy':
-        return this.change(
-          new UpdateAssumeRolePolicyCommand({
-            RoleName: action.input.roleName,
-            PolicyDocument: action.input.policyDocument,
-          }),
-        );
-      case 'put-user-policy': {
-        const { userName, policyName, policyDocument } = action.input;
-        return this.change(
-          new PutUserPolicyCommand({
-            UserName: userName,
-            PolicyName: policyName,
-            PolicyDocument: policyDocument,
-          }),
-        );
-      }
-      case 'delete-user-policy':
-        return this.change(
-          new DeleteUserPolicyCommand({
-            UserName: action.input.userName,
-            PolicyName: action.input.policyName,
-          }),
-        );
-      case 'attach-user-policy':
-        return this.change(
-          new AttachUserPolicyCommand({ UserName: action.input.userName, PolicyArn: action.input.policyArn }),
-        );
-      case 'detach-user-policy':
-        return this.change(
-          new DetachUserPolicyCommand({ UserName: action.input.userName, PolicyArn: action.input.policyArn }),
-        );
-      case 'update-access-key':
-        return this.change(
-          new UpdateAccessKeyCommand({
-            UserName: action.input.userName,
-            AccessKeyId: action.input.accessKeyId,
-            Status: action.input.status,
-          }),
-        );
-      case 'update-signing-certificate':
-        return this.change(
-          new UpdateSigningCertificateCommand({
-            UserName: action.input.userName,
-            CertificateId: action.input.certificateId,
-            Status: action.input.status,
-          }),
-        );
-      case 'update-ssh-public-key':
-        return this.change(
-          new UpdateSSHPublicKeyCommand({
-            UserName: action.input.userName,
-            SSHPublicKeyId: action.input.sshPublicKeyId,
-            Status: action.input.status,
-          }),
-        );
-      case 'update-service-specific-credential':
-        return this.change(
-          new UpdateServiceSpecificCredentialCommand({
-            UserName: action.input.userName,
-            ServiceSpecificCredentialId: action.input.serviceSpecificCredentialId,
-            Status: action.input.status,
-          }),
-        );
-      case 'create-policy': {
-        // The ARN the plan named: the account, the /revoker/ path and the policy name.
-        const path = /:policy(\/.*\/)[^/]+$/.exec(action.input.policyArn)?.[1] ?? '/';
-        return this.change(
-          new CreatePolicyCommand({
-            PolicyName: action.input.policyName,
-            Path: path,
-            PolicyDocument: action.input.policyDocument,
-            Description: 'revoker: deny written when the principal’s inline policies were at quota',
-          }),
-        );
-      }
-      case 'delete-policy': {
-        // A managed policy goes only once its non-default versions are gone.
-        const versions = await this.call(() =>
-          this.iam.send(new ListPolicyVersionsCommand({ PolicyArn: action.input.policyArn })),
-        );
-        for (const version of versions.Versions ?? []) {
-          if (version.IsDefaultVersion) continue;
-          await this.change(
-            new DeletePolicyVersionCommand({
-              PolicyArn: action.input.policyArn,
-              VersionId: version.VersionId,
-            }),
-          );
-        }
-        return void (await this.call(() =>
-          this.iam.send(new DeletePolicyCommand({ PolicyArn: action.input.policyArn })),
-        ));
-      }
-      case 'put-permission-set-policy':
-      case 'delete-permission-set-policy':
-        return this.changePermissionSet(action);
-      case 'delete-account-assignment':
-      case 'create-account-assignment':
-        return this.changeAssignment(action);
-    }
+    // The table's type names every catalog action: a new one does not compile until it is here.
+    await (this.changes[action.action] as (input: unknown) => Promise<void>)(action.input);
   }
+
+  /** How each catalog action is made, by its name. */
+  private readonly changes: { [K in ActionName]: (input: InputOf<K>) => Promise<void> } = {
+    'put-role-policy': ({ roleName, policyName, policyDocument }) =>
+      this.change(
+        new PutRolePolicyCommand({
+          RoleName: roleName,
+          PolicyName: policyName,
+          PolicyDocument: policyDocument,
+        }),
+      ),
+    'delete-role-policy': ({ roleName, policyName }) =>
+      this.change(new DeleteRolePolicyCommand({ RoleName: roleName, PolicyName: policyName })),
+    'attach-role-policy': ({ roleName, policyArn }) =>
+      this.change(new AttachRolePolicyCommand({ RoleName: roleName, PolicyArn: policyArn })),
+    'detach-role-policy': ({ roleName, policyArn }) =>
+      this.change(new DetachRolePolicyCommand({ RoleName: roleName, PolicyArn: policyArn })),
+    'add-role-to-instance-profile': ({ roleName, instanceProfileName }) =>
+      this.change(
+        new AddRoleToInstanceProfileCommand({ RoleName: roleName, InstanceProfileName: instanceProfileName }),
+      ),
+    'remove-role-from-instance-profile': ({ roleName, instanceProfileName }) =>
+      this.change(
+        new RemoveRoleFromInstanceProfileCommand({
+          RoleName: roleName,
+          InstanceProfileName: instanceProfileName,
+        }),
+      ),
+    'update-assume-role-policy': ({ roleName, policyDocument }) =>
+      this.change(new UpdateAssumeRolePolicyCommand({ RoleName: roleName, PolicyDocument: policyDocument })),
+    'put-user-policy': ({ userName, policyName, policyDocument }) =>
+      this.change(
+        new PutUserPolicyCommand({
+          UserName: userName,
+          PolicyName: policyName,
+          PolicyDocument: policyDocument,
+        }),
+      ),
+    'delete-user-policy': ({ userName, policyName }) =>
+      this.change(new DeleteUserPolicyCommand({ UserName: userName, PolicyName: policyName })),
+    'attach-user-policy': ({ userName, policyArn }) =>
+      this.change(new AttachUserPolicyCommand({ UserName: userName, PolicyArn: policyArn })),
+    'detach-user-policy': ({ userName, policyArn }) =>
+      this.change(new DetachUserPolicyCommand({ UserName: userName, PolicyArn: policyArn })),
+    'update-access-key': ({ userName, accessKeyId, status }) =>
+      this.change(
+        new UpdateAccessKeyCommand({ UserName: userName, AccessKeyId: accessKeyId, Status: status }),
+      ),
+    'update-signing-certificate': ({ userName, certificateId, status }) =>
+      this.change(
+        new UpdateSigningCertificateCommand({
+          UserName: userName,
+          CertificateId: certificateId,
+          Status: status,
+        }),
+      ),
+    'update-ssh-public-key': ({ userName, sshPublicKeyId, status }) =>
+      this.change(
+        new UpdateSSHPublicKeyCommand({ UserName: userName, SSHPublicKeyId: sshPublicKeyId, Status: status }),
+      ),
+    'update-service-specific-credential': ({ userName, serviceSpecificCredentialId, status }) =>
+      this.change(
+        new UpdateServiceSpecificCredentialCommand({
+          UserName: userName,
+          ServiceSpecificCredentialId: serviceSpecificCredentialId,
+          Status: status,
+        }),
+      ),
+    'create-policy': ({ policyArn, policyName, policyDocument }) =>
+      this.change(
+        new CreatePolicyCommand({
+          PolicyName: policyName,
+          // The ARN the plan named: the account, the /revoker/ path and the policy name.
+          Path: /:policy(\/.*\/)[^/]+$/.exec(policyArn)?.[1] ?? '/',
+          PolicyDocument: policyDocument,
+          Description: 'revoker: deny written when the principal’s inline policies were at quota',
+        }),
+      ),
+    'delete-policy': async ({ policyArn }) => {
+      // A managed policy goes only once its non-default versions are gone.
+      const versions = await this.call(() =>
+        this.iam.send(new ListPolicyVersionsCommand({ PolicyArn: policyArn })),
+      );
+      for (const version of versions.Versions ?? []) {
+        if (version.IsDefaultVersion) continue;
+        await this.change(
+          new DeletePolicyVersionCommand({ PolicyArn: policyArn, VersionId: version.VersionId }),
+        );
+      }
+      await this.change(new DeletePolicyCommand({ PolicyArn: policyArn }));
+    },
+    'put-permission-set-policy': (input) =>
+      this.changePermissionSet({ action: 'put-permission-set-policy', input }),
+    'delete-permission-set-policy': (input) =>
+      this.changePermissionSet({ action: 'delete-permission-set-policy', input }),
+    'delete-account-assignment': (input) =>
+      this.changeAssignment({ action: 'delete-account-assignment', input }),
+    'create-account-assignment': (input) =>
+      this.changeAssignment({ action: 'create-account-assignment', input }),
+  };
 
   private identityCenterClient(): SSOAdminClient {
     if (!this.ssoAdmin) throw new ActionTargetMissingError('no IAM Identity Center client is configured');
@@ -635,6 +601,7 @@ export class AwsIamGateway implements IamGateway {
         retryable: RETRIED,
         attempts: this.settings.retryAttempts ?? 5,
         sleep: this.sleep,
+        jitter: this.settings.jitter ?? Math.random,
       });
     } catch (error) {
       const name = (error as { name?: string }).name ?? '';

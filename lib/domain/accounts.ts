@@ -3,6 +3,7 @@
 // there (its own account too only when listed), each through the member role deployed in it:
 // an event from any other account is never acted on, whatever it names.
 import { z } from 'zod';
+import { type RuleOverrides, RuleOverridesSchema, type RuleResponse } from './rule-overrides.ts';
 import { AccountId } from './shapes.ts';
 
 /** IAM role names: 1–64 of `[\w+=,.@-]`. */
@@ -31,6 +32,10 @@ export const AccountsSchema = z
            * account, say): every case there goes to a human.
            */
           humanApprovalOnly: z.boolean().optional(),
+          /** Who answers this account's escalations, in place of escalation.approvers. */
+          approvers: z.array(z.string().min(3).max(256)).min(1).optional(),
+          /** This account's responses by rule ID, over the top-level `rules`. */
+          rules: RuleOverridesSchema.optional(),
         }),
       )
       .min(1, 'at least one account; leave the section out to act in revoker’s own account only'),
@@ -110,4 +115,32 @@ export function accountNeedsHuman(accounts: Accounts | undefined, accountId: str
 export function accountLabel(accounts: Accounts | undefined, accountId: string): string {
   const name = accounts?.enrolled.find((entry) => entry.id === accountId)?.name;
   return name ? `${accountId} (${name})` : accountId;
+}
+
+type AccountSettings = {
+  accounts?: Accounts | undefined;
+  rules: RuleOverrides;
+  escalation: { approvers: string[] };
+};
+
+function enrolled(accounts: Accounts | undefined, accountId: string | null): EnrolledAccount | undefined {
+  return accounts?.enrolled.find((entry) => entry.id === accountId);
+}
+
+/** A rule's response in an account: the account's override, the top-level one, or the catalog's. */
+export function responseIn(
+  config: AccountSettings,
+  rule: { id: string; response: RuleResponse },
+  accountId: string | null,
+): RuleResponse {
+  return (
+    enrolled(config.accounts, accountId)?.rules?.[rule.id]?.response ??
+    config.rules[rule.id]?.response ??
+    rule.response
+  );
+}
+
+/** Who answers an escalation of a case in the account: its own approvers, or the top-level ones. */
+export function approversIn(config: AccountSettings, accountId: string | null): string[] {
+  return enrolled(config.accounts, accountId)?.approvers ?? config.escalation.approvers;
 }

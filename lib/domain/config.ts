@@ -3,13 +3,12 @@
 import { z } from 'zod';
 import { AccessSchema } from './access.ts';
 import { AccountsSchema, Mode } from './accounts.ts';
-import { RULES } from './rules.ts';
+import { RuleOverridesSchema } from './rule-overrides.ts';
 import { Region } from './shapes.ts';
 
 const Score = z.number().int().min(0).max(100);
 
-const ResponseSchema = z.enum(['auto-revoke', 'escalate', 'notify']);
-export type RuleResponse = z.infer<typeof ResponseSchema>;
+export type { RuleResponse } from './rule-overrides.ts';
 
 /**
  * `revoke`: a timed-out escalation revokes (still within the guard rails: only a human's
@@ -125,17 +124,7 @@ export const ConfigSchema = z.strictObject({
   /** Who may do what through the operator API (just-in-time grants, answers, runbooks, the audit). */
   access: AccessSchema,
   /** Overrides of the catalog's default response, by rule ID; an unknown ID is an error. */
-  rules: z.record(z.string(), z.strictObject({ response: ResponseSchema })).superRefine((rules, context) => {
-    for (const id of Object.keys(rules)) {
-      if (!RULES.some((rule) => rule.id === id)) {
-        context.addIssue({
-          code: 'custom',
-          path: [id],
-          message: `no rule has the ID ${JSON.stringify(id)} (revoker rules lists them)`,
-        });
-      }
-    }
-  }),
+  rules: RuleOverridesSchema,
 });
 export type Config = z.infer<typeof ConfigSchema>;
 

@@ -1,5 +1,6 @@
 // Detect: one EventBridge delivery in, at most one case started per compromised credential.
 
+import { responseIn } from '../domain/accounts.ts';
 import { digest, moreSevere, type Ranking, stronger } from '../domain/case.ts';
 import { type CloudTrailRecord, describeIssues } from '../domain/cloudtrail.ts';
 import type { Config } from '../domain/config.ts';
@@ -89,7 +90,7 @@ async function detectCall(event: unknown, deps: DetectDependencies): Promise<Det
     if (!(error instanceof InvalidTriggerError)) throw error;
     return [{ status: 'rejected', reason: error.message }];
   }
-  const ranking = rankingOfCall(rules, deps.config);
+  const ranking = rankingOfCall(rules, deps.config, trigger.target.accountId);
   const intake: Intake = {
     origin: 'detection',
     trigger,
@@ -116,10 +117,14 @@ async function detectCall(event: unknown, deps: DetectDependencies): Promise<Det
 
 /**
  * What a call weighs on its case: the most severe of the rules it matched, and the strongest
- * response any of them asks for (configured, or the catalog's default).
+ * response any of them asks for in the call's account (configured, or the catalog's default).
  */
-export function rankingOfCall(rules: readonly DetectionRule[], config: Config): Ranking {
-  const responseOf = (rule: DetectionRule) => config.rules[rule.id]?.response ?? rule.response;
+export function rankingOfCall(
+  rules: readonly DetectionRule[],
+  config: Config,
+  accountId: string | null,
+): Ranking {
+  const responseOf = (rule: DetectionRule) => responseIn(config, rule, accountId);
   const [first, ...rest] = rules as [DetectionRule, ...DetectionRule[]];
   let ranking: Ranking = { ruleId: first.id, severity: first.severity, response: responseOf(first) };
   for (const rule of rest) {

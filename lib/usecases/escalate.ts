@@ -3,8 +3,10 @@
 // run, signs one link per approver, and pages: a summary for everyone (no link), and each
 // approver a message of their own carrying their link alone. The execution then waits for the
 // answer (answer-escalation.ts) or for its own timeouts.
+
 import { randomBytes } from 'node:crypto';
 import { z } from 'zod';
+import { approversIn } from '../domain/accounts.ts';
 import { approverIsSubject, signApprovalLink } from '../domain/approval.ts';
 import { digest, evidenceFacts, type PendingEscalation } from '../domain/case.ts';
 import type { Config } from '../domain/config.ts';
@@ -69,7 +71,7 @@ export async function escalate(input: EscalateInput, deps: EscalateDependencies)
   const reason = readableCause(input.escalation.reason);
   const decideBy = toInstant(addMinutes(now, input.settings.approvalTimeoutSeconds / 60));
   const principal = revokedPrincipalArnOf(trigger.target);
-  const approvers = deps.config.escalation.approvers;
+  const approvers = approversIn(deps.config, trigger.target.accountId);
   // Only the case's subject is left out: the principal by its verified identity, or the same
   // Identity Center person — never a name merely alike (see approverIsSubject).
   const refused = approvers.filter((approver) => approverIsSubject(approver, trigger.target));

@@ -88,7 +88,7 @@ export async function replay(
       const trigger = buildTrigger(rules[0]!, record, principal);
       matched.push({
         trigger,
-        ranking: rankingOfCall(rules, config),
+        ranking: rankingOfCall(rules, config, trigger.target.accountId),
         rules: rules.map((rule) => rule.id),
         eventKey,
         file,

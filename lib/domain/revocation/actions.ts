@@ -103,7 +103,7 @@ const ACTION_INPUTS = {
 } as const;
 
 export type ActionName = keyof typeof ACTION_INPUTS;
-type InputOf<K extends ActionName> = z.infer<(typeof ACTION_INPUTS)[K]>;
+export type InputOf<K extends ActionName> = z.infer<(typeof ACTION_INPUTS)[K]>;
 /** One change to make: an action from the catalog and its input. */
 export type RevocationAction = { [K in ActionName]: { action: K; input: InputOf<K> } }[ActionName];
 

@@ -52,10 +52,11 @@ const DENY =
 const missing = (what: string) =>
   new NoSuchEntityException({ message: `The ${what} cannot be found.`, $metadata: {} });
 
-function gateway() {
+function gateway(jitters: number[] = []) {
   const sleeps: number[] = [];
   const adapter = new AwsIamGateway(new IAMClient({}), new SSOAdminClient({}), {
     identityCenterInstanceArn: 'arn:aws:sso:::instance/ssoins-1',
+    jitter: () => jitters.shift() ?? 0,
     sleep: async (millis) => void sleeps.push(millis),
     now: () => sleeps.reduce((total, millis) => total + millis, 0),
   });
@@ -191,13 +192,13 @@ describe('AwsIamGateway.perform', () => {
     input: { roleName: 'app-server', policyName: 'revoker-revocation', policyDocument: DENY },
   } as const;
 
-  it('sends exactly the catalog’s change, retrying throttling and concurrent modification', async () => {
+  it('sends exactly the catalog’s change, retrying concurrent modification with jittered waits', async () => {
     iam
       .on(PutRolePolicyCommand)
-      .rejectsOnce(Object.assign(new Error('Rate exceeded'), { name: 'Throttling' }))
+      .rejectsOnce(new ConcurrentModificationException({ message: 'busy', $metadata: {} }))
       .rejectsOnce(new ConcurrentModificationException({ message: 'busy', $metadata: {} }))
       .resolves({});
-    const { adapter, sleeps } = gateway();
+    const { adapter, sleeps } = gateway([0, 0.5]);
 
     await adapter.perform(ACCOUNT, put);
 
@@ -207,7 +208,23 @@ describe('AwsIamGateway.perform', () => {
       PolicyName: 'revoker-revocation',
       PolicyDocument: DENY,
     });
-    expect(sleeps).toEqual([400, 800]);
+    // Each wait in the upper half of its doubling step: 200–400 ms, then 400–800 ms.
+    expect(sleeps).toEqual([200, 600]);
+  });
+
+  it('leaves throttling to the SDK’s retry strategy: no call is retried twice over', async () => {
+    iam.on(PutRolePolicyCommand).rejects(Object.assign(new Error('Rate exceeded'), { name: 'Throttling' }));
+
+    await expect(gateway().adapter.perform(ACCOUNT, put)).rejects.toThrow('Rate exceeded');
+    expect(iam).toHaveReceivedCommandTimes(PutRolePolicyCommand, 1);
+  });
+
+  it('refuses a change in an account its credentials are not for', async () => {
+    const adapter = new AwsIamGateway(new IAMClient({}), null, { accountId: ACCOUNT });
+    await expect(adapter.perform('999999999999', put)).rejects.toThrow(
+      'account 999999999999 is not enrolled',
+    );
+    expect(iam).toHaveReceivedCommandTimes(PutRolePolicyCommand, 0);
   });
 
   it('names a principal deleted meanwhile, and a full quota, without retrying', async () => {

@@ -1,7 +1,14 @@
 // Which accounts revoker acts in, and how: decided by the configuration and the account the
 // event was recorded in, never by a name in it.
 import { describe, expect, it } from 'vitest';
-import { AccountsSchema, accountNeedsHuman, enrolmentOf, modeIn } from '../../../../lib/domain/accounts.ts';
+import {
+  AccountsSchema,
+  accountNeedsHuman,
+  approversIn,
+  enrolmentOf,
+  modeIn,
+  responseIn,
+} from '../../../../lib/domain/accounts.ts';
 import { parseConfig } from '../../../../lib/domain/config.ts';
 import { shippedConfig } from '../../../fixtures/config.ts';
 
@@ -61,6 +68,36 @@ describe('per-account settings', () => {
     expect(accountNeedsHuman(accounts, '333333333333')).toContain('only with a person');
     expect(accountNeedsHuman(accounts, MEMBER)).toBeNull();
     expect(accountNeedsHuman(undefined, MEMBER)).toBeNull();
+  });
+
+  it('a rule’s response and the approvers come from the account first, then the top level, then the catalog', async () => {
+    const shipped = await shippedConfig();
+    const config = {
+      ...shipped,
+      rules: { 'ssm-command-by-person': { response: 'escalate' as const } },
+      accounts: AccountsSchema.parse({
+        memberRoleName: 'revoker-member',
+        enrolled: [
+          {
+            id: MEMBER,
+            approvers: ['prod@example.com'],
+            rules: { 'ssm-command-by-person': { response: 'auto-revoke' } },
+          },
+        ],
+      }),
+    };
+    const ssm = { id: 'ssm-command-by-person', response: 'notify' as const };
+    expect(responseIn(config, ssm, MEMBER)).toBe('auto-revoke');
+    expect(responseIn(config, ssm, '333333333333')).toBe('escalate');
+    expect(responseIn({ ...config, rules: {} }, ssm, '333333333333')).toBe('notify');
+    expect(approversIn(config, MEMBER)).toEqual(['prod@example.com']);
+    expect(approversIn(config, '333333333333')).toEqual(shipped.escalation.approvers);
+    expect(() =>
+      AccountsSchema.parse({
+        memberRoleName: 'm',
+        enrolled: [{ id: MEMBER, rules: { 'no-such-rule': { response: 'notify' } } }],
+      }),
+    ).toThrow(/no rule has the ID \\"no-such-rule\\"/);
   });
 
   it('the configuration names a bad account list', async () => {

@@ -139,7 +139,7 @@ describe('decide', () => {
   });
   /** Where a case opened by this call stands under the configuration. */
   const standingUnder = (settings: Config, ...rules: DetectionRule[]) =>
-    rankingOfCall(rules.length > 0 ? rules : [rule], settings);
+    rankingOfCall(rules.length > 0 ? rules : [rule], settings, null);
 
   it('revokes only what is confirmed, allowed by the rule and not protected', () => {
     const standing = standingUnder(config);

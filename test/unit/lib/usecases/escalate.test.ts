@@ -67,6 +67,20 @@ describe('escalate', () => {
     });
   });
 
+  it('pages the approvers of the case’s account when it has its own', async () => {
+    const parts = await escalationParts((config) => ({
+      ...config,
+      accounts: {
+        memberRoleName: 'revoker-member',
+        enrolled: [{ id: trigger.target.accountId, approvers: ['prod-oncall@example.com'] }],
+      },
+    }));
+
+    const { escalation } = await pageOnCall(parts);
+
+    expect(escalation.approvers).toEqual(['prod-oncall@example.com']);
+  });
+
   it('pages each approver with a link of their own that verifies for them only', async () => {
     const parts = await escalationParts(
       withApprovers(['oncall@example.com', 'arn:aws:iam::111122223333:user/sam']),
