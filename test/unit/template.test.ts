@@ -15,7 +15,7 @@ import { loadConfigFile } from '../../lib/local/config-file.ts';
 import { logFilePath, type TrailLayout } from '../../lib/local/generator/log-writer.ts';
 import { ASL_FILE } from '../../lib/local/state-machine.ts';
 import { handlerSourceOf, loadTemplate, ROOT } from '../fixtures/template.ts';
-import { DEPLOYMENT, samResources, TemplateResolver } from '../fixtures/template-resolve.ts';
+import { DEPLOYMENT, TemplateResolver } from '../fixtures/template-resolve.ts';
 import { referencesOf, specProblems } from '../fixtures/template-spec.ts';
 
 // CloudFormation's own placeholders, as `!Sub` strings hold them.
@@ -437,12 +437,16 @@ describe('the CloudTrail table reads where the trail writes', () => {
     const table = resolver.resolve(template.Resources.CloudTrailTable!.Properties) as {
       TableInput: { Parameters: Record<string, string>; StorageDescriptor: { Location: string } };
     };
+    // Athena's projection placeholders, filled in for one partition.
+    const partition: Record<string, string> = {
+      account: '222233334444',
+      region: 'eu-west-1',
+      timestamp: '2026/01/15',
+    };
     const location = table.TableInput.Parameters['storage.location.template']!.replace(
-      '${account}',
-      '222233334444',
-    )
-      .replace('${region}', 'eu-west-1')
-      .replace('${timestamp}', '2026/01/15');
+      /\$\{(account|region|timestamp)\}/g,
+      (_match, key: string) => partition[key]!,
+    );
     return { location, root: table.TableInput.StorageDescriptor.Location };
   }
 
