@@ -174,7 +174,8 @@ export interface IdentityDirectory {
  * the simulated world writes the same record.
  */
 export interface RegionHeartbeat {
-  ping(region: string): Promise<void>;
+  /** A call revoker makes in `accountId`'s logs of `region` (its own account's, or a member's through its role). */
+  ping(region: string, accountId: string): Promise<void>;
 }
 
 /** The operator API's decisions, allowed or refused, each with the verified identity: DynamoDB in AWS, a file locally. */

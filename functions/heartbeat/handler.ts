@@ -2,7 +2,8 @@
 // around the heartbeat use case, run on a schedule. The scheduled event carries nothing the
 // use case needs.
 import middy from '@middy/core';
-import { aws, deployed, systemClock } from '../../lib/aws/deployed.ts';
+import { alarmLog } from '../../lib/aws/alarm-log.ts';
+import { aws, deployed, setting, systemClock } from '../../lib/aws/deployed.ts';
 import { type HeartbeatDependencies, heartbeat } from '../../lib/usecases/heartbeat.ts';
 
 export function createHeartbeatHandler(deps: HeartbeatDependencies) {
@@ -11,8 +12,14 @@ export function createHeartbeatHandler(deps: HeartbeatDependencies) {
 
 export const handler = deployed(async () =>
   createHeartbeatHandler({
-    heartbeat: aws.heartbeat(),
+    heartbeat: await aws.heartbeat(),
     config: await aws.config(),
+    homeAccountId: setting('REVOKER_ACCOUNT_ID'),
+    globalEvents: {
+      region: setting('AWS_REGION'),
+      forwarded: process.env.REVOKER_GLOBAL_EVENTS_FORWARDED === 'true',
+    },
+    alarm: alarmLog(),
     cases: aws.cases(),
     workflow: aws.workflow(),
     clock: systemClock,

@@ -18,6 +18,7 @@ import { SSOAdminClient } from '@aws-sdk/client-sso-admin';
 import { STSClient } from '@aws-sdk/client-sts';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { Context } from 'aws-lambda';
+import { enrolmentOf } from '../domain/accounts.ts';
 import { type Config, parseConfig } from '../domain/config.ts';
 import { EnrolledIam } from '../enrolled-iam.ts';
 import { loadConfigFile } from '../local/config-file.ts';
@@ -213,7 +214,14 @@ export const aws = {
     ]);
   }),
   /** One STS client per trail region, each calling that region's own endpoint. */
-  heartbeat: once(() => new StsRegionHeartbeat()),
+  heartbeat: once(async () => {
+    const config = await aws.config();
+    const home = { accountId: setting('REVOKER_ACCOUNT_ID'), partition: setting('REVOKER_PARTITION') };
+    return new StsRegionHeartbeat((accountId) => {
+      const enrolment = enrolmentOf(config.accounts, home, accountId);
+      return enrolment.kind === 'member-role' ? enrolment.roleArn : null;
+    });
+  }),
   /** The approval links' signing keys: the secret's ARN is in the environment, the keys are read at run time. */
   signingKeys: once(
     (): SigningKeys => new SecretsManagerSigningKeys(clients.secrets(), setting('APPROVAL_KEYS_SECRET')),

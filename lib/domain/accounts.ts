@@ -144,3 +144,11 @@ export function responseIn(
 export function approversIn(config: AccountSettings, accountId: string | null): string[] {
   return enrolled(config.accounts, accountId)?.approvers ?? config.escalation.approvers;
 }
+
+/**
+ * The accounts whose logs the heartbeat keeps moving: revoker's own (its own calls land there
+ * whether or not it acts there) and each enrolled account.
+ */
+export function heartbeatAccounts(accounts: Accounts | undefined, homeAccountId: string): string[] {
+  return [...new Set([homeAccountId, ...(accounts?.enrolled.map((entry) => entry.id) ?? [])])];
+}

@@ -1,10 +1,12 @@
 import 'aws-sdk-client-mock-vitest/extend';
-import { GetCallerIdentityCommand, STSClient } from '@aws-sdk/client-sts';
+import { AssumeRoleCommand, GetCallerIdentityCommand, STSClient } from '@aws-sdk/client-sts';
 import { mockClient } from 'aws-sdk-client-mock';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { regionalStsClient, StsRegionHeartbeat } from '../../../../lib/aws/sts-heartbeat.ts';
 
 const sts = mockClient(STSClient);
+const HOME = '111122223333';
+const MEMBER = '222233334444';
 
 beforeEach(() => {
   sts.reset();
@@ -36,8 +38,8 @@ describe('StsRegionHeartbeat', () => {
   it('sends GetCallerIdentity to the regional STS endpoint of each region pinged', async () => {
     const heartbeat = new StsRegionHeartbeat();
 
-    await heartbeat.ping('us-east-1');
-    await heartbeat.ping('eu-west-1');
+    await heartbeat.ping('us-east-1', HOME);
+    await heartbeat.ping('eu-west-1', HOME);
 
     expect(sts).toHaveReceivedCommandTimes(GetCallerIdentityCommand, 2);
     expect(sts.commandCalls(GetCallerIdentityCommand).map((call) => call.args[0].input)).toEqual([{}, {}]);
@@ -55,12 +57,13 @@ describe('StsRegionHeartbeat', () => {
 
   it('creates one client per region, once, and reuses it', async () => {
     const made: string[] = [];
-    const heartbeat = new StsRegionHeartbeat((region) => {
+    const heartbeat = new StsRegionHeartbeat(undefined, (region) => {
       made.push(region);
       return regionalStsClient(region);
     });
 
-    for (const region of ['us-east-1', 'eu-west-1', 'us-east-1', 'eu-west-1']) await heartbeat.ping(region);
+    for (const region of ['us-east-1', 'eu-west-1', 'us-east-1', 'eu-west-1'])
+      await heartbeat.ping(region, HOME);
 
     expect(made).toEqual(['us-east-1', 'eu-west-1']);
     const [east, west, eastAgain, westAgain] = clientsCalled();
@@ -69,10 +72,28 @@ describe('StsRegionHeartbeat', () => {
     expect(east).not.toBe(west);
   });
 
+  it('in a member account, assumes its member role at the region’s endpoint: the call lands in that account’s logs', async () => {
+    sts.on(AssumeRoleCommand).resolves({});
+    const role = `arn:aws:iam::${MEMBER}:role/revoker-member`;
+    const heartbeat = new StsRegionHeartbeat((accountId) => (accountId === MEMBER ? role : null));
+
+    await heartbeat.ping('eu-west-1', MEMBER);
+    await heartbeat.ping('eu-west-1', HOME);
+
+    expect(sts).toHaveReceivedCommandExactlyOnceWith(AssumeRoleCommand, {
+      RoleArn: role,
+      RoleSessionName: 'revoker-heartbeat',
+      DurationSeconds: 900,
+    });
+    expect(sts).toHaveReceivedCommandTimes(GetCallerIdentityCommand, 1);
+    const [client] = sts.commandCalls(AssumeRoleCommand).map((call) => call.thisValue as STSClient);
+    expect(await endpointOf(client!)).toBe('https://sts.eu-west-1.amazonaws.com/');
+  });
+
   it('fails the ping when STS refuses', async () => {
     sts.on(GetCallerIdentityCommand).rejects(new Error('Could not connect to the endpoint URL'));
 
-    await expect(new StsRegionHeartbeat().ping('ap-southeast-2')).rejects.toThrow(
+    await expect(new StsRegionHeartbeat().ping('ap-southeast-2', HOME)).rejects.toThrow(
       'Could not connect to the endpoint URL',
     );
   });
