@@ -10,7 +10,7 @@ import { ACTIONS } from '../../lib/domain/revocation/actions.ts';
 import { forwardingPatterns } from '../../lib/domain/rules.ts';
 import { loadTemplate } from '../fixtures/template.ts';
 import { DEPLOYMENT, TemplateResolver } from '../fixtures/template-resolve.ts';
-import { referencesOf, specProblems } from '../fixtures/template-spec.ts';
+import { describeAgainstSpecifications } from '../fixtures/template-spec.ts';
 
 const member = loadTemplate('member.yaml');
 const central = loadTemplate();
@@ -69,20 +69,7 @@ async function decide(request: {
   return result.overallResult;
 }
 
-describe('member.yaml against the resource specifications', () => {
-  it.each(Object.entries(member.Resources))(
-    '%s is a known type with known properties, required ones set',
-    (_name, resource) => {
-      expect(specProblems(resource)).toEqual([]);
-    },
-  );
-
-  it('refers only to resources, attributes and parameters it defines', () => {
-    const { references, unresolved } = referencesOf(member);
-    expect(references.length).toBeGreaterThan(10);
-    expect(unresolved).toEqual([]);
-  });
-});
+describeAgainstSpecifications('member.yaml');
 
 describe('the member role', () => {
   it('may do exactly the revocation catalog’s IAM changes and the IAM reads (Identity Center stays central)', () => {

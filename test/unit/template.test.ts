@@ -16,28 +16,14 @@ import { logFilePath, type TrailLayout } from '../../lib/local/generator/log-wri
 import { ASL_FILE } from '../../lib/local/state-machine.ts';
 import { handlerSourceOf, loadTemplate, ROOT } from '../fixtures/template.ts';
 import { DEPLOYMENT, TemplateResolver } from '../fixtures/template-resolve.ts';
-import { referencesOf, specProblems } from '../fixtures/template-spec.ts';
+import { describeAgainstSpecifications } from '../fixtures/template-spec.ts';
 
 // CloudFormation's own placeholders, as `!Sub` strings hold them.
 const PARTITION = '$' + '{AWS::Partition}';
 const ACCOUNT_ID = '$' + '{AWS::AccountId}';
 
 const template = loadTemplate();
-describe('template.yaml against the resource specifications', () => {
-  it.each(Object.entries(template.Resources))(
-    '%s is a known type with known properties, required ones set',
-    (_name, resource) => {
-      expect(specProblems(resource)).toEqual([]);
-    },
-  );
-
-  it('refers only to resources, attributes and parameters it defines', () => {
-    const { references, unresolved } = referencesOf(template);
-
-    expect(references.length).toBeGreaterThan(20);
-    expect(unresolved).toEqual([]);
-  });
-});
+describeAgainstSpecifications('template.yaml');
 
 describe('the settings the deployed functions read', () => {
   const functions = Object.entries(template.Resources).filter(
