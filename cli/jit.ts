@@ -4,10 +4,12 @@
 // `expire-due` delivers the ends that are due (EventBridge Scheduler does that in AWS) through
 // the local pipeline, as the scheduled event would: the policy goes unless another live grant
 // gives it, and so do the sessions the grant let the principal open.
+
 import { existsSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import type { Command } from 'commander';
 import { z } from 'zod';
+import { accountOfArn } from '../lib/domain/arn.ts';
 import { executionNameOf } from '../lib/domain/case.ts';
 import { GrantExpiryEventSchema, type GrantRequestRecord, GrantRequestSchema } from '../lib/domain/jit.ts';
 import { toInstant } from '../lib/domain/time.ts';
@@ -43,7 +45,7 @@ function describeRequest(request: GrantRequestRecord): string {
 }
 
 function localAccount(iamDir: string, principalArn: string): LocalIamAccount {
-  const accountId = principalArn.split(':')[4] ?? '';
+  const accountId = accountOfArn(principalArn) ?? '';
   const file = LocalIamAccount.pathFor(iamDir, accountId);
   if (!existsSync(file))
     throw new GrantRefusedError(

@@ -180,19 +180,30 @@ export const aws = {
     const identityCenterInstanceArn = optionalSetting('IDENTITY_CENTER_INSTANCE_ARN');
     const home = { accountId: setting('REVOKER_ACCOUNT_ID'), partition: setting('REVOKER_PARTITION') };
     const sessionName = sessionNameFor(optionalSetting('AWS_LAMBDA_FUNCTION_NAME') ?? 'revoker');
-    return new EnrolledIam(config.accounts, home, (accountId, enrolment) => {
-      const client =
-        enrolment.kind === 'own'
-          ? clients.iam()
-          : new IAMClient({
-              credentials: assumedRoleCredentials(clients.sts(), enrolment.roleArn, sessionName),
-            });
-      // Identity Center is administered from this stack's account (its delegated administrator).
-      return new AwsIamGateway(client, identityCenterInstanceArn ? clients.ssoAdmin() : null, {
-        accountId,
-        ...(identityCenterInstanceArn ? { identityCenterInstanceArn } : {}),
+    const assumed = (roleArn: string) =>
+      new IAMClient({
+        ...IAM_RETRIES,
+        credentials: assumedRoleCredentials(clients.sts(), roleArn, sessionName),
       });
-    });
+    return new EnrolledIam(config.accounts, home, (accountId, enrolment) =>
+      // Identity Center is administered from this stack's account (its delegated administrator).
+      // In a member account, reads go through the reader role, changes through the member role
+      // (assumed only when a change is made, and only functions that revoke may assume it).
+      enrolment.kind === 'own'
+        ? new AwsIamGateway(clients.iam(), identityCenterInstanceArn ? clients.ssoAdmin() : null, {
+            accountId,
+            ...(identityCenterInstanceArn ? { identityCenterInstanceArn } : {}),
+          })
+        : new AwsIamGateway(
+            assumed(enrolment.readerRoleArn),
+            identityCenterInstanceArn ? clients.ssoAdmin() : null,
+            {
+              accountId,
+              writer: assumed(enrolment.roleArn),
+              ...(identityCenterInstanceArn ? { identityCenterInstanceArn } : {}),
+            },
+          ),
+    );
   }),
   workflow: once(() => new StepFunctionsWorkflow(clients.sfn(), setting('STATE_MACHINE_ARN'))),
   callbacks: once(() => new StepFunctionsCallbacks(clients.sfn())),
@@ -219,7 +230,7 @@ export const aws = {
     const home = { accountId: setting('REVOKER_ACCOUNT_ID'), partition: setting('REVOKER_PARTITION') };
     return new StsRegionHeartbeat((accountId) => {
       const enrolment = enrolmentOf(config.accounts, home, accountId);
-      return enrolment.kind === 'member-role' ? enrolment.roleArn : null;
+      return enrolment.kind === 'member-role' ? enrolment.readerRoleArn : null;
     });
   }),
   /** The approval links' signing keys: the secret's ARN is in the environment, the keys are read at run time. */

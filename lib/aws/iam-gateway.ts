@@ -107,6 +107,8 @@ export interface IamGatewaySettings {
   accountId?: string;
   /** The IAM Identity Center instance, when Identity Center users are to be revoked. */
   identityCenterInstanceArn?: string;
+  /** The client changes are made with, when it is not the one reads are made with (a member account's). */
+  writer?: IAMClient;
   /** Attempts for a concurrently modified call before its error is passed on. */
   retryAttempts?: number;
   /** Spreads the waits between those attempts (Math.random; fixed in tests). */
@@ -357,7 +359,12 @@ export class AwsIamGateway implements IamGateway {
   private async change(command: object): Promise<void> {
     // Each command is built from the catalog's typed input just above its call; the SDK's
     // union of every IAM command type cannot be named for a single helper.
-    await this.call(() => this.iam.send(command as never));
+    await this.call(() => this.writer.send(command as never));
+  }
+
+  /** Changes, and what a change must read first, go through the writer. */
+  private get writer(): IAMClient {
+    return this.settings.writer ?? this.iam;
   }
 
   async perform(accountId: string, action: RevocationAction): Promise<void> {
@@ -446,7 +453,7 @@ export class AwsIamGateway implements IamGateway {
     'delete-policy': async ({ policyArn }) => {
       // A managed policy goes only once its non-default versions are gone.
       const versions = await this.call(() =>
-        this.iam.send(new ListPolicyVersionsCommand({ PolicyArn: policyArn })),
+        this.writer.send(new ListPolicyVersionsCommand({ PolicyArn: policyArn })),
       );
       for (const version of versions.Versions ?? []) {
         if (version.IsDefaultVersion) continue;

@@ -6,15 +6,20 @@ import { z } from 'zod';
 import { type RuleOverrides, RuleOverridesSchema, type RuleResponse } from './rule-overrides.ts';
 import { AccountId } from './shapes.ts';
 
-/** IAM role names: 1–64 of `[\w+=,.@-]`. */
-const RoleName = z.string().regex(/^[\w+=,.@-]{1,64}$/, 'an IAM role name such as revoker-member');
+/** IAM role names: 1–64 of `[\w+=,.@-]`; 57 at most here, to leave room for `-reader`. */
+const RoleName = z
+  .string()
+  .regex(/^[\w+=,.@-]{1,57}$/, 'an IAM role name of 57 characters at most, such as revoker-member');
 
 export const Mode = z.enum(['dry-run', 'enforce']);
 export type Mode = z.infer<typeof Mode>;
 
 export const AccountsSchema = z
   .strictObject({
-    /** The role `member.yaml` creates in each enrolled account, assumed to act there. */
+    /**
+     * The role `member.yaml` creates in each enrolled account, assumed to change IAM there; its
+     * `<name>-reader` twin, which can only read, is assumed for every read.
+     */
     memberRoleName: RoleName,
     enrolled: z
       .array(
@@ -54,7 +59,7 @@ export type EnrolledAccount = Accounts['enrolled'][number];
 /** How revoker may act in an account: with its own credentials, through the member role, or not at all. */
 export type Enrolment =
   | { kind: 'own'; account: EnrolledAccount | null }
-  | { kind: 'member-role'; account: EnrolledAccount; roleArn: string }
+  | { kind: 'member-role'; account: EnrolledAccount; roleArn: string; readerRoleArn: string }
   | { kind: 'not-enrolled'; reason: string };
 
 export interface Home {
@@ -65,8 +70,9 @@ export interface Home {
 }
 
 /**
- * How revoker acts in `accountId`. Decided by the configuration alone: the account is the one
- * the event was recorded in (CloudTrail writes `recipientAccountId`), never a name in it.
+ * How revoker acts in `accountId`. Decided by the configuration alone. The account is the one
+ * the trigger's principal lives in (`userIdentity.accountId` of an AWS event, which only AWS
+ * puts on a bus: nobody may put an `aws.*` event), never a name in the event.
  */
 export function enrolmentOf(accounts: Accounts | undefined, home: Home, accountId: string): Enrolment {
   if (!accounts) {
@@ -88,6 +94,7 @@ export function enrolmentOf(accounts: Accounts | undefined, home: Home, accountI
     kind: 'member-role',
     account,
     roleArn: `arn:${home.partition}:iam::${accountId}:role/${accounts.memberRoleName}`,
+    readerRoleArn: `arn:${home.partition}:iam::${accountId}:role/${accounts.memberRoleName}-reader`,
   };
 }
 

@@ -537,6 +537,8 @@ export const RULES: readonly DetectionRule[] = [
     response: 'escalate',
     readOnlyEvents: true,
     eventPattern: {
+      // Any service's, but only AWS's own events: nobody may put an aws.* event on a bus.
+      source: [{ prefix: 'aws.' }],
       'detail-type': ['AWS API Call via CloudTrail', 'AWS Console Sign In via CloudTrail'],
       detail: { userIdentity: { type: ['Root'] } },
     },

@@ -4,6 +4,7 @@
 
 import { z } from 'zod';
 import { modeIn } from '../domain/accounts.ts';
+import { accountOfArn } from '../domain/arn.ts';
 import type { Config } from '../domain/config.ts';
 import { own } from '../domain/iam-state.ts';
 import { OffboardingDetailSchema } from '../domain/offboarding.ts';
@@ -101,10 +102,11 @@ export async function offboard(input: OffboardInput, deps: OffboardDependencies)
     const identifier = textIn(row, 'identifier') ?? '';
     const roleName = identifier.split('/').at(-1) ?? '';
     if (kind === 'source-identity-role') {
-      // A shared role: deny only the sessions carrying this person's source identity.
+      // A shared role: deny only the sessions carrying this person's source identity, in the
+      // role's own account (an organisation trail lists a cross-account call under either).
       targets.push({
         kind: 'role-sessions',
-        accountId: request.accountId,
+        accountId: accountOfArn(identifier) ?? request.accountId,
         roleName,
         roleArn: identifier,
         session: { userId: null, sourceIdentity: request.person },

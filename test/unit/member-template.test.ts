@@ -36,11 +36,25 @@ interface Statement {
   Resource: unknown;
 }
 const list = (value: string | string[]) => (Array.isArray(value) ? value : [value]);
-const role = stackSet.resolve(member.Resources.MemberRole!.Properties) as {
+type RoleProperties = {
   AssumeRolePolicyDocument: unknown;
   Policies: { PolicyName: string; PolicyDocument: { Statement: Statement[] } }[];
 };
-const statements = role.Policies.flatMap((policy) => policy.PolicyDocument.Statement);
+const roleIn = (template: TemplateResolver, name: string) =>
+  template.resolve(member.Resources[name]!.Properties) as RoleProperties;
+const statementsOf = (role: RoleProperties) =>
+  role.Policies.flatMap((policy) => policy.PolicyDocument.Statement);
+const writer = roleIn(stackSet, 'MemberRole');
+const reader = roleIn(stackSet, 'ReaderRole');
+const statements = statementsOf(writer);
+const allowedBy = (role: RoleProperties) =>
+  [
+    ...new Set(
+      statementsOf(role)
+        .filter((statement) => statement.Effect === 'Allow')
+        .flatMap((statement) => list(statement.Action)),
+    ),
+  ].sort();
 
 async function decide(request: {
   action: string;
@@ -71,19 +85,18 @@ async function decide(request: {
 
 describeAgainstSpecifications('member.yaml');
 
-describe('the member role', () => {
-  it('may do exactly the revocation catalog’s IAM changes and the IAM reads (Identity Center stays central)', () => {
-    const allowed = new Set(
-      statements
-        .filter((statement) => statement.Effect === 'Allow')
-        .flatMap((statement) => list(statement.Action)),
+describe('the member roles', () => {
+  it('the member role may do exactly the revocation catalog’s IAM changes (Identity Center stays central)', () => {
+    const catalog = Object.values(ACTIONS)
+      .flatMap((action) => action.permissions)
+      .filter((permission) => permission.startsWith('iam:'));
+    expect(allowedBy(writer)).toEqual([...new Set(catalog)].sort());
+  });
+
+  it('the reader may do exactly the IAM reads', () => {
+    expect(allowedBy(reader)).toEqual(
+      IAM_READ_PERMISSIONS.filter((permission) => permission.startsWith('iam:')).sort(),
     );
-    const needed = new Set(
-      [...Object.values(ACTIONS).flatMap((action) => action.permissions), ...IAM_READ_PERMISSIONS].filter(
-        (permission) => permission.startsWith('iam:'),
-      ),
-    );
-    expect([...allowed].sort()).toEqual([...needed].sort());
   });
 
   it('allows no service’s every action and no action on every resource', () => {
@@ -92,7 +105,9 @@ describe('the member role', () => {
         Policies: { PolicyDocument: { Statement: Statement[] } }[];
       }
     ).Policies.flatMap((policy) => policy.PolicyDocument.Statement);
-    const allows = [...statements, ...forwarding].filter((statement) => statement.Effect === 'Allow');
+    const allows = [...statements, ...statementsOf(reader), ...forwarding].filter(
+      (statement) => statement.Effect === 'Allow',
+    );
     expect(allows.length).toBeGreaterThan(4);
     expect(
       allows
@@ -140,46 +155,121 @@ describe('the member role', () => {
     ).not.toBe('Allowed');
   });
 
+  const assume = (role: RoleProperties, roleName: string, principal: string, organization: string) =>
+    decide({
+      identity: {
+        Version: '2012-10-17',
+        Statement: [{ Effect: 'Allow', Action: 'sts:AssumeRole', Resource: '*' }],
+      },
+      principal,
+      action: 'sts:AssumeRole',
+      resource: `arn:aws:iam::${MEMBER}:role/${roleName}`,
+      resourcePolicy: role.AssumeRolePolicyDocument,
+      context: { 'aws:PrincipalOrgID': organization, 'aws:PrincipalArn': principal },
+    });
+  const central = (name: string) => `arn:aws:iam::${CENTRAL}:role/${name}`;
+
   it.each([
     [
-      'a central function of the organisation',
-      `arn:aws:iam::${CENTRAL}:role/revoker-RevokeFunctionRole-AbC123`,
+      'the central revoke function',
+      central('revoker-RevokeFunctionRole-AbC123'),
       ORGANIZATION,
+      'Allowed',
+      'Allowed',
+    ],
+    [
+      'the central offboard function',
+      central('revoker-OffboardFunctionRole-AbC123'),
+      ORGANIZATION,
+      'Allowed',
+      'Allowed',
+    ],
+    ['a grant’s end', central('revoker-ExpireGrantFunctionRole-AbC123'), ORGANIZATION, 'Allowed', 'Allowed'],
+    [
+      'the escalate function (it reads only)',
+      central('revoker-EscalateFunctionRole-AbC123'),
+      ORGANIZATION,
+      'ImplicitlyDenied',
+      'Allowed',
+    ],
+    [
+      'the operator API (it reads only)',
+      central('revoker-OperatorFunctionRole-AbC123'),
+      ORGANIZATION,
+      'ImplicitlyDenied',
+      'Allowed',
+    ],
+    [
+      'the heartbeat',
+      central('revoker-HeartbeatFunctionRole-AbC123'),
+      ORGANIZATION,
+      'ImplicitlyDenied',
+      'Allowed',
+    ],
+    [
+      'a second stack’s revoke function',
+      central('revoker-staging-RevokeFunctionRole-AbC123'),
+      ORGANIZATION,
+      'ImplicitlyDenied',
       'Allowed',
     ],
     [
       'another role of the central account',
-      `arn:aws:iam::${CENTRAL}:role/Admin`,
+      central('Admin'),
       ORGANIZATION,
+      'ImplicitlyDenied',
       'ImplicitlyDenied',
     ],
     [
       'a role of the same name in another account',
-      `arn:aws:iam::999999999999:role/revoker-RevokeFunctionRole-AbC123`,
+      'arn:aws:iam::999999999999:role/revoker-RevokeFunctionRole-AbC123',
       ORGANIZATION,
+      'ImplicitlyDenied',
       'ImplicitlyDenied',
     ],
     [
-      'a central function outside the organisation',
-      `arn:aws:iam::${CENTRAL}:role/revoker-RevokeFunctionRole-AbC123`,
+      'the revoke function outside the organisation',
+      central('revoker-RevokeFunctionRole-AbC123'),
       'o-zzzzzzzzzz',
       'ImplicitlyDenied',
+      'ImplicitlyDenied',
     ],
-  ])('trusts %s: %s', async (_who, principal, organization, verdict) => {
-    const identity = {
-      Version: '2012-10-17',
-      Statement: [{ Effect: 'Allow', Action: 'sts:AssumeRole', Resource: '*' }],
-    };
+  ])(
+    'trust: %s may assume the member role: %s; the reader: %s',
+    async (_who, principal, organization, toChange, toRead) => {
+      expect(await assume(writer, 'revoker-member', principal, organization)).toBe(toChange);
+      expect(await assume(reader, 'revoker-member-reader', principal, organization)).toBe(toRead);
+    },
+  );
+
+  it('in the central account itself, never touches the central stack’s roles and policies', async () => {
+    const inCentral = new TemplateResolver(member, { ...stackSet.deployment, accountId: CENTRAL });
+    const identity = { Version: '2012-10-17', Statement: statementsOf(roleIn(inCentral, 'MemberRole')) };
+    const principal = `arn:aws:iam::${CENTRAL}:role/revoker-member`;
+    for (const resource of [
+      `arn:aws:iam::${CENTRAL}:role/revoker-RevokeFunctionRole-AbC123`,
+      `arn:aws:iam::${CENTRAL}:role/revoker-DetectForwardRole-AbC123`,
+    ])
+      expect(await decide({ identity, principal, action: 'iam:PutRolePolicy', resource })).toBe(
+        'ExplicitlyDenied',
+      );
     expect(
       await decide({
         identity,
         principal,
-        action: 'sts:AssumeRole',
-        resource: `arn:aws:iam::${MEMBER}:role/revoker-member`,
-        resourcePolicy: role.AssumeRolePolicyDocument,
-        context: { 'aws:PrincipalOrgID': organization, 'aws:PrincipalArn': principal },
+        action: 'iam:PutRolePolicy',
+        resource: `arn:aws:iam::${CENTRAL}:role/app-server`,
       }),
-    ).toBe(verdict);
+    ).toBe('Allowed');
+    // In a member account, a role named like the central stack's is revoked as any other.
+    expect(
+      await decide({
+        identity: { Version: '2012-10-17', Statement: statements },
+        principal: `arn:aws:iam::${MEMBER}:role/revoker-member`,
+        action: 'iam:PutRolePolicy',
+        resource: `arn:aws:iam::${MEMBER}:role/revoker-backdoor`,
+      }),
+    ).toBe('Allowed');
   });
 });
 
@@ -206,6 +296,7 @@ describe('forwarding to the central detect bus', () => {
     const bus = String(resolver.getAtt('DetectBus', 'Arn'));
     const put = (principal: string, organization: string) =>
       decide({
+        context: { 'aws:PrincipalOrgID': organization, 'aws:PrincipalArn': principal },
         identity: {
           Version: '2012-10-17',
           Statement: [{ Effect: 'Allow', Action: 'events:PutEvents', Resource: '*' }],
@@ -214,9 +305,14 @@ describe('forwarding to the central detect bus', () => {
         action: 'events:PutEvents',
         resource: bus,
         resourcePolicy,
-        context: { 'aws:PrincipalOrgID': organization },
       });
-    expect(await put(`arn:aws:iam::${MEMBER}:role/StackSet-forward-role`, ORGANIZATION)).toBe('Allowed');
+    const forwarder = String(stackSet.getAtt('ForwardRole', 'Arn')).replace(
+      ':role/',
+      ':role/revoker-forward/',
+    );
+    expect(await put(forwarder, ORGANIZATION)).toBe('Allowed');
+    // Anyone else of the organisation, even with events:PutEvents of their own, may not.
+    expect(await put(`arn:aws:iam::${MEMBER}:role/Admin`, ORGANIZATION)).toBe('ImplicitlyDenied');
     expect(await put('arn:aws:iam::999999999999:role/elsewhere', 'o-zzzzzzzzzz')).toBe('ImplicitlyDenied');
   });
 });

@@ -135,6 +135,24 @@ describe('the functions’ permissions', () => {
     ),
   ]);
 
+  it('lets only the revoking functions assume a member account’s member role; readers its reader role', () => {
+    const assumes = (name: string, suffix: string) =>
+      statementsOf(name).some(
+        (statement) =>
+          statement.Effect === 'Allow' &&
+          list(statement.Action).includes('sts:AssumeRole') &&
+          JSON.stringify(statement.Resource).includes(`role/\${MemberRoleName}${suffix}"`),
+      );
+    expect(functions.filter((name) => assumes(name, ''))).toEqual([
+      'RevokeFunction',
+      'OffboardFunction',
+      'ExpireGrantFunction',
+    ]);
+    expect(functions.filter((name) => assumes(name, '-reader')).sort()).toEqual(
+      [...IAM_READERS, 'HeartbeatFunction'].sort(),
+    );
+  });
+
   it('never allows every action of a service', () => {
     const wildcards = everyStatement
       .filter((statement) => statement.Effect === 'Allow')

@@ -233,6 +233,12 @@ function planRole(
     plan.requiresHuman = `role ${target.roleName} was not found in IAM (deleted, or a different account)`;
     return;
   }
+  // IAM finds a role by its name alone: one of that name elsewhere (another account, another
+  // path) is another principal, never the one the case is about.
+  if (role.arn && role.arn !== target.roleArn) {
+    plan.requiresHuman = `IAM has role ${target.roleName} as ${role.arn}, not ${target.roleArn}: it is another role, so nothing is changed`;
+    return;
+  }
   let statement: Statement;
   let why: string;
   if (target.kind === 'role') {

@@ -6,6 +6,7 @@ import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import {
+  DeleteRolePolicyCommand,
   GetRoleCommand,
   IAMClient,
   ListAttachedRolePoliciesCommand,
@@ -60,13 +61,14 @@ beforeAll(async () => {
   iam.on(ListRolePoliciesCommand).resolves({ PolicyNames: [] });
   iam.on(ListAttachedRolePoliciesCommand).resolves({ AttachedPolicies: [] });
   iam.on(ListInstanceProfilesForRoleCommand).resolves({ InstanceProfiles: [] });
+  iam.on(DeleteRolePolicyCommand).resolves({});
 });
 afterAll(() => {
   process.env = { ...saved };
 });
 
 describe('the deployed IAM gateway in an organisation', () => {
-  it('reads a member account through the member role the stack names, with its credentials', async () => {
+  it('reads a member account through the reader role, and changes it through the member role the stack names', async () => {
     const { aws } = await import('../../../../lib/aws/deployed.ts');
     const state = await (await aws.iam()).readState({
       accountId: MEMBER,
@@ -80,6 +82,19 @@ describe('the deployed IAM gateway in an organisation', () => {
     // The IAM calls are signed with the member role's credentials (the mock answers before signing: ask the client).
     const client = iam.call(0).thisValue as IAMClient;
     expect((await client.config.credentials()).accessKeyId).toBe('ASIAMEMBER');
+    expect(sts).toHaveReceivedCommandExactlyOnceWith(AssumeRoleCommand, {
+      RoleArn: `arn:aws:iam::${MEMBER}:role/revoker-member-reader`,
+      RoleSessionName: 'revoker-RevokeFunction-AbC123',
+    });
+
+    // A change: only now is the member role itself assumed, and the change signed with it.
+    await (await aws.iam()).perform(MEMBER, {
+      action: 'delete-role-policy',
+      input: { roleName: 'app-server', policyName: 'orders' },
+    });
+    const changer = iam.commandCalls(DeleteRolePolicyCommand)[0]!.thisValue as IAMClient;
+    expect(changer).not.toBe(client);
+    await changer.config.credentials();
     expect(sts).toHaveReceivedCommandWith(AssumeRoleCommand, {
       RoleArn: `arn:aws:iam::${MEMBER}:role/revoker-member`,
       RoleSessionName: 'revoker-RevokeFunction-AbC123',

@@ -33,6 +33,7 @@ describe('enrolmentOf', () => {
       kind: 'member-role',
       account: { id: MEMBER, name: 'workloads', mode: 'dry-run' },
       roleArn: `arn:aws-us-gov:iam::${MEMBER}:role/revoker-member`,
+      readerRoleArn: `arn:aws-us-gov:iam::${MEMBER}:role/revoker-member-reader`,
     });
   });
 
