@@ -3,6 +3,7 @@
 // named (never every session of a shared role), held back for a human when a guard rail
 // stops it, or only recorded in dry-run mode. Every outcome is an entry on the case.
 
+import { modeIn } from '../domain/accounts.ts';
 import { type Approval, digest } from '../domain/case.ts';
 import type { Config } from '../domain/config.ts';
 import {
@@ -11,6 +12,7 @@ import {
   type RevocationPlan,
   type RevocationTarget,
   scopeFor,
+  targetAccount,
 } from '../domain/revocation/plan.ts';
 import type { Trigger } from '../domain/trigger.ts';
 import type { CaseStore, Clock, IamGateway } from '../ports.ts';
@@ -90,7 +92,9 @@ export async function revokeEach(
         detail: { plan, reason: plan.requiresHuman },
       });
       outcomes.push({ target, plan, status: 'needs-human', record: null });
-    } else if (context.dryRun) {
+    } else if (context.dryRun || modeIn(config, targetAccount(target)) === 'dry-run') {
+      // Each target in its own account's mode: a grant's end at home never changes a member
+      // account kept in dry run.
       await recordEntry(context.cases, context.caseId, {
         id: `dry-run:${revocationId}`,
         at: cutoff,
