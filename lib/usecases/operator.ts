@@ -439,15 +439,14 @@ export async function finishGrantRequest(
           requestedBy: request.approvedBy
             ? `${request.requestedBy} (approved by ${request.approvedBy})`
             : request.requestedBy,
+          requester: personOf(callerOf(request.requestedBy)),
           reason: request.reason,
           region: request.region,
+          // The grant runs from its approval; a retry names the same grant. Whether it may
+          // still be granted (its end not passed, not begun) is judged by the clock.
+          grantedAt: new Date(request.grantAt),
         },
-        // The grant runs from its approval; a retry names the same grant.
-        {
-          ...deps,
-          iam: deps.iamFor(request.principalArn.split(':')[4] ?? ''),
-          clock: { now: () => new Date(request.grantAt!) },
-        },
+        { ...deps, iam: deps.iamFor(request.principalArn.split(':')[4] ?? '') },
       );
       next = { ...request, status: 'granted', grantId: grant.grantId };
     } catch (error) {

@@ -708,7 +708,8 @@ describe('the revocation state machine, branch by branch', () => {
       onAttempt: () => {
         attempts++;
       },
-      onPage: ({ token, callbacks }) => callbacks.fail(token, REJECTED_ERROR, 'Rejected by oncall@example.com'),
+      onPage: ({ token, callbacks }) =>
+        callbacks.fail(token, REJECTED_ERROR, 'Rejected by oncall@example.com'),
     });
 
     expect(attempts).toBe(1);

@@ -268,6 +268,7 @@ describe('reconcile of a just-in-time grant’s case', () => {
           policyArn,
           seconds: 3600,
           requestedBy: 'carol',
+          requester: 'person:carol',
           reason: 'r',
           region: 'us-east-1',
         },
