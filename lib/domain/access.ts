@@ -40,7 +40,10 @@ export const AccessSchema = z
           accounts: z.array(AccountSelector).min(1),
           /** The longest grant this rule allows (at most 7 days). */
           maxDuration: Duration.refine((text) => durationSeconds(text) <= 7 * 86_400, 'at most 7d'),
-          /** A member of this group, other than the requester, must approve; null: granted at once. */
+          /**
+           * A member of this group, other than the requester, must approve; null: granted at once,
+           * and only to the requester's own principal (see `mayRequestGrant`).
+           */
           approvers: GroupName.nullable(),
         }),
       )
@@ -197,8 +200,23 @@ export interface GrantAsk {
 }
 
 /**
+ * Is the principal the caller's own: the caller's user or role (see `isSelfApproval`), or a user
+ * of the caller's name (one name is one person, see `personOf`)?
+ */
+export function isOwnPrincipal(caller: Caller, principalArn: string): boolean {
+  const grantee = userNameOf(principalArn);
+  return (
+    isSelfApproval(caller.arn, principalArn) ||
+    (grantee !== null && personOf(caller) === `person:${grantee.toLowerCase()}`)
+  );
+}
+
+/**
  * May the caller ask for this grant? Allowed by the first rule of one of their groups that
  * covers the policy, the principal, its account and the duration; it says who must approve.
+ * A rule that needs no approval covers the caller's own principal only: a grant puts the grant
+ * guard on its grantee, which stops them assuming any role not tagged `revoker:guarded=true`
+ * for as long as it lasts, so a grant to someone else always waits for the rule's approvers.
  */
 export function mayRequestGrant(
   caller: Caller,
@@ -223,6 +241,10 @@ export function mayRequestGrant(
       reasons.push(`${name}: account ${accountId} is not among its accounts`);
     else if (ask.seconds > durationSeconds(rule.maxDuration))
       reasons.push(`${name}: at most ${rule.maxDuration}`);
+    else if (rule.approvers === null && !isOwnPrincipal(caller, ask.principalArn))
+      reasons.push(
+        `${name}: it needs no approval, so it grants only to your own principal; a grant to ${ask.principalArn} needs a rule whose approvers approve it`,
+      );
     else return { allowed: true, approvers: rule.approvers };
   }
   return { allowed: false, reason: reasons.join('; ') };
@@ -245,11 +267,7 @@ export function mayApproveGrant(
 ): Verdict {
   if (samePerson(caller, request.requester))
     return { allowed: false, reason: `${caller.arn} asked for this grant: someone else must approve it` };
-  const grantee = userNameOf(request.principalArn);
-  if (
-    isSelfApproval(caller.arn, request.principalArn) ||
-    (grantee !== null && personOf(caller) === `person:${grantee.toLowerCase()}`)
-  )
+  if (isOwnPrincipal(caller, request.principalArn))
     return {
       allowed: false,
       reason: `${caller.arn} is ${request.principalArn}, the principal to be granted: someone else must approve it`,

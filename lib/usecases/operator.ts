@@ -50,7 +50,7 @@ import {
 } from '../ports.ts';
 import type { Runbook } from '../runbooks/catalog.ts';
 import { answerEscalation, EscalationAnswerError } from './answer-escalation.ts';
-import { CaseContentionError, type IntakeOutcome } from './cases.ts';
+import { CaseContentionError, changeDocument, type IntakeOutcome } from './cases.ts';
 import { startOffboardingCase } from './detect.ts';
 import { GrantRefusedError, grantAccess } from './jit.ts';
 import { runRunbook } from './run-runbook.ts';
@@ -247,28 +247,18 @@ export async function requestGrant(
   const seconds = durationSeconds(duration);
   const target = `${policyArn} on ${principalArn} for ${duration}`;
   const verdict = mayRequestGrant(caller, { principalArn, policyArn, seconds }, deps.config.access);
+  const refused = async (reason: string): Promise<never> => {
+    await audit(deps, caller, { action: 'grant.request', target, allowed: false, reason, details: ask.data });
+    throw new OperatorRefusedError(reason);
+  };
+  // Read first (no IAM read for a person past the day's limit), and counted again below, in the
+  // compare-and-set that records the request: requests asked for at once never pass it together.
   const today = await deps.cases.readDocument(requestsIndexKey(deps.clock.now()));
-  const askedToday = today
-    ? RequestsIndexSchema.parse(today.value).requests.filter((entry) => entry.person === personOf(caller))
-        .length
-    : 0;
-  const overLimit =
-    askedToday >= REQUESTS_PER_PERSON_PER_DAY
-      ? `${caller.arn} asked for ${askedToday} grants today: at most ${REQUESTS_PER_PERSON_PER_DAY} a day`
-      : null;
+  const overLimit = today ? dailyLimitRefusal(caller, RequestsIndexSchema.parse(today.value).requests) : null;
   const refusal = verdict.allowed
     ? (overLimit ?? (await principalRefusal(principalArn, deps)))
     : verdict.reason;
-  if (refusal !== null || !verdict.allowed) {
-    await audit(deps, caller, {
-      action: 'grant.request',
-      target,
-      allowed: false,
-      reason: refusal ?? 'refused',
-      details: ask.data,
-    });
-    throw new OperatorRefusedError(refusal ?? 'refused');
-  }
+  if (refusal !== null || !verdict.allowed) return refused(refusal ?? 'refused');
   const requestedAt = toInstant(deps.clock.now());
   const request: GrantRequestRecord = GrantRequestSchema.parse({
     requestId: grantRequestIdFor({ requestedBy: caller.arn, principalArn, policyArn, requestedAt }),
@@ -287,6 +277,14 @@ export async function requestGrant(
     grantId: null,
     refusal: null,
   } satisfies GrantRequestRecord);
+  // Indexed first, the day's limit counted in the same compare-and-set: a request the index
+  // names but the store lacks is skipped by the listing, and one written but never indexed could
+  // be finished by no one who can find it.
+  const overToday = await indexRequest(deps.cases, new Date(requestedAt), caller, {
+    requestId: request.requestId,
+    person: personOf(caller),
+  });
+  if (overToday !== null) return refused(overToday);
   await audit(deps, caller, {
     action: 'grant.request',
     target,
@@ -296,32 +294,40 @@ export async function requestGrant(
       : 'eligible; no approval needed',
     details: { requestId: request.requestId, ...ask.data },
   });
-  // Indexed first: a request the index names but the store lacks is skipped by the listing, and
-  // one written but never indexed could be finished by no one who can find it.
-  await indexRequest(deps.cases, new Date(requestedAt), {
-    requestId: request.requestId,
-    person: personOf(caller),
-  });
   await deps.cases.writeDocument(requestKey(request.requestId), request, null);
   if (verdict.approvers !== null) return request;
   return finishGrantRequest(request.requestId, deps);
 }
 
+type IndexedRequest = z.infer<typeof RequestsIndexSchema>['requests'][number];
+
+/** Why the caller may ask for no more grants today, given the day's requests; null if they may. */
+function dailyLimitRefusal(caller: Caller, requests: readonly IndexedRequest[]): string | null {
+  const asked = requests.filter((entry) => entry.person === personOf(caller)).length;
+  return asked >= REQUESTS_PER_PERSON_PER_DAY
+    ? `${caller.arn} asked for ${asked} grants today: at most ${REQUESTS_PER_PERSON_PER_DAY} a day`
+    : null;
+}
+
+/**
+ * List the request under its day, once, unless its person reached the day's limit (the reason
+ * then, and nothing written): counted and written by one compare-and-set, retried on conflicts.
+ */
 async function indexRequest(
   cases: CaseStore,
   day: Date,
-  entry: z.infer<typeof RequestsIndexSchema>['requests'][number],
-): Promise<void> {
-  const key = requestsIndexKey(day);
-  for (let attempt = 0; attempt < 100; attempt++) {
-    const index = await cases.readDocument(key);
-    const requests = index ? RequestsIndexSchema.parse(index.value).requests : [];
-    if (requests.some((indexed) => indexed.requestId === entry.requestId)) return;
-    if (await cases.writeDocument(key, { requests: [...requests, entry] }, index?.version ?? null)) return;
-  }
-  throw new CaseContentionError(
-    `the grant requests of ${key.split('/')[1]} kept changing under 100 attempts`,
-  );
+  caller: Caller,
+  entry: IndexedRequest,
+): Promise<string | null> {
+  let refusal: string | null = null;
+  await changeDocument(cases, requestsIndexKey(day), RequestsIndexSchema.parse, (current) => {
+    const requests = current?.requests ?? [];
+    refusal = null;
+    if (requests.some((indexed) => indexed.requestId === entry.requestId)) return null;
+    refusal = dailyLimitRefusal(caller, requests);
+    return refusal === null ? { requests: [...requests, entry] } : null;
+  });
+  return refusal;
 }
 
 /**
