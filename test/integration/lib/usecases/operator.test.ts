@@ -24,6 +24,7 @@ import { detect } from '../../../../lib/usecases/detect.ts';
 import {
   admitCaller,
   approveGrantRequest,
+  finishGrantRequest,
   listGrantRequests,
   OFFBOARD_CONFIRM_HOURS,
   OperatorConflictError,
@@ -757,6 +758,34 @@ describe('what a grant request names', () => {
     const [record] = await deps.audit.list(new Date(0), deps.clock.now());
     expect(record!.reason.length).toBe(4096);
     expect(record!.reason.endsWith('…')).toBe(true);
+  });
+});
+
+describe('an approved request an interruption left unfinished', () => {
+  it('finished after its end has passed by the clock, it is refused and nothing is attached (it runs from its approval, judged by now)', async () => {
+    const { deps, clock, attached, iam } = await operator();
+    const request = await requestGrant(carol, ask(arn('role', 'ops-admin'), POWER_USER, '1h'), deps);
+    // Approved; IAM answers the approval's checks, then is unreachable when the grant reads it.
+    let reads = 0;
+    const flaky = {
+      readState: (scope: Parameters<typeof iam.readState>[0]) => {
+        if (++reads > 1) throw new Error('IAM was unreachable');
+        return iam.readState(scope);
+      },
+      perform: (action: Parameters<typeof iam.perform>[0]) => iam.perform(action),
+    };
+    await expect(
+      approveGrantRequest(oncall, request.requestId, { ...deps, iamFor: () => flaky }),
+    ).rejects.toThrow('IAM was unreachable');
+    expect((await listGrantRequests(deps)).requests[0]).toMatchObject({ status: 'approved' });
+
+    // Finished two hours later (a `Grant Requested` event, or an operator): its hour is over.
+    clock.advance(2 * 3600);
+    const finished = await finishGrantRequest(request.requestId, deps);
+
+    expect(finished).toMatchObject({ status: 'refused', refusal: expect.stringContaining('it ended at') });
+    expect(await attached('ops-admin', 'roles')).toEqual([]);
+    expect(await deps.cases.list()).toEqual([]);
   });
 });
 
