@@ -142,9 +142,9 @@ function dayKey(day: string): string {
 
 /**
  * A grant whose end is still to start, listed under the day it ends (once, however often
- * called), with when it was listed (`now`: a sweep leaves an entry whose case is not made yet
- * alone for OPEN_GRANT_LEASE_MS). `full` (and nothing written) when MAX_GRANTS_ENDING_PER_DAY
- * already end that day. The entry is written before the heartbeat's starting day is moved back
+ * called), with when it was last listed (`now`: a sweep leaves an entry whose case is not made
+ * yet alone for OPEN_GRANT_LEASE_MS from then; a retry listing it again renews that). `full`
+ * (and nothing written) when MAX_GRANTS_ENDING_PER_DAY already end that day. The entry is written before the heartbeat's starting day is moved back
  * to its day: whichever way a sweep and this interleave, the sweep either reads the entry or
  * fails to move past it.
  */
@@ -158,7 +158,15 @@ export async function noteOpenGrant(
   await changeDocument(cases, dayKey(day), OpenGrantsSchema.parse, (current) => {
     const grants = current?.grants ?? [];
     full = false;
-    if (grants.some((entry) => entry.grantId === grant.grantId)) return null;
+    const listed = grants.find((entry) => entry.grantId === grant.grantId);
+    if (listed)
+      return listed.listedAt !== undefined && listed.listedAt >= toInstant(now)
+        ? null
+        : {
+            grants: grants.map((entry) =>
+              entry === listed ? { ...entry, listedAt: toInstant(now) } : entry,
+            ),
+          };
     if (grants.length >= MAX_GRANTS_ENDING_PER_DAY) {
       full = true;
       return null;

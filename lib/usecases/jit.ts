@@ -344,9 +344,13 @@ export async function grantAccess(request: GrantRequest, deps: GrantDependencies
     await closeRefused(grant, guard, why, deps);
     throw refuse(why);
   };
-  /** Its end has begun, or its case is closed: the hold this attempt may have put back goes too. */
+  /**
+   * Its end has begun, or its case is closed: the hold and the listing this attempt may have put
+   * back after the end let go of them go too (the end is running, or over).
+   */
   const refuseEnded = async (why: string): Promise<never> => {
     await releaseGuard(deps.cases, guarded);
+    await forgetOpenGrant(deps.cases, grant);
     throw refuse(why);
   };
 
