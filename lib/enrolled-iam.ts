@@ -16,13 +16,28 @@ export class EnrolledIam implements IamGateway {
     private readonly home: Home,
     /** The gateway for an enrolled account; made once per account and kept. */
     private readonly make: (accountId: string, enrolment: EnrolledEnrolment) => IamGateway,
+    /** Whether revoker's own account is acted in though not listed (see withHome). */
+    private readonly homeAlways = false,
   ) {}
+
+  /**
+   * The same accounts, and revoker's own account whether or not it is enrolled: for what only
+   * ever happens there and people asked for — a just-in-time grant and its end (the grant guard
+   * lives there), and reading who a caller is. Cases the detection rules open never use it.
+   */
+  withHome(): EnrolledIam {
+    return new EnrolledIam(this.accounts, this.home, this.make, true);
+  }
 
   /** The gateway acting in `accountId`, or AccountNotEnrolledError saying why there is none. */
   in(accountId: string): IamGateway {
     const made = this.gateways.get(accountId);
     if (made) return made;
-    const enrolment = enrolmentOf(this.accounts, this.home, accountId);
+    const listed = enrolmentOf(this.accounts, this.home, accountId);
+    const enrolment: Enrolment =
+      listed.kind === 'not-enrolled' && this.homeAlways && accountId === this.home.accountId
+        ? { kind: 'own', account: null }
+        : listed;
     if (enrolment.kind === 'not-enrolled') throw new AccountNotEnrolledError(enrolment.reason);
     const gateway = this.make(accountId, enrolment);
     this.gateways.set(accountId, gateway);

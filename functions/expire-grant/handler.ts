@@ -12,7 +12,8 @@ export function createExpireGrantHandler(deps: ExpireGrantDependencies) {
 
 export const handler = deployed(async () =>
   createExpireGrantHandler({
-    iam: await aws.iam(),
+    // A grant is made in this account, so its end is too, enrolled or not.
+    iam: (await aws.iam()).withHome(),
     cases: aws.cases(),
     clock: systemClock,
     config: await aws.config(),

@@ -2,10 +2,12 @@
 // request's SigV4 signature and passes the caller's ARN in the request context — that ARN is
 // who they are. Locally, `revoker operator serve` verifies the same signature and fills in the
 // same context. JSON in, JSON out; every route authorises through the access configuration.
+
 import middy from '@middy/core';
 import type { APIGatewayProxyEventV2WithIAMAuthorizer, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
 import { aws, deployed, operatorDependencies } from '../../lib/aws/deployed.ts';
 import { type Caller, CallerError, groupsOf } from '../../lib/domain/access.ts';
+import { AccountNotEnrolledError } from '../../lib/ports.ts';
 import { RunbookParameterError } from '../../lib/runbooks/catalog.ts';
 import {
   admitCaller,
@@ -92,7 +94,8 @@ export function createOperatorHandler(deps: OffboardingDependencies) {
         caller = await admitCaller(arn, deps);
       } catch (error) {
         if (error instanceof CallerError) return reply(401, { error: error.message });
-        if (error instanceof OperatorRefusedError) return reply(403, { error: error.message });
+        if (error instanceof OperatorRefusedError || error instanceof AccountNotEnrolledError)
+          return reply(403, { error: error.message });
         throw error;
       }
       const method = event.requestContext.http.method;

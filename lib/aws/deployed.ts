@@ -249,7 +249,7 @@ export function grantGuardIn(guardPolicyArn: string, ownAccountId: string) {
 
 /** What the operator API's use cases act with: the operator function's, and the grant function's. */
 export async function operatorDependencies(): Promise<OperatorDependencies> {
-  const iam = await aws.iam();
+  const iam = (await aws.iam()).withHome();
   return {
     config: await aws.config(),
     // Callers are the stack account's identities: the function URL takes no other account's.
@@ -257,7 +257,8 @@ export async function operatorDependencies(): Promise<OperatorDependencies> {
     cases: aws.cases(),
     audit: aws.audit(),
     clock: systemClock,
-    // Each enrolled account through its own gateway; any other account is refused.
+    // Each enrolled account through its own gateway, and always this one (callers, grants); any
+    // other account is refused.
     iamFor: (accountId) => iam.in(accountId),
     scheduler: aws.scheduler(),
     callbacks: aws.callbacks(),

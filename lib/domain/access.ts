@@ -3,8 +3,10 @@
 // whom), approve which severities, run which runbooks on which accounts, read the audit log.
 // Identities are the caller's IAM ARN as AWS verified it from the request's SigV4 signature;
 // nothing here reads a name the caller chose. Every decision comes with its reason in words.
+
 import { z } from 'zod';
 import { isSelfApproval } from './approval.ts';
+import { accountOfArn } from './arn.ts';
 import { AccountId, PolicyArn } from './shapes.ts';
 import { Duration, durationSeconds } from './time.ts';
 
@@ -40,7 +42,10 @@ export const AccessSchema = z
           accounts: z.array(AccountSelector).min(1),
           /** The longest grant this rule allows (at most 7 days). */
           maxDuration: Duration.refine((text) => durationSeconds(text) <= 7 * 86_400, 'at most 7d'),
-          /** A member of this group, other than the requester, must approve; null: granted at once. */
+          /**
+           * A member of this group, other than the requester, must approve; null: granted at once,
+           * and only to the requester's own principal (see `mayRequestGrant`).
+           */
           approvers: GroupName.nullable(),
         }),
       )
@@ -197,8 +202,23 @@ export interface GrantAsk {
 }
 
 /**
+ * Is the principal the caller's own: the caller's user or role (see `isSelfApproval`), or a user
+ * of the caller's name (one name is one person, see `personOf`)?
+ */
+export function isOwnPrincipal(caller: Caller, principalArn: string): boolean {
+  const grantee = userNameOf(principalArn);
+  return (
+    isSelfApproval(caller.arn, principalArn) ||
+    (grantee !== null && personOf(caller) === `person:${grantee.toLowerCase()}`)
+  );
+}
+
+/**
  * May the caller ask for this grant? Allowed by the first rule of one of their groups that
  * covers the policy, the principal, its account and the duration; it says who must approve.
+ * A rule that needs no approval covers the caller's own principal only: a grant puts the grant
+ * guard on its grantee, which stops them assuming any role not tagged `revoker:guarded=true`
+ * for as long as it lasts, so a grant to someone else always waits for the rule's approvers.
  */
 export function mayRequestGrant(
   caller: Caller,
@@ -207,7 +227,7 @@ export function mayRequestGrant(
 ): Verdict<{ approvers: string | null }> {
   const groups = groupsOf(caller, access);
   if (groups.length === 0) return { allowed: false, reason: `${caller.arn} is in no group of access.groups` };
-  const accountId = ask.principalArn.split(':')[4] ?? '';
+  const accountId = accountOfArn(ask.principalArn) ?? '';
   const mine = access.grants
     .map((rule, index) => ({ rule, name: `grants[${index}] (${rule.group})` }))
     .filter(({ rule }) => groups.includes(rule.group));
@@ -223,6 +243,10 @@ export function mayRequestGrant(
       reasons.push(`${name}: account ${accountId} is not among its accounts`);
     else if (ask.seconds > durationSeconds(rule.maxDuration))
       reasons.push(`${name}: at most ${rule.maxDuration}`);
+    else if (rule.approvers === null && !isOwnPrincipal(caller, ask.principalArn))
+      reasons.push(
+        `${name}: it needs no approval, so it grants only to your own principal; a grant to ${ask.principalArn} needs a rule whose approvers approve it`,
+      );
     else return { allowed: true, approvers: rule.approvers };
   }
   return { allowed: false, reason: reasons.join('; ') };
@@ -231,6 +255,22 @@ export function mayRequestGrant(
 /** Are two callers the same person? See `personOf`. */
 export function samePerson(a: Caller, b: Caller): boolean {
   return personOf(a) === personOf(b);
+}
+
+/**
+ * Is the caller one of these approvers (emails or IAM ARNs, as an account's own `approvers`
+ * name them)? By the IAM principal or session ARN, by the person an IAM user ARN names, or, for
+ * an Identity Center session, by the user name AWS set as its session name.
+ */
+export function isNamedApprover(caller: Caller, approvers: readonly string[]): boolean {
+  const names = new Set([caller.arn, caller.principalArn].map((name) => name.toLowerCase()));
+  return approvers.some((approver) => {
+    const named = approver.toLowerCase();
+    if (names.has(named)) return true;
+    const user = userNameOf(approver);
+    if (user !== null) return personOf(caller) === `person:${user.toLowerCase()}`;
+    return caller.identityCenter && caller.sessionName?.toLowerCase() === named;
+  });
 }
 
 /**
@@ -245,11 +285,7 @@ export function mayApproveGrant(
 ): Verdict {
   if (samePerson(caller, request.requester))
     return { allowed: false, reason: `${caller.arn} asked for this grant: someone else must approve it` };
-  const grantee = userNameOf(request.principalArn);
-  if (
-    isSelfApproval(caller.arn, request.principalArn) ||
-    (grantee !== null && personOf(caller) === `person:${grantee.toLowerCase()}`)
-  )
+  if (isOwnPrincipal(caller, request.principalArn))
     return {
       allowed: false,
       reason: `${caller.arn} is ${request.principalArn}, the principal to be granted: someone else must approve it`,

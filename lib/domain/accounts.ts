@@ -147,6 +147,14 @@ export function responseIn(
   );
 }
 
+/** The account's own approvers, when it names any: they alone answer its cases. */
+export function ownApproversIn(
+  config: { accounts?: Accounts | undefined },
+  accountId: string | null,
+): string[] | null {
+  return enrolled(config.accounts, accountId)?.approvers ?? null;
+}
+
 /** Who answers an escalation of a case in the account: its own approvers, or the top-level ones. */
 export function approversIn(config: AccountSettings, accountId: string | null): string[] {
   return enrolled(config.accounts, accountId)?.approvers ?? config.escalation.approvers;

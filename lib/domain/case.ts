@@ -32,6 +32,8 @@ export const OUTCOMES = [
   'kept',
   'needs-human',
   'dry-run',
+  /** A just-in-time grant refused before anything was attached (a cap, or its end already passed). */
+  'refused',
 ] as const;
 export type Outcome = (typeof OUTCOMES)[number];
 

@@ -24,10 +24,17 @@ export const MIN_GRANT_SECONDS = 60;
 export const MAX_GRANT_SECONDS = 7 * 86_400;
 
 /**
- * The most grants a principal holds open at once: more is a loop, not a need. It bounds the
- * principal's grant index (one item) and what each grant and end of it reads.
+ * How many grants a principal holds open at once, by who asked for them: more is a loop, not a
+ * need. The principal's own person (self-served, or approved for them) holds up to
+ * MAX_OWN_OPEN_GRANTS; other people up to MAX_OPEN_GRANTS_PER_REQUESTER each and
+ * MAX_OTHERS_OPEN_GRANTS altogether, so no one else's grants (approved as they must be) can use
+ * up the principal's own. Together they bound the principal's grant index (one item) and what
+ * each grant and end of it reads.
  */
-export const MAX_OPEN_GRANTS_PER_PRINCIPAL = 20;
+export const MAX_OWN_OPEN_GRANTS = 20;
+export const MAX_OPEN_GRANTS_PER_REQUESTER = 5;
+export const MAX_OTHERS_OPEN_GRANTS = 20;
+export const MAX_OPEN_GRANTS_PER_PRINCIPAL = MAX_OWN_OPEN_GRANTS + MAX_OTHERS_OPEN_GRANTS;
 
 /**
  * The most open grants ending on one day (UTC): one item lists them for the heartbeat, and an
@@ -48,10 +55,12 @@ export const GrantSchema = z.strictObject({
   /** Where verification reads the logs first. */
   region: Region,
   /**
-   * The principal held the policy outside any grant when this one began (standing access): the
-   * grant's end then never detaches it.
+   * The principal held the policy outside any grant when this grant came to attach it (standing
+   * access): the grant's end then never detaches it. Null until the grant decides, once it has
+   * joined its principal's grants and before it attaches anything: a grant whose end begins
+   * still undecided attached nothing, and never will.
    */
-  heldBefore: z.boolean(),
+  heldBefore: z.boolean().nullable(),
   /**
    * The grant guard attached before the policy and detached after it: the managed policy that
    * denies the grantee revoker's own resources. Null only for grants recorded before there was one.
@@ -265,7 +274,14 @@ export function otherHolders(current: GuardHolders | null, grant: Guarded): stri
  * on (and one, older, for every grant), so none grows without bound.
  */
 export const OpenGrantsSchema = z.object({
-  grants: z.array(z.object({ grantId: GrantSchema.shape.grantId, expiresAt: z.iso.datetime() })),
+  grants: z.array(
+    z.object({
+      grantId: GrantSchema.shape.grantId,
+      expiresAt: z.iso.datetime(),
+      /** When the grant listed itself (before its case exists); absent for entries listed before this was kept. */
+      listedAt: z.iso.datetime().optional(),
+    }),
+  ),
 });
 export type OpenGrants = z.infer<typeof OpenGrantsSchema>;
 
@@ -285,8 +301,60 @@ export const OpenGrantsFromSchema = z.object({ day: z.iso.date() });
 export const GrantIndexSchema = z.object({
   grantIds: z.array(GrantSchema.shape.grantId),
   heldSince: z.record(z.string(), z.iso.datetime()).default({}),
+  /** Who asked for each grant, as a person (see `personOf`); a grant missing here counts as someone else's. */
+  requesters: z.record(z.string(), z.string()).default({}),
 });
 export type GrantIndex = z.infer<typeof GrantIndexSchema>;
+
+/**
+ * The person a principal is, as `personOf` names a caller: a user by its name (whatever its
+ * path), a role by its ARN without its path. A grant asked for by this person is the principal's own.
+ */
+export function personOfPrincipal(principalArn: string): string {
+  const [, partition = 'aws', , , account = ''] = principalArn.split(':');
+  const holder = grantHolder({ principalArn });
+  return holder.kind === 'user'
+    ? `person:${holder.name.toLowerCase()}`
+    : `arn:${partition}:iam::${account}:role/${holder.name}`.toLowerCase();
+}
+
+/**
+ * Why the principal's index takes no more grants asked for by `requester` (a person; null:
+ * unknown, counted as someone else), or null when it takes this one. See MAX_OWN_OPEN_GRANTS.
+ */
+export function grantCapRefusal(
+  index: Pick<GrantIndex, 'grantIds' | 'requesters'>,
+  principalArn: string,
+  requester: string | null,
+): string | null {
+  const own = personOfPrincipal(principalArn);
+  const by = (id: string) => index.requesters[id] ?? null;
+  if (requester === own) {
+    const held = index.grantIds.filter((id) => by(id) === own).length;
+    return held >= MAX_OWN_OPEN_GRANTS
+      ? `${principalArn} already holds ${held} open grants its own person asked for, the most it may (${MAX_OWN_OPEN_GRANTS}): ask again when one has ended`
+      : null;
+  }
+  const mine = requester === null ? 0 : index.grantIds.filter((id) => by(id) === requester).length;
+  if (mine >= MAX_OPEN_GRANTS_PER_REQUESTER)
+    return `${principalArn} already holds ${mine} open grants you asked for, the most one other person may ask for (${MAX_OPEN_GRANTS_PER_REQUESTER}): ask again when one has ended`;
+  const others = index.grantIds.filter((id) => by(id) !== own).length;
+  return others >= MAX_OTHERS_OPEN_GRANTS
+    ? `${principalArn} already holds ${others} open grants other people asked for, the most it may (${MAX_OTHERS_OPEN_GRANTS}): ask again when one has ended (its own person's grants are counted apart)`
+    : null;
+}
+
+/**
+ * How long an open grant's entry may list a grant whose case does not exist yet: a grant lists
+ * itself, then opens its case (a retry may do so long after its end). Past this lease, an entry
+ * with no case is a grant that stopped before opening it, and is forgotten.
+ */
+export const OPEN_GRANT_LEASE_MS = 15 * 60_000;
+
+/** An entry with no case yet may be forgotten: listed longer than OPEN_GRANT_LEASE_MS ago (or before listings were timed). */
+export function pastLease(entry: OpenGrants['grants'][number], now: Date): boolean {
+  return entry.listedAt === undefined || Date.parse(entry.listedAt) + OPEN_GRANT_LEASE_MS <= now.getTime();
+}
 
 /** The open grants due at `now` that their schedule should have ended `graceMs` ago already. */
 export function overdueGrants(open: OpenGrants | null, now: Date, graceMs: number): string[] {

@@ -140,7 +140,7 @@ export async function openLocalPipeline(options: LocalPipelineOptions): Promise<
     ),
     expireGrant: asLocalFunction(
       'expire-grant',
-      createExpireGrantHandler({ engine, runbooks, iam, config, clock, cases }),
+      createExpireGrantHandler({ engine, runbooks, iam: iam.withHome(), config, clock, cases }),
     ),
     verify: asLocalFunction('verify', createVerifyHandler({ engine, runbooks, config, clock, cases })),
     escalate: asLocalFunction(

@@ -39,6 +39,7 @@ interface StateDefinition {
   Parameters?: { FunctionName?: string };
   TimeoutSecondsPath?: string;
   HeartbeatSecondsPath?: string;
+  Retry?: unknown[];
 }
 
 interface Definition {
@@ -85,6 +86,7 @@ export class LocalStateMachine {
   private readonly machine: StateMachine;
   private readonly handlers: Record<string, (input: unknown) => Promise<unknown>> = {};
   private readonly noWaits: Record<string, number> = {};
+  private readonly noRetryIntervals: Record<string, number> = {};
 
   constructor(
     functions: Record<string, LocalFunction>,
@@ -95,6 +97,7 @@ export class LocalStateMachine {
     const byArn = new Map(Object.entries(functions).map(([name, fn]) => [localFunctionArn(name), fn]));
     for (const [stateName, state] of Object.entries(definition.States)) {
       if (state.Type === 'Wait') this.noWaits[stateName] = 0;
+      if (state.Retry) this.noRetryIntervals[stateName] = 0;
       const arn = state.Type === 'Task' ? state.Parameters?.FunctionName : undefined;
       if (!arn) continue;
       const fn = byArn.get(arn);
@@ -141,10 +144,14 @@ export class LocalStateMachine {
     };
   }
 
-  /** Start an execution. Wait states take no real time: locally, time is simulated. */
+  /** Start an execution. Wait states and retry intervals take no real time: locally, time is simulated. */
   start(name: string, input: unknown): LocalExecution {
     const execution = this.machine.run(input as never, {
-      overrides: { taskResourceLocalHandlers: this.handlers as never, waitTimeOverrides: this.noWaits },
+      overrides: {
+        taskResourceLocalHandlers: this.handlers as never,
+        waitTimeOverrides: this.noWaits,
+        retryIntervalOverrides: this.noRetryIntervals,
+      },
       // Resolves `$$.Task.Token`; the callback adapter replaces it with a token per task.
       context: { Task: { Token: 'issued-by-the-local-callback-adapter' } } as never,
     });

@@ -2,15 +2,15 @@
 // grants hold a principal's grant guard (the last one to end detaches it), which grants of a
 // principal are not yet ended (its index), and which grants' ends have not started (the
 // heartbeat ends one whose schedule was deleted or never fired). Each is bounded: the index by
-// a cap per principal, the open grants by one document per day they end on, with a cap each.
+// caps per principal (by who asked), the open grants by one document per day they end on, with a cap each.
 import {
   endDayOf,
   type Grant,
   type GrantIndex,
   GrantIndexSchema,
   GuardHoldersSchema,
+  grantCapRefusal,
   MAX_GRANTS_ENDING_PER_DAY,
-  MAX_OPEN_GRANTS_PER_PRINCIPAL,
   type OpenGrants,
   OpenGrantsFromSchema,
   OpenGrantsSchema,
@@ -18,6 +18,7 @@ import {
   withHolder,
   withoutHolder,
 } from '../domain/jit.ts';
+import { toInstant } from '../domain/time.ts';
 import type { CaseStore } from '../ports.ts';
 import { changeDocument } from './cases.ts';
 
@@ -60,38 +61,47 @@ function indexKey(principalArn: string): string {
 /** The principal's grants not yet ended, and the holds carried over to them. */
 export async function readGrantIndex(cases: CaseStore, principalArn: string): Promise<GrantIndex> {
   const document = await cases.readDocument(indexKey(principalArn));
-  return document ? GrantIndexSchema.parse(document.value) : { grantIds: [], heldSince: {} };
+  return document ? GrantIndexSchema.parse(document.value) : { grantIds: [], heldSince: {}, requesters: {} };
 }
 
 function without(index: GrantIndex, drop: (grantId: string) => boolean): GrantIndex {
+  const kept = (record: Record<string, string>) =>
+    Object.fromEntries(Object.entries(record).filter(([id]) => !drop(id)));
   return {
     grantIds: index.grantIds.filter((id) => !drop(id)),
-    heldSince: Object.fromEntries(Object.entries(index.heldSince).filter(([id]) => !drop(id))),
+    heldSince: kept(index.heldSince),
+    requesters: kept(index.requesters),
   };
 }
 
 /**
- * Add the grant to its principal's index, once; grants in `ended` (their cases closed) go.
- * `full` (and nothing written) when the principal already holds MAX_OPEN_GRANTS_PER_PRINCIPAL.
+ * Add the grant to its principal's index, once, as asked for by `requester` (a person, or null
+ * when unknown); grants in `ended` (their cases closed) go. Refused (the reason, and nothing
+ * written) when the principal holds as many open grants as that requester may add: see
+ * MAX_OWN_OPEN_GRANTS. The caps are checked in the same compare-and-set as the write, so grants
+ * asked for at once never pass them together.
  */
 export async function indexGrant(
   cases: CaseStore,
   grant: Pick<Grant, 'grantId' | 'principalArn'>,
+  requester: string | null,
   ended: ReadonlySet<string>,
-): Promise<'indexed' | 'full'> {
-  let full = false;
+): Promise<{ status: 'indexed' } | { status: 'full'; reason: string }> {
+  let refusal: string | null = null;
   await changeDocument(cases, indexKey(grant.principalArn), GrantIndexSchema.parse, (current) => {
-    full = false;
-    const index = without(current ?? { grantIds: [], heldSince: {} }, (id) => ended.has(id));
+    refusal = null;
+    const index = without(current ?? { grantIds: [], heldSince: {}, requesters: {} }, (id) => ended.has(id));
     if (index.grantIds.includes(grant.grantId))
       return index.grantIds.length === current?.grantIds.length ? null : index;
-    if (index.grantIds.length >= MAX_OPEN_GRANTS_PER_PRINCIPAL) {
-      full = true;
-      return null;
-    }
-    return { ...index, grantIds: [...index.grantIds, grant.grantId] };
+    refusal = grantCapRefusal(index, grant.principalArn, requester);
+    if (refusal !== null) return null;
+    return {
+      ...index,
+      grantIds: [...index.grantIds, grant.grantId],
+      requesters: requester === null ? index.requesters : { ...index.requesters, [grant.grantId]: requester },
+    };
   });
-  return full ? 'full' : 'indexed';
+  return refusal === null ? { status: 'indexed' } : { status: 'full', reason: refusal };
 }
 
 /**
@@ -132,25 +142,38 @@ function dayKey(day: string): string {
 
 /**
  * A grant whose end is still to start, listed under the day it ends (once, however often
- * called). `full` (and nothing written) when MAX_GRANTS_ENDING_PER_DAY already end that day.
- * The entry is written before the heartbeat's starting day is moved back to its day: whichever
- * way a sweep and this interleave, the sweep either reads the entry or fails to move past it.
+ * called), with when it was last listed (`now`: a sweep leaves an entry whose case is not made
+ * yet alone for OPEN_GRANT_LEASE_MS from then; a retry listing it again renews that). `full`
+ * (and nothing written) when MAX_GRANTS_ENDING_PER_DAY already end that day. The entry is written before the heartbeat's starting day is moved back
+ * to its day: whichever way a sweep and this interleave, the sweep either reads the entry or
+ * fails to move past it.
  */
 export async function noteOpenGrant(
   cases: CaseStore,
   grant: Pick<Grant, 'grantId' | 'expiresAt'>,
+  now: Date,
 ): Promise<'noted' | 'full'> {
   const day = endDayOf(grant);
   let full = false;
   await changeDocument(cases, dayKey(day), OpenGrantsSchema.parse, (current) => {
     const grants = current?.grants ?? [];
     full = false;
-    if (grants.some((entry) => entry.grantId === grant.grantId)) return null;
+    const listed = grants.find((entry) => entry.grantId === grant.grantId);
+    if (listed)
+      return listed.listedAt !== undefined && listed.listedAt >= toInstant(now)
+        ? null
+        : {
+            grants: grants.map((entry) =>
+              entry === listed ? { ...entry, listedAt: toInstant(now) } : entry,
+            ),
+          };
     if (grants.length >= MAX_GRANTS_ENDING_PER_DAY) {
       full = true;
       return null;
     }
-    return { grants: [...grants, { grantId: grant.grantId, expiresAt: grant.expiresAt }] };
+    return {
+      grants: [...grants, { grantId: grant.grantId, expiresAt: grant.expiresAt, listedAt: toInstant(now) }],
+    };
   });
   if (full) return 'full';
   // Always written (a new version even when the day is not earlier): a sweep that read the

@@ -1,22 +1,29 @@
 // Just-in-time access: grant a managed policy to a role or user for a while, and end it.
 // A grant lists itself for the heartbeat, opens its case, holds the grant guard (the managed
-// policy denying revoker's own resources), schedules its end and joins its principal's index;
-// only then, IAM read afresh, it attaches the guard, then the policy (unless the principal holds
-// it outside any grant). The end — the expire-grant task — detaches the policy unless the
-// principal's standing access or another grant granted and live still gives it, then the guard
-// unless another grant still holds it, and denies each role session the principal opened while
-// the grant was live: their credentials outlive the grant. Stopped between any two steps, the
+// policy denying revoker's own resources), joins its principal's index (within its caps) and
+// schedules its end; refused on the way, it is refused whole (its case closed as refused, what it
+// recorded undone). Only then it decides, from IAM and its principal's grants read afresh,
+// whether the principal holds the policy outside any grant, records that on its case, and
+// attaches the guard, then the policy (unless so held); it then looks at its case once more,
+// and takes away what it attached should its end have begun meanwhile. The end — the
+// expire-grant task — marks itself begun first, then detaches the policy unless the principal's
+// standing access or another grant granted and live still gives it, then the guard unless
+// another grant still holds it, and denies each role session the principal opened while the
+// grant was live: their credentials outlive the grant. Stopped between any two steps, the
 // principal holds the guard without the policy at worst, never the policy without the guard,
 // and whatever was recorded is ended at the grant's time (by its schedule or the heartbeat).
 
 import { z } from 'zod';
 import { modeIn } from '../domain/accounts.ts';
-import { type Case, entriesOf, isOpen, openedHeader } from '../domain/case.ts';
+import { accountOfArn } from '../domain/arn.ts';
+import { type Case, type CaseHeader, closeHeader, entriesOf, isOpen, openedHeader } from '../domain/case.ts';
 import { type Config, isProtected, protectingTag } from '../domain/config.ts';
 import { own } from '../domain/iam-state.ts';
 import {
   type Grant,
+  type GrantIndex,
   GrantSchema,
+  grantCapRefusal,
   grantHolder,
   grantIdFor,
   grantTrigger,
@@ -27,7 +34,6 @@ import {
   liveOverlapping,
   MAX_GRANT_SECONDS,
   MAX_GRANTS_ENDING_PER_DAY,
-  MAX_OPEN_GRANTS_PER_PRINCIPAL,
   MIN_GRANT_SECONDS,
   reasonToKeep,
 } from '../domain/jit.ts';
@@ -48,7 +54,7 @@ import {
 import { bindRunbook, type Runbook, requireRunbook } from '../runbooks/catalog.ts';
 import { textIn } from '../runbooks/rows.ts';
 import { type AppliedStep, applyPlan } from './apply-plan.ts';
-import { openRequestedCase, recordEntry, requireCase } from './cases.ts';
+import { changeHeader, openRequestedCase, recordEntry, requireCase } from './cases.ts';
 import { executionSettings } from './execution.ts';
 import {
   forgetOpenGrant,
@@ -79,9 +85,20 @@ export interface GrantRequest {
   principalArn: string;
   policyArn: string;
   seconds: number;
+  /** Who asked (and who approved), in words, as recorded on the grant. */
   requestedBy: string;
+  /**
+   * Who asked, as a person (`personOf`): the principal's open grants are capped by who asked
+   * for them (see MAX_OWN_OPEN_GRANTS). Null: not known, counted as someone else's.
+   */
+  requester: string | null;
   reason: string;
   region: string;
+  /**
+   * When the grant runs from: its approval (a retry names the same grant). Now when left out.
+   * Whether it may still be granted is judged by the clock, never by this.
+   */
+  grantedAt?: Date;
 }
 
 export interface GrantDependencies {
@@ -117,12 +134,18 @@ export interface RecordedGrant {
 /**
  * The grants of a principal not yet ended, each as its case stands, and the holds carried over
  * to them: a key read, then one per grant (at most MAX_OPEN_GRANTS_PER_PRINCIPAL, and any whose
- * case was closed since without its end).
+ * case was closed since without its end). `ended`: the grants the index still lists whose case
+ * is closed (the next grant indexed drops them).
  */
 async function recordedGrants(
   cases: CaseStore,
   principalArn: string,
-): Promise<{ grants: RecordedGrant[]; heldSince: Record<string, string> }> {
+): Promise<{
+  grants: RecordedGrant[];
+  heldSince: Record<string, string>;
+  index: GrantIndex;
+  ended: Set<string>;
+}> {
   const index = await readGrantIndex(cases, principalArn);
   const grants: RecordedGrant[] = [];
   for (const id of index.grantIds) {
@@ -131,7 +154,8 @@ async function recordedGrants(
     if (record && grant)
       grants.push({ grant, open: isOpen(record.header), granted: entriesOf(record, 'grant').length > 0 });
   }
-  return { grants, heldSince: index.heldSince };
+  const ended = new Set(grants.filter((other) => !other.open).map((other) => other.grant.grantId));
+  return { grants, heldSince: index.heldSince, index, ended };
 }
 
 /** The grants of a principal not yet ended, each with where its case stands. */
@@ -194,7 +218,7 @@ async function requireGuard(accountId: string, deps: GrantDependencies): Promise
     throw new GrantRefusedError(
       `no grant guard is configured for account ${accountId}: without it a grant could reach revoker's own resources, so none is attached`,
     );
-  if (guard.split(':')[4] !== accountId)
+  if (accountOfArn(guard) !== accountId)
     throw new GrantRefusedError(`the grant guard ${guard} is not a policy of account ${accountId}`);
   const state = await deps.iam.readState({
     accountId,
@@ -210,18 +234,26 @@ async function requireGuard(accountId: string, deps: GrantDependencies): Promise
   return guard;
 }
 
-/** Why the grant's case can no longer be granted (its end has begun, or it is over), or null. */
-function overReason(record: Case, grant: Grant, now: Date): string | null {
+/** Why the grant's case can no longer be attached: its end has begun or its case is closed; null if not. */
+function endBegun(record: Case): string | null {
   if (!isOpen(record.header)) return `its case is closed (${record.header.outcome})`;
-  // The execution that ends it was started (by its schedule or the heartbeat), or its end ran.
+  // The execution that ends it was started (by its schedule or the heartbeat, or the end marked
+  // itself so before anything else), or its end ran, or something of it was taken away already.
   if (
     record.header.execution.started ||
     entriesOf(record, 'expire').length > 0 ||
     entriesOf(record, 'revoke-intent').length > 0
   )
     return 'its end has begun';
-  if (Date.parse(grant.expiresAt) <= now.getTime()) return `it ended at ${grant.expiresAt}`;
   return null;
+}
+
+/** Why the grant's case can no longer be granted (its end has begun, or it is over), or null. */
+function overReason(record: Case, grant: Grant, now: Date): string | null {
+  return (
+    endBegun(record) ??
+    (Date.parse(grant.expiresAt) <= now.getTime() ? `it ended at ${grant.expiresAt}` : null)
+  );
 }
 
 export async function grantAccess(request: GrantRequest, deps: GrantDependencies): Promise<Grant> {
@@ -234,14 +266,16 @@ export async function grantAccess(request: GrantRequest, deps: GrantDependencies
       `a grant lasts between ${MIN_GRANT_SECONDS} seconds and ${MAX_GRANT_SECONDS / 86_400} days, not ${request.seconds} seconds`,
     );
   }
-  const now = deps.clock.now();
-  const accountId = request.principalArn.split(':')[4] ?? '';
+  // The grant runs from when it was approved (a retry names the same grant); whether it is still
+  // to be granted is judged by the time it is now.
+  const start = request.grantedAt ?? deps.clock.now();
+  const accountId = accountOfArn(request.principalArn) ?? '';
   const draft = {
     accountId,
     principalArn: request.principalArn,
     policyArn: request.policyArn,
-    grantedAt: toInstant(now),
-    expiresAt: toInstant(new Date(now.getTime() + request.seconds * 1000)),
+    grantedAt: toInstant(start),
+    expiresAt: toInstant(new Date(start.getTime() + request.seconds * 1000)),
     requestedBy: request.requestedBy,
     reason: request.reason,
     region: request.region,
@@ -249,19 +283,22 @@ export async function grantAccess(request: GrantRequest, deps: GrantDependencies
   const shape = GrantSchema.omit({ grantId: true, heldBefore: true }).safeParse(draft);
   if (!shape.success)
     throw new GrantRefusedError(`the grant is not valid: ${shape.error.issues[0]?.message}`);
-  const guardPolicyArn = await requireGuard(accountId, deps);
   const grantId = grantIdFor(draft);
   // A retry (the same request, the same grant) finishes the grant its first attempt recorded.
   const existing = await deps.cases.get(grantId);
   const recordedGrant = existing ? grantOf(existing) : null;
   if (existing && recordedGrant) {
-    const over = overReason(existing, recordedGrant, now);
+    const over = overReason(existing, recordedGrant, deps.clock.now());
     if (over) throw new GrantRefusedError(`grant ${grantId} is not attached: ${over}`);
+  } else if (Date.parse(draft.expiresAt) <= deps.clock.now().getTime()) {
+    // Past its end before anything is recorded: nothing is written, the grant is refused whole.
+    throw new GrantRefusedError(
+      `grant ${grantId} is not attached: it ended at ${draft.expiresAt}, before it could be granted`,
+    );
   }
+  const guardPolicyArn = await requireGuard(accountId, deps);
 
   const scope = scopeOf(draft);
-  // The principal's grants before IAM: a grant of the policy that ends in between is either
-  // still listed here or its end has taken the policy off before IAM is read.
   const recorded = await recordedGrants(deps.cases, draft.principalArn);
   const state = await deps.iam.readState(scope);
   const holder = grantHolder(draft);
@@ -282,30 +319,46 @@ export async function grantAccess(request: GrantRequest, deps: GrantDependencies
     throw new GrantRefusedError(
       `${request.principalArn} is protected (${protection}): no grant is ever attached to it`,
     );
-  const open = recorded.grants.filter((other) => other.open && other.grant.grantId !== grantId);
-  if (!existing && open.length >= MAX_OPEN_GRANTS_PER_PRINCIPAL)
-    throw new GrantRefusedError(
-      `${request.principalArn} already holds ${open.length} open grants, the most one principal may (${MAX_OPEN_GRANTS_PER_PRINCIPAL}): ask again when one has ended`,
-    );
-  // Attached, and no open grant of it explains it (one being made, live, or ending): the
-  // principal holds it outside any grant. Standing access an open grant found stays standing.
-  const attachedBefore = principal.attachedPolicies.includes(request.policyArn);
-  const sameOpen = open.filter((other) => other.grant.policyArn === request.policyArn);
-  const grant: Grant = recordedGrant ?? {
-    ...draft,
-    grantId,
-    heldBefore: attachedBefore && (sameOpen.length === 0 || sameOpen.some((other) => other.grant.heldBefore)),
-    guardPolicyArn,
-  };
+  // Before anything is written (joining the index checks it again, in the same write).
+  if (!existing) {
+    const live = {
+      grantIds: recorded.index.grantIds.filter((id) => !recorded.ended.has(id)),
+      requesters: recorded.index.requesters,
+    };
+    const full = grantCapRefusal(live, request.principalArn, request.requester);
+    if (full) throw new GrantRefusedError(full);
+  }
+  // Whether the principal holds the policy outside any grant is decided once the grant is
+  // listed, held and indexed (step 5): until then, null.
+  const grant: Grant = recordedGrant ?? { ...draft, grantId, heldBefore: null, guardPolicyArn };
   const guard = grant.guardPolicyArn ?? guardPolicyArn;
+  const guarded = { ...grant, guardPolicyArn: guard };
   const refuse = (why: string) =>
     new GrantRefusedError(
       `grant ${grant.grantId} of ${grant.policyArn} to ${grant.principalArn} is not attached: ${why}`,
     );
+  /**
+   * Refused after something was recorded: if no attempt of this grant can have attached anything
+   * (undecided, its end not begun), its case closes as refused and what it recorded is undone;
+   * else what was recorded is left for its end, which is due.
+   */
+  const refuseWhole = async (why: string): Promise<never> => {
+    await closeRefused(grant, guard, why, deps);
+    throw refuse(why);
+  };
+  /**
+   * Its end has begun, or its case is closed: the hold and the listing this attempt may have put
+   * back after the end let go of them go too (the end is running, or over).
+   */
+  const refuseEnded = async (why: string): Promise<never> => {
+    await releaseGuard(deps.cases, guarded);
+    await forgetOpenGrant(deps.cases, grant);
+    throw refuse(why);
+  };
 
   // 1. Listed for the heartbeat, before anything else is written: from here on, stopped
   // anywhere, the grant is ended at its time even if its schedule never fires.
-  if ((await noteOpenGrant(deps.cases, grant)) === 'full')
+  if ((await noteOpenGrant(deps.cases, grant, deps.clock.now())) === 'full')
     throw refuse(
       `${MAX_GRANTS_ENDING_PER_DAY} open grants already end on ${grant.expiresAt.slice(0, 10)}, the most one day holds`,
     );
@@ -345,9 +398,14 @@ export async function grantAccess(request: GrantRequest, deps: GrantDependencies
   );
   // 3. The guard held before IAM is read for the attach: a grant ending from now on sees this
   // one hold it, and leaves the guard on (or puts it back).
-  await holdGuard(deps.cases, { ...grant, guardPolicyArn: guard });
-  // 4. Its end, scheduled. Refused for a time already past: nothing is attached, and the
-  // heartbeat (step 1) ends the grant and closes its case.
+  await holdGuard(deps.cases, guarded);
+  // 4. Visible to the principal's other grants once it is held and listed, within its caps
+  // (checked in the same compare-and-set as the write: grants asked for at once never pass them).
+  const indexed = await indexGrant(deps.cases, grant, request.requester, recorded.ended);
+  if (indexed.status === 'full') return refuseWhole(indexed.reason);
+  // 5. Its end, scheduled. Refused for a time already past (EventBridge Scheduler's clock): the
+  // grant is refused whole, or its end is left to the heartbeat (step 1) if an earlier attempt
+  // may have attached something.
   try {
     await deps.scheduler.scheduleOnce(grant.grantId, new Date(grant.expiresAt), {
       source: JIT_SOURCE,
@@ -356,32 +414,35 @@ export async function grantAccess(request: GrantRequest, deps: GrantDependencies
     });
   } catch (error) {
     if (error instanceof ScheduleInPastError)
-      throw refuse(`it ended at ${grant.expiresAt}, before it could be granted`);
+      return refuseWhole(`it ended at ${grant.expiresAt}, before it could be granted`);
     throw error;
   }
-  // 5. Visible to the principal's other grants only now that it is held and will be ended.
-  const ended = new Set(recorded.grants.filter((other) => !other.open).map((other) => other.grant.grantId));
-  if ((await indexGrant(deps.cases, grant, ended)) === 'full')
-    throw refuse(
-      `${grant.principalArn} already holds ${MAX_OPEN_GRANTS_PER_PRINCIPAL} open grants, the most one principal may`,
-    );
   // 6. Not ended meanwhile (checked above too, before the hold): never attach to a grant whose
   // end has begun, or to a closed case. Its end may have let go of the guard already: so does
   // the hold this attempt took (the guard itself is the end's to take off).
-  const over = overReason(await requireCase(deps.cases, grant.grantId), grant, deps.clock.now());
-  if (over) {
-    await releaseGuard(deps.cases, { ...grant, guardPolicyArn: guard });
-    throw refuse(over);
-  }
-  // 7. IAM as it is now, read after the hold: the guard, then the policy, each read back before
-  // the next. A guard an ending grant took off since the first read is attached again here.
+  const now = await requireCase(deps.cases, grant.grantId);
+  const begun = endBegun(now);
+  if (begun) return refuseEnded(begun);
+  if (Date.parse(grant.expiresAt) <= deps.clock.now().getTime())
+    return refuseWhole(`it ended at ${grant.expiresAt}`);
+  // 7. Standing access or not, decided now that this grant is indexed, from IAM and then the
+  // principal's grants read afresh (any grant of the policy attached by then is indexed by
+  // then), and recorded on its case before anything is attached: its end reads it there. A
+  // policy attached while another open grant of it that did not itself find it standing is
+  // indexed is never standing access. Recorded by compare-and-set on the case's header, which
+  // the end marks started before anything else: decided after that, the grant is refused.
+  const decided = await decideHeldBefore(grant, scope, deps);
+  if (decided.status === 'ended') return refuseEnded(decided.reason);
+  const granted: Grant = { ...grant, heldBefore: decided.heldBefore };
+  // 8. IAM as it is now: the guard, then the policy, each read back before the next. A guard an
+  // ending grant took off since the first read is attached again here.
   const current = await deps.iam.readState(scope);
   const held = holder.kind === 'role' ? own(current.roles, holder.name) : own(current.users, holder.name);
   const attached = held?.attachedPolicies.includes(grant.policyArn) ?? false;
   const guardOn = managedAction(grant, guard, true);
   const record = await applyPlan(
     scope,
-    [guardOn, ...(grant.heldBefore ? [] : [policyAction(grant, true)])],
+    [guardOn, ...(granted.heldBefore ? [] : [policyAction(grant, true)])],
     { iam: deps.iam, sleep: deps.sleep, onStep: recordChange(deps, grant.grantId, 'grant') },
     current,
     current,
@@ -397,14 +458,176 @@ export async function grantAccess(request: GrantRequest, deps: GrantDependencies
       after,
       after,
     );
+  // 9. Its end may have begun while this attempt attached (after the check of step 6): it then
+  // ran against a principal without the policy, and will not run again. The end marks its case
+  // started before it reads or detaches anything, so either it sees what was attached here, or
+  // this read sees it begun: then what this attempt attached is taken away again, and the grant
+  // refused.
+  const attachedCase = await requireCase(deps.cases, grant.grantId);
+  const endedMeanwhile = endBegun(attachedCase);
+  if (endedMeanwhile) {
+    await withdraw(granted, guard, scope, endedMeanwhile, deps);
+    throw refuse(`${endedMeanwhile} while it was attached: what it attached was taken away again`);
+  }
   await recordEntry(deps.cases, grant.grantId, {
     id: 'grant',
-    at: grant.grantedAt,
+    at: toInstant(deps.clock.now()),
     step: 'grant',
-    summary: `${grant.requestedBy} granted ${grant.policyArn} to ${grant.principalArn} until ${grant.expiresAt}${grant.reason ? ` (${grant.reason})` : ''}, under the grant guard ${guard}${attached ? `; already attached (${grant.heldBefore ? 'standing access: the grant will not detach it' : `by ${plural(sameOpen.length, 'other open grant')}`})` : ''}.`,
-    detail: { grant, record },
+    summary: `${grant.requestedBy} granted ${grant.policyArn} to ${grant.principalArn} until ${grant.expiresAt}${grant.reason ? ` (${grant.reason})` : ''}, under the grant guard ${guard}${attached ? `; already attached (${granted.heldBefore ? 'standing access: the grant will not detach it' : `by ${plural(decided.sameOpen, 'other open grant')}`})` : ''}.`,
+    detail: { grant: granted, record },
   });
-  return grant;
+  return granted;
+}
+
+/**
+ * Decide, once, whether the principal held the grant's policy outside any grant: IAM first, then
+ * the principal's grants (a grant of the policy attaches only once indexed, so one attached by
+ * the IAM read is listed by this read, unless its end finished in between), and the principal's
+ * grants as read before IAM too. Recorded on the case's header by compare-and-set, unless an
+ * earlier attempt decided (its decision stands: it may have attached the policy since), and
+ * only while the grant's end has not begun.
+ */
+async function decideHeldBefore(
+  grant: Grant,
+  scope: IamScope,
+  deps: GrantDependencies,
+): Promise<
+  { status: 'decided'; heldBefore: boolean; sameOpen: number } | { status: 'ended'; reason: string }
+> {
+  const before = await recordedGrants(deps.cases, grant.principalArn);
+  const state = await deps.iam.readState(scope);
+  const after = await recordedGrants(deps.cases, grant.principalArn);
+  const holder = grantHolder(grant);
+  const principal = holder.kind === 'role' ? own(state.roles, holder.name) : own(state.users, holder.name);
+  const attached = principal?.attachedPolicies.includes(grant.policyArn) ?? false;
+  const sameOpen = new Map<string, RecordedGrant>();
+  for (const other of [...before.grants, ...after.grants])
+    if (other.open && other.grant.grantId !== grant.grantId && other.grant.policyArn === grant.policyArn)
+      sameOpen.set(other.grant.grantId, other);
+  // Standing access an open grant of it found stays standing; one it did not find (or has not
+  // decided on yet) is never taken for standing access.
+  const heldBefore = attached && [...sameOpen.values()].every((other) => other.grant.heldBefore === true);
+  let ended: string | null = null;
+  let decision: boolean = heldBefore;
+  await changeHeader(deps.cases, grant.grantId, (current) => {
+    ended = endBegun(current);
+    if (ended) return null;
+    const recorded = grantOf(current);
+    if (!recorded) {
+      ended = 'its case records no grant';
+      return null;
+    }
+    if (recorded.heldBefore !== null) {
+      decision = recorded.heldBefore;
+      return null;
+    }
+    decision = heldBefore;
+    return withRecordedGrant(current.header, { ...recorded, heldBefore });
+  });
+  return ended
+    ? { status: 'ended', reason: ended }
+    : { status: 'decided', heldBefore: decision, sameOpen: sameOpen.size };
+}
+
+/** The header with the grant its execution input records replaced (its decision made). */
+function withRecordedGrant(header: CaseHeader, grant: Grant): CaseHeader {
+  return {
+    ...header,
+    execution: { ...header.execution, input: { ...header.execution.input, grant } },
+  };
+}
+
+/**
+ * Close a grant's case as refused when nothing can have been attached under it: no attempt has
+ * decided (every attempt decides before it attaches) and its end has not begun; by
+ * compare-and-set on the header, so an attempt deciding at the same time either comes first
+ * (and the case is left to its end) or finds it closed. Then what it recorded is undone: its
+ * hold of the guard, its listing for the heartbeat, its place in the principal's index.
+ * Left open otherwise: its end, due at its time (by the schedule or the heartbeat), ends it.
+ */
+async function closeRefused(
+  grant: Grant,
+  guard: string,
+  why: string,
+  deps: GrantDependencies,
+): Promise<boolean> {
+  const at = toInstant(deps.clock.now());
+  const { changed } = await changeHeader(deps.cases, grant.grantId, (current) => {
+    if (endBegun(current) || grantOf(current)?.heldBefore !== null) return null;
+    return closeHeader(current.header, 'refused', at);
+  });
+  if (!changed) return false;
+  await recordEntry(deps.cases, grant.grantId, {
+    id: 'close',
+    at,
+    step: 'close',
+    summary: `Refused before anything was attached: ${why}.`,
+    detail: { outcome: 'refused', reason: why },
+  });
+  await releaseGuard(deps.cases, { ...grant, guardPolicyArn: guard });
+  await forgetOpenGrant(deps.cases, grant);
+  await unindexGrant(deps.cases, grant, [], grant.grantedAt);
+  return true;
+}
+
+/**
+ * Take away what an attempt attached once it finds its grant's end begun (or its case closed)
+ * after attaching: the policy, unless standing access or another grant of it, granted and live,
+ * keeps it; then the guard, unless another grant holds it (as an end lets go of it). Each change
+ * is recorded on the case, intent first.
+ */
+async function withdraw(
+  grant: Grant,
+  guard: string,
+  scope: IamScope,
+  why: string,
+  deps: GrantDependencies,
+): Promise<void> {
+  const attempt = 'withdrawn';
+  const context = {
+    caseId: grant.grantId,
+    cases: deps.cases,
+    iam: deps.iam,
+    clock: deps.clock,
+    sleep: deps.sleep,
+  };
+  if (!grant.heldBefore) {
+    const { grants } = await recordedGrants(deps.cases, grant.principalArn);
+    const others = grants
+      .filter((other) => other.open && other.granted && other.grant.grantId !== grant.grantId)
+      .map((other) => other.grant);
+    if (!reasonToKeep(grant, others, deps.clock.now())) {
+      const detach = policyAction(grant, false);
+      await applyRecorded(
+        {
+          revocationId: `${attempt}-detach`,
+          label: `Grant ${grant.grantId} withdrawn (${why} while it was attached)`,
+          plan: {
+            target: holderTarget(grant),
+            cutoff: toInstant(deps.clock.now()),
+            actions: [
+              {
+                action: detach,
+                why: `detach ${grant.policyArn} from ${grant.principalArn}: ${why} while the grant attached it`,
+                permissions: permissionsFor(detach),
+              },
+            ],
+            escalationOnly: [],
+            requiresHuman: null,
+            manualSteps: [],
+            notes: [],
+          },
+          scope,
+          before: await stateForRevocation(deps.iam, scope),
+          approval: null,
+          automatic: false,
+        },
+        context,
+      );
+    }
+  }
+  await endGuard({ ...grant, guardPolicyArn: guard }, attempt, scope, { caseId: grant.grantId }, deps);
+  await forgetOpenGrant(deps.cases, grant);
 }
 
 /** Records each change a grant makes on its case, once, as a revocation's changes are. */
@@ -451,6 +674,16 @@ export type GrantExpiry = Revocation & {
   sessionsToVerify: number;
 };
 
+/** Mark the grant's end begun on its case (its execution started), once; the case as it is then. */
+async function markEndBegun(cases: CaseStore, caseId: string): Promise<Case> {
+  await changeHeader(cases, caseId, (current) =>
+    current.header.execution.started || !isOpen(current.header)
+      ? null
+      : { ...current.header, execution: { ...current.header.execution, started: true } },
+  );
+  return requireCase(cases, caseId);
+}
+
 /**
  * After the grant's policy is gone (or kept by something else): the grant lets go of its guard,
  * and the guard comes off unless another grant of the principal still holds it. Read after the
@@ -462,8 +695,8 @@ async function endGuard(
   grant: Grant,
   attempt: string,
   scope: IamScope,
-  input: ExpireGrantInput,
-  deps: ExpireGrantDependencies,
+  input: { caseId: string; approval?: ExpireGrantInput['approval'] },
+  deps: Pick<ExpireGrantDependencies, 'iam' | 'cases' | 'clock' | 'config' | 'sleep'>,
 ): Promise<{ actions: Revocation['actions']; note: string | null }> {
   const guardPolicyArn = grant.guardPolicyArn;
   if (!guardPolicyArn) return { actions: [], note: null };
@@ -552,7 +785,14 @@ export async function expireGrant(
   input: ExpireGrantInput,
   deps: ExpireGrantDependencies,
 ): Promise<GrantExpiry> {
-  const { grant } = input;
+  // Its end has begun, marked on its case before anything is read or taken away: a grant
+  // attaching at this moment either attached before this end reads IAM, or finds its end begun
+  // once it has attached and takes away what it attached (see grantAccess, step 9).
+  const marked = await markEndBegun(deps.cases, input.caseId);
+  // The grant as its case records it now: whether the principal held the policy outside any
+  // grant is decided after the case opened (null: never decided, so never attached).
+  const recordedGrant = grantOf(marked);
+  const grant: Grant = { ...input.grant, heldBefore: (recordedGrant ?? input.grant).heldBefore };
   const now = deps.clock.now();
   const cutoff = toInstant(now);
   const mode = modeIn(deps.config, grant.accountId);
@@ -570,7 +810,7 @@ export async function expireGrant(
     sessionsToVerify: 0,
   };
 
-  const attempt = roundOf(await requireCase(deps.cases, input.caseId));
+  const attempt = roundOf(marked);
   // Its end has started: the heartbeat has nothing left to start for it.
   await forgetOpenGrant(deps.cases, grant);
   const { grants: recorded, heldSince: carried } = await recordedGrants(deps.cases, grant.principalArn);
@@ -604,6 +844,20 @@ export async function expireGrant(
       detail: { grant, ...detail },
     });
   const scope = scopeOf(grant);
+  if (grant.heldBefore === null) {
+    // It stopped before deciding, so before attaching anything, and can no longer attach: no
+    // policy of its own to take away, no session opened under it. Its hold of the guard goes.
+    const guard = await endGuard(grant, attempt, scope, input, deps);
+    result.actions.push(...guard.actions);
+    const note = `grant ${grant.grantId} stopped before it was attached: nothing of it to take away`;
+    await ended(`Grant ended; ${note}${guard.note ? `; ${guard.note}` : ''}.`, {
+      kept: null,
+      sessions: 0,
+      needsHuman: [],
+    });
+    await unindex([]);
+    return { ...result, notes: [note, ...(guard.note ? [guard.note] : [])] };
+  }
   if (keep) {
     // What this grant opened is still allowed by what keeps the policy: nothing to take away
     // but the guard, which another grant of the policy holds too if that is what keeps it.
@@ -703,7 +957,7 @@ export async function expireGrant(
     return [
       {
         kind: 'role-sessions',
-        accountId: roleArn.split(':')[4] ?? grant.accountId,
+        accountId: accountOfArn(roleArn) ?? grant.accountId,
         roleName: roleArn.split('/').at(-1) ?? '',
         roleArn,
         session: { userId, sourceIdentity: null },

@@ -9,6 +9,7 @@ import {
   type Caller,
   callerOf,
   callerRoleName,
+  isNamedApprover,
   mayAnswerCase,
   mayApproveGrant,
   mayOffboard,
@@ -18,7 +19,8 @@ import {
   personOf,
   samePerson,
 } from '../domain/access.ts';
-import { modeIn } from '../domain/accounts.ts';
+import { modeIn, ownApproversIn } from '../domain/accounts.ts';
+import { accountOfArn } from '../domain/arn.ts';
 import { AUDIT_LIMITS, AUDIT_MAX_DAYS, type AuditRecord } from '../domain/audit.ts';
 import { describeIssues } from '../domain/cloudtrail.ts';
 import { type Config, isProtected, protectingTag } from '../domain/config.ts';
@@ -52,7 +54,7 @@ import {
 } from '../ports.ts';
 import type { Runbook } from '../runbooks/catalog.ts';
 import { answerEscalation, EscalationAnswerError } from './answer-escalation.ts';
-import { CaseContentionError, type IntakeOutcome } from './cases.ts';
+import { CaseContentionError, changeDocument, type IntakeOutcome } from './cases.ts';
 import { startOffboardingCase } from './detect.ts';
 import { GrantRefusedError, grantAccess } from './jit.ts';
 import { runRunbook } from './run-runbook.ts';
@@ -208,7 +210,7 @@ async function readRequest(cases: CaseStore, requestId: string) {
  * let the ARN match a rule its real principal does not — and no protection may cover it.
  */
 async function principalRefusal(principalArn: string, deps: OperatorDependencies): Promise<string | null> {
-  const accountId = principalArn.split(':')[4] ?? '';
+  const accountId = accountOfArn(principalArn) ?? '';
   const holder = grantHolder({ principalArn });
   let state: IamAccountState;
   try {
@@ -249,28 +251,18 @@ export async function requestGrant(
   const seconds = durationSeconds(duration);
   const target = `${policyArn} on ${principalArn} for ${duration}`;
   const verdict = mayRequestGrant(caller, { principalArn, policyArn, seconds }, deps.config.access);
+  const refused = async (reason: string): Promise<never> => {
+    await audit(deps, caller, { action: 'grant.request', target, allowed: false, reason, details: ask.data });
+    throw new OperatorRefusedError(reason);
+  };
+  // Read first (no IAM read for a person past the day's limit), and counted again below, in the
+  // compare-and-set that records the request: requests asked for at once never pass it together.
   const today = await deps.cases.readDocument(requestsIndexKey(deps.clock.now()));
-  const askedToday = today
-    ? RequestsIndexSchema.parse(today.value).requests.filter((entry) => entry.person === personOf(caller))
-        .length
-    : 0;
-  const overLimit =
-    askedToday >= REQUESTS_PER_PERSON_PER_DAY
-      ? `${caller.arn} asked for ${askedToday} grants today: at most ${REQUESTS_PER_PERSON_PER_DAY} a day`
-      : null;
+  const overLimit = today ? dailyLimitRefusal(caller, RequestsIndexSchema.parse(today.value).requests) : null;
   const refusal = verdict.allowed
     ? (overLimit ?? (await principalRefusal(principalArn, deps)))
     : verdict.reason;
-  if (refusal !== null || !verdict.allowed) {
-    await audit(deps, caller, {
-      action: 'grant.request',
-      target,
-      allowed: false,
-      reason: refusal ?? 'refused',
-      details: ask.data,
-    });
-    throw new OperatorRefusedError(refusal ?? 'refused');
-  }
+  if (refusal !== null || !verdict.allowed) return refused(refusal ?? 'refused');
   const requestedAt = toInstant(deps.clock.now());
   const request: GrantRequestRecord = GrantRequestSchema.parse({
     requestId: grantRequestIdFor({ requestedBy: caller.arn, principalArn, policyArn, requestedAt }),
@@ -289,6 +281,14 @@ export async function requestGrant(
     grantId: null,
     refusal: null,
   } satisfies GrantRequestRecord);
+  // Indexed first, the day's limit counted in the same compare-and-set: a request the index
+  // names but the store lacks is skipped by the listing, and one written but never indexed could
+  // be finished by no one who can find it.
+  const overToday = await indexRequest(deps.cases, new Date(requestedAt), caller, {
+    requestId: request.requestId,
+    person: personOf(caller),
+  });
+  if (overToday !== null) return refused(overToday);
   await audit(deps, caller, {
     action: 'grant.request',
     target,
@@ -298,32 +298,40 @@ export async function requestGrant(
       : 'eligible; no approval needed',
     details: { requestId: request.requestId, ...ask.data },
   });
-  // Indexed first: a request the index names but the store lacks is skipped by the listing, and
-  // one written but never indexed could be finished by no one who can find it.
-  await indexRequest(deps.cases, new Date(requestedAt), {
-    requestId: request.requestId,
-    person: personOf(caller),
-  });
   await deps.cases.writeDocument(requestKey(request.requestId), request, null);
   if (verdict.approvers !== null) return request;
   return finishGrantRequest(request.requestId, deps);
 }
 
+type IndexedRequest = z.infer<typeof RequestsIndexSchema>['requests'][number];
+
+/** Why the caller may ask for no more grants today, given the day's requests; null if they may. */
+function dailyLimitRefusal(caller: Caller, requests: readonly IndexedRequest[]): string | null {
+  const asked = requests.filter((entry) => entry.person === personOf(caller)).length;
+  return asked >= REQUESTS_PER_PERSON_PER_DAY
+    ? `${caller.arn} asked for ${asked} grants today: at most ${REQUESTS_PER_PERSON_PER_DAY} a day`
+    : null;
+}
+
+/**
+ * List the request under its day, once, unless its person reached the day's limit (the reason
+ * then, and nothing written): counted and written by one compare-and-set, retried on conflicts.
+ */
 async function indexRequest(
   cases: CaseStore,
   day: Date,
-  entry: z.infer<typeof RequestsIndexSchema>['requests'][number],
-): Promise<void> {
-  const key = requestsIndexKey(day);
-  for (let attempt = 0; attempt < 100; attempt++) {
-    const index = await cases.readDocument(key);
-    const requests = index ? RequestsIndexSchema.parse(index.value).requests : [];
-    if (requests.some((indexed) => indexed.requestId === entry.requestId)) return;
-    if (await cases.writeDocument(key, { requests: [...requests, entry] }, index?.version ?? null)) return;
-  }
-  throw new CaseContentionError(
-    `the grant requests of ${key.split('/')[1]} kept changing under 100 attempts`,
-  );
+  caller: Caller,
+  entry: IndexedRequest,
+): Promise<string | null> {
+  let refusal: string | null = null;
+  await changeDocument(cases, requestsIndexKey(day), RequestsIndexSchema.parse, (current) => {
+    const requests = current?.requests ?? [];
+    refusal = null;
+    if (requests.some((indexed) => indexed.requestId === entry.requestId)) return null;
+    refusal = dailyLimitRefusal(caller, requests);
+    return refusal === null ? { requests: [...requests, entry] } : null;
+  });
+  return refusal;
 }
 
 /**
@@ -429,7 +437,7 @@ export async function finishGrantRequest(
   const { request, version } = found;
   if (request.status !== 'approved' || request.grantAt === null) return request;
   let next: GrantRequestRecord;
-  if (modeIn(deps.config, request.principalArn.split(':')[4] ?? '') === 'dry-run') {
+  if (modeIn(deps.config, accountOfArn(request.principalArn) ?? '') === 'dry-run') {
     next = { ...request, status: 'dry-run' };
   } else {
     try {
@@ -441,15 +449,14 @@ export async function finishGrantRequest(
           requestedBy: request.approvedBy
             ? `${request.requestedBy} (approved by ${request.approvedBy})`
             : request.requestedBy,
+          requester: personOf(callerOf(request.requestedBy)),
           reason: request.reason,
           region: request.region,
+          // The grant runs from its approval; a retry names the same grant. Whether it may
+          // still be granted (its end not passed, not begun) is judged by the clock.
+          grantedAt: new Date(request.grantAt),
         },
-        // The grant runs from its approval; a retry names the same grant.
-        {
-          ...deps,
-          iam: deps.iamFor(request.principalArn.split(':')[4] ?? ''),
-          clock: { now: () => new Date(request.grantAt!) },
-        },
+        { ...deps, iam: deps.iamFor(accountOfArn(request.principalArn) ?? '') },
       );
       next = { ...request, status: 'granted', grantId: grant.grantId };
     } catch (error) {
@@ -542,6 +549,13 @@ export async function answerCaseAs(
   if (!record) return refuse('no such case', new OperatorNotFoundError(`no case ${caseId}`));
   const verdict = mayAnswerCase(caller, record.header.standing.severity, deps.config.access);
   if (!verdict.allowed) return refuse(verdict.reason, new OperatorRefusedError(verdict.reason));
+  // An account with approvers of its own is answered by them alone, as its pages go to them alone.
+  const accountId = record.header.trigger.target.accountId;
+  const own = ownApproversIn(deps.config, accountId);
+  if (own && !isNamedApprover(caller, own)) {
+    const reason = `account ${accountId}'s cases are answered by its own approvers (accounts.enrolled approvers), and ${caller.arn} is not one of them`;
+    return refuse(reason, new OperatorRefusedError(reason));
+  }
   // Audited before it takes effect; should the case refuse the answer, that is recorded too.
   await audit(deps, caller, {
     action: 'case.answer',

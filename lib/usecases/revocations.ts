@@ -164,12 +164,25 @@ export function unfinishedRevocations(record: Case): EntryOf<'revoke-intent'>[] 
   );
 }
 
+/** `revoker reconcile` will not finish this case's revocations: nothing was changed. */
+export class ReconcileRefusedError extends Error {
+  override name = 'ReconcileRefusedError';
+}
+
 /**
  * Finish what an interrupted revocation set out to do, from its recorded intent: IAM's
  * read-back decides what is already done. For `revoker reconcile`; a retried step does the same.
+ * Never a just-in-time grant's case: its end's changes are finished by running the end again,
+ * which reads the principal's grants first — a recorded detach of the grant guard, finished
+ * alone, would take the guard off a grant that began since and holds it (its policy left on
+ * without it), and the end's own retry puts the guard back where another grant holds it.
  */
 export async function reconcile(context: RevocationContext): Promise<{ finished: string[] }> {
   const record = await requireCase(context.cases, context.caseId);
+  if (record.header.origin === 'grant')
+    throw new ReconcileRefusedError(
+      `case ${context.caseId} is a just-in-time grant's: its end is finished by running the end again (the state machine's ExpireGrant step retries it), never by finishing its recorded changes alone, which could take the grant guard off another grant that holds it now; nothing was changed`,
+    );
   const finished: string[] = [];
   for (const entry of unfinishedRevocations(record)) {
     await finish(entry.detail.revocationId, entry.detail, context, null);

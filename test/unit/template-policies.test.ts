@@ -505,24 +505,38 @@ describe('the grant guard (GrantGuardPolicy) against the stack’s own resources
     expect(await decide(withGuard(request.grant ?? POWER_USER), request)).toBe('ExplicitlyDenied');
   });
 
-  it('fits IAM’s 6,144 characters for a stack name of 24 characters, with a Slack secret and a trail key', () => {
-    const long = new TemplateResolver(template, {
-      ...DEPLOYMENT,
-      stackName: 'revoker-security-prod-eu',
-      suffix: 'ABCDEFGHIJKLM',
-      parameters: {
-        ...DEPLOYMENT.parameters,
-        SlackWebhookSecretName: 'revoker/slack-webhook',
-        TrailKmsKeyArn: TRAIL_KEY,
-      },
-    });
-    const document = JSON.stringify(
-      long.resolve(template.Resources.GrantGuardPolicy!.Properties.PolicyDocument),
-    );
+  // The guard names no region or partition it can leave out (it spells them `*`): what is left
+  // of them is the longest where the region and the partition are the longest.
+  it.each([
+    ['aws', 'us-east-1'],
+    ['aws', 'ap-southeast-2'],
+    ['aws-cn', 'cn-northwest-1'],
+    ['aws-us-gov', 'us-gov-west-1'],
+    ['aws-iso-b', 'us-isob-east-1'],
+  ])(
+    'fits IAM’s 6,144 characters for a stack name of 24 characters, with a Slack secret and a trail key (%s, %s)',
+    (partition, region) => {
+      const long = new TemplateResolver(template, {
+        ...DEPLOYMENT,
+        partition,
+        region,
+        stackName: 'revoker-security-prod-eu',
+        suffix: 'ABCDEFGHIJKLM',
+        parameters: {
+          ...DEPLOYMENT.parameters,
+          SlackWebhookSecretName: 'revoker/slack-webhook',
+          TrailKmsKeyArn: `arn:${partition}:kms:${region}:${ACCOUNT}:key/0f0f0f0f-1111-2222-3333-444455556666`,
+        },
+      });
+      const document = JSON.stringify(
+        long.resolve(template.Resources.GrantGuardPolicy!.Properties.PolicyDocument),
+      );
 
-    expect('revoker-security-prod-eu').toHaveLength(24);
-    expect(document.replace(/\s/g, '').length).toBeLessThanOrEqual(6144);
-  });
+      expect('revoker-security-prod-eu').toHaveLength(24);
+      expect(document).toContain(region);
+      expect(document.replace(/\s/g, '').length).toBeLessThanOrEqual(6144);
+    },
+  );
 });
 
 const TRAIL_KEY = `arn:aws:kms:${REGION}:${ACCOUNT}:key/0f0f0f0f-1111-2222-3333-444455556666`;

@@ -95,6 +95,8 @@ interface Script {
   /** Start as a just-in-time grant's end instead of a detection. */
   grant?: boolean;
   expireGrant?: Step[];
+  /** Called each time the expire-grant task runs. */
+  onAttempt?: () => void;
   revoke?: Step[];
   verify?: Step[];
   close?: Step[];
@@ -128,6 +130,9 @@ async function run(title: string, script: Script) {
     };
   };
   const escalate = scripted(script.escalate ?? [{ paged: true }]);
+  const expireGrant = scripted(
+    script.expireGrant ?? [{ ...revoked(), verify: [], kept: null, sessionsToVerify: 0 }],
+  );
   const machine = new LocalStateMachine(
     {
       confirm: recorded(
@@ -135,9 +140,10 @@ async function run(title: string, script: Script) {
         scripted(script.confirm ?? [named('UnexpectedConfirmError', 'an offboarding needs no evidence')]),
       ),
       offboard: scripted(script.offboard ?? [{ ...revoked(), verify: [] }]),
-      expireGrant: scripted(
-        script.expireGrant ?? [{ ...revoked(), verify: [], kept: null, sessionsToVerify: 0 }],
-      ),
+      expireGrant: async (payload) => {
+        script.onAttempt?.();
+        return expireGrant(payload);
+      },
       revoke: recorded('revoke', scripted(script.revoke ?? [revoked()])),
       verify: recorded('verify', scripted(script.verify ?? [verified('contained')])),
       escalate: recorded('escalate', async (payload) => {
@@ -645,6 +651,69 @@ describe('the revocation state machine, branch by branch', () => {
       'Closed',
     ]);
     expect(output?.closing).toEqual({ outcome: 'kept', reason: '1 other grant still live' });
+  });
+
+  it('runs a grant’s end again when it fails (its changes are made once, from what its case recorded)', async () => {
+    const { path, output } = await run('grant end fails, then ends', {
+      grant: true,
+      expireGrant: [
+        named('Throttling', 'Rate exceeded'),
+        named('Error', 'the function stopped'),
+        { ...revoked(), verify: [], kept: null, sessionsToVerify: 0 },
+      ],
+    });
+
+    expect(path).toEqual([
+      'Origin',
+      'ExpireGrant',
+      'RevokedOrPlanned',
+      'MarkGrantEnded',
+      'Close',
+      'Raised?',
+      'Closed',
+    ]);
+    expect(output?.closing).toMatchObject({ outcome: 'contained' });
+  });
+
+  it('sends a grant’s end that keeps failing to the needs-a-human path after its retries', async () => {
+    let attempts = 0;
+    const failing = named('Throttling', 'Rate exceeded');
+    const { path, output } = await run('grant end keeps failing', {
+      grant: true,
+      expireGrant: [
+        failing,
+        failing,
+        failing,
+        failing,
+        { ...revoked(), verify: [], kept: null, sessionsToVerify: 0 },
+      ],
+      onAttempt: () => {
+        attempts++;
+      },
+    });
+
+    expect(attempts).toBe(4);
+    expect(path.slice(-5)).toEqual(['ExpireGrant', 'StepFailed', 'Close', 'Raised?', 'Closed']);
+    expect(output?.closing).toMatchObject({ outcome: 'needs-human' });
+  });
+
+  it('does not run again a grant’s end that asks for a human', async () => {
+    let attempts = 0;
+    const { path } = await run('grant end needs a human', {
+      grant: true,
+      expireGrant: [
+        new RevocationNeedsHumanError('the principal is protected'),
+        { ...revoked(), verify: [], kept: null, sessionsToVerify: 0 },
+      ],
+      onAttempt: () => {
+        attempts++;
+      },
+      onPage: ({ token, callbacks }) =>
+        callbacks.fail(token, REJECTED_ERROR, 'Rejected by oncall@example.com'),
+    });
+
+    expect(attempts).toBe(1);
+    expect(path.slice(0, 3)).toEqual(['Origin', 'ExpireGrant', 'RevokeRefused']);
   });
 
   it.each([

@@ -62,6 +62,19 @@ describe('EnrolledIam', () => {
     expect(made).toEqual([]);
   });
 
+  it('acts in its own account when not listed only through withHome (grants, their ends, callers)', async () => {
+    const notHome = AccountsSchema.parse({ memberRoleName: 'revoker-member', enrolled: [{ id: MEMBER }] });
+    const made: string[] = [];
+    const iam = new EnrolledIam(notHome, HOME, (accountId, enrolment) => {
+      made.push(`${accountId}:${enrolment.kind}`);
+      return recording().iam;
+    });
+    expect(() => iam.in(HOME.accountId)).toThrow(AccountNotEnrolledError);
+    iam.withHome().in(HOME.accountId);
+    expect(() => iam.withHome().in('999999999999')).toThrow(AccountNotEnrolledError);
+    expect(made).toEqual([`${HOME.accountId}:own`]);
+  });
+
   it('says how it acts in a member account, for the case', () => {
     const { iam } = recording();
     expect(iam.actingAs(MEMBER)).toBe(`through arn:aws:iam::${MEMBER}:role/revoker-member`);

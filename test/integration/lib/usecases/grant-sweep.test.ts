@@ -6,6 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { executionNameOf } from '../../../../lib/domain/case.ts';
+import { OPEN_GRANT_LEASE_MS } from '../../../../lib/domain/jit.ts';
 import { FileCaseStore } from '../../../../lib/local/case-store.ts';
 import { localGrantGuardArn, withGrantGuard } from '../../../../lib/local/grant-guard.ts';
 import { LocalIamAccount } from '../../../../lib/local/iam-account.ts';
@@ -14,7 +15,7 @@ import { FileScheduler } from '../../../../lib/local/scheduler.ts';
 import type { IamGateway } from '../../../../lib/ports.ts';
 import { closeCase } from '../../../../lib/usecases/cases.ts';
 import { detect } from '../../../../lib/usecases/detect.ts';
-import { openGrants } from '../../../../lib/usecases/grant-documents.ts';
+import { guardHeldBy, noteOpenGrant, openGrants } from '../../../../lib/usecases/grant-documents.ts';
 import { SWEEP_GRACE_MS, sweepOverdueGrants } from '../../../../lib/usecases/grant-sweep.ts';
 import { grantAccess } from '../../../../lib/usecases/jit.ts';
 import { shippedConfig } from '../../../fixtures/config.ts';
@@ -53,6 +54,7 @@ async function parts() {
         policyArn: POWER_USER,
         seconds,
         requestedBy: 'sam@example.com',
+        requester: 'person:sam',
         reason: 'incident 42',
         region: 'us-east-1',
       },
@@ -65,7 +67,19 @@ async function parts() {
   const deleteSchedules = () => {
     for (const file of readdirSync(schedules)) rmSync(join(schedules, file));
   };
-  return { account, cases, clock, workflow, grant, sweep, scheduled, deliver, deleteSchedules };
+  return {
+    account,
+    cases,
+    clock,
+    workflow,
+    grant,
+    sweep,
+    scheduled,
+    deliver,
+    deleteSchedules,
+    scheduler,
+    config,
+  };
 }
 
 describe('the heartbeat’s sweep of grants', () => {
@@ -162,6 +176,76 @@ describe('the heartbeat’s sweep of grants', () => {
     expect((await cases.list()).map((record) => record.entries.map((entry) => entry.step))).toEqual([
       ['opened'],
     ]);
+  });
+
+  it('leaves alone a grant listed before its case is opened (a retry long after its end) until its lease is up', async () => {
+    const { cases, clock, sweep } = await parts();
+    const retried = { grantId: 'jit-00000000000000000000beef', expiresAt: '2026-01-15T09:00:00Z' };
+    // Listed now, an hour after its end; its case is still to be opened.
+    await noteOpenGrant(cases, retried, clock.now());
+
+    expect(await sweep()).toEqual({ started: [], failed: [] });
+    clock.advance(OPEN_GRANT_LEASE_MS / 1000 - 1);
+    expect(await sweep()).toEqual({ started: [], failed: [] });
+    expect((await openGrants(cases, clock.now())).grants.map((entry) => entry.grantId)).toEqual([
+      retried.grantId,
+    ]);
+
+    // Never opened: once the lease is up, it is forgotten.
+    clock.advance(1);
+    expect(await sweep()).toEqual({ started: [], failed: [] });
+    expect((await openGrants(cases, clock.now())).grants).toEqual([]);
+  });
+
+  it('a sweep between a grant’s listing and its case never leaves that case open for good', async () => {
+    const { account, cases, clock, workflow, scheduler, config, sweep } = await parts();
+    // A grant of a minute, slow between listing itself and opening its case: its end passes, and
+    // the heartbeat sweeps, just before the case is made.
+    let swept: Awaited<ReturnType<typeof sweepOverdueGrants>> | null = null;
+    const slow = Object.create(cases) as typeof cases;
+    slow.create = async (header) => {
+      clock.advance(60 + SWEEP_GRACE_MS / 1000);
+      swept = await sweepOverdueGrants({ cases, workflow, clock });
+      return cases.create(header);
+    };
+
+    await expect(
+      grantAccess(
+        {
+          principalArn: ALICE,
+          policyArn: POWER_USER,
+          seconds: 60,
+          requestedBy: 'alice',
+          requester: 'person:alice',
+          reason: 'r',
+          region: 'us-east-1',
+        },
+        {
+          iam: account,
+          cases: slow,
+          clock,
+          scheduler,
+          config,
+          grantGuard: localGrantGuardArn,
+          sleep: async () => {},
+        },
+      ),
+    ).rejects.toThrow(/it ended at/);
+
+    expect(swept).toEqual({ started: [], failed: [] });
+    // Either its end runs or its case is closed: never an open case nothing ends, holding the guard.
+    const [record] = await cases.list();
+    expect(record!.header.outcome ?? (record!.header.execution.started ? 'ending' : 'open')).not.toBe('open');
+    expect(
+      await guardHeldBy(cases, {
+        grantId: 'jit-000000000000000000000000',
+        principalArn: ALICE,
+        guardPolicyArn: localGrantGuardArn(ACCOUNT),
+      }),
+    ).toEqual([]);
+    clock.advance(3600);
+    await sweep();
+    expect((await openGrants(cases, clock.now())).grants).toEqual([]);
   });
 
   it('forgets a grant whose case was closed meanwhile (a human ended it): nothing to start', async () => {

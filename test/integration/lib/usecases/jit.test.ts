@@ -6,7 +6,12 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { entriesOf } from '../../../../lib/domain/case.ts';
-import { type Grant, grantTrigger, MAX_OPEN_GRANTS_PER_PRINCIPAL } from '../../../../lib/domain/jit.ts';
+import {
+  type Grant,
+  grantTrigger,
+  MAX_OPEN_GRANTS_PER_REQUESTER,
+  MAX_OWN_OPEN_GRANTS,
+} from '../../../../lib/domain/jit.ts';
 import type { RevocationAction } from '../../../../lib/domain/revocation/actions.ts';
 import { FileCaseStore } from '../../../../lib/local/case-store.ts';
 import { DuckDbQueryEngine } from '../../../../lib/local/duckdb-engine.ts';
@@ -174,6 +179,7 @@ async function parts(options: { guard?: boolean; configured?: boolean; store?: C
         policyArn,
         seconds,
         requestedBy: 'sam@example.com',
+        requester: 'person:alice',
         reason: 'incident 42',
         region: 'us-east-1',
       },
@@ -291,6 +297,7 @@ describe('just-in-time grants', () => {
       policyArn: ADMIN,
       seconds: 3600,
       requestedBy: 'sam',
+      requester: 'person:sam',
       reason: '',
       region: 'us-east-1',
     };
@@ -314,6 +321,7 @@ describe('just-in-time grants', () => {
           policyArn: ADMIN,
           seconds: 3600,
           requestedBy: 'sam',
+          requester: 'person:sam',
           reason: '',
           region: 'us-east-1',
         },
@@ -620,9 +628,32 @@ describe.each(storesUnderTest(() => dynalite))('a grant stopped halfway (%s)', (
 });
 
 describe('how many grants there may be', () => {
-  const MAX = MAX_OPEN_GRANTS_PER_PRINCIPAL;
+  const MAX = MAX_OWN_OPEN_GRANTS;
+  /** Nothing of a refused grant is left: no hold of the guard, no listing, no place in the index; its case closed as refused. */
+  const leftBehind = async (cases: CaseStore, refused: readonly string[]) => {
+    const holders = await guardHeldBy(cases, {
+      grantId: 'jit-000000000000000000000000',
+      principalArn: ALICE,
+      guardPolicyArn: GUARD,
+    });
+    const listed = (await openGrants(cases, new Date('2026-01-20T00:00:00Z'))).grants.map(
+      (entry) => entry.grantId,
+    );
+    const indexed = (await readGrantIndex(cases, ALICE)).grantIds;
+    const open = [];
+    for (const id of refused) {
+      const record = await cases.get(id);
+      if (record && record.header.outcome !== 'refused') open.push(id);
+    }
+    return {
+      held: refused.filter((id) => holders.includes(id)),
+      listed: refused.filter((id) => listed.includes(id)),
+      indexed: refused.filter((id) => indexed.includes(id)),
+      open,
+    };
+  };
 
-  it(`a principal holds at most ${MAX} open grants: the next is refused whole, and allowed once one ends`, async () => {
+  it(`a principal holds at most ${MAX} open grants its own person asked for: the next is refused whole, and allowed once one ends`, async () => {
     const { clock, cases, grant, expire } = await parts();
     const grants: Grant[] = [];
     for (let n = 0; n < MAX; n++) {
@@ -633,7 +664,7 @@ describe('how many grants there may be', () => {
 
     await expect(grant(3600)).rejects.toThrow(
       new GrantRefusedError(
-        `${ALICE} already holds ${MAX} open grants, the most one principal may (${MAX}): ask again when one has ended`,
+        `${ALICE} already holds ${MAX} open grants its own person asked for, the most it may (${MAX}): ask again when one has ended`,
       ),
     );
     expect((await cases.list()).length).toBe(before);
@@ -652,6 +683,73 @@ describe('how many grants there may be', () => {
     expect((await readGrantIndex(cases, ALICE)).grantIds).toHaveLength(MAX);
     expect((await readGrantIndex(cases, ALICE)).grantIds).not.toContain(grants[0]!.grantId);
   });
+
+  it('grants asked for at once pass the cap no further, and those refused leave nothing behind', async () => {
+    const { cases, deps, held } = await parts();
+    const asked = 26;
+    const results = await Promise.allSettled(
+      Array.from({ length: asked }, (_, n) =>
+        grantAccess(
+          {
+            principalArn: ALICE,
+            policyArn: READ_ONLY,
+            seconds: 8 * 3600,
+            requestedBy: 'alice',
+            requester: 'person:alice',
+            reason: `ask ${n}`,
+            region: 'us-east-1',
+            grantedAt: new Date(T0.getTime() + n * 1000),
+          },
+          deps,
+        ),
+      ),
+    );
+    const granted = results.flatMap((result) =>
+      result.status === 'fulfilled' ? [result.value.grantId] : [],
+    );
+    const refusals = results.flatMap((result) =>
+      result.status === 'rejected' ? [result.reason as Error] : [],
+    );
+
+    expect(granted).toHaveLength(MAX);
+    expect(refusals).toHaveLength(asked - MAX);
+    for (const refusal of refusals) expect(refusal).toBeInstanceOf(GrantRefusedError);
+    const refused = (await cases.list())
+      .map((record) => record.header.caseId)
+      .filter((id) => !granted.includes(id));
+    expect(await leftBehind(cases, refused)).toEqual({ held: [], listed: [], indexed: [], open: [] });
+    expect((await readGrantIndex(cases, ALICE)).grantIds.sort()).toEqual([...granted].sort());
+    expect((await held()).sort()).toEqual([GUARD, READ_ONLY].sort());
+  });
+
+  it(`someone else’s grants (${MAX_OPEN_GRANTS_PER_REQUESTER} at most each) never use up the principal’s own`, async () => {
+    const { clock, deps, grant } = await parts();
+    const bySam = (n: number) =>
+      grantAccess(
+        {
+          principalArn: ALICE,
+          policyArn: READ_ONLY,
+          seconds: 8 * 3600,
+          requestedBy: 'sam@example.com (approved by oncall)',
+          requester: 'person:sam',
+          reason: `sam ${n}`,
+          region: 'us-east-1',
+        },
+        deps,
+      );
+    for (let n = 0; n < MAX_OPEN_GRANTS_PER_REQUESTER; n++) {
+      await bySam(n);
+      clock.advance(1);
+    }
+
+    await expect(bySam(99)).rejects.toThrow(
+      `already holds ${MAX_OPEN_GRANTS_PER_REQUESTER} open grants you asked for, the most one other person may ask for`,
+    );
+    for (let n = 0; n < MAX; n++) {
+      await expect(grant(3600)).resolves.toMatchObject({ principalArn: ALICE });
+      clock.advance(1);
+    }
+  });
 });
 
 describe('a grant finished after its end (a request an interruption left approved)', () => {
@@ -663,10 +761,12 @@ describe('a grant finished after its end (a request an interruption left approve
         policyArn: ADMIN,
         seconds: 3600,
         requestedBy: 'sam@example.com (approved by oncall)',
+        requester: 'person:sam',
         reason: 'incident 42',
         region: 'us-east-1',
+        grantedAt: at,
       },
-      { ...deps, clock: { now: () => at } },
+      deps,
     );
 
   it('is refused once its case is closed: nothing is attached, and no hold of the guard is left', async () => {
@@ -719,22 +819,35 @@ describe('a grant finished after its end (a request an interruption left approve
     expect(await held()).toEqual([GUARD]);
   });
 
-  it('is refused when its end has passed (the scheduler will not schedule it); the heartbeat ends it', async () => {
-    const { cases, clock, deps, held, expire } = await parts();
+  it('is refused whole when its end has passed before anything was recorded: nothing is written', async () => {
+    const { cases, clock, deps, held } = await parts();
     clock.advance(2 * 3600);
-    // A scheduler on the clock, as EventBridge Scheduler refuses an at() in the past.
-    const scheduler = new FileScheduler(join(mkdtempSync(join(directory, 'late-')), 'schedules'), clock);
+
+    await expect(asApproved(deps, T0)).rejects.toThrow(
+      /is not attached: it ended at 2026-01-15T11:00:00Z, before it could be granted/,
+    );
+
+    expect(await held()).toEqual([]);
+    expect(await cases.list()).toEqual([]);
+    expect((await openGrants(cases, clock.now())).grants).toEqual([]);
+  });
+
+  it('refused by a scheduler whose clock has passed its end, it is refused whole: its case closes as refused, nothing left held, listed or indexed', async () => {
+    const { cases, clock, deps, held } = await parts();
+    // EventBridge Scheduler's clock, a little ahead of the one that judged the grant still live.
+    const ahead = new SimulatedClock(new Date(T0.getTime() + 3601_000));
+    const scheduler = new FileScheduler(join(mkdtempSync(join(directory, 'late-')), 'schedules'), ahead);
 
     await expect(asApproved({ ...deps, scheduler }, T0)).rejects.toThrow(
       /is not attached: it ended at 2026-01-15T11:00:00Z, before it could be granted/,
     );
-    expect(await held()).toEqual([]);
 
-    const swept = await sweepOverdueGrants({ cases, workflow: new RecordingWorkflow(), clock });
-    expect(swept.started).toHaveLength(1);
-    const record = (await cases.get(swept.started[0]!))!;
-    await expire(record.header.execution.input.grant as Grant);
     expect(await held()).toEqual([]);
+    const [record] = await cases.list();
+    expect(record!.header).toMatchObject({ outcome: 'refused' });
+    expect(entriesOf(record!, 'close')[0]!.detail).toMatchObject({ outcome: 'refused' });
+    expect((await openGrants(cases, clock.now())).grants).toEqual([]);
+    expect((await readGrantIndex(cases, ALICE)).grantIds).toEqual([]);
     expect(
       await guardHeldBy(cases, {
         grantId: 'jit-000000000000000000000000',
@@ -742,6 +855,163 @@ describe('a grant finished after its end (a request an interruption left approve
         guardPolicyArn: GUARD,
       }),
     ).toEqual([]);
+    // The heartbeat finds nothing to end.
+    clock.advance(2 * 3600);
+    expect(await sweepOverdueGrants({ cases, workflow: new RecordingWorkflow(), clock })).toEqual({
+      started: [],
+      failed: [],
+    });
+  });
+});
+
+describe('a grant of the same policy beginning while another reads the principal', () => {
+  // The other grant (B) reads alice in IAM several times: before it is listed, to decide whether
+  // she holds the policy outside any grant, to attach, and to look again. A grant of the same
+  // policy (A) is made from start to finish during each of them in turn.
+  it.each([1, 2, 3, 4])(
+    'made during B’s read number %i, it never makes B standing access: after both ends the policy is gone',
+    async (readNumber) => {
+      const { iam, clock, deps, expire, held } = await parts();
+      const ask = (seconds: number, gateway: IamGateway = iam) =>
+        grantAccess(
+          {
+            principalArn: ALICE,
+            policyArn: ADMIN,
+            seconds,
+            requestedBy: 'sam@example.com (approved by oncall)',
+            requester: 'person:sam',
+            reason: 'incident 42',
+            region: 'us-east-1',
+          },
+          { ...deps, iam: gateway },
+        );
+      let reads = 0;
+      let a: Grant | null = null;
+      const racing: IamGateway = {
+        readState: async (scope) => {
+          if (scope.users.includes('alice') && ++reads === readNumber) {
+            clock.advance(1);
+            a = await ask(3600);
+          }
+          return iam.readState(scope);
+        },
+        perform: (accountId, action) => iam.perform(accountId, action),
+      };
+
+      const b = await ask(2 * 3600, racing);
+
+      expect(a).not.toBeNull();
+      expect(b.heldBefore).toBe(false);
+      expect(a!.heldBefore).toBe(false);
+      clock.advance(3600);
+      expect((await expire(a!)).kept).toMatch(/still live/);
+      clock.advance(3600);
+      expect((await expire(b)).kept).toBeNull();
+      expect(await held()).toEqual([]);
+    },
+  );
+
+  it('a grant of a policy the principal holds outside any grant stays standing access beside another such grant', async () => {
+    const { account, clock, grant, expire, held } = await parts();
+    await account.perform(ACCOUNT, {
+      action: 'attach-user-policy',
+      input: { userName: 'alice', policyArn: ADMIN },
+    });
+    const first = await grant(3600);
+    clock.advance(600);
+    const second = await grant(3600);
+
+    expect([first.heldBefore, second.heldBefore]).toEqual([true, true]);
+    clock.advance(3000);
+    await expire(first);
+    clock.advance(600);
+    await expire(second);
+    expect(await held()).toEqual([ADMIN]);
+  });
+});
+
+describe('a grant whose own end begins while it attaches', () => {
+  it('takes away what it attached and is refused: its end, which found nothing attached, is not left with the policy on', async () => {
+    const { iam, clock, cases, deps, held, judge, expire } = await parts();
+    let endedDuring: string[] | null = null;
+    // The minute is up while the grant attaches its policy: its schedule fires and its end runs
+    // (from start to finish) before the attach is made.
+    iam.meanwhile = async (action) => {
+      if (endedDuring || action.action !== 'attach-user-policy' || action.input.policyArn !== ADMIN) return;
+      const [record] = await cases.list();
+      clock.advance(60);
+      const ended = await expire(record!.header.execution.input.grant as Grant);
+      endedDuring = ended.actions.map((step) => `${step.description} (${step.status})`);
+    };
+
+    await expect(
+      grantAccess(
+        {
+          principalArn: ALICE,
+          policyArn: ADMIN,
+          seconds: 60,
+          requestedBy: 'sam@example.com (approved by oncall)',
+          requester: 'person:sam',
+          reason: 'incident 42',
+          region: 'us-east-1',
+        },
+        deps,
+      ),
+    ).rejects.toThrow(/its end has begun while it was attached: what it attached was taken away again/);
+
+    expect(endedDuring).not.toBeNull();
+    expect(await held()).toEqual([]);
+    expect(judge('sts:AssumeRole')).toBeNull();
+    const [record] = await cases.list();
+    expect(entriesOf(record!, 'grant')).toEqual([]);
+    // The end found the policy not yet attached and took the guard off; the grant put the guard
+    // back under its policy, then, seeing its end begun, took both away.
+    expect(entriesOf(record!, 'iam-change').map((entry) => entry.summary)).toEqual([
+      `Changed: Attach ${GUARD} to user alice.`,
+      `Already so: Detach ${ADMIN} from user alice.`,
+      `Changed: Detach ${GUARD} from user alice.`,
+      `Changed: Attach ${ADMIN} to user alice.`,
+      `Changed: Attach ${GUARD} to user alice.`,
+      `Changed: Detach ${ADMIN} from user alice.`,
+      `Changed: Detach ${GUARD} from user alice.`,
+    ]);
+    expect(
+      await guardHeldBy(cases, {
+        grantId: 'jit-000000000000000000000000',
+        principalArn: ALICE,
+        guardPolicyArn: GUARD,
+      }),
+    ).toEqual([]);
+    expect((await readGrantIndex(cases, ALICE)).grantIds).toEqual([]);
+  });
+
+  it('an end that begins once the grant has looked again finds the policy attached and takes it away', async () => {
+    const { clock, cases, hooks, deps, held, expire } = await parts();
+    let granted: Grant | null = null;
+    // The end starts just as the grant records itself granted: after its last look at the case.
+    hooks.cases.before = async (write) => {
+      if (write !== 'entry:grant' || granted) return;
+      const [record] = await cases.list();
+      granted = record!.header.execution.input.grant as Grant;
+      clock.advance(60);
+      await expire(granted);
+    };
+
+    await grantAccess(
+      {
+        principalArn: ALICE,
+        policyArn: ADMIN,
+        seconds: 60,
+        requestedBy: 'sam@example.com (approved by oncall)',
+        requester: 'person:sam',
+        reason: 'incident 42',
+        region: 'us-east-1',
+      },
+      deps,
+    );
+
+    expect(granted).not.toBeNull();
+    expect(await held()).toEqual([]);
   });
 });
 

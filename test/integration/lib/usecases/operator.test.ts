@@ -13,7 +13,7 @@ import type { Config } from '../../../../lib/domain/config.ts';
 import { FileAuditLog } from '../../../../lib/local/audit-log.ts';
 import { FileCaseStore } from '../../../../lib/local/case-store.ts';
 import { localGrantGuardArn, withGrantGuard } from '../../../../lib/local/grant-guard.ts';
-import { initialAccountState, LocalIamAccount } from '../../../../lib/local/iam-account.ts';
+import { authorizerFor, initialAccountState, LocalIamAccount } from '../../../../lib/local/iam-account.ts';
 import { openLocalPipeline, SimulatedClock } from '../../../../lib/local/pipeline.ts';
 import { FileScheduler } from '../../../../lib/local/scheduler.ts';
 import { FileSigningKeys } from '../../../../lib/local/signing-keys.ts';
@@ -24,6 +24,7 @@ import { detect } from '../../../../lib/usecases/detect.ts';
 import {
   admitCaller,
   approveGrantRequest,
+  finishGrantRequest,
   listGrantRequests,
   OFFBOARD_CONFIRM_HOURS,
   OperatorConflictError,
@@ -190,14 +191,14 @@ describe('just-in-time grants through the operator API', () => {
   it('grants at once what the requester’s rule allows without approval, and audits it', async () => {
     const { deps, attached } = await operator();
 
-    const request = await requestGrant(carol, ask(arn('user', 'alice'), READ_ONLY), deps);
+    const request = await requestGrant(carol, ask(arn('user', 'carol'), READ_ONLY), deps);
 
     expect(request).toMatchObject({
       status: 'granted',
       requestedBy: carol.arn,
       grantId: expect.stringMatching(/^jit-/),
     });
-    expect(await attached('alice')).toEqual([GUARD, READ_ONLY]);
+    expect(await attached('carol')).toEqual([GUARD, READ_ONLY]);
     const [record] = await deps.audit.list(new Date(0), deps.clock.now());
     expect(record).toMatchObject({ identity: carol.arn, action: 'grant.request', allowed: true });
   });
@@ -273,7 +274,7 @@ describe('just-in-time grants through the operator API', () => {
     const { deps, iam } = await operator((config) => ({ ...config, mode: 'dry-run' }));
     const before = await iam.load();
 
-    const request = await requestGrant(carol, ask(arn('user', 'alice'), READ_ONLY), deps);
+    const request = await requestGrant(carol, ask(arn('user', 'carol'), READ_ONLY), deps);
 
     expect(request.status).toBe('dry-run');
     expect(await iam.load()).toEqual(before);
@@ -286,6 +287,65 @@ describe('just-in-time grants through the operator API', () => {
       'is protected (matches arn:aws:iam::*:role/break-glass*)',
     );
     expect(await attached('break-glass', 'roles')).toEqual([]);
+  });
+});
+
+describe('grants to someone else, under the shipped configuration', () => {
+  const VIEW_ONLY = 'arn:aws:iam::aws:policy/job-function/ViewOnlyAccess';
+  const shippedAccess = (config: Config) => ({ ...config, access: shipped.access });
+
+  it('an engineer cannot put the grant guard on the on-call unapproved: self-served ViewOnly is for their own user', async () => {
+    const { deps, attached, iam } = await operator(shippedAccess);
+
+    await expect(requestGrant(carol, ask(arn('user', 'oncall'), VIEW_ONLY), deps)).rejects.toThrow(
+      /it needs no approval, so it grants only to your own principal/,
+    );
+    // The on-call holds no guard: nothing stops them assuming their roles.
+    expect(await attached('oncall')).toEqual([]);
+    expect(
+      authorizerFor(iam.file)({
+        account: ACCOUNT,
+        action: 'sts:AssumeRole',
+        roleName: null,
+        userName: 'oncall',
+        tokenIssueTime: null,
+        sessionName: null,
+      }),
+    ).toBeNull();
+    const [refusal] = await deps.audit.list(new Date(0), deps.clock.now());
+    expect(refusal).toMatchObject({ identity: carol.arn, action: 'grant.request', allowed: false });
+    // Her own ViewOnly is hers at once.
+    await expect(requestGrant(carol, ask(arn('user', 'carol'), VIEW_ONLY), deps)).resolves.toMatchObject({
+      status: 'granted',
+    });
+  });
+
+  it('a grant to someone else the rules allow waits for its approvers, and counts apart from the grantee’s own', async () => {
+    const { deps, clock, attached } = await operator(shippedAccess);
+    const erin = sso(SSO_ENGINEER, 'erin');
+    const responder = sso(SSO_RESPONDER, 'dana');
+    const powerUser = async () => {
+      const request = await requestGrant(erin, ask(arn('user', 'carol'), POWER_USER, '4h'), deps);
+      expect(request.status).toBe('pending');
+      clock.advance(1);
+      return approveGrantRequest(responder, request.requestId, deps);
+    };
+    for (let n = 0; n < 5; n++) expect((await powerUser()).status).toBe('granted');
+    expect(await attached('carol')).toEqual([GUARD, POWER_USER]);
+
+    // Erin's sixth for carol is refused, approved as it is: no one else fills a principal's grants.
+    expect(await powerUser()).toMatchObject({
+      status: 'refused',
+      refusal: expect.stringContaining(
+        'open grants you asked for, the most one other person may ask for (5)',
+      ),
+    });
+    // Carol's own grants have all their room.
+    for (let n = 0; n < 20; n++) {
+      const own = await requestGrant(carol, ask(arn('user', 'carol'), VIEW_ONLY), deps);
+      expect(own.status).toBe('granted');
+      clock.advance(1);
+    }
   });
 });
 
@@ -331,7 +391,7 @@ describe('bus events about grants, as an attacker would put them', () => {
 
   it('a forged `Grant Expired` naming a real grant before its end detaches nothing and is dead-lettered', async () => {
     const { deps, attached } = await operator();
-    const granted = await requestGrant(carol, ask(arn('user', 'alice'), READ_ONLY), deps);
+    const granted = await requestGrant(carol, ask(arn('user', 'carol'), READ_ONLY), deps);
     const workflow = new RecordingWorkflow();
 
     const [outcome] = await detect(
@@ -352,7 +412,7 @@ describe('bus events about grants, as an attacker would put them', () => {
     expect(outcome).toMatchObject({ status: 'rejected', reason: expect.stringContaining('not now') });
     expect(workflow.started.size).toBe(0);
     expect(deps.deadLetters.letters).toHaveLength(1);
-    expect(await attached('alice')).toEqual([GUARD, READ_ONLY]);
+    expect(await attached('carol')).toEqual([GUARD, READ_ONLY]);
   });
 });
 
@@ -633,6 +693,28 @@ describe('what a grant request names', () => {
     expect((await listGrantRequests(deps, { days: 1 })).requests).toHaveLength(1);
   });
 
+  it('one person asking for many grants at once gets no more than 50 a day recorded', async () => {
+    const { deps } = await operator();
+    const asked = await Promise.allSettled(
+      Array.from({ length: 57 }, (_, n) =>
+        requestGrant(carol, ask(arn('role', 'ops-admin'), POWER_USER), {
+          ...deps,
+          clock: { now: () => new Date(Date.parse('2026-01-15T10:00:00Z') + n * 1000) },
+        }),
+      ),
+    );
+
+    const recorded = asked.filter((result) => result.status === 'fulfilled');
+    const refused = asked.flatMap((result) => (result.status === 'rejected' ? [result.reason as Error] : []));
+    expect(recorded).toHaveLength(50);
+    expect(refused).toHaveLength(7);
+    for (const error of refused) expect(error.message).toMatch(/asked for 50 grants today: at most 50 a day/);
+    expect((await listGrantRequests(deps)).requests).toHaveLength(50);
+    const audited = await deps.audit.list(new Date(0), new Date('2026-01-16T00:00:00Z'));
+    expect(audited.filter((entry) => entry.action === 'grant.request' && entry.allowed)).toHaveLength(50);
+    expect(audited.filter((entry) => entry.action === 'grant.request' && !entry.allowed)).toHaveLength(7);
+  });
+
   it('a record this version cannot read is named, and never hides the others', async () => {
     const { deps } = await operator();
     const readable = await requestGrant(carol, ask(arn('role', 'ops-admin'), POWER_USER), deps);
@@ -676,6 +758,34 @@ describe('what a grant request names', () => {
     const [record] = await deps.audit.list(new Date(0), deps.clock.now());
     expect(record!.reason.length).toBe(4096);
     expect(record!.reason.endsWith('…')).toBe(true);
+  });
+});
+
+describe('an approved request an interruption left unfinished', () => {
+  it('finished after its end has passed by the clock, it is refused and nothing is attached (it runs from its approval, judged by now)', async () => {
+    const { deps, clock, attached, iam } = await operator();
+    const request = await requestGrant(carol, ask(arn('role', 'ops-admin'), POWER_USER, '1h'), deps);
+    // Approved; IAM answers the approval's checks, then is unreachable when the grant reads it.
+    let reads = 0;
+    const flaky = {
+      readState: (scope: Parameters<typeof iam.readState>[0]) => {
+        if (++reads > 1) throw new Error('IAM was unreachable');
+        return iam.readState(scope);
+      },
+      perform: (...change: Parameters<typeof iam.perform>) => iam.perform(...change),
+    };
+    await expect(
+      approveGrantRequest(oncall, request.requestId, { ...deps, iamFor: () => flaky }),
+    ).rejects.toThrow('IAM was unreachable');
+    expect((await listGrantRequests(deps)).requests[0]).toMatchObject({ status: 'approved' });
+
+    // Finished two hours later (a `Grant Requested` event, or an operator): its hour is over.
+    clock.advance(2 * 3600);
+    const finished = await finishGrantRequest(request.requestId, deps);
+
+    expect(finished).toMatchObject({ status: 'refused', refusal: expect.stringContaining('it ended at') });
+    expect(await attached('ops-admin', 'roles')).toEqual([]);
+    expect(await deps.cases.list()).toEqual([]);
   });
 });
 

@@ -8,14 +8,23 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { entriesOf, raiseHeader } from '../../../../lib/domain/case.ts';
 import { type IamAccountStateInput, within } from '../../../../lib/domain/iam-state.ts';
+import { grantTrigger } from '../../../../lib/domain/jit.ts';
 import type { RevocationAction } from '../../../../lib/domain/revocation/actions.ts';
 import { type Trigger, TriggerSchema } from '../../../../lib/domain/trigger.ts';
 import { FileCaseStore } from '../../../../lib/local/case-store.ts';
+import { localGrantGuardArn, withGrantGuard } from '../../../../lib/local/grant-guard.ts';
 import { LocalIamAccount } from '../../../../lib/local/iam-account.ts';
 import { SimulatedClock } from '../../../../lib/local/pipeline.ts';
+import { FileScheduler } from '../../../../lib/local/scheduler.ts';
+import { loadRunbooks } from '../../../../lib/runbooks/catalog.ts';
 import { UndoIncompleteError, UndoRefusedError } from '../../../../lib/usecases/apply-plan.ts';
 import { changeHeader } from '../../../../lib/usecases/cases.ts';
-import { reconcile } from '../../../../lib/usecases/revocations.ts';
+import { expireGrant, grantAccess } from '../../../../lib/usecases/jit.ts';
+import {
+  ReconcileRefusedError,
+  reconcile,
+  unfinishedRevocations,
+} from '../../../../lib/usecases/revocations.ts';
 import { revoke } from '../../../../lib/usecases/revoke.ts';
 import { undoRevocation } from '../../../../lib/usecases/undo.ts';
 import { openTestCase } from '../../../fixtures/cases.ts';
@@ -229,5 +238,71 @@ describe('a revocation undone by a person', () => {
     });
     expect(iam.performed).toHaveLength(performed);
     expect(await iam.load()).toEqual(snapshot);
+  });
+});
+
+describe('reconcile of a just-in-time grant’s case', () => {
+  it('is refused: an end stopped before taking the guard off leaves a later grant’s guard where it is', async () => {
+    const directory = mkdtempSync(join(tmpdir(), 'revoker-reconcile-grant-'));
+    const carol = `arn:aws:iam::${ACCOUNT}:user/carol`;
+    const guard = localGrantGuardArn(ACCOUNT);
+    const powerUser = 'arn:aws:iam::aws:policy/PowerUserAccess';
+    const account = new LocalIamAccount(join(directory, 'iam.json'));
+    await account.save(withGrantGuard({ accountId: ACCOUNT, users: { carol: { arn: carol } } }));
+    const clock = new SimulatedClock(new Date('2026-01-15T10:00:00Z'));
+    const deps = {
+      iam: account,
+      clock,
+      config,
+      cases: new FileCaseStore(join(directory, 'cases')),
+      scheduler: new FileScheduler(join(directory, 'schedules')),
+      grantGuard: localGrantGuardArn,
+      engine: { run: async () => ({ columns: [], rows: [], bytesScanned: 0, engineMillis: 1 }) },
+      runbooks: loadRunbooks(),
+      sleep: async () => {},
+    };
+    const ask = (policyArn: string) =>
+      grantAccess(
+        {
+          principalArn: carol,
+          policyArn,
+          seconds: 3600,
+          requestedBy: 'carol',
+          requester: 'person:carol',
+          reason: 'r',
+          region: 'us-east-1',
+        },
+        deps,
+      );
+    const first = await ask('arn:aws:iam::aws:policy/job-function/ViewOnlyAccess');
+    clock.advance(3600);
+    // Its end stops (a Lambda timeout) after recording the guard's detach, before making it.
+    const stopping = {
+      readState: account.readState.bind(account),
+      perform: async (accountId: string, action: RevocationAction) => {
+        if ('policyArn' in action.input && action.input.policyArn === guard)
+          throw new Error('Task timed out');
+        return account.perform(accountId, action);
+      },
+    };
+    await expect(
+      expireGrant(
+        { caseId: first.grantId, trigger: grantTrigger(first), grant: first },
+        { ...deps, iam: stopping },
+      ),
+    ).rejects.toThrow('Task timed out');
+    const interrupted = unfinishedRevocations((await deps.cases.get(first.grantId))!);
+    expect(interrupted.map((entry) => entry.detail.revocationId)).toEqual([expect.stringMatching(/-guard$/)]);
+    clock.advance(60);
+    await ask(powerUser);
+    expect((await account.load()).users.carol!.attachedPolicies).toEqual([guard, powerUser]);
+
+    await expect(
+      reconcile({ caseId: first.grantId, cases: deps.cases, iam: account, clock }),
+    ).rejects.toThrow(ReconcileRefusedError);
+
+    // The live grant keeps its guard; the ended grant's detach is still only recorded.
+    expect((await account.load()).users.carol!.attachedPolicies).toEqual([guard, powerUser]);
+    expect(unfinishedRevocations((await deps.cases.get(first.grantId))!)).toHaveLength(1);
   });
 });

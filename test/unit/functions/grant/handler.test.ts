@@ -19,12 +19,15 @@ import { RecordingDeadLetters } from '../../../fixtures/workflow.ts';
 
 const ACCOUNT = '146450651832';
 const ALICE = `arn:aws:iam::${ACCOUNT}:user/alice`;
+const CAROL = `arn:aws:iam::${ACCOUNT}:user/carol`;
 const READ_ONLY = 'arn:aws:iam::aws:policy/job-function/ViewOnlyAccess';
 
 async function handler() {
   const directory = mkdtempSync(join(tmpdir(), 'revoker-grant-'));
   const iam = new LocalIamAccount(join(directory, 'iam.json'));
-  await iam.save(withGrantGuard({ accountId: ACCOUNT, users: { alice: { arn: ALICE } } }));
+  await iam.save(
+    withGrantGuard({ accountId: ACCOUNT, users: { alice: { arn: ALICE }, carol: { arn: CAROL } } }),
+  );
   const clock = new SimulatedClock(new Date('2026-01-15T10:00:00Z'));
   const deadLetters = new RecordingDeadLetters();
   const deps = {
@@ -80,9 +83,10 @@ describe('the grant function', () => {
 
   it('finishes a recorded request an interruption left approved, and notes one that waits', async () => {
     const { iam, deps, invoke } = await handler();
+    // Carol asks for herself: a rule that needs no approval grants to the requester's own principal.
     const request = await requestGrant(
-      callerOf(`arn:aws:iam::${ACCOUNT}:user/carol`),
-      { principalArn: ALICE, policyArn: READ_ONLY, duration: '2h', reason: 'incident 42' },
+      callerOf(CAROL),
+      { principalArn: CAROL, policyArn: READ_ONLY, duration: '2h', reason: 'incident 42' },
       {
         ...deps,
         // IAM answers the request's read, then becomes unreachable before the grant attaches.
@@ -110,7 +114,7 @@ describe('the grant function', () => {
     });
     expect(again).toMatchObject({ status: 'noted', reason: `grant request ${left!.requestId} is granted` });
     // The guard first, then the policy: what the deployed composition gives the grant function.
-    expect((await iam.load()).users.alice!.attachedPolicies).toEqual([
+    expect((await iam.load()).users.carol!.attachedPolicies).toEqual([
       localGrantGuardArn(ACCOUNT),
       READ_ONLY,
     ]);

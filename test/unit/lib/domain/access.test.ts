@@ -6,10 +6,14 @@ import {
   AccessSchema,
   callerOf,
   groupsNaming,
+  isNamedApprover,
   mayApproveGrant,
   mayOffboard,
+  mayRequestGrant,
+  personOf,
   samePerson,
 } from '../../../../lib/domain/access.ts';
+import { personOfPrincipal } from '../../../../lib/domain/jit.ts';
 
 const ACCOUNT = '111122223333';
 const access: Access = AccessSchema.parse({
@@ -127,5 +131,116 @@ describe('one name is one person, whichever way they sign in', () => {
         responders,
       ),
     ).toEqual({ allowed: true });
+  });
+});
+
+describe('mayRequestGrant: a grant nobody approves is for the requester’s own principal', () => {
+  const VIEW_ONLY = 'arn:aws:iam::aws:policy/job-function/ViewOnlyAccess';
+  const POWER_USER = 'arn:aws:iam::aws:policy/PowerUserAccess';
+  const rules: Access = AccessSchema.parse({
+    groups: {
+      responders: ['arn:aws:iam::*:user/OnCall'],
+      engineers: [
+        `arn:aws:iam::${ACCOUNT}:user/carol`,
+        'arn:aws:iam::*:role/AWSReservedSSO_Engineer_*',
+        'arn:aws:iam::*:role/ops-deployer',
+      ],
+    },
+    grants: [
+      {
+        group: 'engineers',
+        policies: [VIEW_ONLY],
+        principals: ['arn:aws:iam::*:user/*', 'arn:aws:iam::*:role/*'],
+        accounts: ['*'],
+        maxDuration: '8h',
+        approvers: null,
+      },
+      {
+        group: 'engineers',
+        policies: [VIEW_ONLY, POWER_USER],
+        principals: ['arn:aws:iam::*:user/*'],
+        accounts: ['*'],
+        maxDuration: '4h',
+        approvers: 'responders',
+      },
+    ],
+    runbookRunsPerHour: 10,
+  });
+  const ask = (principal: string, policyArn = VIEW_ONLY) => ({
+    principalArn: `arn:aws:iam::${ACCOUNT}:${principal}`,
+    policyArn,
+    seconds: 3600,
+  });
+  const carol = callerOf(`arn:aws:iam::${ACCOUNT}:user/carol`);
+  const carolBySso = callerOf(`arn:aws:sts::${ACCOUNT}:assumed-role/AWSReservedSSO_Engineer_0a1b/Carol`);
+  const deployer = callerOf(`arn:aws:sts::${ACCOUNT}:assumed-role/ops-deployer/any-name`);
+
+  it('grants one’s own user or role at once: the same user, the same person by Identity Center, a session of the role', () => {
+    expect(mayRequestGrant(carol, ask('user/carol'), rules)).toEqual({ allowed: true, approvers: null });
+    expect(mayRequestGrant(carol, ask('user/team/carol'), rules)).toEqual({ allowed: true, approvers: null });
+    expect(mayRequestGrant(carolBySso, ask('user/carol'), rules)).toEqual({ allowed: true, approvers: null });
+    expect(mayRequestGrant(deployer, ask('role/deploy/ops-deployer'), rules)).toEqual({
+      allowed: true,
+      approvers: null,
+    });
+  });
+
+  it('sends a grant to anyone else to the approvers of a rule that has some, and refuses it where none has', () => {
+    // The next rule covers other users, with approvers: the grant waits for them.
+    expect(mayRequestGrant(carol, ask('user/oncall'), rules)).toEqual({
+      allowed: true,
+      approvers: 'responders',
+    });
+    // No rule with approvers covers roles: refused, with why.
+    const refused = mayRequestGrant(carol, ask('role/ops-deployer'), rules);
+    expect(refused).toMatchObject({
+      allowed: false,
+      reason: expect.stringContaining('it needs no approval, so it grants only to your own principal'),
+    });
+    // A session name is the caller's to choose: it makes no one's user their own.
+    expect(mayRequestGrant(deployer, ask('user/any-name'), rules)).toEqual({
+      allowed: true,
+      approvers: 'responders',
+    });
+  });
+
+  it('names a principal as the person `personOf` names its callers: the caps count by it', () => {
+    expect(personOfPrincipal(`arn:aws:iam::${ACCOUNT}:user/team/Carol`)).toBe(personOf(carol));
+    expect(personOfPrincipal(`arn:aws:iam::${ACCOUNT}:user/carol`)).toBe(personOf(carolBySso));
+    expect(personOfPrincipal(`arn:aws:iam::${ACCOUNT}:role/deploy/ops-deployer`)).toBe(personOf(deployer));
+    expect(personOfPrincipal(`arn:aws:iam::${ACCOUNT}:user/oncall`)).not.toBe(personOf(carol));
+  });
+});
+
+describe('isNamedApprover', () => {
+  const approvers = [
+    'arn:aws:iam::146450651832:user/ciso',
+    'sam@example.com',
+    'arn:aws:iam::146450651832:role/IncidentLead',
+  ];
+  it('knows an approver by ARN, by the person an IAM user names, or by an Identity Center user name', () => {
+    expect(isNamedApprover(callerOf('arn:aws:iam::146450651832:user/ciso')!, approvers)).toBe(true);
+    expect(isNamedApprover(callerOf('arn:aws:iam::146450651832:user/team/CISO')!, approvers)).toBe(true);
+    expect(
+      isNamedApprover(callerOf('arn:aws:sts::146450651832:assumed-role/IncidentLead/alex')!, approvers),
+    ).toBe(true);
+    const sso = {
+      ...callerOf('arn:aws:sts::146450651832:assumed-role/AWSReservedSSO_Responder_0123/sam@example.com')!,
+      identityCenter: true,
+    };
+    expect(isNamedApprover(sso, approvers)).toBe(true);
+  });
+
+  it('never by a session name chosen by the caller, nor anyone else', () => {
+    expect(
+      isNamedApprover(
+        callerOf('arn:aws:sts::146450651832:assumed-role/Developer/sam@example.com')!,
+        approvers,
+      ),
+    ).toBe(false);
+    expect(
+      isNamedApprover(callerOf('arn:aws:sts::146450651832:assumed-role/Developer/ciso')!, approvers),
+    ).toBe(false);
+    expect(isNamedApprover(callerOf('arn:aws:iam::146450651832:user/oncall')!, approvers)).toBe(false);
   });
 });

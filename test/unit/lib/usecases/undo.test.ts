@@ -179,6 +179,7 @@ describe('undoRevocation', () => {
         policyArn: 'arn:aws:iam::aws:policy/PowerUserAccess',
         seconds: 3600,
         requestedBy: 'carol (approved by oncall)',
+        requester: 'person:carol',
         reason: 'incident',
         region: 'us-east-1',
       },
