@@ -3,7 +3,7 @@
 // log files and prints the cases they would open.
 import { type Command, InvalidArgumentError } from 'commander';
 import { stringify } from 'yaml';
-import { accountLabel, approversIn, modeIn, responseIn } from '../lib/domain/accounts.ts';
+import { accountLabel, accountNeedsHuman, approversIn, modeIn, responseIn } from '../lib/domain/accounts.ts';
 import type { Config } from '../lib/domain/config.ts';
 import { eventBridgeEvents, RULES } from '../lib/domain/rules.ts';
 import { DEFAULT_CONFIG_FILE, loadConfigFile } from '../lib/local/config-file.ts';
@@ -24,13 +24,21 @@ function accountId(value: string): string {
   return value;
 }
 
+/** A rule's response in the account, as a case there gets it: a human's alone where the account says so. */
+function shownResponse(config: Config, rule: (typeof RULES)[number], account: string | null): string {
+  const response = responseIn(config, rule, account);
+  return response === 'auto-revoke' && accountNeedsHuman(config.accounts, account)
+    ? 'escalate (account)'
+    : response;
+}
+
 /** How revoker treats the account: enrolled or not, its mode, who answers, and whether it acts alone. */
 function accountSummary(config: Config, id: string): string {
   const entry = config.accounts?.enrolled.find((account) => account.id === id);
   if (config.accounts && !entry)
     return `account ${id}: not enrolled (accounts.enrolled): nothing is changed there, every case goes to a human. The responses below are what its cases would have once enrolled.`;
   if (!config.accounts)
-    return `account ${id}: revoker acts in its own account only (no accounts section); these are the configuration's responses.`;
+    return `account ${id}: without an accounts section revoker acts in its own account only: these responses apply if ${id} is that account; in any other, nothing is changed and every case goes to a human.`;
   return [
     `account ${accountLabel(config.accounts, id)}: enrolled, mode ${modeIn(config, id)}`,
     `  approvers: ${approversIn(config, id).join(', ')}`,
@@ -61,7 +69,7 @@ export function registerRules(program: Command): void {
         id: rule.id,
         tactic: rule.tactic,
         severity: rule.severity,
-        response: responseIn(config, rule, account),
+        response: shownResponse(config, rule, account),
         configured:
           responseIn(config, rule, account) !== rule.response || config.rules[rule.id] !== undefined,
         readOnlyEvents: rule.readOnlyEvents,

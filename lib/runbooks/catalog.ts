@@ -261,6 +261,13 @@ export function bindRunbook(
 
 function withDerivedDays(runbook: Runbook, given: Record<string, string>): Record<string, string> {
   const values = { ...given };
+  // CloudTrail's times have whole seconds; JavaScript's toISOString() adds milliseconds. A time
+  // given with them is taken to its second (the logs hold nothing finer to compare against).
+  for (const parameter of runbook.parameters) {
+    const value = values[parameter.name];
+    if (parameter.type === 'instant' && value !== undefined)
+      values[parameter.name] = value.replace(/^(\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2})\.\d{1,9}Z$/, '$1Z');
+  }
   for (const parameter of runbook.parameters) {
     if (parameter.type !== 'day' || values[parameter.name] !== undefined) continue;
     const instant = values[parameter.name.replace(/_day$/, '')];

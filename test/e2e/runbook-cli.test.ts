@@ -1,8 +1,13 @@
 // `revoker runbook`, as an on-call engineer types it: the real command, over generated logs.
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { parse, stringify } from 'yaml';
 import { printable } from '../../cli/output.ts';
 import { revoker } from '../fixtures/cli.ts';
 import { type InvestigationLogs, writeInvestigationLogs } from '../fixtures/investigation-logs.ts';
+import { ROOT } from '../fixtures/template.ts';
 
 let logs: InvestigationLogs;
 beforeAll(() => {
@@ -154,6 +159,34 @@ describe('revoker replay and rules', () => {
       /^ {2}instance-credentials-iam-escalation +privilege-escalation +high +auto-revoke\* /m,
     );
     expect(stdout).toMatch(/^ {2}root-user-activity +initial-access +critical +escalate /m);
+  });
+
+  it('shows one account’s responses, enrolment, mode and approvers', async () => {
+    const directory = mkdtempSync(join(tmpdir(), 'revoker-rules-'));
+    const config = parse(readFileSync(join(ROOT, 'revoker.config.yaml'), 'utf8'));
+    config.accounts = {
+      memberRoleName: 'revoker-member',
+      enrolled: [
+        { id: '222233334444', name: 'workloads', mode: 'dry-run', approvers: ['prod@example.com'] },
+        { id: '333344445555', name: 'management', humanApprovalOnly: true },
+      ],
+    };
+    const file = join(directory, 'revoker.config.yaml');
+    writeFileSync(file, stringify(config));
+
+    const workloads = await revoker('rules', '--config', file, '--account', '222233334444');
+    expect(workloads.stdout).toMatch(
+      /^account 222233334444 \(workloads\): enrolled, mode dry-run\n {2}approvers: prod@example.com$/m,
+    );
+    const management = await revoker('rules', '--config', file, '--account', '333344445555');
+    expect(management.stdout).toContain('every case here goes to a human (humanApprovalOnly)');
+    expect(management.stdout).toMatch(
+      /^ {2}instance-credentials-iam-escalation +privilege-escalation +high +escalate \(account\)\* /m,
+    );
+    expect((await revoker('rules', '--config', file, '--account', '999999999999')).stdout).toMatch(
+      /^account 999999999999: not enrolled/,
+    );
+    expect((await revoker('rules', '--account', '12')).stderr).toContain('expected a 12-digit account ID');
   });
 });
 

@@ -104,6 +104,22 @@ describe('runbook catalog', () => {
       end: '2026-01-16T01:00:00Z',
     });
     expect(request.parameters.slice(0, 2)).toEqual(['2026/01/14', '2026/01/16']);
+    // A time as JavaScript writes it (milliseconds) is taken to its second; anything else is refused.
+    const fromJavaScript = bindRunbook(activity, {
+      account: '111122223333',
+      principal: 'arn:aws:iam::111122223333:user/alice',
+      start: '2026-01-14T23:00:00.350Z',
+      end: '2026-01-16T01:00:00.999Z',
+    });
+    expect(fromJavaScript.parameters).toEqual(request.parameters);
+    expect(() =>
+      bindRunbook(activity, {
+        account: '111122223333',
+        principal: 'arn:aws:iam::111122223333:user/alice',
+        start: '2026-01-14T23:00:00.350+01:00',
+        end: '2026-01-16T01:00:00Z',
+      }),
+    ).toThrow(/parameter start is not a UTC time/);
   });
 
   it('binds durations and integers as numbers', () => {
