@@ -249,7 +249,8 @@ export function grantGuardIn(guardPolicyArn: string, ownAccountId: string) {
 
 /** What the operator API's use cases act with: the operator function's, and the grant function's. */
 export async function operatorDependencies(): Promise<OperatorDependencies> {
-  const iam = (await aws.iam()).withHome();
+  const enrolled = await aws.iam();
+  const iam = enrolled.withHome();
   return {
     config: await aws.config(),
     // Callers are the stack account's identities: the function URL takes no other account's.
@@ -260,6 +261,8 @@ export async function operatorDependencies(): Promise<OperatorDependencies> {
     // Each enrolled account through its own gateway, and always this one (callers, grants); any
     // other account is refused.
     iamFor: (accountId) => iam.in(accountId),
+    // Where an offboarding may act: the enrolled accounts only, as the Offboard function's.
+    revokesIn: (accountId) => enrolled.in(accountId),
     scheduler: aws.scheduler(),
     callbacks: aws.callbacks(),
     engine: aws.engine(),

@@ -1,6 +1,6 @@
 // The heartbeat in AWS: STS at the regional endpoint of each trail region. CloudTrail records
 // the call in the region of the endpoint called: in the stack's own account GetCallerIdentity
-// (it needs no permission); in a member account AssumeRole of its member role, which CloudTrail
+// (it needs no permission); in a member account AssumeRole of its reader role, which CloudTrail
 // records in the account that owns the role too. So every enrolled account's logs gain an event
 // by revoker in every region every few minutes, and verification there can count silence.
 import { AssumeRoleCommand, GetCallerIdentityCommand, STSClient } from '@aws-sdk/client-sts';
@@ -23,7 +23,7 @@ export class StsRegionHeartbeat implements RegionHeartbeat {
   private readonly clients = new Map<string, STSClient>();
 
   constructor(
-    /** The member role to assume in an account, or null for the stack's own (a call of its own). */
+    /** The reader role to assume in an account, or null for the stack's own (a call of its own). */
     private readonly memberRoleIn: (accountId: string) => string | null = () => null,
     private readonly clientFor: (region: string) => STSClient = regionalStsClient,
   ) {}

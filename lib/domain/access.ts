@@ -259,16 +259,15 @@ export function samePerson(a: Caller, b: Caller): boolean {
 
 /**
  * Is the caller one of these approvers (emails or IAM ARNs, as an account's own `approvers`
- * name them)? By the IAM principal or session ARN, by the person an IAM user ARN names, or, for
- * an Identity Center session, by the user name AWS set as its session name.
+ * name them)? An ARN names exactly one principal: the caller's user or role ARN, or its session
+ * ARN. Anything else (an email) names an Identity Center user, by the user name AWS sets as the
+ * session name of a role IAM confirmed as Identity Center's — never a session name chosen freely.
  */
 export function isNamedApprover(caller: Caller, approvers: readonly string[]): boolean {
   const names = new Set([caller.arn, caller.principalArn].map((name) => name.toLowerCase()));
   return approvers.some((approver) => {
     const named = approver.toLowerCase();
-    if (names.has(named)) return true;
-    const user = userNameOf(approver);
-    if (user !== null) return personOf(caller) === `person:${user.toLowerCase()}`;
+    if (named.startsWith('arn:')) return names.has(named);
     return caller.identityCenter && caller.sessionName?.toLowerCase() === named;
   });
 }

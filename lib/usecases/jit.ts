@@ -982,7 +982,9 @@ export async function expireGrant(
     .filter((outcome) => outcome.status === 'needs-human')
     .map((outcome) => `${targetArn(outcome.target)}: ${outcome.plan.requiresHuman}`);
   for (const outcome of outcomes) {
-    if (outcome.status === 'needs-human' || outcome.target.kind !== 'role-sessions') continue;
+    // Only a session whose deny was made is watched: one held for a human, or only planned (a
+    // dry-run account), was not taken away.
+    if (outcome.status !== 'applied' || outcome.target.kind !== 'role-sessions') continue;
     result.verify.push({
       principal: outcome.target.roleArn,
       sourceIdentity: '',

@@ -66,8 +66,14 @@ export interface OperatorDependencies {
   cases: CaseStore;
   audit: AuditLog;
   clock: Clock;
-  /** IAM in an account: a grant is attached in its principal's account. */
+  /** IAM in an account: a grant is attached in its principal's account (always revoker's own). */
   iamFor(accountId: string): IamGateway;
+  /**
+   * IAM in an account where revocations act (AccountNotEnrolledError elsewhere): the enrolled
+   * accounts, not revoker's own unless enrolled. An offboarding is refused where it could not act.
+   * `iamFor` when not given.
+   */
+  revokesIn?(accountId: string): IamGateway;
   /** The grant guard's ARN in an account (null: none there, and no grant is made). */
   grantGuard(accountId: string): string | null;
   scheduler: Scheduler;
@@ -793,7 +799,7 @@ export async function offboardAs(
   const verdict = mayOffboard(caller, person, accountId, deps.config.access);
   if (!verdict.allowed) return refuse(verdict.reason);
   try {
-    deps.iamFor(accountId);
+    (deps.revokesIn ?? deps.iamFor)(accountId);
   } catch (error) {
     if (!(error instanceof AccountNotEnrolledError)) throw error;
     return refuse(error.message);

@@ -3,9 +3,10 @@
 // named (never every session of a shared role), held back for a human when a guard rail
 // stops it, or only recorded in dry-run mode. Every outcome is an entry on the case.
 
-import { modeIn } from '../domain/accounts.ts';
+import { modeIn, ownApproversIn } from '../domain/accounts.ts';
 import { type Approval, digest } from '../domain/case.ts';
 import type { Config } from '../domain/config.ts';
+import type { IamAccountState } from '../domain/iam-state.ts';
 import {
   describePlan,
   planRevocation,
@@ -18,7 +19,7 @@ import type { Trigger } from '../domain/trigger.ts';
 import type { CaseStore, Clock, IamGateway } from '../ports.ts';
 import type { AppliedPlan } from './apply-plan.ts';
 import { recordEntry, requireCase } from './cases.ts';
-import { applyRecorded, resumeRecorded } from './revocations.ts';
+import { applyRecorded, RevocationNeedsHumanError, resumeRecorded } from './revocations.ts';
 import { type Revocation, roundOf, stateForRevocation } from './revoke.ts';
 
 export interface EachContext {
@@ -73,22 +74,42 @@ export async function revokeEach(
       outcomes.push({ target, plan: resumed.plan, status: 'applied', record: resumed.applied });
       continue;
     }
-    const state = await stateForRevocation(context.iam, scope);
-    const plan = planRevocation(target, {
-      config,
-      state,
-      cutoff,
-      // Asked for (an offboarding) or scheduled (a grant's end), not detected: the cap on
-      // automatic revocations per window does not apply.
-      recentRevocations: 0,
-      ...(approvedBy ? { approvedBy } : {}),
-    });
+    const account = targetAccount(target);
+    // An account with approvers of its own takes an approval from them alone: the case's own
+    // account's approvers do not lift another account's guard rails.
+    const own = ownApproversIn(config, account);
+    const approvedHere =
+      approvedBy && own && !own.some((approver) => approver.toLowerCase() === approvedBy.toLowerCase())
+        ? undefined
+        : approvedBy;
+    let plan: RevocationPlan;
+    let state: IamAccountState | null = null;
+    try {
+      state = await stateForRevocation(context.iam, scope);
+      plan = planRevocation(target, {
+        config,
+        state,
+        cutoff,
+        // Asked for (an offboarding) or scheduled (a grant's end), not detected: the cap on
+        // automatic revocations per window does not apply.
+        recentRevocations: 0,
+        ...(approvedHere ? { approvedBy: approvedHere } : {}),
+      });
+    } catch (error) {
+      // An account revoker does not act in holds this target for a human; the others go on.
+      if (!(error instanceof RevocationNeedsHumanError)) throw error;
+      plan = heldPlan(target, cutoff, error.message);
+    }
     if (plan.requiresHuman) {
+      const notHis =
+        approvedBy && !approvedHere
+          ? ` (approved by ${approvedBy}, who is not one of account ${account}'s own approvers)`
+          : '';
       await recordEntry(context.cases, context.caseId, {
         id: `held:${revocationId}`,
         at: cutoff,
         step: 'revoke-held',
-        summary: `${context.label}: not revoked automatically: ${plan.requiresHuman}.`,
+        summary: `${context.label}: not revoked automatically: ${plan.requiresHuman}${notHis}.`,
         detail: { plan, reason: plan.requiresHuman },
       });
       outcomes.push({ target, plan, status: 'needs-human', record: null });
@@ -107,10 +128,11 @@ export async function revokeEach(
       const applied = await applyRecorded(
         {
           revocationId,
-          label: `${context.label}${approvedBy ? ` (approved by ${approvedBy})` : ''}`,
+          label: `${context.label}${approvedHere ? ` (approved by ${approvedHere})` : ''}`,
           plan,
           scope,
-          before: state,
+          // A plan that needs no human was made from the state read.
+          before: state!,
           approval: approval ?? null,
           automatic: false,
         },
@@ -120,6 +142,19 @@ export async function revokeEach(
     }
   }
   return outcomes;
+}
+
+/** A target no plan can be made for here (its account is not acted in): a human's, with why. */
+function heldPlan(target: RevocationTarget, cutoff: string, reason: string): RevocationPlan {
+  return {
+    target,
+    cutoff,
+    actions: [],
+    escalationOnly: [],
+    requiresHuman: reason,
+    manualSteps: [],
+    notes: [],
+  };
 }
 
 /** The state machine's view of what was done: each action, applied or only planned. */

@@ -69,9 +69,12 @@ export async function stateForRevocation(iam: IamGateway, scope: IamScope): Prom
     return await iam.readState(scope);
   } catch (error) {
     if (!(error instanceof AccountNotEnrolledError)) throw error;
-    throw new RevocationNeedsHumanError(`${error.message}; nothing was changed, a human must act there`, {
-      cause: error,
-    });
+    throw new RevocationNeedsHumanError(
+      `${error.message}; nothing is changed in that account, a human must act there`,
+      {
+        cause: error,
+      },
+    );
   }
 }
 

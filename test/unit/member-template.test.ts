@@ -137,6 +137,21 @@ describe('the member roles', () => {
     expect(await decide({ identity, principal, action: 'iam:UpdateAssumeRolePolicy', resource: self })).toBe(
       'ExplicitlyDenied',
     );
+    for (const administration of [
+      'OrganizationAccountAccessRole',
+      'stacksets-exec-0123abcd',
+      'revoker-forward/StackSet-forward',
+    ]) {
+      expect(
+        await decide({
+          identity,
+          principal,
+          action: 'iam:UpdateAssumeRolePolicy',
+          resource: `arn:aws:iam::${MEMBER}:role/${administration}`,
+        }),
+        administration,
+      ).toBe('ExplicitlyDenied');
+    }
     expect(
       await decide({
         identity,

@@ -2,6 +2,7 @@
 // configuration, the ordered changes to make, each with its reason, and the guard rails'
 // verdict. The plan never touches IAM; applying it is the use case's job.
 import { accountNeedsHuman } from '../accounts.ts';
+import { accountOfArn } from '../arn.ts';
 import { type Config, isProtected, protectingTag } from '../config.ts';
 import {
   type IamAccountState,
@@ -233,10 +234,11 @@ function planRole(
     plan.requiresHuman = `role ${target.roleName} was not found in IAM (deleted, or a different account)`;
     return;
   }
-  // IAM finds a role by its name alone: one of that name elsewhere (another account, another
-  // path) is another principal, never the one the case is about.
-  if (role.arn && role.arn !== target.roleArn) {
-    plan.requiresHuman = `IAM has role ${target.roleName} as ${role.arn}, not ${target.roleArn}: it is another role, so nothing is changed`;
+  // IAM finds a role by its name alone, unique in its account whatever its path: a role of that
+  // name in another account is another principal, never the one the case is about.
+  const accounts = [target.accountId, accountOfArn(target.roleArn), accountOfArn(role.arn)];
+  if (role.arn && new Set(accounts).size > 1) {
+    plan.requiresHuman = `IAM has role ${target.roleName} as ${role.arn}, and the case is about ${target.roleArn} in account ${target.accountId}: it is another account's role, so nothing is changed`;
     return;
   }
   let statement: Statement;

@@ -918,6 +918,23 @@ describe('offboarding through the operator API', () => {
     }
   }, 60_000);
 
+  it('offboards only where revocations act: revoker’s own account when the organisation does not enrol it', async () => {
+    const { deps, workflow } = await operator();
+    const refusing = {
+      ...deps,
+      revokesIn: (accountId: string) => {
+        throw new AccountNotEnrolledError(
+          `account ${accountId} is not enrolled: it is not in accounts.enrolled`,
+        );
+      },
+    };
+
+    await expect(offboardAs(hr, leaving('alice'), refusing)).rejects.toThrow(
+      `account ${ACCOUNT} is not enrolled`,
+    );
+    expect(workflow.started.size).toBe(0);
+  });
+
   it('refuses, with the reason, an identity outside access.offboarders, themselves, and an account not enrolled; opens nothing', async () => {
     const { deps, workflow } = await operator();
 

@@ -65,4 +65,53 @@ describe('revokeEach across accounts', () => {
     ]);
     expect((await files(MEMBER).load()).roles['ops-admin']!.inlinePolicies).toEqual({});
   });
+
+  it('takes an approval for an account with approvers of its own from them alone', async () => {
+    const directory = mkdtempSync(join(tmpdir(), 'revoker-each-'));
+    const files = (id: string) => new LocalIamAccount(LocalIamAccount.pathFor(directory, id));
+    await files(MEMBER).save({
+      accountId: MEMBER,
+      roles: { 'ops-admin': { arn: `arn:aws:iam::${MEMBER}:role/ops-admin`, path: '/' } },
+    });
+    const config = {
+      ...(await shippedConfig()),
+      accounts: AccountsSchema.parse({
+        memberRoleName: 'revoker-member',
+        enrolled: [{ id: MEMBER, humanApprovalOnly: true, approvers: ['ciso@example.com'] }],
+      }),
+    };
+    const iam = new EnrolledIam(config.accounts, { accountId: HOME, partition: 'aws' }, (id) => files(id));
+    const cases = new FileCaseStore(join(directory, 'cases'));
+    await openTestCase(cases, trigger);
+    const target: RevocationTarget = {
+      kind: 'role-sessions',
+      accountId: MEMBER,
+      roleName: 'ops-admin',
+      roleArn: `arn:aws:iam::${MEMBER}:role/ops-admin`,
+      session: { userId: null, sourceIdentity: 'alice' },
+    };
+    const approvedBy = (approver: string) =>
+      revokeEach([target], {
+        caseId: 'case-1',
+        trigger,
+        cutoff: '2026-01-15T12:30:00Z',
+        dryRun: false,
+        approval: { decision: 'approved', approver, at: '2026-01-15T12:29:00Z' },
+        label: 'Offboarding',
+        config,
+        iam,
+        cases,
+        clock: new SimulatedClock(new Date('2026-01-15T12:30:00Z')),
+      });
+
+    // The case's own account's on-call approving does not lift the member account's rule.
+    expect((await approvedBy('oncall@example.com')).map((outcome) => outcome.status)).toEqual([
+      'needs-human',
+    ]);
+    expect((await files(MEMBER).load()).roles['ops-admin']!.inlinePolicies).toEqual({});
+    const held = (await cases.get('case-1'))!.entries.filter((entry) => entry.step === 'revoke-held');
+    expect(held[0]!.summary).toContain(
+      `approved by oncall@example.com, who is not one of account ${MEMBER}'s own approvers`,
+    );
+  });
 });

@@ -218,9 +218,8 @@ describe('isNamedApprover', () => {
     'sam@example.com',
     'arn:aws:iam::146450651832:role/IncidentLead',
   ];
-  it('knows an approver by ARN, by the person an IAM user names, or by an Identity Center user name', () => {
+  it('knows an approver by the exact ARN, or by an Identity Center user name', () => {
     expect(isNamedApprover(callerOf('arn:aws:iam::146450651832:user/ciso')!, approvers)).toBe(true);
-    expect(isNamedApprover(callerOf('arn:aws:iam::146450651832:user/team/CISO')!, approvers)).toBe(true);
     expect(
       isNamedApprover(callerOf('arn:aws:sts::146450651832:assumed-role/IncidentLead/alex')!, approvers),
     ).toBe(true);
@@ -231,7 +230,13 @@ describe('isNamedApprover', () => {
     expect(isNamedApprover(sso, approvers)).toBe(true);
   });
 
-  it('never by a session name chosen by the caller, nor anyone else', () => {
+  it('never by a name alike: another path, another account, a session name chosen by the caller', () => {
+    expect(isNamedApprover(callerOf('arn:aws:iam::146450651832:user/team/ciso')!, approvers)).toBe(false);
+    expect(
+      isNamedApprover(callerOf('arn:aws:iam::146450651832:user/ciso')!, [
+        'arn:aws:iam::999999999999:user/ciso',
+      ]),
+    ).toBe(false);
     expect(
       isNamedApprover(
         callerOf('arn:aws:sts::146450651832:assumed-role/Developer/sam@example.com')!,

@@ -260,18 +260,20 @@ describe('planRevocation, by principal kind', () => {
     expect(plan.notes).toEqual([expect.stringContaining('near IAM’s quota'.replace('’', "'"))]);
   });
 
-  it('changes nothing when IAM’s role of that name is another (another account’s or path’s)', () => {
-    for (const roleArn of [
-      `arn:aws:iam::999999999999:role/service/app-server`,
-      `arn:aws:iam::${ACCOUNT}:role/app-server`,
-    ]) {
-      const plan = planRevocation({ ...sessions, roleArn }, context());
-
-      expect(plan.actions).toEqual([]);
-      expect(plan.requiresHuman).toBe(
-        `IAM has role app-server as ${ROLE_ARN}, not ${roleArn}: it is another role, so nothing is changed`,
-      );
-    }
+  it('changes nothing when IAM’s role of that name is another account’s; a path is no other role', () => {
+    const elsewhere = `arn:aws:iam::999999999999:role/service/app-server`;
+    const plan = planRevocation({ ...sessions, roleArn: elsewhere }, context());
+    expect(plan.actions).toEqual([]);
+    expect(plan.requiresHuman).toBe(
+      `IAM has role app-server as ${ROLE_ARN}, and the case is about ${elsewhere} in account ${ACCOUNT}: it is another account's role, so nothing is changed`,
+    );
+    // Role names are unique in an account whatever their path: a trigger without the path is the same role.
+    const pathless = planRevocation(
+      { ...sessions, roleArn: `arn:aws:iam::${ACCOUNT}:role/app-server` },
+      context(),
+    );
+    expect(pathless.requiresHuman).toBeNull();
+    expect(pathless.actions.length).toBeGreaterThan(0);
   });
 
   it('reads the real stolen-credentials record into a role-sessions target with its session ID', () => {
