@@ -129,6 +129,170 @@ const ADMIN_POLICIES = [
 /** AWS's own quarantine policies, attached to a user whose key it found exposed. */
 const QUARANTINE_POLICIES = /^arn:aws:iam::aws:policy\/AWSCompromisedKeyQuarantine(V\d+)?$/;
 
+/** A key of an object whatever its case: CloudTrail writes `add`, hand-made records `Add`. */
+function entry(value: unknown, key: string): unknown {
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) return undefined;
+  const wanted = key.toLowerCase();
+  const found = Object.keys(value).find((candidate) => candidate.toLowerCase() === wanted);
+  return found === undefined ? undefined : (value as Record<string, unknown>)[found];
+}
+
+/** A list as EC2 writes it in CloudTrail (`{items: [...]}`), or a plain array. */
+function items(value: unknown): unknown[] {
+  if (Array.isArray(value)) return value;
+  const inner = entry(value, 'items');
+  return Array.isArray(inner) ? inner : [];
+}
+
+/** The account a call was made in: what "another account" is measured against. */
+function ownAccount(record: CloudTrailRecord): string | null {
+  return record.recipientAccountId ?? record.userIdentity?.accountId ?? null;
+}
+
+/**
+ * An EBS snapshot's createVolumePermission or an AMI's launchPermission gains another account
+ * (`userId`) or everyone (`group: all`). An `add` naming neither (an empty list, the caller's own
+ * account) hands nothing out, and `remove` takes access away.
+ */
+function sharesOut(record: CloudTrailRecord): boolean {
+  const parameters = record.requestParameters;
+  const own = ownAccount(record);
+  const added = ['createVolumePermission', 'launchPermission'].flatMap((attribute) =>
+    items(entry(entry(parameters, attribute), 'add')),
+  );
+  return added.some((item) => {
+    const account = entry(item, 'userId');
+    const group = entry(item, 'group');
+    return (
+      (typeof account === 'string' && account !== '' && account !== own) ||
+      (typeof group === 'string' && group.toLowerCase() === 'all')
+    );
+  });
+}
+
+/** Which management events a set of selectors records: reads, writes, neither or both. */
+interface ManagementCoverage {
+  read: boolean;
+  write: boolean;
+}
+
+/**
+ * Classic event selectors: one records management events unless `includeManagementEvents` is
+ * false (it defaults to true), of the `readWriteType` it names (default All). A selector that
+ * excludes event sources (KMS, RDS Data API) records less than all of them, so it covers nothing
+ * here; CloudTrail logs an event that matches any selector, so coverage is their union.
+ */
+function classicCoverage(selectors: unknown[]): ManagementCoverage {
+  const coverage = { read: false, write: false };
+  for (const selector of selectors) {
+    if (entry(selector, 'includeManagementEvents') === false) continue;
+    if (items(entry(selector, 'excludeManagementEventSources')).length > 0) continue;
+    const readWrite = entry(selector, 'readWriteType') ?? 'All';
+    coverage.read ||= readWrite === 'All' || readWrite === 'ReadOnly';
+    coverage.write ||= readWrite === 'All' || readWrite === 'WriteOnly';
+  }
+  return coverage;
+}
+
+/**
+ * Advanced event selectors: a management selector is one whose `eventCategory` equals
+ * Management. With no other field it records every management event; a `readOnly` condition
+ * keeps reads or writes; any other condition (`eventSource`, a NotEquals on the category...)
+ * narrows it, so it covers nothing here.
+ */
+function advancedCoverage(selectors: unknown[]): ManagementCoverage {
+  const coverage = { read: false, write: false };
+  for (const selector of selectors) {
+    const conditions = items(entry(selector, 'fieldSelectors'));
+    const category = conditions.filter((condition) => entry(condition, 'field') === 'eventCategory');
+    const management = category.some((condition) => items(entry(condition, 'equals')).includes('Management'));
+    if (!management) continue;
+    const readOnly = conditions.filter((condition) => entry(condition, 'field') === 'readOnly');
+    const narrowed =
+      category.some((condition) => operatorsOf(condition).some((operator) => operator !== 'equals')) ||
+      conditions.length > category.length + readOnly.length ||
+      readOnly.some((condition) =>
+        operatorsOf(condition).some((operator) => operator !== 'equals' && operator !== 'notequals'),
+      );
+    if (narrowed) continue;
+    // readOnly compares with the strings "true" (reads) and "false" (writes).
+    const keeps = (value: string) =>
+      readOnly.every((condition) => {
+        const equals = items(entry(condition, 'equals'));
+        return (
+          (equals.length === 0 || equals.includes(value)) &&
+          !items(entry(condition, 'notEquals')).includes(value)
+        );
+      });
+    coverage.read ||= keeps('true');
+    coverage.write ||= keeps('false');
+  }
+  return coverage;
+}
+
+/** The operators a field condition uses (lower-case), leaving out empty ones. */
+function operatorsOf(condition: unknown): string[] {
+  if (typeof condition !== 'object' || condition === null) return [];
+  return Object.entries(condition)
+    .filter(([key, value]) => key.toLowerCase() !== 'field' && items(value).length > 0)
+    .map(([key]) => key.toLowerCase());
+}
+
+/**
+ * A PutEventSelectors that leaves the trail recording fewer than all management events: the
+ * calls every detection here reads. Adding or changing data-event selectors beside a selector
+ * that still keeps all management events hides nothing revoker depends on. A request with
+ * neither kind of selector (a shape we do not know) fires: the first-seen runbook can clear it.
+ */
+function narrowsManagementEvents(record: CloudTrailRecord): boolean {
+  const parameters = record.requestParameters;
+  const advanced = entry(parameters, 'advancedEventSelectors');
+  const classic = entry(parameters, 'eventSelectors');
+  let coverage: ManagementCoverage;
+  if (Array.isArray(advanced) && advanced.length > 0) coverage = advancedCoverage(advanced);
+  else if (Array.isArray(classic)) coverage = classicCoverage(classic);
+  else return true;
+  return !(coverage.read && coverage.write);
+}
+
+/**
+ * An UpdateTrail that records less or delivers elsewhere: global-service events (IAM, STS) or
+ * other regions dropped, log-file validation or the organisation trail turned off, or the logs
+ * sent to another bucket, prefix or KMS key (where revoker's reader may not follow), or
+ * CloudWatch Logs delivery removed. Turning features on, or changing only the SNS topic, is quiet.
+ */
+function weakensTrail(record: CloudTrailRecord): boolean {
+  const parameters = record.requestParameters;
+  const turnedOff = [
+    'includeGlobalServiceEvents',
+    'isMultiRegionTrail',
+    'enableLogFileValidation',
+    'isOrganizationTrail',
+  ];
+  const moved = ['s3BucketName', 's3KeyPrefix', 'kmsKeyId'];
+  return (
+    turnedOff.some((flag) => entry(parameters, flag) === false) ||
+    moved.some((key) => entry(parameters, key) !== undefined) ||
+    entry(parameters, 'cloudWatchLogsLogGroupArn') === ''
+  );
+}
+
+/** A PutInsightSelectors with no insight types turns CloudTrail Insights off for the trail. */
+function disablesInsights(record: CloudTrailRecord): boolean {
+  const selectors = entry(record.requestParameters, 'insightSelectors');
+  return Array.isArray(selectors) && selectors.length === 0;
+}
+
+/**
+ * A console sign-in through a SAML identity provider. The provider, not AWS, asks for the second
+ * factor, so CloudTrail's MFAUsed says No even when it was asked; such sign-ins arrive as an
+ * assumed role, and AWS names the provider in SamlProviderArn.
+ */
+function viaSamlProvider(record: CloudTrailRecord): boolean {
+  const provider = entry(record.additionalEventData, 'SamlProviderArn');
+  return typeof provider === 'string' && provider !== '';
+}
+
 /** A trust or resource policy that lets in anyone, or another account. */
 function opensToOutsiders(document: string, ownAccount: string | null): boolean {
   if (/"AWS"\s*:\s*(\[\s*)?"\*"/.test(document) || /"Principal"\s*:\s*"\*"/.test(document)) return true;
@@ -184,14 +348,22 @@ export const RULES: readonly DetectionRule[] = [
   }),
   apiRule({
     id: 'cloudtrail-selectors-narrowed',
-    title: 'CloudTrail event selectors changed',
+    title: 'CloudTrail recording narrowed',
     tactic: 'defense-evasion',
     severity: 'high',
-    rationale: 'Event selectors decide what a trail records; narrowing them hides management or data events.',
+    rationale:
+      'Selectors and trail settings decide what a trail records and where it delivers; dropping management ' +
+      'events, regions, global services or Insights, or moving the logs, hides the attacker’s calls.',
     confirmWith: ['first-seen'],
     response: 'escalate',
     eventSource: 'cloudtrail.amazonaws.com',
     eventNames: ['PutEventSelectors', 'PutInsightSelectors', 'UpdateTrail'],
+    when: (record) =>
+      record.eventName === 'PutEventSelectors'
+        ? narrowsManagementEvents(record)
+        : record.eventName === 'UpdateTrail'
+          ? weakensTrail(record)
+          : disablesInsights(record),
   }),
   apiRule({
     id: 'guardduty-disabled',
@@ -482,7 +654,7 @@ export const RULES: readonly DetectionRule[] = [
     response: 'auto-revoke',
     eventSource: 'ec2.amazonaws.com',
     eventNames: ['ModifySnapshotAttribute', 'ModifyImageAttribute'],
-    when: (record) => /"add"|"Add"/.test(text(record.requestParameters)),
+    when: sharesOut,
   }),
   apiRule({
     id: 'rds-snapshot-shared',
@@ -494,7 +666,11 @@ export const RULES: readonly DetectionRule[] = [
     response: 'auto-revoke',
     eventSource: 'rds.amazonaws.com',
     eventNames: ['ModifyDBSnapshotAttribute', 'ModifyDBClusterSnapshotAttribute'],
-    when: (record) => Array.isArray(field(record.requestParameters, 'valuesToAdd')),
+    // An empty valuesToAdd (or only valuesToRemove) shares with no one.
+    when: (record) =>
+      items(field(record.requestParameters, 'valuesToAdd')).some(
+        (value) => typeof value === 'string' && value !== '',
+      ),
   }),
   apiRule({
     id: 'security-group-open-to-world',
@@ -516,16 +692,21 @@ export const RULES: readonly DetectionRule[] = [
     tactic: 'initial-access',
     severity: 'medium',
     rationale:
-      'A password alone signed in to the console: phished or reused passwords look exactly like this.',
+      'A password alone signed in an IAM user or the root user to the console: phished or reused passwords ' +
+      'look exactly like this. Federated sign-ins are left to the identity provider’s MFA.',
     confirmWith: ['first-seen'],
     response: 'escalate',
     eventSource: 'signin.amazonaws.com',
     eventNames: ['ConsoleLogin'],
     detailType: 'AWS Console Sign In via CloudTrail',
+    // Only IAM users and root sign in with an AWS password; every federated sign-in (SAML,
+    // Identity Center, a broker's federation token) is an assumed role or federated user.
     when: (record, principal) =>
-      principal.kind === 'iam-user' &&
+      (principal.kind === 'iam-user' || principal.kind === 'root') &&
+      !viaSamlProvider(record) &&
       field(record.responseElements, 'ConsoleLogin') === 'Success' &&
-      field(record.additionalEventData, 'MFAUsed') === 'No',
+      // The documentation's root examples write YES as well as Yes.
+      text(entry(record.additionalEventData, 'MFAUsed')).toLowerCase() === 'no',
   }),
   {
     id: 'root-user-activity',

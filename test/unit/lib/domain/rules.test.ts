@@ -15,7 +15,13 @@ import {
 import { generate } from '../../../../lib/local/generator/generate.ts';
 import { readRecordFiles } from '../../../../lib/local/record-files.ts';
 import { SHARED_CLOUDTRAIL } from '../../../fixtures/paths.ts';
-import { stolenInstanceCredentialsGrant, stratusRecord } from '../../../fixtures/records.ts';
+import {
+  awsDocsRecords,
+  documentedRoleConsoleLogin,
+  stolenInstanceCredentialsGrant,
+  stratusCall,
+  stratusRecord,
+} from '../../../fixtures/records.ts';
 
 function principalOf(record: CloudTrailRecord): Principal {
   const resolution = resolvePrincipal(record.userIdentity);
@@ -299,3 +305,326 @@ describe('rules without a real detonation in the shared data, on real records ad
     expect(instanceCredentialsIamEscalation.matches(session, principalOf(session))).toBe(false);
   });
 });
+
+// Each rule below once fired on a benign shape as well: the malicious real record still fires, the
+// same record changed to the benign shape (as AWS documents it) stays quiet.
+describe('precision: the malicious shape fires, the benign one stays quiet', () => {
+  const fires = (ruleId: string, record: CloudTrailRecord) =>
+    matchingRules(record, principalOf(record)).some((rule) => rule.id === ruleId);
+  const withParameters = (record: CloudTrailRecord, requestParameters: unknown) =>
+    ({ ...record, requestParameters }) as CloudTrailRecord;
+
+  describe('snapshot-or-image-shared', () => {
+    const snapshot = stratusCall('exfiltration.ec2-share-ebs-snapshot', 'ModifySnapshotAttribute');
+    const image = stratusCall('exfiltration.ec2-share-ami', 'ModifyImageAttribute');
+    const snapshotId = get(snapshot.requestParameters, 'snapshotId');
+    const imageId = get(image.requestParameters, 'imageId');
+
+    it('fires on a snapshot or image shared with another account (Stratus)', () => {
+      expect(fires('snapshot-or-image-shared', snapshot)).toBe(true);
+      expect(fires('snapshot-or-image-shared', image)).toBe(true);
+    });
+
+    it('fires on a snapshot or image made public (group all)', () => {
+      const everyone = { add: { items: [{ group: 'all' }] } };
+      expect(
+        fires(
+          'snapshot-or-image-shared',
+          withParameters(snapshot, {
+            snapshotId,
+            attributeType: 'CREATE_VOLUME_PERMISSION',
+            createVolumePermission: everyone,
+          }),
+        ),
+      ).toBe(true);
+      expect(
+        fires(
+          'snapshot-or-image-shared',
+          withParameters(image, { imageId, attributeType: 'launchPermission', launchPermission: everyone }),
+        ),
+      ).toBe(true);
+    });
+
+    it('stays quiet on an add that names no account and no group, or only the caller’s own account', () => {
+      const own = snapshot.recipientAccountId ?? snapshot.userIdentity?.accountId;
+      expect(
+        fires(
+          'snapshot-or-image-shared',
+          withParameters(snapshot, {
+            snapshotId,
+            attributeType: 'CREATE_VOLUME_PERMISSION',
+            createVolumePermission: { add: { items: [] } },
+          }),
+        ),
+      ).toBe(false);
+      expect(
+        fires(
+          'snapshot-or-image-shared',
+          withParameters(snapshot, {
+            snapshotId,
+            attributeType: 'CREATE_VOLUME_PERMISSION',
+            createVolumePermission: { add: { items: [{ userId: own }] } },
+          }),
+        ),
+      ).toBe(false);
+    });
+
+    it('stays quiet when an image stops being shared (remove)', () => {
+      expect(
+        fires(
+          'snapshot-or-image-shared',
+          withParameters(image, {
+            imageId,
+            attributeType: 'launchPermission',
+            launchPermission: { remove: { items: [{ userId: '846424999548' }, { group: 'all' }] } },
+          }),
+        ),
+      ).toBe(false);
+    });
+  });
+
+  describe('rds-snapshot-shared', () => {
+    const shared = stratusCall('exfiltration.rds-share-snapshot', 'ModifyDBSnapshotAttribute');
+
+    it('fires on a snapshot’s restore attribute given another account (Stratus), or all', () => {
+      expect(fires('rds-snapshot-shared', shared)).toBe(true);
+      expect(
+        fires('rds-snapshot-shared', {
+          ...shared,
+          eventName: 'ModifyDBClusterSnapshotAttribute',
+          requestParameters: {
+            attributeName: 'restore',
+            dBClusterSnapshotIdentifier: 'exfiltration',
+            valuesToAdd: ['all'],
+          },
+        }),
+      ).toBe(true);
+    });
+
+    it('stays quiet on an empty valuesToAdd, or one that only removes', () => {
+      expect(
+        fires(
+          'rds-snapshot-shared',
+          withParameters(shared, {
+            attributeName: 'restore',
+            dBSnapshotIdentifier: 'exfiltration',
+            valuesToAdd: [],
+          }),
+        ),
+      ).toBe(false);
+      expect(
+        fires(
+          'rds-snapshot-shared',
+          withParameters(shared, {
+            attributeName: 'restore',
+            dBSnapshotIdentifier: 'exfiltration',
+            valuesToRemove: ['503161813013'],
+          }),
+        ),
+      ).toBe(false);
+    });
+  });
+
+  describe('cloudtrail-selectors-narrowed', () => {
+    const selectors = stratusCall('defense-evasion.cloudtrail-event-selectors', 'PutEventSelectors');
+    const trailName = get(selectors.requestParameters, 'trailName');
+    const put = (request: Record<string, unknown>) => withParameters(selectors, { trailName, ...request });
+    const classic = (...eventSelectors: Record<string, unknown>[]) => put({ eventSelectors });
+    const advanced = (...fieldSelectors: Record<string, unknown>[][]) =>
+      put({ advancedEventSelectors: fieldSelectors.map((conditions) => ({ fieldSelectors: conditions })) });
+    const management = { field: 'eventCategory', equals: ['Management'] };
+    const s3Objects = [{ type: 'AWS::S3::Object', values: ['arn:aws:s3'] }];
+
+    it('fires when management events are dropped for data events only (Stratus)', () => {
+      expect(fires('cloudtrail-selectors-narrowed', selectors)).toBe(true);
+    });
+
+    it.each([
+      ['reads only', classic({ readWriteType: 'ReadOnly', includeManagementEvents: true })],
+      ['writes only', classic({ readWriteType: 'WriteOnly', includeManagementEvents: true })],
+      [
+        'KMS events excluded',
+        classic({
+          readWriteType: 'All',
+          includeManagementEvents: true,
+          excludeManagementEventSources: ['kms.amazonaws.com'],
+        }),
+      ],
+      ['no selector', classic()],
+      ['advanced, writes only', advanced([management, { field: 'readOnly', equals: ['false'] }])],
+      [
+        'advanced, one source left out',
+        advanced([management, { field: 'eventSource', notEquals: ['iam.amazonaws.com'] }]),
+      ],
+      [
+        'advanced, data events only',
+        advanced([
+          { field: 'eventCategory', equals: ['Data'] },
+          { field: 'resources.type', equals: ['AWS::S3::Object'] },
+        ]),
+      ],
+    ])(
+      'fires on classic or advanced selectors that keep less than all management events: %s',
+      (_shape, record) => {
+        expect(fires('cloudtrail-selectors-narrowed', record)).toBe(true);
+      },
+    );
+
+    it.each([
+      [
+        'classic, management and data',
+        classic({
+          readWriteType: 'All',
+          includeManagementEvents: true,
+          dataResources: s3Objects,
+          excludeManagementEventSources: [],
+        }),
+      ],
+      ['classic, the defaults', classic({ dataResources: s3Objects })],
+      [
+        'classic, reads and writes in two selectors',
+        classic(
+          { readWriteType: 'ReadOnly', includeManagementEvents: true },
+          { readWriteType: 'WriteOnly', includeManagementEvents: true },
+        ),
+      ],
+      ['advanced, all management events', advanced([management])],
+      [
+        'advanced, management events beside S3 data events',
+        advanced(
+          [management],
+          [
+            { field: 'eventCategory', equals: ['Data'] },
+            { field: 'resources.type', equals: ['AWS::S3::Object'] },
+          ],
+        ),
+      ],
+      [
+        'advanced, reads and writes in two selectors',
+        advanced(
+          [management, { field: 'readOnly', equals: ['true'] }],
+          [management, { field: 'readOnly', equals: ['false'] }],
+        ),
+      ],
+      // The CLI documentation writes the selectors' keys capitalised.
+      [
+        'advanced, capitalised keys',
+        put({
+          AdvancedEventSelectors: [
+            { Name: 'all', FieldSelectors: [{ Field: 'eventCategory', Equals: ['Management'] }] },
+          ],
+        }),
+      ],
+    ])('stays quiet on selectors that still record every management event: %s', (_shape, record) => {
+      expect(fires('cloudtrail-selectors-narrowed', record)).toBe(false);
+    });
+
+    // The CloudTrail User Guide's UpdateTrail example, which failed; here as if it had succeeded.
+    const update = awsDocsRecords().find((record) => record.eventName === 'UpdateTrail')!;
+    const updated = (requestParameters: Record<string, unknown>) =>
+      ({
+        ...update,
+        errorCode: null,
+        errorMessage: null,
+        requestParameters: { name: 'myTrail2', ...requestParameters },
+      }) as CloudTrailRecord;
+
+    it('fires on an UpdateTrail that drops global services or regions, or moves the logs', () => {
+      expect(fires('cloudtrail-selectors-narrowed', updated({ includeGlobalServiceEvents: false }))).toBe(
+        true,
+      );
+      expect(fires('cloudtrail-selectors-narrowed', updated({ isMultiRegionTrail: false }))).toBe(true);
+      expect(fires('cloudtrail-selectors-narrowed', updated({ enableLogFileValidation: false }))).toBe(true);
+      expect(fires('cloudtrail-selectors-narrowed', updated({ s3BucketName: 'somewhere-else' }))).toBe(true);
+    });
+
+    it('stays quiet on an UpdateTrail that turns features on or changes the SNS topic, and on a refused one', () => {
+      expect(
+        fires(
+          'cloudtrail-selectors-narrowed',
+          updated({ enableLogFileValidation: true, isMultiRegionTrail: true }),
+        ),
+      ).toBe(false);
+      expect(fires('cloudtrail-selectors-narrowed', updated({ snsTopicName: 'trail-deliveries' }))).toBe(
+        false,
+      );
+      expect(
+        fires('cloudtrail-selectors-narrowed', {
+          ...update,
+          requestParameters: { name: 'myTrail2', includeGlobalServiceEvents: false },
+        }),
+      ).toBe(false);
+    });
+
+    it('fires on PutInsightSelectors turning Insights off, not on one turning it on', () => {
+      const insights = (insightSelectors: unknown[]) =>
+        ({
+          ...selectors,
+          eventName: 'PutInsightSelectors',
+          requestParameters: { trailName, insightSelectors },
+        }) as CloudTrailRecord;
+      expect(fires('cloudtrail-selectors-narrowed', insights([]))).toBe(true);
+      expect(fires('cloudtrail-selectors-narrowed', insights([{ insightType: 'ApiCallRateInsight' }]))).toBe(
+        false,
+      );
+    });
+  });
+
+  describe('console-login-without-mfa', () => {
+    const documented = awsDocsRecords().filter((record) => record.eventName === 'ConsoleLogin');
+    const byType = (type: string, mfa: string) =>
+      documented.find(
+        (record) =>
+          record.userIdentity?.type === type &&
+          get(record.responseElements, 'ConsoleLogin') === 'Success' &&
+          get(record.additionalEventData, 'MFAUsed') === mfa,
+      )!;
+
+    it('fires on an IAM user (Stratus) or the root user (AWS docs) signing in with a password alone', () => {
+      expect(
+        fires(
+          'console-login-without-mfa',
+          stratusCall('initial-access.console-login-without-mfa', 'ConsoleLogin'),
+        ),
+      ).toBe(true);
+      expect(fires('console-login-without-mfa', byType('Root', 'No'))).toBe(true);
+    });
+
+    it('stays quiet when the IAM user or root used MFA (AWS docs, Yes and YES)', () => {
+      expect(fires('console-login-without-mfa', byType('IAMUser', 'Yes'))).toBe(false);
+      expect(fires('console-login-without-mfa', byType('Root', 'YES'))).toBe(false);
+    });
+
+    it('stays quiet on a federated sign-in: an assumed role, through SAML or not (AWS CLI docs)', () => {
+      const role = documentedRoleConsoleLogin();
+      const saml = {
+        ...role,
+        additionalEventData: {
+          ...(role.additionalEventData as object),
+          SamlProviderArn: 'arn:aws:iam::123456789012:saml-provider/Okta',
+        },
+      } as CloudTrailRecord;
+
+      expect(fires('console-login-without-mfa', role)).toBe(false);
+      expect(fires('console-login-without-mfa', saml)).toBe(false);
+    });
+
+    it('stays quiet on any sign-in that names a SAML provider, whatever identity type it carries', () => {
+      const user = stratusCall('initial-access.console-login-without-mfa', 'ConsoleLogin');
+      const saml = {
+        ...user,
+        additionalEventData: {
+          ...(user.additionalEventData as object),
+          SamlProviderArn: 'arn:aws:iam::562283505220:saml-provider/Okta',
+        },
+      } as CloudTrailRecord;
+
+      expect(fires('console-login-without-mfa', saml)).toBe(false);
+    });
+  });
+});
+
+/** A key of a record's part (requestParameters, responseElements...), or undefined. */
+function get(part: unknown, key: string): unknown {
+  return typeof part === 'object' && part !== null ? (part as Record<string, unknown>)[key] : undefined;
+}

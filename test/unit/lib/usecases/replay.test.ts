@@ -44,6 +44,8 @@ describe('replay', () => {
       ['root-user-activity', 'arn:aws:iam::111122223333:root', 3],
       ['root-user-activity', 'arn:aws:iam::111122223333:root', 1],
     ]);
+    // The root user's password-only console sign-in joins the root case under both rules.
+    expect(result.cases[4]!.rules).toEqual(['root-user-activity', 'console-login-without-mfa']);
     expect(result.refused).toEqual([]);
   });
 
