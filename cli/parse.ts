@@ -7,6 +7,7 @@ function printSummary(summary: ParseSummary): void {
   console.log(`files      ${summary.files} (${summary.skippedFiles.length} skipped: not CloudTrail)`);
   console.log(`read       ${summary.read}`);
   console.log(`parsed     ${summary.parsed}`);
+  console.log(`insights   ${summary.insights} (CloudTrail Insights events: kept, not API calls)`);
   console.log(`rejected   ${summary.rejected}`);
   if (summary.rejected > 0) {
     console.log('\nRejected, by reason:');
@@ -15,9 +16,19 @@ function printSummary(summary: ParseSummary): void {
     );
     console.log('\nRejected, where:');
     for (const rejection of summary.rejections) {
-      const where = rejection.index === null ? 'whole document' : `record ${rejection.index}`;
-      console.log(`  ${rejection.file} (${where}): ${rejection.reason}`);
+      const where = [
+        rejection.line === undefined ? null : `line ${rejection.line}`,
+        rejection.index === null ? null : `record ${rejection.index}`,
+      ]
+        .filter((part) => part !== null)
+        .join(', ');
+      console.log(`  ${rejection.file} (${where || 'whole file'}): ${rejection.reason}`);
     }
+  }
+  if (summary.notes.length > 0) {
+    console.log('\nParsed, with a note:');
+    for (const { file, index, line, note } of summary.notes)
+      console.log(`  ${file} (${line === undefined ? '' : `line ${line}, `}record ${index}): ${note}`);
   }
   console.log('\nPrincipals, by kind:');
   console.log(table(Object.entries(summary.principalsByKind).map(([kind, count]) => [String(count), kind])));

@@ -84,6 +84,41 @@ export const CloudTrailRecordSchema = z.looseObject({
   resources: z.array(ResourceSchema).nullish(),
 });
 export type CloudTrailRecord = z.infer<typeof CloudTrailRecordSchema>;
+
+/**
+ * CloudTrail Insights events (`eventType: AwsCloudTrailInsight`) report unusual call rates or
+ * error rates; they are not API calls, carry no eventSource, eventName or userIdentity (the
+ * API they are about is in `insightDetails`), and no detection rule looks at them.
+ */
+export const INSIGHT_EVENT_TYPE = 'AwsCloudTrailInsight';
+
+export const CloudTrailInsightSchema = z.looseObject({
+  eventVersion: optionalText,
+  eventTime: isoInstant,
+  eventType: z.literal(INSIGHT_EVENT_TYPE),
+  awsRegion: optionalText,
+  eventID: optionalText,
+  recipientAccountId: optionalText,
+  sharedEventID: optionalText,
+  insightDetails: z
+    .looseObject({
+      state: optionalText,
+      eventSource: optionalText,
+      eventName: optionalText,
+      insightType: optionalText,
+    })
+    .nullish(),
+});
+export type CloudTrailInsight = z.infer<typeof CloudTrailInsightSchema>;
+
+/** A record that says it is an Insights event, judged by the Insights schema rather than as a call. */
+export function claimsToBeInsight(value: unknown): boolean {
+  return (
+    typeof value === 'object' &&
+    value !== null &&
+    (value as { eventType?: unknown }).eventType === INSIGHT_EVENT_TYPE
+  );
+}
 export type UserIdentity = z.infer<typeof UserIdentitySchema>;
 
 /** The detail types CloudTrail publishes to EventBridge (both spellings of sign-in occur). */
@@ -96,7 +131,12 @@ export const CLOUDTRAIL_DETAIL_TYPES = [
   'AWS Insight via CloudTrail',
 ] as const;
 
-/** Powertools' EventBridge schema, narrowed to CloudTrail detail types with a record as detail. */
+/**
+ * Powertools' EventBridge schema, narrowed to CloudTrail detail types with a record as detail.
+ * This is what detect trusts on the bus: only AWS may put events whose source is `aws.*`, so
+ * a source that names the detail's service is what tells a real CloudTrail event from one
+ * anybody with events:PutEvents wrote (see eventBridgeSourceFor).
+ */
 export const CloudTrailEnvelopeSchema = EventBridgeSchema.extend({
   'detail-type': z.enum(CLOUDTRAIL_DETAIL_TYPES),
   detail: CloudTrailRecordSchema,
@@ -111,6 +151,12 @@ export const CloudTrailEnvelopeSchema = EventBridgeSchema.extend({
   }
 });
 export type CloudTrailEnvelope = z.infer<typeof CloudTrailEnvelopeSchema>;
+
+/** An Insights event as EventBridge delivers it (source `aws.cloudtrail`). */
+export const CloudTrailInsightEnvelopeSchema = EventBridgeSchema.extend({
+  'detail-type': z.literal('AWS Insight via CloudTrail'),
+  detail: CloudTrailInsightSchema,
+});
 
 /** EventBridge names a CloudTrail event's source `aws.<service>` after its eventSource host. */
 export function eventBridgeSourceFor(eventSource: string): string {

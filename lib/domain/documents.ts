@@ -4,8 +4,12 @@
 import {
   type CloudTrailEnvelope,
   CloudTrailEnvelopeSchema,
+  type CloudTrailInsight,
+  CloudTrailInsightEnvelopeSchema,
+  CloudTrailInsightSchema,
   type CloudTrailRecord,
   CloudTrailRecordSchema,
+  claimsToBeInsight,
   describeIssues,
 } from './cloudtrail.ts';
 import { type Resolution, resolvePrincipal } from './principal.ts';
@@ -17,21 +21,39 @@ export interface ParsedRecord {
   file: string;
   /** Position of the record in its file, counting across documents in JSON Lines files. */
   index: number;
+  /** In a JSON Lines file, the line (from 1) the record was on. */
+  line?: number;
   shape: DocumentShape;
   record: CloudTrailRecord;
   principal: Resolution;
   envelope?: Omit<CloudTrailEnvelope, 'detail'>;
+  /** Something about the record worth saying though it parsed (an envelope set aside). */
+  note?: string;
+}
+
+/** A CloudTrail Insights event: kept and counted, but not an API call, so no rule sees it. */
+export interface ParsedInsight {
+  kind: 'insight';
+  file: string;
+  index: number;
+  line?: number;
+  shape: DocumentShape;
+  insight: CloudTrailInsight;
 }
 
 export interface Rejection {
   kind: 'rejected';
   file: string;
-  /** The record's position, or null when the whole document was rejected. */
+  /**
+   * The record's position, or null when a whole document was rejected: then `line` says which
+   * line of a JSON Lines file it was, and without a line the document is the whole file.
+   */
   index: number | null;
+  line?: number;
   reason: string;
 }
 
-export type DocumentEntry = ParsedRecord | Rejection;
+export type DocumentEntry = ParsedRecord | ParsedInsight | Rejection;
 
 export const NOT_CLOUDTRAIL = 'not a CloudTrail record, log file or EventBridge envelope';
 
@@ -47,13 +69,25 @@ function looksLikeEnvelope(value: Record<string, unknown>): boolean {
   return 'detail' in value && ('detail-type' in value || 'source' in value);
 }
 
-/** Validate one record and resolve its principal. */
+/** Validate one record (an API call, or an Insights event) and resolve its principal. */
 export function parseRecord(
   value: unknown,
   file: string,
   index: number,
   shape: DocumentShape,
 ): DocumentEntry {
+  if (claimsToBeInsight(value)) {
+    const insight = CloudTrailInsightSchema.safeParse(value);
+    if (!insight.success) {
+      return {
+        kind: 'rejected',
+        file,
+        index,
+        reason: `invalid CloudTrail Insights event: ${describeIssues(insight.error)}`,
+      };
+    }
+    return { kind: 'insight', file, index, shape, insight: insight.data };
+  }
   const result = CloudTrailRecordSchema.safeParse(value);
   if (!result.success) {
     return { kind: 'rejected', file, index, reason: `invalid record: ${describeIssues(result.error)}` };
@@ -64,20 +98,52 @@ export function parseRecord(
     index,
     shape,
     record: result.data,
-    principal: resolvePrincipal(result.data.userIdentity),
+    principal: resolvePrincipal(result.data.userIdentity, result.data),
   };
 }
 
-/** Validate an EventBridge envelope carrying a CloudTrail record. */
-export function parseEnvelope(value: unknown, file: string, index: number): DocumentEntry {
+export interface EnvelopeOptions {
+  /**
+   * Judge the detail on its own when the envelope around it is not as EventBridge writes it
+   * (no `version`, a `source` that does not name the detail's service). Only for material
+   * read from files (parse, replay, the local engine), which the operator brought and which
+   * is trusted as much as a log file is. Never for events taken off the bus: there the
+   * envelope's `aws.<service>` source is what proves AWS wrote the event (detect is strict).
+   */
+  lenient?: boolean;
+}
+
+/** Validate an EventBridge envelope carrying a CloudTrail record (or an Insights event). */
+export function parseEnvelope(
+  value: unknown,
+  file: string,
+  index: number,
+  options: EnvelopeOptions = {},
+): DocumentEntry {
+  const carried = isObject(value) ? value.detail : undefined;
+  if (claimsToBeInsight(carried)) {
+    const insight = CloudTrailInsightEnvelopeSchema.safeParse(value);
+    if (insight.success)
+      return { kind: 'insight', file, index, shape: 'eventbridge-envelope', insight: insight.data.detail };
+    if (!options.lenient) {
+      return {
+        kind: 'rejected',
+        file,
+        index,
+        reason: `invalid EventBridge envelope: ${describeIssues(insight.error)}`,
+      };
+    }
+    return parseRecord(carried, file, index, 'eventbridge-envelope');
+  }
   const result = CloudTrailEnvelopeSchema.safeParse(value);
   if (!result.success) {
-    return {
-      kind: 'rejected',
-      file,
-      index,
-      reason: `invalid EventBridge envelope: ${describeIssues(result.error)}`,
-    };
+    const reason = `invalid EventBridge envelope: ${describeIssues(result.error)}`;
+    if (options.lenient && carried !== undefined) {
+      const inner = parseRecord(carried, file, index, 'eventbridge-envelope');
+      if (inner.kind === 'parsed')
+        return { ...inner, note: `${reason}; its detail was read as a record on its own` };
+    }
+    return { kind: 'rejected', file, index, reason };
   }
   const { detail, ...envelope } = result.data;
   return {
@@ -86,14 +152,14 @@ export function parseEnvelope(value: unknown, file: string, index: number): Docu
     index,
     shape: 'eventbridge-envelope',
     record: detail,
-    principal: resolvePrincipal(detail.userIdentity),
+    principal: resolvePrincipal(detail.userIdentity, detail),
     envelope,
   };
 }
 
 /**
- * Split a document into records. `firstIndex` numbers records after those of earlier
- * documents in the same file.
+ * Split a document read from a file into records. `firstIndex` numbers records after those
+ * of earlier documents in the same file. Envelopes are judged leniently (EnvelopeOptions).
  */
 export function readDocument(document: unknown, file: string, firstIndex = 0): DocumentEntry[] {
   if (Array.isArray(document)) {
@@ -102,7 +168,7 @@ export function readDocument(document: unknown, file: string, firstIndex = 0): D
     }
     return document.map((item, offset) =>
       isObject(item) && looksLikeEnvelope(item)
-        ? parseEnvelope(item, file, firstIndex + offset)
+        ? parseEnvelope(item, file, firstIndex + offset, { lenient: true })
         : parseRecord(item, file, firstIndex + offset, 'record-array'),
     );
   }
@@ -115,7 +181,7 @@ export function readDocument(document: unknown, file: string, firstIndex = 0): D
     }
     return document.Records.map((item, offset) => parseRecord(item, file, firstIndex + offset, 'log-file'));
   }
-  if (looksLikeEnvelope(document)) return [parseEnvelope(document, file, firstIndex)];
+  if (looksLikeEnvelope(document)) return [parseEnvelope(document, file, firstIndex, { lenient: true })];
   if (looksLikeRecord(document)) return [parseRecord(document, file, firstIndex, 'record')];
   if (document.Type === 'Notification' && 'TopicArn' in document) {
     return [{ kind: 'rejected', file, index: null, reason: describeNotification(document) }];

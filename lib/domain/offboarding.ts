@@ -84,17 +84,18 @@ export function offboardingTrigger(detail: OffboardingDetail, eventId: string | 
  * Identity Center removing a user: the Identity Store API's DeleteUser, and the console's
  * "disable user access" (sso-directory DisableUser). Only the home region's bus receives them.
  */
-const IDENTITY_CENTER_REMOVALS: Record<string, readonly string[]> = {
-  'identitystore.amazonaws.com': ['DeleteUser'],
-  'sso-directory.amazonaws.com': ['DisableUser', 'DeleteUser'],
-};
+// A Map: eventSource is the caller's word, and `constructor` must not find Object's.
+const IDENTITY_CENTER_REMOVALS: ReadonlyMap<string, readonly string[]> = new Map([
+  ['identitystore.amazonaws.com', ['DeleteUser']],
+  ['sso-directory.amazonaws.com', ['DisableUser', 'DeleteUser']],
+]);
 
 /** The detect function's EventBridge pattern for them. */
 export const IDENTITY_CENTER_REMOVAL_PATTERN = {
   source: ['aws.identitystore', 'aws.sso-directory'],
   'detail-type': ['AWS API Call via CloudTrail'],
   detail: {
-    eventSource: Object.keys(IDENTITY_CENTER_REMOVALS),
+    eventSource: [...IDENTITY_CENTER_REMOVALS.keys()],
     eventName: ['DeleteUser', 'DisableUser'],
   },
 };
@@ -116,7 +117,7 @@ const IdentityStoreId = z
  * it is one but names no user revoker can act on.
  */
 export function identityCenterRemoval(record: CloudTrailRecord): IdentityCenterRemoval | string | null {
-  if (!IDENTITY_CENTER_REMOVALS[record.eventSource]?.includes(record.eventName) || record.errorCode)
+  if (!IDENTITY_CENTER_REMOVALS.get(record.eventSource)?.includes(record.eventName) || record.errorCode)
     return null;
   const parameters = (record.requestParameters ?? {}) as Record<string, unknown>;
   const userId = UserId.safeParse(parameters.userId);

@@ -5,15 +5,19 @@ import type { PrincipalKind } from './principal.ts';
 export interface ParseSummary {
   files: number;
   skippedFiles: { file: string; reason: string }[];
-  /** Records and whole documents seen: parsed + rejected. */
+  /** Records and whole documents seen: parsed + insights + rejected. */
   read: number;
   parsed: number;
+  /** CloudTrail Insights events: read and kept, but not API calls, so no rule sees them. */
+  insights: number;
   rejected: number;
   rejectedByReason: Record<string, number>;
   rejections: Rejection[];
   shapes: Partial<Record<DocumentShape, number>>;
   principalsByKind: Partial<Record<PrincipalKind, number>>;
   unresolvedPrincipals: Record<string, number>;
+  /** Records that parsed with something to say (an envelope set aside, the detail read alone). */
+  notes: { file: string; index: number; line?: number; note: string }[];
 }
 
 export function emptySummary(): ParseSummary {
@@ -22,12 +26,14 @@ export function emptySummary(): ParseSummary {
     skippedFiles: [],
     read: 0,
     parsed: 0,
+    insights: 0,
     rejected: 0,
     rejectedByReason: {},
     rejections: [],
     shapes: {},
     principalsByKind: {},
     unresolvedPrincipals: {},
+    notes: [],
   };
 }
 
@@ -43,8 +49,16 @@ export function addEntry(summary: ParseSummary, entry: DocumentEntry): void {
     increment(summary.rejectedByReason, entry.reason);
     return;
   }
-  summary.parsed += 1;
   increment(summary.shapes, entry.shape);
+  if (entry.kind === 'insight') {
+    summary.insights += 1;
+    return;
+  }
+  summary.parsed += 1;
+  if (entry.note !== undefined) {
+    const { file, index, line, note } = entry;
+    summary.notes.push(line === undefined ? { file, index, note } : { file, index, line, note });
+  }
   if (entry.principal.ok) increment(summary.principalsByKind, entry.principal.principal.kind);
   else increment(summary.unresolvedPrincipals, entry.principal.reason);
 }

@@ -64,8 +64,51 @@ function sessionUserIdOf(principalId: string | null): string | null {
   return principalId && /^AROA[A-Z0-9]+:.+$/.test(principalId) ? principalId : null;
 }
 
-/** Resolve `userIdentity` into a principal; never throws, names the reason when it cannot. */
-export function resolvePrincipal(identity: UserIdentity | null | undefined): Resolution {
+/** What the record around a `userIdentity` can add to it. */
+export interface RecordContext {
+  recipientAccountId?: string | null;
+  awsRegion?: string | null;
+}
+
+const ACCOUNT_ID = /^\d{12}$/;
+/** What IAM accepts as a user name. */
+const IAM_USER_NAME = /^[\w+=,.@-]{1,64}$/;
+
+/**
+ * The partition a region belongs to, for building an ARN CloudTrail left out. Regions are
+ * named after their partition (`us-gov-west-1`, `cn-north-1`, `us-iso-east-1`,
+ * `us-isob-east-1`); every other region, or none, is in the commercial partition `aws`.
+ */
+export function partitionOfRegion(region: string | null | undefined): string {
+  if (!region) return 'aws';
+  if (region.startsWith('us-gov-')) return 'aws-us-gov';
+  if (region.startsWith('cn-')) return 'aws-cn';
+  if (region.startsWith('us-isob-')) return 'aws-iso-b';
+  if (region.startsWith('us-iso-')) return 'aws-iso';
+  return 'aws';
+}
+
+/**
+ * An IAM user's ARN when CloudTrail gave only the name (console sign-in records do): from the
+ * account (the identity's, else the record's recipient) and the partition of the event's
+ * region. The user's path is not in the record, so the ARN is the one without a path; IAM
+ * calls address users by name, which is what revocation uses.
+ */
+function iamUserArnFrom(identity: UserIdentity, context: RecordContext): string | null {
+  const userName = text(identity.userName);
+  const accountId = text(identity.accountId) ?? text(context.recipientAccountId);
+  if (!userName || !IAM_USER_NAME.test(userName) || !accountId || !ACCOUNT_ID.test(accountId)) return null;
+  return `arn:${partitionOfRegion(context.awsRegion)}:iam::${accountId}:user/${userName}`;
+}
+
+/**
+ * Resolve `userIdentity` into a principal; never throws, names the reason when it cannot.
+ * `context` (the record itself) fills in what the identity leaves out.
+ */
+export function resolvePrincipal(
+  identity: UserIdentity | null | undefined,
+  context: RecordContext = {},
+): Resolution {
   if (!identity) return { ok: false, reason: 'userIdentity is missing' };
   const accountId = text(identity.accountId);
   const accessKeyId = text(identity.accessKeyId);
@@ -74,10 +117,15 @@ export function resolvePrincipal(identity: UserIdentity | null | undefined): Res
 
   switch (type) {
     case 'IAMUser': {
-      const arn = text(identity.arn);
+      const arn = text(identity.arn) ?? iamUserArnFrom(identity, context);
       const userName = text(identity.userName) ?? arn?.split('/').pop() ?? null;
-      if (!arn || !userName) return { ok: false, reason: 'IAMUser without arn or userName' };
-      return { ok: true, principal: { ...base, kind: 'iam-user', arn, userName } };
+      if (!arn || !userName)
+        return {
+          ok: false,
+          reason: 'IAMUser without an arn, or a userName and a 12-digit account to build it from',
+        };
+      const accountId = base.accountId ?? (text(identity.arn) ? null : text(context.recipientAccountId));
+      return { ok: true, principal: { ...base, accountId, kind: 'iam-user', arn, userName } };
     }
     case 'AssumedRole':
       return resolveAssumedRole(identity, base);

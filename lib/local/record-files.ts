@@ -58,8 +58,11 @@ export function readRecordText(text: string, file: string): FileEntry[] {
   try {
     document = JSON.parse(text);
   } catch (wholeFileError) {
-    const lines = text.split('\n').filter((line) => line.trim().length > 0);
-    if (lines.length < 2 || !lines.every((line) => line.trimStart().startsWith('{'))) {
+    const lines = text
+      .split('\n')
+      .map((line, offset) => ({ text: line, number: offset + 1 }))
+      .filter((line) => line.text.trim().length > 0);
+    if (lines.length < 2 || !lines.every((line) => line.text.trimStart().startsWith('{'))) {
       return [{ kind: 'rejected', file, index: null, reason: `invalid JSON: ${jsonError(wholeFileError)}` }];
     }
     return readJsonLines(lines, file);
@@ -72,26 +75,28 @@ export function readRecordText(text: string, file: string): FileEntry[] {
   return entries;
 }
 
-function readJsonLines(lines: string[], file: string): FileEntry[] {
+/** Each line is a document of its own; every entry from it, parsed or rejected, names its line. */
+function readJsonLines(lines: { text: string; number: number }[], file: string): FileEntry[] {
   const entries: FileEntry[] = [];
   let nextIndex = 0;
-  lines.forEach((line, lineIndex) => {
+  for (const { text, number: line } of lines) {
     let document: unknown;
     try {
-      document = JSON.parse(line);
+      document = JSON.parse(text);
     } catch (error) {
       entries.push({
         kind: 'rejected',
         file,
         index: null,
-        reason: `invalid JSON on line ${lineIndex + 1}: ${jsonError(error)}`,
+        line,
+        reason: `invalid JSON on line ${line}: ${jsonError(error)}`,
       });
-      return;
+      continue;
     }
     const documentEntries = readDocument(document, file, nextIndex);
     nextIndex += documentEntries.length;
-    entries.push(...documentEntries);
-  });
+    for (const entry of documentEntries) entries.push({ ...entry, line });
+  }
   return entries;
 }
 

@@ -73,6 +73,11 @@ export async function detect(event: unknown, deps: DetectDependencies): Promise<
 async function detectCall(event: unknown, deps: DetectDependencies): Promise<DetectOutcome[]> {
   const entry = parseEnvelope(event, 'eventbridge', 0);
   if (entry.kind === 'rejected') return [{ status: 'rejected', reason: entry.reason }];
+  // An Insights event reports a call rate, not a call: nothing to act on, and no rule sees it.
+  if (entry.kind === 'insight')
+    return [
+      { status: 'no-match', reason: 'CloudTrail Insights event: not an API call, no rule looks at it' },
+    ];
   const removal = identityCenterRemoval(entry.record);
   if (removal !== null) return startIdentityCenterOffboarding(entry.record, removal, deps);
   if (!entry.principal.ok) return [{ status: 'rejected', reason: `principal: ${entry.principal.reason}` }];

@@ -1,7 +1,8 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import type { UserIdentity } from '../../../../lib/domain/cloudtrail.ts';
-import { resolvePrincipal } from '../../../../lib/domain/principal.ts';
+import { CloudTrailRecordSchema } from '../../../../lib/domain/cloudtrail.ts';
+import { partitionOfRegion, resolvePrincipal } from '../../../../lib/domain/principal.ts';
 import { shared } from '../../../fixtures/paths.ts';
 
 function stratusRecords(technique: string): { userIdentity: UserIdentity; eventName: string }[] {
@@ -74,6 +75,54 @@ describe('resolvePrincipal', () => {
       ok: true,
       principal: { kind: 'aws-service', service: 'cloudtrail.amazonaws.com' },
     });
+  });
+
+  it('builds an IAM user ARN from the account and user name when CloudTrail gives no arn', () => {
+    // The User Guide's console sign-in by an IAM user: userName and accountId, no arn.
+    const line = readFileSync(
+      shared('aws-docs', 'cloudtrail_user_guide_2023_json_examples.jsonl'),
+      'utf8',
+    ).split('\n')[2]!;
+    const record = CloudTrailRecordSchema.parse((JSON.parse(line) as { json: unknown }).json);
+    expect(record.userIdentity?.arn).toBeUndefined();
+
+    expect(resolvePrincipal(record.userIdentity, record)).toEqual({
+      ok: true,
+      principal: {
+        kind: 'iam-user',
+        arn: 'arn:aws:iam::111122223333:user/anaya',
+        userName: 'anaya',
+        accountId: '111122223333',
+        accessKeyId: null,
+      },
+    });
+  });
+
+  it('takes the account from recipientAccountId and the partition from the region when it must', () => {
+    const resolution = resolvePrincipal(
+      { type: 'IAMUser', userName: 'alice' },
+      { recipientAccountId: '111122223333', awsRegion: 'us-gov-west-1' },
+    );
+
+    expect(resolution).toMatchObject({
+      ok: true,
+      principal: { arn: 'arn:aws-us-gov:iam::111122223333:user/alice', accountId: '111122223333' },
+    });
+    expect(
+      ['cn-north-1', 'us-iso-east-1', 'us-isob-east-1', 'eu-west-1', null].map(partitionOfRegion),
+    ).toEqual(['aws-cn', 'aws-iso', 'aws-iso-b', 'aws', 'aws']);
+  });
+
+  it('builds no ARN without a 12-digit account or from a name IAM would not accept', () => {
+    for (const [identity, context] of [
+      [{ type: 'IAMUser', userName: 'alice' }, {}],
+      [{ type: 'IAMUser', userName: 'alice', accountId: 'recipientAccountId4' }, {}],
+      [{ type: 'IAMUser', userName: 'a/../b', accountId: '111122223333' }, {}],
+    ] as const)
+      expect(resolvePrincipal(identity, context)).toMatchObject({
+        ok: false,
+        reason: expect.stringContaining('IAMUser without an arn'),
+      });
   });
 
   it('names the reason when it cannot resolve', () => {

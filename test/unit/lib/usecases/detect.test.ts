@@ -377,3 +377,49 @@ describe('detect', () => {
     });
   });
 });
+
+describe('detect, on what parsing used to lose', () => {
+  const guideLine = (line: number): unknown =>
+    (
+      JSON.parse(
+        readFileSync(shared('aws-docs', 'cloudtrail_user_guide_2023_json_examples.jsonl'), 'utf8').split(
+          '\n',
+        )[line - 1]!,
+      ) as { json: unknown }
+    ).json;
+
+  it('takes a CloudTrail Insights event as no call: nothing matched, nothing set aside', async () => {
+    const letters = new RecordingDeadLetters();
+    const insight = guideLine(14) as { eventTime: string; recipientAccountId: string };
+    const event = {
+      version: '0',
+      id: 'insight-1',
+      'detail-type': 'AWS Insight via CloudTrail',
+      source: 'aws.cloudtrail',
+      account: insight.recipientAccountId,
+      time: insight.eventTime,
+      region: 'us-east-1',
+      resources: [],
+      detail: insight,
+    };
+
+    const outcomes = await detect(event, { ...detectParts(), deadLetters: letters });
+
+    expect(outcomes).toEqual([{ status: 'no-match', reason: expect.stringContaining('Insights') }]);
+    expect(letters.letters).toEqual([]);
+  });
+
+  it('resolves an IAM user CloudTrail names without an arn instead of setting the call aside', async () => {
+    const letters = new RecordingDeadLetters();
+    // A console sign-in without MFA by an IAM user: userName and accountId, no arn.
+    const record = guideLine(3) as Record<string, unknown>;
+
+    const outcomes = await detect(envelopeFor(record as never, 'console-1'), {
+      ...detectParts(),
+      deadLetters: letters,
+    });
+
+    expect(letters.letters).toEqual([]);
+    for (const outcome of outcomes) expect(outcome.status).not.toBe('rejected');
+  });
+});
