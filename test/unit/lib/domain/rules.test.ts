@@ -22,6 +22,7 @@ import {
   stratusCall,
   stratusRecord,
 } from '../../../fixtures/records.ts';
+import { RULE_SOURCES } from '../../../fixtures/rule-sources.ts';
 
 function principalOf(record: CloudTrailRecord): Principal {
   const resolution = resolvePrincipal(record.userIdentity);
@@ -60,70 +61,7 @@ describe('the detection rule catalog', () => {
   });
 
   // Each rule, and the real techniques it fires on; every other shared record leaves it quiet.
-  it.each([
-    [
-      'cloudtrail-stopped-or-deleted',
-      ['defense-evasion.cloudtrail-delete', 'defense-evasion.cloudtrail-stop'],
-    ],
-    ['cloudtrail-selectors-narrowed', ['defense-evasion.cloudtrail-event-selectors']],
-    ['vpc-flow-logs-deleted', ['defense-evasion.vpc-remove-flow-logs']],
-    ['dns-query-logging-deleted', ['defense-evasion.dns-delete-logs']],
-    ['organization-leave-attempt', ['defense-evasion.organizations-leave']],
-    ['instance-credentials-bucket-listing', ['otrf/ec2_proxy_s3_exfiltration.records']],
-    ['ec2-password-data-read', ['credential-access.ec2-get-password-data']],
-    [
-      'secrets-bulk-read',
-      [
-        'credential-access.secretsmanager-batch-retrieve-secrets',
-        'credential-access.secretsmanager-retrieve-secrets',
-      ],
-    ],
-    ['securestring-parameters-decrypted', ['credential-access.ssm-retrieve-securestring-parameters']],
-    ['access-key-for-another-user', ['persistence.iam-backdoor-user', 'persistence.iam-create-admin-user']],
-    [
-      'login-profile-for-another-user',
-      ['persistence.iam-create-user-login-profile', 'privilege-escalation.iam-update-user-login-profile'],
-    ],
-    ['admin-policy-attached', ['persistence.iam-create-admin-user', 'persistence.iam-create-backdoor-role']],
-    ['role-trust-opened', ['persistence.iam-backdoor-role', 'persistence.iam-create-backdoor-role']],
-    ['lambda-function-exposed', ['persistence.lambda-backdoor-function']],
-    [
-      'lambda-code-changed-by-person',
-      ['persistence.lambda-layer-extension', 'persistence.lambda-overwrite-code'],
-    ],
-    ['roles-anywhere-trust-anchor', ['persistence.rolesanywhere-create-trust-anchor']],
-    ['federation-token-issued', ['persistence.sts-federation-token']],
-    ['snapshot-or-image-shared', ['exfiltration.ec2-share-ami', 'exfiltration.ec2-share-ebs-snapshot']],
-    ['rds-snapshot-shared', ['exfiltration.rds-share-snapshot']],
-    ['security-group-open-to-world', ['exfiltration.ec2-security-group-open-port-22-ingress']],
-    // The AWS documentation's sign-in examples include password-only sign-ins too.
-    [
-      'console-login-without-mfa',
-      ['aws-docs/cloudtrail_user_guide_2023_json_examples.jsonl', 'initial-access.console-login-without-mfa'],
-    ],
-    [
-      'root-user-activity',
-      [
-        'aws-docs/cloudtrail_user_guide_2023_json_examples.jsonl',
-        'cloud-custodian/event-cloud-trail-create-bucket',
-        'cloud-custodian/event-cloud-trail-run-instances',
-      ],
-    ],
-    ['ec2-user-data-modified', ['execution.ec2-user-data']],
-    // Stealing instance credentials used SSM SendCommand as a person, too.
-    [
-      'ssm-command-by-person',
-      [
-        'credential-access.ec2-steal-instance-credentials',
-        'execution.ssm-send-command',
-        'execution.ssm-start-session',
-      ],
-    ],
-    [
-      'ec2-ssh-key-pushed',
-      ['lateral-movement.ec2-instance-connect', 'lateral-movement.ec2-serial-console-send-ssh-public-key'],
-    ],
-  ])('%s fires on exactly its techniques in the shared data', (ruleId, techniques) => {
+  it.each(RULE_SOURCES)('%s fires on exactly its techniques in the shared data', (ruleId, techniques) => {
     expect([...(fired.get(ruleId) ?? [])].sort()).toEqual([...techniques].sort());
   });
 
