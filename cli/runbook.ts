@@ -100,6 +100,10 @@ async function openEngine(options: RunOptions): Promise<{ engine: QueryEngine; c
       for (const rejected of engine.rejectedFiles) {
         process.stderr.write(`revoker: skipped unreadable log file ${rejected.path}: ${rejected.reason}\n`);
       }
+      // Worded as `revoker parse` words a rejection: the file, the record's position, the reason.
+      for (const { path, index, reason } of engine.rejectedRecords) {
+        process.stderr.write(`revoker: skipped ${path} (record ${index}): ${reason}\n`);
+      }
       await engine.close();
     },
   };

@@ -6,13 +6,14 @@
 // mirrors each log file into a private tree of symbolic links
 // `account=…/region=…/timestamp=YYYY%2FMM%2FDD/…`. DuckDB decodes the values, and a filter on
 // `timestamp`, `account` or `region` then reads only the matching files.
-import { mkdir, mkdtemp, rm, symlink, unlink } from 'node:fs/promises';
+import { mkdir, mkdtemp, readFile, rm, symlink, unlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
+import { gzipSync } from 'node:zlib';
 import { type DuckDBConnection, DuckDBInstance } from '@duckdb/node-api';
 import type { QueryEngine, QueryRequest, QueryResult, SqlCell } from '../ports.ts';
 import { cellFromText } from '../query-cells.ts';
-import { listFiles } from './record-files.ts';
+import { decodeBytes, listFiles, readRecordText } from './record-files.ts';
 
 /** `…/AWSLogs/[o-org/]<account>/CloudTrail/<region>/YYYY/MM/DD/<file>.json.gz`: CloudTrail always gzips. */
 const LOG_FILE_PATH =
@@ -28,6 +29,14 @@ export interface LogFile {
 
 export interface RejectedLogFile {
   path: string;
+  reason: string;
+}
+
+/** One record of a log file that `revoker parse` rejects, set aside while the file's others stay. */
+export interface RejectedLogRecord {
+  path: string;
+  /** The record's position in the file's `Records`, from 0, as `revoker parse` numbers it. */
+  index: number;
   reason: string;
 }
 
@@ -125,12 +134,16 @@ export class DuckDbQueryEngineError extends Error {
 export class DuckDbQueryEngine implements QueryEngine {
   /** Log files that failed to read, by original path; the rest stay queryable. */
   readonly rejectedFiles: RejectedLogFile[] = [];
+  /** Records set aside from files whose other records stay queryable (see salvage). */
+  readonly rejectedRecords: RejectedLogRecord[] = [];
 
   /** Every CloudTrail log file mirrored so far. */
   readonly files: LogFile[] = [];
   /** Mirror link → original path, for files still in use. */
   private readonly links = new Map<string, string>();
   private readonly seen = new Set<string>();
+  /** Mirror copies written by salvage: if DuckDB fails on one of these too, the file goes. */
+  private readonly salvaged = new Set<string>();
   private viewCreated = false;
 
   private constructor(
@@ -188,38 +201,42 @@ export class DuckDbQueryEngine implements QueryEngine {
       this.files.push(file);
       added += 1;
     }
-    // The view's source changes from "no files" to the glob once the first file arrives.
-    if (added > 0 && this.files.length === added && this.viewCreated) await this.createView();
+    // The view's source changes from "no files" to the glob once the first file arrives
+    // (or the first after every earlier one was set aside).
+    if (added > 0 && this.links.size === added && this.viewCreated) await this.createView();
     return added;
   }
 
   private async createView(): Promise<void> {
+    // DuckDB binds the view by reading a file, so a corrupt one can fail here too; the source
+    // is decided on each try, as setting files aside may leave none.
+    await this.setAsideCorruptFiles('create view', () =>
+      this.connection.run(`
+      CREATE OR REPLACE VIEW cloudtrail_logs AS
+      SELECT ${ATHENA_PROJECTION}
+      FROM (SELECT unnest(Records) AS r, timestamp, account, region FROM ${this.viewSource()})`),
+    );
+    this.viewCreated = true;
+  }
+
+  private viewSource(): string {
     // One CloudTrail log file is one JSON object, often larger than DuckDB's 16 MB default.
-    const source =
-      this.files.length > 0 && this.partitionPruning
-        ? `read_json('${this.mirror}/**/*.json.gz', format = 'unstructured', compression = 'gzip',
+    return this.links.size > 0 && this.partitionPruning
+      ? `read_json('${this.mirror}/**/*.json.gz', format = 'unstructured', compression = 'gzip',
              maximum_object_size = 536870912, hive_partitioning = true,
              hive_types = {'account': VARCHAR, 'region': VARCHAR, 'timestamp': VARCHAR},
              columns = ${RECORD_COLUMNS})`
-        : this.files.length > 0
-          ? // Tied to the file's content, so DuckDB cannot filter files by name before reading them.
-            `(SELECT Records,
+      : this.links.size > 0
+        ? // Tied to the file's content, so DuckDB cannot filter files by name before reading them.
+          `(SELECT Records,
                      if(Records IS NULL, NULL, url_decode(regexp_extract(filename, 'timestamp=([^/]+)', 1))) AS timestamp,
                      if(Records IS NULL, NULL, url_decode(regexp_extract(filename, 'account=([^/]+)', 1))) AS account,
                      if(Records IS NULL, NULL, url_decode(regexp_extract(filename, 'region=([^/]+)', 1))) AS region
               FROM read_json('${this.mirror}/**/*.json.gz', format = 'unstructured', compression = 'gzip',
                              maximum_object_size = 536870912, hive_partitioning = false,
                              filename = true, columns = ${RECORD_COLUMNS}))`
-          : `(SELECT NULL::${RECORD_COLUMNS.slice('{Records: '.length + 1, -2)} AS Records,
+        : `(SELECT NULL::${RECORD_COLUMNS.slice('{Records: '.length + 1, -2)} AS Records,
                    NULL::VARCHAR AS timestamp, NULL::VARCHAR AS account, NULL::VARCHAR AS region WHERE false)`;
-    // DuckDB binds the view by reading a file, so a corrupt one can fail here too.
-    await this.setAsideCorruptFiles('create view', () =>
-      this.connection.run(`
-      CREATE OR REPLACE VIEW cloudtrail_logs AS
-      SELECT ${ATHENA_PROJECTION}
-      FROM (SELECT unnest(Records) AS r, timestamp, account, region FROM ${source})`),
-    );
-    this.viewCreated = true;
   }
 
   async run(request: QueryRequest): Promise<QueryResult> {
@@ -240,25 +257,85 @@ export class DuckDbQueryEngine implements QueryEngine {
     });
   }
 
-  /** A corrupt file fails the whole read: set it aside, name it, and try again without it. */
+  /**
+   * A file DuckDB cannot read fails the whole read. Keep what `revoker parse` accepts of it
+   * (salvage) and try again; when nothing can be kept, set the file aside, name it, and try
+   * again without it. Only a failing file pays for this: the normal path reads nothing twice.
+   */
   private async setAsideCorruptFiles<T>(name: string, work: () => Promise<T>): Promise<T> {
+    // Each failure salvages a file once or removes it, so this ends; the bound is a backstop.
     for (let attempt = 0; ; attempt++) {
       try {
         return await work();
       } catch (error) {
         const message = error instanceof Error ? error.message : String(error);
         const culprit = [...this.links.keys()].find((link) => message.includes(link));
-        if (!culprit || attempt >= this.files.length) {
+        if (!culprit || attempt >= 2 * this.files.length) {
           throw new DuckDbQueryEngineError(`query ${name} failed: ${message}`, { cause: error });
         }
+        if (!this.salvaged.has(culprit) && (await this.salvage(culprit))) continue;
+        const path = this.links.get(culprit)!;
+        // DuckDB failed on a salvaged copy too (a record parse accepts but the typed columns
+        // do not, say `tlsDetails` as a list): the whole file goes, reported once, as a file.
+        for (let index = this.rejectedRecords.length - 1; index >= 0; index--) {
+          if (this.rejectedRecords[index]!.path === path) this.rejectedRecords.splice(index, 1);
+        }
         this.rejectedFiles.push({
-          path: this.links.get(culprit)!,
+          path,
           reason: firstLine(message.replaceAll(culprit, '<file>')),
         });
         this.links.delete(culprit);
+        this.salvaged.delete(culprit);
         await unlink(culprit);
+        // With no file left, the glob matches nothing, which DuckDB reports as an error.
+        if (this.links.size === 0) await this.createView();
       }
     }
+  }
+
+  /**
+   * Replace a log file's mirror link by a gzipped copy holding only the records `revoker
+   * parse` accepts, in the same `{"Records": [...]}` shape, and report each record it
+   * rejects with the file and the record's position. The records are copied as written, not
+   * as parsed, so the copy reads as the original would. Returns false, changing nothing, when
+   * the file is not a log file whose JSON parses, or parse rejects no single record of it:
+   * then there is nothing to keep apart, and the caller sets the whole file aside.
+   */
+  private async salvage(link: string): Promise<boolean> {
+    const path = this.links.get(link)!;
+    let text: string;
+    let document: unknown;
+    try {
+      text = decodeBytes(await readFile(path));
+      document = JSON.parse(text);
+    } catch {
+      return false;
+    }
+    const records = (document as { Records?: unknown } | null)?.Records;
+    if (!Array.isArray(records)) return false;
+    const entries = readRecordText(text, path);
+    const rejected = entries.filter(
+      (entry): entry is Extract<typeof entry, { kind: 'rejected' }> & { index: number } =>
+        entry.kind === 'rejected' && entry.index !== null,
+    );
+    if (rejected.length === 0 || entries.some((entry) => entry.kind === 'rejected' && entry.index === null)) {
+      return false;
+    }
+    const kept = new Set(
+      entries.flatMap((entry) => (entry.kind === 'parsed' || entry.kind === 'insight' ? [entry.index] : [])),
+    );
+    // A new name, so nothing DuckDB remembers of the link's file applies to the copy.
+    const copy = link.replace(/\.json\.gz$/, '.kept.json.gz');
+    await writeFile(
+      copy,
+      gzipSync(JSON.stringify({ Records: records.filter((_, index) => kept.has(index)) })),
+    );
+    await unlink(link);
+    this.links.delete(link);
+    this.links.set(copy, path);
+    this.salvaged.add(copy);
+    for (const { index, reason } of rejected) this.rejectedRecords.push({ path, index, reason });
+    return true;
   }
 
   async close(): Promise<void> {

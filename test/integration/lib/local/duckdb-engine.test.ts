@@ -1,9 +1,10 @@
-import { cpSync, mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { cpSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { gzipSync } from 'node:zlib';
+import { gunzipSync, gzipSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DuckDbQueryEngine, logFileFromPath } from '../../../../lib/local/duckdb-engine.ts';
+import { readRecordFile } from '../../../../lib/local/record-files.ts';
 import { shared } from '../../../fixtures/paths.ts';
 
 const LOG_FILES = shared('log-files');
@@ -62,6 +63,24 @@ describe('DuckDbQueryEngine over the shared log files', () => {
   });
 });
 
+/** A real log file of four S3 calls, changed by `change`, alone in a new log directory. */
+function writeS3Calls(change: (records: Record<string, unknown>[]) => void): string {
+  const day = join('AWSLogs', '123456789123', 'CloudTrail', 'us-east-1', '2020', '09', '14');
+  const name = '123456789123_CloudTrail_us-east-1_20200914T0110Z_a534380ba6f74252.json.gz';
+  const original = JSON.parse(
+    gunzipSync(readFileSync(shared('log-files', 'otrf_ec2_proxy_s3_exfiltration', day, name))).toString(
+      'utf8',
+    ),
+  ) as { Records: Record<string, unknown>[] };
+  expect(original.Records).toHaveLength(4);
+  change(original.Records);
+  const root = mkdtempSync(join(tmpdir(), 'revoker-engine-'));
+  mkdirSync(join(root, day), { recursive: true });
+  const file = join(root, day, name);
+  writeFileSync(file, gzipSync(JSON.stringify(original)));
+  return file;
+}
+
 describe('DuckDbQueryEngine with a corrupt file and non-log files', () => {
   it('names the corrupt file, keeps the rest queryable, and ignores digests and insights', async () => {
     const root = mkdtempSync(join(tmpdir(), 'revoker-engine-'));
@@ -93,6 +112,55 @@ describe('DuckDbQueryEngine with a corrupt file and non-log files', () => {
     expect(Number(result.rows[0]!.n)).toBe(103);
     expect(engine.rejectedFiles).toEqual([{ path: corrupt, reason: expect.any(String) }]);
     expect(engine.files.some((file) => file.path.includes('CloudTrail-Digest'))).toBe(false);
+  });
+
+  it('keeps the parseable records of a file holding one of an unexpected shape, and names that one as parse does', async () => {
+    const file = writeS3Calls((records) => {
+      records[1]!.resources = ['arn:aws:s3:::bucket'];
+    });
+    const parse = await readRecordFile(file);
+    const engine = await DuckDbQueryEngine.open(file.slice(0, file.indexOf('/AWSLogs/')));
+
+    const result = await engine.run({
+      name: 'event ids',
+      sql: 'SELECT eventid, resources[2].arn AS bucket FROM cloudtrail_logs ORDER BY eventtime, eventid',
+      parameters: [],
+    });
+    await engine.close();
+
+    const accepted = parse.flatMap((entry) => (entry.kind === 'parsed' ? [entry.record.eventID] : []));
+    expect(accepted).toHaveLength(3);
+    expect(result.rows.map((row) => row.eventid).sort()).toEqual([...accepted].sort());
+    // Copied as written: the resources, CloudTrail's `ARN` spelling and all, read as before.
+    expect(new Set(result.rows.map((row) => row.bucket))).toEqual(
+      new Set(['arn:aws:s3:::mordors3stack-s3bucket-llp2yingx64a']),
+    );
+    expect(engine.rejectedFiles).toEqual([]);
+    const rejections = parse.flatMap((entry) =>
+      entry.kind === 'rejected' ? [{ path: file, index: entry.index, reason: entry.reason }] : [],
+    );
+    expect(rejections).toEqual([{ path: file, index: 1, reason: expect.stringContaining('resources') }]);
+    expect(engine.rejectedRecords).toEqual(rejections);
+  });
+
+  it('sets the whole file aside when DuckDB cannot read what parse kept of it, even the only file', async () => {
+    const file = writeS3Calls((records) => {
+      records[1]!.resources = ['arn:aws:s3:::bucket'];
+      // Parse accepts any tlsDetails; DuckDB reads it as a struct.
+      records[2]!.tlsDetails = ['TLSv1.2'];
+    });
+    const engine = await DuckDbQueryEngine.open(file.slice(0, file.indexOf('/AWSLogs/')));
+
+    const result = await engine.run({
+      name: 'count',
+      sql: 'SELECT count(*) AS n FROM cloudtrail_logs',
+      parameters: [],
+    });
+    await engine.close();
+
+    expect(Number(result.rows[0]!.n)).toBe(0);
+    expect(engine.rejectedFiles).toEqual([{ path: file, reason: expect.stringContaining('<file>') }]);
+    expect(engine.rejectedRecords).toEqual([]);
   });
 
   it('classifies log paths, including organisation trails', () => {
