@@ -6,6 +6,7 @@ import { type CloudTrailRecord, eventBridgeSourceFor } from './cloudtrail.ts';
 import type { EventPattern } from './event-pattern.ts';
 import { JIT_EVENT_PATTERN } from './jit.ts';
 import { IDENTITY_CENTER_REMOVAL_PATTERN, OFFBOARDING_EVENT_PATTERN } from './offboarding.ts';
+import { isPerson } from './person.ts';
 import type { Principal } from './principal.ts';
 
 export type Severity = 'low' | 'medium' | 'high' | 'critical';
@@ -468,28 +469,30 @@ export const RULES: readonly DetectionRule[] = [
     tactic: 'credential-access',
     severity: 'high',
     rationale:
-      'Workloads read their own secrets through roles; BatchGetSecretValue, or a person reading secret values ' +
-      'with long-term keys, is how secrets are harvested.',
+      'Workloads read their own secrets through roles; BatchGetSecretValue, or a person (an IAM user, or a ' +
+      'sign-in through Identity Center or a federation) reading secret values, is how secrets are harvested.',
     confirmWith: ['first-seen', 'error-burst'],
     response: 'escalate',
     eventSource: 'secretsmanager.amazonaws.com',
     eventNames: ['BatchGetSecretValue', 'GetSecretValue'],
     readOnlyEvents: true,
-    when: (record, principal) => record.eventName === 'BatchGetSecretValue' || principal.kind === 'iam-user',
+    when: (record, principal) => record.eventName === 'BatchGetSecretValue' || isPerson(principal, record),
   }),
   apiRule({
     id: 'securestring-parameters-decrypted',
     title: 'SecureString parameters decrypted by a person',
     tactic: 'credential-access',
     severity: 'medium',
-    rationale: 'Decrypting SecureString parameters with long-term keys is harvesting configuration secrets.',
+    rationale:
+      'Workloads decrypt their own parameters through roles; a person decrypting SecureString parameters is ' +
+      'harvesting configuration secrets.',
     confirmWith: ['first-seen', 'error-burst'],
     response: 'escalate',
     eventSource: 'ssm.amazonaws.com',
     eventNames: ['GetParameters', 'GetParameter', 'GetParametersByPath'],
     readOnlyEvents: true,
     when: (record, principal) =>
-      principal.kind === 'iam-user' && field(record.requestParameters, 'withDecryption') === true,
+      isPerson(principal, record) && field(record.requestParameters, 'withDecryption') === true,
   }),
   // Persistence and privilege escalation.
   apiRule({
@@ -601,7 +604,7 @@ export const RULES: readonly DetectionRule[] = [
     eventSource: 'lambda.amazonaws.com',
     eventNames: ['UpdateFunctionCode20150331v2', 'UpdateFunctionConfiguration20150331v2'],
     when: (record, principal) =>
-      principal.kind === 'iam-user' &&
+      isPerson(principal, record) &&
       (record.eventName.startsWith('UpdateFunctionCode') ||
         field(record.requestParameters, 'layers') !== undefined),
   }),
@@ -745,12 +748,13 @@ export const RULES: readonly DetectionRule[] = [
     tactic: 'execution',
     severity: 'medium',
     rationale:
-      'SendCommand and StartSession run code on instances; by a person’s long-term keys, they deserve a second look.',
+      'SendCommand and StartSession run code on instances; by a person, however they signed in, they deserve a ' +
+      'second look.',
     confirmWith: ['first-seen'],
     response: 'notify',
     eventSource: 'ssm.amazonaws.com',
     eventNames: ['SendCommand', 'StartSession'],
-    when: (_record, principal) => principal.kind === 'iam-user',
+    when: (record, principal) => isPerson(principal, record),
   }),
   apiRule({
     id: 'ec2-ssh-key-pushed',

@@ -2,7 +2,7 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
-import type { CloudTrailRecord } from '../../../../lib/domain/cloudtrail.ts';
+import type { CloudTrailRecord, UserIdentity } from '../../../../lib/domain/cloudtrail.ts';
 import { envelopeFor } from '../../../../lib/domain/envelope.ts';
 import { matchesEventPattern } from '../../../../lib/domain/event-pattern.ts';
 import { type Principal, resolvePrincipal } from '../../../../lib/domain/principal.ts';
@@ -18,9 +18,13 @@ import { SHARED_CLOUDTRAIL } from '../../../fixtures/paths.ts';
 import {
   awsDocsRecords,
   documentedRoleConsoleLogin,
+  identityCenterSession,
+  lambdaSession,
   stolenInstanceCredentialsGrant,
   stratusCall,
   stratusRecord,
+  stratusRoleRecord,
+  webIdentitySession,
 } from '../../../fixtures/records.ts';
 import { RULE_SOURCES } from '../../../fixtures/rule-sources.ts';
 
@@ -566,3 +570,106 @@ describe('precision: the malicious shape fires, the benign one stays quiet', () 
 function get(part: unknown, key: string): unknown {
   return typeof part === 'object' && part !== null ? (part as Record<string, unknown>)[key] : undefined;
 }
+
+describe('people are people however they sign in: the person rules, on real calls by other identities', () => {
+  // Each rule's real Stratus call, and the identities that make it: a person's fire the rule, a
+  // workload's or service's leave it quiet.
+  const calls = [
+    [
+      'secrets-bulk-read',
+      'GetSecretValue',
+      stratusCall('credential-access.secretsmanager-retrieve-secrets', 'GetSecretValue'),
+    ],
+    [
+      'securestring-parameters-decrypted',
+      'GetParameters',
+      stratusCall('credential-access.ssm-retrieve-securestring-parameters', 'GetParameters'),
+    ],
+    [
+      'lambda-code-changed-by-person',
+      'UpdateFunctionCode',
+      stratusCall('persistence.lambda-overwrite-code', 'UpdateFunctionCode20150331v2'),
+    ],
+    ['ssm-command-by-person', 'SendCommand', stratusCall('execution.ssm-send-command', 'SendCommand')],
+    ['ssm-command-by-person', 'StartSession', stratusCall('execution.ssm-start-session', 'StartSession')],
+  ] as const;
+  const sso = identityCenterSession();
+  const people: [string, UserIdentity][] = [
+    ['an Identity Center session (Stratus)', sso],
+    [
+      'a federation token (Stratus)',
+      stratusCall('persistence.sts-federation-token', 'GetCallerIdentity').userIdentity!,
+    ],
+    ['a Google web identity (documented)', webIdentitySession('accounts.google.com')],
+  ];
+  const others: [string, UserIdentity][] = [
+    [
+      'an EC2 instance role (Stratus)',
+      stratusRoleRecord('credential-access.ec2-steal-instance-credentials').userIdentity!,
+    ],
+    ['a Lambda execution role (documented)', lambdaSession()],
+    ['an AWS service (documented)', { type: 'AWSService', invokedBy: 'ssm.amazonaws.com' }],
+    [
+      'an EKS service account (documented)',
+      webIdentitySession(
+        'arn:aws:iam::111122223333:oidc-provider/oidc.eks.us-east-1.amazonaws.com/id/EXAMPLE',
+      ),
+    ],
+    [
+      'a role named AWSReservedSSO_ outside the reserved path',
+      {
+        ...sso,
+        sessionContext: {
+          ...sso.sessionContext,
+          sessionIssuer: {
+            ...sso.sessionContext!.sessionIssuer,
+            arn: `arn:aws:iam::844015365555:role/${sso.sessionContext!.sessionIssuer!.userName}`,
+          },
+        },
+      },
+    ],
+  ];
+  const by = (record: CloudTrailRecord, identity: UserIdentity) =>
+    ({ ...record, userIdentity: identity }) as CloudTrailRecord;
+  const fires = (ruleId: string, record: CloudTrailRecord) =>
+    matchingRules(record, principalOf(record)).some((rule) => rule.id === ruleId);
+
+  describe.each(calls)('%s on a real %s', (ruleId, _call, record) => {
+    it.each(people)('fires when the caller is %s, and EventBridge delivers the call', (_who, identity) => {
+      const call = by(record, identity);
+      const rule = RULES.find((candidate) => candidate.id === ruleId)!;
+      expect(fires(ruleId, call)).toBe(true);
+      expect(matchesEventPattern(rule.eventPattern, envelopeFor(call, 'test'))).toBe(true);
+      expect(
+        forwardingPatterns().some((pattern) => matchesEventPattern(pattern, envelopeFor(call, 'test'))),
+      ).toBe(true);
+    });
+
+    it.each(others)('stays quiet when the caller is %s', (_who, identity) => {
+      expect(fires(ruleId, by(record, identity))).toBe(false);
+    });
+  });
+
+  it('still asks more than a person for SecureString and Lambda: no decryption, no code or layers, no fire', () => {
+    const parameters = stratusCall('credential-access.ssm-retrieve-securestring-parameters', 'GetParameters');
+    const plain = by(
+      {
+        ...parameters,
+        requestParameters: { ...(parameters.requestParameters as object), withDecryption: false },
+      },
+      sso,
+    );
+    const lambda = stratusCall('persistence.lambda-overwrite-code', 'UpdateFunctionCode20150331v2');
+    const memory = by(
+      {
+        ...lambda,
+        eventName: 'UpdateFunctionConfiguration20150331v2',
+        requestParameters: { memorySize: 512 },
+      },
+      sso,
+    );
+
+    expect(fires('securestring-parameters-decrypted', plain)).toBe(false);
+    expect(fires('lambda-code-changed-by-person', memory)).toBe(false);
+  });
+});

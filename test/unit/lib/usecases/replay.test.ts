@@ -5,7 +5,11 @@ import { readRecordFiles } from '../../../../lib/local/record-files.ts';
 import { describeRaise, replay } from '../../../../lib/usecases/replay.ts';
 import { shippedConfig } from '../../../fixtures/config.ts';
 import { shared } from '../../../fixtures/paths.ts';
-import { stolenInstanceCredentialsGrant } from '../../../fixtures/records.ts';
+import {
+  identityCenterSession,
+  stolenInstanceCredentialsGrant,
+  stratusCall,
+} from '../../../fixtures/records.ts';
 
 const config = await shippedConfig();
 
@@ -64,6 +68,26 @@ describe('replay', () => {
         reason:
           'rule cloudtrail-stopped-or-deleted matched, but the record cannot open a case: field region: a region such as us-east-1',
       },
+    ]);
+  });
+
+  it('opens a case on an Identity Center person’s SSM command, naming the permission set’s role (issue 14)', async () => {
+    // The shared data changes nowhere with people beyond IAM users: its one Identity Center
+    // session makes no person-rule call. So a real SendCommand, made by that real session.
+    const sendCommand = {
+      ...stratusCall('execution.ssm-send-command', 'SendCommand'),
+      awsRegion: 'us-east-1',
+      userIdentity: identityCenterSession(),
+    } as CloudTrailRecord;
+
+    const result = await replay(calls([sendCommand]), config);
+
+    expect(result.refused).toEqual([]);
+    expect(result.cases.map((found) => [found.ruleId, found.principal])).toEqual([
+      [
+        'ssm-command-by-person',
+        'arn:aws:iam::844015365555:role/aws-reserved/sso.amazonaws.com/AWSReservedSSO_account-admin_599c9e90e350d2ff',
+      ],
     ]);
   });
 
