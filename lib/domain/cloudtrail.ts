@@ -82,6 +82,10 @@ export const CloudTrailRecordSchema = z.looseObject({
   recipientAccountId: optionalText,
   readOnly: z.union([z.boolean(), z.string()]).nullish(),
   resources: z.array(ResourceSchema).nullish(),
+  /** The VPC endpoint the request came through, when it did (sourceIPAddress is then private). */
+  vpcEndpointId: optionalText,
+  /** The account owning that endpoint: another account's endpoint is not the caller's network. */
+  vpcEndpointAccountId: optionalText,
 });
 export type CloudTrailRecord = z.infer<typeof CloudTrailRecordSchema>;
 

@@ -113,6 +113,52 @@ function fromInstance(record: CloudTrailRecord, principal: Principal): boolean {
   );
 }
 
+/**
+ * Where a call came from, as far as its one record shows: through a VPC endpoint of the account
+ * itself, from an AWS service (a host name such as `ec2.amazonaws.com`, or `AWS Internal`), from
+ * a private address, or from a public IP address. CloudTrail, not the caller, writes every one
+ * of these fields.
+ */
+type CallOrigin = 'own-vpc-endpoint' | 'aws-service' | 'private-address' | 'public-address';
+
+const IPV4 = /^(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})$/;
+
+/** RFC 1918, loopback, link-local and shared (carrier-grade NAT) IPv4; IPv6 loopback, ULA, link-local. */
+function isPrivateAddress(address: string): boolean {
+  const v4 = IPV4.exec(address);
+  if (v4) {
+    const [a, b] = [Number(v4[1]), Number(v4[2])];
+    return (
+      a === 10 ||
+      a === 127 ||
+      (a === 172 && b >= 16 && b <= 31) ||
+      (a === 192 && b === 168) ||
+      (a === 169 && b === 254) ||
+      (a === 100 && b >= 64 && b <= 127)
+    );
+  }
+  const v6 = address.toLowerCase();
+  return v6 === '::1' || /^f[cd][0-9a-f]{2}:/.test(v6) || /^fe[89ab][0-9a-f]:/.test(v6);
+}
+
+function isIpAddress(address: string): boolean {
+  const v4 = IPV4.exec(address);
+  if (v4) return v4.slice(1).every((part) => Number(part) <= 255);
+  return /^[0-9a-fA-F:.]+$/.test(address) && address.includes(':');
+}
+
+export function callOrigin(record: CloudTrailRecord): CallOrigin {
+  const own = ownAccount(record);
+  // Another account's endpoint is someone else's VPC: the way round GuardDuty's
+  // InstanceCredentialExfiltration finding, so it counts as outside whatever the address.
+  if (record.vpcEndpointId && (!record.vpcEndpointAccountId || record.vpcEndpointAccountId === own))
+    return 'own-vpc-endpoint';
+  if (record.vpcEndpointId) return 'public-address';
+  const address = (record.sourceIPAddress ?? '').trim();
+  if (!isIpAddress(address)) return 'aws-service';
+  return isPrivateAddress(address) ? 'private-address' : 'public-address';
+}
+
 /** The call names an IAM user other than the caller: a key or password for someone else. */
 function forAnotherUser(record: CloudTrailRecord, principal: Principal): boolean {
   const target = field(record.requestParameters, 'userName');
@@ -333,6 +379,80 @@ export const instanceCredentialsIamEscalation: DetectionRule = apiRule({
   when: fromInstance,
 });
 
+/**
+ * The calls someone makes first with credentials they just took: who am I, what may I do, what
+ * is there. One bounded list per service, so the EventBridge rule stays a list of names.
+ */
+const FIRST_CALLS = new Map<string, readonly string[]>(
+  Object.entries({
+    'sts.amazonaws.com': ['GetCallerIdentity'],
+    'iam.amazonaws.com': [
+      'GetAccountAuthorizationDetails',
+      'GetAccountSummary',
+      'GetRole',
+      'GetUser',
+      'ListAccessKeys',
+      'ListAttachedRolePolicies',
+      'ListAttachedUserPolicies',
+      'ListGroups',
+      'ListInstanceProfiles',
+      'ListPolicies',
+      'ListRolePolicies',
+      'ListRoles',
+      'ListUsers',
+    ],
+    'ec2.amazonaws.com': [
+      'DescribeInstances',
+      'DescribeRegions',
+      'DescribeSecurityGroups',
+      'DescribeSnapshots',
+      'DescribeVpcs',
+    ],
+    'organizations.amazonaws.com': ['DescribeOrganization', 'ListAccounts'],
+    'cloudtrail.amazonaws.com': ['DescribeTrails'],
+    'guardduty.amazonaws.com': ['ListDetectors'],
+    'secretsmanager.amazonaws.com': ['ListSecrets'],
+    'lambda.amazonaws.com': ['ListFunctions20150331'],
+  }),
+);
+
+/**
+ * EC2 instance credentials, taken from the metadata service, at the attacker's first calls. What
+ * one record shows decides: instance credentials, a reconnaissance call, and an origin that is
+ * neither an AWS service, nor a VPC endpoint of the account, nor a private address. An instance
+ * reaching AWS over its public address looks the same in one record; the first-seen runbook
+ * clears it there (the address is in the role's history), and a new address, a new user agent
+ * and a burst of refusals confirm the theft. Refused calls fire too: a denied probe is still the
+ * credential used from outside.
+ */
+export const instanceCredentialsOutsideRecon: DetectionRule = {
+  id: 'instance-credentials-outside-recon',
+  title: 'EC2 instance credentials used from outside the VPC for reconnaissance',
+  tactic: 'credential-access',
+  severity: 'high',
+  rationale:
+    'Instance credentials are meant to be used on their instance. Who-am-I and listing calls from a public ' +
+    'address, not through the VPC, are the first thing done with credentials taken from the metadata service.',
+  confirmWith: ALL_CONFIRMATIONS,
+  response: 'auto-revoke',
+  readOnlyEvents: true,
+  eventPattern: {
+    source: [...FIRST_CALLS.keys()].map(eventBridgeSourceFor),
+    'detail-type': ['AWS API Call via CloudTrail'],
+    detail: {
+      eventSource: [...FIRST_CALLS.keys()],
+      eventName: [...new Set([...FIRST_CALLS.values()].flat())].sort(),
+    },
+  },
+  matches(record, principal) {
+    return (
+      (FIRST_CALLS.get(record.eventSource)?.includes(record.eventName) ?? false) &&
+      fromInstance(record, principal) &&
+      callOrigin(record) === 'public-address'
+    );
+  },
+};
+
 export const RULES: readonly DetectionRule[] = [
   // Defence evasion: blinding the logs and detectors the response depends on.
   apiRule({
@@ -449,6 +569,7 @@ export const RULES: readonly DetectionRule[] = [
     readOnlyEvents: true,
     when: fromInstance,
   }),
+  instanceCredentialsOutsideRecon,
   apiRule({
     id: 'ec2-password-data-read',
     title: 'Windows administrator password data requested',

@@ -11,6 +11,7 @@ import {
   escalatingAttack,
   type ScenarioName,
   type ScenarioTruth,
+  stolenInstanceCredentials,
 } from './scenarios.ts';
 import {
   type Account,
@@ -102,6 +103,8 @@ function scenarioCalls(
       return compromisedRoleSession(account, at);
     case 'escalating-attack':
       return escalatingAttack(account, at);
+    case 'stolen-instance-credentials':
+      return stolenInstanceCredentials(account, at);
   }
 }
 

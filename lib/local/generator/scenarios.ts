@@ -2,7 +2,11 @@
 import { Random } from './random.ts';
 import { type Account, type Call, instanceSession, roleArn, sessionIdentity, userIdentity } from './world.ts';
 
-export const SCENARIOS = ['compromised-role-session', 'escalating-attack'] as const;
+export const SCENARIOS = [
+  'compromised-role-session',
+  'escalating-attack',
+  'stolen-instance-credentials',
+] as const;
 export type ScenarioName = (typeof SCENARIOS)[number];
 
 /** One call an attack made, and the detection rules (ids) it is expected to trip. */
@@ -37,13 +41,16 @@ interface TruthBase {
   triggerEventName: string;
   /** Every call of the attack, in time order. */
   calls: ScenarioCall[];
-  /** What the attack left behind, for the investigation runbooks. */
+}
+
+/** What an attack left behind, for the investigation runbooks. */
+interface Footholds {
   backdoorUser: string;
   backdoorAccessKeyId: string;
   sharedSnapshot: string;
 }
 
-export interface CompromisedRoleSessionTruth extends TruthBase {
+export interface CompromisedRoleSessionTruth extends TruthBase, Footholds {
   scenario: 'compromised-role-session';
   kind: 'assumed-role';
   roleArn: string;
@@ -52,7 +59,7 @@ export interface CompromisedRoleSessionTruth extends TruthBase {
   exfiltratedSecret: string;
 }
 
-export interface EscalatingAttackTruth extends TruthBase {
+export interface EscalatingAttackTruth extends TruthBase, Footholds {
   scenario: 'escalating-attack';
   kind: 'iam-user';
   /** The person whose long-term access key the attacker holds. */
@@ -63,9 +70,20 @@ export interface EscalatingAttackTruth extends TruthBase {
   snapshotSharedWith: string;
 }
 
+/** Instance credentials taken from the metadata service: only looking around, nothing left behind. */
+export interface StolenInstanceCredentialsTruth extends TruthBase {
+  scenario: 'stolen-instance-credentials';
+  kind: 'assumed-role';
+  roleArn: string;
+  /** The instance's ID: EC2 names the role session after the instance. */
+  sessionName: string;
+  sessionIssuedAt: string;
+}
+
 interface TruthByScenario {
   'compromised-role-session': CompromisedRoleSessionTruth;
   'escalating-attack': EscalatingAttackTruth;
+  'stolen-instance-credentials': StolenInstanceCredentialsTruth;
 }
 
 /**
@@ -84,9 +102,21 @@ const ATTACKER_ACCOUNT = '999988887777';
 const ATTACKER_USER_AGENT =
   'aws-cli/2.15.30 Python/3.11.8 Linux/6.6.9-amd64 exe/x86_64.kali.2024 prompt/off command/iam.attach-role-policy';
 
+/** Who-am-I and listing calls by instance credentials from a public address. */
+const RECON = 'instance-credentials-outside-recon';
+
 /** The rules each call of the compromised-role session trips (the others trip none). */
 const ROLE_SESSION_RULES: Record<string, string[]> = {
+  GetCallerIdentity: [RECON],
   ListBuckets: ['instance-credentials-bucket-listing'],
+  ListAccounts: [RECON],
+  ListDetectors: [RECON],
+  DescribeTrails: [RECON],
+  ListRoles: [RECON],
+  ListUsers: [RECON],
+  ListAttachedRolePolicies: [RECON],
+  GetAccountAuthorizationDetails: [RECON],
+  ListSecrets: [RECON],
   ModifySnapshotAttribute: ['snapshot-or-image-shared'],
   AttachRolePolicy: ['admin-policy-attached', 'instance-credentials-iam-escalation'],
   CreateUser: ['instance-credentials-iam-escalation'],
@@ -198,12 +228,92 @@ export function compromisedRoleSession(
       attackerUserAgent: ATTACKER_USER_AGENT,
       startedAt: calls[0]!.time.toISOString(),
       endedAt: calls[calls.length - 1]!.time.toISOString(),
-      triggerEventName: 'AttachRolePolicy',
+      triggerEventName: 'GetCallerIdentity',
       calls: calls.map((call) => scenarioCall(call, ROLE_SESSION_RULES[call.eventName] ?? [])),
       backdoorUser: BACKDOOR_USER,
       backdoorAccessKeyId: backdoorKey,
       exfiltratedSecret: EXFILTRATED_SECRET,
       sharedSnapshot: SHARED_SNAPSHOT,
+    },
+  };
+}
+
+const STOLEN_IP = '203.0.113.77';
+const STOLEN_USER_AGENT =
+  'Boto3/1.34.84 md/Botocore#1.34.84 ua/2.0 os/linux#6.8.0-1008-aws md/arch#x86_64 lang/python#3.12.3 ' +
+  'md/pyimpl#CPython cfg/retry-mode#legacy Botocore/1.34.84';
+
+/**
+ * EC2 instance credentials taken from the metadata service (an SSRF in the application) and used
+ * from the attacker's own machine, outside the VPC: who am I, then what the role may do and what
+ * the account holds. One probe is refused. Each call trips the reconnaissance rule, but
+ * ListBuckets, which the bucket-listing rule has for its own.
+ */
+export function stolenInstanceCredentials(
+  account: Account,
+  start: Date,
+): { calls: Call[]; truth: StolenInstanceCredentialsTruth } {
+  const instance = account.instances[account.instances.length - 1]!;
+  const session = instanceSession(account, instance, start);
+  const identity = sessionIdentity(session);
+  const mainRegion = account.regions[0]!;
+  const base = Math.floor(start.getTime() / 1000) * 1000;
+  // [seconds after the start, event source, event name, request parameters, error code, expected rules]
+  const steps: [number, string, string, unknown, string | null, string[]][] = [
+    [0, 'sts.amazonaws.com', 'GetCallerIdentity', null, null, [RECON]],
+    [9, 'iam.amazonaws.com', 'ListAttachedRolePolicies', { roleName: instance.role.name }, null, [RECON]],
+    [13, 'iam.amazonaws.com', 'ListRolePolicies', { roleName: instance.role.name }, null, [RECON]],
+    [21, 'iam.amazonaws.com', 'GetAccountAuthorizationDetails', null, 'AccessDenied', [RECON]],
+    [34, 'ec2.amazonaws.com', 'DescribeRegions', null, null, [RECON]],
+    [41, 'ec2.amazonaws.com', 'DescribeInstances', { instancesSet: {}, filterSet: {} }, null, [RECON]],
+    [55, 's3.amazonaws.com', 'ListBuckets', null, null, ['instance-credentials-bucket-listing']],
+    [70, 'secretsmanager.amazonaws.com', 'ListSecrets', null, null, [RECON]],
+    [
+      88,
+      'ec2.amazonaws.com',
+      'DescribeSnapshots',
+      { ownersSet: { items: [{ owner: 'self' }] } },
+      null,
+      [RECON],
+    ],
+  ];
+  const calls = steps.map(
+    ([seconds, eventSource, eventName, requestParameters, errorCode]): Call => ({
+      time: new Date(base + seconds * 1000),
+      account: account.id,
+      region: ['iam.amazonaws.com', 'sts.amazonaws.com'].includes(eventSource) ? 'us-east-1' : mainRegion,
+      identity,
+      eventSource,
+      eventName,
+      sourceIPAddress: STOLEN_IP,
+      userAgent: STOLEN_USER_AGENT,
+      readOnly: true,
+      requestParameters,
+      ...(errorCode
+        ? {
+            errorCode,
+            errorMessage: `User: ${String(identity.arn)} is not authorized to perform: ${eventSource.split('.')[0]}:${eventName} on resource: *`,
+          }
+        : {}),
+    }),
+  );
+  return {
+    calls,
+    truth: {
+      scenario: 'stolen-instance-credentials',
+      kind: 'assumed-role',
+      account: account.id,
+      principalArn: roleArn(account.id, instance.role),
+      roleArn: roleArn(account.id, instance.role),
+      sessionName: instance.id,
+      accessKeyId: session.accessKeyId,
+      sessionIssuedAt: session.issuedAt,
+      attackerIp: STOLEN_IP,
+      attackerUserAgent: STOLEN_USER_AGENT,
+      startedAt: calls[0]!.time.toISOString(),
+      endedAt: calls[calls.length - 1]!.time.toISOString(),
+      triggerEventName: 'GetCallerIdentity',
+      calls: calls.map((call, index) => scenarioCall(call, steps[index]![5])),
     },
   };
 }

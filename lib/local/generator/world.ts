@@ -21,6 +21,8 @@ export interface Call {
   additionalEventData?: unknown;
   errorCode?: string;
   errorMessage?: string;
+  /** The account's interface endpoint the call came through (sourceIPAddress is then private). */
+  vpcEndpointId?: string;
 }
 
 export const allowEverything: Authorizer = () => null;
@@ -100,6 +102,7 @@ export interface Role {
 
 export interface Instance {
   id: string;
+  /** Its private address: instances sit in private subnets and reach AWS through VPC endpoints. */
   ip: string;
   role: Role;
 }
@@ -142,7 +145,7 @@ export function buildAccounts(random: Random, count: number): Account[] {
       instanceRole,
       instances: [0, 1].map(() => ({
         id: `i-0${random.hex(16)}`,
-        ip: `54.${random.int(144, 210)}.${random.int(0, 255)}.${random.int(1, 254)}`,
+        ip: `10.${random.int(144, 210)}.${random.int(0, 255)}.${random.int(1, 254)}`,
         role: instanceRole,
       })),
       lambdaRole: {
@@ -276,6 +279,14 @@ export function authorize(call: Call, authorizer: Authorizer): Call {
   return { ...call, errorCode: 'AccessDenied', errorMessage: denial, responseElements: null };
 }
 
+/**
+ * The account's interface endpoint for a service, stable per account and service. Derived from
+ * its own seed, so adding it draws nothing from the generator's stream.
+ */
+export function vpcEndpointFor(account: Account, eventSource: string): string {
+  return `vpce-0${new Random(`${account.id}:${eventSource}:endpoint`).hex(16)}`;
+}
+
 /** One background call by a randomly chosen actor of the account at the given time. */
 export function backgroundCall(
   random: Random,
@@ -330,6 +341,7 @@ export function backgroundCall(
         eventSource,
         eventName,
         sourceIPAddress: instance.ip,
+        vpcEndpointId: vpcEndpointFor(account, eventSource),
         userAgent: SDK_AGENT,
         readOnly,
         requestParameters:
@@ -432,6 +444,7 @@ export function toRecord(call: Call, random: Random): Record<string, unknown> {
     requestParameters: call.requestParameters ?? null,
     responseElements: call.responseElements ?? null,
     ...(call.additionalEventData ? { additionalEventData: call.additionalEventData } : {}),
+    ...(call.vpcEndpointId ? { vpcEndpointId: call.vpcEndpointId, vpcEndpointAccountId: call.account } : {}),
     requestID: random.uuid(),
     eventID: random.uuid(),
     readOnly: call.readOnly,

@@ -107,7 +107,7 @@ describe('the detection rule catalog', () => {
     const describe = {
       ...firedRecords[0]!.record,
       eventSource: 'ec2.amazonaws.com',
-      eventName: 'DescribeInstances',
+      eventName: 'DescribeVolumes',
     };
     expect(patterns.some((pattern) => matchesEventPattern(pattern, envelopeFor(describe, 'test')))).toBe(
       false,
@@ -671,5 +671,85 @@ describe('people are people however they sign in: the person rules, on real call
 
     expect(fires('securestring-parameters-decrypted', plain)).toBe(false);
     expect(fires('lambda-code-changed-by-person', memory)).toBe(false);
+  });
+});
+
+describe('instance credentials at their first calls from outside (issue 14)', () => {
+  // Stratus's real detonation: the role session EC2 named after the instance, with
+  // ec2RoleDelivery, calling from the machine the credentials were taken to.
+  const whoAmI = stratusCall('credential-access.ec2-steal-instance-credentials', 'GetCallerIdentity');
+  const describeInstances = stratusCall(
+    'credential-access.ec2-steal-instance-credentials',
+    'DescribeInstances',
+  );
+  const fires = (record: CloudTrailRecord) =>
+    matchingRules(record, principalOf(record)).some(
+      (rule) => rule.id === 'instance-credentials-outside-recon',
+    );
+  const rule = RULES.find((candidate) => candidate.id === 'instance-credentials-outside-recon')!;
+
+  it('fires on the who-am-I and the listing from a public address, and EventBridge delivers both', () => {
+    for (const record of [whoAmI, describeInstances]) {
+      expect(fires(record), record.eventName).toBe(true);
+      expect(matchesEventPattern(rule.eventPattern, envelopeFor(record, 'test')), record.eventName).toBe(
+        true,
+      );
+    }
+    // Read-only calls reach EventBridge only in ENABLED_WITH_ALL_CLOUDTRAIL_MANAGEMENT_EVENTS.
+    expect(rule.readOnlyEvents).toBe(true);
+  });
+
+  it('fires on a refused probe too: the credential was used from outside all the same', () => {
+    expect(
+      fires({
+        ...whoAmI,
+        eventName: 'DescribeInstances',
+        eventSource: 'ec2.amazonaws.com',
+        errorCode: 'Client.UnauthorizedOperation',
+      }),
+    ).toBe(true);
+  });
+
+  it('stays quiet through the account’s own VPC endpoint, from a private address, or from an AWS service', () => {
+    const own = whoAmI.recipientAccountId!;
+    expect(fires({ ...whoAmI, sourceIPAddress: '10.0.12.7', vpcEndpointId: 'vpce-0a1b2c3d4e5f60718' })).toBe(
+      false,
+    );
+    expect(
+      fires({
+        ...whoAmI,
+        sourceIPAddress: '10.0.12.7',
+        vpcEndpointId: 'vpce-0a1b2c3d4e5f60718',
+        vpcEndpointAccountId: own,
+      }),
+    ).toBe(false);
+    for (const address of ['172.31.5.9', '192.168.1.20', 'fd00:ec2::23', 'ec2.amazonaws.com', 'AWS Internal'])
+      expect(fires({ ...whoAmI, sourceIPAddress: address }), address).toBe(false);
+  });
+
+  it('fires through another account’s VPC endpoint, whatever the address (the way round GuardDuty)', () => {
+    expect(
+      fires({
+        ...whoAmI,
+        sourceIPAddress: '10.0.12.7',
+        vpcEndpointId: 'vpce-0a1b2c3d4e5f60718',
+        vpcEndpointAccountId: '999988887777',
+      }),
+    ).toBe(true);
+  });
+
+  it('stays quiet on other roles, and on calls that are not reconnaissance', () => {
+    expect(fires({ ...whoAmI, userIdentity: lambdaSession() })).toBe(false);
+    expect(fires({ ...whoAmI, eventSource: 'ec2.amazonaws.com', eventName: 'DescribeTags' })).toBe(false);
+    expect(fires({ ...whoAmI, eventSource: 'kms.amazonaws.com', eventName: 'GetCallerIdentity' })).toBe(
+      false,
+    );
+  });
+
+  it('opens before the bucket listing and the IAM grant: the case starts at the who-am-I', () => {
+    const order = RULES.map((candidate) => candidate.id);
+    expect(rule).toMatchObject({ severity: 'high', response: 'auto-revoke' });
+    // Same severity as the bucket listing: a ListBuckets keeps its own rule's name.
+    expect(order.indexOf('instance-credentials-bucket-listing')).toBeLessThan(order.indexOf(rule.id));
   });
 });

@@ -152,6 +152,38 @@ describe('generate', () => {
     expect(others.flatMap(ruleIds)).toEqual([]);
   });
 
+  it('injects stolen instance credentials: who-am-I from outside first, then reconnaissance, nothing else tripped', async () => {
+    const out = mkdtempSync(join(tmpdir(), 'revoker-gen-'));
+
+    const { scenarios } = generate({ ...options, scenarios: ['stolen-instance-credentials'], out });
+    const records = await parsedRecords(out);
+    const truth = scenarios[0]!;
+    const attack = attackRecords(records, truth);
+
+    expect(truth).toMatchObject({
+      scenario: 'stolen-instance-credentials',
+      kind: 'assumed-role',
+      triggerEventName: 'GetCallerIdentity',
+    });
+    expect(attack.map(({ record }) => [record.eventTime, record.eventName])).toEqual(
+      truth.calls.map((call) => [call.time.replace('.000', ''), call.eventName]),
+    );
+    expect(attack[0]!.record).toMatchObject({
+      eventName: 'GetCallerIdentity',
+      sourceIPAddress: truth.attackerIp,
+    });
+    expect(attack[0]!.record.vpcEndpointId).toBeUndefined();
+    expect(attack.map(ruleIds)).toEqual(truth.calls.map((call) => call.rules));
+    // The same role's sessions on the instances, through their VPC endpoints, trip nothing.
+    const instances = records.filter(
+      ({ record }) => record.userIdentity?.sessionContext?.sessionIssuer?.arn === truth.roleArn,
+    );
+    const own = instances.filter(({ record }) => record.sourceIPAddress !== truth.attackerIp);
+    expect(own.length).toBeGreaterThan(100);
+    expect(own.every(({ record }) => record.vpcEndpointId?.startsWith('vpce-'))).toBe(true);
+    expect(own.flatMap(ruleIds)).toEqual([]);
+  });
+
   it('injects both scenarios, each in its own window, byte-for-byte the same for a seed', async () => {
     const [first, second] = [0, 1].map(() => mkdtempSync(join(tmpdir(), 'revoker-gen-')));
     const both = {

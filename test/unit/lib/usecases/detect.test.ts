@@ -171,7 +171,12 @@ describe('detect', () => {
 
   it('starts nothing for calls no rule cares about', async () => {
     const deps = detectParts();
-    const recon = stratusRoleRecord('credential-access.ec2-steal-instance-credentials');
+    // The stolen instance credentials' who-am-I, had it come through the account's own VPC endpoint.
+    const recon = {
+      ...stratusRoleRecord('credential-access.ec2-steal-instance-credentials'),
+      sourceIPAddress: '10.0.12.7',
+      vpcEndpointId: 'vpce-0a1b2c3d4e5f60718',
+    };
 
     expect(await detect(envelopeFor(recon, 'e3'), deps)).toEqual([
       { status: 'no-match', reason: `${recon.eventName} matched no rule` },

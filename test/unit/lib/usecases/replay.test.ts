@@ -1,6 +1,10 @@
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { CloudTrailRecord } from '../../../../lib/domain/cloudtrail.ts';
 import { resolvePrincipal } from '../../../../lib/domain/principal.ts';
+import { generate } from '../../../../lib/local/generator/generate.ts';
 import { readRecordFiles } from '../../../../lib/local/record-files.ts';
 import { describeRaise, replay } from '../../../../lib/usecases/replay.ts';
 import { shippedConfig } from '../../../fixtures/config.ts';
@@ -130,5 +134,45 @@ describe('replay', () => {
     expect(describeRaise(result.cases[0]!.raises[0]!)).toBe(
       '2024-08-02T08:35:00Z StopLogging: instance-credentials-iam-escalation (high, auto-revoke) → cloudtrail-stopped-or-deleted (critical, auto-revoke)',
     );
+  });
+
+  it('opens the stolen instance credentials’ case at their first call from outside: GetCallerIdentity (issue 14)', async () => {
+    const out = mkdtempSync(join(tmpdir(), 'revoker-replay-'));
+    const { scenarios } = generate({
+      out,
+      days: 1,
+      events: 2000,
+      accounts: 1,
+      seed: 'stolen',
+      scenarios: ['stolen-instance-credentials'],
+      end: new Date('2026-01-15T12:00:00Z'),
+    });
+    const truth = scenarios[0]!;
+
+    const result = await replay(parsed([out]), config);
+
+    // The instances' own calls come through their VPC endpoints: only the attacker's open a case.
+    expect(result.refused).toEqual([]);
+    expect(result.cases).toHaveLength(1);
+    expect(result.cases[0]).toMatchObject({
+      ruleId: 'instance-credentials-outside-recon',
+      principal: truth.roleArn,
+      firstEvent: {
+        eventTime: truth.startedAt.replace('.000', ''),
+        eventName: 'GetCallerIdentity',
+        sourceIp: truth.attackerIp,
+      },
+      // Every call of the attack, each matching a rule, on the one case; none raises it.
+      calls: truth.calls.length,
+      rules: ['instance-credentials-outside-recon', 'instance-credentials-bucket-listing'],
+      severity: 'high',
+      response: 'auto-revoke',
+      raises: [],
+    });
+    expect(truth.triggerEventName).toBe('GetCallerIdentity');
+    expect(truth.calls[0]).toMatchObject({
+      eventName: 'GetCallerIdentity',
+      rules: ['instance-credentials-outside-recon'],
+    });
   });
 });
