@@ -508,7 +508,11 @@ const STORY: Record<StoryName, (stage: Stage) => Promise<OpenedCase>> = {
         print(
           `${clockTime(toInstant(clock.now()))}  detect      ${outcome.trigger.eventName}: rule ${outcome.ruleId} ${outcome.status === 'opened' ? 'opened a case' : 'raised the case'}`,
         );
-    return startedCase(outcomes[0], 'the backdoor user');
+    // Its who-am-I reaches detect too (an instance's would be looked at) and matches no rule.
+    return startedCase(
+      outcomes.find((outcome) => outcome.status === 'opened') ?? outcomes[0],
+      'the backdoor user',
+    );
   },
 
   async offboarding({ directory, config, account, clock, pipeline, print }) {

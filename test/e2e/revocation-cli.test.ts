@@ -247,7 +247,7 @@ describe('revoker cases', () => {
 
     expect(list.stdout).toMatch(
       new RegExp(
-        `^ {2}${demoCaseId()} +\\S+ +instance-credentials-bucket-listing \\(high, auto-revoke\\) +arn:aws:iam::\\d{12}:role/service/app-server +close +contained$`,
+        `^ {2}${demoCaseId()} +\\S+ +instance-credentials-outside-recon \\(high, auto-revoke\\) +arn:aws:iam::\\d{12}:role/service/app-server +close +contained$`,
         'm',
       ),
     );

@@ -143,10 +143,11 @@ describe('revoker replay and rules', () => {
     expect(stdout).toMatch(
       /access-key-for-another-user +high auto-revoke +arn:aws:iam::\d{12}:role\/aws-reserved\/sso\.amazonaws\.com\/AWSReservedSSO_/,
     );
-    // Six calls by the stolen session on its one case, none ranked above the first: joined, never raised.
+    // Fifteen calls by the stolen session on its one case, opened at its first (GetCallerIdentity),
+    // none ranked above it: joined, never raised.
     expect(stdout).toMatch(
       new RegExp(
-        `instance-credentials-bucket-listing +high auto-revoke +${logs.truth.roleArn} +${logs.truth.attackerIp} +6 +0$`,
+        `instance-credentials-outside-recon +high auto-revoke +${logs.truth.roleArn} +${logs.truth.attackerIp} +15 +0$`,
         'm',
       ),
     );
