@@ -78,7 +78,7 @@ export function registerGenerate(program: Command): void {
         );
         for (const truth of result.scenarios) {
           const who =
-            truth.scenario === 'compromised-role-session'
+            truth.scenario === 'compromised-role-session' || truth.scenario === 'stolen-instance-credentials'
               ? `${truth.roleArn} session ${truth.sessionName}`
               : `${truth.principalArn} key ${truth.accessKeyId}`;
           console.log(`scenario ${truth.scenario}: ${who} from ${truth.attackerIp} at ${truth.startedAt}`);

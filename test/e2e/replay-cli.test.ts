@@ -53,3 +53,38 @@ describe('revoker replay, on the escalating attack', () => {
     expect(help.stdout).toContain('raise it when their rule is more severe');
   }, 60_000);
 });
+
+describe('revoker replay, on stolen instance credentials (issue 14)', () => {
+  it('opens the case at the attacker’s first call: GetCallerIdentity from outside', async () => {
+    const logs = join(mkdtempSync(join(tmpdir(), 'revoker-replay-')), 'logs');
+    const generated = await revoker(
+      'generate',
+      '--out',
+      logs,
+      '--days',
+      '1',
+      '--events',
+      '2000',
+      '--scenario',
+      'stolen-instance-credentials',
+      '--end',
+      '2026-01-15T12:00:00Z',
+    );
+    expect(generated.code).toBe(0);
+    expect(generated.stdout).toMatch(
+      /scenario stolen-instance-credentials: arn:aws:iam::\d{12}:role\/service\/app-server session i-0[0-9a-f]{16} from 203\.0\.113\.77/,
+    );
+
+    const { code, stdout } = await revoker('replay', logs, '--json');
+
+    expect(code).toBe(0);
+    const result = JSON.parse(stdout) as ReplayResult;
+    expect(result.cases).toHaveLength(1);
+    expect(result.cases[0]).toMatchObject({
+      ruleId: 'instance-credentials-outside-recon',
+      firstEvent: { eventName: 'GetCallerIdentity', sourceIp: '203.0.113.77' },
+      calls: 9,
+      raises: [],
+    });
+  }, 60_000);
+});

@@ -136,8 +136,8 @@ function scenarioCall(call: Call, rules: string[]): ScenarioCall {
 
 /**
  * EC2 instance credentials stolen (SSRF to the metadata service) and used from outside AWS:
- * reconnaissance, a denied probe, privilege escalation on the role itself, then a backdoor
- * user with keys and a console password.
+ * reconnaissance (GetCallerIdentity first, where the case opens), denied probes, privilege
+ * escalation on the role itself, then a backdoor user with keys and a console password.
  */
 export function compromisedRoleSession(
   account: Account,
