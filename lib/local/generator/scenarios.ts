@@ -205,30 +205,14 @@ export function compromisedRoleSession(
       readOnly,
       requestParameters,
       ...(responseElements ? { responseElements } : {}),
-      ...(errorCode
-        ? {
-            errorCode,
-            errorMessage: `User: ${String(identity.arn)} is not authorized to perform: ${eventSource.split('.')[0]}:${eventName} on resource: *`,
-          }
-        : {}),
+      ...refusal(identity, eventSource, eventName, errorCode),
     }),
   );
   return {
     calls,
     truth: {
       scenario: 'compromised-role-session',
-      kind: 'assumed-role',
-      account: account.id,
-      principalArn: roleArn(account.id, instance.role),
-      roleArn: roleArn(account.id, instance.role),
-      sessionName: instance.id,
-      accessKeyId: session.accessKeyId,
-      sessionIssuedAt: session.issuedAt,
-      attackerIp: ATTACKER_IP,
-      attackerUserAgent: ATTACKER_USER_AGENT,
-      startedAt: calls[0]!.time.toISOString(),
-      endedAt: calls[calls.length - 1]!.time.toISOString(),
-      triggerEventName: 'GetCallerIdentity',
+      ...stolenSessionTruth(account, instance, session, calls, ATTACKER_IP, ATTACKER_USER_AGENT),
       calls: calls.map((call) => scenarioCall(call, ROLE_SESSION_RULES[call.eventName] ?? [])),
       backdoorUser: BACKDOOR_USER,
       backdoorAccessKeyId: backdoorKey,
@@ -289,30 +273,14 @@ export function stolenInstanceCredentials(
       userAgent: STOLEN_USER_AGENT,
       readOnly: true,
       requestParameters,
-      ...(errorCode
-        ? {
-            errorCode,
-            errorMessage: `User: ${String(identity.arn)} is not authorized to perform: ${eventSource.split('.')[0]}:${eventName} on resource: *`,
-          }
-        : {}),
+      ...refusal(identity, eventSource, eventName, errorCode),
     }),
   );
   return {
     calls,
     truth: {
       scenario: 'stolen-instance-credentials',
-      kind: 'assumed-role',
-      account: account.id,
-      principalArn: roleArn(account.id, instance.role),
-      roleArn: roleArn(account.id, instance.role),
-      sessionName: instance.id,
-      accessKeyId: session.accessKeyId,
-      sessionIssuedAt: session.issuedAt,
-      attackerIp: STOLEN_IP,
-      attackerUserAgent: STOLEN_USER_AGENT,
-      startedAt: calls[0]!.time.toISOString(),
-      endedAt: calls[calls.length - 1]!.time.toISOString(),
-      triggerEventName: 'GetCallerIdentity',
+      ...stolenSessionTruth(account, instance, session, calls, STOLEN_IP, STOLEN_USER_AGENT),
       calls: calls.map((call, index) => scenarioCall(call, steps[index]![5])),
     },
   };
@@ -628,4 +596,44 @@ export function backdoorRetries(account: Account, truth: ScenarioTruth, from: Da
     );
   }
   return calls;
+}
+
+/** IAM's refusal of a call, as CloudTrail records it, when the call was refused. */
+function refusal(
+  identity: Call['identity'],
+  eventSource: string,
+  eventName: string,
+  errorCode?: string | null,
+) {
+  return errorCode
+    ? {
+        errorCode,
+        errorMessage: `User: ${String(identity.arn)} is not authorized to perform: ${eventSource.split('.')[0]}:${eventName} on resource: *`,
+      }
+    : {};
+}
+
+/** The ground truth every stolen instance session's scenario shares: whose session, from where, when. */
+function stolenSessionTruth(
+  account: Account,
+  instance: Account['instances'][number],
+  session: ReturnType<typeof instanceSession>,
+  calls: Call[],
+  attackerIp: string,
+  attackerUserAgent: string,
+) {
+  return {
+    kind: 'assumed-role' as const,
+    account: account.id,
+    principalArn: roleArn(account.id, instance.role),
+    roleArn: roleArn(account.id, instance.role),
+    sessionName: instance.id,
+    accessKeyId: session.accessKeyId,
+    sessionIssuedAt: session.issuedAt,
+    attackerIp,
+    attackerUserAgent,
+    startedAt: calls[0]!.time.toISOString(),
+    endedAt: calls[calls.length - 1]!.time.toISOString(),
+    triggerEventName: 'GetCallerIdentity',
+  };
 }
