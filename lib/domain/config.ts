@@ -3,6 +3,7 @@
 import { z } from 'zod';
 import { AccessSchema } from './access.ts';
 import { AccountsSchema, Mode } from './accounts.ts';
+import { FindingsConfigSchema } from './findings.ts';
 import { RuleOverridesSchema } from './rule-overrides.ts';
 import { Region } from './shapes.ts';
 
@@ -125,6 +126,8 @@ export const ConfigSchema = z.strictObject({
   access: AccessSchema,
   /** Overrides of the catalog's default response, by rule ID; an unknown ID is an error. */
   rules: RuleOverridesSchema,
+  /** GuardDuty and Security Hub findings as triggers: a response per finding type (findings.ts). */
+  findings: FindingsConfigSchema,
 });
 export type Config = z.infer<typeof ConfigSchema>;
 

@@ -191,6 +191,22 @@ export function assessWithoutAddress(trigger: Trigger): Assessment {
   };
 }
 
+/**
+ * A GuardDuty or Security Hub finding is the evidence: AWS names the credential. The case's
+ * response (configured per finding type) and the guard rails still decide what happens.
+ */
+export function assessFinding(trigger: Trigger): Assessment {
+  const finding = trigger.finding;
+  return {
+    verdict: 'confirmed',
+    score: 100,
+    signals: [],
+    explanation: finding
+      ? `${finding.product === 'guardduty' ? 'GuardDuty' : 'Security Hub'} finding ${finding.type} (${finding.id}, severity ${finding.severity}) names ${principalArnOf(trigger.target)}.`
+      : `${trigger.eventName} by ${principalArnOf(trigger.target)}.`,
+  };
+}
+
 export interface DecisionWithReason {
   decision: Decision;
   reason: string;

@@ -11,6 +11,9 @@ export function matchesEventPattern(pattern: EventPattern, event: unknown): bool
   const fields = event as Record<string, unknown>;
   return Object.entries(pattern).every(([key, expected]) => {
     const actual = fields[key];
+    // As EventBridge does: a field holding an array matches when one of its items does.
+    if (Array.isArray(actual))
+      return actual.some((item) => matchesEventPattern({ [key]: expected } as EventPattern, { [key]: item }));
     if (Array.isArray(expected))
       return (
         typeof actual === 'string' &&

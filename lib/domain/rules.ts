@@ -4,6 +4,7 @@
 // principal's own history that decides whether a call is new.
 import { type CloudTrailRecord, eventBridgeSourceFor } from './cloudtrail.ts';
 import type { EventPattern } from './event-pattern.ts';
+import { FINDING_EVENT_PATTERNS } from './findings.ts';
 import { JIT_EVENT_PATTERN } from './jit.ts';
 import { IDENTITY_CENTER_REMOVAL_PATTERN, OFFBOARDING_EVENT_PATTERN } from './offboarding.ts';
 import { isPerson } from './person.ts';
@@ -953,6 +954,8 @@ export function forwardingPatterns(rules: readonly DetectionRule[] = RULES): Eve
       (pattern, index) =>
         others.findIndex((other) => JSON.stringify(other) === JSON.stringify(pattern)) === index,
     ),
+    // GuardDuty and Security Hub findings that name an IAM credential (lib/domain/findings.ts).
+    ...FINDING_EVENT_PATTERNS,
   ];
 }
 
@@ -992,6 +995,21 @@ export function eventBridgeEvents(): Record<
     [
       'IdentityCenterUserRemoved',
       { Type: 'EventBridgeRule' as const, Properties: { Pattern: IDENTITY_CENTER_REMOVAL_PATTERN } },
+    ],
+    // GuardDuty and Security Hub findings naming an IAM credential: a case like a rule match.
+    [
+      'GuardDutyFinding',
+      {
+        Type: 'EventBridgeRule' as const,
+        Properties: { EventBusName: DETECT_BUS, Pattern: FINDING_EVENT_PATTERNS[0] },
+      },
+    ],
+    [
+      'SecurityHubFinding',
+      {
+        Type: 'EventBridgeRule' as const,
+        Properties: { EventBusName: DETECT_BUS, Pattern: FINDING_EVENT_PATTERNS[1] },
+      },
     ],
     // Put on the bus by EventBridge Scheduler, in this account, when a just-in-time grant ends.
     [

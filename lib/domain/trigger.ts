@@ -114,6 +114,20 @@ export const TriggerSchema = z.object({
   sourceIp: z.string().nullable(),
   userAgent: z.string().nullable(),
   target: TriggerTargetSchema,
+  /**
+   * A GuardDuty or Security Hub finding that opened or raised the case (lib/domain/findings.ts):
+   * then `ruleId` is `<product>:<type>`, `eventId` the finding's ID, `eventName` its type.
+   */
+  finding: z
+    .object({
+      product: z.enum(['guardduty', 'securityhub']),
+      id: z.string().min(1),
+      type: z.string().min(1),
+      /** As the product gave it: GuardDuty's number, or the ASFF label. */
+      severity: z.string(),
+      title: z.string().nullable(),
+    })
+    .optional(),
 });
 export type Trigger = z.infer<typeof TriggerSchema>;
 

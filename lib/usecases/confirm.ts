@@ -6,6 +6,7 @@ import type { Config } from '../domain/config.ts';
 import {
   type Assessment,
   assessEvidence,
+  assessFinding,
   assessWithoutAddress,
   type BaselineFacts,
   type Confirmation,
@@ -55,13 +56,24 @@ export async function confirm(input: ConfirmInput, deps: ConfirmDependencies): P
   const { standing, revision } = record.header;
   const trigger = standing.trigger;
   const rule = RULES.find((candidate) => candidate.id === trigger.ruleId);
-  if (!rule) throw new UnknownRuleError(`trigger names rule ${trigger.ruleId}, which is not in the catalog`);
+  if (!rule && !trigger.finding)
+    throw new UnknownRuleError(`trigger names rule ${trigger.ruleId}, which is not in the catalog`);
 
   const evidence: RunbookEvidence[] = [];
-  const previousCase = await previousCaseOf(record, deps);
-  const assessment = IpAddress.safeParse(trigger.sourceIp).success
-    ? await gatherAndAssess(rule, trigger, input.caseId, deps, evidence, previousCase, revision)
-    : assessWithoutAddress(trigger);
+  // A finding is AWS's own evidence about the credential: no runbook second-guesses it.
+  const assessment = !rule
+    ? assessFinding(trigger)
+    : IpAddress.safeParse(trigger.sourceIp).success
+      ? await gatherAndAssess(
+          rule,
+          trigger,
+          input.caseId,
+          deps,
+          evidence,
+          await previousCaseOf(record, deps),
+          revision,
+        )
+      : assessWithoutAddress(trigger);
   const revokedBefore = lastEntry(record, 'revoked') !== undefined;
   const { decision, reason } = decide(assessment, rankingOf(standing), trigger, deps.config, revokedBefore);
   const scanned = evidence.map((entry) => entry.bytesScanned).filter((bytes) => bytes !== null);

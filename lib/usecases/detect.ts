@@ -5,6 +5,7 @@ import { digest, moreSevere, type Ranking, stronger } from '../domain/case.ts';
 import { type CloudTrailRecord, describeIssues } from '../domain/cloudtrail.ts';
 import type { Config } from '../domain/config.ts';
 import { parseEnvelope } from '../domain/documents.ts';
+import { claimsToBeFinding, findingTriggers } from '../domain/findings.ts';
 import { GrantExpiryEventSchema, isGrantExpiryEvent } from '../domain/jit.ts';
 import {
   type IdentityCenterRemoval,
@@ -63,7 +64,9 @@ export async function detect(event: unknown, deps: DetectDependencies): Promise<
     ? [setAsideOffboardingEvent(event)]
     : isGrantExpiryEvent(event)
       ? [await startGrantExpiry(event, deps)]
-      : await detectCall(event, deps);
+      : claimsToBeFinding(event)
+        ? await detectFindings(event, deps)
+        : await detectCall(event, deps);
   // A rejected event is kept, never dropped: the reason travels with it.
   for (const outcome of outcomes)
     if (outcome.status === 'rejected') await deps.deadLetters.send(event, outcome.reason);
@@ -118,6 +121,46 @@ async function detectCall(event: unknown, deps: DetectDependencies): Promise<Det
       trigger,
     },
   ];
+}
+
+/**
+ * GuardDuty and Security Hub findings: each names a credential, whose case it opens or joins
+ * like a rule match, ranked by the finding's severity and the response configured for its type.
+ * Only AWS puts aws.guardduty and aws.securityhub events; anything else claiming to be a
+ * finding is rejected (findings.ts), never read as a call.
+ */
+async function detectFindings(event: unknown, deps: DetectDependencies): Promise<DetectOutcome[]> {
+  const outcomes: DetectOutcome[] = [];
+  for (const found of findingTriggers(event, deps.config.findings)) {
+    if ('rejected' in found) {
+      outcomes.push({ status: 'rejected', reason: found.rejected });
+      continue;
+    }
+    const { trigger, ranking, eventKey } = found;
+    const placed = await takeIn(
+      {
+        origin: 'detection',
+        trigger,
+        ranking,
+        eventKey,
+        executionInput: (caseId) => ({
+          caseId,
+          revision: 0,
+          trigger,
+          settings: executionSettings(deps.config, ranking.severity),
+        }),
+      },
+      deps,
+    );
+    outcomes.push({
+      status: placed.status,
+      caseId: placed.caseId,
+      ruleId: trigger.ruleId,
+      alsoMatched: [],
+      trigger,
+    });
+  }
+  return outcomes;
 }
 
 /**

@@ -293,10 +293,22 @@ describe('forwarding to the central detect bus', () => {
     names.map((name) => template.Resources[name]!.Properties.EventPattern);
 
   it('forwards exactly what the central stack forwards from its own account: the catalog’s patterns', () => {
-    expect(patternsOf(member, ['ForwardNamedCalls', 'ForwardRootActivity'])).toEqual(forwardingPatterns());
-    expect(patternsOf(central, ['DetectForwardNamedCalls', 'DetectForwardRootActivity'])).toEqual(
-      forwardingPatterns(),
-    );
+    expect(
+      patternsOf(member, [
+        'ForwardNamedCalls',
+        'ForwardRootActivity',
+        'ForwardGuardDutyFindings',
+        'ForwardSecurityHubFindings',
+      ]),
+    ).toEqual(forwardingPatterns());
+    expect(
+      patternsOf(central, [
+        'DetectForwardNamedCalls',
+        'DetectForwardRootActivity',
+        'DetectForwardGuardDutyFindings',
+        'DetectForwardSecurityHubFindings',
+      ]),
+    ).toEqual(forwardingPatterns());
   });
 
   it('the central bus takes events from the organisation’s accounts, and no one else', async () => {
