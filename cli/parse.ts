@@ -8,6 +8,10 @@ function printSummary(summary: ParseSummary): void {
   console.log(`read       ${summary.read}`);
   console.log(`parsed     ${summary.parsed}`);
   console.log(`insights   ${summary.insights} (CloudTrail Insights events: kept, not API calls)`);
+  if (summary.findings > 0)
+    console.log(
+      `findings   ${summary.findings} (GuardDuty and Security Hub findings events: revoker replay reads them)`,
+    );
   console.log(`rejected   ${summary.rejected}`);
   if (summary.rejected > 0) {
     console.log('\nRejected, by reason:');

@@ -7,17 +7,9 @@ import { accountLabel, accountNeedsHuman, approversIn, modeIn, responseIn } from
 import type { Config } from '../lib/domain/config.ts';
 import { eventBridgeEvents, RULES } from '../lib/domain/rules.ts';
 import { DEFAULT_CONFIG_FILE, loadConfigFile } from '../lib/local/config-file.ts';
-import { readRecordFiles } from '../lib/local/record-files.ts';
+import { replayEntries } from '../lib/local/record-files.ts';
 import { describeRaise, replay } from '../lib/usecases/replay.ts';
 import { plural, printable, printJson, table } from './output.ts';
-
-async function* parsedRecords(paths: string[]) {
-  for await (const entry of readRecordFiles(paths)) {
-    if (entry.kind === 'parsed' && entry.principal.ok) {
-      yield { record: entry.record, principal: entry.principal.principal, file: entry.file };
-    }
-  }
-}
 
 function accountId(value: string): string {
   if (!/^\d{12}$/.test(value)) throw new InvalidArgumentError('expected a 12-digit account ID');
@@ -110,11 +102,14 @@ severity and the strongest response any of its calls earned. Calls are taken in 
 a duplicate record counts once. (In the pipeline a closed case never takes a new call: the
 next one opens a new case, linked to it. A replay closes nothing.)`,
     )
-    .argument('<paths...>', 'log files or directories (plain, gzipped, JSON Lines, EventBridge envelopes)')
+    .argument(
+      '<paths...>',
+      'log files or directories (plain, gzipped, JSON Lines, EventBridge envelopes, GuardDuty and Security Hub findings events)',
+    )
     .option('--config <file>', 'configuration file (for per-rule response overrides)', DEFAULT_CONFIG_FILE)
     .option('--json', 'print the cases as JSON, each with its raises')
     .action(async (paths: string[], options: { config: string; json?: boolean }) => {
-      const result = await replay(parsedRecords(paths), await loadConfigFile(options.config));
+      const result = await replay(replayEntries(paths), await loadConfigFile(options.config));
       if (options.json) return printJson(result);
       console.log(`${result.records} records read; ${plural(result.cases.length, 'case')} would open.`);
       if (result.cases.length > 0) {
@@ -150,6 +145,10 @@ next one opens a new case, linked to it. A replay closes nothing.)`,
         console.log(`\n${result.refused.length} calls matched a rule but cannot open a case:`);
         for (const [reason, { count, example }] of byReason)
           console.log(`  ${count} × ${reason}\n      e.g. ${example}`);
+      }
+      if (result.ignored.length > 0) {
+        console.log(`\n${plural(result.ignored.length, 'finding')} taken in but not acted on:`);
+        for (const { file, reason } of result.ignored) console.log(`  ${file}: ${printable(reason, 400)}`);
       }
     });
 }

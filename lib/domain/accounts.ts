@@ -3,6 +3,7 @@
 // there (its own account too only when listed), each through the member role deployed in it:
 // an event from any other account is never acted on, whatever it names.
 import { z } from 'zod';
+import { FindingResponse, FindingResponsesSchema } from './findings.ts';
 import { type RuleOverrides, RuleOverridesSchema, type RuleResponse } from './rule-overrides.ts';
 import { AccountId } from './shapes.ts';
 
@@ -41,6 +42,13 @@ export const AccountsSchema = z
           approvers: z.array(z.string().min(3).max(256)).min(1).optional(),
           /** This account's responses by rule ID, over the top-level `rules`. */
           rules: RuleOverridesSchema.optional(),
+          /** This account's responses to findings, over the top-level `findings` (findings.ts). */
+          findings: z
+            .strictObject({
+              responses: FindingResponsesSchema.optional(),
+              otherwise: FindingResponse.optional(),
+            })
+            .optional(),
         }),
       )
       .min(1, 'at least one account; leave the section out to act in revoker’s own account only'),

@@ -192,18 +192,21 @@ export function assessWithoutAddress(trigger: Trigger): Assessment {
 }
 
 /**
- * A GuardDuty or Security Hub finding is the evidence: AWS names the credential. The case's
- * response (configured per finding type) and the guard rails still decide what happens.
+ * A GuardDuty or Security Hub finding names the credential; it is confirmed only when the
+ * principal's history confirms it too (anyone who can shape a finding cannot also rewrite the
+ * logs). Anything short of that goes to a human: a finding is never cleared automatically.
  */
-export function assessFinding(trigger: Trigger): Assessment {
+export function assessFinding(trigger: Trigger, history: Assessment): Assessment {
   const finding = trigger.finding;
+  const said = finding
+    ? `${finding.product === 'guardduty' ? 'GuardDuty' : 'Security Hub'} finding ${finding.type} (${finding.id}, severity ${finding.severity}) names ${principalArnOf(trigger.target)}.`
+    : `A finding names ${principalArnOf(trigger.target)}.`;
+  if (history.verdict === 'confirmed')
+    return { ...history, explanation: `${said} Its history agrees: ${history.explanation}` };
   return {
-    verdict: 'confirmed',
-    score: 100,
-    signals: [],
-    explanation: finding
-      ? `${finding.product === 'guardduty' ? 'GuardDuty' : 'Security Hub'} finding ${finding.type} (${finding.id}, severity ${finding.severity}) names ${principalArnOf(trigger.target)}.`
-      : `${trigger.eventName} by ${principalArnOf(trigger.target)}.`,
+    ...history,
+    verdict: 'ambiguous',
+    explanation: `${said} Its history does not confirm it (${history.verdict}): ${history.explanation} A human decides.`,
   };
 }
 

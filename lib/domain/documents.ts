@@ -12,6 +12,7 @@ import {
   claimsToBeInsight,
   describeIssues,
 } from './cloudtrail.ts';
+import { claimsToBeFinding, type FindingEvent, parseFindingEvent } from './findings.ts';
 import { type Resolution, resolvePrincipal } from './principal.ts';
 
 export type DocumentShape = 'log-file' | 'record-array' | 'record' | 'eventbridge-envelope';
@@ -41,6 +42,16 @@ export interface ParsedInsight {
   insight: CloudTrailInsight;
 }
 
+/** A GuardDuty or Security Hub findings event: read by `replay` as detect reads it (findings.ts). */
+export interface ParsedFinding {
+  kind: 'finding';
+  file: string;
+  index: number;
+  line?: number;
+  shape: DocumentShape;
+  finding: FindingEvent;
+}
+
 export interface Rejection {
   kind: 'rejected';
   file: string;
@@ -53,7 +64,7 @@ export interface Rejection {
   reason: string;
 }
 
-export type DocumentEntry = ParsedRecord | ParsedInsight | Rejection;
+export type DocumentEntry = ParsedRecord | ParsedInsight | ParsedFinding | Rejection;
 
 export const NOT_CLOUDTRAIL = 'not a CloudTrail record, log file or EventBridge envelope';
 
@@ -113,13 +124,19 @@ export interface EnvelopeOptions {
   lenient?: boolean;
 }
 
-/** Validate an EventBridge envelope carrying a CloudTrail record (or an Insights event). */
+/** Validate an EventBridge envelope carrying a CloudTrail record, an Insights event or findings. */
 export function parseEnvelope(
   value: unknown,
   file: string,
   index: number,
   options: EnvelopeOptions = {},
 ): DocumentEntry {
+  if (claimsToBeFinding(value)) {
+    const finding = parseFindingEvent(value);
+    return 'rejected' in finding
+      ? { kind: 'rejected', file, index, reason: finding.rejected }
+      : { kind: 'finding', file, index, shape: 'eventbridge-envelope', finding };
+  }
   const carried = isObject(value) ? value.detail : undefined;
   if (claimsToBeInsight(carried)) {
     const insight = CloudTrailInsightEnvelopeSchema.safeParse(value);

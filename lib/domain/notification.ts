@@ -203,11 +203,19 @@ export function notificationFor(
         ? OFFBOARDING_SEVERITY
         : trigger.target.kind === 'grant'
           ? JIT_SEVERITY
-          : (rule?.severity ?? 'critical')),
+          : (trigger.finding?.level ?? rule?.severity ?? 'critical')),
     ruleId: trigger.ruleId,
     principal,
     ...details,
     facts: [
+      ...(trigger.finding
+        ? [
+            [
+              'Finding',
+              `${trigger.finding.type} (${trigger.finding.id}), severity ${trigger.finding.severity}${trigger.finding.title ? `: ${defang(trigger.finding.title)}` : ''}`,
+            ] as [string, string],
+          ]
+        : []),
       ['Call', `${trigger.eventSource} ${trigger.eventName} at ${trigger.eventTime} in ${trigger.region}`],
       [
         'From',

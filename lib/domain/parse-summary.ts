@@ -5,11 +5,13 @@ import type { PrincipalKind } from './principal.ts';
 export interface ParseSummary {
   files: number;
   skippedFiles: { file: string; reason: string }[];
-  /** Records and whole documents seen: parsed + insights + rejected. */
+  /** Records and whole documents seen: parsed + insights + findings + rejected. */
   read: number;
   parsed: number;
   /** CloudTrail Insights events: read and kept, but not API calls, so no rule sees them. */
   insights: number;
+  /** GuardDuty and Security Hub findings events: read and kept for replay, not CloudTrail calls. */
+  findings: number;
   rejected: number;
   rejectedByReason: Record<string, number>;
   rejections: Rejection[];
@@ -27,6 +29,7 @@ export function emptySummary(): ParseSummary {
     read: 0,
     parsed: 0,
     insights: 0,
+    findings: 0,
     rejected: 0,
     rejectedByReason: {},
     rejections: [],
@@ -52,6 +55,10 @@ export function addEntry(summary: ParseSummary, entry: DocumentEntry): void {
   increment(summary.shapes, entry.shape);
   if (entry.kind === 'insight') {
     summary.insights += 1;
+    return;
+  }
+  if (entry.kind === 'finding') {
+    summary.findings += 1;
     return;
   }
   summary.parsed += 1;

@@ -47,7 +47,7 @@ export interface DetectionRule {
   matches(record: CloudTrailRecord, principal: Principal): boolean;
 }
 
-const ALL_CONFIRMATIONS = ['first-seen', 'error-burst', 'persistence-created'] as const;
+export const ALL_CONFIRMATIONS = ['first-seen', 'error-burst', 'persistence-created'] as const;
 
 /** A value from requestParameters (or another object field), as a string, or null. */
 function field(value: unknown, ...path: string[]): unknown {

@@ -116,7 +116,8 @@ export const TriggerSchema = z.object({
   target: TriggerTargetSchema,
   /**
    * A GuardDuty or Security Hub finding that opened or raised the case (lib/domain/findings.ts):
-   * then `ruleId` is `<product>:<type>`, `eventId` the finding's ID, `eventName` its type.
+   * then `ruleId` is `<product>:<type>` and `eventId` the finding's ID; `eventSource` and
+   * `eventName` are the call the finding observed when it names one, else the product and type.
    */
   finding: z
     .object({
@@ -125,6 +126,8 @@ export const TriggerSchema = z.object({
       type: z.string().min(1),
       /** As the product gave it: GuardDuty's number, or the ASFF label. */
       severity: z.string(),
+      /** That severity in revoker's terms. */
+      level: z.enum(['low', 'medium', 'high', 'critical']),
       title: z.string().nullable(),
     })
     .optional(),

@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { gunzipSync } from 'node:zlib';
 import { type DocumentEntry, NOT_CLOUDTRAIL, readDocument } from '../domain/documents.ts';
 import { addEntry, emptySummary, type ParseSummary } from '../domain/parse-summary.ts';
+import type { ReplayEntry } from '../usecases/replay.ts';
 
 export interface SkippedFile {
   kind: 'skipped';
@@ -128,4 +129,13 @@ export async function summarizeFiles(paths: string[]): Promise<ParseSummary> {
     }
   }
   return summary;
+}
+
+/** What `replay` reads below the paths: every call whose principal resolved, and every findings event. */
+export async function* replayEntries(paths: string[]): AsyncGenerator<ReplayEntry> {
+  for await (const entry of readRecordFiles(paths)) {
+    if (entry.kind === 'parsed' && entry.principal.ok)
+      yield { record: entry.record, principal: entry.principal.principal, file: entry.file };
+    else if (entry.kind === 'finding') yield { finding: entry.finding, file: entry.file };
+  }
 }

@@ -14,7 +14,7 @@ import {
   type RecentFacts,
   type RunbookEvidence,
 } from '../domain/confirmation.ts';
-import { type ConfirmationRunbook, type DetectionRule, RULES } from '../domain/rules.ts';
+import { ALL_CONFIRMATIONS, type ConfirmationRunbook, RULES } from '../domain/rules.ts';
 import { IpAddress } from '../domain/shapes.ts';
 import { addMinutes, toInstant } from '../domain/time.ts';
 import { principalArnOf, type Trigger, TriggerSchema } from '../domain/trigger.ts';
@@ -60,20 +60,20 @@ export async function confirm(input: ConfirmInput, deps: ConfirmDependencies): P
     throw new UnknownRuleError(`trigger names rule ${trigger.ruleId}, which is not in the catalog`);
 
   const evidence: RunbookEvidence[] = [];
-  // A finding is AWS's own evidence about the credential: no runbook second-guesses it.
-  const assessment = !rule
-    ? assessFinding(trigger)
-    : IpAddress.safeParse(trigger.sourceIp).success
-      ? await gatherAndAssess(
-          rule,
-          trigger,
-          input.caseId,
-          deps,
-          evidence,
-          await previousCaseOf(record, deps),
-          revision,
-        )
-      : assessWithoutAddress(trigger);
+  // A finding is weighed like a call: against the principal's history, with every runbook.
+  const confirmWith = rule?.confirmWith ?? ALL_CONFIRMATIONS;
+  const history = IpAddress.safeParse(trigger.sourceIp).success
+    ? await gatherAndAssess(
+        confirmWith,
+        trigger,
+        input.caseId,
+        deps,
+        evidence,
+        await previousCaseOf(record, deps),
+        revision,
+      )
+    : assessWithoutAddress(trigger);
+  const assessment = trigger.finding ? assessFinding(trigger, history) : history;
   const revokedBefore = lastEntry(record, 'revoked') !== undefined;
   const { decision, reason } = decide(assessment, rankingOf(standing), trigger, deps.config, revokedBefore);
   const scanned = evidence.map((entry) => entry.bytesScanned).filter((bytes) => bytes !== null);
@@ -106,7 +106,7 @@ async function previousCaseOf(record: Case, deps: ConfirmDependencies): Promise<
 }
 
 async function gatherAndAssess(
-  rule: DetectionRule,
+  confirmWith: readonly ConfirmationRunbook[],
   trigger: Trigger,
   caseId: string,
   deps: ConfirmDependencies,
@@ -124,7 +124,7 @@ async function gatherAndAssess(
       triggerTime.getTime() + 1000,
     ),
   );
-  const asks = (runbook: ConfirmationRunbook) => rule.confirmWith.includes(runbook);
+  const asks = (runbook: ConfirmationRunbook) => confirmWith.includes(runbook);
   const run = async (id: ConfirmationRunbook, parameters: Record<string, string>) => {
     const result = await deps.engine.run(
       bindRunbook(requireRunbook(deps.runbooks, id), parameters, `${caseId}:confirm:r${revision}:${id}`),

@@ -5,7 +5,7 @@ import { digest, moreSevere, type Ranking, stronger } from '../domain/case.ts';
 import { type CloudTrailRecord, describeIssues } from '../domain/cloudtrail.ts';
 import type { Config } from '../domain/config.ts';
 import { parseEnvelope } from '../domain/documents.ts';
-import { claimsToBeFinding, findingTriggers } from '../domain/findings.ts';
+import { type FindingEvent, findingOutcomes } from '../domain/findings.ts';
 import { GrantExpiryEventSchema, isGrantExpiryEvent } from '../domain/jit.ts';
 import {
   type IdentityCenterRemoval,
@@ -64,9 +64,7 @@ export async function detect(event: unknown, deps: DetectDependencies): Promise<
     ? [setAsideOffboardingEvent(event)]
     : isGrantExpiryEvent(event)
       ? [await startGrantExpiry(event, deps)]
-      : claimsToBeFinding(event)
-        ? await detectFindings(event, deps)
-        : await detectCall(event, deps);
+      : await detectCall(event, deps);
   // A rejected event is kept, never dropped: the reason travels with it.
   for (const outcome of outcomes)
     if (outcome.status === 'rejected') await deps.deadLetters.send(event, outcome.reason);
@@ -76,6 +74,7 @@ export async function detect(event: unknown, deps: DetectDependencies): Promise<
 async function detectCall(event: unknown, deps: DetectDependencies): Promise<DetectOutcome[]> {
   const entry = parseEnvelope(event, 'eventbridge', 0);
   if (entry.kind === 'rejected') return [{ status: 'rejected', reason: entry.reason }];
+  if (entry.kind === 'finding') return detectFindings(entry.finding, deps);
   // An Insights event reports a call rate, not a call: nothing to act on, and no rule sees it.
   if (entry.kind === 'insight')
     return [
@@ -126,14 +125,17 @@ async function detectCall(event: unknown, deps: DetectDependencies): Promise<Det
 /**
  * GuardDuty and Security Hub findings: each names a credential, whose case it opens or joins
  * like a rule match, ranked by the finding's severity and the response configured for its type.
- * Only AWS puts aws.guardduty and aws.securityhub events; anything else claiming to be a
- * finding is rejected (findings.ts), never read as a call.
+ * What is trusted, and what is refused, is said in findings.ts.
  */
-async function detectFindings(event: unknown, deps: DetectDependencies): Promise<DetectOutcome[]> {
+async function detectFindings(event: FindingEvent, deps: DetectDependencies): Promise<DetectOutcome[]> {
   const outcomes: DetectOutcome[] = [];
-  for (const found of findingTriggers(event, deps.config.findings)) {
+  for (const found of findingOutcomes(event, deps.config)) {
     if ('rejected' in found) {
       outcomes.push({ status: 'rejected', reason: found.rejected });
+      continue;
+    }
+    if ('ignored' in found) {
+      outcomes.push({ status: 'no-match', reason: found.ignored });
       continue;
     }
     const { trigger, ranking, eventKey } = found;

@@ -1,5 +1,5 @@
-// Replay: run the detection rules over records already logged, and say which cases they
-// would open — the same matching, case identity and raises detect uses, without starting
+// Replay: run the detection rules over records already logged (and findings events), and say
+// which cases they would open — the same matching, case identity and raises detect uses, without starting
 // anything. Calls are taken in time order, as they happened; a duplicate record counts once.
 // Nothing closes during a replay, so each credential has one case, raised by every call that
 // ranks higher than the case stood.
@@ -13,6 +13,7 @@ import {
 } from '../domain/case.ts';
 import type { CloudTrailRecord } from '../domain/cloudtrail.ts';
 import type { Config } from '../domain/config.ts';
+import { type FindingEvent, findingOutcomes } from '../domain/findings.ts';
 import type { Principal } from '../domain/principal.ts';
 import { matchingRules } from '../domain/rules.ts';
 import { buildTrigger, InvalidTriggerError, principalArnOf, type Trigger } from '../domain/trigger.ts';
@@ -59,6 +60,8 @@ export interface ReplayResult {
   cases: ReplayedCase[];
   /** Calls a rule matched that cannot open a case (a principal kind revoker does not handle). */
   refused: { file: string; eventName: string; reason: string }[];
+  /** Findings detect would take in but act on none of (another product's, posture, archived). */
+  ignored: { file: string; reason: string }[];
 }
 
 interface MatchedCall {
@@ -69,16 +72,37 @@ interface MatchedCall {
   file: string;
 }
 
-export async function replay(
-  entries: AsyncIterable<{ record: CloudTrailRecord; principal: Principal; file: string }>,
-  config: Config,
-): Promise<ReplayResult> {
+/** A call from a log file, or a findings event (each of its findings opens or joins a case as in detect). */
+export type ReplayEntry =
+  | { record: CloudTrailRecord; principal: Principal; file: string }
+  | { finding: FindingEvent; file: string };
+
+export async function replay(entries: AsyncIterable<ReplayEntry>, config: Config): Promise<ReplayResult> {
   const matched: MatchedCall[] = [];
   const refused: ReplayResult['refused'] = [];
+  const ignored: ReplayResult['ignored'] = [];
   const seen = new Set<string>();
   let records = 0;
-  for await (const { record, principal, file } of entries) {
+  for await (const entry of entries) {
     records += 1;
+    const { file } = entry;
+    if ('finding' in entry) {
+      for (const found of findingOutcomes(entry.finding, config)) {
+        if ('ignored' in found) {
+          ignored.push({ file, reason: found.ignored });
+          continue;
+        }
+        if ('rejected' in found) {
+          refused.push({ file, eventName: entry.finding.event['detail-type'], reason: found.rejected });
+          continue;
+        }
+        if (seen.has(found.eventKey)) continue;
+        seen.add(found.eventKey);
+        matched.push({ ...found, rules: [found.ranking.ruleId], file });
+      }
+      continue;
+    }
+    const { record, principal } = entry;
     const rules = matchingRules(record, principal);
     if (rules.length === 0) continue;
     const eventKey = eventKeyOf(record);
@@ -147,7 +171,7 @@ export async function replay(
       standingRuleId: raised.ruleId,
     });
   }
-  return { records, cases: [...cases.values()].map(({ found }) => found), refused };
+  return { records, cases: [...cases.values()].map(({ found }) => found), refused, ignored };
 }
 
 /** A raise in words, for the replay table and timelines. */

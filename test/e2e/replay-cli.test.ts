@@ -1,11 +1,12 @@
 // `revoker generate --scenario escalating-attack` then `revoker replay --json`, as a user types
 // them: the attack's key is one case that rises from its first, notify-only call to its worst.
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { ReplayResult } from '../../lib/usecases/replay.ts';
 import { revoker } from '../fixtures/cli.ts';
+import { guardDutyExfiltrationEvent } from '../fixtures/findings.ts';
 
 describe('revoker replay, on the escalating attack', () => {
   it('shows one case for the key, standing at its worst call, with each raise in order', async () => {
@@ -86,5 +87,35 @@ describe('revoker replay, on stolen instance credentials (issue 14)', () => {
       calls: 9,
       raises: [],
     });
+  }, 60_000);
+});
+
+describe('revoker replay and parse, on findings events beside the logs (issue 14)', () => {
+  it('opens a case for the credential a GuardDuty finding names, and parse counts the finding', async () => {
+    const logs = mkdtempSync(join(tmpdir(), 'revoker-replay-findings-'));
+    const finding = guardDutyExfiltrationEvent({
+      accountId: '111122223333',
+      accessKeyId: 'ASIAIOSFODNN7EXAMPLE',
+      userName: 'web-server',
+      userType: 'AssumedRole',
+      principalId: 'AROAEXAMPLEID:i-0123456789abcdef0',
+    });
+    writeFileSync(join(logs, 'guardduty-finding.json'), JSON.stringify(finding));
+
+    const replayed = await revoker('replay', logs, '--json');
+    const parsed = await revoker('parse', logs);
+
+    expect(replayed.code).toBe(0);
+    expect((JSON.parse(replayed.stdout) as ReplayResult).cases).toEqual([
+      expect.objectContaining({
+        ruleId: 'guardduty:UnauthorizedAccess:IAMUser/InstanceCredentialExfiltration.OutsideAWS',
+        principal: 'arn:aws:iam::111122223333:role/web-server',
+        severity: 'high',
+        response: 'auto-revoke',
+      }),
+    ]);
+    expect(parsed.code).toBe(0);
+    expect(parsed.stdout).toMatch(/^findings +1 /m);
+    expect(parsed.stdout).toMatch(/^rejected +0$/m);
   }, 60_000);
 });

@@ -127,4 +127,70 @@ describe('confirm, on generated logs with the attack in them', () => {
 
     expect(confirmation).toMatchObject({ verdict: 'ambiguous', decision: 'escalate', evidence: [] });
   });
+
+  /** The same call, as a GuardDuty finding that observed it (findings.ts builds such triggers). */
+  function asFinding(call: Trigger, credential: string): Trigger {
+    return {
+      ...call,
+      credentialId: credentialIdOf(credential),
+      ruleId: 'guardduty:UnauthorizedAccess:IAMUser/InstanceCredentialExfiltration.OutsideAWS',
+      finding: {
+        product: 'guardduty',
+        id: '9cb0be64df8ba1df249c45eb8a0bf584',
+        type: 'UnauthorizedAccess:IAMUser/InstanceCredentialExfiltration.OutsideAWS',
+        severity: '8',
+        level: 'high',
+        title: null,
+      },
+    };
+  }
+  const findingRanking = {
+    ruleId: 'guardduty:UnauthorizedAccess:IAMUser/InstanceCredentialExfiltration.OutsideAWS',
+    severity: 'high' as const,
+    response: 'auto-revoke' as const,
+  };
+
+  it('revokes on a finding only when the history confirms it too, with every runbook run', async () => {
+    const finding = asFinding(trigger, 'the stolen session, as GuardDuty names it');
+    await openTestCase(deps.cases, finding, { caseId: 'case-4', ranking: findingRanking });
+
+    const confirmation = await confirm({ caseId: 'case-4', trigger: finding }, deps);
+
+    expect(confirmation).toMatchObject({ verdict: 'confirmed', decision: 'revoke' });
+    expect(confirmation.evidence.map((entry) => entry.runbook)).toEqual([
+      'first-seen',
+      'error-burst',
+      'persistence-created',
+    ]);
+    expect(confirmation.explanation).toMatch(/^GuardDuty finding .* Its history agrees: /);
+  });
+
+  it('hands a finding its history does not bear out to a human, never closing it', async () => {
+    const routine = (
+      await deps.engine.run({
+        name: 'a routine call',
+        sql: `SELECT eventtime, sourceipaddress, useragent, eventsource, eventname FROM cloudtrail_logs
+              WHERE account = ? AND useridentity.sessioncontext.sessionissuer.arn = ? AND eventtime < ?
+              ORDER BY eventtime DESC LIMIT 1`,
+        parameters: [trigger.target.accountId, roleTarget(trigger).roleArn, '2026-01-15T06:00:00Z'],
+      })
+    ).rows[0]!;
+    const finding = asFinding(
+      {
+        ...trigger,
+        eventTime: String(routine.eventtime),
+        sourceIp: String(routine.sourceipaddress),
+        userAgent: String(routine.useragent),
+        eventSource: String(routine.eventsource),
+        eventName: String(routine.eventname),
+      },
+      'the instance’s own session, as a finding names it',
+    );
+    await openTestCase(deps.cases, finding, { caseId: 'case-5', ranking: findingRanking });
+
+    const confirmation = await confirm({ caseId: 'case-5', trigger: finding }, deps);
+
+    expect(confirmation).toMatchObject({ verdict: 'ambiguous', decision: 'escalate' });
+    expect(confirmation.explanation).toContain('Its history does not confirm it (benign)');
+  });
 });

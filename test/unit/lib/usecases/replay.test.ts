@@ -5,7 +5,7 @@ import { describe, expect, it } from 'vitest';
 import type { CloudTrailRecord } from '../../../../lib/domain/cloudtrail.ts';
 import { resolvePrincipal } from '../../../../lib/domain/principal.ts';
 import { generate } from '../../../../lib/local/generator/generate.ts';
-import { readRecordFiles } from '../../../../lib/local/record-files.ts';
+import { replayEntries } from '../../../../lib/local/record-files.ts';
 import { describeRaise, replay } from '../../../../lib/usecases/replay.ts';
 import { shippedConfig } from '../../../fixtures/config.ts';
 import { shared } from '../../../fixtures/paths.ts';
@@ -25,17 +25,10 @@ async function* calls(records: CloudTrailRecord[]) {
   }
 }
 
-async function* parsed(paths: string[]) {
-  for await (const entry of readRecordFiles(paths)) {
-    if (entry.kind === 'parsed' && entry.principal.ok)
-      yield { record: entry.record, principal: entry.principal.principal, file: entry.file };
-  }
-}
-
 describe('replay', () => {
   it('opens one case per credential on real records, naming the rule and the calls that join it', async () => {
     const result = await replay(
-      parsed([shared('otrf'), shared('aws-docs'), shared('cloud-custodian')]),
+      replayEntries([shared('otrf'), shared('aws-docs'), shared('cloud-custodian')]),
       config,
     );
 
@@ -59,7 +52,7 @@ describe('replay', () => {
 
   it('names why a matching call cannot open a case, and goes on with the rest', async () => {
     const result = await replay(
-      parsed([shared('stratus-red-team', 'aws.defense-evasion.cloudtrail-stop.json')]),
+      replayEntries([shared('stratus-red-team', 'aws.defense-evasion.cloudtrail-stop.json')]),
       config,
     );
 
@@ -149,7 +142,7 @@ describe('replay', () => {
     });
     const truth = scenarios[0]!;
 
-    const result = await replay(parsed([out]), config);
+    const result = await replay(replayEntries([out]), config);
 
     // The instances' own calls come through their VPC endpoints: only the attacker's open a case.
     expect(result.refused).toEqual([]);
