@@ -152,6 +152,8 @@ export function callOrigin(record: CloudTrailRecord): CallOrigin {
   const own = ownAccount(record);
   // Another account's endpoint is someone else's VPC: the way round GuardDuty's
   // InstanceCredentialExfiltration finding, so it counts as outside whatever the address.
+  // An endpoint without its account (records of services that do not log it) counts as the
+  // account's own: an attacker's endpoint there is GuardDuty's InsideAWS finding's to see.
   if (record.vpcEndpointId && (!record.vpcEndpointAccountId || record.vpcEndpointAccountId === own))
     return 'own-vpc-endpoint';
   if (record.vpcEndpointId) return 'public-address';
