@@ -236,19 +236,26 @@ function documentOf(statements: RefinedStatement[]): PolicyDocument {
   };
 }
 
+/** A statement too large for one managed policy, as several over parts of its resources (`Sid` `a`, `b`…). */
+function fitting(statement: RefinedStatement): RefinedStatement[] {
+  if (compactSize(documentOf([statement])) <= MANAGED_POLICY_QUOTA) return [statement];
+  if (statement.Resource.length < 2)
+    throw new PolicyTooLargeError(`statement ${statement.Sid} alone is larger than a managed policy may be`);
+  const half = Math.ceil(statement.Resource.length / 2);
+  return [statement.Resource.slice(0, half), statement.Resource.slice(half)].flatMap((resources, index) =>
+    fitting({ ...statement, Sid: `${statement.Sid}${'ab'[index]}`, Resource: resources }),
+  );
+}
+
 /** Statements split over managed policies, each within its quota, in order. */
 function packManaged(
   statements: RefinedStatement[],
   baseName: string,
 ): { name: string; document: PolicyDocument }[] {
   const packs: RefinedStatement[][] = [];
-  for (const statement of statements) {
+  for (const statement of statements.flatMap(fitting)) {
     const last = packs.at(-1);
     if (last && compactSize(documentOf([...last, statement])) <= MANAGED_POLICY_QUOTA) last.push(statement);
-    else if (compactSize(documentOf([statement])) > MANAGED_POLICY_QUOTA)
-      throw new PolicyTooLargeError(
-        `statement ${statement.Sid} alone is larger than a managed policy may be`,
-      );
     else packs.push([statement]);
   }
   if (packs.length > ATTACHED_POLICY_QUOTA)

@@ -14,12 +14,12 @@ import {
   type UserState,
   within,
 } from '../domain/iam-state.ts';
+import { type AuthorizationRequest, type Authorizer, findExplicitDeny } from '../domain/policy-evaluator.ts';
 import { applyAction, type RevocationAction } from '../domain/revocation/actions.ts';
 import { AccountNotEnrolledError, type IamGateway, type IamScope } from '../ports.ts';
 import { writeFileAtomic } from './atomic-file.ts';
 import { exclusively } from './file-lock.ts';
 import { withGrantGuard } from './grant-guard.ts';
-import { type AuthorizationRequest, type Authorizer, findExplicitDeny } from './policy-evaluator.ts';
 
 export type { IamAccountState } from '../domain/iam-state.ts';
 

@@ -13,7 +13,7 @@ import {
   identityPolicyEvaluator,
   type NamedPolicy,
   type PolicyDecision,
-} from '../domain/policy-evaluation.ts';
+} from '../domain/policy-evaluator.ts';
 import {
   type ActionFacts,
   type GivenUp,
@@ -182,7 +182,9 @@ async function refusedCalls(
   deps: RefineDependencies,
   current: NamedPolicy[] | null,
 ): Promise<Gap[]> {
-  const { rows } = await deps.engine.run(bindRunbook(requireRunbook(deps.runbooks, 'access-denied'), windowValues(input)));
+  const { rows } = await deps.engine.run(
+    bindRunbook(requireRunbook(deps.runbooks, 'access-denied'), windowValues(input)),
+  );
   const judge = current ? identityPolicyEvaluator(current) : null;
   const partition = partitionOf(input.principal);
   return Promise.all(

@@ -2,7 +2,7 @@
 // scenarios injected, written in the S3 layout. Deterministic for a seed and end time.
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type { Authorizer } from '../policy-evaluator.ts';
+import type { Authorizer } from '../../domain/policy-evaluator.ts';
 import { LogWriter, type TrailLayout } from './log-writer.ts';
 import { Random } from './random.ts';
 import {

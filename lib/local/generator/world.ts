@@ -1,8 +1,9 @@
 // A believable AWS organisation for generated logs: people with access keys and console
 // sign-ins, EC2 instance roles, a CI role, Lambda roles and AWS services, each with the
 // event mix, addresses and user agents such principals really show.
+
+import type { AuthorizationRequest, Authorizer } from '../../domain/policy-evaluator.ts';
 import { toInstant } from '../../domain/time.ts';
-import type { AuthorizationRequest, Authorizer } from '../policy-evaluator.ts';
 import { Random } from './random.ts';
 
 export interface Call {

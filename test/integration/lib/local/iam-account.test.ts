@@ -8,9 +8,9 @@ import { runSimulation } from '@cloud-copilot/iam-simulate';
 import { describe, expect, it } from 'vitest';
 import type { Config } from '../../../../lib/domain/config.ts';
 import type { IamAccountState } from '../../../../lib/domain/iam-state.ts';
+import type { AuthorizationRequest } from '../../../../lib/domain/policy-evaluator.ts';
 import { planRevocation, type RevocationTarget, scopeFor } from '../../../../lib/domain/revocation/plan.ts';
 import { authorizerFor, LocalIamAccount } from '../../../../lib/local/iam-account.ts';
-import type { AuthorizationRequest } from '../../../../lib/local/policy-evaluator.ts';
 import { applyPlan } from '../../../../lib/usecases/apply-plan.ts';
 import { shippedConfig } from '../../../fixtures/config.ts';
 

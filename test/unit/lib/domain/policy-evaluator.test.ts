@@ -4,7 +4,6 @@
 import { runSimulation } from '@cloud-copilot/iam-simulate';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { revokeOlderSessionsPolicy } from '../../../../lib/domain/revocation/policies.ts';
 import {
   evaluateIdentityPolicies,
   findExplicitDeny,
@@ -13,7 +12,8 @@ import {
   type NamedPolicy,
   type PolicyRequest,
   UnsupportedPolicyError,
-} from '../../../../lib/local/policy-evaluator.ts';
+} from '../../../../lib/domain/policy-evaluator.ts';
+import { revokeOlderSessionsPolicy } from '../../../../lib/domain/revocation/policies.ts';
 
 const cutoff = '2026-01-15T12:00:00Z';
 const policy = revokeOlderSessionsPolicy(cutoff);
