@@ -77,6 +77,15 @@ export function registerGenerate(program: Command): void {
           `window ${result.start.toISOString()} .. ${result.end.toISOString()}, accounts ${result.accounts.map((a) => a.id).join(', ')}`,
         );
         for (const truth of result.scenarios) {
+          if (truth.scenario === 'overprivileged-workload') {
+            console.log(
+              `scenario overprivileged-workload: ${truth.roleArn} (function ${truth.functionName}, ` +
+                `s3:* on *) made ${truth.putObjectCalls} PutObject calls to s3://${truth.bucket}/${truth.keyPrefix} ` +
+                `from ${truth.startedAt} to ${truth.endedAt}; least privilege: ${truth.refinedStatement.Action} ` +
+                `on ${truth.refinedStatement.Resource}`,
+            );
+            continue;
+          }
           const who =
             truth.scenario === 'compromised-role-session' || truth.scenario === 'stolen-instance-credentials'
               ? `${truth.roleArn} session ${truth.sessionName}`

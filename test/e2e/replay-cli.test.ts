@@ -1,9 +1,10 @@
 // `revoker generate --scenario escalating-attack` then `revoker replay --json`, as a user types
 // them: the attack's key is one case that rises from its first, notify-only call to its worst.
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import type { OverprivilegedWorkloadTruth } from '../../lib/local/generator/scenarios.ts';
 import type { ReplayResult } from '../../lib/usecases/replay.ts';
 import { revoker } from '../fixtures/cli.ts';
 import { guardDutyExfiltrationEvent } from '../fixtures/findings.ts';
@@ -87,6 +88,40 @@ describe('revoker replay, on stolen instance credentials (issue 14)', () => {
       calls: 9,
       raises: [],
     });
+  }, 60_000);
+});
+
+describe('revoker generate and replay, on an overprivileged workload (issue 15)', () => {
+  it('writes the Lambda role’s PutObject data events with their ground truth, and no rule opens a case', async () => {
+    const logs = join(mkdtempSync(join(tmpdir(), 'revoker-replay-')), 'logs');
+    const generated = await revoker(
+      'generate',
+      '--out',
+      logs,
+      '--days',
+      '1',
+      '--events',
+      '2000',
+      '--scenario',
+      'overprivileged-workload',
+      '--end',
+      '2026-01-15T12:00:00Z',
+    );
+    expect(generated.code).toBe(0);
+    expect(generated.stdout).toMatch(
+      /scenario overprivileged-workload: arn:aws:iam::(\d{12}):role\/service-role\/report-exporter-role-[a-z2-7]{8} \(function report-exporter, s3:\* on \*\) made \d+ PutObject calls to s3:\/\/report-exports-\1\/data\/ .*least privilege: s3:PutObject on arn:aws:s3:::report-exports-\1\/data\/\*$/m,
+    );
+    const [truth] = JSON.parse(readFileSync(join(logs, 'revoker-scenarios.json'), 'utf8')) as [
+      OverprivilegedWorkloadTruth,
+    ];
+    expect(truth).toMatchObject({ scenario: 'overprivileged-workload', keyPrefix: 'data/' });
+
+    const { code, stdout } = await revoker('replay', logs, '--json');
+    const parsed = await revoker('parse', logs);
+
+    expect(code).toBe(0);
+    expect(JSON.parse(stdout) as ReplayResult).toMatchObject({ records: 2000, cases: [], refused: [] });
+    expect(parsed.stdout).toMatch(/^rejected +0$/m);
   }, 60_000);
 });
 

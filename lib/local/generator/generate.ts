@@ -6,9 +6,12 @@ import type { Authorizer } from '../../domain/policy-evaluator.ts';
 import { LogWriter, type TrailLayout } from './log-writer.ts';
 import { Random } from './random.ts';
 import {
-  type AnyScenarioTruth,
+  type AttackScenarioName,
+  type AttackTruth,
   compromisedRoleSession,
   escalatingAttack,
+  isAttackScenario,
+  overprivilegedWorkload,
   type ScenarioName,
   type ScenarioTruth,
   stolenInstanceCredentials,
@@ -30,10 +33,13 @@ export interface GenerateOptions<S extends ScenarioName = ScenarioName> {
   accounts: number;
   seed: string;
   scenarios: S[];
-  /** The end of the generated window; attacks land in its last hour. */
+  /**
+   * The end of the generated window; attacks land in its last hour, while a workload scenario
+   * (overprivileged-workload) runs over the whole window.
+   */
   end: Date;
   /**
-   * Minutes before the end at which the first scenario starts (default 40). Each next one
+   * Minutes before the end at which the first attack starts (default 40). Each next one
    * starts 10 minutes after the one before it started, or 5 minutes after it ended if later.
    */
   attackLeadMinutes?: number;
@@ -61,15 +67,24 @@ export function generate<S extends ScenarioName>(options: GenerateOptions<S>): G
   const injected: Call[] = [];
   const lead = options.attackLeadMinutes ?? 40;
   let previousEnd = Number.NEGATIVE_INFINITY;
+  let attacks = 0;
   options.scenarios.forEach((scenario, index) => {
     const account = accounts[index % accounts.length]!;
-    // Each scenario in its own window: never before the previous one is over.
+    if (!isAttackScenario(scenario)) {
+      // A workload's calls span the whole window and take no attack's slot.
+      const { calls, truth } = overprivilegedWorkload(account, start, options.end);
+      injected.push(...calls);
+      truths.push(truth as ScenarioTruth<S>);
+      return;
+    }
+    // Each attack in its own window: never before the previous one is over.
     const at = new Date(
-      Math.max(options.end.getTime() - (lead - index * 10) * 60_000, previousEnd + 5 * 60_000),
+      Math.max(options.end.getTime() - (lead - attacks * 10) * 60_000, previousEnd + 5 * 60_000),
     );
-    const { calls, truth } = scenarioCalls(scenario, account, at);
+    attacks += 1;
+    const { calls, truth } = attackCalls(scenario, account, at);
     injected.push(...calls);
-    // scenarioCalls answers the truth of `scenario`, which is one of S.
+    // attackCalls answers the truth of `scenario`, which is one of S.
     truths.push(truth as ScenarioTruth<S>);
     previousEnd = new Date(truth.endedAt).getTime();
   });
@@ -93,11 +108,11 @@ export function generate<S extends ScenarioName>(options: GenerateOptions<S>): G
   };
 }
 
-function scenarioCalls(
-  scenario: ScenarioName,
+function attackCalls(
+  scenario: AttackScenarioName,
   account: Account,
   at: Date,
-): { calls: Call[]; truth: AnyScenarioTruth } {
+): { calls: Call[]; truth: AttackTruth } {
   switch (scenario) {
     case 'compromised-role-session':
       return compromisedRoleSession(account, at);

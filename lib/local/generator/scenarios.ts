@@ -1,13 +1,29 @@
 // Attacks injected into generated logs, each with the ground truth a test or demo needs.
 import { Random } from './random.ts';
-import { type Account, type Call, instanceSession, roleArn, sessionIdentity, userIdentity } from './world.ts';
+import {
+  type Account,
+  type Call,
+  instanceSession,
+  lambdaSession,
+  type Role,
+  roleArn,
+  sessionIdentity,
+  userIdentity,
+} from './world.ts';
 
 export const SCENARIOS = [
   'compromised-role-session',
   'escalating-attack',
   'stolen-instance-credentials',
+  'overprivileged-workload',
 ] as const;
 export type ScenarioName = (typeof SCENARIOS)[number];
+/** The scenarios that are attacks: one credential misused within minutes, near the window's end. */
+export type AttackScenarioName = Exclude<ScenarioName, 'overprivileged-workload'>;
+
+export function isAttackScenario(scenario: ScenarioName): scenario is AttackScenarioName {
+  return scenario !== 'overprivileged-workload';
+}
 
 /** One call an attack made, and the detection rules (ids) it is expected to trip. */
 export interface ScenarioCall {
@@ -80,10 +96,52 @@ export interface StolenInstanceCredentialsTruth extends TruthBase {
   sessionIssuedAt: string;
 }
 
+/** One statement of an identity-based policy, as IAM stores it. */
+export interface PolicyStatement {
+  Effect: 'Allow' | 'Deny';
+  Action: string | string[];
+  Resource: string | string[];
+}
+
+export interface PolicyDocument {
+  Version: '2012-10-17';
+  Statement: PolicyStatement[];
+}
+
+/**
+ * No attack: a Lambda function's execution role allowed `s3:*` on `*` that, over the whole
+ * window, only ever writes objects under one prefix of one bucket (S3 data events). What a
+ * least-privilege refinement should find: exactly `refinedStatement`.
+ */
+export interface OverprivilegedWorkloadTruth {
+  scenario: 'overprivileged-workload';
+  account: string;
+  /** The region of the function and its bucket. */
+  region: string;
+  roleArn: string;
+  roleName: string;
+  /** The function: Lambda names its execution role's sessions after it. */
+  functionName: string;
+  bucket: string;
+  /** Every key written starts with it: `data/YYYY/MM/DD/<uuid>.json`. */
+  keyPrefix: string;
+  /** The role's inline policy that holds `currentPolicy`. */
+  inlinePolicyName: string;
+  currentPolicy: PolicyDocument;
+  /** The role's calls in the window: all of them PutObject, as S3 data events. */
+  putObjectCalls: number;
+  /** The one statement that allows every call the role made, and nothing more. */
+  refinedStatement: PolicyStatement;
+  /** The first and the last PutObject. */
+  startedAt: string;
+  endedAt: string;
+}
+
 interface TruthByScenario {
   'compromised-role-session': CompromisedRoleSessionTruth;
   'escalating-attack': EscalatingAttackTruth;
   'stolen-instance-credentials': StolenInstanceCredentialsTruth;
+  'overprivileged-workload': OverprivilegedWorkloadTruth;
 }
 
 /**
@@ -93,6 +151,8 @@ interface TruthByScenario {
  */
 export type ScenarioTruth<S extends ScenarioName = 'compromised-role-session'> = TruthByScenario[S];
 export type AnyScenarioTruth = ScenarioTruth<ScenarioName>;
+/** The ground truth of an attack: whose credential, from where, and every call it made. */
+export type AttackTruth = ScenarioTruth<AttackScenarioName>;
 
 const ATTACKER_IP = '198.51.100.23';
 const BACKDOOR_USER = 'svc-backup';
@@ -635,5 +695,107 @@ function stolenSessionTruth(
     startedAt: calls[0]!.time.toISOString(),
     endedAt: calls[calls.length - 1]!.time.toISOString(),
     triggerEventName: 'GetCallerIdentity',
+  };
+}
+
+const WORKLOAD_FUNCTION = 'report-exporter';
+const WORKLOAD_KEY_PREFIX = 'data/';
+const WORKLOAD_POLICY_NAME = 's3-access';
+/** The Node.js runtime's bundled SDK v3; S3 data events show the user agent in brackets. */
+const WORKLOAD_USER_AGENT =
+  '[aws-sdk-js/3.540.0 ua/2.0 os/linux#5.10.214-223.834.amzn2.x86_64 lang/js md/nodejs#20.12.0 ' +
+  'api/s3#3.540.0 exec-env/AWS_Lambda_nodejs20.x]';
+
+/**
+ * A Lambda function (outside any VPC, so from public AWS addresses) that exports reports: its
+ * execution role may do anything in S3, but all it ever does, several times an hour over the
+ * whole window [from, to), is PutObject under `data/` in one bucket. Its own random stream,
+ * seeded from the account, keeps the rest of the generated traffic as it was.
+ */
+export function overprivilegedWorkload(
+  account: Account,
+  from: Date,
+  to: Date,
+): { calls: Call[]; truth: OverprivilegedWorkloadTruth } {
+  const random = new Random(`${account.id}:overprivileged-workload`);
+  // As the Lambda console names the execution role it creates for a function.
+  const role: Role = {
+    name: `${WORKLOAD_FUNCTION}-role-${random.keyChars(8).toLowerCase()}`,
+    path: '/service-role/',
+    principalId: `AROA${random.keyChars(17)}`,
+  };
+  const region = account.regions[0]!;
+  const bucket = `report-exports-${account.id}`;
+  const host = `${bucket}.s3.${region}.amazonaws.com`;
+  const calls: Call[] = [];
+  const first = Math.ceil(from.getTime() / 1000) * 1000;
+  for (let hour = first; hour < to.getTime(); hour += 3600_000) {
+    // One warm execution environment an hour, from its own address.
+    const ip = `3.${random.int(208, 239)}.${random.int(0, 255)}.${random.int(1, 254)}`;
+    const seconds = Math.min(3600, Math.floor((to.getTime() - hour) / 1000));
+    const offsets = Array.from({ length: random.int(3, 8) }, () => random.int(0, seconds - 1)).sort(
+      (a, b) => a - b,
+    );
+    for (const offset of offsets) {
+      const time = new Date(hour + offset * 1000);
+      const day = time.toISOString().slice(0, 10).replaceAll('-', '/');
+      const key = `${WORKLOAD_KEY_PREFIX}${day}/${random.uuid()}.json`;
+      calls.push({
+        time,
+        account: account.id,
+        region,
+        identity: sessionIdentity(lambdaSession(account.id, role, WORKLOAD_FUNCTION, time)),
+        eventSource: 's3.amazonaws.com',
+        eventName: 'PutObject',
+        sourceIPAddress: ip,
+        userAgent: WORKLOAD_USER_AGENT,
+        readOnly: false,
+        requestParameters: { bucketName: bucket, Host: host, key },
+        // Every upload is encrypted with S3's own keys, the default since January 2023.
+        responseElements: { 'x-amz-server-side-encryption': 'AES256' },
+        additionalEventData: {
+          SignatureVersion: 'SigV4',
+          CipherSuite: 'TLS_AES_128_GCM_SHA256',
+          bytesTransferredIn: random.int(400, 24_000),
+          SSEApplied: 'Default_SSE_S3',
+          AuthenticationMethod: 'AuthHeader',
+          'x-amz-id-2': Buffer.from(random.hex(112), 'hex').toString('base64'),
+          bytesTransferredOut: 0,
+        },
+        requestID: random.hex(16).toUpperCase(),
+        eventCategory: 'Data',
+        resources: [
+          { type: 'AWS::S3::Object', ARN: `arn:aws:s3:::${bucket}/${key}` },
+          { accountId: account.id, type: 'AWS::S3::Bucket', ARN: `arn:aws:s3:::${bucket}` },
+        ],
+        host,
+      });
+    }
+  }
+  return {
+    calls,
+    truth: {
+      scenario: 'overprivileged-workload',
+      account: account.id,
+      region,
+      roleArn: roleArn(account.id, role),
+      roleName: role.name,
+      functionName: WORKLOAD_FUNCTION,
+      bucket,
+      keyPrefix: WORKLOAD_KEY_PREFIX,
+      inlinePolicyName: WORKLOAD_POLICY_NAME,
+      currentPolicy: {
+        Version: '2012-10-17',
+        Statement: [{ Effect: 'Allow', Action: 's3:*', Resource: '*' }],
+      },
+      putObjectCalls: calls.length,
+      refinedStatement: {
+        Effect: 'Allow',
+        Action: 's3:PutObject',
+        Resource: `arn:aws:s3:::${bucket}/${WORKLOAD_KEY_PREFIX}*`,
+      },
+      startedAt: calls[0]!.time.toISOString(),
+      endedAt: calls[calls.length - 1]!.time.toISOString(),
+    },
   };
 }

@@ -24,6 +24,14 @@ export interface Call {
   errorMessage?: string;
   /** The account's interface endpoint the call came through (sourceIPAddress is then private). */
   vpcEndpointId?: string;
+  /** `Data` for a data event (an S3 object operation, say); management events by default. */
+  eventCategory?: 'Management' | 'Data';
+  /** The resources CloudTrail lists for the call, as it does for S3 data events. */
+  resources?: { accountId?: string; type: string; ARN: string }[];
+  /** The service's own request ID (S3's are 16 hex digits); a UUID by default. */
+  requestID?: string;
+  /** The host the client asked for (S3's virtual-hosted bucket address); the service's by default. */
+  host?: string;
 }
 
 export const allowEverything: Authorizer = () => null;
@@ -184,6 +192,11 @@ function roleSession(
     accessKeyId: `ASIA${keyRandom.keyChars(16)}`,
     ec2,
   };
+}
+
+/** The session a Lambda function's execution role holds at `at`: named after the function, re-issued hourly. */
+export function lambdaSession(account: string, role: Role, functionName: string, at: Date): RoleSession {
+  return roleSession(account, role, functionName, sessionStart(at, LAMBDA_SESSION_MS), false);
 }
 
 /**
@@ -446,20 +459,22 @@ export function toRecord(call: Call, random: Random): Record<string, unknown> {
     responseElements: call.responseElements ?? null,
     ...(call.additionalEventData ? { additionalEventData: call.additionalEventData } : {}),
     ...(call.vpcEndpointId ? { vpcEndpointId: call.vpcEndpointId, vpcEndpointAccountId: call.account } : {}),
-    requestID: random.uuid(),
+    requestID: call.requestID ?? random.uuid(),
     eventID: random.uuid(),
     readOnly: call.readOnly,
+    ...(call.resources ? { resources: call.resources } : {}),
     eventType: call.eventType ?? 'AwsApiCall',
-    managementEvent: true,
+    managementEvent: call.eventCategory !== 'Data',
     recipientAccountId: call.account,
-    eventCategory: 'Management',
+    eventCategory: call.eventCategory ?? 'Management',
     ...(call.eventType === 'AwsServiceEvent'
       ? {}
       : {
           tlsDetails: {
             tlsVersion: 'TLSv1.3',
             cipherSuite: 'TLS_AES_128_GCM_SHA256',
-            clientProvidedHostHeader: `${call.eventSource.replace('.amazonaws.com', '')}.${call.region}.amazonaws.com`,
+            clientProvidedHostHeader:
+              call.host ?? `${call.eventSource.replace('.amazonaws.com', '')}.${call.region}.amazonaws.com`,
           },
         }),
   };

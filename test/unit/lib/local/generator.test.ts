@@ -5,7 +5,7 @@ import { describe, expect, it } from 'vitest';
 import type { ParsedRecord } from '../../../../lib/domain/documents.ts';
 import { matchingRules } from '../../../../lib/domain/rules.ts';
 import { generate } from '../../../../lib/local/generator/generate.ts';
-import type { AnyScenarioTruth } from '../../../../lib/local/generator/scenarios.ts';
+import type { AttackTruth } from '../../../../lib/local/generator/scenarios.ts';
 import { listFiles, readRecordFiles, summarizeFiles } from '../../../../lib/local/record-files.ts';
 
 const options = {
@@ -27,7 +27,7 @@ async function parsedRecords(root: string): Promise<(ParsedRecord & { principal:
 }
 
 /** The records of an attack: its credential used from the attacker's address, in time order. */
-function attackRecords<T extends ParsedRecord>(records: T[], truth: AnyScenarioTruth): T[] {
+function attackRecords<T extends ParsedRecord>(records: T[], truth: AttackTruth): T[] {
   return records
     .filter(
       ({ record }) =>
@@ -208,5 +208,136 @@ describe('generate', () => {
     for (const file of await relative(first!)) {
       expect(readFileSync(join(first!, file)).equals(readFileSync(join(second!, file)))).toBe(true);
     }
+  });
+
+  describe('the overprivileged workload (issue 15)', () => {
+    const workload = {
+      ...options,
+      accounts: 1,
+      days: 2,
+      events: 4000,
+      scenarios: ['overprivileged-workload' as const],
+    };
+
+    it('writes only the role’s PutObject data events under data/, all parseable, as many as the truth says', async () => {
+      const out = mkdtempSync(join(tmpdir(), 'revoker-gen-'));
+
+      const result = generate({ ...workload, out });
+      const truth = result.scenarios[0]!;
+      let rejected = 0;
+      for await (const entry of readRecordFiles([out])) if (entry.kind === 'rejected') rejected += 1;
+      const records = await parsedRecords(out);
+      const byRole = records.filter(
+        ({ record }) => record.userIdentity?.sessionContext?.sessionIssuer?.arn === truth.roleArn,
+      );
+      const dataEvents = records.filter(({ record }) => record.eventCategory === 'Data');
+
+      expect(rejected).toBe(0);
+      expect(records).toHaveLength(4000);
+      expect(truth).toMatchObject({
+        scenario: 'overprivileged-workload',
+        account: result.accounts[0]!.id,
+        roleName: expect.stringMatching(/^report-exporter-role-[a-z2-7]{8}$/),
+        functionName: 'report-exporter',
+        keyPrefix: 'data/',
+        currentPolicy: {
+          Version: '2012-10-17',
+          Statement: [{ Effect: 'Allow', Action: 's3:*', Resource: '*' }],
+        },
+        refinedStatement: {
+          Effect: 'Allow',
+          Action: 's3:PutObject',
+          Resource: `arn:aws:s3:::${truth.bucket}/data/*`,
+        },
+      });
+      expect(truth.roleArn).toBe(`arn:aws:iam::${truth.account}:role/service-role/${truth.roleName}`);
+      expect(byRole).toHaveLength(truth.putObjectCalls);
+      expect(dataEvents).toHaveLength(truth.putObjectCalls);
+      for (const entry of byRole) {
+        const { record, principal } = entry;
+        const key = (record.requestParameters as { key: string }).key;
+        expect(record).toMatchObject({
+          eventSource: 's3.amazonaws.com',
+          eventName: 'PutObject',
+          eventType: 'AwsApiCall',
+          eventCategory: 'Data',
+          managementEvent: false,
+          readOnly: false,
+          awsRegion: truth.region,
+          recipientAccountId: truth.account,
+          requestParameters: {
+            bucketName: truth.bucket,
+            Host: `${truth.bucket}.s3.${truth.region}.amazonaws.com`,
+            key,
+          },
+          resources: [
+            { type: 'AWS::S3::Object', ARN: `arn:aws:s3:::${truth.bucket}/${key}` },
+            { accountId: truth.account, type: 'AWS::S3::Bucket', ARN: `arn:aws:s3:::${truth.bucket}` },
+          ],
+          additionalEventData: {
+            SignatureVersion: 'SigV4',
+            bytesTransferredIn: expect.any(Number),
+            bytesTransferredOut: 0,
+            AuthenticationMethod: 'AuthHeader',
+          },
+          userIdentity: {
+            type: 'AssumedRole',
+            arn: `arn:aws:sts::${truth.account}:assumed-role/${truth.roleName}/${truth.functionName}`,
+            sessionContext: { sessionIssuer: { type: 'Role', userName: truth.roleName } },
+          },
+        });
+        expect(key).toMatch(/^data\/\d{4}\/\d{2}\/\d{2}\/[0-9a-f-]{36}\.json$/);
+        expect(key.slice(5, 15)).toBe(record.eventTime.slice(0, 10).replaceAll('-', '/'));
+        expect(record.userAgent).toMatch(/^\[aws-sdk-js\/3\.\d+\.\d+ .*exec-env\/AWS_Lambda_nodejs/);
+        // Outside any VPC: a public AWS address, no endpoint.
+        expect(record.sourceIPAddress).toMatch(/^3\.\d+\.\d+\.\d+$/);
+        expect(record.vpcEndpointId).toBeUndefined();
+        expect(principal.principal).toMatchObject({ kind: 'assumed-role', sessionName: truth.functionName });
+        expect(ruleIds(entry)).toEqual([]);
+      }
+      expect(byRole.map(({ record }) => record.eventTime).sort()).toEqual([
+        truth.startedAt.replace('.000', ''),
+        ...byRole.slice(1, -1).map(() => expect.any(String)),
+        truth.endedAt.replace('.000', ''),
+      ]);
+    });
+
+    it('spreads the calls over the whole window, several an hour', () => {
+      const out = mkdtempSync(join(tmpdir(), 'revoker-gen-'));
+
+      const { scenarios, start, end } = generate({ ...workload, out });
+      const truth = scenarios[0]!;
+
+      const hours = (end.getTime() - start.getTime()) / 3600_000;
+      expect(truth.putObjectCalls).toBeGreaterThanOrEqual(3 * hours);
+      expect(truth.putObjectCalls).toBeLessThanOrEqual(8 * hours);
+      expect(Date.parse(truth.startedAt) - start.getTime()).toBeLessThan(3600_000);
+      expect(end.getTime() - Date.parse(truth.endedAt)).toBeLessThan(3600_000);
+    });
+
+    it('is byte-for-byte the same for a seed, and takes no attack’s slot', async () => {
+      const [first, second, alone] = [0, 1, 2].map(() => mkdtempSync(join(tmpdir(), 'revoker-gen-')));
+      const both = {
+        ...workload,
+        scenarios: ['overprivileged-workload' as const, 'compromised-role-session' as const],
+      };
+
+      const { scenarios } = generate({ ...both, out: first! });
+      generate({ ...both, out: second! });
+      const attackAlone = generate({ ...workload, scenarios: ['compromised-role-session'], out: alone! });
+
+      const relative = async (root: string) =>
+        (await listFiles([root])).map((file) => file.slice(root.length));
+      expect(await relative(first!)).toEqual(await relative(second!));
+      for (const file of await relative(first!)) {
+        expect(readFileSync(join(first!, file)).equals(readFileSync(join(second!, file)))).toBe(true);
+      }
+      const attack = scenarios[1]!;
+      expect(attack.scenario).toBe('compromised-role-session');
+      expect(attack.startedAt).toBe(attackAlone.scenarios[0]!.startedAt);
+      const records = await parsedRecords(first!);
+      if (attack.scenario !== 'compromised-role-session') throw new Error('unreachable');
+      expect(attackRecords(records, attack).map(ruleIds)).toEqual(attack.calls.map((call) => call.rules));
+    });
   });
 });

@@ -168,4 +168,24 @@ describe('replay', () => {
       rules: ['instance-credentials-outside-recon'],
     });
   });
+
+  it('opens no case on an overprivileged workload’s S3 data events (issue 15)', async () => {
+    const out = mkdtempSync(join(tmpdir(), 'revoker-replay-'));
+    const { scenarios } = generate({
+      out,
+      days: 1,
+      events: 2000,
+      accounts: 1,
+      seed: 'workload',
+      scenarios: ['overprivileged-workload'],
+      end: new Date('2026-01-15T12:00:00Z'),
+    });
+
+    const result = await replay(replayEntries([out]), config);
+
+    expect(scenarios[0]!.putObjectCalls).toBeGreaterThan(50);
+    expect(result.records).toBe(2000);
+    expect(result.refused).toEqual([]);
+    expect(result.cases).toEqual([]);
+  });
 });
