@@ -301,7 +301,9 @@ export function stronger(a: Response, b: Response): boolean {
 /**
  * Where the case stands after a call with this ranking: raised when the call's rule is more
  * severe or its response stronger (each only ever goes up), else null — the call just joins.
- * The standing names the most severe rule it holds (its severity's), and the call that raised it last.
+ * The standing names the most severe rule it holds (its severity's), and the call that raised it
+ * last, which confirm judges. A finding raises a case its calls opened but never takes their
+ * place: the calls carry what the principal's history can be weighed against.
  */
 export function raisedStanding(current: Standing, call: Ranking, trigger: Trigger): Standing | null {
   const severer = moreSevere(call.severity, current.severity);
@@ -311,7 +313,7 @@ export function raisedStanding(current: Standing, call: Ranking, trigger: Trigge
     ruleId: severer ? call.ruleId : current.ruleId,
     severity: severer ? call.severity : current.severity,
     response: firmer ? call.response : current.response,
-    trigger,
+    trigger: trigger.finding && !current.trigger.finding ? current.trigger : trigger,
   };
 }
 

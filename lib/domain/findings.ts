@@ -232,16 +232,15 @@ export const FINDING_EVENT_PATTERNS: readonly EventPattern[] = [
   },
 ];
 
-/** An event that says it carries findings: detect takes it down this path, never as a call. */
+/**
+ * An event that says it carries findings, by its detail type: detect takes it down this path,
+ * never as a call. Not by its source: CloudTrail's record of a call to GuardDuty or Security
+ * Hub (DeleteDetector, say) comes from `aws.guardduty` too, and is a call for the rules.
+ */
 export function claimsToBeFinding(event: unknown): boolean {
   if (typeof event !== 'object' || event === null) return false;
-  const fields = event as Record<string, unknown>;
-  return (
-    fields['detail-type'] === GUARDDUTY_DETAIL_TYPE ||
-    fields['detail-type'] === SECURITY_HUB_DETAIL_TYPE ||
-    fields.source === 'aws.guardduty' ||
-    fields.source === 'aws.securityhub'
-  );
+  const detailType = (event as Record<string, unknown>)['detail-type'];
+  return detailType === GUARDDUTY_DETAIL_TYPE || detailType === SECURITY_HUB_DETAIL_TYPE;
 }
 
 export type FindingEvent =
@@ -267,8 +266,9 @@ export interface FindingMatch {
   trigger: Trigger;
   ranking: Ranking;
   /**
-   * The finding's identity: a finding sent again (updated, or through Security Hub as well as
-   * GuardDuty) joins its case as taken in before.
+   * The finding's identity at its last update: the same update sent again (or through Security
+   * Hub as well as GuardDuty) is taken in once; a later update is a new delivery, which joins or
+   * raises the credential's open case, or opens a new one after it closed.
    */
   eventKey: string;
 }
@@ -376,10 +376,13 @@ function guardDutyPrincipal(finding: z.infer<typeof GuardDutyFindingSchema>): Na
 
 const IAM_RESOURCES = ['AwsIamAccessKey', 'AwsIamUser', 'AwsIamRole'];
 
-/** An IAM ARN of this kind (`user`, `role`) in the finding's account, or why not. */
-function iamArnIn(arn: string, kind: 'user' | 'role', accountId: string): string | null {
-  if (!new RegExp(`^arn:aws[a-z-]*:iam::\\d{12}:${kind}/`).test(arn))
-    return `${arn} is not an IAM ${kind} ARN`;
+/** An IAM ARN of this kind (`user`, `role`) in the finding's partition and account, or why not. */
+function iamArnIn(arn: string, kind: 'user' | 'role', accountId: string, partition: string): string | null {
+  if (
+    !arn.startsWith(`arn:${partition}:iam::`) ||
+    !new RegExp(`^arn:[a-z-]+:iam::\\d{12}:${kind}/`).test(arn)
+  )
+    return `${arn} is not an IAM ${kind} ARN in partition ${partition}`;
   const named = accountOfArn(arn);
   return named === accountId ? null : `${arn} is in account ${named}, not the finding's ${accountId}`;
 }
@@ -397,11 +400,11 @@ function asffPrincipal(finding: z.infer<typeof AsffFindingSchema>, region: strin
   const partition = partitionOf(region);
   const accountId = finding.AwsAccountId;
   if (resource.Type === 'AwsIamRole') {
-    const wrong = iamArnIn(resource.Id, 'role', accountId);
+    const wrong = iamArnIn(resource.Id, 'role', accountId, partition);
     return wrong ?? roleTarget(accountId, resource.Id, null, null, null);
   }
   if (resource.Type === 'AwsIamUser') {
-    const wrong = iamArnIn(resource.Id, 'user', accountId);
+    const wrong = iamArnIn(resource.Id, 'user', accountId, partition);
     if (wrong) return wrong;
     const userName = resource.Id.slice(resource.Id.lastIndexOf('/') + 1);
     return userTarget(partition, accountId, userName, null);
@@ -423,7 +426,7 @@ function asffPrincipal(finding: z.infer<typeof AsffFindingSchema>, region: strin
     case 'AssumedRole': {
       const roleArn = key.SessionContext?.SessionIssuer?.Arn;
       if (!roleArn) return 'names an AssumedRole access key with no SessionContext.SessionIssuer.Arn';
-      const wrong = iamArnIn(roleArn, 'role', accountId);
+      const wrong = iamArnIn(roleArn, 'role', accountId, partition);
       if (wrong) return wrong;
       return roleTarget(
         accountId,
@@ -529,7 +532,8 @@ function guardDutyOutcome(
       },
     },
     { ruleId: key, severity, response: findingResponse(settings, finding.accountId, key, severity) },
-    `guardduty:${finding.accountId}:${finding.region}:${finding.id}`,
+    // Each update of the finding (GuardDuty re-sends it as it sees more) is a delivery of its own.
+    `guardduty:${finding.accountId}:${finding.region}:${finding.id}@${new Date(finding.updatedAt).toISOString()}`,
   );
   return 'rejected' in outcome ? { rejected: `${label}: ${outcome.rejected}` } : outcome;
 }
@@ -617,9 +621,11 @@ function asffOutcome(
       // Types and severity anyone may have edited ask a human at most.
       response: !fromProvider && response === 'auto-revoke' ? 'escalate' : response,
     },
-    service === 'guardduty' && finding.Id.includes('/finding/')
-      ? `guardduty:${finding.AwsAccountId}:${region}:${findingId}`
-      : `securityhub:${finding.Id}`,
+    `${
+      service === 'guardduty' && finding.Id.includes('/finding/')
+        ? `guardduty:${finding.AwsAccountId}:${region}:${findingId}`
+        : `securityhub:${finding.Id}`
+    }@${new Date(finding.UpdatedAt).toISOString()}`,
   );
   return 'rejected' in outcome ? { rejected: `${label}: ${outcome.rejected}` } : outcome;
 }

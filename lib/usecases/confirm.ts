@@ -92,7 +92,7 @@ export async function confirm(input: ConfirmInput, deps: ConfirmDependencies): P
     summary: `${assessment.verdict} (score ${assessment.score}): ${assessment.explanation} Decision: ${decision}, because ${reason}.`,
     detail: confirmation,
   });
-  return { ...confirmation, trigger, settings: executionSettings(deps.config, standing.severity) };
+  return { ...confirmation, trigger, settings: executionSettings(deps.config, standing.severity, trigger) };
 }
 
 /** The credential's previous case: how it ended, and whether it confirmed a compromise. */

@@ -149,7 +149,7 @@ async function detectFindings(event: FindingEvent, deps: DetectDependencies): Pr
           caseId,
           revision: 0,
           trigger,
-          settings: executionSettings(deps.config, ranking.severity),
+          settings: executionSettings(deps.config, ranking.severity, trigger),
         }),
       },
       deps,

@@ -512,14 +512,24 @@ function guardRailVerdict(
   const { guardRails } = context.config;
   const stop = (reason: string, overridable = true) => ({ reason, overridable });
   const arn = targetArn(target);
-  if (arn && /:role\/aws-service-role\//.test(arn)) return stop(`${arn} is a service-linked role`, false);
+  // IAM's own ARN too: a finding names a role or user without its path, which protection and
+  // service-linked roles are told by.
+  const known =
+    target.kind === 'iam-user'
+      ? own(context.state.users, target.userName)?.arn
+      : 'roleName' in target
+        ? own(context.state.roles, target.roleName)?.arn
+        : undefined;
+  const arns = [...new Set([arn, known].filter((each): each is string => Boolean(each)))];
+  for (const each of arns)
+    if (/:role\/aws-service-role\//.test(each)) return stop(`${each} is a service-linked role`, false);
   if (plan.actions.length === 0 && plan.manualSteps.length === 0)
     return stop('nothing to change was found', false);
   const account = accountNeedsHuman(context.config.accounts, targetAccount(target));
   if (account) return stop(account);
-  if (arn) {
-    const pattern = isProtected(arn, context.config);
-    if (pattern) return stop(`${arn} is protected (matches ${pattern})`);
+  for (const each of arns) {
+    const pattern = isProtected(each, context.config);
+    if (pattern) return stop(`${each} is protected (matches ${pattern})`);
   }
   const tags =
     target.kind === 'iam-user'

@@ -255,6 +255,7 @@ describe('detect: whose findings it trusts, and for whom', () => {
     });
     const throughHub = securityHubAccessKeyEvent('111122223333', 'alice', 'AKIAIOSFODNN7EXAMPLE');
     const [asff] = throughHub.detail.findings as Record<string, unknown>[];
+    asff!.UpdatedAt = '2026-01-15T11:58:00.000Z';
     asff!.Id = `arn:aws:guardduty:us-east-1:111122223333:detector/d4b040365221be2b54a6264dc9a4bc64/finding/${(direct.detail as unknown as { id: string }).id}`;
 
     const [first] = await detect(direct, deps);
