@@ -94,13 +94,13 @@ function print(report: RefineReport): void {
       console.log(`  ${api} (${plural(calls, 'call')}): ${reason}`);
   }
   console.log(
-    `\nProof: ${plural(proof.calls, 'call')} in ${plural(proof.groups, 'group')} judged against ${proof.of.join(', ')}: ${
+    `\nProof: ${plural(proof.calls, 'call')} to ${plural(proof.resources, 'resource')} judged against ${proof.of.join(', ')}: ${
       proof.refused.length === 0
         ? 'none would be denied.'
-        : `${plural(proof.refused.length, 'group')} would be denied:`
+        : `calls to ${plural(proof.refused.length, 'resource')} would be denied:`
     }`,
   );
-  for (const refusal of proof.refused)
+  for (const refusal of proof.refused.slice(0, 20))
     console.log(
       `  ${refusal.api} → ${refusal.action} on ${printable(refusal.resource, 200)} (${plural(refusal.calls, 'call')}): ${
         refusal.decision.decision === 'explicit-deny'
@@ -108,6 +108,8 @@ function print(report: RefineReport): void {
           : 'no statement allows it'
       }`,
     );
+  if (proof.refused.length > 20)
+    console.log(`  … and ${proof.refused.length - 20} more (--json lists every one)`);
   if (current === null) {
     console.log('\nWhat it gives up: not compared (its current policies were not found; see --iam-dir).');
     return;
@@ -168,8 +170,8 @@ invocations and item calls are missing from the policy.
 --check adds the calls it was refused in the window (the access-denied runbook): a workload that
 needs more, or someone probing. Unused permissions are what it gives up, above.
 
-The proof judges every group of calls (one API on one resource or folder) with the policy
-evaluator: none denied, or each denied group and why. --against FILE proves a policy you wrote.
+The proof judges the calls to every resource used (each object, function, table…) with the
+policy evaluator: none denied, or each denied and why (exit status 1). --against FILE proves a policy you wrote.
 `,
     )
     .action(async (options: RefineOptions) => {

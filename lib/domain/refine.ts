@@ -78,7 +78,6 @@ export interface RefinedPolicy {
   size: number;
   quota: number;
   unmapped: Unmapped[];
-  calls: ProvenCall[];
 }
 
 export interface PolicyDocument {
@@ -214,10 +213,28 @@ function scope(
   return ANY('no ARN format of the action fits the name the log gives');
 }
 
+/**
+ * The request each call made, for the proof: its action and the resource it touched (the
+ * object's own ARN for S3). Calls IAM has no action for are left out, as from the policy.
+ */
+export function provenCalls(uses: readonly ObservedUse[], context: RefineContext): ProvenCall[] {
+  return uses.flatMap((use) =>
+    use.action === null
+      ? []
+      : [
+          {
+            use,
+            action: use.action,
+            resource: scope(use, use.action, context.facts.get(use.action), context).touched,
+          },
+        ],
+  );
+}
+
 /** `S3Objects`-style statement IDs: alphanumeric, as IAM requires. */
 function sidFor(service: string, index: number): string {
   const word = service.replace(/(^|-)(\w)/g, (_, __, letter: string) => letter.toUpperCase());
-  return `${word}${index}`;
+  return `${word}Statement${index}`;
 }
 
 function compactSize(document: PolicyDocument): number {
@@ -276,7 +293,6 @@ export function refinePolicy(
   name = 'revoker-refined',
 ): RefinedPolicy {
   const unmapped = new Map<string, Unmapped>();
-  const calls: ProvenCall[] = [];
   const byAction = new Map<string, { patterns: Set<string>; uses: ObservedUse[]; reason?: string }>();
   for (const use of uses) {
     const api = `${use.eventSource} ${use.eventName}`;
@@ -287,7 +303,6 @@ export function refinePolicy(
       continue;
     }
     const scoped = scope(use, use.action, context.facts.get(use.action), context);
-    calls.push({ use, action: use.action, resource: scoped.touched });
     const entry = byAction.get(use.action) ?? { patterns: new Set<string>(), uses: [] };
     for (const pattern of scoped.patterns) entry.patterns.add(pattern);
     if (scoped.wildcardReason) entry.reason = scoped.wildcardReason;
@@ -347,7 +362,6 @@ export function refinePolicy(
       size,
       quota: INLINE_ROLE_POLICY_QUOTA,
       unmapped: [...unmapped.values()],
-      calls,
     };
   return {
     statements,
@@ -356,7 +370,6 @@ export function refinePolicy(
     size,
     quota: MANAGED_POLICY_QUOTA,
     unmapped: [...unmapped.values()],
-    calls,
   };
 }
 
@@ -491,7 +504,7 @@ export function givenUp(
       service,
       allowedNow: allowedHere.size,
       kept: allowedHere.size - gone.length,
-      examples: gone.slice(0, 5),
+      examples: gone.sort().slice(0, 5),
       widerResources: [...wider].sort(),
     });
   }

@@ -19,6 +19,7 @@ import {
   type GivenUp,
   givenUp,
   type ObservedUse,
+  provenCalls,
   type RefinedPolicy,
   refinePolicy,
 } from '../domain/refine.ts';
@@ -47,7 +48,7 @@ export interface RefineDependencies {
   currentIam?: IamAccountState | null;
 }
 
-/** A group of calls the proven policy would refuse, and why. */
+/** Calls to one resource the proven policy would refuse, and why. */
 export interface Refusal {
   api: string;
   action: string;
@@ -57,8 +58,8 @@ export interface Refusal {
 }
 
 export interface Proof {
-  /** Groups of calls judged (one API on one resource or object folder each), and the calls in them. */
-  groups: number;
+  /** Distinct resources judged (one API on one object, function, table… each), and the calls to them. */
+  resources: number;
   calls: number;
   /** Which documents were judged: the refined policy, or those given. */
   of: string[];
@@ -149,6 +150,36 @@ async function observedUses(input: RefineInput, deps: RefineDependencies): Promi
   );
 }
 
+/** Every distinct resource the principal called in the window (resource-calls), as uses to prove. */
+async function everyResourceUsed(input: RefineInput, deps: RefineDependencies): Promise<ObservedUse[]> {
+  const { rows } = await deps.engine.run(
+    bindRunbook(requireRunbook(deps.runbooks, 'resource-calls'), windowValues(input)),
+  );
+  const actions = new Map<string, string | null>();
+  const uses: ObservedUse[] = [];
+  for (const row of rows) {
+    const eventSource = textIn(row, 'eventsource') ?? '';
+    const eventName = textIn(row, 'eventname') ?? '';
+    const api = `${eventSource} ${eventName}`;
+    if (!actions.has(api)) actions.set(api, await iamActionFor(eventSource, eventName));
+    const key = textIn(row, 'object_key');
+    uses.push({
+      eventSource,
+      eventName,
+      region: textIn(row, 'region') ?? '',
+      action: actions.get(api) ?? null,
+      bucket: textIn(row, 'bucket'),
+      folder: key === null ? null : key.slice(0, key.lastIndexOf('/') + 1),
+      sampleKey: key,
+      resource: textIn(row, 'resource'),
+      calls: countIn(row, 'calls'),
+      firstUsed: '',
+      lastUsed: '',
+    });
+  }
+  return uses;
+}
+
 /** The role's or user's policies as they stand: inline ones, and attached ones whose document is known. */
 function currentPoliciesOf(state: IamAccountState, principal: string) {
   const name = principal.slice(principal.lastIndexOf('/') + 1);
@@ -218,17 +249,21 @@ async function refusedCalls(
 
 export async function refine(input: RefineInput, deps: RefineDependencies): Promise<RefineReport> {
   const uses = await observedUses(input, deps);
-  const actions = new Set(uses.flatMap((use) => (use.action ? [use.action] : [])));
-  const policy = refinePolicy(uses, {
+  const called = await everyResourceUsed(input, deps);
+  const actions = new Set([...uses, ...called].flatMap((use) => (use.action ? [use.action] : [])));
+  const context = {
     partition: partitionOf(input.principal),
     account: input.account,
     facts: await factsFor(actions),
-  });
+  };
+  const policy = refinePolicy(uses, context);
 
+  // Every resource really used, one by one, against the policy (or the documents given).
   const proven = input.against ?? policy.documents.map(({ name, document }) => ({ name, document }));
   const judge = identityPolicyEvaluator(proven);
+  const calls = provenCalls(called, context);
   const refused: Refusal[] = [];
-  for (const call of policy.calls) {
+  for (const call of calls) {
     const decision = judge({ action: call.action, resource: call.resource });
     if (decision.decision !== 'allowed')
       refused.push({
@@ -269,8 +304,8 @@ export async function refine(input: RefineInput, deps: RefineDependencies): Prom
     end: toInstant(input.end),
     policy,
     proof: {
-      groups: policy.calls.length,
-      calls: policy.calls.reduce((total, call) => total + call.use.calls, 0),
+      resources: calls.length,
+      calls: calls.reduce((total, call) => total + call.use.calls, 0),
       of: proven.map((document) => document.name),
       refused,
     },

@@ -1,6 +1,12 @@
 // The refined policy from observed uses, with IAM's real catalogue of actions (iam-data).
 import { describe, expect, it } from 'vitest';
-import { givenUp, type ObservedUse, refinePolicy, stablePrefix } from '../../../../lib/domain/refine.ts';
+import {
+  givenUp,
+  type ObservedUse,
+  provenCalls,
+  refinePolicy,
+  stablePrefix,
+} from '../../../../lib/domain/refine.ts';
 import { factsFor } from '../../../../lib/usecases/refine.ts';
 
 const ACCOUNT = '111122223333';
@@ -65,7 +71,7 @@ describe('refinePolicy', () => {
           Version: '2012-10-17',
           Statement: [
             {
-              Sid: 'S31',
+              Sid: 'S3Statement1',
               Effect: 'Allow',
               Action: ['s3:PutObject'],
               Resource: ['arn:aws:s3:::ingest-bucket/data/*'],
@@ -81,9 +87,13 @@ describe('refinePolicy', () => {
       apis: ['s3.amazonaws.com PutObject'],
     });
     expect(policy.kind).toBe('inline');
-    expect(policy.calls.map((call) => call.resource)).toContain(
-      'arn:aws:s3:::ingest-bucket/data/2026/01/15/a.json',
-    );
+    const context = { partition: 'aws', account: ACCOUNT, facts: await factsFor(['s3:PutObject']) };
+    expect(provenCalls([put('data/2026/01/15/')], context)).toEqual([
+      expect.objectContaining({
+        action: 's3:PutObject',
+        resource: 'arn:aws:s3:::ingest-bucket/data/2026/01/15/a.json',
+      }),
+    ]);
   });
 
   it('allows an action without resource-level permissions on *, and says why', async () => {
@@ -201,7 +211,7 @@ describe('givenUp', () => {
         service: 's3',
         allowedNow: 4,
         kept: 1,
-        examples: ['s3:GetObject', 's3:DeleteBucket', 's3:ListAllMyBuckets'],
+        examples: ['s3:DeleteBucket', 's3:GetObject', 's3:ListAllMyBuckets'],
         widerResources: ['*'],
       },
     ]);
