@@ -34,10 +34,14 @@ export const OUTCOMES = [
   'dry-run',
   /** A just-in-time grant refused before anything was attached (a cap, or its end already passed). */
   'refused',
+  /** A refined policy applied, and watched without an access-denied error the old policies would have allowed. */
+  'refined',
+  /** A refined policy taken back: an access-denied error during the watch (or a person's undo). */
+  'rolled-back',
 ] as const;
 export type Outcome = (typeof OUTCOMES)[number];
 
-export const CASE_ORIGINS = ['detection', 'offboarding', 'grant'] as const;
+export const CASE_ORIGINS = ['detection', 'offboarding', 'grant', 'refinement'] as const;
 export type CaseOrigin = (typeof CASE_ORIGINS)[number];
 
 /** Step Functions execution names allow 80 characters of [A-Za-z0-9-_]; a case ID fits in one. */
@@ -98,7 +102,7 @@ const AnswerDetail = z.object({
 });
 
 export const PendingEscalationSchema = z.object({
-  from: z.enum(['confirm', 'revoke', 'verify']),
+  from: z.enum(['confirm', 'revoke', 'verify', 'refinement']),
   reason: z.string(),
   taskToken: z.string().min(1),
   acknowledgeBy: z.iso.datetime(),
@@ -203,6 +207,25 @@ export const CaseEntrySchema = z.discriminatedUnion('step', [
     detail: z.object({ answerId: z.string(), approver: z.string(), reason: z.string() }),
   }),
   z.object({ ...base, step: z.literal('verify'), detail: shown<Verification>() }),
+  /** A refinement's watch for access-denied errors after its policy went in. */
+  z.object({
+    ...base,
+    step: z.literal('refinement-watch'),
+    detail: z.object({
+      status: z.enum(['clean', 'regressed', 'watching']),
+      attempt: z.number().int().min(1),
+      regressions: z.array(
+        z.object({
+          api: z.string(),
+          action: z.string(),
+          resource: z.string(),
+          calls: z.number(),
+          at: z.string(),
+        }),
+      ),
+      explanation: z.string(),
+    }),
+  }),
   z.object({
     ...base,
     step: z.literal('offboard'),

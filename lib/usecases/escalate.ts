@@ -31,7 +31,7 @@ export const EscalateInputSchema = z.object({
   trigger: TriggerSchema,
   /** The case's revision the decision to escalate was made on. */
   revision: z.number().int().min(0),
-  escalation: z.object({ from: z.enum(['confirm', 'revoke', 'verify']), reason: z.string() }),
+  escalation: z.object({ from: z.enum(['confirm', 'revoke', 'verify', 'refinement']), reason: z.string() }),
   settings: z.object({
     acknowledgeTimeoutSeconds: z.number().int().min(1),
     approvalTimeoutSeconds: z.number().int().min(1),

@@ -8,7 +8,8 @@ import type { Trigger } from '../domain/trigger.ts';
 /**
  * `judged` is the trigger confirm weighs: when it is a finding (the case has no call of its
  * own), an unanswered page never revokes, whatever the severity, since only a finding the
- * principal's history bears out may lead to a revocation without a person.
+ * principal's history bears out may lead to a revocation without a person. A refinement is
+ * never applied without a person either.
  */
 export function executionSettings(config: Config, severity: Severity, judged?: Trigger) {
   return {
@@ -16,7 +17,8 @@ export function executionSettings(config: Config, severity: Severity, judged?: T
     maxVerifyAttempts: config.verify.maxAttempts,
     acknowledgeTimeoutSeconds: config.escalation.acknowledgeMinutes * 60,
     approvalTimeoutSeconds: config.escalation.decideMinutes * 60,
-    onApprovalTimeout: judged?.finding ? ('expire' as const) : config.escalation.onTimeout[severity],
+    onApprovalTimeout:
+      judged?.finding || judged?.refinement ? ('expire' as const) : config.escalation.onTimeout[severity],
   };
 }
 export type ExecutionSettings = ReturnType<typeof executionSettings>;

@@ -152,6 +152,10 @@ export function revocationTargetOf(target: TriggerTarget): RevocationTarget {
       return notRevocable(target.principalArn, `grant ${target.grantId} is ended by its expiry`, [
         `End the grant again (revoker jit expire ${target.grantId}): it detaches ${target.policyArn} unless another live grant gives it, and denies the sessions it issued.`,
       ]);
+    case 'refinement':
+      return notRevocable(target.principalArn, `a refinement of ${target.principalArn} is not a compromise`, [
+        'Undo the refinement (revoker undo CASE) to give the role its policies back.',
+      ]);
   }
 }
 
