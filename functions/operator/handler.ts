@@ -20,6 +20,7 @@ import {
   OperatorRefusedError,
   offboardAs,
   readAudit,
+  refineAs,
   requestGrant,
   runRunbookAs,
 } from '../../lib/usecases/operator.ts';
@@ -77,6 +78,7 @@ export function createOperatorHandler(deps: OffboardingDependencies) {
       (caller, match, body) => runRunbookAs(caller, match[1]!, body, deps),
     ],
     ['POST', /^\/offboard$/, (caller, _match, body) => offboardAs(caller, body, deps)],
+    ['POST', /^\/refinements$/, (caller, _match, body) => refineAs(caller, body, deps)],
     [
       'GET',
       /^\/audit$/,

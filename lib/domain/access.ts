@@ -64,6 +64,16 @@ export const AccessSchema = z
         }),
       )
       .default([]),
+    /** Who may ask for a role's policies to be refined (an approver from the escalation path still decides). */
+    refinements: z
+      .array(
+        z.strictObject({
+          group: GroupName,
+          principals: z.array(PrincipalPattern).min(1),
+          accounts: z.array(AccountSelector).min(1),
+        }),
+      )
+      .default([]),
     /** Who may read the audit log. */
     auditors: z.array(GroupName).default([]),
     /** A request waiting for approval longer than this can no longer be approved (at most 7 days). */
@@ -323,6 +333,21 @@ export function mayRunRunbook(caller: Caller, runbookId: string, accountId: stri
         allowed: false,
         reason: `${caller.arn} may not run ${runbookId} on account ${accountId} (access.runbooks)`,
       };
+}
+
+/** May the caller ask for this role's policies to be replaced by a refined one? Approval is another person's. */
+export function mayAskRefinement(caller: Caller, principalArn: string, access: Access): Verdict {
+  const groups = groupsOf(caller, access);
+  const accountId = accountOfArn(principalArn) ?? '';
+  const rule = access.refinements.find(
+    (candidate) =>
+      groups.includes(candidate.group) &&
+      candidate.principals.some((pattern) => matches(principalArn, pattern)) &&
+      accountSelected(accountId, candidate.accounts, access),
+  );
+  return rule
+    ? { allowed: true }
+    : { allowed: false, reason: `${caller.arn} may not ask to refine ${principalArn} (access.refinements)` };
 }
 
 export function mayReadAudit(caller: Caller, access: Access): Verdict {

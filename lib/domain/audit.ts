@@ -10,6 +10,7 @@ export const AUDIT_ACTIONS = [
   'runbook.run',
   'audit.read',
   'offboard.request',
+  'refinement.ask',
 ] as const;
 
 /** The longest text each field keeps (the operator use cases cut longer values to fit). */

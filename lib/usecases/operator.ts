@@ -12,6 +12,7 @@ import {
   isNamedApprover,
   mayAnswerCase,
   mayApproveGrant,
+  mayAskRefinement,
   mayOffboard,
   mayReadAudit,
   mayRequestGrant,
@@ -37,7 +38,7 @@ import {
 } from '../domain/jit.ts';
 import { type OffboardingDetail, offboardingTrigger } from '../domain/offboarding.ts';
 import { IDENTITY_CENTER_ROLE_ARN } from '../domain/principal.ts';
-import { AccountId, PersonName, PolicyArn, Region } from '../domain/shapes.ts';
+import { AccountId, PersonName, PolicyArn, Region, RoleArn } from '../domain/shapes.ts';
 import { Duration, durationSeconds, toInstant } from '../domain/time.ts';
 import { credentialIdOf } from '../domain/trigger.ts';
 import {
@@ -57,6 +58,8 @@ import { answerEscalation, EscalationAnswerError } from './answer-escalation.ts'
 import { CaseContentionError, changeDocument, type IntakeOutcome } from './cases.ts';
 import { startOffboardingCase } from './detect.ts';
 import { GrantRefusedError, grantAccess } from './jit.ts';
+import { refine } from './refine.ts';
+import { openRefinement, RefinementRefusedError } from './refinement.ts';
 import { runRunbook } from './run-runbook.ts';
 
 export interface OperatorDependencies {
@@ -901,4 +904,70 @@ export async function offboardAs(
 async function openOffboarding(request: OffboardingDetail, eventKey: string, deps: OffboardingDependencies) {
   const trigger = offboardingTrigger(request, null, toInstant(deps.clock.now()));
   return startOffboardingCase(trigger, request, eventKey, deps);
+}
+
+// ---- Refinements ------------------------------------------------------------------------
+
+export const RefinementAskSchema = z.strictObject({
+  /** The role, exactly as IAM has it, path included. */
+  principalArn: RoleArn,
+  /** Days of calls to refine from, ending now (or at `end`). */
+  days: z.number().int().min(1).max(400).default(90),
+  end: z.iso.datetime().optional(),
+  /** How long after the change access-denied errors are watched for. */
+  watchMinutes: z.number().int().min(5).max(10_080).default(60),
+  region: Region.default('us-east-1'),
+});
+
+/**
+ * Ask, as the verified caller, for a role's policies to be replaced by its refined policy: the
+ * policy is written and proved here, from the logs, never taken from the request; the case then
+ * waits for an approver other than the caller. Allowed by access.refinements; audited.
+ */
+export async function refineAs(caller: Caller, body: unknown, deps: OffboardingDependencies) {
+  const parsed = RefinementAskSchema.safeParse(body);
+  const target = parsed.success ? parsed.data.principalArn : '(invalid)';
+  const refuse = async (reason: string, error: Error = new OperatorRefusedError(reason)): Promise<never> => {
+    await audit(deps, caller, { action: 'refinement.ask', target, allowed: false, reason });
+    throw error;
+  };
+  if (!parsed.success) return refuse(`the request is not valid: ${parsed.error.issues[0]?.message}`);
+  const ask = parsed.data;
+  const verdict = mayAskRefinement(caller, ask.principalArn, deps.config.access);
+  if (!verdict.allowed) return refuse(verdict.reason);
+  const account = accountOfArn(ask.principalArn)!;
+  const end = ask.end ? new Date(ask.end) : deps.clock.now();
+  const iam = (deps.revokesIn ?? deps.iamFor)(account);
+  let opened: Awaited<ReturnType<typeof openRefinement>>;
+  try {
+    const report = await refine(
+      { account, principal: ask.principalArn, start: new Date(end.getTime() - ask.days * 86_400_000), end },
+      {
+        engine: deps.engine,
+        runbooks: deps.runbooks,
+        currentIam: await iam.readState({
+          accountId: account,
+          roles: [ask.principalArn.slice(ask.principalArn.lastIndexOf('/') + 1)],
+          users: [],
+          managedPolicies: [],
+          identityCenter: false,
+        }),
+      },
+    );
+    opened = await openRefinement(
+      { report, requestedBy: caller.arn, watchMinutes: ask.watchMinutes, region: ask.region },
+      deps,
+    );
+  } catch (error) {
+    if (error instanceof RefinementRefusedError) return refuse(error.message);
+    throw error;
+  }
+  await audit(deps, caller, {
+    action: 'refinement.ask',
+    target,
+    allowed: true,
+    reason: 'allowed by access.refinements; an approver decides',
+    details: { caseId: opened.caseId, days: ask.days },
+  });
+  return opened;
 }

@@ -260,8 +260,9 @@ export async function refine(input: RefineInput, deps: RefineDependencies): Prom
 
   // Every resource really used, one by one, against the policy (or the documents given).
   const proven = input.against ?? policy.documents.map(({ name, document }) => ({ name, document }));
-  const judge = identityPolicyEvaluator(proven);
   const calls = provenCalls(called, context);
+  // Without a call there is nothing to prove (and a policy without a statement is no policy).
+  const judge = calls.length > 0 ? identityPolicyEvaluator(proven) : () => ({ decision: 'allowed' as const });
   const refused: Refusal[] = [];
   for (const call of calls) {
     const decision = judge({ action: call.action, resource: call.resource });

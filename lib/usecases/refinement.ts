@@ -60,6 +60,11 @@ export async function openRefinement(
   const roleName = report.principal.match(/:role\/(?:.*\/)?([^/]+)$/)?.[1];
   if (!roleName)
     throw new RefinementRefusedError(`${report.principal} is not a role: only a role's policies are refined`);
+  // A window without calls would refine the role to nothing at all: never from no evidence.
+  if (report.proof.calls === 0 || report.policy.statements.length === 0)
+    throw new RefinementRefusedError(
+      `${report.principal} made no call revoker can allow from ${report.start} to ${report.end}: there is nothing to refine from, and nothing is applied`,
+    );
   if (report.proof.refused.length > 0)
     throw new RefinementRefusedError(
       `the refined policy would deny calls to ${report.proof.refused.length} resources the role used: nothing is applied`,

@@ -2,9 +2,10 @@
 // scheduler, the local pipeline): who may ask for which grants and who must approve them, what
 // dry-run does, what a forged bus event can do (nothing), who may run which runbooks, who may
 // offboard whom — each decision audited.
-import { mkdtempSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { gzipSync } from 'node:zlib';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { type Access, callerOf } from '../../../../lib/domain/access.ts';
@@ -12,17 +13,23 @@ import { executionNameOf } from '../../../../lib/domain/case.ts';
 import type { Config } from '../../../../lib/domain/config.ts';
 import { FileAuditLog } from '../../../../lib/local/audit-log.ts';
 import { FileCaseStore } from '../../../../lib/local/case-store.ts';
+import { DuckDbQueryEngine } from '../../../../lib/local/duckdb-engine.ts';
+import { generate } from '../../../../lib/local/generator/generate.ts';
+import type { OverprivilegedWorkloadTruth } from '../../../../lib/local/generator/scenarios.ts';
 import { localGrantGuardArn, withGrantGuard } from '../../../../lib/local/grant-guard.ts';
 import { authorizerFor, initialAccountState, LocalIamAccount } from '../../../../lib/local/iam-account.ts';
 import { openLocalPipeline, SimulatedClock } from '../../../../lib/local/pipeline.ts';
+import { readRecordFiles } from '../../../../lib/local/record-files.ts';
 import { FileScheduler } from '../../../../lib/local/scheduler.ts';
 import { FileSigningKeys } from '../../../../lib/local/signing-keys.ts';
 import { LocalTaskCallbacks } from '../../../../lib/local/task-callbacks.ts';
 import { AccountNotEnrolledError, type QueryEngine } from '../../../../lib/ports.ts';
 import { loadRunbooks } from '../../../../lib/runbooks/catalog.ts';
+import { requireCase } from '../../../../lib/usecases/cases.ts';
 import { detect } from '../../../../lib/usecases/detect.ts';
 import {
   admitCaller,
+  answerCaseAs,
   approveGrantRequest,
   finishGrantRequest,
   listGrantRequests,
@@ -31,6 +38,7 @@ import {
   OperatorRefusedError,
   offboardAs,
   readAudit,
+  refineAs,
   requestGrant,
   runRunbookAs,
   takeGrantAnnouncement,
@@ -83,6 +91,7 @@ const ACCESS: Access = {
     { group: 'responders', runbooks: ['*'], accounts: ['*'] },
     { group: 'engineers', runbooks: ['principal-activity'], accounts: ['env=prod'] },
   ],
+  refinements: [{ group: 'engineers', principals: ['arn:aws:iam::*:role/service-role/*'], accounts: ['*'] }],
   auditors: ['responders'],
   pendingRequestsExpireAfter: '24h',
   offboarders: ['hr', 'responders'],
@@ -1086,4 +1095,93 @@ describe('offboarding through the operator API', () => {
     expect(await deps.cases.list()).toEqual([]);
     expect(await iam.load()).toEqual(before);
   });
+});
+
+describe('refinements through the operator API', () => {
+  /** The overprivileged workload's logs, moved into this test's account, under a DuckDB engine. */
+  async function withWorkload() {
+    const parts = await operator();
+    const generated = mkdtempSync(join(tmpdir(), 'revoker-operator-workload-'));
+    const truth = generate({
+      out: generated,
+      days: 1,
+      events: 500,
+      accounts: 1,
+      seed: 'operator-refine',
+      scenarios: ['overprivileged-workload'],
+      end: new Date('2026-01-15T10:00:00Z'),
+    }).scenarios[0] as OverprivilegedWorkloadTruth;
+    const logs = mkdtempSync(join(tmpdir(), 'revoker-operator-logs-'));
+    for await (const entry of readRecordFiles([generated]))
+      if (entry.kind === 'parsed' && entry.record.eventName === 'PutObject') {
+        const text = JSON.stringify({ Records: [entry.record] }).replaceAll(truth.account, ACCOUNT);
+        const day = entry.record.eventTime.slice(0, 10).split('-');
+        const folder = join(logs, 'AWSLogs', ACCOUNT, 'CloudTrail', truth.region, ...day);
+        mkdirSync(folder, { recursive: true });
+        writeFileSync(
+          join(folder, `${ACCOUNT}_CloudTrail_${entry.index}_${entry.record.eventID}.json.gz`),
+          gzipSync(text),
+        );
+      }
+    const roleArn = truth.roleArn.replace(truth.account, ACCOUNT);
+    const state = await parts.iam.load();
+    state.roles[truth.roleName] = {
+      ...state.roles['ops-admin']!,
+      arn: roleArn,
+      path: '/service-role/',
+      inlinePolicies: { [truth.inlinePolicyName]: JSON.stringify(truth.currentPolicy) },
+    };
+    await parts.iam.save(state);
+    const engine = await DuckDbQueryEngine.open(logs);
+    return { ...parts, deps: { ...parts.deps, engine }, engine, roleArn, truth };
+  }
+
+  it('an allowed engineer asks; the policy is written and proved from the logs, and the case waits for someone else', async () => {
+    const { deps, engine, roleArn, workflow } = await withWorkload();
+
+    const opened = await refineAs(
+      carol,
+      { principalArn: roleArn, days: 2, end: '2026-01-15T10:00:00Z' },
+      deps,
+    );
+
+    const record = await requireCase(deps.cases, opened.caseId);
+    expect(record.header.origin).toBe('refinement');
+    expect(JSON.parse(record.header.trigger.refinement!.document).Statement[0].Action).toEqual([
+      's3:PutObject',
+    ]);
+    expect(record.header.trigger.refinement!.requestedBy).toBe(carol.arn);
+    expect(workflow.started.size).toBe(1);
+    // Carol asked: she cannot also approve it.
+    await expect(
+      answerCaseAs(carol, opened.caseId, { answer: 'approve', reason: 'mine' }, deps),
+    ).rejects.toThrow();
+    const audited = await deps.audit.list(new Date(0), deps.clock.now());
+    expect(audited.find((entry) => entry.action === 'refinement.ask')).toMatchObject({
+      identity: carol.arn,
+      allowed: true,
+    });
+    await engine.close();
+  }, 60_000);
+
+  it('refuses, and audits, a caller or role access.refinements does not name, and a window without calls', async () => {
+    const { deps, engine, roleArn, workflow } = await withWorkload();
+
+    await expect(refineAs(oncall, { principalArn: roleArn }, deps)).rejects.toThrow('(access.refinements)');
+    await expect(refineAs(carol, { principalArn: arn('role', 'ops-admin') }, deps)).rejects.toThrow(
+      '(access.refinements)',
+    );
+    await expect(
+      refineAs(carol, { principalArn: roleArn, days: 1, end: '2025-06-01T00:00:00Z' }, deps),
+    ).rejects.toThrow('there is nothing to refine from');
+
+    expect(workflow.started.size).toBe(0);
+    const audited = await deps.audit.list(new Date(0), deps.clock.now());
+    expect(audited.map((record) => [record.action, record.allowed])).toEqual([
+      ['refinement.ask', false],
+      ['refinement.ask', false],
+      ['refinement.ask', false],
+    ]);
+    await engine.close();
+  }, 60_000);
 });
