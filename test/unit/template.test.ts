@@ -403,7 +403,17 @@ describe('the state machine’s task timeouts against the functions’ own', () 
 
   it('finds the invoking tasks and the waiting one', () => {
     expect(invokers.map(([name]) => name).sort()).toEqual(
-      ['Close', 'Confirm', 'ExpireGrant', 'Offboard', 'Revoke', 'Verify'].sort(),
+      [
+        'ApplyRefinement',
+        'Close',
+        'Confirm',
+        'ExpireGrant',
+        'Offboard',
+        'Revoke',
+        'RollBackRefinement',
+        'Verify',
+        'WatchRefinement',
+      ].sort(),
     );
     expect(callbacks.map(([name]) => name)).toEqual(['Escalate']);
   });
