@@ -116,6 +116,21 @@ export function approverIsSubject(approver: string, target: TriggerTarget): bool
   return person !== null && subjectPeopleOf(target).includes(person);
 }
 
+/**
+ * True when the approver may be whoever asked for a change (a refinement): the same identity,
+ * or the same person by any name they go by — an IAM user's name, an Identity Center session's,
+ * an email or its local part. Errs towards "the same": another approver decides then.
+ */
+export function mayBeTheAsker(approver: string, asker: string): boolean {
+  if (approver.toLowerCase() === asker.toLowerCase() || isSelfApproval(approver, asker)) return true;
+  const names = (identity: string) => {
+    const person = personNameOf(identity);
+    return person === null ? [] : [person, person.split('@')[0]!];
+  };
+  const askerNames = names(asker);
+  return names(approver).some((name) => askerNames.includes(name));
+}
+
 /** The name an approver is known by: an Identity Center session's, an IAM user's, or as listed. */
 function personNameOf(approver: string): string | null {
   const session = /^arn:aws[a-z-]*:sts::\d{12}:assumed-role\/AWSReservedSSO_[\w+=,.@-]+\/([\w+=,.@-]+)$/.exec(

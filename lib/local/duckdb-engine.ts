@@ -119,7 +119,8 @@ const ATHENA_PROJECTION = `
 
 // Trino functions runbooks may use, as DuckDB macros, so the SQL text is shared.
 const TRINO_MACROS = [
-  'CREATE MACRO json_extract_scalar(doc, path) AS json_extract_string(doc, path)',
+  // Athena's JSONPath names a key with a dash as `$["x-amz-copy-source"]`; DuckDB's as `$."…"`.
+  `CREATE MACRO json_extract_scalar(doc, path) AS json_extract_string(doc, regexp_replace(path, '^\\$\\["([^"]+)"\\]$', '$."\\1"'))`,
   'CREATE MACRO from_iso8601_timestamp(text) AS CAST(text AS TIMESTAMPTZ)',
   'CREATE MACRO to_unixtime(moment) AS epoch(moment)',
   // Trino's count_if is a count (0 over no rows); DuckDB's own returns NULL when it saw no

@@ -14,6 +14,8 @@
 -- output bucket: the bucket an S3 call named (NULL for other services)
 -- output object_key: the object key it named (NULL without one)
 -- output resource: the name or ARN another service's call named (NULL when it named none)
+-- output index_name: the DynamoDB index a query or scan named (NULL without one)
+-- output copy_source: the object a copy read, `bucket/key` (NULL for other calls)
 -- output calls: successful calls
 -- reading: one row per resource really used; a policy that allows every row allows every
 --   successful call of the window.
@@ -32,6 +34,8 @@ SELECT
     json_extract_scalar(requestparameters, '$.keyId'),
     json_extract_scalar(requestparameters, '$.name')
   ) AS resource,
+  json_extract_scalar(requestparameters, '$.indexName') AS index_name,
+  json_extract_scalar(requestparameters, '$["x-amz-copy-source"]') AS copy_source,
   count(*) AS calls
 FROM cloudtrail_logs
 WHERE timestamp BETWEEN :start_day AND :end_day
@@ -40,5 +44,5 @@ WHERE timestamp BETWEEN :start_day AND :end_day
   AND eventtime >= :start
   AND eventtime < :end
   AND errorcode IS NULL
-GROUP BY 1, 2, 3, 4, 5, 6
+GROUP BY 1, 2, 3, 4, 5, 6, 7, 8
 ORDER BY eventsource, eventname, region, bucket, object_key, resource

@@ -16,6 +16,8 @@
 -- output folder: the object key up to its last slash ('' at the bucket's top; NULL without a key)
 -- output sample_key: one object key in that folder, to check a policy against
 -- output resource: the name or ARN another service's call named (NULL when it named none)
+-- output index_name: the DynamoDB index a query or scan named (NULL without one)
+-- output copy_source: the object a copy read, `bucket/key` (NULL for other calls)
 -- output calls: successful calls
 -- output first_used: the earliest of them
 -- output last_used: the latest of them
@@ -44,6 +46,8 @@ SELECT
     json_extract_scalar(requestparameters, '$.keyId'),
     json_extract_scalar(requestparameters, '$.name')
   ) AS resource,
+  json_extract_scalar(requestparameters, '$.indexName') AS index_name,
+  json_extract_scalar(requestparameters, '$["x-amz-copy-source"]') AS copy_source,
   count(*) AS calls,
   min(eventtime) AS first_used,
   max(eventtime) AS last_used
@@ -54,5 +58,5 @@ WHERE timestamp BETWEEN :start_day AND :end_day
   AND eventtime >= :start
   AND eventtime < :end
   AND errorcode IS NULL
-GROUP BY 1, 2, 3, 4, 5, 7
+GROUP BY 1, 2, 3, 4, 5, 7, 8, 9
 ORDER BY eventsource, eventname, region, bucket, folder, resource

@@ -3,7 +3,7 @@
 // The answer goes to the paused execution (SendTaskSuccess / SendTaskFailure, heartbeats); it is
 // recorded first; an answer Step Functions no longer takes (already answered, timed out) is
 // followed on the case by the reason it did not take effect.
-import { approverIsSubject } from '../domain/approval.ts';
+import { approverIsSubject, mayBeTheAsker } from '../domain/approval.ts';
 import {
   type Case,
   decisionIdFor,
@@ -78,7 +78,7 @@ export async function answerEscalation(
     );
   }
   // Two people: whoever asked for a refinement never approves it.
-  if (trigger.refinement && trigger.refinement.requestedBy.toLowerCase() === request.approver.toLowerCase()) {
+  if (trigger.refinement && mayBeTheAsker(request.approver, trigger.refinement.requestedBy)) {
     throw new EscalationAnswerError(
       `${request.approver} asked for this refinement and cannot approve it: another approver decides`,
     );

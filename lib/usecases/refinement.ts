@@ -7,12 +7,12 @@
 import { z } from 'zod';
 import { ApprovalSchema } from '../domain/approval.ts';
 import { entriesOf, openedHeader } from '../domain/case.ts';
-import type { Config } from '../domain/config.ts';
+import { type Config, isProtected, protectingTag } from '../domain/config.ts';
 import { own } from '../domain/iam-state.ts';
 import { identityPolicyEvaluator, type NamedPolicy } from '../domain/policy-evaluator.ts';
-import { planRefinement } from '../domain/refine.ts';
+import { planRefinement, policyBasis, provenCalls } from '../domain/refine.ts';
 import { scopeFor } from '../domain/revocation/plan.ts';
-import { addMinutes, toInstant } from '../domain/time.ts';
+import { addMinutes, toInstant, toPartitionDay } from '../domain/time.ts';
 import { credentialIdOf, type Refinement, type Trigger, TriggerSchema } from '../domain/trigger.ts';
 import type { CaseStore, Clock, IamGateway, QueryEngine } from '../ports.ts';
 import { bindRunbook, type Runbook, requireRunbook } from '../runbooks/catalog.ts';
@@ -26,7 +26,7 @@ import {
   requireCase,
 } from './cases.ts';
 import { executionSettings } from './execution.ts';
-import type { RefineReport } from './refine.ts';
+import { factsFor, partitionOf, type RefineReport, resourcesCalled } from './refine.ts';
 import { applyRecorded, revocationsToUndo } from './revocations.ts';
 import { undoRevocation } from './undo.ts';
 
@@ -73,6 +73,30 @@ export async function openRefinement(
     throw new RefinementRefusedError(
       'only a refined policy proved as one inline policy is applied (a managed policy set, or a policy given with --against, is not)',
     );
+  const current = report.current;
+  if (!current?.role)
+    throw new RefinementRefusedError(
+      `the current policies of ${report.principal} were not read: a refinement must know what it replaces`,
+    );
+  if (current.wider.length > 0)
+    throw new RefinementRefusedError(
+      `the refined policy would allow what the current policies do not (${current.wider
+        .slice(0, 3)
+        .map((entry) => `${entry.action} on ${entry.resource}`)
+        .join('; ')}): nothing is applied`,
+    );
+  // What no refinement may touch on one person's approval: protected roles, and the roles AWS
+  // itself manages (service-linked, Identity Center's).
+  if (current.role.arn !== report.principal)
+    throw new RefinementRefusedError(
+      `the policies read are ${current.role.arn}'s, and the refinement is of ${report.principal}: nothing is applied`,
+    );
+  if (/:role\/(aws-service-role|aws-reserved)\//.test(current.role.arn))
+    throw new RefinementRefusedError(`${current.role.arn} is managed by AWS: it is not refined`);
+  const protection =
+    isProtected(current.role.arn, deps.config) ?? protectingTag(current.role.tags, deps.config);
+  if (protection)
+    throw new RefinementRefusedError(`${current.role.arn} is protected (${protection}): it is not refined`);
   const [document] = report.policy.documents;
   const now = toInstant(deps.clock.now());
   const refinement: Refinement = {
@@ -82,6 +106,7 @@ export async function openRefinement(
     proof: { calls: report.proof.calls, resources: report.proof.resources, refused: 0 },
     watchMinutes: input.watchMinutes,
     requestedBy: input.requestedBy,
+    basis: current.basis,
   };
   const trigger = TriggerSchema.parse({
     credentialId: credentialIdOf(`refinement:${report.principal}`),
@@ -157,7 +182,7 @@ async function refinementOf(cases: CaseStore, caseId: string) {
   const { trigger } = record.header;
   if (record.header.origin !== 'refinement' || !trigger.refinement || trigger.target.kind !== 'refinement')
     throw new RefinementRefusedError(`case ${caseId} is not a refinement`);
-  return { record, refinement: trigger.refinement, target: trigger.target };
+  return { record, refinement: trigger.refinement, target: trigger.target, trigger };
 }
 
 export interface ApplyRefinementDependencies {
@@ -191,6 +216,16 @@ export async function applyRefinement(input: RefinementStepInput, deps: ApplyRef
   if (role.arn && role.arn !== target.principalArn)
     throw new RefinementRefusedError(
       `IAM has role ${target.roleName} as ${role.arn}, not ${target.principalArn}: nothing is changed`,
+    );
+  // The role must be as it was when the refinement was proved and approved: a policy added or
+  // changed since was never judged, and is not deleted behind the approver's back.
+  // (A retried apply resumes from its recorded intent instead, whatever it changed already.)
+  const begun = entriesOf(record, 'revoke-intent').some(
+    (entry) => entry.detail.revocationId === REFINEMENT_ID,
+  );
+  if (!begun && JSON.stringify(policyBasis(role)) !== JSON.stringify(refinement.basis))
+    throw new RefinementRefusedError(
+      `role ${target.roleName}'s policies changed since the refinement was proved: nothing is changed; ask for a new refinement`,
     );
   const now = toInstant(deps.clock.now());
   const plan = planRefinement(role, roleTarget, refinement, now);
@@ -234,7 +269,8 @@ export interface WatchRefinementDependencies {
 }
 
 export interface WatchResult {
-  status: 'clean' | 'regressed' | 'watching';
+  /** `unverified`: the watch is over but the logs never caught up with it. */
+  status: 'clean' | 'regressed' | 'watching' | 'unverified';
   attempt: number;
   /** Calls refused since the change that the old policies allowed. */
   regressions: { api: string; action: string; resource: string; calls: number; at: string }[];
@@ -242,91 +278,115 @@ export interface WatchResult {
 }
 
 /**
- * Look for access-denied errors by the role since its refined policy went in. One on a call its
- * old policies allowed is a regression: the refinement took something the workload needs.
- * Clean once the watch has passed and the logs have caught up with it.
+ * Look for access-denied errors by the role since its refinement began, call by call. One its old
+ * policies allowed is a regression: the refinement took something the workload needs. Clean
+ * once the watch has passed and every region's logs have caught up with its end.
  */
 export async function watchRefinement(
   input: RefinementStepInput,
   deps: WatchRefinementDependencies,
 ): Promise<WatchResult> {
-  const { record, refinement, target } = await refinementOf(deps.cases, input.caseId);
-  const appliedAt = appliedAtOf(record);
-  if (!appliedAt) throw new RefinementRefusedError(`case ${input.caseId} has no applied refinement to watch`);
-  const attempt = (input.watch?.attempt ?? 0) + 1;
-  const now = deps.clock.now();
-  const watchEnd = addMinutes(new Date(appliedAt), refinement.watchMinutes);
-  const { rows } = await deps.engine.run(
-    bindRunbook(requireRunbook(deps.runbooks, 'access-denied'), {
-      account: target.accountId,
-      principal: target.principalArn,
-      start: appliedAt,
-      end: toInstant(new Date(Math.max(now.getTime(), new Date(appliedAt).getTime() + 1000))),
-    }),
-  );
+  const { record, refinement, target, trigger } = await refinementOf(deps.cases, input.caseId);
   const intent = entriesOf(record, 'revoke-intent').find(
     (entry) => entry.detail.revocationId === REFINEMENT_ID,
   );
-  const oldRole = intent ? own(intent.detail.before.roles, target.roleName) : undefined;
+  const appliedAt = appliedAtOf(record);
+  if (!intent || !appliedAt)
+    throw new RefinementRefusedError(`case ${input.caseId} has no applied refinement to watch`);
+  const attempt = (input.watch?.attempt ?? 0) + 1;
+  const now = deps.clock.now();
+  // From the moment its first change could be made, not from when the last was read back.
+  const since = new Date(intent.at);
+  const watchEnd = addMinutes(new Date(appliedAt), refinement.watchMinutes);
+  const window = {
+    account: target.accountId,
+    principal: target.principalArn,
+    start: since,
+    end: new Date(Math.max(now.getTime(), since.getTime() + 1000)),
+  };
+  const refused = await resourcesCalled('denied-calls', window, deps);
+  const context = {
+    partition: partitionOf(target.principalArn),
+    account: target.accountId,
+    facts: await factsFor(new Set(refused.flatMap((use) => (use.action ? [use.action] : [])))),
+  };
+  const oldRole = own(intent.detail.before.roles, target.roleName);
   const oldPolicies: NamedPolicy[] = oldRole
     ? [
         ...Object.entries(oldRole.inlinePolicies).map(([name, document]) => ({ name, document })),
         ...oldRole.attachedPolicies.flatMap((arn) => {
-          const managed = own(intent!.detail.before.managedPolicies, arn);
+          const managed = own(intent.detail.before.managedPolicies, arn);
           return managed ? [{ name: arn, document: managed.document }] : [];
         }),
       ]
     : [];
   const unread = oldRole
-    ? oldRole.attachedPolicies.filter((arn) => !own(intent!.detail.before.managedPolicies, arn))
+    ? oldRole.attachedPolicies.filter((arn) => !own(intent.detail.before.managedPolicies, arn))
     : [];
-  const judge = identityPolicyEvaluator(oldPolicies);
+  // What an AWS managed policy (document not read) might have allowed is judged by the services
+  // the workload used: a refusal in one of them counts; a probe of another does not.
+  const usedServices = new Set(
+    (JSON.parse(refinement.document).Statement as { Effect?: string; Action?: string[] }[])
+      .filter((statement) => statement.Effect === 'Allow')
+      .flatMap((statement) => statement.Action ?? [])
+      .map((action) => action.slice(0, action.indexOf(':')).toLowerCase()),
+  );
+  const judge =
+    oldPolicies.length > 0 ? identityPolicyEvaluator(oldPolicies) : () => ({ decision: 'implicit-deny' });
   const regressions: WatchResult['regressions'] = [];
-  for (const row of rows) {
-    const eventSource = textIn(row, 'eventsource') ?? '';
-    const eventName = textIn(row, 'eventname') ?? '';
-    const action = await iamActionFor(eventSource, eventName);
-    if (!action) continue;
-    const bucket = textIn(row, 'bucket');
-    const key = textIn(row, 'sample_key');
-    const named = textIn(row, 'resource');
-    const resource = bucket
-      ? `arn:aws:s3:::${bucket}${key ? `/${key}` : ''}`
-      : named?.startsWith('arn:')
-        ? named
-        : '*';
-    // An AWS managed policy's document is not read: a refusal it might have allowed counts.
-    const allowedBefore = unread.length > 0 || judge({ action, resource }).decision === 'allowed';
+  for (const call of provenCalls(refused, context)) {
+    const service = call.action.slice(0, call.action.indexOf(':')).toLowerCase();
+    const allowedBefore =
+      judge({ action: call.action, resource: call.resource }).decision === 'allowed' ||
+      (unread.length > 0 && usedServices.has(service));
     if (allowedBefore)
       regressions.push({
-        api: `${eventSource} ${eventName}`,
-        action,
-        resource,
-        calls: countIn(row, 'calls'),
-        at: textIn(row, 'first_denied') ?? '',
+        api: `${call.use.eventSource} ${call.use.eventName}`,
+        action: call.action,
+        resource: call.resource,
+        calls: call.use.calls,
+        at: call.use.firstUsed,
       });
   }
+  const caughtUp = await logsReach(
+    addMinutes(watchEnd, deps.config.verify.marginMinutes),
+    trigger.region,
+    target.accountId,
+    since,
+    deps,
+  );
+  // Long past its end with the logs still behind: a person looks (the refinement stays).
+  const patience =
+    Math.ceil((refinement.watchMinutes * 60) / Math.max(deps.config.verify.waitSeconds, 1)) +
+    deps.config.verify.maxAttempts;
   const result: WatchResult =
     regressions.length > 0
       ? {
           status: 'regressed',
           attempt,
           regressions,
-          explanation: `${regressions.length} kinds of call refused since the refinement that the old policies allowed (first: ${regressions[0]!.api} on ${regressions[0]!.resource})`,
+          explanation: `${regressions.length} refused calls since the refinement that the old policies allowed (first: ${regressions[0]!.api} on ${regressions[0]!.resource})`,
         }
-      : now.getTime() >= watchEnd.getTime()
+      : now.getTime() >= watchEnd.getTime() && caughtUp === null
         ? {
             status: 'clean',
             attempt,
             regressions,
-            explanation: `no call the old policies allowed was refused in the ${refinement.watchMinutes} minutes after the refinement`,
+            explanation: `no call the old policies allowed was refused in the ${refinement.watchMinutes} minutes after the refinement, and the logs reach past them`,
           }
-        : {
-            status: 'watching',
-            attempt,
-            regressions,
-            explanation: `watching until ${toInstant(watchEnd)}: nothing refused so far`,
-          };
+        : attempt >= patience
+          ? {
+              status: 'unverified',
+              attempt,
+              regressions,
+              explanation: `the watch ended at ${toInstant(watchEnd)}, but ${caughtUp ?? 'the logs'}: a person checks that nothing was refused (the refined policy stays)`,
+            }
+          : {
+              status: 'watching',
+              attempt,
+              regressions,
+              explanation: `watching until ${toInstant(watchEnd)}: nothing refused so far`,
+            };
   await recordEntry(deps.cases, input.caseId, {
     id: `refinement-watch:${attempt}`,
     at: toInstant(now),
@@ -335,6 +395,28 @@ export async function watchRefinement(
     detail: result,
   });
   return result;
+}
+
+/** Null when every region's logs reach past `until`; else which do not. */
+async function logsReach(
+  until: Date,
+  region: string,
+  account: string,
+  since: Date,
+  deps: WatchRefinementDependencies,
+): Promise<string | null> {
+  const { rows } = await deps.engine.run(
+    bindRunbook(requireRunbook(deps.runbooks, 'log-watermark'), {
+      account,
+      from_day: toPartitionDay(since),
+      until_day: toPartitionDay(new Date(Math.max(deps.clock.now().getTime(), until.getTime()))),
+    }),
+  );
+  const delivered = new Map(rows.map((row) => [textIn(row, 'region'), textIn(row, 'watermark')]));
+  const behind = [...new Set([...deps.config.verify.regions, region])]
+    .sort()
+    .filter((each) => (delivered.get(each) ?? '') < toInstant(until));
+  return behind.length === 0 ? null : `the logs of ${behind.join(', ')} do not reach ${toInstant(until)} yet`;
 }
 
 /**
