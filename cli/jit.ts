@@ -1,9 +1,11 @@
-// `revoker jit request | approve | requests | list | expire-due`: just-in-time access. A grant
+// `revoker jit request | approve | requests | list | expire-due | propose`: just-in-time access. A grant
 // is asked for and approved through the operator API, as the identity AWS verified (`--deployed
 // local` runs it over the demo's files); it attaches a managed policy and schedules its end.
 // `expire-due` delivers the ends that are due (EventBridge Scheduler does that in AWS) through
 // the local pipeline, as the scheduled event would: the policy goes unless another live grant
-// gives it, and so do the sessions the grant let the principal open.
+// gives it, and so do the sessions the grant let the principal open. `propose` reads the calls a
+// principal was refused and prints the narrowest grant each needs, proved and judged against
+// access.grants; it grants nothing.
 
 import { existsSync } from 'node:fs';
 import { dirname, join } from 'node:path';
@@ -22,6 +24,7 @@ import type { DetectOutcome } from '../lib/usecases/detect.ts';
 import { GrantRefusedError, grantOf, listGrants } from '../lib/usecases/jit.ts';
 import { APPROVAL_KEYS_FILE, signingKeysIn } from './approvals.ts';
 import { caseTimeline } from './cases.ts';
+import { registerJitPropose } from './jit-propose.ts';
 import { callOperator, DEPLOYED_OPTION } from './operator.ts';
 import { printable, printJson, table } from './output.ts';
 
@@ -234,4 +237,5 @@ export function registerJit(program: Command): void {
         }
       },
     );
+  registerJitPropose(jit);
 }

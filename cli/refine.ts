@@ -1,12 +1,10 @@
 // `revoker refine`: the narrowest policy a role or user needs, from what it did in the logs,
 // proved against every call it made, with what it would give up. Changes nothing.
 import { existsSync, readFileSync } from 'node:fs';
-import { join } from 'node:path';
-import { type Command, InvalidArgumentError, Option } from 'commander';
-import { accountOfArn } from '../lib/domain/arn.ts';
-import { LocalIamAccount } from '../lib/local/iam-account.ts';
+import type { Command } from 'commander';
 import { loadRunbooks } from '../lib/runbooks/catalog.ts';
 import { type RefineReport, refine } from '../lib/usecases/refine.ts';
+import { type LogWindowOptions, logWindowOf, logWindowOptions } from './log-window.ts';
 import { plural, printable, printJson, table } from './output.ts';
 import { openEngine } from './runbook.ts';
 
@@ -14,40 +12,10 @@ export class RefineCommandError extends Error {
   override name = 'RefineCommandError';
 }
 
-interface RefineOptions {
-  principal: string;
-  days: number;
-  end?: string;
-  logs?: string;
-  athena?: boolean;
-  workgroup?: string;
-  database?: string;
-  table?: string;
-  iamDir: string;
+interface RefineOptions extends LogWindowOptions {
   against?: string;
   check?: boolean;
   json?: boolean;
-}
-
-const PRINCIPAL = /^arn:aws[a-z-]*:iam::\d{12}:(role|user)\/[\w+=,.@/-]+$/;
-
-function principalArn(value: string): string {
-  if (!PRINCIPAL.test(value))
-    throw new InvalidArgumentError('expected a role or user ARN (arn:aws:iam::…:role/…)');
-  return value;
-}
-
-function days(value: string): number {
-  const parsed = Number(value);
-  if (!Number.isInteger(parsed) || parsed < 1 || parsed > 400)
-    throw new InvalidArgumentError('expected whole days, 1 to 400');
-  return parsed;
-}
-
-function instant(value: string): string {
-  if (Number.isNaN(Date.parse(value)))
-    throw new InvalidArgumentError('expected a time such as 2026-01-15T12:00:00Z');
-  return value;
 }
 
 const GAP_MEANING = {
@@ -131,29 +99,15 @@ function print(report: RefineReport): void {
 }
 
 export function registerRefine(program: Command): void {
-  program
-    .command('refine')
-    .description(
-      'Write the narrowest policy a role or user needs from its calls in the logs, prove it allows every one, and show what it gives up (changes nothing)',
-    )
-    .requiredOption('--principal <arn>', 'the role or user, by its IAM ARN', principalArn)
-    .option('--days <n>', 'how far back to look', days, 90)
-    .option('--end <time>', 'the end of the window (default: now)', instant)
-    .option('--logs <dir>', 'CloudTrail log files in the S3 layout (AWSLogs/...), queried with DuckDB')
-    .addOption(
-      new Option(
-        '--athena',
-        'query Athena instead (AWS credentials and region from the environment)',
-      ).conflicts('logs'),
-    )
-    .option('--workgroup <name>', 'Athena workgroup')
-    .option('--database <name>', 'Athena database')
-    .option('--table <name>', 'Athena CloudTrail table')
-    .option(
-      '--iam-dir <dir>',
-      'local IAM account files, for its current policies',
-      join('.local', 'demo', 'iam'),
-    )
+  logWindowOptions(
+    program
+      .command('refine')
+      .description(
+        'Write the narrowest policy a role or user needs from its calls in the logs, prove it allows every one, and show what it gives up (changes nothing)',
+      ),
+    90,
+    'its current policies',
+  )
     .option('--against <file>', 'prove this policy document (JSON) instead of the refined one')
     .option('--check', 'also list the calls it was refused (gaps) beside the permissions it did not use')
     .option('--json', 'print the policy, the proof and what it gives up as JSON')
@@ -175,29 +129,21 @@ policy evaluator: none denied, or each denied and why (exit status 1). --against
 `,
     )
     .action(async (options: RefineOptions) => {
-      const account = accountOfArn(options.principal);
-      if (!account) throw new RefineCommandError(`${options.principal} names no account`);
-      const end = options.end ? new Date(options.end) : new Date();
-      const start = new Date(end.getTime() - options.days * 86_400_000);
       let against: { name: string; document: string }[] | undefined;
       if (options.against) {
         if (!existsSync(options.against)) throw new RefineCommandError(`no file ${options.against}`);
         against = [{ name: options.against, document: readFileSync(options.against, 'utf8') }];
       }
-      const iamFile = LocalIamAccount.pathFor(options.iamDir, account);
-      const currentIam = existsSync(iamFile) ? await new LocalIamAccount(iamFile).load() : null;
+      const { window, iam } = await logWindowOf(options);
       const { engine, close } = await openEngine(options);
       try {
         const report = await refine(
           {
-            account,
-            principal: options.principal,
-            start,
-            end,
+            ...window,
             ...(against ? { against } : {}),
             ...(options.check ? { check: true } : {}),
           },
-          { engine, runbooks: loadRunbooks(), currentIam },
+          { engine, runbooks: loadRunbooks(), currentIam: iam },
         );
         if (options.json) printJson(report);
         else {

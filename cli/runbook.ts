@@ -77,6 +77,21 @@ function describeRunbook(runbook: Runbook): string {
   return lines.join('\n');
 }
 
+/** Where runbooks query: `--logs DIR` (DuckDB) or `--athena` with its workgroup, database and table. */
+export function queryOptions(command: Command): Command {
+  return command
+    .option('--logs <dir>', 'CloudTrail log files in the S3 layout (AWSLogs/...), queried with DuckDB')
+    .addOption(
+      new Option(
+        '--athena',
+        'query Athena instead (AWS credentials and region from the environment)',
+      ).conflicts('logs'),
+    )
+    .option('--workgroup <name>', 'Athena workgroup')
+    .option('--database <name>', 'Athena database')
+    .option('--table <name>', 'Athena CloudTrail table (runbooks call it cloudtrail_logs)');
+}
+
 export async function openEngine(
   options: Pick<RunOptions, 'athena' | 'workgroup' | 'database' | 'table' | 'logs'>,
 ): Promise<{ engine: QueryEngine; close: () => Promise<void> }> {
@@ -150,20 +165,12 @@ export function registerRunbook(program: Command): void {
       console.log(describeRunbook(found));
     });
 
-  runbook
-    .command('run')
-    .description('Run one runbook and print its rows')
-    .argument('<id>', 'the runbook, as `runbook list` names it')
-    .option('--logs <dir>', 'CloudTrail log files in the S3 layout (AWSLogs/...), queried with DuckDB')
-    .addOption(
-      new Option(
-        '--athena',
-        'query Athena instead (AWS credentials and region from the environment)',
-      ).conflicts('logs'),
-    )
-    .option('--workgroup <name>', 'Athena workgroup')
-    .option('--database <name>', 'Athena database')
-    .option('--table <name>', 'Athena CloudTrail table (runbooks call it cloudtrail_logs)')
+  queryOptions(
+    runbook
+      .command('run')
+      .description('Run one runbook and print its rows')
+      .argument('<id>', 'the runbook, as `runbook list` names it'),
+  )
     .option('--param <name=value>', 'a parameter value; repeat for each', collect, [])
     .addOption(new Option(...DEPLOYED_OPTION).conflicts(['logs', 'athena', 'explain']))
     .option('--dir <dir>', 'with --deployed local: the demo’s directory', DEMO_STATE)

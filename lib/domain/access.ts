@@ -262,6 +262,29 @@ export function mayRequestGrant(
   return { allowed: false, reason: reasons.join('; ') };
 }
 
+/** A grant rule, named as `mayRequestGrant` names it in its reasons. */
+export interface NamedGrantRule {
+  /** `grants[1] (engineers)`. */
+  name: string;
+  rule: Access['grants'][number];
+}
+
+/**
+ * The grant rules under which someone could ask for a grant to this principal: those whose
+ * principals and accounts cover it, whoever asks (whether the asker is in the rule's group, and
+ * whether a rule without approvers makes it their own principal, is for `mayRequestGrant`).
+ */
+export function grantRulesCovering(principalArn: string, access: Access): NamedGrantRule[] {
+  const accountId = accountOfArn(principalArn) ?? '';
+  return access.grants
+    .map((rule, index) => ({ rule, name: `grants[${index}] (${rule.group})` }))
+    .filter(
+      ({ rule }) =>
+        rule.principals.some((pattern) => matches(principalArn, pattern)) &&
+        accountSelected(accountId, rule.accounts, access),
+    );
+}
+
 /** Are two callers the same person? See `personOf`. */
 export function samePerson(a: Caller, b: Caller): boolean {
   return personOf(a) === personOf(b);

@@ -31,6 +31,49 @@ export interface ObservedUse {
   lastUsed: string;
 }
 
+/**
+ * A call the principal was refused, per resource (a row of the access-denied runbook). Its names
+ * are whatever the caller sent: nothing checked them, since the call was refused.
+ */
+export interface RefusedCall {
+  eventSource: string;
+  eventName: string;
+  region: string;
+  /** The IAM action it needs; null when IAM has none by that name. */
+  action: string | null;
+  errorCode: string;
+  bucket: string | null;
+  objectKey: string | null;
+  /** The function, table, secret, parameter, queue, topic or key the call named. */
+  name: string | null;
+  calls: number;
+  sourceIps: number;
+  firstDenied: string;
+  lastDenied: string;
+}
+
+/** The key up to its last slash (`''` at the top of the bucket); null without a key. */
+export function folderOf(key: string | null): string | null {
+  return key === null ? null : key.slice(0, key.lastIndexOf('/') + 1);
+}
+
+/** A refused call as a use, to scope and prove it as refine does a successful one. */
+export function refusedUse(call: RefusedCall): ObservedUse {
+  return {
+    eventSource: call.eventSource,
+    eventName: call.eventName,
+    region: call.region,
+    action: call.action,
+    bucket: call.bucket,
+    folder: folderOf(call.objectKey),
+    sampleKey: call.objectKey,
+    resource: call.name,
+    calls: call.calls,
+    firstUsed: call.firstDenied,
+    lastUsed: call.lastDenied,
+  };
+}
+
 /** What IAM says of an action: whether it takes resources, and their ARN formats. */
 export interface ActionFacts {
   /** The action allows only `Resource: "*"` (no resource-level permission). */
@@ -207,11 +250,14 @@ export function literalInPolicy(text: string): string {
   return text.replace(/[*?$]/g, (character) => `\${${character}}`);
 }
 
-interface Scoped {
-  /** The policy's resource patterns for this use. */
+/** What one use needs in a policy's Resource, and the resource it touched. */
+export interface Scoped {
+  /** The policy's resource patterns for this use (an object's folder widened to its stable prefix). */
   patterns: string[];
   /** The resource the call touched, for the proof. */
   touched: string;
+  /** For an object: its own ARN, the narrowest a policy can name it (`touched` is that too). */
+  object?: string;
   wildcardReason?: string;
 }
 
@@ -248,8 +294,12 @@ function arnOfNamed(
   return null;
 }
 
-/** The resources a policy needs for one use, and the one the call touched. */
-function scope(
+/**
+ * The resources a policy needs for one use, and the one the call touched, built from IAM's ARN
+ * formats (`facts`). The names are the log's, as they are: a caller that takes them from calls
+ * anyone could make (refused ones) checks them first (see jit-proposal.ts).
+ */
+export function resourceScope(
   use: ObservedUse,
   action: string,
   facts: ActionFacts | undefined,
@@ -273,12 +323,15 @@ function scope(
       return {
         patterns: [`${literalInPolicy(bucket)}/${literalInPolicy(stablePrefix(use.folder))}*`],
         touched: `${bucket}/${use.sampleKey ?? `${use.folder}object`}`,
+        ...(use.sampleKey === null ? {} : { object: `${bucket}/${use.sampleKey}` }),
       };
     }
     if (facts.resourceTypes.some((type) => type.name === 'bucket')) return exactly(bucket);
   }
   if (use.resource === null) return ANY('the log does not name the resource it was called on');
   if (use.resource.startsWith('arn:')) {
+    if (!/^arn:aws[a-z-]*:[a-z0-9-]+:[a-z0-9-]*:(\d{12})?:.+$/.test(use.resource))
+      return ANY(`the log names ${use.resource}, which is not an ARN`);
     const [, , arnService, , , ...rest] = use.resource.split(':');
     if (arnService !== service)
       return ANY(`the resource it named (${use.resource}) is not a ${service} resource`);
@@ -340,7 +393,7 @@ export function provenCalls(uses: readonly ObservedUse[], context: RefineContext
           {
             use,
             action: use.action,
-            resource: scope(use, use.action, context.facts.get(use.action), context).touched,
+            resource: resourceScope(use, use.action, context.facts.get(use.action), context).touched,
           },
         ],
   );
@@ -425,7 +478,7 @@ export function refinePolicy(
       unmapped.set(api, seen);
       continue;
     }
-    const scoped = scope(use, use.action, context.facts.get(use.action), context);
+    const scoped = resourceScope(use, use.action, context.facts.get(use.action), context);
     const entry = byAction.get(use.action) ?? { patterns: new Set<string>(), uses: [] };
     for (const pattern of scoped.patterns) entry.patterns.add(pattern);
     if (scoped.wildcardReason) entry.reason = scoped.wildcardReason;

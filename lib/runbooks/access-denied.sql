@@ -1,6 +1,7 @@
 -- runbook: access-denied
 -- purpose: The calls a principal was refused over a window, API by API and resource by
---   resource: what a workload needs and lacks, or what an intruder probed.
+--   resource (each object key, table, function…), per region: what a workload needs and
+--   lacks, or what an intruder probed.
 -- param account account: the account the principal lives in
 -- param principal arn: the IAM user or role (for a role, every session of it counts)
 -- param start instant: start of the window
@@ -10,8 +11,9 @@
 -- output eventsource: the service called
 -- output eventname: the API called, as CloudTrail names it
 -- output errorcode: how it was refused
+-- output region: the region it was called in
 -- output bucket: the bucket an S3 call named (NULL for other services)
--- output sample_key: one object key it named
+-- output object_key: the object key it named (NULL without one)
 -- output resource: the name or ARN another service's call named (NULL when it named none)
 -- output source_ips: different addresses the refused calls came from
 -- output calls: refused calls
@@ -23,8 +25,9 @@ SELECT
   eventsource,
   eventname,
   errorcode,
+  awsregion AS region,
   json_extract_scalar(requestparameters, '$.bucketName') AS bucket,
-  min(json_extract_scalar(requestparameters, '$.key')) AS sample_key,
+  json_extract_scalar(requestparameters, '$.key') AS object_key,
   coalesce(
     json_extract_scalar(requestparameters, '$.functionName'),
     json_extract_scalar(requestparameters, '$.tableName'),
@@ -46,5 +49,5 @@ WHERE timestamp BETWEEN :start_day AND :end_day
   AND eventtime < :end
   AND errorcode IN ('AccessDenied', 'AccessDeniedException', 'UnauthorizedOperation',
                     'Client.UnauthorizedOperation', 'AuthorizationError')
-GROUP BY 1, 2, 3, 4, 6
-ORDER BY calls DESC, eventsource, eventname
+GROUP BY 1, 2, 3, 4, 5, 6, 7
+ORDER BY calls DESC, eventsource, eventname, region, bucket, object_key, resource

@@ -18,6 +18,7 @@ import {
   type ActionFacts,
   denyStatements,
   expandUses,
+  folderOf,
   type GivenUp,
   givenUp,
   isRevokersOwnPolicy,
@@ -26,7 +27,10 @@ import {
   policyBasis,
   provenCalls,
   type RefinedPolicy,
+  type RefusedCall,
   refinePolicy,
+  refusedUse,
+  resourceScope,
 } from '../domain/refine.ts';
 import { toInstant } from '../domain/time.ts';
 import type { QueryEngine } from '../ports.ts';
@@ -34,12 +38,16 @@ import { bindRunbook, type Runbook, requireRunbook } from '../runbooks/catalog.t
 import { iamActionFor } from '../runbooks/iam-actions.ts';
 import { countIn, textIn } from '../runbooks/rows.ts';
 
-export interface RefineInput {
+/** Whose calls, over which window. */
+export interface LogWindow {
   account: string;
   /** The role or user, by its IAM ARN. */
   principal: string;
   start: Date;
   end: Date;
+}
+
+export interface RefineInput extends LogWindow {
   /** Prove these documents instead of the refined policy (a policy written by hand, say). */
   against?: NamedPolicy[];
   /** Also list the calls it was refused (drift and gaps). */
@@ -89,16 +97,11 @@ export interface CurrentPolicies {
 }
 
 /** A call the principal was refused in the window (the access-denied runbook), judged against its current policies. */
-export interface Gap {
+export interface Gap extends RefusedCall {
+  /** As CloudTrail names it: `dynamodb.amazonaws.com PutItem`. */
   api: string;
-  /** The IAM action it needs; null when IAM has none by that name. */
-  action: string | null;
-  errorCode: string;
+  /** The object's ARN for S3, else the name or ARN the call gave; null when it named none. */
   resource: string | null;
-  calls: number;
-  sourceIps: number;
-  firstDenied: string;
-  lastDenied: string;
   /**
    * What its current identity policies say: `not-allowed` (a permission it lacks, or a probe),
    * `allowed` (refused elsewhere: an SCP, a boundary, a resource policy), or `unknown`.
@@ -193,7 +196,7 @@ export async function resourcesCalled(
       region: textIn(row, 'region') ?? '',
       action: actions.get(api) ?? null,
       bucket: textIn(row, 'bucket'),
-      folder: key === null ? null : key.slice(0, key.lastIndexOf('/') + 1),
+      folder: folderOf(key),
       sampleKey: key,
       resource: textIn(row, 'resource'),
       indexName: 'index_name' in row ? textIn(row, 'index_name') : null,
@@ -207,7 +210,7 @@ export async function resourcesCalled(
 }
 
 /** The role's or user's policies as they stand: inline ones, and attached ones whose document is known. */
-function currentPoliciesOf(state: IamAccountState, principal: string) {
+export function currentPoliciesOf(state: IamAccountState, principal: string) {
   const name = principal.slice(principal.lastIndexOf('/') + 1);
   const holder = principal.includes(':role/') ? own(state.roles, name) : own(state.users, name);
   if (!holder) return null;
@@ -225,7 +228,7 @@ function currentPoliciesOf(state: IamAccountState, principal: string) {
   return { documents, unread, role: role as RoleState };
 }
 
-function windowValues(input: { account: string; principal: string; start: Date; end: Date }) {
+function windowValues(input: LogWindow) {
   return {
     account: input.account,
     principal: input.principal,
@@ -234,44 +237,67 @@ function windowValues(input: { account: string; principal: string; start: Date; 
   };
 }
 
-/** The calls refused in the window, each judged against the principal's current policies. */
-async function refusedCalls(
-  input: RefineInput,
-  deps: RefineDependencies,
+/**
+ * The calls refused in the window (the access-denied runbook), resource by resource, each judged
+ * against the principal's current policies (null: not judged) on the resource it named, as
+ * refine scopes it from IAM's ARN formats.
+ */
+export async function refusedCalls(
+  window: LogWindow,
+  deps: Pick<RefineDependencies, 'engine' | 'runbooks'>,
   current: NamedPolicy[] | null,
 ): Promise<Gap[]> {
   const { rows } = await deps.engine.run(
-    bindRunbook(requireRunbook(deps.runbooks, 'access-denied'), windowValues(input)),
+    bindRunbook(requireRunbook(deps.runbooks, 'access-denied'), windowValues(window)),
   );
-  const judge = current ? identityPolicyEvaluator(current) : null;
-  const partition = partitionOf(input.principal);
-  return Promise.all(
+  const partition = partitionOf(window.principal);
+  const calls: RefusedCall[] = await Promise.all(
     rows.map(async (row) => {
       const eventSource = textIn(row, 'eventsource') ?? '';
       const eventName = textIn(row, 'eventname') ?? '';
-      const action = await iamActionFor(eventSource, eventName);
-      const bucket = textIn(row, 'bucket');
-      const key = textIn(row, 'sample_key');
-      const named = textIn(row, 'resource');
-      const resource = bucket ? `arn:${partition}:s3:::${bucket}${key ? `/${key}` : ''}` : named;
-      let verdict: Gap['currentPolicies'] = 'unknown';
-      if (judge && action) {
-        const arn = resource?.startsWith('arn:') ? resource : '*';
-        verdict = judge({ action, resource: arn }).decision === 'allowed' ? 'allowed' : 'not-allowed';
-      }
       return {
-        api: `${eventSource} ${eventName}`,
-        action,
+        eventSource,
+        eventName,
+        region: textIn(row, 'region') ?? '',
+        action: await iamActionFor(eventSource, eventName),
         errorCode: textIn(row, 'errorcode') ?? '',
-        resource,
+        bucket: textIn(row, 'bucket'),
+        objectKey: textIn(row, 'object_key'),
+        name: textIn(row, 'resource'),
         calls: countIn(row, 'calls'),
         sourceIps: countIn(row, 'source_ips'),
         firstDenied: textIn(row, 'first_denied') ?? '',
         lastDenied: textIn(row, 'last_denied') ?? '',
-        currentPolicies: verdict,
       };
     }),
   );
+  const judge = current ? identityPolicyEvaluator(current) : null;
+  const context = {
+    partition,
+    account: window.account,
+    facts: await factsFor(new Set(calls.flatMap((call) => (call.action ? [call.action] : [])))),
+  };
+  return calls.map((call) => {
+    let verdict: Gap['currentPolicies'] = 'unknown';
+    if (judge && call.action) {
+      const { touched } = resourceScope(
+        refusedUse(call),
+        call.action,
+        context.facts.get(call.action),
+        context,
+      );
+      verdict =
+        judge({ action: call.action, resource: touched }).decision === 'allowed' ? 'allowed' : 'not-allowed';
+    }
+    return {
+      ...call,
+      api: `${call.eventSource} ${call.eventName}`,
+      resource: call.bucket
+        ? `arn:${partition}:s3:::${call.bucket}${call.objectKey ? `/${call.objectKey}` : ''}`
+        : call.name,
+      currentPolicies: verdict,
+    };
+  });
 }
 
 export async function refine(input: RefineInput, deps: RefineDependencies): Promise<RefineReport> {

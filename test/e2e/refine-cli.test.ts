@@ -1,18 +1,18 @@
 // `revoker refine` as a user types it, on the overprivileged-workload scenario: a Lambda role
 // holding s3:* on * that only ever wrote objects under data/ (issue 15).
-import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { gzipSync } from 'node:zlib';
 import { beforeAll, describe, expect, it } from 'vitest';
-import type { CloudTrailRecord } from '../../lib/domain/cloudtrail.ts';
-import { generate } from '../../lib/local/generator/generate.ts';
 import type { OverprivilegedWorkloadTruth } from '../../lib/local/generator/scenarios.ts';
-import { readRecordFiles } from '../../lib/local/record-files.ts';
 import type { RefineReport } from '../../lib/usecases/refine.ts';
 import { revoker } from '../fixtures/cli.ts';
+import {
+  overprivilegedWorkload,
+  REFUSED_PUT_ITEMS,
+  WORKLOAD_END,
+  writeRefusedCalls,
+} from '../fixtures/overprivileged-workload.ts';
 
-const end = '2026-01-15T12:00:00Z';
 let logs: string;
 let iamDir: string;
 let truth: OverprivilegedWorkloadTruth;
@@ -28,69 +28,17 @@ const refine = (...options: string[]) =>
     '--days',
     '4',
     '--end',
-    end,
+    WORKLOAD_END,
     '--iam-dir',
     iamDir,
     ...options,
   );
 
 beforeAll(async () => {
-  const root = mkdtempSync(join(tmpdir(), 'revoker-refine-'));
-  logs = join(root, 'logs');
-  iamDir = join(root, 'iam');
-  const result = generate({
-    out: logs,
-    days: 3,
-    events: 3000,
-    accounts: 1,
-    seed: 'refine',
-    scenarios: ['overprivileged-workload'],
-    end: new Date(end),
-  });
-  truth = result.scenarios[0] as OverprivilegedWorkloadTruth;
-  // The role as IAM holds it: the s3:* inline policy the scenario says it has.
-  mkdirSync(iamDir);
-  writeFileSync(
-    join(iamDir, `${truth.account}.json`),
-    JSON.stringify({
-      accountId: truth.account,
-      roles: {
-        [truth.roleName]: {
-          arn: truth.roleArn,
-          path: '/service-role/',
-          inlinePolicies: { [truth.inlinePolicyName]: JSON.stringify(truth.currentPolicy) },
-        },
-      },
-    }),
-  );
+  const workload = await overprivilegedWorkload();
+  ({ logs, iamDir, truth } = workload);
   // Three calls the role was refused: a DynamoDB table its policy never allowed.
-  let written: CloudTrailRecord | undefined;
-  for await (const entry of readRecordFiles([logs]))
-    if (entry.kind === 'parsed' && entry.record.eventName === 'PutObject') {
-      written = entry.record;
-      break;
-    }
-  const denied = [0, 1, 2].map((index) => ({
-    ...written!,
-    eventID: `00000000-0000-4000-8000-00000000000${index}`,
-    eventTime: `2026-01-15T10:0${index}:00Z`,
-    eventSource: 'dynamodb.amazonaws.com',
-    eventName: 'PutItem',
-    eventCategory: 'Management',
-    managementEvent: true,
-    requestParameters: { tableName: 'report-index' },
-    responseElements: null,
-    resources: undefined,
-    additionalEventData: undefined,
-    errorCode: 'AccessDeniedException',
-    errorMessage: `User: ${truth.roleArn} is not authorized to perform: dynamodb:PutItem`,
-  }));
-  const folder = join(logs, 'AWSLogs', truth.account, 'CloudTrail', truth.region, '2026', '01', '15');
-  mkdirSync(folder, { recursive: true });
-  writeFileSync(
-    join(folder, `${truth.account}_CloudTrail_${truth.region}_20260115T1005Z_denied.json.gz`),
-    gzipSync(JSON.stringify({ Records: denied })),
-  );
+  writeRefusedCalls(workload, REFUSED_PUT_ITEMS, 'denied');
 }, 120_000);
 
 describe('revoker refine, on an overprivileged workload', () => {

@@ -20,7 +20,7 @@ describe('revoker runbook', () => {
 
     expect(code).toBe(0);
     expect(stdout).toMatch(/^ {2}first-seen +Is the trigger new for this principal\?/m);
-    expect(stdout.match(/^ {2}[a-z-]+ {2}/gm)).toHaveLength(12);
+    expect(stdout.match(/^ {2}[a-z-]+ {2}/gm)).toHaveLength(16);
   });
 
   it('runs first-seen over local logs and prints a readable table', async () => {

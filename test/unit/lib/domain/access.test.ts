@@ -5,6 +5,7 @@ import {
   type Access,
   AccessSchema,
   callerOf,
+  grantRulesCovering,
   groupsNaming,
   isNamedApprover,
   mayApproveGrant,
@@ -247,5 +248,46 @@ describe('isNamedApprover', () => {
       isNamedApprover(callerOf('arn:aws:sts::146450651832:assumed-role/Developer/ciso')!, approvers),
     ).toBe(false);
     expect(isNamedApprover(callerOf('arn:aws:iam::146450651832:user/oncall')!, approvers)).toBe(false);
+  });
+});
+
+describe('grantRulesCovering', () => {
+  const withGrants = AccessSchema.parse({
+    groups: { engineers: ['arn:aws:iam::*:user/*'], responders: ['arn:aws:iam::*:user/oncall'] },
+    accountTags: { [ACCOUNT]: ['env=dev'] },
+    grants: [
+      {
+        group: 'engineers',
+        policies: ['arn:aws:iam::aws:policy/PowerUserAccess'],
+        principals: ['arn:aws:iam::*:role/service-role/report-*'],
+        accounts: ['env=dev'],
+        maxDuration: '4h',
+        approvers: 'responders',
+      },
+      {
+        group: 'responders',
+        policies: ['arn:aws:iam::aws:policy/ReadOnlyAccess'],
+        principals: ['arn:aws:iam::*:user/*'],
+        accounts: ['*'],
+        maxDuration: '1h',
+        approvers: null,
+      },
+    ],
+    runbookRunsPerHour: 10,
+  });
+
+  it('lists the rules whose principals and accounts cover the principal, whichever group asks', () => {
+    expect(
+      grantRulesCovering(`arn:aws:iam::${ACCOUNT}:role/service-role/report-exporter`, withGrants).map(
+        ({ name }) => name,
+      ),
+    ).toEqual(['grants[0] (engineers)']);
+    expect(
+      grantRulesCovering(`arn:aws:iam::${ACCOUNT}:user/dana`, withGrants).map(({ name }) => name),
+    ).toEqual(['grants[1] (responders)']);
+    // The same role in an account without the tag: no rule.
+    expect(
+      grantRulesCovering('arn:aws:iam::444455556666:role/service-role/report-exporter', withGrants),
+    ).toEqual([]);
   });
 });

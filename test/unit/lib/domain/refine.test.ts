@@ -1,10 +1,13 @@
 // The refined policy from observed uses, with IAM's real catalogue of actions (iam-data).
 import { describe, expect, it } from 'vitest';
 import {
+  folderOf,
   givenUp,
   type ObservedUse,
   provenCalls,
   refinePolicy,
+  refusedUse,
+  resourceScope,
   stablePrefix,
 } from '../../../../lib/domain/refine.ts';
 import { factsFor } from '../../../../lib/usecases/refine.ts';
@@ -53,6 +56,72 @@ describe('stablePrefix', () => {
     ['2026-01-15/reports/', ''],
   ])('%s → %s', (folder, prefix) => {
     expect(stablePrefix(folder)).toBe(prefix);
+  });
+});
+
+describe('resourceScope', () => {
+  it('names an object exactly beside its folder’s stable prefix', async () => {
+    const context = { partition: 'aws', account: ACCOUNT, facts: await factsFor(['s3:PutObject']) };
+
+    expect(
+      resourceScope(put('data/2026/01/15/'), 's3:PutObject', context.facts.get('s3:PutObject'), context),
+    ).toEqual({
+      patterns: ['arn:aws:s3:::ingest-bucket/data/*'],
+      touched: 'arn:aws:s3:::ingest-bucket/data/2026/01/15/a.json',
+      object: 'arn:aws:s3:::ingest-bucket/data/2026/01/15/a.json',
+    });
+  });
+
+  it('does not take a name that only starts like an ARN for one', async () => {
+    const context = { partition: 'aws', account: ACCOUNT, facts: await factsFor(['dynamodb:PutItem']) };
+    const call = use({
+      eventSource: 'dynamodb.amazonaws.com',
+      eventName: 'PutItem',
+      action: 'dynamodb:PutItem',
+      resource: 'arn:aws:dynamodb',
+    });
+
+    expect(resourceScope(call, 'dynamodb:PutItem', context.facts.get('dynamodb:PutItem'), context)).toEqual({
+      patterns: ['*'],
+      touched: '*',
+      wildcardReason: 'the log names arn:aws:dynamodb, which is not an ARN',
+    });
+  });
+});
+
+describe('refusedUse', () => {
+  it('is the refused call as a use: its key’s folder, its name as the resource', () => {
+    expect(folderOf('data/2026/x.json')).toBe('data/2026/');
+    expect(folderOf('x.json')).toBe('');
+    expect(folderOf(null)).toBeNull();
+    expect(
+      refusedUse({
+        eventSource: 's3.amazonaws.com',
+        eventName: 'GetObject',
+        region: 'eu-west-1',
+        action: 's3:GetObject',
+        errorCode: 'AccessDenied',
+        bucket: 'b',
+        objectKey: 'data/2026/x.json',
+        name: null,
+        calls: 2,
+        sourceIps: 1,
+        firstDenied: '2026-01-15T10:00:00Z',
+        lastDenied: '2026-01-15T11:00:00Z',
+      }),
+    ).toEqual({
+      eventSource: 's3.amazonaws.com',
+      eventName: 'GetObject',
+      region: 'eu-west-1',
+      action: 's3:GetObject',
+      bucket: 'b',
+      folder: 'data/2026/',
+      sampleKey: 'data/2026/x.json',
+      resource: null,
+      calls: 2,
+      firstUsed: '2026-01-15T10:00:00Z',
+      lastUsed: '2026-01-15T11:00:00Z',
+    });
   });
 });
 
