@@ -1,7 +1,9 @@
+import { existsSync } from 'node:fs';
 import { type Command, InvalidArgumentError, Option } from 'commander';
 import { generate } from '../lib/local/generator/generate.ts';
 import { KEY_PREFIX, ORGANIZATION_ID } from '../lib/local/generator/log-writer.ts';
 import { SCENARIOS, type ScenarioName } from '../lib/local/generator/scenarios.ts';
+import { LocalIamAccount } from '../lib/local/iam-account.ts';
 
 /** The fixed default end keeps `revoker generate --seed S` byte-for-byte reproducible. */
 export const DEFAULT_END = '2026-01-15T12:00:00Z';
@@ -48,13 +50,17 @@ export function registerGenerate(program: Command): void {
     )
     .option('--prefix <prefix>', "the trail's S3 key prefix: <prefix>/AWSLogs/...", keyPrefix)
     .option('--end <time>', 'end of the window (ISO 8601)', isoTime, new Date(DEFAULT_END))
+    .option(
+      '--iam-dir <dir>',
+      "also write each workload scenario's role, with its current policy, as a local IAM account file there (for revoker refine --iam-dir)",
+    )
     .addOption(
       new Option('--scenario <name...>', 'attack scenarios to inject')
         .choices(SCENARIOS)
         .default(['compromised-role-session']),
     )
     .action(
-      (options: {
+      async (options: {
         out: string;
         days: number;
         events: number;
@@ -64,9 +70,10 @@ export function registerGenerate(program: Command): void {
         scenario: ScenarioName[];
         org?: string;
         prefix?: string;
+        iamDir?: string;
       }) => {
         const started = performance.now();
-        const { org, prefix, scenario, ...rest } = options;
+        const { org, prefix, scenario, iamDir, ...rest } = options;
         const layout = { ...(org ? { organizationId: org } : {}), ...(prefix ? { prefix } : {}) };
         const result = generate({ ...rest, scenarios: scenario, layout });
         const seconds = ((performance.now() - started) / 1000).toFixed(1);
@@ -78,6 +85,29 @@ export function registerGenerate(program: Command): void {
         );
         for (const truth of result.scenarios) {
           if (truth.scenario === 'overprivileged-workload') {
+            if (iamDir) {
+              const account = new LocalIamAccount(LocalIamAccount.pathFor(iamDir, truth.account));
+              const held = existsSync(account.file)
+                ? await account.load()
+                : { accountId: truth.account, roles: {} };
+              await account.save({
+                ...held,
+                roles: {
+                  ...held.roles,
+                  [truth.roleName]: {
+                    arn: truth.roleArn,
+                    path: truth.roleArn.slice(
+                      truth.roleArn.indexOf(':role') + 5,
+                      truth.roleArn.lastIndexOf('/') + 1,
+                    ),
+                    inlinePolicies: { [truth.inlinePolicyName]: JSON.stringify(truth.currentPolicy) },
+                  },
+                },
+              });
+              console.log(
+                `wrote ${truth.roleName} and its policy ${truth.inlinePolicyName} to ${account.file}`,
+              );
+            }
             console.log(
               `scenario overprivileged-workload: ${truth.roleArn} (function ${truth.functionName}, ` +
                 `s3:* on *) made ${truth.putObjectCalls} PutObject calls to s3://${truth.bucket}/${truth.keyPrefix} ` +

@@ -51,8 +51,10 @@ export function logWindowOptions(command: Command, defaultDays: number, iamDirFo
       .requiredOption('--principal <arn>', 'the role or user, by its IAM ARN', principalArn)
       .option('--days <n>', 'how far back to look', days, defaultDays)
       .option('--end <time>', 'the end of the window (default: now)', instant),
-  ).option('--iam-dir <dir>', `local IAM account files, for ${iamDirFor}`, join('.local', 'demo', 'iam'));
+  ).option('--iam-dir <dir>', `local IAM account files, for ${iamDirFor}`, DEFAULT_IAM_DIR);
 }
+
+const DEFAULT_IAM_DIR = join('.local', 'demo', 'iam');
 
 /** The window the options name, and the principal's account's IAM when the local files hold it. */
 export async function logWindowOf(options: LogWindowOptions): Promise<{
@@ -61,6 +63,11 @@ export async function logWindowOf(options: LogWindowOptions): Promise<{
 }> {
   const account = accountOfArn(options.principal);
   if (!account) throw new LogWindowError(`${options.principal} names no account`);
+  // A path that is not there is said so, by its option, not as a raw ENOENT.
+  if (options.logs && !existsSync(options.logs))
+    throw new LogWindowError(`no directory ${options.logs} (--logs)`);
+  if (options.iamDir !== DEFAULT_IAM_DIR && !existsSync(options.iamDir))
+    throw new LogWindowError(`no directory ${options.iamDir} (--iam-dir)`);
   const end = options.end ? new Date(options.end) : new Date();
   const start = new Date(end.getTime() - options.days * 86_400_000);
   const iamFile = LocalIamAccount.pathFor(options.iamDir, account);

@@ -37,8 +37,18 @@ function printGaps(report: RefineReport): void {
     );
 }
 
-function print(report: RefineReport): void {
+function print(report: RefineReport, against: string | undefined): void {
   const { policy, proof, current } = report;
+  if (proof.calls === 0 && policy.statements.length === 0) {
+    console.log(
+      `No successful call by ${report.principal} from ${report.start} to ${report.end} in these logs: nothing to refine from (check the ARN, path included, --logs, --days and --end).`,
+    );
+    return;
+  }
+  if (against)
+    console.log(
+      `Proving ${against} against the calls of ${report.principal}; the refined policy, for comparison:\n`,
+    );
   console.log(`Refined policy for ${report.principal}, from its calls ${report.start} to ${report.end}:`);
   console.log(
     `${plural(policy.statements.length, 'statement')}; ${policy.kind} (${policy.size} of ${policy.quota} characters${
@@ -79,9 +89,17 @@ function print(report: RefineReport): void {
   if (proof.refused.length > 20)
     console.log(`  … and ${proof.refused.length - 20} more (--json lists every one)`);
   if (current === null) {
-    console.log('\nWhat it gives up: not compared (its current policies were not found; see --iam-dir).');
+    console.log(
+      '\nWhat it gives up: not compared (its current policies were not found: --iam-dir names local IAM account files, as revoker demo and revoker generate --iam-dir write them).',
+    );
     return;
   }
+  if (current.wider.length > 0)
+    console.log(
+      `\nAllows what its current policies do not (so it would never be applied): ${current.wider
+        .map((entry) => `${entry.action} on ${entry.resource}`)
+        .join('; ')}`,
+    );
   console.log(`\nWhat it gives up, against ${current.read.join(', ') || 'no readable policy'}:`);
   if (current.unread.length > 0) console.log(`  (not read: ${current.unread.join(', ')})`);
   const rows = current.givenUp
@@ -147,7 +165,7 @@ policy evaluator: none denied, or each denied and why (exit status 1). --against
         );
         if (options.json) printJson(report);
         else {
-          print(report);
+          print(report, options.against);
           printGaps(report);
         }
         if (report.proof.refused.length > 0) process.exitCode = 1;

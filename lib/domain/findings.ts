@@ -558,7 +558,7 @@ function asffOutcome(
   const service = awsServiceOf(finding.ProductArn);
   if (service === null)
     return {
-      ignored: `${label} is from ${finding.ProductArn}, not an AWS service: revoker acts only on AWS's own findings`,
+      ignored: `${label} is from ${finding.ProductArn}, which is not an AWS service's product ARN (arn:<partition>:securityhub:<region>::product/aws/<service>): revoker acts only on AWS services' own findings`,
     };
   if (finding.RecordState === 'ARCHIVED') return { ignored: `${label} is archived by ${service}` };
   const refusal = accountRefusal(finding.AwsAccountId, event.account, settings);

@@ -6,14 +6,20 @@
 // the role exactly at any point.
 import { z } from 'zod';
 import { ApprovalSchema } from '../domain/approval.ts';
-import { entriesOf, openedHeader } from '../domain/case.ts';
+import { entriesOf, isOpen, openedHeader } from '../domain/case.ts';
 import { type Config, isProtected, protectingTag } from '../domain/config.ts';
 import { own } from '../domain/iam-state.ts';
 import { identityPolicyEvaluator, type NamedPolicy } from '../domain/policy-evaluator.ts';
 import { planRefinement, policyBasis, provenCalls } from '../domain/refine.ts';
 import { scopeFor } from '../domain/revocation/plan.ts';
 import { addMinutes, toInstant, toPartitionDay } from '../domain/time.ts';
-import { credentialIdOf, type Refinement, type Trigger, TriggerSchema } from '../domain/trigger.ts';
+import {
+  credentialIdOf,
+  principalArnOf,
+  type Refinement,
+  type Trigger,
+  TriggerSchema,
+} from '../domain/trigger.ts';
 import type { CaseStore, Clock, IamGateway, QueryEngine } from '../ports.ts';
 import { bindRunbook, type Runbook, requireRunbook } from '../runbooks/catalog.ts';
 import { iamActionFor } from '../runbooks/iam-actions.ts';
@@ -97,6 +103,20 @@ export async function openRefinement(
     isProtected(current.role.arn, deps.config) ?? protectingTag(current.role.tags, deps.config);
   if (protection)
     throw new RefinementRefusedError(`${current.role.arn} is protected (${protection}): it is not refined`);
+  // A role whose calls in the window include a compromise: the attacker's calls would be written
+  // into its "least privilege". Refined only once its cases are closed and none confirmed one.
+  const compromised = (await deps.cases.list()).find(
+    (other) =>
+      other.header.origin === 'detection' &&
+      principalArnOf(other.header.trigger.target) === report.principal &&
+      (isOpen(other.header) ||
+        (other.header.openedAt >= report.start &&
+          entriesOf(other, 'confirm').some((entry) => entry.detail.verdict === 'confirmed'))),
+  );
+  if (compromised)
+    throw new RefinementRefusedError(
+      `case ${compromised.header.caseId} is about ${report.principal} (${compromised.header.outcome ? `it confirmed a compromise in the window` : 'still open'}): its calls are not the workload's alone; nothing is applied`,
+    );
   const [document] = report.policy.documents;
   const now = toInstant(deps.clock.now());
   const refinement: Refinement = {

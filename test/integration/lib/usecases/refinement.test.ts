@@ -225,3 +225,51 @@ describe('a refinement, through the state machine', () => {
     await parts.pipeline.close();
   }, 120_000);
 });
+
+describe('a refinement of a role its cases say was compromised', () => {
+  it('is refused while a case about the role is open: the attacker’s calls are not the workload’s', async () => {
+    const parts = await refinementParts();
+    const { openTestCase } = await import('../../../fixtures/cases.ts');
+    const { credentialIdOf } = await import('../../../../lib/domain/trigger.ts');
+    await openTestCase(
+      parts.pipeline.cases,
+      {
+        credentialId: credentialIdOf('a stolen session of the workload'),
+        ruleId: 'instance-credentials-iam-escalation',
+        eventId: null,
+        eventTime: '2026-01-15T11:00:00Z',
+        eventSource: 'iam.amazonaws.com',
+        eventName: 'AttachRolePolicy',
+        region: parts.truth.region,
+        sourceIp: '203.0.113.9',
+        userAgent: null,
+        target: {
+          kind: 'assumed-role',
+          accountId: parts.truth.account,
+          roleArn: parts.truth.roleArn,
+          roleName: parts.truth.roleName,
+          sessionName: 'i-0123456789abcdef0',
+          accessKeyId: null,
+          sessionIssuedAt: null,
+          sessionUserId: null,
+          sourceIdentity: null,
+        },
+      },
+      { caseId: 'compromise-1' },
+    );
+
+    await expect(
+      openRefinement(
+        { report: parts.report, requestedBy: REQUESTER, watchMinutes: 60, region: parts.truth.region },
+        {
+          cases: parts.pipeline.cases,
+          workflow: parts.pipeline.workflow,
+          clock: parts.clock,
+          config: parts.config,
+        },
+      ),
+    ).rejects.toThrow('case compromise-1 is about');
+    expect(await parts.iam.load()).toEqual(parts.before);
+    await parts.pipeline.close();
+  }, 120_000);
+});
