@@ -7,6 +7,7 @@
 import { z } from 'zod';
 import { ApprovalSchema } from '../domain/approval.ts';
 import { entriesOf, isOpen, openedHeader } from '../domain/case.ts';
+import { modeIn } from '../domain/accounts.ts';
 import { type Config, isProtected, protectingTag } from '../domain/config.ts';
 import { own } from '../domain/iam-state.ts';
 import { identityPolicyEvaluator, type NamedPolicy } from '../domain/policy-evaluator.ts';
@@ -209,6 +210,8 @@ export interface ApplyRefinementDependencies {
   iam: IamGateway;
   cases: CaseStore;
   clock: Clock;
+  /** Its mode: in dry run (everywhere, or in the role's account) the plan is recorded, nothing changed. */
+  config: Config;
   readBackDeadlineMs?: number;
   sleep?: (ms: number) => Promise<void>;
 }
@@ -249,6 +252,16 @@ export async function applyRefinement(input: RefinementStepInput, deps: ApplyRef
     );
   const now = toInstant(deps.clock.now());
   const plan = planRefinement(role, roleTarget, refinement, now);
+  if (modeIn(deps.config, target.accountId) === 'dry-run') {
+    await recordEntry(deps.cases, caseId, {
+      id: `dry-run:${REFINEMENT_ID}`,
+      at: now,
+      step: 'dry-run',
+      summary: `Dry run: would ${plan.actions.map((planned) => planned.why).join('; then ')}.`,
+      detail: { plan },
+    });
+    return { appliedAt: null, changes: 0, applied: false };
+  }
   const applied = await applyRecorded(
     {
       revocationId: REFINEMENT_ID,
@@ -271,6 +284,7 @@ export async function applyRefinement(input: RefinementStepInput, deps: ApplyRef
   return {
     appliedAt: appliedAtOf(await requireCase(deps.cases, caseId)) ?? now,
     changes: applied.steps.length,
+    applied: true,
   };
 }
 

@@ -1,13 +1,14 @@
 // A refinement through the real state machine on the local pipeline (issue 15): asked for,
 // approved by someone else, applied (snapshot first), watched for access-denied errors, and
 // closed as refined, or rolled back when the watch finds a call the old policies allowed.
-import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
 import { entriesOf, executionNameOf } from '../../../../lib/domain/case.ts';
 import type { CloudTrailRecord } from '../../../../lib/domain/cloudtrail.ts';
+import type { Config } from '../../../../lib/domain/config.ts';
 import { generate } from '../../../../lib/local/generator/generate.ts';
 import { heartbeatCalls } from '../../../../lib/local/generator/heartbeat.ts';
 import { LogWriter } from '../../../../lib/local/generator/log-writer.ts';
@@ -36,6 +37,7 @@ const MANAGED = 'arn:aws:iam::aws:policy/AmazonS3ReadOnlyAccess';
 async function refinementParts(
   duringWatch?: (logs: string, truth: OverprivilegedWorkloadTruth) => Promise<void>,
   attached: string[] = [MANAGED],
+  change: (config: Config) => Config = (config) => config,
 ) {
   const root = mkdtempSync(join(tmpdir(), 'revoker-refinement-'));
   const logs = join(root, 'logs');
@@ -61,7 +63,7 @@ async function refinementParts(
     },
   });
   const clock = new SimulatedClock(END);
-  const config = await shippedConfig();
+  const config = change(await shippedConfig());
   let watched = 0;
   let delivered = END;
   let deliveries = 0;
@@ -222,6 +224,8 @@ describe('a refinement, through the state machine', () => {
     // Rolled back exactly, and everyone watching was told why.
     expect(await parts.iam.load()).toEqual(parts.before);
     expect(entriesOf(record, 'close').at(-1)?.detail).toMatchObject({ outcome: 'rolled-back' });
+    const sent = readFileSync(join(parts.root, 'notifications.jsonl'), 'utf8');
+    expect(sent).toContain('rolled-back');
     await parts.pipeline.close();
   }, 120_000);
 });
@@ -269,6 +273,19 @@ describe('a refinement of a role its cases say was compromised', () => {
         },
       ),
     ).rejects.toThrow('case compromise-1 is about');
+    expect(await parts.iam.load()).toEqual(parts.before);
+    await parts.pipeline.close();
+  }, 120_000);
+});
+
+describe('a refinement in dry-run mode', () => {
+  it('is approved, planned and recorded, and changes nothing', async () => {
+    const parts = await refinementParts(undefined, [MANAGED], (config) => ({ ...config, mode: 'dry-run' }));
+
+    const { record } = await askApproveAndRun(parts);
+
+    expect(record.header.outcome).toBe('dry-run');
+    expect(entriesOf(record, 'dry-run')).toHaveLength(1);
     expect(await parts.iam.load()).toEqual(parts.before);
     await parts.pipeline.close();
   }, 120_000);
