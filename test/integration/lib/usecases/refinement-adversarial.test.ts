@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
-import { entriesOf, executionNameOf } from '../../../../lib/domain/case.ts';
+import { entriesOf } from '../../../../lib/domain/case.ts';
 import type { CloudTrailRecord } from '../../../../lib/domain/cloudtrail.ts';
 import {
   olderSessionsStatement,
@@ -13,151 +13,23 @@ import {
 } from '../../../../lib/domain/revocation/policies.ts';
 import { generate } from '../../../../lib/local/generator/generate.ts';
 import type { OverprivilegedWorkloadTruth } from '../../../../lib/local/generator/scenarios.ts';
-import { LocalIamAccount } from '../../../../lib/local/iam-account.ts';
-import { openLocalPipeline, SimulatedClock } from '../../../../lib/local/pipeline.ts';
 import { readRecordFiles } from '../../../../lib/local/record-files.ts';
-import { FileSigningKeys } from '../../../../lib/local/signing-keys.ts';
-import type { LocalFunction } from '../../../../lib/local/state-machine.ts';
 import { loadRunbooks } from '../../../../lib/runbooks/catalog.ts';
 import { answerEscalation } from '../../../../lib/usecases/answer-escalation.ts';
-import { requireCase } from '../../../../lib/usecases/cases.ts';
-import { type RefineReport, refine } from '../../../../lib/usecases/refine.ts';
-import { openRefinement } from '../../../../lib/usecases/refinement.ts';
-import { shippedConfig } from '../../../fixtures/config.ts';
-
-const END = new Date('2026-01-15T12:00:00Z');
-const REQUESTER = 'arn:aws:iam::541221472923:user/platform-lead';
-const APPROVER = 'oncall@example.com';
-const MANAGED = 'arn:aws:iam::aws:policy/AmazonS3ReadOnlyAccess';
-
-type Doc = { Version: '2012-10-17'; Statement: object[] };
-
-interface Options {
-  /** The role's inline policies; default: the scenario's s3:* on * policy. */
-  inline?: (truth: OverprivilegedWorkloadTruth) => Record<string, Doc>;
-  attached?: string[];
-  /** Refused calls written to the logs just before the first watch. */
-  refusals?: (truth: OverprivilegedWorkloadTruth, written: CloudTrailRecord, at: string) => object[];
-}
-
-async function parts(options: Options = {}) {
-  const root = mkdtempSync(join(tmpdir(), 'revoker-refinement-adv-'));
-  const logs = join(root, 'logs');
-  const truth = generate({
-    out: logs,
-    days: 2,
-    events: 2000,
-    accounts: 1,
-    seed: 'refinement',
-    scenarios: ['overprivileged-workload'],
-    end: END,
-  }).scenarios[0] as OverprivilegedWorkloadTruth;
-  const iam = new LocalIamAccount(join(root, `${truth.account}.json`));
-  const inline = options.inline?.(truth) ?? { [truth.inlinePolicyName]: truth.currentPolicy as Doc };
-  await iam.save({
-    accountId: truth.account,
-    roles: {
-      [truth.roleName]: {
-        arn: truth.roleArn,
-        path: '/service-role/',
-        inlinePolicies: Object.fromEntries(Object.entries(inline).map(([n, d]) => [n, JSON.stringify(d)])),
-        attachedPolicies: options.attached ?? [],
-      },
-    },
-  });
-  const clock = new SimulatedClock(END);
-  const config = await shippedConfig();
-  let watched = 0;
-  const verify =
-    (run: LocalFunction): LocalFunction =>
-    async (event) => {
-      clock.advance(600);
-      if (
-        (event as { refinementStep?: string }).refinementStep === 'watch' &&
-        watched++ === 0 &&
-        options.refusals
-      ) {
-        let written: CloudTrailRecord | undefined;
-        for await (const entry of readRecordFiles([logs]))
-          if (entry.kind === 'parsed' && entry.record.eventName === 'PutObject') {
-            written = entry.record;
-            break;
-          }
-        const at = new Date(clock.now().getTime() - 60_000).toISOString().replace(/\.\d+Z$/, 'Z');
-        const folder = join(
-          logs,
-          'AWSLogs',
-          truth.account,
-          'CloudTrail',
-          truth.region,
-          ...at.slice(0, 10).split('-'),
-        );
-        mkdirSync(folder, { recursive: true });
-        writeFileSync(
-          join(folder, `${truth.account}_CloudTrail_${truth.region}_refused.json.gz`),
-          gzipSync(JSON.stringify({ Records: options.refusals(truth, written!, at) })),
-        );
-      }
-      return run(event);
-    };
-  const pipeline = await openLocalPipeline({
-    logs,
-    iamAccountFile: iam.file,
-    iam,
-    casesDirectory: join(root, 'cases'),
-    callbacksDirectory: join(root, 'callbacks'),
-    notificationsFile: join(root, 'notifications.jsonl'),
-    deadLettersFile: join(root, 'dead-letters.jsonl'),
-    signingKeys: await FileSigningKeys.open(join(root, 'keys.json')),
-    config,
-    clock,
-    around: { verify },
-  });
-  const before = await iam.load();
-  const report = await refine(
-    {
-      account: truth.account,
-      principal: truth.roleArn,
-      start: new Date(END.getTime() - 3 * 86_400_000),
-      end: END,
-    },
-    { engine: pipeline.engine, runbooks: loadRunbooks(), currentIam: before },
-  );
-  return { root, logs, truth, iam, clock, config, pipeline, before, report };
-}
-type Parts = Awaited<ReturnType<typeof parts>>;
-
-async function open(p: Parts, report: RefineReport = p.report) {
-  const { caseId } = await openRefinement(
-    { report, requestedBy: REQUESTER, watchMinutes: 60, region: p.truth.region },
-    { cases: p.pipeline.cases, workflow: p.pipeline.workflow, clock: p.clock, config: p.config },
-  );
-  const execution = p.pipeline.workflow.executions.get(executionNameOf(caseId))!;
-  for (
-    let tries = 0;
-    entriesOf(await requireCase(p.pipeline.cases, caseId), 'escalate').length === 0;
-    tries++
-  ) {
-    if (tries > 200) throw new Error('the refinement never asked for approval');
-    await new Promise((resolve) => setTimeout(resolve, 25));
-  }
-  return { caseId, execution };
-}
-
-async function approveAndRun(p: Parts, opened: Awaited<ReturnType<typeof open>>, approver = APPROVER) {
-  await answerEscalation(
-    { caseId: opened.caseId, answer: 'approve', approver, reason: 'proof reviewed', via: 'cli' },
-    { cases: p.pipeline.cases, callbacks: p.pipeline.callbacks, clock: p.clock },
-  );
-  await opened.execution.output;
-  return requireCase(p.pipeline.cases, opened.caseId);
-}
+import { refine } from '../../../../lib/usecases/refine.ts';
+import {
+  approveAndRun,
+  askForRefinement,
+  END,
+  MANAGED,
+  refinementParts,
+} from '../../../fixtures/refinement.ts';
 
 const allowS3 = { Effect: 'Allow', Action: 's3:*', Resource: '*' };
 
 describe('the watch finds every regression', () => {
   it('a table named by name (not ARN) the old policy allowed, refused after the refinement, is a regression', async () => {
-    const p = await parts({
+    const p = await refinementParts({
       inline: (truth) => ({
         app: {
           Version: '2012-10-17',
@@ -185,13 +57,13 @@ describe('the watch finds every regression', () => {
         },
       ],
     });
-    const record = await approveAndRun(p, await open(p));
+    const record = await approveAndRun(p, await askForRefinement(p));
     expect(record.header.outcome).toBe('rolled-back');
     await p.pipeline.close();
   }, 120_000);
 
   it('a refused key the old policy allowed is a regression even when another refused key in the bucket sorts first', async () => {
-    const p = await parts({
+    const p = await refinementParts({
       inline: (truth) => ({
         app: {
           Version: '2012-10-17',
@@ -220,23 +92,23 @@ describe('the watch finds every regression', () => {
         ];
       },
     });
-    const record = await approveAndRun(p, await open(p));
+    const record = await approveAndRun(p, await askForRefinement(p));
     expect(record.header.outcome).toBe('rolled-back');
     await p.pipeline.close();
   }, 120_000);
 
   it('is not declared clean while the logs do not reach past the end of the watch', async () => {
-    // The generated logs stop at END; the watch runs from ~END+10min to END+70min. Nothing
-    // after END was ever delivered, yet the watch says "no call was refused".
-    const p = await parts();
-    const record = await approveAndRun(p, await open(p));
+    // The generated logs stop at END; the watch runs from ~END+10min to END+70min, and no
+    // heartbeat moves them on: nothing after END was ever delivered.
+    const p = await refinementParts({ heartbeats: false });
+    const record = await approveAndRun(p, await askForRefinement(p));
     const last = entriesOf(record, 'refinement-watch').at(-1)!;
     expect(last.detail.status).not.toBe('clean');
     await p.pipeline.close();
   }, 120_000);
 
   it('a refusal of a call the old policies never allowed (an AWS managed policy attached) does not roll back', async () => {
-    const p = await parts({
+    const p = await refinementParts({
       attached: [MANAGED],
       refusals: (_truth, written, at) => [
         {
@@ -252,7 +124,7 @@ describe('the watch finds every regression', () => {
         },
       ],
     });
-    const record = await approveAndRun(p, await open(p));
+    const record = await approveAndRun(p, await askForRefinement(p));
     // s3:* and AmazonS3ReadOnlyAccess never allowed iam:CreateUser: one probe does not cancel the
     // refinement. (No heartbeat moves these logs on, so the watch ends with a person, not clean.)
     expect(record.header.outcome).not.toBe('rolled-back');
@@ -265,8 +137,8 @@ describe('the watch finds every regression', () => {
 
 describe('apply changes only what was approved', () => {
   it('refuses when the role’s policies changed between the request and the approval', async () => {
-    const p = await parts();
-    const opened = await open(p);
+    const p = await refinementParts();
+    const opened = await askForRefinement(p);
     // A policy added after the proof and the "what you give up" were shown.
     const state = await p.iam.load();
     state.roles[p.truth.roleName]!.inlinePolicies['new-feature'] = JSON.stringify({
@@ -282,8 +154,8 @@ describe('apply changes only what was approved', () => {
   }, 120_000);
 
   it('never deletes the deny a compromise case put on the role while the refinement waited', async () => {
-    const p = await parts();
-    const opened = await open(p);
+    const p = await refinementParts();
+    const opened = await askForRefinement(p);
     const state = await p.iam.load();
     state.roles[p.truth.roleName]!.inlinePolicies[REVOCATION_POLICY_NAME] = JSON.stringify({
       Version: '2012-10-17',
@@ -300,8 +172,8 @@ describe('apply changes only what was approved', () => {
 
 describe('who may ask and approve', () => {
   it('the requester cannot approve as another form of the same identity (IAM user ARN vs Identity Center session)', async () => {
-    const p = await parts();
-    const opened = await open(p);
+    const p = await refinementParts();
+    const opened = await askForRefinement(p);
     await expect(
       answerEscalation(
         {
@@ -319,12 +191,12 @@ describe('who may ask and approve', () => {
   }, 120_000);
 
   it('a protected role (break-glass, revoker’s own, service-linked) is not refined on one approval', async () => {
-    const p = await parts();
+    const p = await refinementParts();
     const report = {
       ...p.report,
       principal: `arn:aws:iam::${p.truth.account}:role/break-glass-admin`,
     };
-    await expect(open(p, report)).rejects.toThrow();
+    await expect(askForRefinement(p, report)).rejects.toThrow();
     await p.pipeline.close();
   }, 120_000);
 });
