@@ -22,6 +22,7 @@ const GAP_MEANING = {
   'not-allowed': 'its policies do not allow it: a permission it needs, or someone probing',
   allowed: 'its policies allow it: refused elsewhere (an SCP, a permissions boundary, a resource policy)',
   unknown: 'its current policies were not read',
+  revoked: 'refused by the deny a revocation put on it (revoker-revocation): the revocation working',
 } as const;
 
 function printGaps(report: RefineReport): void {

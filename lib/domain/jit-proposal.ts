@@ -33,7 +33,7 @@ export interface ProposalOptions {
  * A refused call, with what the principal's current identity policies say of it when known: a
  * call they already allow was refused by something else, which no grant changes.
  */
-export type Refused = RefusedCall & { currentPolicies?: 'allowed' | 'not-allowed' | 'unknown' };
+export type Refused = RefusedCall & { currentPolicies?: 'allowed' | 'not-allowed' | 'unknown' | 'revoked' };
 
 /** One refused call the proposal is for, and the request IAM judged. */
 export interface ProposedFor {
@@ -137,6 +137,14 @@ export function proposeNarrowGrants(
     }
     if (call.currentPolicies === 'allowed') {
       unproposed.push({ call, reason: REFUSED_ELSEWHERE });
+      continue;
+    }
+    // A revocation denies it: a grant to get round a revocation is never proposed.
+    if (call.currentPolicies === 'revoked') {
+      unproposed.push({
+        call,
+        reason: 'refused by the deny a revocation put on the principal: no grant is proposed',
+      });
       continue;
     }
     const facts = context.facts.get(call.action);

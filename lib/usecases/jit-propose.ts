@@ -58,7 +58,7 @@ export interface JitProposalReport {
 
 export async function proposeJit(input: ProposeInput, deps: ProposeDependencies): Promise<JitProposalReport> {
   const held = deps.iam ? currentPoliciesOf(deps.iam, input.principal) : null;
-  const gaps = await refusedCalls(input, deps, held?.documents ?? null);
+  const gaps = await refusedCalls(input, deps, held?.documents ?? null, held?.revokers ?? []);
   const context = {
     partition: partitionOf(input.principal),
     account: input.account,

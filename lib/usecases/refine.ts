@@ -106,7 +106,7 @@ export interface Gap extends RefusedCall {
    * What its current identity policies say: `not-allowed` (a permission it lacks, or a probe),
    * `allowed` (refused elsewhere: an SCP, a boundary, a resource policy), or `unknown`.
    */
-  currentPolicies: 'allowed' | 'not-allowed' | 'unknown';
+  currentPolicies: 'allowed' | 'not-allowed' | 'unknown' | 'revoked';
 }
 
 export interface RefineReport {
@@ -218,6 +218,15 @@ export function currentPoliciesOf(state: IamAccountState, principal: string) {
   const documents: NamedPolicy[] = Object.entries(holder.inlinePolicies)
     .filter(([policy]) => !isRevokersOwnPolicy(policy))
     .map(([policy, document]) => ({ name: policy, document }));
+  const revokers: NamedPolicy[] = [
+    ...Object.entries(holder.inlinePolicies)
+      .filter(([policy]) => isRevokersOwnPolicy(policy))
+      .map(([policy, document]) => ({ name: policy, document })),
+    ...holder.attachedPolicies.flatMap((arn) => {
+      const managed = isRevokersOwnPolicy(arn) ? own(state.managedPolicies, arn) : undefined;
+      return managed ? [{ name: arn, document: managed.document }] : [];
+    }),
+  ];
   const unread: string[] = [];
   for (const arn of holder.attachedPolicies.filter((attached) => !isRevokersOwnPolicy(attached))) {
     const managed = own(state.managedPolicies, arn);
@@ -225,7 +234,7 @@ export function currentPoliciesOf(state: IamAccountState, principal: string) {
     else unread.push(arn);
   }
   const role = 'path' in holder ? holder : { ...holder, path: '/', trustPolicy: null, instanceProfiles: [] };
-  return { documents, unread, role: role as RoleState };
+  return { documents, unread, revokers, role: role as RoleState };
 }
 
 function windowValues(input: LogWindow) {
@@ -246,6 +255,8 @@ export async function refusedCalls(
   window: LogWindow,
   deps: Pick<RefineDependencies, 'engine' | 'runbooks'>,
   current: NamedPolicy[] | null,
+  /** The policies revoker put on the principal (a revocation's deny): a refusal by them is revoker's. */
+  revokers: NamedPolicy[] = [],
 ): Promise<Gap[]> {
   const { rows } = await deps.engine.run(
     bindRunbook(requireRunbook(deps.runbooks, 'access-denied'), windowValues(window)),
@@ -272,6 +283,7 @@ export async function refusedCalls(
     }),
   );
   const judge = current ? identityPolicyEvaluator(current) : null;
+  const judgeRevokers = revokers.length > 0 ? identityPolicyEvaluator(revokers) : null;
   const context = {
     partition,
     account: window.account,
@@ -287,7 +299,16 @@ export async function refusedCalls(
         context,
       );
       verdict =
-        judge({ action: call.action, resource: touched }).decision === 'allowed' ? 'allowed' : 'not-allowed';
+        // Judged for a session from before any cutoff: the revocation's deny is for those.
+        judgeRevokers?.({
+          action: call.action,
+          resource: touched,
+          keys: { 'aws:TokenIssueTime': '1970-01-01T00:00:00Z' },
+        }).decision === 'explicit-deny'
+          ? 'revoked'
+          : judge({ action: call.action, resource: touched }).decision === 'allowed'
+            ? 'allowed'
+            : 'not-allowed';
     }
     return {
       ...call,
@@ -370,7 +391,9 @@ export async function refine(input: RefineInput, deps: RefineDependencies): Prom
     };
   }
 
-  const gaps = input.check ? await refusedCalls(input, deps, held?.documents ?? null) : undefined;
+  const gaps = input.check
+    ? await refusedCalls(input, deps, held?.documents ?? null, held?.revokers ?? [])
+    : undefined;
 
   return {
     ...(gaps ? { gaps } : {}),

@@ -5,9 +5,9 @@
 // the case as `refined`. Every change is recorded before it is made, so `revoker undo` restores
 // the role exactly at any point.
 import { z } from 'zod';
+import { modeIn } from '../domain/accounts.ts';
 import { ApprovalSchema } from '../domain/approval.ts';
 import { entriesOf, isOpen, openedHeader } from '../domain/case.ts';
-import { modeIn } from '../domain/accounts.ts';
 import { type Config, isProtected, protectingTag } from '../domain/config.ts';
 import { own } from '../domain/iam-state.ts';
 import { identityPolicyEvaluator, type NamedPolicy } from '../domain/policy-evaluator.ts';

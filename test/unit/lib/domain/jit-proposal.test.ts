@@ -128,6 +128,17 @@ describe('proposeNarrowGrants', () => {
       REFUSED_ELSEWHERE,
     ]);
   });
+
+  it('never proposes a grant to get round a revocation’s deny', async () => {
+    const { proposals, unproposed } = await propose([
+      { ...putItem('report-index'), currentPolicies: 'revoked' },
+    ]);
+
+    expect(proposals).toEqual([]);
+    expect(unproposed.map(({ reason }) => reason)).toEqual([
+      'refused by the deny a revocation put on the principal: no grant is proposed',
+    ]);
+  });
 });
 
 describe('names chosen by the caller decide nothing', () => {
