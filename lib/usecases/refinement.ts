@@ -23,8 +23,7 @@ import {
 } from '../domain/trigger.ts';
 import type { CaseStore, Clock, IamGateway, QueryEngine } from '../ports.ts';
 import { bindRunbook, type Runbook, requireRunbook } from '../runbooks/catalog.ts';
-import { iamActionFor } from '../runbooks/iam-actions.ts';
-import { countIn, textIn } from '../runbooks/rows.ts';
+import { textIn } from '../runbooks/rows.ts';
 import {
   ensureStarted,
   type IntakeDependencies,
