@@ -24,7 +24,7 @@ export interface AthenaSettings {
   catalog?: string;
   /** Give up on a query (and stop it) after this long. */
   deadlineMillis: number;
-  /** First wait between polls; doubled each time up to maxPollMillis. */
+  /** First wait between polls (100 ms); doubled each time up to maxPollMillis (1 s), each with ±20% jitter. */
   firstPollMillis?: number;
   maxPollMillis?: number;
   /** Attempts for a throttled call before the error is passed on. */
@@ -34,11 +34,14 @@ export interface AthenaSettings {
 export interface AthenaTiming {
   sleep: (millis: number) => Promise<void>;
   now: () => number;
+  /** In [0, 1): spreads the polls of queries started together. */
+  random?: () => number;
 }
 
 const realTiming: AthenaTiming = {
   sleep: (millis) => new Promise((resolve) => setTimeout(resolve, millis)),
   now: () => Date.now(),
+  random: Math.random,
 };
 
 /** Athena finished the query as FAILED or CANCELLED; carries Athena's own reason. */
@@ -121,7 +124,10 @@ export class AthenaQueryEngine implements QueryEngine {
 
   private async waitFor(name: string, id: string): Promise<QueryExecution> {
     const deadline = this.timing.now() + this.settings.deadlineMillis;
-    let wait = this.settings.firstPollMillis ?? 250;
+    // Most runbook queries finish within a second or two: poll early and often, never in step.
+    let base = this.settings.firstPollMillis ?? 100;
+    const jittered = () => Math.round(base * (0.8 + 0.4 * (this.timing.random ?? Math.random)()));
+    let wait = jittered();
     for (;;) {
       const { QueryExecution: execution } = await this.throttled(() =>
         this.client.send(new GetQueryExecutionCommand({ QueryExecutionId: id })),
@@ -148,7 +154,8 @@ export class AthenaQueryEngine implements QueryEngine {
         );
       }
       await this.timing.sleep(wait);
-      wait = Math.min(wait * 2, this.settings.maxPollMillis ?? 5000);
+      base = Math.min(base * 2, this.settings.maxPollMillis ?? 1000);
+      wait = jittered();
     }
   }
 

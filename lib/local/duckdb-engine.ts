@@ -240,7 +240,16 @@ export class DuckDbQueryEngine implements QueryEngine {
                    NULL::VARCHAR AS timestamp, NULL::VARCHAR AS account, NULL::VARCHAR AS region WHERE false)`;
   }
 
-  async run(request: QueryRequest): Promise<QueryResult> {
+  /** One query at a time on the one connection: callers may ask at once (confirm's runbooks do). */
+  private running: Promise<unknown> = Promise.resolve();
+
+  run(request: QueryRequest): Promise<QueryResult> {
+    const result = this.running.then(() => this.runNow(request));
+    this.running = result.catch(() => undefined);
+    return result;
+  }
+
+  private async runNow(request: QueryRequest): Promise<QueryResult> {
     await this.sync();
     return this.setAsideCorruptFiles(request.name, async () => {
       const started = performance.now();

@@ -125,17 +125,20 @@ async function gatherAndAssess(
     ),
   );
   const asks = (runbook: ConfirmationRunbook) => confirmWith.includes(runbook);
+  // The runbooks run at once (Athena runs them side by side); the evidence keeps their order.
+  const ran = new Map<ConfirmationRunbook, RunbookEvidence>();
   const run = async (id: ConfirmationRunbook, parameters: Record<string, string>) => {
     const result = await deps.engine.run(
       bindRunbook(requireRunbook(deps.runbooks, id), parameters, `${caseId}:confirm:r${revision}:${id}`),
     );
-    evidence.push({ runbook: id, parameters, rows: result.rows, bytesScanned: result.bytesScanned });
+    ran.set(id, { runbook: id, parameters, rows: result.rows, bytesScanned: result.bytesScanned });
     return result.rows;
   };
+  const none = Promise.resolve(null);
   const principal = { account: trigger.target.accountId, principal: principalArnOf(trigger.target) };
   const recentWindow = { ...principal, start: toInstant(recentStart), end: toInstant(recentEnd) };
 
-  const [baselineRow] = await run('first-seen', {
+  const firstSeen = run('first-seen', {
     ...principal,
     source_ip: trigger.sourceIp ?? '',
     // Compared by prefix: Athena caps one parameter at 1,024 characters, quotes doubled.
@@ -148,6 +151,19 @@ async function gatherAndAssess(
     baseline_start: toInstant(addMinutes(triggerTime, -settings.baselineDays * 1440)),
     baseline_end: toInstant(recentStart),
   });
+  const bursts = asks('error-burst')
+    ? run('error-burst', {
+        ...recentWindow,
+        burst_window: `${settings.deniedBurst.windowMinutes}m`,
+        min_denied: String(settings.deniedBurst.minDenied),
+      })
+    : none;
+  const footholds = asks('persistence-created') ? run('persistence-created', recentWindow) : none;
+  const [[baselineRow], burstRows, footholdRows] = await Promise.all([firstSeen, bursts, footholds]);
+  for (const id of ['first-seen', 'error-burst', 'persistence-created'] as const) {
+    const entry = ran.get(id);
+    if (entry) evidence.push(entry);
+  }
   const baseline: BaselineFacts = {
     events: countIn(baselineRow, 'baseline_events'),
     fromSourceIp: countIn(baselineRow, 'from_source_ip'),
@@ -157,23 +173,17 @@ async function gatherAndAssess(
     distinctSourceIps: countIn(baselineRow, 'distinct_source_ips'),
   };
   const recent: RecentFacts = { previousCase };
-  if (asks('error-burst')) {
-    const rows = await run('error-burst', {
-      ...recentWindow,
-      burst_window: `${settings.deniedBurst.windowMinutes}m`,
-      min_denied: String(settings.deniedBurst.minDenied),
-    });
-    recent.deniedBursts = rows.map((row) => ({
+  if (burstRows) {
+    recent.deniedBursts = burstRows.map((row) => ({
       denied: countIn(row, 'denied'),
       distinctActions: countIn(row, 'distinct_actions'),
       firstDenied: textIn(row, 'first_denied') ?? '',
       lastDenied: textIn(row, 'last_denied') ?? '',
     }));
   }
-  if (asks('persistence-created')) {
+  if (footholdRows) {
     const triggerInstant = toInstant(triggerTime);
-    const rows = await run('persistence-created', recentWindow);
-    recent.otherFootholds = rows
+    recent.otherFootholds = footholdRows
       .filter((row) => textIn(row, 'errorcode') === null)
       .map((row) => ({
         eventName: textIn(row, 'eventname') ?? '',

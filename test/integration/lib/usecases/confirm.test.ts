@@ -86,6 +86,39 @@ describe('confirm, on generated logs with the attack in them', () => {
     ]);
   });
 
+  it('asks its three runbooks at once (Athena runs them side by side), keeping their evidence in order', async () => {
+    let inFlight = 0;
+    let most = 0;
+    const overlapping = {
+      ...deps,
+      engine: {
+        run: async (request: Parameters<typeof deps.engine.run>[0]) => {
+          most = Math.max(most, ++inFlight);
+          await new Promise((resolve) => setTimeout(resolve, 20));
+          try {
+            return await deps.engine.run(request);
+          } finally {
+            inFlight--;
+          }
+        },
+      },
+    };
+    await openTestCase(
+      deps.cases,
+      { ...trigger, credentialId: credentialIdOf('at once') },
+      { caseId: 'case-at-once' },
+    );
+
+    const confirmation = await confirm({ caseId: 'case-at-once', trigger }, overlapping);
+
+    expect(most).toBe(3);
+    expect(confirmation.evidence.map((entry) => entry.runbook)).toEqual([
+      'first-seen',
+      'error-burst',
+      'persistence-created',
+    ]);
+  });
+
   it('clears a routine call by the role, from its instance, before the attack', async () => {
     const routine = (
       await deps.engine.run({

@@ -26,7 +26,7 @@ const settings = {
 };
 
 /** Time that passes only when the engine sleeps, so polling is tested without waiting. */
-function fakeTiming() {
+function fakeTiming(jitter = 0.5) {
   const sleeps: number[] = [];
   let now = 0;
   return {
@@ -37,6 +37,8 @@ function fakeTiming() {
         now += millis;
       },
       now: () => now,
+      // 0.5 is the middle of the jitter: each wait exactly its base.
+      random: () => jitter,
     },
   };
 }
@@ -101,7 +103,7 @@ describe('AthenaQueryEngine', () => {
       ClientRequestToken: expect.stringMatching(/^[0-9a-f]{64}$/),
     });
     expect(athena).toHaveReceivedCommandTimes(GetQueryExecutionCommand, 3);
-    expect(sleeps).toEqual([250, 500]);
+    expect(sleeps).toEqual([100, 200]);
     expect(athena).toHaveReceivedNthCommandWith(GetQueryResultsCommand, 2, {
       QueryExecutionId: 'q-1',
       MaxResults: 1000,
@@ -181,6 +183,23 @@ describe('AthenaQueryEngine', () => {
     },
   );
 
+  it('spreads its polls: each wait within 20% of its base', async () => {
+    athena.on(GetQueryExecutionCommand).resolves({ QueryExecution: { Status: { State: 'RUNNING' } } });
+    athena.on(StopQueryExecutionCommand).resolves({});
+    const low = fakeTiming(0);
+    const high = fakeTiming(0.999);
+
+    for (const { timing } of [low, high])
+      await expect(
+        new AthenaQueryEngine(new AthenaClient({}), { ...settings, deadlineMillis: 3000 }, timing).run(
+          watermark,
+        ),
+      ).rejects.toBeInstanceOf(AthenaQueryTimeoutError);
+
+    expect(low.sleeps.slice(0, 4)).toEqual([80, 160, 320, 640]);
+    expect(high.sleeps.slice(0, 4)).toEqual([120, 240, 480, 960]);
+  });
+
   it('stops a query still running at the deadline and says so', async () => {
     athena.on(GetQueryExecutionCommand).resolves({ QueryExecution: { Status: { State: 'RUNNING' } } });
     athena.on(StopQueryExecutionCommand).resolves({});
@@ -193,7 +212,8 @@ describe('AthenaQueryEngine', () => {
     ).run(watermark);
 
     await expect(failure).rejects.toBeInstanceOf(AthenaQueryTimeoutError);
-    expect(sleeps).toEqual([250, 500, 1000, 2000, 4000]);
+    // From 100 ms, doubling to a 1 s cap, until the next wait would pass the deadline.
+    expect(sleeps).toEqual([100, 200, 400, 800, ...Array(8).fill(1000)]);
     expect(athena).toHaveReceivedCommandWith(StopQueryExecutionCommand, { QueryExecutionId: 'q-1' });
     expect(athena).not.toHaveReceivedCommand(GetQueryResultsCommand);
   });
