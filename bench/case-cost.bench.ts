@@ -7,7 +7,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { runDemo } from '../cli/demo.ts';
-import { DEFAULT_CONFIG_FILE, loadConfigFile } from '../lib/local/config-file.ts';
+import { DEFAULT_CONFIG_FILE, loadConfigFile } from '../lib/config-file.ts';
 
 const PER_TRANSITION = 0.025 / 1000;
 const PER_INVOCATION = 0.2 / 1_000_000;

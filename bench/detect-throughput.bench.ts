@@ -9,7 +9,7 @@ import type { CloudTrailRecord } from '../lib/domain/cloudtrail.ts';
 import { envelopeFor } from '../lib/domain/envelope.ts';
 import { RULES } from '../lib/domain/rules.ts';
 import { FileCaseStore } from '../lib/local/case-store.ts';
-import { loadConfigFile } from '../lib/local/config-file.ts';
+import { loadConfigFile } from '../lib/config-file.ts';
 import type { WorkflowStarter } from '../lib/ports.ts';
 import { detect } from '../lib/usecases/detect.ts';
 import { generatedLogs } from './generated-logs.ts';

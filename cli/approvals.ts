@@ -8,7 +8,7 @@ import { z } from 'zod';
 import { createApprovalHandler } from '../functions/approval/handler.ts';
 import { serveApprovals } from '../lib/local/approval-server.ts';
 import { FileCaseStore } from '../lib/local/case-store.ts';
-import { DEFAULT_CONFIG_FILE } from '../lib/local/config-file.ts';
+import { DEFAULT_CONFIG_FILE } from '../lib/config-file.ts';
 import { APPROVAL_KEYS_FILE, FileSigningKeys } from '../lib/local/signing-keys.ts';
 import { LocalTaskCallbacks } from '../lib/local/task-callbacks.ts';
 import { type Answer, answerEscalation } from '../lib/usecases/answer-escalation.ts';

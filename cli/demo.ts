@@ -24,7 +24,7 @@ import { toInstant, toPartitionDay } from '../lib/domain/time.ts';
 import { principalArnOf } from '../lib/domain/trigger.ts';
 import { type ApprovalServer, serveApprovals } from '../lib/local/approval-server.ts';
 import { FileAuditLog } from '../lib/local/audit-log.ts';
-import { DEFAULT_CONFIG_FILE, loadConfigFile } from '../lib/local/config-file.ts';
+import { DEFAULT_CONFIG_FILE, loadConfigFile } from '../lib/config-file.ts';
 import { logFileFromPath } from '../lib/local/duckdb-engine.ts';
 import { generate, writeCalls } from '../lib/local/generator/generate.ts';
 import { heartbeatCalls } from '../lib/local/generator/heartbeat.ts';

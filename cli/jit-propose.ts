@@ -2,7 +2,7 @@
 // on that resource), proved with the policy evaluator and judged against access.grants. It
 // prints the proposal and the command a person would run; it grants nothing.
 import type { Command } from 'commander';
-import { DEFAULT_CONFIG_FILE, loadConfigFile } from '../lib/local/config-file.ts';
+import { DEFAULT_CONFIG_FILE, loadConfigFile } from '../lib/config-file.ts';
 import { loadRunbooks } from '../lib/runbooks/catalog.ts';
 import { type JitProposalReport, type JudgedProposal, proposeJit } from '../lib/usecases/jit-propose.ts';
 import { type LogWindowOptions, logWindowOf, logWindowOptions } from './log-window.ts';

@@ -16,7 +16,7 @@ import { executionNameOf } from '../lib/domain/case.ts';
 import { GrantExpiryEventSchema, type GrantRequestRecord, GrantRequestSchema } from '../lib/domain/jit.ts';
 import { toInstant } from '../lib/domain/time.ts';
 import { FileCaseStore } from '../lib/local/case-store.ts';
-import { DEFAULT_CONFIG_FILE, loadConfigFile } from '../lib/local/config-file.ts';
+import { DEFAULT_CONFIG_FILE, loadConfigFile } from '../lib/config-file.ts';
 import { LocalIamAccount } from '../lib/local/iam-account.ts';
 import { openLocalPipeline } from '../lib/local/pipeline.ts';
 import { FileScheduler } from '../lib/local/scheduler.ts';

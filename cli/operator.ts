@@ -14,7 +14,7 @@ import { AuditRecordSchema } from '../lib/domain/audit.ts';
 import type { Config } from '../lib/domain/config.ts';
 import { FileAuditLog } from '../lib/local/audit-log.ts';
 import { FileCaseStore } from '../lib/local/case-store.ts';
-import { DEFAULT_CONFIG_FILE, loadConfigFile } from '../lib/local/config-file.ts';
+import { DEFAULT_CONFIG_FILE, loadConfigFile } from '../lib/config-file.ts';
 import { DuckDbQueryEngine } from '../lib/local/duckdb-engine.ts';
 import { localGrantGuardArn } from '../lib/local/grant-guard.ts';
 import { LocalIamAccount } from '../lib/local/iam-account.ts';

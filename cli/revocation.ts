@@ -22,7 +22,7 @@ import {
 } from '../lib/domain/revocation/plan.ts';
 import { toInstant } from '../lib/domain/time.ts';
 import { FileCaseStore } from '../lib/local/case-store.ts';
-import { DEFAULT_CONFIG_FILE, loadConfigFile } from '../lib/local/config-file.ts';
+import { DEFAULT_CONFIG_FILE, loadConfigFile } from '../lib/config-file.ts';
 import { LocalIamAccount } from '../lib/local/iam-account.ts';
 import { openLocalPipeline } from '../lib/local/pipeline.ts';
 import { requireCase, revocationsInWindow } from '../lib/usecases/cases.ts';

@@ -4,7 +4,7 @@ import { AthenaClient } from '@aws-sdk/client-athena';
 import { type Command, Option } from 'commander';
 import { z } from 'zod';
 import { AthenaQueryEngine, executionParameter } from '../lib/aws/athena-engine.ts';
-import { DEFAULT_CONFIG_FILE } from '../lib/local/config-file.ts';
+import { DEFAULT_CONFIG_FILE } from '../lib/config-file.ts';
 import { DuckDbQueryEngine } from '../lib/local/duckdb-engine.ts';
 import type { QueryEngine, SqlCell } from '../lib/ports.ts';
 import { loadRunbooks, type Runbook, RunbookParameterError } from '../lib/runbooks/catalog.ts';

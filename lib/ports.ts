@@ -13,7 +13,9 @@ import type { RevocationAction } from './domain/revocation/actions.ts';
 export type SqlValue = string | number;
 
 /** One result cell, decoded from the engine's column type; SQL NULL is null. */
-export type SqlCell = string | number | boolean | null;
+import type { SqlCell } from './domain/shapes.ts';
+
+export type { SqlCell };
 
 export interface QueryRequest {
   /** The runbook's name, for logs and errors. */

@@ -2,7 +2,7 @@
 // the evidence rows and the plan, then Acknowledge, Approve and Reject as POSTs. Everything
 // shown from the logs was possibly written by the attacker, so every value is HTML-escaped
 // and the page runs no script (its Content-Security-Policy forbids any).
-import type { SqlCell } from '../ports.ts';
+import type { SqlCell } from './shapes.ts';
 
 export interface ApprovalPageView {
   caseId: string;

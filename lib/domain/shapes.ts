@@ -31,3 +31,6 @@ export const PersonName = z
 export const PolicyArn = z
   .string()
   .regex(/^arn:aws[a-z-]*:iam::(aws|\d{12}):policy\/[\w+=,.@/-]+$/, 'a managed policy ARN');
+
+/** One value of a query's row, as every engine returns it. */
+export type SqlCell = string | number | boolean | null;

@@ -11,7 +11,7 @@ import { describe, expect, it } from 'vitest';
 import { IAM_READ_PERMISSIONS } from '../../lib/aws/iam-gateway.ts';
 import { grantablePolicies } from '../../lib/domain/access.ts';
 import { ACTIONS } from '../../lib/domain/revocation/actions.ts';
-import { loadConfigFile } from '../../lib/local/config-file.ts';
+import { loadConfigFile } from '../../lib/config-file.ts';
 import { logFilePath, type TrailLayout } from '../../lib/local/generator/log-writer.ts';
 import { ASL_FILE } from '../../lib/local/state-machine.ts';
 import { handlerSourceOf, loadTemplate, ROOT } from '../fixtures/template.ts';

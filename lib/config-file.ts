@@ -1,6 +1,6 @@
 import { readFile } from 'node:fs/promises';
 import { parse } from 'yaml';
-import { type Config, ConfigError, parseConfig } from '../domain/config.ts';
+import { type Config, ConfigError, parseConfig } from './domain/config.ts';
 
 export const DEFAULT_CONFIG_FILE = 'revoker.config.yaml';
 
