@@ -5,10 +5,10 @@
 import { join } from 'node:path';
 import type { Command } from 'commander';
 import { z } from 'zod';
-import { createApprovalHandler } from '../functions/approval/handler.ts';
+import { DEFAULT_CONFIG_FILE } from '../lib/config-file.ts';
+import { createApprovalHandler } from '../lib/handlers/approval.ts';
 import { serveApprovals } from '../lib/local/approval-server.ts';
 import { FileCaseStore } from '../lib/local/case-store.ts';
-import { DEFAULT_CONFIG_FILE } from '../lib/config-file.ts';
 import { APPROVAL_KEYS_FILE, FileSigningKeys } from '../lib/local/signing-keys.ts';
 import { LocalTaskCallbacks } from '../lib/local/task-callbacks.ts';
 import { type Answer, answerEscalation } from '../lib/usecases/answer-escalation.ts';

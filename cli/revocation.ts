@@ -9,6 +9,7 @@ import { userInfo } from 'node:os';
 import { dirname, join } from 'node:path';
 import type { Command } from 'commander';
 import { z } from 'zod';
+import { DEFAULT_CONFIG_FILE, loadConfigFile } from '../lib/config-file.ts';
 import { executionNameOf, lastEntry } from '../lib/domain/case.ts';
 import { describeIssues } from '../lib/domain/cloudtrail.ts';
 import type { Config } from '../lib/domain/config.ts';
@@ -22,7 +23,6 @@ import {
 } from '../lib/domain/revocation/plan.ts';
 import { toInstant } from '../lib/domain/time.ts';
 import { FileCaseStore } from '../lib/local/case-store.ts';
-import { DEFAULT_CONFIG_FILE, loadConfigFile } from '../lib/config-file.ts';
 import { LocalIamAccount } from '../lib/local/iam-account.ts';
 import { openLocalPipeline } from '../lib/local/pipeline.ts';
 import { requireCase, revocationsInWindow } from '../lib/usecases/cases.ts';

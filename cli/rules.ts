@@ -3,10 +3,10 @@
 // log files and prints the cases they would open.
 import { type Command, InvalidArgumentError } from 'commander';
 import { stringify } from 'yaml';
+import { DEFAULT_CONFIG_FILE, loadConfigFile } from '../lib/config-file.ts';
 import { accountLabel, accountNeedsHuman, approversIn, modeIn, responseIn } from '../lib/domain/accounts.ts';
 import type { Config } from '../lib/domain/config.ts';
 import { eventBridgeEvents, RULES } from '../lib/domain/rules.ts';
-import { DEFAULT_CONFIG_FILE, loadConfigFile } from '../lib/config-file.ts';
 import { replayEntries } from '../lib/local/record-files.ts';
 import { describeRaise, replay } from '../lib/usecases/replay.ts';
 import { plural, printable, printJson, table } from './output.ts';

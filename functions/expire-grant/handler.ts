@@ -1,14 +1,6 @@
 // End a just-in-time grant: thin edge around the expire-grant use case.
-import middy from '@middy/core';
 import { aws, deployed, systemClock } from '../../lib/aws/deployed.ts';
-import { parseAtEdge } from '../../lib/edge.ts';
-import { type ExpireGrantDependencies, ExpireGrantInputSchema, expireGrant } from '../../lib/usecases/jit.ts';
-
-export function createExpireGrantHandler(deps: ExpireGrantDependencies) {
-  return middy(async (event: unknown) =>
-    expireGrant(parseAtEdge(ExpireGrantInputSchema, event, 'expire-grant input'), deps),
-  );
-}
+import { createExpireGrantHandler } from '../../lib/handlers/expire-grant.ts';
 
 export const handler = deployed(async () =>
   createExpireGrantHandler({

@@ -1,14 +1,9 @@
 // Keep every trail region's logs moving, and end any grant its schedule missed: thin edge
 // around the heartbeat use case, run on a schedule. The scheduled event carries nothing the
 // use case needs.
-import middy from '@middy/core';
 import { alarmLog } from '../../lib/aws/alarm-log.ts';
 import { aws, deployed, setting, systemClock } from '../../lib/aws/deployed.ts';
-import { type HeartbeatDependencies, heartbeat } from '../../lib/usecases/heartbeat.ts';
-
-export function createHeartbeatHandler(deps: HeartbeatDependencies) {
-  return middy(async () => heartbeat(deps));
-}
+import { createHeartbeatHandler } from '../../lib/handlers/heartbeat.ts';
 
 export const handler = deployed(async () =>
   createHeartbeatHandler({

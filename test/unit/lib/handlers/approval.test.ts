@@ -3,9 +3,9 @@
 // and the waiting task hears exactly one answer; every other request gets a page saying why not.
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2, Context } from 'aws-lambda';
 import { describe, expect, it } from 'vitest';
-import { createApprovalHandler } from '../../../../functions/approval/handler.ts';
 import { entriesOf } from '../../../../lib/domain/case.ts';
 import type { Config } from '../../../../lib/domain/config.ts';
+import { createApprovalHandler } from '../../../../lib/handlers/approval.ts';
 import type { TaskCallbacks } from '../../../../lib/ports.ts';
 import { escalationParts, linkFor, pageOnCall } from '../../../fixtures/escalation.ts';
 

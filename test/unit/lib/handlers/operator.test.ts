@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { APIGatewayProxyEventV2WithIAMAuthorizer, Context } from 'aws-lambda';
 import { describe, expect, it } from 'vitest';
-import { createOperatorHandler } from '../../../../functions/operator/handler.ts';
+import { createOperatorHandler } from '../../../../lib/handlers/operator.ts';
 import { FileAuditLog } from '../../../../lib/local/audit-log.ts';
 import { FileCaseStore } from '../../../../lib/local/case-store.ts';
 import { localGrantGuardArn } from '../../../../lib/local/grant-guard.ts';
