@@ -155,6 +155,9 @@ export class DuckDbQueryEngine implements QueryEngine {
   /** Mirror copies written by salvage: if DuckDB fails on one of these too, the file goes. */
   private readonly salvaged = new Set<string>();
   private readonly listing: TreeListing;
+  private listed: string[] | null = null;
+  /** Mirror directories made so far. */
+  private readonly directories = new Set<string>();
   /** Every link in use, in path order (as a glob of the mirror lists them); null when stale. */
   private ordered: string[] | null = null;
   /** The files the view reads now (the `revoker_log_files` variable). */
@@ -205,7 +208,11 @@ export class DuckDbQueryEngine implements QueryEngine {
    */
   async sync(): Promise<number> {
     let added = 0;
-    for (const path of await this.listing.files()) {
+    const paths = await this.listing.files();
+    // The same listing as last time: nothing new.
+    if (paths === this.listed) return 0;
+    this.listed = paths;
+    for (const path of paths) {
       if (this.seen.has(path)) continue;
       this.seen.add(path);
       const file = logFileFromPath(path);
@@ -216,7 +223,10 @@ export class DuckDbQueryEngine implements QueryEngine {
         `region=${encodeURIComponent(file.region)}`,
         `timestamp=${encodeURIComponent(file.timestamp)}`,
       );
-      await mkdir(directory, { recursive: true });
+      if (!this.directories.has(directory)) {
+        await mkdir(directory, { recursive: true });
+        this.directories.add(directory);
+      }
       // A counter keeps names unique when two datasets hold the same file name.
       const link = join(directory, `${this.files.length}.json.gz`);
       await symlink(path, link);

@@ -21,28 +21,46 @@ interface DirectoryListing {
 
 export class TreeListing {
   private readonly directories = new Map<string, DirectoryListing>();
+  /** The last answer, returned again (the same array) while no directory changed. */
+  private last: string[] | null = null;
 
   constructor(private readonly root: string) {}
 
   /**
    * Every file (or symbolic link, not followed) below the root, sorted; the root itself when
    * it is a file. The same set as `listFiles([root])`, but a refresh of an unchanged tree
-   * costs one stat per directory rather than a read of every directory.
+   * costs one stat per directory rather than a read of every directory. While no directory
+   * changed, the answer is the same array as the last one.
    */
   async files(): Promise<string[]> {
     const rootStats = await stat(this.root);
-    if (!rootStats.isDirectory()) return [this.root];
+    if (!rootStats.isDirectory()) {
+      this.directories.clear();
+      if (this.last?.length !== 1 || this.last[0] !== this.root) this.last = [this.root];
+      return this.last;
+    }
     const found: string[] = [];
     const visited = new Set<string>();
-    await this.visit(this.root, rootStats, found, visited);
+    const change = { read: false };
+    await this.visit(this.root, rootStats, found, visited, change);
     // A directory gone from the tree is forgotten, so one made again in its place is read.
     for (const directory of this.directories.keys()) {
-      if (!visited.has(directory)) this.directories.delete(directory);
+      if (!visited.has(directory)) {
+        this.directories.delete(directory);
+        change.read = true;
+      }
     }
-    return found.sort();
+    if (change.read || this.last === null) this.last = found.sort();
+    return this.last;
   }
 
-  private async visit(directory: string, stats: Stats, found: string[], visited: Set<string>): Promise<void> {
+  private async visit(
+    directory: string,
+    stats: Stats,
+    found: string[],
+    visited: Set<string>,
+    change: { read: boolean },
+  ): Promise<void> {
     visited.add(directory);
     let listing = this.directories.get(directory);
     const unchanged =
@@ -65,6 +83,7 @@ export class TreeListing {
           .map((entry) => join(directory, entry.name)),
       };
       this.directories.set(directory, listing);
+      change.read = true;
     }
     found.push(...listing!.files);
     await Promise.all(
@@ -77,7 +96,7 @@ export class TreeListing {
           // refresh reads the parent again.
           return;
         }
-        if (childStats.isDirectory()) await this.visit(child, childStats, found, visited);
+        if (childStats.isDirectory()) await this.visit(child, childStats, found, visited, change);
       }),
     );
   }
