@@ -160,6 +160,7 @@ export class DuckDbQueryEngine implements QueryEngine {
   private readonly directories = new Set<string>();
   /** Every link in use, in path order (as a glob of the mirror lists them); null when stale. */
   private ordered: string[] | null = null;
+  private queue: Promise<unknown> = Promise.resolve();
   /** The files the view reads now (the `revoker_log_files` variable). */
   private current: string[] | null = null;
 
@@ -306,7 +307,18 @@ export class DuckDbQueryEngine implements QueryEngine {
     this.current = files;
   }
 
-  async run(request: QueryRequest): Promise<QueryResult> {
+  /** One query at a time: each points the shared view at its own files before it runs. */
+  private exclusive<T>(work: () => Promise<T>): Promise<T> {
+    const result = this.queue.then(work, work);
+    this.queue = result.catch(() => undefined);
+    return result;
+  }
+
+  run(request: QueryRequest): Promise<QueryResult> {
+    return this.exclusive(() => this.runAlone(request));
+  }
+
+  private async runAlone(request: QueryRequest): Promise<QueryResult> {
     await this.sync();
     return this.setAsideCorruptFiles(request.name, async () => {
       await this.readFrom(this.filesFor(request));

@@ -111,6 +111,14 @@ describe('DuckDbQueryEngine partition pruning by the runbook filter', () => {
       };
       expect((await engine.run(other)).rows).toEqual([{ n: 0 }]);
       expect(engine.files).toHaveLength(3);
+      // Queries at once each read their own window.
+      const answers = await Promise.all([
+        engine.run(count('2020/09/14', '2020/09/14')),
+        engine.run(count('2020/09/15', '2020/09/15')),
+        engine.run(count('2020/09/16', '2020/09/16')),
+        engine.run(count('2020/09/14', '2020/09/15')),
+      ]);
+      expect(answers.map((answer) => answer.rows[0]!.n)).toEqual([8, 4, 0, 12]);
     } finally {
       await engine.close();
     }

@@ -53,7 +53,7 @@ describe('partitionWindows', () => {
     expect(
       partitionWindows('SELECT * FROM cloudtrail_logs WHERE timestamp BETWEEN ? AND ? AND account = ?', [
         'd1',
-        null,
+        20200915,
         'acct',
       ]),
     ).toBeNull();
