@@ -2,18 +2,27 @@
 // writes them to S3, behind a `cloudtrail_logs` view with the Athena table's column names,
 // so the same SQL text runs here and on Athena.
 //
-// Partition pruning: DuckDB prunes files on Hive-style `key=value` directories, so the engine
-// mirrors each log file into a private tree of symbolic links
-// `account=…/region=…/timestamp=YYYY%2FMM%2FDD/…`. DuckDB decodes the values, and a filter on
-// `timestamp`, `account` or `region` then reads only the matching files.
+// Partition columns: the engine mirrors each log file, once, as it first sees it, into a
+// private tree of symbolic links `account=…/region=…/timestamp=YYYY%2FMM%2FDD/…`, which DuckDB
+// reads as Hive-style partitions (it decodes the values).
+//
+// Partition pruning: the engine keeps the list of mirrored files and, for each query, hands
+// DuckDB's JSON reader only the files the query's partition filter selects (see
+// partition-filter.ts): a runbook's `timestamp BETWEEN ? AND ? AND account = ?` with its bound
+// values. A query without that filter gets every file, and DuckDB prunes those on the Hive
+// columns itself. DuckDB never lists the mirror: listing and filtering ~17k links cost every
+// query over a second. New log files are found by a cached listing of the log tree that
+// reads again only the directories that changed (tree-listing.ts).
 import { mkdir, mkdtemp, readFile, rm, symlink, unlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { gzipSync } from 'node:zlib';
-import { type DuckDBConnection, DuckDBInstance } from '@duckdb/node-api';
+import { type DuckDBConnection, DuckDBInstance, LIST, listValue, VARCHAR } from '@duckdb/node-api';
 import type { QueryEngine, QueryRequest, QueryResult, SqlCell } from '../ports.ts';
 import { cellFromText } from '../query-cells.ts';
-import { decodeBytes, listFiles, readRecordText } from './record-files.ts';
+import { partitionWindows } from './partition-filter.ts';
+import { decodeBytes, readRecordText } from './record-files.ts';
+import { TreeListing } from './tree-listing.ts';
 
 /** `…/AWSLogs/[o-org/]<account>/CloudTrail/<region>/YYYY/MM/DD/<file>.json.gz`: CloudTrail always gzips. */
 const LOG_FILE_PATH =
@@ -140,20 +149,35 @@ export class DuckDbQueryEngine implements QueryEngine {
 
   /** Every CloudTrail log file mirrored so far. */
   readonly files: LogFile[] = [];
-  /** Mirror link → original path, for files still in use. */
-  private readonly links = new Map<string, string>();
+  /** Mirror link → the log file it stands for, for files still in use. */
+  private readonly links = new Map<string, LogFile>();
   private readonly seen = new Set<string>();
   /** Mirror copies written by salvage: if DuckDB fails on one of these too, the file goes. */
   private readonly salvaged = new Set<string>();
-  private viewCreated = false;
+  private readonly listing: TreeListing;
+  private listed: string[] | null = null;
+  /** Mirror directories made so far. */
+  private readonly directories = new Set<string>();
+  /** Every link in use, in path order (as a glob of the mirror lists them); null when stale. */
+  private ordered: string[] | null = null;
+  private queue: Promise<unknown> = Promise.resolve();
+  /** The files the view reads now (the `revoker_log_files` variable). */
+  private current: string[] | null = null;
 
   private constructor(
     private readonly instance: DuckDBInstance,
     private readonly connection: DuckDBConnection,
-    private readonly root: string,
+    root: string,
     private readonly mirror: string,
     private readonly partitionPruning: boolean,
-  ) {}
+  ) {
+    this.listing = new TreeListing(root);
+  }
+
+  /** A log file of no records, read when a query's partitions hold no file (DuckDB needs one). */
+  private get emptyFile(): string {
+    return join(this.mirror, 'empty', 'account=', 'region=', 'timestamp=', 'empty.json.gz');
+  }
 
   /**
    * Open an engine over every CloudTrail log file below `root`. `partitionPruning: false`
@@ -171,6 +195,8 @@ export class DuckDbQueryEngine implements QueryEngine {
       mirror,
       options.partitionPruning ?? true,
     );
+    await mkdir(join(engine.emptyFile, '..'), { recursive: true });
+    await writeFile(engine.emptyFile, gzipSync(JSON.stringify({ Records: [] })));
     await engine.sync();
     for (const macro of TRINO_MACROS) await connection.run(macro);
     await engine.createView();
@@ -183,7 +209,11 @@ export class DuckDbQueryEngine implements QueryEngine {
    */
   async sync(): Promise<number> {
     let added = 0;
-    for (const path of await listFiles([this.root])) {
+    const paths = await this.listing.files();
+    // The same listing as last time: nothing new.
+    if (paths === this.listed) return 0;
+    this.listed = paths;
+    for (const path of paths) {
       if (this.seen.has(path)) continue;
       this.seen.add(path);
       const file = logFileFromPath(path);
@@ -194,64 +224,104 @@ export class DuckDbQueryEngine implements QueryEngine {
         `region=${encodeURIComponent(file.region)}`,
         `timestamp=${encodeURIComponent(file.timestamp)}`,
       );
-      await mkdir(directory, { recursive: true });
+      if (!this.directories.has(directory)) {
+        await mkdir(directory, { recursive: true });
+        this.directories.add(directory);
+      }
       // A counter keeps names unique when two datasets hold the same file name.
       const link = join(directory, `${this.files.length}.json.gz`);
       await symlink(path, link);
-      this.links.set(link, path);
+      this.links.set(link, file);
       this.files.push(file);
+      this.ordered = null;
       added += 1;
     }
-    // The view's source changes from "no files" to the glob once the first file arrives
-    // (or the first after every earlier one was set aside).
-    if (added > 0 && this.links.size === added && this.viewCreated) await this.createView();
     return added;
   }
 
   private async createView(): Promise<void> {
-    // DuckDB binds the view by reading a file, so a corrupt one can fail here too; the source
-    // is decided on each try, as setting files aside may leave none.
-    await this.setAsideCorruptFiles('create view', () =>
-      this.connection.run(`
+    // DuckDB binds the view by reading a file, so a corrupt one can fail here too.
+    await this.setAsideCorruptFiles('create view', async () => {
+      await this.readFrom(this.orderedLinks());
+      await this.connection.run(`
       CREATE OR REPLACE VIEW cloudtrail_logs AS
       SELECT ${ATHENA_PROJECTION}
-      FROM (SELECT unnest(Records) AS r, timestamp, account, region FROM ${this.viewSource()})`),
-    );
-    this.viewCreated = true;
+      FROM (SELECT unnest(Records) AS r, timestamp, account, region FROM ${this.viewSource()})`);
+    });
   }
 
   private viewSource(): string {
+    // The file list is a variable, set before each query, so the view is made once.
     // One CloudTrail log file is one JSON object, often larger than DuckDB's 16 MB default.
-    return this.links.size > 0 && this.partitionPruning
-      ? `read_json('${this.mirror}/**/*.json.gz', format = 'unstructured', compression = 'gzip',
+    return this.partitionPruning
+      ? `read_json(getvariable('revoker_log_files'), format = 'unstructured', compression = 'gzip',
              maximum_object_size = 536870912, hive_partitioning = true,
              hive_types = {'account': VARCHAR, 'region': VARCHAR, 'timestamp': VARCHAR},
              columns = ${RECORD_COLUMNS})`
-      : this.links.size > 0
-        ? // Tied to the file's content, so DuckDB cannot filter files by name before reading them.
-          `(SELECT Records,
-                     if(Records IS NULL, NULL, url_decode(regexp_extract(filename, 'timestamp=([^/]+)', 1))) AS timestamp,
-                     if(Records IS NULL, NULL, url_decode(regexp_extract(filename, 'account=([^/]+)', 1))) AS account,
-                     if(Records IS NULL, NULL, url_decode(regexp_extract(filename, 'region=([^/]+)', 1))) AS region
-              FROM read_json('${this.mirror}/**/*.json.gz', format = 'unstructured', compression = 'gzip',
-                             maximum_object_size = 536870912, hive_partitioning = false,
-                             filename = true, columns = ${RECORD_COLUMNS}))`
-        : `(SELECT NULL::${RECORD_COLUMNS.slice('{Records: '.length + 1, -2)} AS Records,
-                   NULL::VARCHAR AS timestamp, NULL::VARCHAR AS account, NULL::VARCHAR AS region WHERE false)`;
+      : // Tied to the file's content, so DuckDB cannot filter files by name before reading them.
+        `(SELECT Records,
+                 if(Records IS NULL, NULL, url_decode(regexp_extract(filename, 'timestamp=([^/]+)', 1))) AS timestamp,
+                 if(Records IS NULL, NULL, url_decode(regexp_extract(filename, 'account=([^/]+)', 1))) AS account,
+                 if(Records IS NULL, NULL, url_decode(regexp_extract(filename, 'region=([^/]+)', 1))) AS region
+          FROM read_json(getvariable('revoker_log_files'), format = 'unstructured', compression = 'gzip',
+                         maximum_object_size = 536870912, hive_partitioning = false,
+                         filename = true, columns = ${RECORD_COLUMNS}))`;
   }
 
-  /** One query at a time on the one connection: callers may ask at once (confirm's runbooks do). */
-  private running: Promise<unknown> = Promise.resolve();
+  private orderedLinks(): string[] {
+    this.ordered ??= [...this.links.keys()].sort();
+    return this.ordered;
+  }
 
-  run(request: QueryRequest): Promise<QueryResult> {
-    const result = this.running.then(() => this.runNow(request));
-    this.running = result.catch(() => undefined);
+  /**
+   * The files a query needs: those of the partitions its runbook filter names, or every file
+   * when it names none (DuckDB then prunes on the Hive columns). The full scan reads them all.
+   */
+  private filesFor(request: QueryRequest): string[] {
+    const all = this.orderedLinks();
+    const windows = this.partitionPruning ? partitionWindows(request.sql, request.parameters) : null;
+    if (windows === null) return all;
+    return all.filter((link) => {
+      const file = this.links.get(link)!;
+      return windows.some(
+        (window) =>
+          file.account === window.account &&
+          file.timestamp >= window.startDay &&
+          file.timestamp <= window.endDay,
+      );
+    });
+  }
+
+  /** Point the view at these files (at an empty file when there are none). */
+  private async readFrom(links: string[]): Promise<void> {
+    const files = links.length > 0 ? links : [this.emptyFile];
+    const current = this.current;
+    if (
+      current !== null &&
+      current.length === files.length &&
+      current.every((file, index) => file === files[index])
+    ) {
+      return;
+    }
+    await this.connection.run('SET VARIABLE revoker_log_files = ?', [listValue(files)], [LIST(VARCHAR)]);
+    this.current = files;
+  }
+
+  /** One query at a time: each points the shared view at its own files before it runs. */
+  private exclusive<T>(work: () => Promise<T>): Promise<T> {
+    const result = this.queue.then(work, work);
+    this.queue = result.catch(() => undefined);
     return result;
   }
 
-  private async runNow(request: QueryRequest): Promise<QueryResult> {
+  run(request: QueryRequest): Promise<QueryResult> {
+    return this.exclusive(() => this.runAlone(request));
+  }
+
+  private async runAlone(request: QueryRequest): Promise<QueryResult> {
     await this.sync();
     return this.setAsideCorruptFiles(request.name, async () => {
+      await this.readFrom(this.filesFor(request));
       const started = performance.now();
       const reader = await this.connection.runAndReadAll(request.sql, request.parameters);
       const columns = reader.columnNames();
@@ -284,7 +354,7 @@ export class DuckDbQueryEngine implements QueryEngine {
           throw new DuckDbQueryEngineError(`query ${name} failed: ${message}`, { cause: error });
         }
         if (!this.salvaged.has(culprit) && (await this.salvage(culprit))) continue;
-        const path = this.links.get(culprit)!;
+        const { path } = this.links.get(culprit)!;
         // DuckDB failed on a salvaged copy too (a record parse accepts but the typed columns
         // do not, say `tlsDetails` as a list): the whole file goes, reported once, as a file.
         for (let index = this.rejectedRecords.length - 1; index >= 0; index--) {
@@ -296,9 +366,8 @@ export class DuckDbQueryEngine implements QueryEngine {
         });
         this.links.delete(culprit);
         this.salvaged.delete(culprit);
+        this.ordered = null;
         await unlink(culprit);
-        // With no file left, the glob matches nothing, which DuckDB reports as an error.
-        if (this.links.size === 0) await this.createView();
       }
     }
   }
@@ -312,7 +381,8 @@ export class DuckDbQueryEngine implements QueryEngine {
    * then there is nothing to keep apart, and the caller sets the whole file aside.
    */
   private async salvage(link: string): Promise<boolean> {
-    const path = this.links.get(link)!;
+    const file = this.links.get(link)!;
+    const { path } = file;
     let text: string;
     let document: unknown;
     try {
@@ -342,8 +412,9 @@ export class DuckDbQueryEngine implements QueryEngine {
     );
     await unlink(link);
     this.links.delete(link);
-    this.links.set(copy, path);
+    this.links.set(copy, file);
     this.salvaged.add(copy);
+    this.ordered = null;
     for (const { index, reason } of rejected) this.rejectedRecords.push({ path, index, reason });
     return true;
   }

@@ -81,6 +81,50 @@ function writeS3Calls(change: (records: Record<string, unknown>[]) => void): str
   return file;
 }
 
+describe('DuckDbQueryEngine partition pruning by the runbook filter', () => {
+  const count = (startDay: string, endDay: string) => ({
+    name: 'count',
+    sql: 'SELECT count(*) AS n FROM cloudtrail_logs WHERE timestamp BETWEEN ? AND ? AND account = ? AND eventname IS NOT NULL',
+    parameters: [startDay, endDay, '123456789123'],
+  });
+
+  it('reads only the window, answers nothing for an empty one, and sees files written between queries', async () => {
+    const file = writeS3Calls(() => {});
+    const root = file.slice(0, file.indexOf('/AWSLogs/'));
+    const engine = await DuckDbQueryEngine.open(root);
+    try {
+      expect((await engine.run(count('2020/09/14', '2020/09/14'))).rows).toEqual([{ n: 4 }]);
+      expect((await engine.run(count('2020/09/15', '2020/09/20'))).rows).toEqual([{ n: 0 }]);
+
+      // Into the directory just read, and into a day the engine has not seen, at once.
+      writeFileSync(file.replace(/\.json\.gz$/, '_2.json.gz'), readFileSync(file));
+      const nextDay = join(root, 'AWSLogs', '123456789123', 'CloudTrail', 'eu-west-1', '2020', '09', '15');
+      mkdirSync(nextDay, { recursive: true });
+      writeFileSync(join(nextDay, 'next.json.gz'), readFileSync(file));
+
+      expect((await engine.run(count('2020/09/14', '2020/09/14'))).rows).toEqual([{ n: 8 }]);
+      expect((await engine.run(count('2020/09/15', '2020/09/20'))).rows).toEqual([{ n: 4 }]);
+      expect((await engine.run(count('2020/09/14', '2020/09/15'))).rows).toEqual([{ n: 12 }]);
+      const other = {
+        ...count('2020/09/14', '2020/09/15'),
+        parameters: ['2020/09/14', '2020/09/15', '999999999999'],
+      };
+      expect((await engine.run(other)).rows).toEqual([{ n: 0 }]);
+      expect(engine.files).toHaveLength(3);
+      // Queries at once each read their own window.
+      const answers = await Promise.all([
+        engine.run(count('2020/09/14', '2020/09/14')),
+        engine.run(count('2020/09/15', '2020/09/15')),
+        engine.run(count('2020/09/16', '2020/09/16')),
+        engine.run(count('2020/09/14', '2020/09/15')),
+      ]);
+      expect(answers.map((answer) => answer.rows[0]!.n)).toEqual([8, 4, 0, 12]);
+    } finally {
+      await engine.close();
+    }
+  });
+});
+
 describe('DuckDbQueryEngine with a corrupt file and non-log files', () => {
   it('names the corrupt file, keeps the rest queryable, and ignores digests and insights', async () => {
     const root = mkdtempSync(join(tmpdir(), 'revoker-engine-'));
