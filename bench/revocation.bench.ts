@@ -25,9 +25,9 @@ import {
 } from '@aws-sdk/client-iam';
 import { mockClient } from 'aws-sdk-client-mock';
 import { AwsIamGateway } from '../lib/aws/iam-gateway.ts';
+import { loadConfigFile } from '../lib/config-file.ts';
 import type { IamAccountStateInput, IamScope } from '../lib/domain/iam-state.ts';
 import { planRevocation, type RevocationTarget, scopeFor } from '../lib/domain/revocation/plan.ts';
-import { loadConfigFile } from '../lib/config-file.ts';
 import { LocalIamAccount } from '../lib/local/iam-account.ts';
 import type { IamGateway } from '../lib/ports.ts';
 import { applyPlan } from '../lib/usecases/apply-plan.ts';
