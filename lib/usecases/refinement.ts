@@ -7,6 +7,7 @@
 import { z } from 'zod';
 import { modeIn } from '../domain/accounts.ts';
 import { ApprovalSchema } from '../domain/approval.ts';
+import { accountOfArn } from '../domain/arn.ts';
 import { entriesOf, isOpen, openedHeader } from '../domain/case.ts';
 import { type Config, isProtected, protectingTag } from '../domain/config.ts';
 import { own } from '../domain/iam-state.ts';
@@ -40,6 +41,12 @@ import { undoRevocation } from './undo.ts';
 const REFINEMENT_ID = 'refinement';
 const REFINE_RULE = 'refine-policy';
 
+/** IAM names a role uniquely in its account whatever its path (a finding names it without one). */
+function sameRole(a: string, b: string): boolean {
+  const name = (arn: string) => arn.slice(arn.lastIndexOf('/') + 1).toLowerCase();
+  return accountOfArn(a) === accountOfArn(b) && /:role\//.test(a) && name(a) === name(b);
+}
+
 export class RefinementRefusedError extends Error {
   override name = 'RefinementRefusedError';
 }
@@ -55,8 +62,10 @@ export interface OpenRefinementInput {
 
 /**
  * Open the case for applying a refined policy, and start its execution: it waits for an
- * approver before anything changes. Refused when the proof denied any call, or when the policy
- * needs more than one inline policy.
+ * approver before anything changes. Refused (RefinementRefusedError, with why) when there is
+ * nothing to refine from, the proof denied a call, the policy is not one inline policy or
+ * allows more than the current ones, the role is protected or AWS's, or a case about the role
+ * is open or confirmed a compromise in the window.
  */
 export async function openRefinement(
   input: OpenRefinementInput,
@@ -108,7 +117,7 @@ export async function openRefinement(
   const compromised = (await deps.cases.list()).find(
     (other) =>
       other.header.origin === 'detection' &&
-      principalArnOf(other.header.trigger.target) === report.principal &&
+      sameRole(principalArnOf(other.header.trigger.target), report.principal) &&
       (isOpen(other.header) ||
         (other.header.openedAt >= report.start &&
           entriesOf(other, 'confirm').some((entry) => entry.detail.verdict === 'confirmed'))),
