@@ -142,10 +142,16 @@ next one opens a new case, linked to it. A replay closes nothing.)`,
           seen.count += 1;
           byReason.set(refusal.reason, seen);
         }
-        console.log(`\n${result.refused.length} calls matched a rule but cannot open a case:`);
+        console.log(
+          `\n${plural(result.refused.length, 'call or finding', 'calls and findings')} that cannot open a case:`,
+        );
         for (const [reason, { count, example }] of byReason)
           console.log(`  ${count} × ${reason}\n      e.g. ${example}`);
       }
+      if (result.unreadable > 0)
+        console.log(
+          `\n${plural(result.unreadable, 'record or document', 'records and documents')} could not be read, or named no principal revoker resolves: \`revoker parse\` on the same paths says which, and why.`,
+        );
       if (result.ignored.length > 0) {
         console.log(`\n${plural(result.ignored.length, 'finding')} taken in but not acted on:`);
         for (const { file, reason } of result.ignored) console.log(`  ${file}: ${printable(reason, 400)}`);

@@ -131,11 +131,18 @@ export async function summarizeFiles(paths: string[]): Promise<ParseSummary> {
   return summary;
 }
 
-/** What `replay` reads below the paths: every call whose principal resolved, and every findings event. */
+/**
+ * What `replay` reads below the paths: every call whose principal resolved, every findings
+ * event, and, to be counted, whatever could not be read or named no principal.
+ */
 export async function* replayEntries(paths: string[]): AsyncGenerator<ReplayEntry> {
   for await (const entry of readRecordFiles(paths)) {
-    if (entry.kind === 'parsed' && entry.principal.ok)
-      yield { record: entry.record, principal: entry.principal.principal, file: entry.file };
-    else if (entry.kind === 'finding') yield { finding: entry.finding, file: entry.file };
+    if (entry.kind === 'parsed') {
+      const { principal } = entry;
+      yield principal.ok
+        ? { record: entry.record, principal: principal.principal, file: entry.file }
+        : { unreadable: principal.reason, file: entry.file };
+    } else if (entry.kind === 'finding') yield { finding: entry.finding, file: entry.file };
+    else if (entry.kind === 'rejected') yield { unreadable: entry.reason, file: entry.file };
   }
 }

@@ -62,6 +62,8 @@ export interface ReplayResult {
   refused: { file: string; eventName: string; reason: string }[];
   /** Findings detect would take in but act on none of (another product's, posture, archived). */
   ignored: { file: string; reason: string }[];
+  /** Records and documents that could not be read, or named no principal revoker resolves (`revoker parse` says which and why). */
+  unreadable: number;
 }
 
 interface MatchedCall {
@@ -75,7 +77,9 @@ interface MatchedCall {
 /** A call from a log file, or a findings event (each of its findings opens or joins a case as in detect). */
 export type ReplayEntry =
   | { record: CloudTrailRecord; principal: Principal; file: string }
-  | { finding: FindingEvent; file: string };
+  | { finding: FindingEvent; file: string }
+  /** Read but not usable: counted, never silently dropped. */
+  | { unreadable: string; file: string };
 
 export async function replay(entries: AsyncIterable<ReplayEntry>, config: Config): Promise<ReplayResult> {
   const matched: MatchedCall[] = [];
@@ -83,7 +87,12 @@ export async function replay(entries: AsyncIterable<ReplayEntry>, config: Config
   const ignored: ReplayResult['ignored'] = [];
   const seen = new Set<string>();
   let records = 0;
+  let unreadable = 0;
   for await (const entry of entries) {
+    if ('unreadable' in entry) {
+      unreadable += 1;
+      continue;
+    }
     records += 1;
     const { file } = entry;
     if ('finding' in entry) {
@@ -171,7 +180,7 @@ export async function replay(entries: AsyncIterable<ReplayEntry>, config: Config
       standingRuleId: raised.ruleId,
     });
   }
-  return { records, cases: [...cases.values()].map(({ found }) => found), refused, ignored };
+  return { records, cases: [...cases.values()].map(({ found }) => found), refused, ignored, unreadable };
 }
 
 /** A raise in words, for the replay table and timelines. */

@@ -136,6 +136,8 @@ describe('revoker replay and parse, on findings events beside the logs (issue 14
       principalId: 'AROAEXAMPLEID:i-0123456789abcdef0',
     });
     writeFileSync(join(logs, 'guardduty-finding.json'), JSON.stringify(finding));
+    // The documented envelope with its finding left out: unreadable, and said so.
+    writeFileSync(join(logs, 'guardduty-empty.json'), JSON.stringify({ ...finding, detail: {} }));
 
     const replayed = await revoker('replay', logs, '--json');
     const parsed = await revoker('parse', logs);
@@ -149,8 +151,11 @@ describe('revoker replay and parse, on findings events beside the logs (issue 14
         response: 'auto-revoke',
       }),
     ]);
+    expect((JSON.parse(replayed.stdout) as ReplayResult).unreadable).toBe(1);
+    const told = await revoker('replay', logs);
+    expect(told.stdout).toContain('1 record or document could not be read');
     expect(parsed.code).toBe(0);
     expect(parsed.stdout).toMatch(/^findings +1 /m);
-    expect(parsed.stdout).toMatch(/^rejected +0$/m);
+    expect(parsed.stdout).toMatch(/^rejected +1$/m);
   }, 60_000);
 });
