@@ -14,34 +14,12 @@ import {
   olderSessionsStatement,
   REVOCATION_POLICY_NAME,
 } from '../../../../lib/domain/revocation/policies.ts';
-import { factsFor } from '../../../../lib/usecases/refine.ts';
+import { ACCOUNT, contextFor, use } from '../../../fixtures/observed-uses.ts';
 
-const ACCOUNT = '111122223333';
 const FOREIGN = '999999999999';
 
-function use(
-  fields: Partial<ObservedUse> & Pick<ObservedUse, 'eventSource' | 'eventName' | 'action'>,
-): ObservedUse {
-  return {
-    region: 'us-east-1',
-    bucket: null,
-    folder: null,
-    sampleKey: null,
-    resource: null,
-    calls: 1,
-    firstUsed: '2026-01-01T00:00:00Z',
-    lastUsed: '2026-01-02T00:00:00Z',
-    ...fields,
-  };
-}
-
-async function context(uses: ObservedUse[]) {
-  const actions = new Set(uses.flatMap((each) => (each.action ? [each.action] : [])));
-  return { partition: 'aws', account: ACCOUNT, facts: await factsFor(actions) };
-}
-
 async function refinedJudge(uses: ObservedUse[], old: NamedPolicy[] = []) {
-  const ctx = await context(uses);
+  const ctx = await contextFor(uses);
   const policy = refinePolicy(uses, ctx, undefined, denyStatements(old.map((each) => each.document)));
   const judge = identityPolicyEvaluator(policy.documents.map(({ name, document }) => ({ name, document })));
   return { policy, judge, ctx };
@@ -194,7 +172,7 @@ describe('the proof judges the resource IAM checks, not one rebuilt from the sam
         resource: `https://sqs.us-east-1.amazonaws.com/${FOREIGN}/orders`,
       }),
     ];
-    const [call] = provenCalls(uses, await context(uses));
+    const [call] = provenCalls(uses, await contextFor(uses));
     expect(allows(judge, call!.action, call!.resource)).toBe(true);
     // …but IAM checks the queue in its own account:
     expect(allows(judge, 'sqs:SendMessage', `arn:aws:sqs:us-east-1:${FOREIGN}:orders`)).toBe(true);

@@ -11,28 +11,10 @@ import {
   stablePrefix,
 } from '../../../../lib/domain/refine.ts';
 import { factsFor } from '../../../../lib/usecases/refine.ts';
-
-const ACCOUNT = '111122223333';
-
-function use(
-  fields: Partial<ObservedUse> & Pick<ObservedUse, 'eventSource' | 'eventName' | 'action'>,
-): ObservedUse {
-  return {
-    region: 'us-east-1',
-    bucket: null,
-    folder: null,
-    sampleKey: null,
-    resource: null,
-    calls: 1,
-    firstUsed: '2026-01-01T00:00:00Z',
-    lastUsed: '2026-01-02T00:00:00Z',
-    ...fields,
-  };
-}
+import { ACCOUNT, contextFor, use } from '../../../fixtures/observed-uses.ts';
 
 async function refined(uses: ObservedUse[]) {
-  const actions = new Set(uses.flatMap((each) => (each.action ? [each.action] : [])));
-  return refinePolicy(uses, { partition: 'aws', account: ACCOUNT, facts: await factsFor(actions) });
+  return refinePolicy(uses, await contextFor(uses));
 }
 
 const put = (folder: string, calls = 3) =>
