@@ -1,3 +1,5 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { Command } from 'commander';
 import { registerApprovals } from './approvals.ts';
 import { registerCases } from './cases.ts';
@@ -21,6 +23,12 @@ const program = new Command()
   .name('revoker')
   .description(
     'Contain compromised AWS principals: detect in CloudTrail, confirm, revoke, prove containment.',
+  )
+  .version(
+    (JSON.parse(readFileSync(join(import.meta.dirname, '..', 'package.json'), 'utf8')) as { version: string })
+      .version,
+    '-V, --version',
+    'print the version',
   )
   .showHelpAfterError();
 

@@ -14,6 +14,21 @@ beforeAll(() => {
   logs = writeInvestigationLogs();
 });
 
+describe('revoker', () => {
+  it('says its version, as package.json gives it', async () => {
+    const { readFileSync } = await import('node:fs');
+    const { join } = await import('node:path');
+    const { version } = JSON.parse(
+      readFileSync(join(import.meta.dirname, '..', '..', 'package.json'), 'utf8'),
+    );
+
+    const { code, stdout } = await revoker('--version');
+
+    expect(code).toBe(0);
+    expect(stdout.trim()).toBe(version);
+  });
+});
+
 describe('revoker runbook', () => {
   it('lists every runbook with what it answers', async () => {
     const { code, stdout } = await revoker('runbook', 'list');
