@@ -56,22 +56,28 @@ describe('revoker replay, on the escalating attack', () => {
   }, 60_000);
 });
 
+/** `revoker generate` of one day with the scenario, as a user types it. */
+async function generateDay(scenario: string) {
+  const logs = join(mkdtempSync(join(tmpdir(), 'revoker-replay-')), 'logs');
+  const generated = await revoker(
+    'generate',
+    '--out',
+    logs,
+    '--days',
+    '1',
+    '--events',
+    '2000',
+    '--scenario',
+    scenario,
+    '--end',
+    '2026-01-15T12:00:00Z',
+  );
+  return { logs, generated };
+}
+
 describe('revoker replay, on stolen instance credentials (issue 14)', () => {
   it('opens the case at the attacker’s first call: GetCallerIdentity from outside', async () => {
-    const logs = join(mkdtempSync(join(tmpdir(), 'revoker-replay-')), 'logs');
-    const generated = await revoker(
-      'generate',
-      '--out',
-      logs,
-      '--days',
-      '1',
-      '--events',
-      '2000',
-      '--scenario',
-      'stolen-instance-credentials',
-      '--end',
-      '2026-01-15T12:00:00Z',
-    );
+    const { logs, generated } = await generateDay('stolen-instance-credentials');
     expect(generated.code).toBe(0);
     expect(generated.stdout).toMatch(
       /scenario stolen-instance-credentials: arn:aws:iam::\d{12}:role\/service\/app-server session i-0[0-9a-f]{16} from 203\.0\.113\.77/,
@@ -93,20 +99,7 @@ describe('revoker replay, on stolen instance credentials (issue 14)', () => {
 
 describe('revoker generate and replay, on an overprivileged workload (issue 15)', () => {
   it('writes the Lambda role’s PutObject data events with their ground truth, and no rule opens a case', async () => {
-    const logs = join(mkdtempSync(join(tmpdir(), 'revoker-replay-')), 'logs');
-    const generated = await revoker(
-      'generate',
-      '--out',
-      logs,
-      '--days',
-      '1',
-      '--events',
-      '2000',
-      '--scenario',
-      'overprivileged-workload',
-      '--end',
-      '2026-01-15T12:00:00Z',
-    );
+    const { logs, generated } = await generateDay('overprivileged-workload');
     expect(generated.code).toBe(0);
     expect(generated.stdout).toMatch(
       /scenario overprivileged-workload: arn:aws:iam::(\d{12}):role\/service-role\/report-exporter-role-[a-z2-7]{8} \(function report-exporter, s3:\* on \*\) made \d+ PutObject calls to s3:\/\/report-exports-\1\/data\/ .*least privilege: s3:PutObject on arn:aws:s3:::report-exports-\1\/data\/\*$/m,
