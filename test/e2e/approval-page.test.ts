@@ -1,10 +1,10 @@
-// The approval page in a real browser (Debian's Chromium through playwright-core): the on-call
+// The approval page in a real browser (Chromium through playwright-core): the on-call
 // opens the link the page sent them, sees the evidence, clicks Approve, and the demo's waiting
 // execution goes on to a contained case. Forged, expired and reused links are refused.
-import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
-import { type Browser, chromium, type Page } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { APPROVAL_KEYS_FILE } from '../../cli/approvals.ts';
 import { runDemo } from '../../cli/demo.ts';
@@ -14,29 +14,18 @@ import type { Config } from '../../lib/domain/config.ts';
 import { FileCaseStore } from '../../lib/local/case-store.ts';
 import type { IamAccountState } from '../../lib/local/iam-account.ts';
 import { FileSigningKeys } from '../../lib/local/signing-keys.ts';
+import { launchChromium } from '../fixtures/chromium.ts';
 import { shippedConfig } from '../fixtures/config.ts';
 import { ESCALATED_AND_APPROVED } from '../fixtures/workflow.ts';
 
-const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 const now = new Date('2026-01-15T12:00:00Z');
 
 let browser: Browser;
 
 beforeAll(async () => {
-  if (!existsSync(CHROMIUM))
-    throw new Error(`no Chromium at ${CHROMIUM}: apt-get install -y chromium (or set CHROMIUM_PATH)`);
-  browser = await chromium.launch({
-    executablePath: CHROMIUM,
-    args: [
-      '--headless',
-      '--no-sandbox',
-      '--disable-gpu',
-      '--disable-background-networking',
-      '--disable-component-update',
-      '--disable-sync',
-      '--no-first-run',
-    ],
-  });
+  const launched = await launchChromium();
+  browser = launched.browser;
+  console.info(`approval page test: ${launched.choice.kind} Chromium at ${launched.choice.executablePath}`);
 });
 
 afterAll(async () => {
