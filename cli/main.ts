@@ -1,17 +1,4 @@
-import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
-import { Command } from 'commander';
-import { registerApprovals } from './approvals.ts';
-import { registerCases } from './cases.ts';
-import { registerDemo } from './demo.ts';
-import { registerGenerate } from './generate.ts';
-import { registerJit } from './jit.ts';
-import { registerAudit, registerOperator } from './operator.ts';
-import { registerParse } from './parse.ts';
-import { registerRefine } from './refine.ts';
-import { registerOffboard, registerRevocation } from './revocation.ts';
-import { registerRules } from './rules.ts';
-import { registerRunbook } from './runbook.ts';
+import { revokerProgram } from './program.ts';
 
 // Output piped into `head` and the like closes early: stop quietly, as Unix tools do.
 process.stdout.on('error', (error: NodeJS.ErrnoException) => {
@@ -19,32 +6,7 @@ process.stdout.on('error', (error: NodeJS.ErrnoException) => {
   throw error;
 });
 
-const program = new Command()
-  .name('revoker')
-  .description(
-    'Contain compromised AWS principals: detect in CloudTrail, confirm, revoke, prove containment.',
-  )
-  .version(
-    (JSON.parse(readFileSync(join(import.meta.dirname, '..', 'package.json'), 'utf8')) as { version: string })
-      .version,
-    '-V, --version',
-    'print the version',
-  )
-  .showHelpAfterError();
-
-registerParse(program);
-registerGenerate(program);
-registerDemo(program);
-registerRunbook(program);
-registerRefine(program);
-registerRevocation(program);
-registerOffboard(program);
-registerRules(program);
-registerCases(program);
-registerApprovals(program);
-registerJit(program);
-registerOperator(program);
-registerAudit(program);
+const program = revokerProgram();
 
 try {
   await program.parseAsync(process.argv);
