@@ -9,6 +9,7 @@ import { AthenaClient } from '@aws-sdk/client-athena';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { IAMClient } from '@aws-sdk/client-iam';
 import { IdentitystoreClient } from '@aws-sdk/client-identitystore';
+import { S3Client } from '@aws-sdk/client-s3';
 import { SchedulerClient } from '@aws-sdk/client-scheduler';
 import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { SFNClient } from '@aws-sdk/client-sfn';
@@ -34,6 +35,7 @@ import { EventBridgeScheduler } from './event-scheduler.ts';
 import { AwsIamGateway } from './iam-gateway.ts';
 import { AwsIdentityDirectory } from './identity-directory.ts';
 import { AllNotifiers, SlackWebhookNotifier, SnsNotifier } from './notifiers.ts';
+import { S3CaseArchive } from './s3-case-archive.ts';
 import { SecretsManagerSigningKeys, secretText } from './secrets.ts';
 import { SqsDeadLetters } from './sqs-dead-letters.ts';
 import { StepFunctionsCallbacks, StepFunctionsWorkflow } from './step-functions.ts';
@@ -149,6 +151,7 @@ const clients = {
   sqs: once(() => new SQSClient({})),
   scheduler: once(() => new SchedulerClient({})),
   secrets: once(() => new SecretsManagerClient({})),
+  s3: once(() => new S3Client({})),
   sts: once(() => new STSClient({})),
 };
 
@@ -208,6 +211,8 @@ export const aws = {
   workflow: once(() => new StepFunctionsWorkflow(clients.sfn(), setting('STATE_MACHINE_ARN'))),
   callbacks: once(() => new StepFunctionsCallbacks(clients.sfn())),
   deadLetters: once(() => new SqsDeadLetters(clients.sqs(), setting('DEAD_LETTER_QUEUE_URL'))),
+  /** The stack's audit bucket, where each closed case is written (AUDIT_BUCKET: its name). */
+  archive: once(() => new S3CaseArchive(clients.s3(), setting('AUDIT_BUCKET'))),
   directory: once(() => new AwsIdentityDirectory(clients.identityStore(), clients.ssoAdmin())),
   scheduler: once(
     () =>

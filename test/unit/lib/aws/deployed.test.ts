@@ -9,6 +9,7 @@ import { GetCallerIdentityCommand, STSClient } from '@aws-sdk/client-sts';
 import type { Context } from 'aws-lambda';
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { handler as closeHandler } from '../../../../functions/close/handler.ts';
 import { handler as detectHandler } from '../../../../functions/detect/handler.ts';
 import { handler as heartbeatHandler } from '../../../../functions/heartbeat/handler.ts';
 import { handler as revokeHandler } from '../../../../functions/revoke/handler.ts';
@@ -174,5 +175,18 @@ describe('the deployed handlers', () => {
     await expect(loading).rejects.toThrow(ConfigError);
     await expect(loading).rejects.toThrow(/mode: found "sometimes"/);
     await expect(loading).rejects.toThrow(/acknowledgeMinutes/);
+  });
+});
+
+// Last: the adapters it builds on the way (the case table's) are kept for the module's life.
+describe('the deployed close', () => {
+  it('fails before recording anything when the audit bucket is not named', async () => {
+    process.env.CASES_TABLE = 'revoker-cases';
+    process.env.NOTIFY_TOPIC_ARN = 'arn:aws:sns:us-east-1:111122223333:revoker';
+    delete process.env.AUDIT_BUCKET;
+
+    await expect(closeHandler({}, context)).rejects.toThrow(
+      new MissingSettingError('the environment variable AUDIT_BUCKET is not set'),
+    );
   });
 });
