@@ -124,6 +124,15 @@ describe('the deployed handlers', () => {
     );
   });
 
+  it('take the mode from the stack alone: dry-run when it sets none, whatever the bundled file says', async () => {
+    delete process.env.REVOKER_MODE;
+    process.env.REVOKER_APPROVERS = 'sam@example.com';
+
+    const config = await deployedConfig();
+
+    expect(config.mode).toBe('dry-run');
+  });
+
   it('take the trail’s regions from the stack, for verification and the heartbeat', async () => {
     process.env.REVOKER_TRAIL_REGIONS = 'us-east-1, ap-southeast-2';
 
