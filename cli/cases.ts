@@ -1,6 +1,7 @@
 // `revoker cases list`, `revoker cases show ID` and `revoker cases export`: the local case
 // records (the demo's by default), as a table of cases, as one case's timeline, and as JSON
 // Lines for a SIEM or a data lake (the closed cases, as the deployed stack archives them).
+import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { type Command, Option } from 'commander';
 import { type Case, describeRanking, isOpen, rankingOf } from '../lib/domain/case.ts';
@@ -72,6 +73,9 @@ export function registerCases(program: Command): void {
     )
     .option('--out <file>', 'write to this file (replaced whole) instead of standard output')
     .action(async (options: { cases: string; format: ExportFormat; out?: string }) => {
+      // An export that quietly finds nothing in a misspelt directory would feed a SIEM nothing.
+      if (!existsSync(options.cases))
+        throw new CaseCommandError(`there are no case records in ${options.cases}: no such directory`);
       const records = await new FileCaseStore(options.cases).list();
       const closed = records.filter((record) => !isOpen(record.header)).sort(byClosing);
       const text = closed.map((record) => `${exportLine(record, options.format)}\n`).join('');

@@ -112,6 +112,16 @@ describe('revoker cases export', () => {
     ]);
   });
 
+  it('refuses a directory that does not exist rather than export nothing', async () => {
+    const run = await revoker('cases', 'export', '--cases', join(directory, 'no-such-cases'));
+
+    expect(run.code).not.toBe(0);
+    expect(run.stdout).toBe('');
+    expect(run.stderr).toContain(
+      `there are no case records in ${join(directory, 'no-such-cases')}: no such directory`,
+    );
+  });
+
   it('refuses a format it does not know, naming the choices', async () => {
     const run = await revoker('cases', 'export', '--cases', join(directory, 'cases'), '--format', 'csv');
 
