@@ -1,9 +1,13 @@
-// `revoker cases list` and `revoker cases show ID`: the local case records (the demo's by
-// default), as a table of cases and as one case's timeline.
+// `revoker cases list`, `revoker cases show ID` and `revoker cases export`: the local case
+// records (the demo's by default), as a table of cases, as one case's timeline, and as JSON
+// Lines for a SIEM or a data lake (the closed cases, as the deployed stack archives them).
+import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import type { Command } from 'commander';
-import { type Case, describeRanking, rankingOf } from '../lib/domain/case.ts';
+import { type Command, Option } from 'commander';
+import { type Case, describeRanking, isOpen, rankingOf } from '../lib/domain/case.ts';
+import { EXPORT_FORMATS, type ExportFormat, exportLine } from '../lib/domain/case-export.ts';
 import { principalArnOf } from '../lib/domain/trigger.ts';
+import { writeFileAtomic } from '../lib/local/atomic-file.ts';
 import { FileCaseStore } from '../lib/local/case-store.ts';
 import { plural, printable, printJson, table } from './output.ts';
 
@@ -57,6 +61,39 @@ export function registerCases(program: Command): void {
       const lines = caseTimeline(record);
       console.log(lines.join('\n'));
     });
+
+  cases
+    .command('export')
+    .description('The closed cases as JSON Lines (one case a line), oldest first, for a SIEM or a data lake')
+    .option('--cases <dir>', 'case records', directory)
+    .addOption(
+      new Option('--format <format>', 'json: the full record; ocsf: an OCSF 1.1.0 Detection Finding')
+        .choices(EXPORT_FORMATS)
+        .default('json'),
+    )
+    .option('--out <file>', 'write to this file (replaced whole) instead of standard output')
+    .action(async (options: { cases: string; format: ExportFormat; out?: string }) => {
+      // An export that quietly finds nothing in a misspelt directory would feed a SIEM nothing.
+      if (!existsSync(options.cases))
+        throw new CaseCommandError(`there are no case records in ${options.cases}: no such directory`);
+      const records = await new FileCaseStore(options.cases).list();
+      const closed = records.filter((record) => !isOpen(record.header)).sort(byClosing);
+      const text = closed.map((record) => `${exportLine(record, options.format)}\n`).join('');
+      if (options.out) await writeFileAtomic(options.out, text);
+      else process.stdout.write(text);
+      const open = records.length - closed.length;
+      // The count goes to standard error: standard output is the data.
+      process.stderr.write(
+        `${plural(closed.length, 'closed case')} exported as ${options.format}${options.out ? ` to ${options.out}` : ''}${open > 0 ? ` (${plural(open, 'open case')} left out until closed)` : ''}\n`,
+      );
+    });
+}
+
+/** Oldest close first; the case ID orders cases closed at the same instant, so the output is stable. */
+function byClosing(a: Case, b: Case): number {
+  const [x, y] = [a.header, b.header];
+  if (x.closedAt !== y.closedAt) return (x.closedAt ?? '') < (y.closedAt ?? '') ? -1 : 1;
+  return x.caseId < y.caseId ? -1 : x.caseId > y.caseId ? 1 : 0;
 }
 
 /** A case as people read it: the outcome, the trigger, where it stands, then one line per step. */

@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { Command } from 'commander';
 import { registerApprovals } from './approvals.ts';
 import { registerCases } from './cases.ts';
+import { registerConfig } from './config.ts';
 import { registerDemo } from './demo.ts';
 import { registerGenerate } from './generate.ts';
 import { registerJit } from './jit.ts';
@@ -41,6 +42,7 @@ export function revokerProgram(): Command {
   registerOffboard(program);
   registerRules(program);
   registerCases(program);
+  registerConfig(program);
   registerApprovals(program);
   registerJit(program);
   registerOperator(program);

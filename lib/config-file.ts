@@ -1,10 +1,16 @@
 import { readFile } from 'node:fs/promises';
 import { parse } from 'yaml';
-import { type Config, ConfigError, parseConfig } from './domain/config.ts';
+import { type Config, ConfigError, configMapping, resolveConfig } from './domain/config.ts';
 
 export const DEFAULT_CONFIG_FILE = 'revoker.config.yaml';
 
+/** The configuration file laid over the defaults and validated. */
 export async function loadConfigFile(path: string): Promise<Config> {
+  return resolveConfig(await readConfigDocument(path), path);
+}
+
+/** The file's own keys, as written (not yet laid over the defaults, nor validated). */
+export async function readConfigDocument(path: string): Promise<Record<string, unknown>> {
   let text: string;
   try {
     text = await readFile(path, 'utf8');
@@ -19,5 +25,5 @@ export async function loadConfigFile(path: string): Promise<Config> {
       cause: error,
     });
   }
-  return parseConfig(document, path);
+  return configMapping(document, path);
 }

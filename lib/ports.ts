@@ -105,6 +105,27 @@ export interface CaseStore {
   list(): Promise<Case[]>;
 }
 
+/** One object of the case archive: a key chosen from the case (deterministic) and its text. */
+export interface ArchiveObject {
+  key: string;
+  body: string;
+  contentType: string;
+}
+
+/**
+ * Closed cases kept outside the case table, for a SIEM or a data lake: an S3 bucket in AWS,
+ * files locally. Writes create only: an object already under its key is left as it is and
+ * `already-archived` returned, so a retried close neither fails nor rewrites what was kept.
+ */
+export interface CaseArchive {
+  put(object: ArchiveObject): Promise<'archived' | 'already-archived'>;
+}
+
+/** The archive could not take an object (an outage, a conflicting write): the close is retried. */
+export class CaseArchiveError extends Error {
+  override name = 'CaseArchiveError';
+}
+
 /**
  * Starts one workflow execution per name. Starting a name already started (by a retried or
  * concurrent detect) is not an error and starts nothing: `already-started`.

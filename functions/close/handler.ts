@@ -3,5 +3,10 @@ import { aws, deployed, systemClock } from '../../lib/aws/deployed.ts';
 import { createCloseHandler } from '../../lib/handlers/close.ts';
 
 export const handler = deployed(async () =>
-  createCloseHandler({ cases: aws.cases(), clock: systemClock, notifier: aws.notifier() }),
+  createCloseHandler({
+    cases: aws.cases(),
+    clock: systemClock,
+    notifier: aws.notifier(),
+    archive: aws.archive(),
+  }),
 );

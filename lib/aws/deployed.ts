@@ -9,6 +9,7 @@ import { AthenaClient } from '@aws-sdk/client-athena';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { IAMClient } from '@aws-sdk/client-iam';
 import { IdentitystoreClient } from '@aws-sdk/client-identitystore';
+import { S3Client } from '@aws-sdk/client-s3';
 import { SchedulerClient } from '@aws-sdk/client-scheduler';
 import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { SFNClient } from '@aws-sdk/client-sfn';
@@ -18,9 +19,10 @@ import { SSOAdminClient } from '@aws-sdk/client-sso-admin';
 import { STSClient } from '@aws-sdk/client-sts';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { Context } from 'aws-lambda';
-import { loadConfigFile } from '../config-file.ts';
+import { readConfigDocument } from '../config-file.ts';
 import { enrolmentOf } from '../domain/accounts.ts';
 import { type Config, parseConfig } from '../domain/config.ts';
+import { CONFIG_DEFAULTS, withDefaults } from '../domain/config-defaults.ts';
 import { EnrolledIam } from '../enrolled-iam.ts';
 import type { Clock, Notifier, SigningKeys } from '../ports.ts';
 import { loadRunbooks } from '../runbooks/catalog.ts';
@@ -34,6 +36,7 @@ import { EventBridgeScheduler } from './event-scheduler.ts';
 import { AwsIamGateway } from './iam-gateway.ts';
 import { AwsIdentityDirectory } from './identity-directory.ts';
 import { AllNotifiers, SlackWebhookNotifier, SnsNotifier } from './notifiers.ts';
+import { S3CaseArchive } from './s3-case-archive.ts';
 import { SecretsManagerSigningKeys, secretText } from './secrets.ts';
 import { SqsDeadLetters } from './sqs-dead-letters.ts';
 import { StepFunctionsCallbacks, StepFunctionsWorkflow } from './step-functions.ts';
@@ -67,14 +70,22 @@ const HERE = dirname(fileURLToPath(import.meta.url));
 
 /**
  * The configuration document: `revoker.config.yaml` as the build copied it beside the bundle
- * (or `REVOKER_CONFIG_FILE`), with the stack's parameters for this deployment laid over it and
- * the result validated again, so a bad parameter stops the function with its name.
+ * (or `REVOKER_CONFIG_FILE`) laid over the defaults, with the stack's parameters for this
+ * deployment laid over both, validated once, so a bad parameter stops the function with its
+ * name. The mode is the stack's alone (its Mode parameter, dry-run by default; dry-run too when
+ * the variable is missing): the file's mode is for local runs, and never enforces a deployment.
  */
 export async function deployedConfig(): Promise<Config> {
   const file = optionalSetting('REVOKER_CONFIG_FILE') ?? join(HERE, 'revoker.config.yaml');
   if (!existsSync(file))
     throw new MissingSettingError(`no configuration at ${file} (set REVOKER_CONFIG_FILE)`);
-  const config = await loadConfigFile(file);
+  const config = withDefaults(await readConfigDocument(file));
+  const section = (name: string): Record<string, unknown> => {
+    const value = config[name];
+    return typeof value === 'object' && value !== null && !Array.isArray(value)
+      ? (value as Record<string, unknown>)
+      : {};
+  };
   const number = (name: string) => {
     const value = optionalSetting(name);
     return value === undefined ? undefined : Number(value);
@@ -95,38 +106,41 @@ export async function deployedConfig(): Promise<Config> {
     trailRegions: names('REVOKER_TRAIL_REGIONS'),
     memberRoleName: optionalSetting('REVOKER_MEMBER_ROLE_NAME'),
   };
+  const verify = section('verify');
+  const guardRails = section('guardRails');
+  const escalation = section('escalation');
   const document = {
     ...config,
-    mode: overrides.mode ?? config.mode,
+    mode: overrides.mode ?? CONFIG_DEFAULTS.mode,
     // The stack's functions may assume only the role its parameter names: it replaces the file's.
     ...(config.accounts
       ? {
           accounts: {
-            ...config.accounts,
-            memberRoleName: overrides.memberRoleName ?? config.accounts.memberRoleName,
+            ...section('accounts'),
+            memberRoleName: overrides.memberRoleName ?? section('accounts').memberRoleName,
           },
         }
       : {}),
     verify: {
-      ...config.verify,
-      waitSeconds: overrides.verifyWaitSeconds ?? config.verify.waitSeconds,
+      ...verify,
+      waitSeconds: overrides.verifyWaitSeconds ?? verify.waitSeconds,
       // The stack's trail is the one verification reads: its regions replace the file's.
-      regions: overrides.trailRegions ?? config.verify.regions,
+      regions: overrides.trailRegions ?? verify.regions,
     },
     guardRails: {
-      ...config.guardRails,
+      ...guardRails,
       // The stack adds to the file's protections; it never removes one.
-      protectedPrincipals: [
-        ...config.guardRails.protectedPrincipals,
-        ...(overrides.protectedPrincipals ?? []),
-      ],
+      // (Anything but a list is left as it is, for validation to refuse by name.)
+      protectedPrincipals: Array.isArray(guardRails.protectedPrincipals)
+        ? [...guardRails.protectedPrincipals, ...(overrides.protectedPrincipals ?? [])]
+        : guardRails.protectedPrincipals,
     },
     escalation: {
-      ...config.escalation,
-      approvers: overrides.approvers ?? config.escalation.approvers,
-      approvalUrl: overrides.approvalUrl ?? config.escalation.approvalUrl,
-      acknowledgeMinutes: overrides.acknowledgeMinutes ?? config.escalation.acknowledgeMinutes,
-      decideMinutes: overrides.decideMinutes ?? config.escalation.decideMinutes,
+      ...escalation,
+      approvers: overrides.approvers ?? escalation.approvers,
+      approvalUrl: overrides.approvalUrl ?? escalation.approvalUrl,
+      acknowledgeMinutes: overrides.acknowledgeMinutes ?? escalation.acknowledgeMinutes,
+      decideMinutes: overrides.decideMinutes ?? escalation.decideMinutes,
     },
   };
   return parseConfig(document, `${file} with the stack's parameters`);
@@ -149,6 +163,7 @@ const clients = {
   sqs: once(() => new SQSClient({})),
   scheduler: once(() => new SchedulerClient({})),
   secrets: once(() => new SecretsManagerClient({})),
+  s3: once(() => new S3Client({})),
   sts: once(() => new STSClient({})),
 };
 
@@ -208,6 +223,8 @@ export const aws = {
   workflow: once(() => new StepFunctionsWorkflow(clients.sfn(), setting('STATE_MACHINE_ARN'))),
   callbacks: once(() => new StepFunctionsCallbacks(clients.sfn())),
   deadLetters: once(() => new SqsDeadLetters(clients.sqs(), setting('DEAD_LETTER_QUEUE_URL'))),
+  /** The stack's audit bucket, where each closed case is written (AUDIT_BUCKET: its name). */
+  archive: once(() => new S3CaseArchive(clients.s3(), setting('AUDIT_BUCKET'))),
   directory: once(() => new AwsIdentityDirectory(clients.identityStore(), clients.ssoAdmin())),
   scheduler: once(
     () =>

@@ -1,8 +1,10 @@
-// revoker.config.yaml: one document, validated at start-up. An invalid file names the key,
-// the value it found and what was expected, and nothing automatic runs on a bad file.
+// revoker.config.yaml: one document laid over the defaults (config-defaults.ts), validated at
+// start-up. An invalid file names the key, the value it found and what was expected, and
+// nothing automatic runs on a bad file.
 import { z } from 'zod';
 import { AccessSchema } from './access.ts';
 import { AccountsSchema, Mode } from './accounts.ts';
+import { withDefaults } from './config-defaults.ts';
 import { FindingsConfigSchema } from './findings.ts';
 import { RuleOverridesSchema } from './rule-overrides.ts';
 import { Region } from './shapes.ts';
@@ -18,7 +20,7 @@ export type { RuleResponse } from './rule-overrides.ts';
 const OnTimeoutSchema = z.enum(['revoke', 'expire']);
 export type OnApprovalTimeout = z.infer<typeof OnTimeoutSchema>;
 
-export const ConfigSchema = z.strictObject({
+const ConfigFields = z.strictObject({
   /** `dry-run` plans and explains but never changes IAM; `enforce` revokes. */
   mode: Mode,
   /**
@@ -103,7 +105,7 @@ export const ConfigSchema = z.strictObject({
        * The on-call engineers who may approve or reject (emails or IAM ARNs). Each is sent a
        * link of their own; the principal under revocation is never sent one.
        */
-      approvers: z.array(z.string().min(3).max(256)).min(1),
+      approvers: z.array(z.string().min(3).max(256)),
       /** An approver must acknowledge the page within this many minutes, or it times out. */
       acknowledgeMinutes: z.number().int().min(1).max(1440),
       /** The decision must come within this many minutes, or it times out. */
@@ -129,6 +131,16 @@ export const ConfigSchema = z.strictObject({
   /** GuardDuty and Security Hub findings as triggers: a response per finding type (findings.ts). */
   findings: FindingsConfigSchema,
 });
+
+// Fail closed: revoking needs someone who can be asked when the machine should not decide alone.
+export const ConfigSchema = ConfigFields.refine(
+  (config) => config.mode !== 'enforce' || config.escalation.approvers.length > 0,
+  {
+    message:
+      'enforce mode needs at least one on-call engineer who may approve (there is no default: name them)',
+    path: ['escalation', 'approvers'],
+  },
+);
 export type Config = z.infer<typeof ConfigSchema>;
 
 export class ConfigError extends Error {
@@ -139,13 +151,35 @@ export class ConfigError extends Error {
 export function parseConfig(document: unknown, source: string): Config {
   const result = ConfigSchema.safeParse(document);
   if (result.success) return result.data;
-  const problems = result.error.issues.map((issue) => {
+  const problems = result.error.issues.flatMap((issue) => {
+    // A misspelt or unknown key is named by itself: its parent's whole value says nothing more.
+    if (issue.code === 'unrecognized_keys')
+      return issue.keys.map(
+        (key) =>
+          `  ${[...issue.path, key].join('.')}: no such setting (a misspelling? \`revoker config show\` prints every key)`,
+      );
     const key = issue.path.join('.') || '(top level)';
     const found = valueAt(document, issue.path);
     const shown = found === undefined ? 'nothing' : JSON.stringify(found)?.slice(0, 80);
     return `  ${key}: found ${shown}: ${issue.message}`;
   });
   throw new ConfigError(`invalid configuration in ${source}:\n${problems.join('\n')}`);
+}
+
+/**
+ * A configuration file's document laid over the defaults, then validated: a file need only say
+ * what differs. An empty file is no settings at all; anything but a mapping is refused.
+ */
+export function resolveConfig(document: unknown, source: string): Config {
+  return parseConfig(withDefaults(configMapping(document, source)), source);
+}
+
+/** The document as a mapping of top-level keys (an empty file is an empty mapping). */
+export function configMapping(document: unknown, source: string): Record<string, unknown> {
+  if (document === null || document === undefined) return {};
+  if (typeof document !== 'object' || Array.isArray(document))
+    throw new ConfigError(`invalid configuration in ${source}: expected keys such as mode: and verify:`);
+  return document as Record<string, unknown>;
 }
 
 function valueAt(document: unknown, path: PropertyKey[]): unknown {

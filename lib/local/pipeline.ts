@@ -1,7 +1,7 @@
 // The embedded default, wired: DuckDB over a log folder, a file-backed IAM account and case
 // store, and the real ASL run locally with its tasks bound to the real handlers.
 import { existsSync } from 'node:fs';
-import { basename, dirname } from 'node:path';
+import { basename, dirname, join } from 'node:path';
 import type { Context } from 'aws-lambda';
 import { z } from 'zod';
 import type { Config } from '../domain/config.ts';
@@ -20,6 +20,7 @@ import { loadRunbooks } from '../runbooks/catalog.ts';
 import { FileCaseStore } from './case-store.ts';
 import { FileDeadLetters } from './dead-letters.ts';
 import { DuckDbQueryEngine } from './duckdb-engine.ts';
+import { FileCaseArchive } from './file-case-archive.ts';
 import { LocalIamAccount } from './iam-account.ts';
 import { FileIdentityDirectory } from './identity-directory.ts';
 import { FileNotifier } from './notifier.ts';
@@ -130,6 +131,8 @@ export async function openLocalPipeline(options: LocalPipelineOptions): Promise<
   const cases = new FileCaseStore(options.casesDirectory);
   const callbacks = new LocalTaskCallbacks(options.callbacksDirectory, clock);
   const notifier = new FileNotifier(options.notificationsFile, clock, options.print);
+  // Beside the case records, as the audit bucket is beside the case table.
+  const archive = new FileCaseArchive(join(dirname(options.casesDirectory), 'archive'));
   const runbooks = loadRunbooks();
   const functions: Record<string, LocalFunction> = {
     confirm: asLocalFunction('confirm', createConfirmHandler({ engine, runbooks, config, clock, cases })),
@@ -147,7 +150,7 @@ export async function openLocalPipeline(options: LocalPipelineOptions): Promise<
       'escalate',
       createEscalateHandler({ cases, clock, config, iam, notifier, keys: options.signingKeys }),
     ),
-    close: asLocalFunction('close', createCloseHandler({ cases, clock, notifier })),
+    close: asLocalFunction('close', createCloseHandler({ cases, clock, notifier, archive })),
   };
   for (const [name, wrap] of Object.entries(options.around ?? {})) functions[name] = wrap(functions[name]!);
   const workflow = new LocalWorkflow(new LocalStateMachine(functions, callbacks));

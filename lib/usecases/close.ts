@@ -2,12 +2,19 @@
 // here; every outcome but benign pages (an expired escalation pages again). The close holds only
 // if the case was not raised since its decision: a raised case stays open and the execution
 // reconsiders it with the new evidence.
+//
+// The order of writes: the case table first (the close is recorded there, so nothing is lost
+// whatever fails after), then the archive (the case as JSON and as an OCSF finding, create-only
+// under keys fixed by the case), then the page. A failed archive write fails the task with
+// CaseArchiveError, which Step Functions retries: the retry finds the case closed, archives what
+// is missing, and only then pages, so an archive outage delays the page rather than sending it twice.
 import { z } from 'zod';
 import { evidenceFacts, OUTCOMES } from '../domain/case.ts';
+import { archiveObjectsFor } from '../domain/case-export.ts';
 import { notificationFor } from '../domain/notification.ts';
 import { toInstant } from '../domain/time.ts';
 import { TriggerSchema } from '../domain/trigger.ts';
-import type { CaseStore, Clock, Notifier } from '../ports.ts';
+import type { CaseArchive, CaseStore, Clock, Notifier } from '../ports.ts';
 import { readableCause } from './case-audit.ts';
 import { closeCase } from './cases.ts';
 
@@ -28,6 +35,8 @@ export interface CloseDependencies {
   cases: CaseStore;
   clock: Clock;
   notifier: Notifier;
+  /** Where closed cases are kept for a SIEM or a data lake. */
+  archive: CaseArchive;
 }
 
 /** `raised`: the case was raised since its decision and stays open; the execution reconsiders it. */
@@ -59,6 +68,7 @@ export async function close(input: CloseInput, deps: CloseDependencies): Promise
   );
   if (result.status === 'raised') return { caseId: input.caseId, outcome: null, raised: true };
   const { record } = result;
+  for (const object of archiveObjectsFor(record)) await deps.archive.put(object);
   if (outcome !== 'benign') {
     await deps.notifier.notify(
       notificationFor('case-closed', input.caseId, record.header.standing.trigger, {

@@ -9,6 +9,7 @@ import { GetCallerIdentityCommand, STSClient } from '@aws-sdk/client-sts';
 import type { Context } from 'aws-lambda';
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { handler as closeHandler } from '../../../../functions/close/handler.ts';
 import { handler as detectHandler } from '../../../../functions/detect/handler.ts';
 import { handler as heartbeatHandler } from '../../../../functions/heartbeat/handler.ts';
 import { handler as revokeHandler } from '../../../../functions/revoke/handler.ts';
@@ -123,6 +124,15 @@ describe('the deployed handlers', () => {
     );
   });
 
+  it('take the mode from the stack alone: dry-run when it sets none, whatever the bundled file says', async () => {
+    delete process.env.REVOKER_MODE;
+    process.env.REVOKER_APPROVERS = 'sam@example.com';
+
+    const config = await deployedConfig();
+
+    expect(config.mode).toBe('dry-run');
+  });
+
   it('take the trail’s regions from the stack, for verification and the heartbeat', async () => {
     process.env.REVOKER_TRAIL_REGIONS = 'us-east-1, ap-southeast-2';
 
@@ -174,5 +184,18 @@ describe('the deployed handlers', () => {
     await expect(loading).rejects.toThrow(ConfigError);
     await expect(loading).rejects.toThrow(/mode: found "sometimes"/);
     await expect(loading).rejects.toThrow(/acknowledgeMinutes/);
+  });
+});
+
+// Last: the adapters it builds on the way (the case table's) are kept for the module's life.
+describe('the deployed close', () => {
+  it('fails before recording anything when the audit bucket is not named', async () => {
+    process.env.CASES_TABLE = 'revoker-cases';
+    process.env.NOTIFY_TOPIC_ARN = 'arn:aws:sns:us-east-1:111122223333:revoker';
+    delete process.env.AUDIT_BUCKET;
+
+    await expect(closeHandler({}, context)).rejects.toThrow(
+      new MissingSettingError('the environment variable AUDIT_BUCKET is not set'),
+    );
   });
 });
