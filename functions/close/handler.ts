@@ -2,6 +2,6 @@
 import { aws, deployed, systemClock } from '../../lib/aws/deployed.ts';
 import { createCloseHandler } from '../../lib/handlers/close.ts';
 
-export const handler = deployed(async () =>
+export const handler = deployed('close', async () =>
   createCloseHandler({ cases: aws.cases(), clock: systemClock, notifier: aws.notifier() }),
 );
