@@ -44,7 +44,8 @@ import { type LocalPipeline, openLocalPipeline, SimulatedClock } from '../lib/lo
 import { listFiles, readRecordFiles } from '../lib/local/record-files.ts';
 import { FileScheduler } from '../lib/local/scheduler.ts';
 import type { LocalFunction } from '../lib/local/state-machine.ts';
-import { AccountNotEnrolledError } from '../lib/ports.ts';
+import { StderrTelemetry } from '../lib/local/stderr-telemetry.ts';
+import { AccountNotEnrolledError, type Telemetry } from '../lib/ports.ts';
 import { loadRunbooks } from '../lib/runbooks/catalog.ts';
 import { answerEscalation } from '../lib/usecases/answer-escalation.ts';
 import { requireCase } from '../lib/usecases/cases.ts';
@@ -106,6 +107,8 @@ export interface DemoOptions {
    * served on 127.0.0.1 while the case waits.
    */
   onCall?: OnCall;
+  /** Where each step's case events go, as the deployed functions log and count them (`--verbose`). */
+  telemetry?: Telemetry;
 }
 
 /** The world after each revocation: workloads carry on, people work, the attacker keeps trying. */
@@ -305,6 +308,7 @@ export async function runDemo(options: DemoOptions): Promise<DemoResult> {
     signingKeys,
     config: options.config,
     clock,
+    ...(options.telemetry ? { telemetry: options.telemetry } : {}),
     around: {
       // A batch of calls delivered together is taken in before its case is confirmed, as a
       // Step Functions execution starts a moment after detect: the story reads the same every run.
@@ -600,7 +604,8 @@ export function registerDemo(program: Command): void {
     .option('--dir <dir>', 'working directory (replaced on each run)', DEFAULT_DEMO_DIRECTORY)
     .option('--config <file>', 'configuration file', DEFAULT_CONFIG_FILE)
     .option('--interactive', 'serve the approval page and wait for you to approve the escalated case')
-    .action(async (options: { dir: string; config: string; interactive?: boolean }) => {
+    .option('--verbose', 'print each step’s case events on stderr, as the deployed functions log them')
+    .action(async (options: { dir: string; config: string; interactive?: boolean; verbose?: boolean }) => {
       const config = await loadConfigFile(options.config);
       // Before the directory is replaced: another demo still waiting there must not lose its files.
       if (options.interactive) await ensurePortFree(new URL(config.escalation.approvalUrl));
@@ -608,6 +613,7 @@ export function registerDemo(program: Command): void {
         directory: options.dir,
         config,
         onCall: options.interactive ? 'human' : 'approve',
+        ...(options.verbose ? { telemetry: new StderrTelemetry() } : {}),
       });
       if (result.stories.some((story) => story.outcome !== 'contained')) process.exitCode = 1;
     });

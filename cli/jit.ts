@@ -20,6 +20,7 @@ import { FileCaseStore } from '../lib/local/case-store.ts';
 import { LocalIamAccount } from '../lib/local/iam-account.ts';
 import { openLocalPipeline } from '../lib/local/pipeline.ts';
 import { FileScheduler } from '../lib/local/scheduler.ts';
+import { StderrTelemetry } from '../lib/local/stderr-telemetry.ts';
 import type { DetectOutcome } from '../lib/usecases/detect.ts';
 import { GrantRefusedError, grantOf, listGrants } from '../lib/usecases/jit.ts';
 import { APPROVAL_KEYS_FILE, signingKeysIn } from './approvals.ts';
@@ -191,6 +192,7 @@ export function registerJit(program: Command): void {
     .option('--schedules <dir>', 'scheduled grant ends', join(DEMO, 'schedules'))
     .option('--callbacks <dir>', 'task tokens of cases waiting for an approver', join(DEMO, 'callbacks'))
     .option('--config <file>', 'configuration file', DEFAULT_CONFIG_FILE)
+    .option('--verbose', 'print each step’s case events on stderr, as the deployed functions log them')
     .action(
       async (options: {
         at?: string;
@@ -200,6 +202,7 @@ export function registerJit(program: Command): void {
         schedules: string;
         callbacks: string;
         config: string;
+        verbose?: boolean;
       }) => {
         const at = options.at ? new Date(options.at) : new Date();
         if (Number.isNaN(at.getTime())) throw new GrantRefusedError(`--at ${options.at} is not a time`);
@@ -223,6 +226,7 @@ export function registerJit(program: Command): void {
             signingKeys: await signingKeysIn(join(state, APPROVAL_KEYS_FILE)),
             config: await loadConfigFile(options.config),
             clock: { now: () => (options.at ? at : new Date()) },
+            ...(options.verbose ? { telemetry: new StderrTelemetry() } : {}),
           });
           try {
             const [outcome] = (await pipeline.detect(event)) as DetectOutcome[];

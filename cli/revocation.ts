@@ -25,6 +25,7 @@ import { toInstant } from '../lib/domain/time.ts';
 import { FileCaseStore } from '../lib/local/case-store.ts';
 import { LocalIamAccount } from '../lib/local/iam-account.ts';
 import { openLocalPipeline } from '../lib/local/pipeline.ts';
+import { StderrTelemetry } from '../lib/local/stderr-telemetry.ts';
 import { requireCase, revocationsInWindow } from '../lib/usecases/cases.ts';
 import { startOffboardingCase } from '../lib/usecases/detect.ts';
 import { reconcile } from '../lib/usecases/revocations.ts';
@@ -253,6 +254,7 @@ interface OffboardOptions {
   callbacks: string;
   config: string;
   dryRun?: boolean;
+  verbose?: boolean;
 }
 
 export function registerOffboard(program: Command): void {
@@ -284,6 +286,7 @@ export function registerOffboard(program: Command): void {
     )
     .option('--config <file>', 'configuration file', DEFAULT_CONFIG_FILE)
     .option('--dry-run', 'on the local files, or with --deployed local: plan and record, change nothing')
+    .option('--verbose', 'print each step’s case events on stderr, as the deployed functions log them')
     .action(async (options: OffboardOptions) =>
       options.deployed ? offboardThroughOperator(options, options.deployed) : offboardLocally(options),
     );
@@ -353,6 +356,7 @@ async function offboardLocally(options: OffboardOptions): Promise<void> {
     config: pipelineConfig,
     clock,
     print: (line) => console.log(line),
+    ...(options.verbose ? { telemetry: new StderrTelemetry() } : {}),
   });
   try {
     const trigger = offboardingTrigger(detail.data, null, toInstant(clock.now()));

@@ -221,3 +221,11 @@ export interface SigningKeys {
   /** The current or previous key with this ID; null for any other (retired, or never ours). */
   find(id: string): Promise<import('./domain/approval.ts').SigningKey | null>;
 }
+
+/**
+ * Where the handlers report what happened to each case: Powertools' JSON logs and CloudWatch
+ * metrics (EMF) in AWS, a line on stderr locally (`--verbose`). Reporting never fails a step.
+ */
+export interface Telemetry {
+  record(event: import('./domain/case-events.ts').CaseEvent): void;
+}

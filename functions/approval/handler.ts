@@ -3,7 +3,7 @@
 import { aws, deployed, systemClock } from '../../lib/aws/deployed.ts';
 import { createApprovalHandler } from '../../lib/handlers/approval.ts';
 
-export const handler = deployed(async () =>
+export const handler = deployed('approval', async () =>
   createApprovalHandler({
     cases: aws.cases(),
     callbacks: aws.callbacks(),

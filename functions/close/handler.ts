@@ -2,7 +2,7 @@
 import { aws, deployed, systemClock } from '../../lib/aws/deployed.ts';
 import { createCloseHandler } from '../../lib/handlers/close.ts';
 
-export const handler = deployed(async () =>
+export const handler = deployed('close', async () =>
   createCloseHandler({
     cases: aws.cases(),
     clock: systemClock,

@@ -2,7 +2,7 @@
 import { aws, deployed, systemClock } from '../../lib/aws/deployed.ts';
 import { createConfirmHandler } from '../../lib/handlers/confirm.ts';
 
-export const handler = deployed(async () =>
+export const handler = deployed('confirm', async () =>
   createConfirmHandler({
     engine: aws.engine(),
     runbooks: aws.runbooks(),

@@ -3,7 +3,7 @@
 import { aws, deployed, systemClock } from '../../lib/aws/deployed.ts';
 import { createDetectHandler } from '../../lib/handlers/detect.ts';
 
-export const handler = deployed(async () =>
+export const handler = deployed('detect', async () =>
   createDetectHandler({
     cases: aws.cases(),
     workflow: aws.workflow(),

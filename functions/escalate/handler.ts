@@ -3,7 +3,7 @@
 import { aws, deployed, systemClock } from '../../lib/aws/deployed.ts';
 import { createEscalateHandler } from '../../lib/handlers/escalate.ts';
 
-export const handler = deployed(async () =>
+export const handler = deployed('escalate', async () =>
   createEscalateHandler({
     cases: aws.cases(),
     clock: systemClock,

@@ -2,7 +2,7 @@
 import { aws, deployed, systemClock } from '../../lib/aws/deployed.ts';
 import { createExpireGrantHandler } from '../../lib/handlers/expire-grant.ts';
 
-export const handler = deployed(async () =>
+export const handler = deployed('expire-grant', async () =>
   createExpireGrantHandler({
     // A grant is made in this account, so its end is too, enrolled or not.
     iam: (await aws.iam()).withHome(),

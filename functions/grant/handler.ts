@@ -4,6 +4,6 @@
 import { aws, deployed, operatorDependencies } from '../../lib/aws/deployed.ts';
 import { createGrantHandler } from '../../lib/handlers/grant.ts';
 
-export const handler = deployed(async () =>
+export const handler = deployed('grant', async () =>
   createGrantHandler({ ...(await operatorDependencies()), deadLetters: aws.deadLetters() }),
 );

@@ -5,7 +5,7 @@ import { alarmLog } from '../../lib/aws/alarm-log.ts';
 import { aws, deployed, setting, systemClock } from '../../lib/aws/deployed.ts';
 import { createHeartbeatHandler } from '../../lib/handlers/heartbeat.ts';
 
-export const handler = deployed(async () =>
+export const handler = deployed('heartbeat', async () =>
   createHeartbeatHandler({
     heartbeat: await aws.heartbeat(),
     config: await aws.config(),

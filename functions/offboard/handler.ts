@@ -3,7 +3,7 @@
 import { aws, deployed, systemClock } from '../../lib/aws/deployed.ts';
 import { createOffboardHandler } from '../../lib/handlers/offboard.ts';
 
-export const handler = deployed(async () =>
+export const handler = deployed('offboard', async () =>
   createOffboardHandler({
     engine: aws.engine(),
     runbooks: aws.runbooks(),

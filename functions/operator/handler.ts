@@ -6,6 +6,6 @@
 import { aws, deployed, operatorDependencies } from '../../lib/aws/deployed.ts';
 import { createOperatorHandler } from '../../lib/handlers/operator.ts';
 
-export const handler = deployed(async () =>
+export const handler = deployed('operator', async () =>
   createOperatorHandler({ ...(await operatorDependencies()), workflow: aws.workflow() }),
 );

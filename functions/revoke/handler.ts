@@ -3,7 +3,7 @@
 import { aws, deployed, systemClock } from '../../lib/aws/deployed.ts';
 import { createRevokeHandler } from '../../lib/handlers/revoke.ts';
 
-export const handler = deployed(async () =>
+export const handler = deployed('revoke', async () =>
   createRevokeHandler({
     iam: await aws.iam(),
     config: await aws.config(),

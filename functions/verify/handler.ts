@@ -3,7 +3,7 @@
 import { aws, deployed, systemClock } from '../../lib/aws/deployed.ts';
 import { createVerifyHandler } from '../../lib/handlers/verify.ts';
 
-export const handler = deployed(async () =>
+export const handler = deployed('verify', async () =>
   createVerifyHandler({
     engine: aws.engine(),
     runbooks: aws.runbooks(),

@@ -21,9 +21,11 @@ import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { Context } from 'aws-lambda';
 import { readConfigDocument } from '../config-file.ts';
 import { enrolmentOf } from '../domain/accounts.ts';
+import type { Step } from '../domain/case-events.ts';
 import { type Config, parseConfig } from '../domain/config.ts';
 import { CONFIG_DEFAULTS, withDefaults } from '../domain/config-defaults.ts';
 import { EnrolledIam } from '../enrolled-iam.ts';
+import { observed } from '../handlers/observed.ts';
 import type { Clock, Notifier, SigningKeys } from '../ports.ts';
 import { loadRunbooks } from '../runbooks/catalog.ts';
 import type { OperatorDependencies } from '../usecases/operator.ts';
@@ -293,16 +295,24 @@ export async function operatorDependencies(): Promise<OperatorDependencies> {
 type LambdaHandler<E, R> = (event: E, context: Context) => Promise<R>;
 
 /**
- * The deployed handler: the function's adapters are assembled on the first invocation (a
- * missing setting fails it, named), then every invocation reuses them.
+ * The deployed handler of `step`: the function's adapters are assembled on the first invocation
+ * (a missing setting fails it, named), then every invocation reuses them; each runs in the
+ * observed chain (JSON logs, the case's events and metrics).
  */
-export function deployed<E, R>(assemble: () => Promise<LambdaHandler<E, R>>): LambdaHandler<E, R> {
+export function deployed<E, R>(
+  step: Step,
+  assemble: () => Promise<LambdaHandler<E, R>>,
+): LambdaHandler<E, R> {
   let ready: Promise<LambdaHandler<E, R>> | null = null;
-  return async (event, context) => {
-    ready ??= assemble().catch((error: unknown) => {
-      ready = null;
-      throw error;
-    });
-    return (await ready)(event, context);
-  };
+  return observed(
+    step,
+    async (event, context) => {
+      ready ??= assemble().catch((error: unknown) => {
+        ready = null;
+        throw error;
+      });
+      return (await ready)(event, context);
+    },
+    systemClock,
+  );
 }

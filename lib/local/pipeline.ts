@@ -2,11 +2,14 @@
 // store, and the real ASL run locally with its tasks bound to the real handlers.
 import { existsSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
+import type { MiddyfiedHandler } from '@middy/core';
 import type { Context } from 'aws-lambda';
 import { z } from 'zod';
+import type { Step } from '../domain/case-events.ts';
 import type { Config } from '../domain/config.ts';
 import { AccountId } from '../domain/shapes.ts';
 import { EnrolledIam } from '../enrolled-iam.ts';
+import { reportCaseEvents } from '../handlers/case-events.ts';
 import { createCloseHandler } from '../handlers/close.ts';
 import { createConfirmHandler } from '../handlers/confirm.ts';
 import { createDetectHandler } from '../handlers/detect.ts';
@@ -15,7 +18,7 @@ import { createExpireGrantHandler } from '../handlers/expire-grant.ts';
 import { createOffboardHandler } from '../handlers/offboard.ts';
 import { createRevokeHandler } from '../handlers/revoke.ts';
 import { createVerifyHandler } from '../handlers/verify.ts';
-import type { Clock, SigningKeys, WorkflowStarter } from '../ports.ts';
+import type { Clock, SigningKeys, Telemetry, WorkflowStarter } from '../ports.ts';
 import { loadRunbooks } from '../runbooks/catalog.ts';
 import { FileCaseStore } from './case-store.ts';
 import { FileDeadLetters } from './dead-letters.ts';
@@ -93,6 +96,8 @@ export interface LocalPipelineOptions {
   print?: (line: string) => void;
   /** The IAM account over `iamAccountFile`, when the caller needs its own (a test counting changes). */
   iam?: LocalIamAccount;
+  /** Where each step reports its case events, as the deployed functions do (`--verbose`: stderr). */
+  telemetry?: Telemetry;
 }
 
 export interface LocalPipeline {
@@ -134,23 +139,24 @@ export async function openLocalPipeline(options: LocalPipelineOptions): Promise<
   // Beside the case records, as the audit bucket is beside the case table.
   const archive = new FileCaseArchive(join(dirname(options.casesDirectory), 'archive'));
   const runbooks = loadRunbooks();
+  const { telemetry } = options;
+  /** A handler as the Lambda runtime calls it, reporting its events as the deployed one does. */
+  const local = <R>(step: Step, handler: MiddyfiedHandler<unknown, R>): LocalFunction =>
+    asLocalFunction(step, telemetry ? handler.use(reportCaseEvents(step, telemetry, clock)) : handler);
   const functions: Record<string, LocalFunction> = {
-    confirm: asLocalFunction('confirm', createConfirmHandler({ engine, runbooks, config, clock, cases })),
-    revoke: asLocalFunction('revoke', createRevokeHandler({ iam, config, clock, cases })),
-    offboard: asLocalFunction(
-      'offboard',
-      createOffboardHandler({ engine, runbooks, iam, config, clock, cases }),
-    ),
-    expireGrant: asLocalFunction(
+    confirm: local('confirm', createConfirmHandler({ engine, runbooks, config, clock, cases })),
+    revoke: local('revoke', createRevokeHandler({ iam, config, clock, cases })),
+    offboard: local('offboard', createOffboardHandler({ engine, runbooks, iam, config, clock, cases })),
+    expireGrant: local(
       'expire-grant',
       createExpireGrantHandler({ engine, runbooks, iam: iam.withHome(), config, clock, cases }),
     ),
-    verify: asLocalFunction('verify', createVerifyHandler({ engine, runbooks, config, clock, cases })),
-    escalate: asLocalFunction(
+    verify: local('verify', createVerifyHandler({ engine, runbooks, config, clock, cases })),
+    escalate: local(
       'escalate',
       createEscalateHandler({ cases, clock, config, iam, notifier, keys: options.signingKeys }),
     ),
-    close: asLocalFunction('close', createCloseHandler({ cases, clock, notifier, archive })),
+    close: local('close', createCloseHandler({ cases, clock, notifier, archive })),
   };
   for (const [name, wrap] of Object.entries(options.around ?? {})) functions[name] = wrap(functions[name]!);
   const workflow = new LocalWorkflow(new LocalStateMachine(functions, callbacks));
@@ -158,7 +164,7 @@ export async function openLocalPipeline(options: LocalPipelineOptions): Promise<
   const directory = options.identityDirectoryFile
     ? new FileIdentityDirectory(options.identityDirectoryFile)
     : undefined;
-  const detect = asLocalFunction(
+  const detect = local(
     'detect',
     createDetectHandler({
       cases,

@@ -466,6 +466,10 @@ describe('the grant guard (GrantGuardPolicy) against the stack’s own resources
       resource: `arn:aws:glue:${REGION}:${ACCOUNT}:table/${stack.resolve(stack.all()[name]!.Properties.DatabaseName)}/${nameOf(name)}`,
     }),
     'AWS::CloudWatch::Alarm': (name) => ({ action: 'cloudwatch:DeleteAlarms', resource: arnOf(name) }),
+    'AWS::CloudWatch::Dashboard': (name) => ({
+      action: 'cloudwatch:PutDashboard',
+      resource: `arn:aws:cloudwatch::${ACCOUNT}:dashboard/${nameOf(name)}`,
+    }),
     'AWS::Events::Rule': (name) => ({
       action: 'events:DisableRule',
       resource: arnOf(name),
@@ -484,6 +488,8 @@ describe('the grant guard (GrantGuardPolicy) against the stack’s own resources
     'AWS::SNS::TopicPolicy': 'the topic: its policy is changed with sns:SetTopicAttributes on it',
     'AWS::Logs::MetricFilter': 'its log group: filters are changed with logs:*MetricFilter on the group',
     'AWS::Events::EventBusPolicy': 'the detect bus: its policy is changed with events:PutPermission on it',
+    'AWS::S3::BucketPolicy': 'its bucket: the policy is changed with s3:PutBucketPolicy on it',
+    'AWS::SQS::QueuePolicy': 'its queue: the policy is changed with sqs:SetQueueAttributes on it',
   };
   const resources = Object.entries(stack.all()).filter(([, resource]) => !PART_OF[resource.Type]);
 
