@@ -12,6 +12,7 @@ import { FileCaseStore } from '../lib/local/case-store.ts';
 import { APPROVAL_KEYS_FILE, FileSigningKeys } from '../lib/local/signing-keys.ts';
 import { LocalTaskCallbacks } from '../lib/local/task-callbacks.ts';
 import { type Answer, answerEscalation } from '../lib/usecases/answer-escalation.ts';
+import { InputError } from './exit-codes.ts';
 import { callOperator, DEPLOYED_OPTION } from './operator.ts';
 
 const DEMO = join('.local', 'demo');
@@ -37,7 +38,7 @@ function localParts(options: LocalState) {
   };
 }
 
-export class ApprovalCommandError extends Error {
+export class ApprovalCommandError extends InputError {
   override name = 'ApprovalCommandError';
 }
 

@@ -5,9 +5,10 @@ import type { Command } from 'commander';
 import { type Case, describeRanking, rankingOf } from '../lib/domain/case.ts';
 import { principalArnOf } from '../lib/domain/trigger.ts';
 import { FileCaseStore } from '../lib/local/case-store.ts';
+import { InputError } from './exit-codes.ts';
 import { plural, printable, printJson, table } from './output.ts';
 
-export class CaseCommandError extends Error {
+export class CaseCommandError extends InputError {
   override name = 'CaseCommandError';
 }
 

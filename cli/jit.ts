@@ -24,6 +24,7 @@ import type { DetectOutcome } from '../lib/usecases/detect.ts';
 import { GrantRefusedError, grantOf, listGrants } from '../lib/usecases/jit.ts';
 import { APPROVAL_KEYS_FILE, signingKeysIn } from './approvals.ts';
 import { caseTimeline } from './cases.ts';
+import { InputError } from './exit-codes.ts';
 import { registerJitPropose } from './jit-propose.ts';
 import { callOperator, DEPLOYED_OPTION } from './operator.ts';
 import { printable, printJson, table } from './output.ts';
@@ -202,7 +203,7 @@ export function registerJit(program: Command): void {
         config: string;
       }) => {
         const at = options.at ? new Date(options.at) : new Date();
-        if (Number.isNaN(at.getTime())) throw new GrantRefusedError(`--at ${options.at} is not a time`);
+        if (Number.isNaN(at.getTime())) throw new InputError(`--at ${options.at} is not a time`);
         const scheduler = new FileScheduler(options.schedules);
         const due = await scheduler.due(at);
         if (due.length === 0) return console.log(`no grant ends are due at ${toInstant(at)}`);

@@ -3,7 +3,9 @@ import { join } from 'node:path';
 import { Command } from 'commander';
 import { registerApprovals } from './approvals.ts';
 import { registerCases } from './cases.ts';
+import { discoverConfigFile } from './config-discovery.ts';
 import { registerDemo } from './demo.ts';
+import { runProgram } from './exit-codes.ts';
 import { registerGenerate } from './generate.ts';
 import { registerJit } from './jit.ts';
 import { registerAudit, registerOperator } from './operator.ts';
@@ -29,8 +31,7 @@ const program = new Command()
       .version,
     '-V, --version',
     'print the version',
-  )
-  .showHelpAfterError();
+  );
 
 registerParse(program);
 registerGenerate(program);
@@ -46,11 +47,6 @@ registerJit(program);
 registerOperator(program);
 registerAudit(program);
 
-try {
-  await program.parseAsync(process.argv);
-} catch (error) {
-  // Expected failures (bad configuration, a refused directory, bad input) are named errors:
-  // print their message, not a stack trace.
-  process.stderr.write(`revoker: ${error instanceof Error ? error.message : String(error)}\n`);
-  process.exitCode = 1;
-}
+discoverConfigFile(program);
+const exitCode = await runProgram(program, process.argv);
+if (exitCode !== 0) process.exitCode = exitCode;

@@ -31,10 +31,11 @@ import { reconcile } from '../lib/usecases/revocations.ts';
 import { undoRevocation } from '../lib/usecases/undo.ts';
 import { APPROVAL_KEYS_FILE, signingKeysIn } from './approvals.ts';
 import { caseTimeline } from './cases.ts';
+import { InputError } from './exit-codes.ts';
 import { callOperator, DEMO_STATE, DEPLOYED_OPTION } from './operator.ts';
 import { plural, printable, printJson } from './output.ts';
 
-export class RevocationCommandError extends Error {
+export class RevocationCommandError extends InputError {
   override name = 'RevocationCommandError';
 }
 
@@ -230,6 +231,11 @@ async function caseParts(caseId: string, options: { iamDir: string; cases: strin
   };
 }
 
+/** A refusal, not bad input: the person's offboarding is already under way. */
+export class OffboardingOpenError extends Error {
+  override name = 'OffboardingOpenError';
+}
+
 /** What `POST /offboard` answers. */
 const OffboardAnswerSchema = z.object({
   status: z.string(),
@@ -362,7 +368,7 @@ async function offboardLocally(options: OffboardOptions): Promise<void> {
       config: pipelineConfig,
     });
     if (started.status !== 'opened' || started.caseId === null) {
-      throw new RevocationCommandError(
+      throw new OffboardingOpenError(
         `an offboarding of ${options.user} in ${options.account} is already open (case ${started.caseId ?? 'being opened'}): it goes on there`,
       );
     }

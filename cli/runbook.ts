@@ -9,6 +9,7 @@ import { DuckDbQueryEngine } from '../lib/local/duckdb-engine.ts';
 import type { QueryEngine, SqlCell } from '../lib/ports.ts';
 import { loadRunbooks, type Runbook, RunbookParameterError } from '../lib/runbooks/catalog.ts';
 import { planRunbook, runRunbook } from '../lib/usecases/run-runbook.ts';
+import { InputError } from './exit-codes.ts';
 import { callOperator, DEMO_STATE, DEPLOYED_OPTION } from './operator.ts';
 import { printable, printJson, table } from './output.ts';
 
@@ -43,7 +44,7 @@ function printRows(columns: string[], rows: Record<string, SqlCell>[]): void {
     );
 }
 
-export class RunbookCommandError extends Error {
+export class RunbookCommandError extends InputError {
   override name = 'RunbookCommandError';
 }
 
