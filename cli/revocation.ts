@@ -194,8 +194,10 @@ export function registerRevocation(program: Command): void {
     .argument('<case>', 'the case ID (its file name under --cases)')
     .option('--iam-dir <dir>', 'local IAM account files', join('.local', 'demo', 'iam'))
     .option('--cases <dir>', 'case records', join('.local', 'demo', 'cases'))
-    .action(async (caseId: string, options: { iamDir: string; cases: string }) => {
+    .option('--json', 'print what was reversed as JSON')
+    .action(async (caseId: string, options: { iamDir: string; cases: string; json?: boolean }) => {
       const result = await undoRevocation(caseId, await caseParts(caseId, options));
+      if (options.json) return printJson(result);
       console.log(
         `Undone: case ${result.caseId}, ${plural(result.reversed.length, 'change')} reversed; IAM matches the state recorded before each revocation.`,
       );
@@ -209,8 +211,10 @@ export function registerRevocation(program: Command): void {
     .argument('<case>', 'the case ID (its file name under --cases)')
     .option('--iam-dir <dir>', 'local IAM account files', join('.local', 'demo', 'iam'))
     .option('--cases <dir>', 'case records', join('.local', 'demo', 'cases'))
-    .action(async (caseId: string, options: { iamDir: string; cases: string }) => {
+    .option('--json', 'print the revocations finished as JSON')
+    .action(async (caseId: string, options: { iamDir: string; cases: string; json?: boolean }) => {
       const { finished } = await reconcile({ caseId, ...(await caseParts(caseId, options)) });
+      if (options.json) return printJson({ caseId, finished });
       console.log(
         finished.length === 0
           ? `Case ${caseId} has no interrupted revocation: nothing to reconcile.`
@@ -259,6 +263,7 @@ interface OffboardOptions {
   callbacks: string;
   config: string;
   dryRun?: boolean;
+  json?: boolean;
 }
 
 export function registerOffboard(program: Command): void {
@@ -290,6 +295,7 @@ export function registerOffboard(program: Command): void {
     )
     .option('--config <file>', 'configuration file', DEFAULT_CONFIG_FILE)
     .option('--dry-run', 'on the local files, or with --deployed local: plan and record, change nothing')
+    .option('--json', 'print the answer and, once it ends, the case record as JSON')
     .action(async (options: OffboardOptions) =>
       options.deployed ? offboardThroughOperator(options, options.deployed) : offboardLocally(options),
     );
@@ -323,12 +329,14 @@ async function offboardThroughOperator(options: OffboardOptions, deployed: strin
       },
     ),
   );
+  const local = deployed === 'local' && answer.caseId ? new FileCaseStore(join(options.dir, 'cases')) : null;
+  if (options.json)
+    return printJson({ ...answer, case: local ? await requireCase(local, answer.caseId!) : null });
   const who = answer.confirmedBy
     ? `requested by ${answer.requestedBy}, confirmed by ${answer.confirmedBy}`
     : `requested by ${answer.requestedBy}`;
   console.log(`Offboarding ${options.user} from ${options.account}: ${answer.message}; ${who} (verified).`);
-  if (deployed === 'local' && answer.caseId)
-    await printOffboarding(new FileCaseStore(join(options.dir, 'cases')), answer.caseId);
+  if (local) await printOffboarding(local, answer.caseId!);
 }
 
 /**
@@ -358,7 +366,7 @@ async function offboardLocally(options: OffboardOptions): Promise<void> {
     signingKeys: await signingKeysIn(join(dirname(options.cases), APPROVAL_KEYS_FILE)),
     config: pipelineConfig,
     clock,
-    print: (line) => console.log(line),
+    print: (line) => (options.json ? undefined : console.log(line)),
   });
   try {
     const trigger = offboardingTrigger(detail.data, null, toInstant(clock.now()));
@@ -373,6 +381,7 @@ async function offboardLocally(options: OffboardOptions): Promise<void> {
       );
     }
     await pipeline.workflow.executions.get(executionNameOf(started.caseId))!.output;
+    if (options.json) return printJson({ case: await requireCase(pipeline.cases, started.caseId) });
     console.log(`Offboarding ${options.user} from ${options.account}: case ${started.caseId}`);
     await printOffboarding(pipeline.cases, started.caseId);
   } finally {
@@ -387,7 +396,7 @@ async function printOffboarding(cases: FileCaseStore, caseId: string): Promise<v
   const lines = ['', 'Found:'];
   for (const row of offboarding?.inventory ?? [])
     lines.push(
-      `  ${row.kind}  ${printable(row.identifier ?? null)}  (${row.calls} calls, last ${row.last_seen})`,
+      `  ${row.kind}  ${printable(row.identifier ?? null)}  (${plural(Number(row.calls), 'call')}, last ${row.last_seen})`,
     );
   if ((offboarding?.inventory ?? []).length === 0) lines.push('  nothing in the logs');
   if ((offboarding?.manualSteps ?? []).length > 0)
