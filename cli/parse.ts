@@ -65,7 +65,7 @@ export function registerParse(program: Command): void {
         throw new InputError(
           summary.files === 0
             ? `no files under ${paths.join(', ')}`
-            : `nothing could be read: ${plural(summary.files, 'file')}, not one CloudTrail record, EventBridge envelope or findings event`,
+            : `nothing could be read in ${plural(summary.files, 'file')}: no CloudTrail record, EventBridge envelope or findings event`,
         );
     });
 }

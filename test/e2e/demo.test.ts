@@ -2,7 +2,7 @@ import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { DemoDirectoryError, type DemoOptions, runDemo } from '../../cli/demo.ts';
+import { DemoDirectoryError, type DemoOptions, LINE_WIDTH, runDemo } from '../../cli/demo.ts';
 import { ApprovalGrantSchema } from '../../lib/domain/approval.ts';
 import { entriesOf } from '../../lib/domain/case.ts';
 import type { Config } from '../../lib/domain/config.ts';
@@ -24,6 +24,7 @@ async function demoWith(change: (config: Config) => Config, onCall: DemoOptions[
     now,
     events: 6000,
     print: (line) => lines.push(line),
+    verbose: true,
     onCall,
     stories: ['automatic'],
   });
@@ -101,9 +102,12 @@ describe('the demo, through the real state machine on the embedded default', () 
       expect.stringMatching(/detect +StopLogging: rule cloudtrail-stopped-or-deleted raised the case/),
     );
     expect(lines).toContainEqual(
-      expect.stringMatching(
-        /paged \(SNS and Slack.*\): cloudtrail-stopped-or-deleted on \S+:user\/svc-backup$/,
-      ),
+      expect.stringMatching(/paged \(SNS and Slack.*\): cloudtrail-stopped-or-deleted on user\/svc-backup$/),
+    );
+    // Without --verbose every line fits in 120 characters, ARNs shortened and long summaries cut.
+    expect(lines.flatMap((line) => line.split('\n')).filter((line) => line.length > LINE_WIDTH)).toEqual([]);
+    expect(lines).toContainEqual(
+      expect.stringMatching(/^\S+ +verify +attempt 2: attempts-denied\. .{20,} …$/),
     );
     expect(lines.filter((line) => line.includes('paged (SNS and Slack')).length).toBeGreaterThanOrEqual(4);
   });
