@@ -54,7 +54,9 @@ export function registerRules(program: Command): void {
     .option('--json', 'print the catalog as JSON')
     .action(async (options: { config: string; eventbridge?: boolean; json?: boolean; account?: string }) => {
       if (options.eventbridge) {
-        process.stdout.write(stringify({ Events: eventBridgeEvents() }, { lineWidth: 0 }));
+        const events = { Events: eventBridgeEvents() };
+        if (options.json) return printJson(events);
+        process.stdout.write(stringify(events, { lineWidth: 0 }));
         return;
       }
       const config = await loadConfigFile(options.config);
