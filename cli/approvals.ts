@@ -12,7 +12,9 @@ import { FileCaseStore } from '../lib/local/case-store.ts';
 import { APPROVAL_KEYS_FILE, FileSigningKeys } from '../lib/local/signing-keys.ts';
 import { LocalTaskCallbacks } from '../lib/local/task-callbacks.ts';
 import { type Answer, answerEscalation } from '../lib/usecases/answer-escalation.ts';
+import { InputError, requireExisting } from './exit-codes.ts';
 import { callOperator, DEPLOYED_OPTION } from './operator.ts';
+import { printJson } from './output.ts';
 
 const DEMO = join('.local', 'demo');
 
@@ -37,7 +39,7 @@ function localParts(options: LocalState) {
   };
 }
 
-export class ApprovalCommandError extends Error {
+export class ApprovalCommandError extends InputError {
   override name = 'ApprovalCommandError';
 }
 
@@ -58,10 +60,12 @@ function registerAnswer(program: Command, answer: Answer, description: string): 
     .option('--config <file>', 'with --deployed local: the configuration file', DEFAULT_CONFIG_FILE)
     .option('--cases <dir>', 'case records', join(DEMO, 'cases'))
     .option('--callbacks <dir>', 'the waiting executions’ task tokens', join(DEMO, 'callbacks'))
+    .option('--json', 'print the recorded answer as JSON')
     .action(
       async (
         caseId: string,
         options: LocalState & {
+          json?: boolean;
           approver?: string;
           reason?: string;
           deployed?: string;
@@ -83,6 +87,7 @@ function registerAnswer(program: Command, answer: Answer, description: string): 
               { answer, reason: options.reason ?? '' },
             ),
           );
+          if (options.json) return printJson(result);
           console.log(
             `${done}: case ${result.caseId}, recorded as ${result.approver} (verified by its signature).`,
           );
@@ -94,6 +99,7 @@ function registerAnswer(program: Command, answer: Answer, description: string): 
           { caseId, answer, approver: options.approver, reason: options.reason ?? '', via: 'cli' },
           localParts(options),
         );
+        if (options.json) return printJson(result);
         console.log(`${done}: case ${result.caseId}, recorded as ${result.approver}.`);
       },
     );
@@ -138,8 +144,16 @@ export function registerApprovals(program: Command): void {
       'Rotate the local signing keys: the current key becomes the previous one (links it signed work until they expire), a new key signs from now on, and the key before is retired',
     )
     .option('--keys-file <file>', 'the approval links’ signing keys', join(DEMO, APPROVAL_KEYS_FILE))
-    .action(async (options: { keysFile: string }) => {
+    .option('--json', 'print the key IDs as JSON (never the keys)')
+    .action(async (options: { keysFile: string; json?: boolean }) => {
+      requireExisting([options.keysFile], '--keys-file');
       const rotated = await (await signingKeysIn(options.keysFile)).rotate();
+      if (options.json)
+        return printJson({
+          current: rotated.current.id,
+          previous: rotated.previous?.id ?? null,
+          retired: rotated.retired?.id ?? null,
+        });
       console.log(
         `Rotated: new links are signed with key ${rotated.current.id}; links signed with ${rotated.previous?.id} work until they expire${rotated.retired ? `; links signed with ${rotated.retired.id} no longer verify` : ''}.`,
       );

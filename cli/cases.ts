@@ -9,9 +9,10 @@ import { EXPORT_FORMATS, type ExportFormat, exportLine } from '../lib/domain/cas
 import { principalArnOf } from '../lib/domain/trigger.ts';
 import { writeFileAtomic } from '../lib/local/atomic-file.ts';
 import { FileCaseStore } from '../lib/local/case-store.ts';
+import { InputError } from './exit-codes.ts';
 import { plural, printable, printJson, table } from './output.ts';
 
-export class CaseCommandError extends Error {
+export class CaseCommandError extends InputError {
   override name = 'CaseCommandError';
 }
 

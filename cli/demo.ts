@@ -12,7 +12,7 @@
 import { mkdir, readdir, rm, writeFile } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import { join, relative, resolve } from 'node:path';
-import type { Command } from 'commander';
+import { type Command, Option } from 'commander';
 import { DEFAULT_CONFIG_FILE, loadConfigFile } from '../lib/config-file.ts';
 import { callerOf } from '../lib/domain/access.ts';
 import { executionNameOf } from '../lib/domain/case.ts';
@@ -52,6 +52,7 @@ import { requireCase } from '../lib/usecases/cases.ts';
 import type { DetectOutcome } from '../lib/usecases/detect.ts';
 import { offboardAs } from '../lib/usecases/operator.ts';
 import { APPROVAL_KEYS_FILE, signingKeysIn } from './approvals.ts';
+import { plural, printJson } from './output.ts';
 
 /** S3 delivery lag the demo's world simulates: logs reach S3 this long after the calls. */
 const DELIVERY_LAG_SECONDS = 180;
@@ -98,6 +99,8 @@ export interface DemoOptions {
   now?: Date;
   events?: number;
   print?: (line: string) => void;
+  /** Print each line whole; otherwise each is cut to LINE_WIDTH, ARNs and times shortened. */
+  verbose?: boolean;
   /** Which stories to tell, in order; all three by default. */
   stories?: readonly StoryName[];
   /**
@@ -228,8 +231,41 @@ interface Stage {
   deliver: <T>(batch: () => Promise<T>) => Promise<T>;
 }
 
+/** The widest line the demo prints (--verbose prints them whole). */
+export const LINE_WIDTH = 120;
+
+/**
+ * A line as the demo prints it without --verbose: ARNs without their partition and account (the
+ * account is printed first), times without their date, and the rest cut at a clause that fits.
+ */
+export function brief(line: string): string {
+  const compact = line
+    .replace(/arn:aws[a-z-]*:(?:iam|sts)::\d{12}:/g, '')
+    .replace(/\d{4}-\d{2}-\d{2}T(\d{2}:\d{2}:\d{2})(?:\.\d+)?Z/g, '$1');
+  if (compact.length <= LINE_WIDTH) return compact;
+  const room = compact.slice(0, LINE_WIDTH - 2);
+  // At the end of a sentence or clause when that keeps most of the line, else between words.
+  const clause = Math.max(room.lastIndexOf('; '), room.lastIndexOf('. '));
+  const cut = clause > LINE_WIDTH * 0.75 ? clause + 1 : room.lastIndexOf(' ');
+  return `${room.slice(0, cut).trimEnd()} …`;
+}
+
+/** `path (n state transitions): A → B → …` over as many lines as it takes. */
+function pathLines(path: string[]): string[] {
+  const lines = [`path (${plural(path.length, 'state transition')}):`];
+  for (const state of path) {
+    const next = `${lines.at(-1)}${lines.at(-1)!.endsWith(':') ? ' ' : ' → '}${state}`;
+    if (next.length <= LINE_WIDTH) lines[lines.length - 1] = next;
+    else lines.push(`  → ${state}`);
+  }
+  return lines;
+}
+
 export async function runDemo(options: DemoOptions): Promise<DemoResult> {
-  const print = options.print ?? ((line: string) => console.log(line));
+  const printWhole = options.print ?? ((line: string) => console.log(line));
+  const print = options.verbose
+    ? printWhole
+    : (text: string) => printWhole(text.split('\n').map(brief).join('\n'));
   const directory = resolve(options.directory);
   const now = new Date(Math.floor((options.now ?? new Date()).getTime() / 1000) * 1000);
   const logs = join(directory, 'logs');
@@ -367,8 +403,9 @@ export async function runDemo(options: DemoOptions): Promise<DemoResult> {
     if (onCall === 'human') {
       const server = await servePage(Number(new URL(options.config.escalation.approvalUrl).port || 80));
       print(`\n             Waiting for you, as ${approver}. Open the approval page:`);
-      print(`               ${pageUrl(page.caseId, server.url)}`);
-      print(
+      // A link and a command to copy are printed whole, however long.
+      printWhole(`               ${pageUrl(page.caseId, server.url)}`);
+      printWhole(
         `             or, in another terminal: npx revoker approve ${page.caseId} --approver ${approver}${directory === resolve(DEFAULT_DEMO_DIRECTORY) ? '' : ` --cases ${join(directory, 'cases')} --callbacks ${join(directory, 'callbacks')}`}\n`,
       );
       return;
@@ -481,7 +518,7 @@ const STORY: Record<StoryName, (stage: Stage) => Promise<OpenedCase>> = {
       (outcome) => outcome.status === 'joined' || outcome.status === 'raised',
     ).length;
     print(
-      `${clockTime(toInstant(now))}  detect      ${outcomes.length} calls delivered by EventBridge (the rules' patterns): ${started.length} case opened, ${joined} more calls by the same credentials joined it, ${outcomes.length - started.length - joined} matched no rule`,
+      `${clockTime(toInstant(now))}  detect      ${plural(outcomes.length, 'call')} matched the rules' patterns: ${plural(started.length, 'case')} opened, ${joined} joined it, ${outcomes.length - started.length - joined} matched no rule`,
     );
     // The stolen session keeps trying; once its sessions are cut, instances get fresh ones.
     world.attacker((from, to) => stolenSessionRetries(account, truth, from, to));
@@ -572,7 +609,7 @@ async function followCase(
   opened: OpenedCase,
 ): Promise<Omit<StoryResult, 'invocations' | 'taskMillis' | 'elapsedMillis'>> {
   print(
-    `             rule ${opened.ruleId} fired on ${opened.trigger.eventName} by ${principalArnOf(opened.trigger.target)}${opened.trigger.sourceIp ? ` from ${opened.trigger.sourceIp}` : ''}`,
+    `             rule ${opened.ruleId} fired on ${opened.trigger.eventName}${opened.trigger.sourceIp ? ` from ${opened.trigger.sourceIp}` : ''} by ${principalArnOf(opened.trigger.target)}`,
   );
   const execution = pipeline.workflow.executions.get(executionNameOf(opened.caseId))!;
   await execution.output;
@@ -589,7 +626,7 @@ async function followCase(
   const path = execution.history
     .filter((event) => event.type === 'StateEntered')
     .map((event) => event.state!);
-  print(`path (${path.length} state transitions): ${path.join(' → ')}`);
+  for (const line of pathLines(path)) print(line);
   const caseFile = join(directory, 'cases', `${header.caseId}.json`);
   print(`Outcome: ${header.outcome}   (case record: ${relative(process.cwd(), caseFile)})`);
   return { story, caseId: header.caseId, outcome: header.outcome ?? 'open', path, caseFile };
@@ -604,19 +641,38 @@ export function registerDemo(program: Command): void {
     .option('--dir <dir>', 'working directory (replaced on each run)', DEFAULT_DEMO_DIRECTORY)
     .option('--config <file>', 'configuration file', DEFAULT_CONFIG_FILE)
     .option('--interactive', 'serve the approval page and wait for you to approve the escalated case')
-    .option('--verbose', 'print each step’s case events on stderr, as the deployed functions log them')
-    .action(async (options: { dir: string; config: string; interactive?: boolean; verbose?: boolean }) => {
-      const config = await loadConfigFile(options.config);
-      // Before the directory is replaced: another demo still waiting there must not lose its files.
-      if (options.interactive) await ensurePortFree(new URL(config.escalation.approvalUrl));
-      const result = await runDemo({
-        directory: options.dir,
-        config,
-        onCall: options.interactive ? 'human' : 'approve',
-        ...(options.verbose ? { telemetry: new StderrTelemetry() } : {}),
-      });
-      if (result.stories.some((story) => story.outcome !== 'contained')) process.exitCode = 1;
-    });
+    .option(
+      '--verbose',
+      `print every line whole (otherwise each fits in ${LINE_WIDTH} characters), and each step’s case events on stderr as the deployed functions log them`,
+    )
+    .addOption(
+      new Option(
+        '--json',
+        'print only the outcome as JSON: each story’s case ID, outcome and path',
+      ).conflicts('interactive'),
+    )
+    .action(
+      async (options: {
+        dir: string;
+        config: string;
+        interactive?: boolean;
+        verbose?: boolean;
+        json?: boolean;
+      }) => {
+        const config = await loadConfigFile(options.config);
+        // Before the directory is replaced: another demo still waiting there must not lose its files.
+        if (options.interactive) await ensurePortFree(new URL(config.escalation.approvalUrl));
+        const result = await runDemo({
+          directory: options.dir,
+          config,
+          onCall: options.interactive ? 'human' : 'approve',
+          ...(options.verbose ? { verbose: true, telemetry: new StderrTelemetry() } : {}),
+          ...(options.json ? { print: () => undefined } : {}),
+        });
+        if (options.json) printJson(result);
+        if (result.stories.some((story) => story.outcome !== 'contained')) process.exitCode = 1;
+      },
+    );
 }
 
 /** The approval page's port must be free; if not, say who most likely holds it. */

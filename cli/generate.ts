@@ -4,6 +4,8 @@ import { generate } from '../lib/local/generator/generate.ts';
 import { KEY_PREFIX, ORGANIZATION_ID } from '../lib/local/generator/log-writer.ts';
 import { SCENARIOS, type ScenarioName } from '../lib/local/generator/scenarios.ts';
 import { LocalIamAccount } from '../lib/local/iam-account.ts';
+import { plural, printJson } from './output.ts';
+import { progress } from './progress.ts';
 
 /** The fixed default end keeps `revoker generate --seed S` byte-for-byte reproducible. */
 export const DEFAULT_END = '2026-01-15T12:00:00Z';
@@ -59,6 +61,7 @@ export function registerGenerate(program: Command): void {
         .choices(SCENARIOS)
         .default(['compromised-role-session']),
     )
+    .option('--json', 'print what was written, with each scenario’s ground truth, as JSON')
     .action(
       async (options: {
         out: string;
@@ -71,16 +74,26 @@ export function registerGenerate(program: Command): void {
         org?: string;
         prefix?: string;
         iamDir?: string;
+        json?: boolean;
       }) => {
         const started = performance.now();
-        const { org, prefix, scenario, iamDir, ...rest } = options;
+        const { org, prefix, scenario, iamDir, json, ...rest } = options;
         const layout = { ...(org ? { organizationId: org } : {}), ...(prefix ? { prefix } : {}) };
-        const result = generate({ ...rest, scenarios: scenario, layout });
+        const shown = progress(`writing ${plural(options.events, 'event')} to ${options.out}`);
+        let result: ReturnType<typeof generate>;
+        try {
+          result = generate({ ...rest, scenarios: scenario, layout });
+        } finally {
+          shown.done();
+        }
         const seconds = ((performance.now() - started) / 1000).toFixed(1);
-        console.log(
-          `wrote ${result.records} events in ${result.files} log files under ${options.out} (${seconds}s)`,
+        // With --json the lines are not printed; the JSON carries the same facts.
+        const log = json ? () => undefined : (line: string) => console.log(line);
+        const iamFiles: string[] = [];
+        log(
+          `wrote ${plural(result.records, 'event')} in ${plural(result.files, 'log file')} under ${options.out} (${seconds}s)`,
         );
-        console.log(
+        log(
           `window ${result.start.toISOString()} .. ${result.end.toISOString()}, accounts ${result.accounts.map((a) => a.id).join(', ')}`,
         );
         for (const truth of result.scenarios) {
@@ -104,11 +117,10 @@ export function registerGenerate(program: Command): void {
                   },
                 },
               });
-              console.log(
-                `wrote ${truth.roleName} and its policy ${truth.inlinePolicyName} to ${account.file}`,
-              );
+              iamFiles.push(account.file);
+              log(`wrote ${truth.roleName} and its policy ${truth.inlinePolicyName} to ${account.file}`);
             }
-            console.log(
+            log(
               `scenario overprivileged-workload: ${truth.roleArn} (function ${truth.functionName}, ` +
                 `s3:* on *) made ${truth.putObjectCalls} PutObject calls to s3://${truth.bucket}/${truth.keyPrefix} ` +
                 `from ${truth.startedAt} to ${truth.endedAt}; least privilege: ${truth.refinedStatement.Action} ` +
@@ -120,8 +132,19 @@ export function registerGenerate(program: Command): void {
             truth.scenario === 'compromised-role-session' || truth.scenario === 'stolen-instance-credentials'
               ? `${truth.roleArn} session ${truth.sessionName}`
               : `${truth.principalArn} key ${truth.accessKeyId}`;
-          console.log(`scenario ${truth.scenario}: ${who} from ${truth.attackerIp} at ${truth.startedAt}`);
+          log(`scenario ${truth.scenario}: ${who} from ${truth.attackerIp} at ${truth.startedAt}`);
         }
+        if (json)
+          printJson({
+            out: options.out,
+            files: result.files,
+            records: result.records,
+            start: result.start,
+            end: result.end,
+            accounts: result.accounts.map(({ id, regions }) => ({ id, regions })),
+            scenarios: result.scenarios,
+            iamFiles,
+          });
       },
     );
 }

@@ -13,7 +13,7 @@ import type { Command } from 'commander';
 import { z } from 'zod';
 import { DEFAULT_CONFIG_FILE, loadConfigFile } from '../lib/config-file.ts';
 import { accountOfArn } from '../lib/domain/arn.ts';
-import { executionNameOf } from '../lib/domain/case.ts';
+import { type Case, executionNameOf } from '../lib/domain/case.ts';
 import { GrantExpiryEventSchema, type GrantRequestRecord, GrantRequestSchema } from '../lib/domain/jit.ts';
 import { toInstant } from '../lib/domain/time.ts';
 import { FileCaseStore } from '../lib/local/case-store.ts';
@@ -25,6 +25,7 @@ import type { DetectOutcome } from '../lib/usecases/detect.ts';
 import { GrantRefusedError, grantOf, listGrants } from '../lib/usecases/jit.ts';
 import { APPROVAL_KEYS_FILE, signingKeysIn } from './approvals.ts';
 import { caseTimeline } from './cases.ts';
+import { InputError } from './exit-codes.ts';
 import { registerJitPropose } from './jit-propose.ts';
 import { callOperator, DEPLOYED_OPTION } from './operator.ts';
 import { printable, printJson, table } from './output.ts';
@@ -163,21 +164,23 @@ export function registerJit(program: Command): void {
     .command('list')
     .description('Every grant: principal, policy, until when, and whether its case is still open')
     .option('--cases <dir>', 'case records', join(DEMO, 'cases'))
-    .action(async (options: { cases: string }) => {
-      const grants = await listGrants(new FileCaseStore(options.cases));
+    .option('--json', 'print the grants as JSON, each with whether its case is open')
+    .action(async (options: { cases: string; json?: boolean }) => {
+      const grants = (await listGrants(new FileCaseStore(options.cases))).sort((a, b) =>
+        a.grant.expiresAt < b.grant.expiresAt ? -1 : 1,
+      );
+      if (options.json) return printJson(grants);
       if (grants.length === 0) return console.log(`no grants in ${options.cases}`);
       console.log(
         table([
           ['grant', 'principal', 'policy', 'until', 'state'],
-          ...grants
-            .sort((a, b) => (a.grant.expiresAt < b.grant.expiresAt ? -1 : 1))
-            .map(({ grant, open }) => [
-              grant.grantId,
-              grant.principalArn,
-              grant.policyArn,
-              grant.expiresAt,
-              open ? 'open' : 'ended',
-            ]),
+          ...grants.map(({ grant, open }) => [
+            grant.grantId,
+            grant.principalArn,
+            grant.policyArn,
+            grant.expiresAt,
+            open ? 'open' : 'ended',
+          ]),
         ]),
       );
     });
@@ -193,8 +196,10 @@ export function registerJit(program: Command): void {
     .option('--callbacks <dir>', 'task tokens of cases waiting for an approver', join(DEMO, 'callbacks'))
     .option('--config <file>', 'configuration file', DEFAULT_CONFIG_FILE)
     .option('--verbose', 'print each step’s case events on stderr, as the deployed functions log them')
+    .option('--json', 'print the case records of the grants ended, as JSON')
     .action(
       async (options: {
+        json?: boolean;
         at?: string;
         logs: string;
         iamDir: string;
@@ -205,10 +210,12 @@ export function registerJit(program: Command): void {
         verbose?: boolean;
       }) => {
         const at = options.at ? new Date(options.at) : new Date();
-        if (Number.isNaN(at.getTime())) throw new GrantRefusedError(`--at ${options.at} is not a time`);
+        if (Number.isNaN(at.getTime())) throw new InputError(`--at ${options.at} is not a time`);
         const scheduler = new FileScheduler(options.schedules);
         const due = await scheduler.due(at);
-        if (due.length === 0) return console.log(`no grant ends are due at ${toInstant(at)}`);
+        const ended: Case[] = [];
+        if (due.length === 0)
+          return options.json ? printJson(ended) : console.log(`no grant ends are due at ${toInstant(at)}`);
         const state = dirname(options.cases);
         const cases = new FileCaseStore(options.cases);
         for (const { name, event } of due) {
@@ -232,13 +239,15 @@ export function registerJit(program: Command): void {
             const [outcome] = (await pipeline.detect(event)) as DetectOutcome[];
             if (outcome?.status === 'rejected') throw new GrantRefusedError(`${name}: ${outcome.reason}`);
             await pipeline.workflow.executions.get(executionNameOf(grant.grantId))?.output;
-            const ended = await pipeline.cases.get(grant.grantId);
-            if (ended) console.log(`${caseTimeline(ended).join('\n')}\n`);
+            const closed = await pipeline.cases.get(grant.grantId);
+            if (closed) ended.push(closed);
+            if (closed && !options.json) console.log(`${caseTimeline(closed).join('\n')}\n`);
             await scheduler.delivered(name);
           } finally {
             await pipeline.close();
           }
         }
+        if (options.json) printJson(ended);
       },
     );
   registerJitPropose(jit);

@@ -5,9 +5,10 @@ import { join } from 'node:path';
 import { type Command, InvalidArgumentError } from 'commander';
 import { accountOfArn } from '../lib/domain/arn.ts';
 import { type IamAccountState, LocalIamAccount } from '../lib/local/iam-account.ts';
+import { InputError } from './exit-codes.ts';
 import { queryOptions } from './runbook.ts';
 
-export class LogWindowError extends Error {
+export class LogWindowError extends InputError {
   override name = 'LogWindowError';
 }
 

@@ -1,3 +1,5 @@
+import { discoverConfigFile } from './config-discovery.ts';
+import { runProgram } from './exit-codes.ts';
 import { revokerProgram } from './program.ts';
 
 // Output piped into `head` and the like closes early: stop quietly, as Unix tools do.
@@ -7,12 +9,6 @@ process.stdout.on('error', (error: NodeJS.ErrnoException) => {
 });
 
 const program = revokerProgram();
-
-try {
-  await program.parseAsync(process.argv);
-} catch (error) {
-  // Expected failures (bad configuration, a refused directory, bad input) are named errors:
-  // print their message, not a stack trace.
-  process.stderr.write(`revoker: ${error instanceof Error ? error.message : String(error)}\n`);
-  process.exitCode = 1;
-}
+discoverConfigFile(program);
+const exitCode = await runProgram(program, process.argv);
+if (exitCode !== 0) process.exitCode = exitCode;

@@ -32,7 +32,7 @@ import { AccountNotEnrolledError, type QueryEngine } from '../lib/ports.ts';
 import { loadRunbooks } from '../lib/runbooks/catalog.ts';
 import { type SigningCredentials, signingScopeOf, signRequest } from '../lib/sigv4.ts';
 import type { OffboardingDependencies } from '../lib/usecases/operator.ts';
-import { printable, printJson, table } from './output.ts';
+import { plural, printable, printJson, table } from './output.ts';
 
 export const DEMO_STATE = join('.local', 'demo');
 
@@ -233,9 +233,16 @@ export function registerOperator(program: Command): void {
     .description('Make a local access key for an identity, and print the environment that signs as it')
     .requiredOption('--identity <arn>', 'who the key is: an IAM user ARN or an assumed-role session ARN')
     .option('--dir <dir>', 'the demo’s directory', DEMO_STATE)
-    .action(async (options: { identity: string; dir: string }) => {
+    .option('--json', 'print the identity and its key as JSON instead')
+    .action(async (options: { identity: string; dir: string; json?: boolean }) => {
       callerOf(options.identity);
       const key = await localCredentials(options.dir).mint(options.identity);
+      if (options.json)
+        return printJson({
+          identity: options.identity,
+          accessKeyId: key.accessKeyId,
+          secretAccessKey: key.secretAccessKey,
+        });
       console.log(`export AWS_ACCESS_KEY_ID=${key.accessKeyId}`);
       console.log(`export AWS_SECRET_ACCESS_KEY=${key.secretAccessKey}`);
       console.log('unset AWS_SESSION_TOKEN AWS_PROFILE');
@@ -260,7 +267,8 @@ export function registerAudit(program: Command): void {
           .array(AuditRecordSchema)
           .parse(await callOperator(options, 'GET', `audit?days=${encodeURIComponent(options.days)}`));
         if (options.json) return printJson(records);
-        if (records.length === 0) return console.log(`no decisions in the last ${options.days} days`);
+        if (records.length === 0)
+          return console.log(`no decisions in the last ${plural(Number(options.days), 'day')}`);
         console.log(
           table([
             ['at', 'who', 'action', 'target', 'decision', 'why'],

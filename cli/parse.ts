@@ -1,7 +1,9 @@
 import type { Command } from 'commander';
 import type { ParseSummary } from '../lib/domain/parse-summary.ts';
 import { summarizeFiles } from '../lib/local/record-files.ts';
-import { printJson, table } from './output.ts';
+import { InputError, requireExisting } from './exit-codes.ts';
+import { plural, printJson, table } from './output.ts';
+import { progress } from './progress.ts';
 
 function printSummary(summary: ParseSummary): void {
   console.log(`files      ${summary.files} (${summary.skippedFiles.length} skipped: not CloudTrail)`);
@@ -53,8 +55,17 @@ export function registerParse(program: Command): void {
     .argument('<paths...>', 'files or directories (plain, gzipped, JSON Lines)')
     .option('--json', 'print the full summary as JSON')
     .action(async (paths: string[], options: { json?: boolean }) => {
-      const summary = await summarizeFiles(paths);
+      requireExisting(paths);
+      const shown = progress(`reading ${paths.join(' ')}`);
+      const summary = await summarizeFiles(paths).finally(shown.done);
       if (options.json) printJson(summary);
       else printSummary(summary);
+      // The summary above names each file; the exit status says nothing was there to read.
+      if (summary.parsed + summary.insights + summary.findings === 0)
+        throw new InputError(
+          summary.files === 0
+            ? `no files under ${paths.join(', ')}`
+            : `nothing could be read in ${plural(summary.files, 'file')}: no CloudTrail record, EventBridge envelope or findings event`,
+        );
     });
 }

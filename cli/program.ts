@@ -16,6 +16,24 @@ import { registerOffboard, registerRevocation } from './revocation.ts';
 import { registerRules } from './rules.ts';
 import { registerRunbook } from './runbook.ts';
 
+/** Every command, in the order `revoker --help` lists them. */
+export const REGISTERS: ((program: Command) => void)[] = [
+  registerParse,
+  registerGenerate,
+  registerDemo,
+  registerRunbook,
+  registerRefine,
+  registerRevocation,
+  registerOffboard,
+  registerRules,
+  registerCases,
+  registerConfig,
+  registerApprovals,
+  registerJit,
+  registerOperator,
+  registerAudit,
+];
+
 export function revokerProgram(): Command {
   const program = new Command()
     .name('revoker')
@@ -30,22 +48,8 @@ export function revokerProgram(): Command {
       ).version,
       '-V, --version',
       'print the version',
-    )
-    .showHelpAfterError();
+    );
 
-  registerParse(program);
-  registerGenerate(program);
-  registerDemo(program);
-  registerRunbook(program);
-  registerRefine(program);
-  registerRevocation(program);
-  registerOffboard(program);
-  registerRules(program);
-  registerCases(program);
-  registerConfig(program);
-  registerApprovals(program);
-  registerJit(program);
-  registerOperator(program);
-  registerAudit(program);
+  for (const register of REGISTERS) register(program);
   return program;
 }

@@ -4,11 +4,12 @@ import { existsSync, readFileSync } from 'node:fs';
 import type { Command } from 'commander';
 import { loadRunbooks } from '../lib/runbooks/catalog.ts';
 import { type RefineReport, refine } from '../lib/usecases/refine.ts';
+import { InputError } from './exit-codes.ts';
 import { type LogWindowOptions, logWindowOf, logWindowOptions } from './log-window.ts';
 import { plural, printable, printJson, table } from './output.ts';
 import { openEngine } from './runbook.ts';
 
-export class RefineCommandError extends Error {
+export class RefineCommandError extends InputError {
   override name = 'RefineCommandError';
 }
 

@@ -32,10 +32,11 @@ import { reconcile } from '../lib/usecases/revocations.ts';
 import { undoRevocation } from '../lib/usecases/undo.ts';
 import { APPROVAL_KEYS_FILE, signingKeysIn } from './approvals.ts';
 import { caseTimeline } from './cases.ts';
+import { InputError } from './exit-codes.ts';
 import { callOperator, DEMO_STATE, DEPLOYED_OPTION } from './operator.ts';
 import { plural, printable, printJson } from './output.ts';
 
-export class RevocationCommandError extends Error {
+export class RevocationCommandError extends InputError {
   override name = 'RevocationCommandError';
 }
 
@@ -194,8 +195,10 @@ export function registerRevocation(program: Command): void {
     .argument('<case>', 'the case ID (its file name under --cases)')
     .option('--iam-dir <dir>', 'local IAM account files', join('.local', 'demo', 'iam'))
     .option('--cases <dir>', 'case records', join('.local', 'demo', 'cases'))
-    .action(async (caseId: string, options: { iamDir: string; cases: string }) => {
+    .option('--json', 'print what was reversed as JSON')
+    .action(async (caseId: string, options: { iamDir: string; cases: string; json?: boolean }) => {
       const result = await undoRevocation(caseId, await caseParts(caseId, options));
+      if (options.json) return printJson(result);
       console.log(
         `Undone: case ${result.caseId}, ${plural(result.reversed.length, 'change')} reversed; IAM matches the state recorded before each revocation.`,
       );
@@ -209,8 +212,10 @@ export function registerRevocation(program: Command): void {
     .argument('<case>', 'the case ID (its file name under --cases)')
     .option('--iam-dir <dir>', 'local IAM account files', join('.local', 'demo', 'iam'))
     .option('--cases <dir>', 'case records', join('.local', 'demo', 'cases'))
-    .action(async (caseId: string, options: { iamDir: string; cases: string }) => {
+    .option('--json', 'print the revocations finished as JSON')
+    .action(async (caseId: string, options: { iamDir: string; cases: string; json?: boolean }) => {
       const { finished } = await reconcile({ caseId, ...(await caseParts(caseId, options)) });
+      if (options.json) return printJson({ caseId, finished });
       console.log(
         finished.length === 0
           ? `Case ${caseId} has no interrupted revocation: nothing to reconcile.`
@@ -229,6 +234,11 @@ async function caseParts(caseId: string, options: { iamDir: string; cases: strin
     iam: accountFile(options.iamDir, record.header.trigger.target.accountId),
     clock: { now: () => new Date() },
   };
+}
+
+/** A refusal, not bad input: the person's offboarding is already under way. */
+export class OffboardingOpenError extends Error {
+  override name = 'OffboardingOpenError';
 }
 
 /** What `POST /offboard` answers. */
@@ -255,6 +265,7 @@ interface OffboardOptions {
   config: string;
   dryRun?: boolean;
   verbose?: boolean;
+  json?: boolean;
 }
 
 export function registerOffboard(program: Command): void {
@@ -287,6 +298,7 @@ export function registerOffboard(program: Command): void {
     .option('--config <file>', 'configuration file', DEFAULT_CONFIG_FILE)
     .option('--dry-run', 'on the local files, or with --deployed local: plan and record, change nothing')
     .option('--verbose', 'print each step’s case events on stderr, as the deployed functions log them')
+    .option('--json', 'print the answer and, once it ends, the case record as JSON')
     .action(async (options: OffboardOptions) =>
       options.deployed ? offboardThroughOperator(options, options.deployed) : offboardLocally(options),
     );
@@ -320,12 +332,14 @@ async function offboardThroughOperator(options: OffboardOptions, deployed: strin
       },
     ),
   );
+  const local = deployed === 'local' && answer.caseId ? new FileCaseStore(join(options.dir, 'cases')) : null;
+  if (options.json)
+    return printJson({ ...answer, case: local ? await requireCase(local, answer.caseId!) : null });
   const who = answer.confirmedBy
     ? `requested by ${answer.requestedBy}, confirmed by ${answer.confirmedBy}`
     : `requested by ${answer.requestedBy}`;
   console.log(`Offboarding ${options.user} from ${options.account}: ${answer.message}; ${who} (verified).`);
-  if (deployed === 'local' && answer.caseId)
-    await printOffboarding(new FileCaseStore(join(options.dir, 'cases')), answer.caseId);
+  if (local) await printOffboarding(local, answer.caseId!);
 }
 
 /**
@@ -355,7 +369,7 @@ async function offboardLocally(options: OffboardOptions): Promise<void> {
     signingKeys: await signingKeysIn(join(dirname(options.cases), APPROVAL_KEYS_FILE)),
     config: pipelineConfig,
     clock,
-    print: (line) => console.log(line),
+    print: (line) => (options.json ? undefined : console.log(line)),
     ...(options.verbose ? { telemetry: new StderrTelemetry() } : {}),
   });
   try {
@@ -366,11 +380,12 @@ async function offboardLocally(options: OffboardOptions): Promise<void> {
       config: pipelineConfig,
     });
     if (started.status !== 'opened' || started.caseId === null) {
-      throw new RevocationCommandError(
+      throw new OffboardingOpenError(
         `an offboarding of ${options.user} in ${options.account} is already open (case ${started.caseId ?? 'being opened'}): it goes on there`,
       );
     }
     await pipeline.workflow.executions.get(executionNameOf(started.caseId))!.output;
+    if (options.json) return printJson({ case: await requireCase(pipeline.cases, started.caseId) });
     console.log(`Offboarding ${options.user} from ${options.account}: case ${started.caseId}`);
     await printOffboarding(pipeline.cases, started.caseId);
   } finally {
@@ -385,7 +400,7 @@ async function printOffboarding(cases: FileCaseStore, caseId: string): Promise<v
   const lines = ['', 'Found:'];
   for (const row of offboarding?.inventory ?? [])
     lines.push(
-      `  ${row.kind}  ${printable(row.identifier ?? null)}  (${row.calls} calls, last ${row.last_seen})`,
+      `  ${row.kind}  ${printable(row.identifier ?? null)}  (${plural(Number(row.calls), 'call')}, last ${row.last_seen})`,
     );
   if ((offboarding?.inventory ?? []).length === 0) lines.push('  nothing in the logs');
   if ((offboarding?.manualSteps ?? []).length > 0)

@@ -8,8 +8,10 @@ import { accountLabel, accountNeedsHuman, approversIn, modeIn, responseIn } from
 import type { Config } from '../lib/domain/config.ts';
 import { eventBridgeEvents, RULES } from '../lib/domain/rules.ts';
 import { replayEntries } from '../lib/local/record-files.ts';
-import { describeRaise, replay } from '../lib/usecases/replay.ts';
+import { describeRaise, type ReplayEntry, type ReplayResult, replay } from '../lib/usecases/replay.ts';
+import { InputError, requireExisting } from './exit-codes.ts';
 import { plural, printable, printJson, table } from './output.ts';
+import { counted, progress } from './progress.ts';
 
 function accountId(value: string): string {
   if (!/^\d{12}$/.test(value)) throw new InvalidArgumentError('expected a 12-digit account ID');
@@ -52,7 +54,9 @@ export function registerRules(program: Command): void {
     .option('--json', 'print the catalog as JSON')
     .action(async (options: { config: string; eventbridge?: boolean; json?: boolean; account?: string }) => {
       if (options.eventbridge) {
-        process.stdout.write(stringify({ Events: eventBridgeEvents() }, { lineWidth: 0 }));
+        const events = { Events: eventBridgeEvents() };
+        if (options.json) return printJson(events);
+        process.stdout.write(stringify(events, { lineWidth: 0 }));
         return;
       }
       const config = await loadConfigFile(options.config);
@@ -109,52 +113,105 @@ next one opens a new case, linked to it. A replay closes nothing.)`,
     .option('--config <file>', 'configuration file (for per-rule response overrides)', DEFAULT_CONFIG_FILE)
     .option('--json', 'print the cases as JSON, each with its raises')
     .action(async (paths: string[], options: { config: string; json?: boolean }) => {
-      const result = await replay(replayEntries(paths), await loadConfigFile(options.config));
-      if (options.json) return printJson(result);
-      console.log(`${result.records} records read; ${plural(result.cases.length, 'case')} would open.`);
-      if (result.cases.length > 0) {
-        console.log(
-          `\n${table([
-            ['first call', 'opened by', 'stands at', 'principal', 'source', 'calls', 'raises'],
-            ...result.cases.map((found) => [
-              found.firstEvent.eventTime,
-              found.ruleId,
-              `${found.severity} ${found.response}${found.raises.length > 0 ? ` (${found.standingRuleId})` : ''}`,
-              printable(found.principal),
-              printable(found.firstEvent.sourceIp),
-              String(found.calls),
-              String(found.raises.length),
-            ]),
-          ])}`,
+      requireExisting(paths);
+      const config = await loadConfigFile(options.config);
+      const files = new FileReadings();
+      const shown = progress(`reading ${paths.join(' ')}`, 'records');
+      const result = await replay(files.watch(counted(replayEntries(paths), shown)), config).finally(
+        shown.done,
+      );
+      files.reportUnreadable();
+      if (options.json) printJson(result);
+      else printReplay(result);
+      if (files.readable === 0)
+        throw new InputError(
+          files.seen === 0
+            ? `no records under ${paths.join(', ')}`
+            : `nothing could be read in ${plural(files.seen, 'file')}`,
         );
-        for (const found of result.cases.filter((candidate) => candidate.raises.length > 0)) {
-          console.log(`\nRaises of the case opened by ${found.ruleId} on ${printable(found.principal)}:`);
-          for (const raise of found.raises) console.log(`  ${printable(describeRaise(raise), 400)}`);
-        }
-      }
-      if (result.refused.length > 0) {
-        const byReason = new Map<string, { count: number; example: string }>();
-        for (const refusal of result.refused) {
-          const seen = byReason.get(refusal.reason) ?? {
-            count: 0,
-            example: `${refusal.file} (${refusal.eventName})`,
-          };
-          seen.count += 1;
-          byReason.set(refusal.reason, seen);
-        }
-        console.log(
-          `\n${plural(result.refused.length, 'call or finding', 'calls and findings')} that cannot open a case:`,
-        );
-        for (const [reason, { count, example }] of byReason)
-          console.log(`  ${count} × ${reason}\n      e.g. ${example}`);
-      }
-      if (result.unreadable > 0)
-        console.log(
-          `\n${plural(result.unreadable, 'record or document', 'records and documents')} could not be read, or named no principal revoker resolves: \`revoker parse\` on the same paths says which, and why.`,
-        );
-      if (result.ignored.length > 0) {
-        console.log(`\n${plural(result.ignored.length, 'finding')} taken in but not acted on:`);
-        for (const { file, reason } of result.ignored) console.log(`  ${file}: ${printable(reason, 400)}`);
-      }
     });
+}
+
+/** Which files gave nothing readable, so they can be named. */
+class FileReadings {
+  private readonly byFile = new Map<string, { readable: number; reason: string | null }>();
+  readable = 0;
+
+  get seen(): number {
+    return this.byFile.size;
+  }
+
+  async *watch(entries: AsyncIterable<ReplayEntry>): AsyncGenerator<ReplayEntry> {
+    for await (const entry of entries) {
+      const file = this.byFile.get(entry.file) ?? { readable: 0, reason: null };
+      if ('unreadable' in entry) file.reason ??= entry.unreadable;
+      else {
+        file.readable += 1;
+        this.readable += 1;
+      }
+      this.byFile.set(entry.file, file);
+      yield entry;
+    }
+  }
+
+  /** On stderr, so `--json` output stays one document: each file nothing could be read from, and why. */
+  reportUnreadable(): void {
+    const unreadable = [...this.byFile].filter(([, file]) => file.readable === 0);
+    for (const [name, { reason }] of unreadable.slice(0, MAX_NAMED))
+      process.stderr.write(`revoker: nothing usable in ${name}: ${printable(reason, 200)}\n`);
+    if (unreadable.length > MAX_NAMED)
+      process.stderr.write(
+        `revoker: … and ${plural(unreadable.length - MAX_NAMED, 'more file')} (\`revoker parse\` lists them all)\n`,
+      );
+  }
+}
+
+const MAX_NAMED = 20;
+
+function printReplay(result: ReplayResult): void {
+  console.log(`${plural(result.records, 'record')} read; ${plural(result.cases.length, 'case')} would open.`);
+  if (result.cases.length > 0) {
+    console.log(
+      `\n${table([
+        ['first call', 'opened by', 'stands at', 'principal', 'source', 'calls', 'raises'],
+        ...result.cases.map((found) => [
+          found.firstEvent.eventTime,
+          found.ruleId,
+          `${found.severity} ${found.response}${found.raises.length > 0 ? ` (${found.standingRuleId})` : ''}`,
+          printable(found.principal),
+          printable(found.firstEvent.sourceIp),
+          String(found.calls),
+          String(found.raises.length),
+        ]),
+      ])}`,
+    );
+    for (const found of result.cases.filter((candidate) => candidate.raises.length > 0)) {
+      console.log(`\nRaises of the case opened by ${found.ruleId} on ${printable(found.principal)}:`);
+      for (const raise of found.raises) console.log(`  ${printable(describeRaise(raise), 400)}`);
+    }
+  }
+  if (result.refused.length > 0) {
+    const byReason = new Map<string, { count: number; example: string }>();
+    for (const refusal of result.refused) {
+      const seen = byReason.get(refusal.reason) ?? {
+        count: 0,
+        example: `${refusal.file} (${refusal.eventName})`,
+      };
+      seen.count += 1;
+      byReason.set(refusal.reason, seen);
+    }
+    console.log(
+      `\n${plural(result.refused.length, 'call or finding', 'calls and findings')} that cannot open a case:`,
+    );
+    for (const [reason, { count, example }] of byReason)
+      console.log(`  ${count} × ${reason}\n      e.g. ${example}`);
+  }
+  if (result.unreadable > 0)
+    console.log(
+      `\n${plural(result.unreadable, 'record or document', 'records and documents')} could not be read, or named no principal revoker resolves: \`revoker parse\` on the same paths says which, and why.`,
+    );
+  if (result.ignored.length > 0) {
+    console.log(`\n${plural(result.ignored.length, 'finding')} taken in but not acted on:`);
+    for (const { file, reason } of result.ignored) console.log(`  ${file}: ${printable(reason, 400)}`);
+  }
 }

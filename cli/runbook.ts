@@ -9,8 +9,10 @@ import { DuckDbQueryEngine } from '../lib/local/duckdb-engine.ts';
 import type { QueryEngine, SqlCell } from '../lib/ports.ts';
 import { loadRunbooks, type Runbook, RunbookParameterError } from '../lib/runbooks/catalog.ts';
 import { planRunbook, runRunbook } from '../lib/usecases/run-runbook.ts';
+import { InputError, requireExisting } from './exit-codes.ts';
 import { callOperator, DEMO_STATE, DEPLOYED_OPTION } from './operator.ts';
-import { printable, printJson, table } from './output.ts';
+import { plural, printable, printJson, table } from './output.ts';
+import { progress } from './progress.ts';
 
 interface RunOptions {
   deployed?: string;
@@ -43,7 +45,7 @@ function printRows(columns: string[], rows: Record<string, SqlCell>[]): void {
     );
 }
 
-export class RunbookCommandError extends Error {
+export class RunbookCommandError extends InputError {
   override name = 'RunbookCommandError';
 }
 
@@ -110,7 +112,9 @@ export async function openEngine(
     return { engine, close: async () => client.destroy() };
   }
   if (!options.logs) throw new RunbookCommandError('say where to query: --logs DIR, or --athena');
-  const engine = await DuckDbQueryEngine.open(options.logs);
+  requireExisting([options.logs], '--logs');
+  const shown = progress(`loading ${options.logs}`);
+  const engine = await DuckDbQueryEngine.open(options.logs).finally(shown.done);
   return {
     engine,
     close: async () => {
@@ -159,9 +163,11 @@ export function registerRunbook(program: Command): void {
     .command('show')
     .description('Show one runbook: parameters, output columns, how to read the result')
     .argument('<id>', 'the runbook, as `runbook list` names it')
-    .action((id: string) => {
+    .option('--json', 'print the runbook as JSON, its SQL included')
+    .action((id: string, options: { json?: boolean }) => {
       const found = loadRunbooks().get(id);
       if (!found) throw new RunbookCommandError(`no runbook ${id}; \`revoker runbook list\` names them`);
+      if (options.json) return printJson(found);
       console.log(describeRunbook(found));
     });
 
@@ -198,7 +204,7 @@ export function registerRunbook(program: Command): void {
             ? ''
             : ` · ${(answer.bytesScanned / 1_048_576).toFixed(1)} MiB scanned`;
         console.log(
-          `\n${answer.rows.length} rows${scanned} · runbook ${answer.contentHash.slice(0, 12)} · recorded in the audit log`,
+          `\n${plural(answer.rows.length, 'row')}${scanned} · runbook ${answer.contentHash.slice(0, 12)} · recorded in the audit log`,
         );
         return;
       }
@@ -239,7 +245,9 @@ export function registerRunbook(program: Command): void {
           result.bytesScanned === null
             ? ''
             : ` · ${(result.bytesScanned / 1_048_576).toFixed(1)} MiB scanned`;
-        console.log(`\n${result.rows.length} rows · ${Math.round(result.engineMillis)} ms${scanned}`);
+        console.log(
+          `\n${plural(result.rows.length, 'row')} · ${Math.round(result.engineMillis)} ms${scanned}`,
+        );
       } finally {
         await close();
       }

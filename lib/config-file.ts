@@ -15,6 +15,11 @@ export async function readConfigDocument(path: string): Promise<Record<string, u
   try {
     text = await readFile(path, 'utf8');
   } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT')
+      throw new ConfigError(
+        `no configuration file ${path}: run revoker in the project that holds it, or name it with --config`,
+        { cause: error },
+      );
     throw new ConfigError(`cannot read configuration ${path}`, { cause: error });
   }
   let document: unknown;

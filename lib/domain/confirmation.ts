@@ -3,6 +3,7 @@
 import { describeRanking, type Ranking } from './case.ts';
 import { type Config, isProtected } from './config.ts';
 import { principalArnOf, type Trigger } from './trigger.ts';
+import { plural } from './words.ts';
 
 export type Verdict = 'confirmed' | 'benign' | 'ambiguous';
 export type Decision = 'revoke' | 'escalate' | 'notify' | 'close';
@@ -84,7 +85,7 @@ export function assessEvidence(
       'newSourceIp',
       baseline.fromSourceIp === 0,
       baseline.fromSourceIp === 0
-        ? `${trigger.sourceIp} is new (the principal used ${baseline.distinctSourceIps} other addresses)`
+        ? `${trigger.sourceIp} is new (the principal used ${plural(baseline.distinctSourceIps, 'other address', 'other addresses')})`
         : `${trigger.sourceIp} made ${baseline.fromSourceIp} of the baseline calls`,
     ],
     [
@@ -92,21 +93,21 @@ export function assessEvidence(
       baseline.withUserAgent === 0,
       baseline.withUserAgent === 0
         ? 'its user agent is new'
-        : `its user agent made ${baseline.withUserAgent} baseline calls`,
+        : `its user agent made ${plural(baseline.withUserAgent, 'baseline call')}`,
     ],
     [
       'newRegion',
       baseline.inRegion === 0,
       baseline.inRegion === 0
         ? `${trigger.region} is a region it never called`
-        : `it called ${trigger.region} ${baseline.inRegion} times`,
+        : `it called ${trigger.region} ${plural(baseline.inRegion, 'time')}`,
     ],
     [
       'newApi',
       baseline.withEventName === 0,
       baseline.withEventName === 0
         ? `it never called ${api} before`
-        : `it called ${api} ${baseline.withEventName} times before`,
+        : `it called ${api} ${plural(baseline.withEventName, 'time')} before`,
     ],
     [
       'deniedBurst',
@@ -147,7 +148,7 @@ export function assessEvidence(
   const found = signals.filter((signal) => signal.present);
   const facts =
     `${trigger.eventName} by ${principalArnOf(trigger.target)} from ${trigger.sourceIp}, against ` +
-    `${baseline.events} calls over the ${baselineDays}-day baseline: ` +
+    `${plural(baseline.events, 'call')} over the ${baselineDays}-day baseline: ` +
     `${signals.map((signal) => (signal.present ? `${signal.finding} (+${signal.points})` : signal.finding)).join('; ')}.`;
   if (baseline.events < config.confirm.minimumBaselineEvents) {
     return {
@@ -155,7 +156,7 @@ export function assessEvidence(
       score,
       signals,
       explanation:
-        `${facts} Only ${baseline.events} baseline calls (at least ${config.confirm.minimumBaselineEvents} are ` +
+        `${facts} Only ${plural(baseline.events, 'baseline call')} (at least ${config.confirm.minimumBaselineEvents} are ` +
         'needed), so its history cannot say what is normal. A human decides.',
     };
   }

@@ -1,4 +1,6 @@
 // Whether the revoked access is really gone, judged only from logs known to be complete.
+import { plural } from './words.ts';
+
 export type VerificationStatus = 'contained' | 'still-active' | 'attempts-denied' | 'not-yet';
 
 export interface VerificationFacts {
@@ -39,7 +41,7 @@ export function assessVerification(
   if (facts.succeeded > 0) {
     return {
       status: 'still-active',
-      explanation: `${facts.succeeded} calls by the revoked credentials succeeded after the cutoff ${cutoff} (last at ${facts.lastCall}): the access is not gone.`,
+      explanation: `${plural(facts.succeeded, 'call')} by the revoked credentials succeeded after the cutoff ${cutoff} (last at ${facts.lastCall}): the access is not gone.`,
     };
   }
   const lagging = facts.watermarks.filter((region) => region.watermark === null || region.watermark < needed);
@@ -56,7 +58,7 @@ export function assessVerification(
   if (facts.denied > 0) {
     return {
       status: 'attempts-denied',
-      explanation: `No call by the revoked credentials succeeded after ${cutoff}; ${facts.denied} were denied (last at ${facts.lastCall}), so someone is still trying. Logs are complete past ${needed} in ${complete}.`,
+      explanation: `No call by the revoked credentials succeeded after ${cutoff}; ${facts.denied === 1 ? '1 was' : `${facts.denied} were`} denied (last at ${facts.lastCall}), so someone is still trying. Logs are complete past ${needed} in ${complete}.`,
     };
   }
   return {

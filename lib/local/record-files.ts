@@ -16,6 +16,7 @@ export interface SkippedFile {
 export type FileEntry = DocumentEntry | SkippedFile;
 
 const GZIP_MAGIC = [0x1f, 0x8b];
+const JSON_FILE_NAME = /\.jsonl?(\.gz)?$/i;
 
 /** Every file below the given paths, sorted, so runs are reproducible. */
 export async function listFiles(paths: string[]): Promise<string[]> {
@@ -53,7 +54,10 @@ function jsonError(error: unknown): string {
 export function readRecordText(text: string, file: string): FileEntry[] {
   const trimmed = text.trimStart();
   if (!trimmed.startsWith('{') && !trimmed.startsWith('[')) {
-    return [{ kind: 'skipped', file, reason: 'not JSON' }];
+    // A file named as JSON that holds something else is damaged, not some other kind of file.
+    return JSON_FILE_NAME.test(file)
+      ? [{ kind: 'rejected', file, index: null, reason: 'not JSON' }]
+      : [{ kind: 'skipped', file, reason: 'not JSON' }];
   }
   let document: unknown;
   try {

@@ -153,7 +153,7 @@ export async function offboard(input: OffboardInput, deps: OffboardDependencies)
     id: `offboard:${roundOf(await requireCase(deps.cases, caseId))}`,
     at: cutoff,
     step: 'offboard',
-    summary: `${asked}${inventory.length} credentials and principals found for ${request.person}; ${plural(plans.length, 'revocation plan')} ${dryRun ? 'recorded (dry run)' : 'applied where allowed'}; ${plural(manualSteps.length, 'step')} left for a human.`,
+    summary: `${asked}${plural(inventory.length, 'credential or principal', 'credentials and principals')} found for ${request.person}; ${plural(plans.length, 'revocation plan')} ${dryRun ? 'recorded (dry run)' : 'applied where allowed'}; ${plural(manualSteps.length, 'step')} left for a human.`,
     detail: { inventory, manualSteps },
   });
   if (!dryRun && verify.length === 0) {

@@ -1,14 +1,17 @@
 import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { DemoDirectoryError, type DemoOptions, runDemo } from '../../cli/demo.ts';
+import { registerApprovals } from '../../cli/approvals.ts';
+import { DemoDirectoryError, type DemoOptions, LINE_WIDTH, runDemo } from '../../cli/demo.ts';
 import { ApprovalGrantSchema } from '../../lib/domain/approval.ts';
 import { entriesOf } from '../../lib/domain/case.ts';
 import type { Config } from '../../lib/domain/config.ts';
 import { FileCaseStore } from '../../lib/local/case-store.ts';
 import type { IamAccountState } from '../../lib/local/iam-account.ts';
 import type { SentPayloads } from '../../lib/local/notifier.ts';
+import { revokerInProcess } from '../fixtures/cli.ts';
 import { shippedConfig } from '../fixtures/config.ts';
 import { approvalUrlsIn } from '../fixtures/escalation.ts';
 import { ESCALATED_AND_APPROVED } from '../fixtures/workflow.ts';
@@ -24,6 +27,7 @@ async function demoWith(change: (config: Config) => Config, onCall: DemoOptions[
     now,
     events: 6000,
     print: (line) => lines.push(line),
+    verbose: true,
     onCall,
     stories: ['automatic'],
   });
@@ -101,9 +105,12 @@ describe('the demo, through the real state machine on the embedded default', () 
       expect.stringMatching(/detect +StopLogging: rule cloudtrail-stopped-or-deleted raised the case/),
     );
     expect(lines).toContainEqual(
-      expect.stringMatching(
-        /paged \(SNS and Slack.*\): cloudtrail-stopped-or-deleted on \S+:user\/svc-backup$/,
-      ),
+      expect.stringMatching(/paged \(SNS and Slack.*\): cloudtrail-stopped-or-deleted on user\/svc-backup$/),
+    );
+    // Without --verbose every line fits in 120 characters, ARNs shortened and long summaries cut.
+    expect(lines.flatMap((line) => line.split('\n')).filter((line) => line.length > LINE_WIDTH)).toEqual([]);
+    expect(lines).toContainEqual(
+      expect.stringMatching(/^\S+ +verify +attempt 2: attempts-denied\. .{20,} …$/),
     );
     expect(lines.filter((line) => line.includes('paged (SNS and Slack')).length).toBeGreaterThanOrEqual(4);
   });
@@ -253,4 +260,43 @@ describe('the demo, through the real state machine on the embedded default', () 
     const again = await runDemo({ ...quiet, directory: own, stories: ['automatic'] });
     expect(again.stories[0]!.outcome).toBe('contained');
   });
+
+  it('waiting for a person, prints an approve command for its own --dir that works as printed', async () => {
+    const config = await shippedConfig();
+    const directory = join(mkdtempSync(join(tmpdir(), 'revoker-demo-')), 'elsewhere');
+    const approvalUrl = `http://localhost:${await freePort()}/approval`;
+    let printed: string | undefined;
+    let answered: ReturnType<typeof revokerInProcess> | undefined;
+
+    const demo = await runDemo({
+      directory,
+      // Now, not a fixed day: the person answers on the real clock, before the case's deadline.
+      config: { ...config, escalation: { ...config.escalation, approvalUrl } },
+      events: 3000,
+      stories: ['escalation'],
+      onCall: 'human',
+      print: (line) => {
+        const command = /npx revoker (approve .*)$/.exec(line.trimEnd())?.[1];
+        if (!command) return;
+        printed = command;
+        // As the person would, in another terminal: the command as printed, word for word.
+        answered = revokerInProcess([registerApprovals], ...command.split(' '));
+      },
+    });
+
+    expect(printed).toContain(
+      `--cases ${join(directory, 'cases')} --callbacks ${join(directory, 'callbacks')}`,
+    );
+    expect(await answered).toMatchObject({ code: 0, stdout: expect.stringMatching(/^Approved: case /) });
+    expect(demo.stories[0]!.outcome).toBe('contained');
+  });
 });
+
+/** A port nothing listens on, for the approval page. */
+async function freePort(): Promise<number> {
+  const probe = createServer();
+  await new Promise<void>((resolve) => probe.listen(0, '127.0.0.1', resolve));
+  const { port } = probe.address() as { port: number };
+  await new Promise((resolve) => probe.close(resolve));
+  return port;
+}

@@ -78,7 +78,7 @@ describe('revoker runbook', () => {
       'distinct_user_agents',
     ]);
     expect(values!.trim().split(/ +/).slice(1, 3)).toEqual(['0', '0']);
-    expect(stdout).toMatch(/^1 rows · \d+ ms$/m);
+    expect(stdout).toMatch(/^1 row · \d+ ms$/m);
   });
 
   it('explains without running: the SQL and each bound value, Athena-quoted with --athena', async () => {
@@ -118,7 +118,8 @@ describe('revoker runbook', () => {
       'end=2026-01-15T12:00:00Z',
     );
 
-    expect(code).toBe(1);
+    // Bad input: exit 2, and nothing was queried.
+    expect(code).toBe(2);
     expect(stderr).toBe(
       'revoker: runbook access-key-activity: parameter access_key_id is not an access key ID such as AKIA…\n',
     );

@@ -13,6 +13,7 @@ import {
   policySize,
 } from '../iam-state.ts';
 import type { TriggerTarget } from '../trigger.ts';
+import { plural } from '../words.ts';
 import { permissionsFor, type RevocationAction } from './actions.ts';
 import {
   blockAssumeStatement,
@@ -550,7 +551,7 @@ function guardRailVerdict(
   }
   if (context.recentRevocations >= guardRails.maxRevocationsPerWindow) {
     return stop(
-      `${context.recentRevocations} automatic revocations in the last ${guardRails.windowMinutes} minutes reach the cap of ${guardRails.maxRevocationsPerWindow}`,
+      `${plural(context.recentRevocations, 'automatic revocation')} in the last ${guardRails.windowMinutes} minutes ${context.recentRevocations === 1 ? 'reaches' : 'reach'} the cap of ${guardRails.maxRevocationsPerWindow}`,
     );
   }
   return null;

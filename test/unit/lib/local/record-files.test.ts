@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { summarizeFiles } from '../../../../lib/local/record-files.ts';
+import { readRecordText, summarizeFiles } from '../../../../lib/local/record-files.ts';
 import { SHARED_CLOUDTRAIL, shared } from '../../../fixtures/paths.ts';
 
 describe('summarizeFiles over the shared CloudTrail data', () => {
@@ -89,5 +89,16 @@ describe('summarizeFiles over the shared CloudTrail data', () => {
     const summary = await summarizeFiles([shared('aws-cloudtrail-processing-library', 'SQSMessageBody')]);
 
     expect(summary.rejections[0]?.reason).toMatch(/delivery notification/);
+  });
+});
+
+describe('readRecordText', () => {
+  it('rejects a file named as JSON that holds something else (damaged), and skips other files', () => {
+    expect(readRecordText('\u0007garbage', 'logs/x.json.gz')).toEqual([
+      { kind: 'rejected', file: 'logs/x.json.gz', index: null, reason: 'not JSON' },
+    ]);
+    expect(readRecordText('MIT License', 'LICENSE')).toEqual([
+      { kind: 'skipped', file: 'LICENSE', reason: 'not JSON' },
+    ]);
   });
 });

@@ -273,7 +273,7 @@ describe('revoke', () => {
     deps.clock.advance(60);
 
     await expect(revoke({ caseId: 'second', trigger: otherTrigger, revision: 0 }, deps)).rejects.toThrow(
-      /1 automatic revocations in the last 60 minutes reach the cap of 1/,
+      /1 automatic revocation in the last 60 minutes reaches the cap of 1/,
     );
     expect(await stepsOf(deps.cases, 'second')).toEqual(['opened', 'revoke-held']);
   });
