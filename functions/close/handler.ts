@@ -1,7 +1,9 @@
 // Record a case's outcome: thin edge around the close use case.
-import { aws, deployed, systemClock } from '../../lib/aws/deployed.ts';
+import { deployed, systemClock } from '../../lib/compose/aws/deployed.ts';
+import { cases } from '../../lib/compose/aws/dynamodb.ts';
+import { notifier } from '../../lib/compose/aws/notifier.ts';
 import { createCloseHandler } from '../../lib/handlers/close.ts';
 
 export const handler = deployed(async () =>
-  createCloseHandler({ cases: aws.cases(), clock: systemClock, notifier: aws.notifier() }),
+  createCloseHandler({ cases: cases(), clock: systemClock, notifier: notifier() }),
 );

@@ -3,7 +3,7 @@
 import { existsSync } from 'node:fs';
 import { basename, dirname } from 'node:path';
 import type { Context } from 'aws-lambda';
-import { z } from 'zod';
+import * as z from 'zod';
 import type { Config } from '../domain/config.ts';
 import { AccountId } from '../domain/shapes.ts';
 import { EnrolledIam } from '../enrolled-iam.ts';

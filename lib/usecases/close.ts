@@ -2,7 +2,7 @@
 // here; every outcome but benign pages (an expired escalation pages again). The close holds only
 // if the case was not raised since its decision: a raised case stays open and the execution
 // reconsiders it with the new evidence.
-import { z } from 'zod';
+import * as z from 'zod';
 import { evidenceFacts, OUTCOMES } from '../domain/case.ts';
 import { notificationFor } from '../domain/notification.ts';
 import { toInstant } from '../domain/time.ts';
