@@ -1,6 +1,5 @@
-import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { Command } from 'commander';
+import packageJson from '../package.json' with { type: 'json' };
 import { registerApprovals } from './approvals.ts';
 import { registerCases } from './cases.ts';
 import { registerDemo } from './demo.ts';
@@ -24,12 +23,8 @@ const program = new Command()
   .description(
     'Contain compromised AWS principals: detect in CloudTrail, confirm, revoke, prove containment.',
   )
-  .version(
-    (JSON.parse(readFileSync(join(import.meta.dirname, '..', 'package.json'), 'utf8')) as { version: string })
-      .version,
-    '-V, --version',
-    'print the version',
-  )
+  // Imported, not read beside this file: the built CLI is one file elsewhere, with the version in it.
+  .version(packageJson.version, '-V, --version', 'print the version')
   .showHelpAfterError();
 
 registerParse(program);
