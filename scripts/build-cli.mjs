@@ -14,15 +14,18 @@ export const SOURCES_FILE = join(CLI_DIRECTORY, 'sources.json');
 
 /**
  * Packages a command needs only when it runs, loaded on first use rather than at start:
- * `revoker --help` must not pay for DuckDB's native binding, the local Step Functions runner or
- * an AWS SDK client. Each stays external and is required the first time one of its exports is
- * read (they all ship CommonJS). DuckDB's native package must stay external in any case.
+ * `revoker --help` must not pay for DuckDB's native binding, the local Step Functions runner, an
+ * AWS SDK client, SigV4 signing or the YAML parser. Each stays external and is required the
+ * first time one of its exports is read (they all ship CommonJS). DuckDB's native package must
+ * stay external in any case.
  */
 const LOADED_ON_FIRST_USE = [
   '@duckdb/node-api',
   'aws-local-stepfunctions',
   '@aws-sdk/client-athena',
   '@aws-sdk/credential-provider-node',
+  '@smithy/signature-v4',
+  'yaml',
 ];
 
 /** Reads data files beside itself at run time: it must stay where npm put it. */
