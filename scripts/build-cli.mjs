@@ -63,12 +63,18 @@ function loadedOnFirstUse(require) {
   };
 }
 
-function workerEntries(directory = 'lib') {
-  return readdirSync(directory, { recursive: true })
+/** Every worker entry under `directory`; two with one name cannot be built side by side. */
+export function workerEntries(directory = 'lib') {
+  const workers = readdirSync(directory, { recursive: true })
     .map(String)
     .filter((path) => path.endsWith('-worker.ts'))
     .map((path) => join(directory, path))
     .sort();
+  const names = workers.map((path) => basename(path));
+  const twice = workers.filter((path, index) => names.indexOf(basename(path)) !== index);
+  if (twice.length > 0)
+    throw new Error(`worker entries are built side by side, so their names must differ: ${twice.join(', ')}`);
+  return workers;
 }
 
 export async function buildCli() {
@@ -81,10 +87,6 @@ export async function buildCli() {
     return;
   }
   const workers = workerEntries();
-  const names = workers.map((path) => basename(path));
-  const twice = names.filter((name, index) => names.indexOf(name) !== index);
-  if (twice.length > 0)
-    throw new Error(`two worker entries share a name (${twice.join(', ')}): they are built side by side`);
   rmSync(CLI_DIRECTORY, { recursive: true, force: true });
   const require = createRequire(join(process.cwd(), 'package.json'));
   const { metafile } = await esbuild.build({
