@@ -4,7 +4,7 @@
 // new value in the stack's secret does. Deployed, the same answers go through the approval function.
 import { join } from 'node:path';
 import type { Command } from 'commander';
-import { z } from 'zod';
+import * as z from 'zod';
 import { DEFAULT_CONFIG_FILE } from '../lib/config-file.ts';
 import { createApprovalHandler } from '../lib/handlers/approval.ts';
 import { serveApprovals } from '../lib/local/approval-server.ts';

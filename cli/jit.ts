@@ -10,7 +10,7 @@
 import { existsSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import type { Command } from 'commander';
-import { z } from 'zod';
+import * as z from 'zod';
 import { DEFAULT_CONFIG_FILE, loadConfigFile } from '../lib/config-file.ts';
 import { accountOfArn } from '../lib/domain/arn.ts';
 import { type Case, executionNameOf } from '../lib/domain/case.ts';

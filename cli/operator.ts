@@ -7,7 +7,7 @@ import { existsSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { defaultProvider } from '@aws-sdk/credential-provider-node';
 import type { Command } from 'commander';
-import { z } from 'zod';
+import * as z from 'zod';
 import { DEFAULT_CONFIG_FILE, loadConfigFile } from '../lib/config-file.ts';
 import { callerOf } from '../lib/domain/access.ts';
 import { AuditRecordSchema } from '../lib/domain/audit.ts';

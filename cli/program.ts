@@ -1,8 +1,7 @@
 // The `revoker` command tree, built apart from running it so tests can check the documented
 // commands against it in-process.
-import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { Command } from 'commander';
+import packageJson from '../package.json' with { type: 'json' };
 import { registerApprovals } from './approvals.ts';
 import { registerCases } from './cases.ts';
 import { registerConfig } from './config.ts';
@@ -40,15 +39,8 @@ export function revokerProgram(): Command {
     .description(
       'Contain compromised AWS principals: detect in CloudTrail, confirm, revoke, prove containment.',
     )
-    .version(
-      (
-        JSON.parse(readFileSync(join(import.meta.dirname, '..', 'package.json'), 'utf8')) as {
-          version: string;
-        }
-      ).version,
-      '-V, --version',
-      'print the version',
-    );
+    // Imported, not read beside this file: the built CLI is one file elsewhere, with the version in it.
+    .version(packageJson.version, '-V, --version', 'print the version');
 
   for (const register of REGISTERS) register(program);
   return program;

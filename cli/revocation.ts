@@ -8,7 +8,7 @@ import { existsSync } from 'node:fs';
 import { userInfo } from 'node:os';
 import { dirname, join } from 'node:path';
 import type { Command } from 'commander';
-import { z } from 'zod';
+import * as z from 'zod';
 import { DEFAULT_CONFIG_FILE, loadConfigFile } from '../lib/config-file.ts';
 import { executionNameOf, lastEntry } from '../lib/domain/case.ts';
 import { describeIssues } from '../lib/domain/cloudtrail.ts';

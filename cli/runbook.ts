@@ -2,7 +2,7 @@
 // Athena, the same SQL either way. `--explain` prints what would be sent, without running.
 import { AthenaClient } from '@aws-sdk/client-athena';
 import { type Command, Option } from 'commander';
-import { z } from 'zod';
+import * as z from 'zod';
 import { AthenaQueryEngine, executionParameter } from '../lib/aws/athena-engine.ts';
 import { DEFAULT_CONFIG_FILE } from '../lib/config-file.ts';
 import { DuckDbQueryEngine } from '../lib/local/duckdb-engine.ts';

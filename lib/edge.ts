@@ -1,5 +1,5 @@
 // Validation at the edge of a handler: input that does not fit becomes a named error.
-import type { z } from 'zod';
+import type * as z from 'zod';
 import { describeIssues } from './domain/cloudtrail.ts';
 
 export class InvalidInputError extends Error {

@@ -1,7 +1,7 @@
 // IAM across the accounts revoker is enrolled in: each read and change goes to the gateway of
 // the account it names (its own credentials at home, the member role elsewhere), and an
 // account that is not enrolled is refused before anything is read or changed there. The
-// composition (lib/aws/deployed.ts, the local pipeline) chooses how a gateway is made.
+// composition (lib/compose/aws/iam.ts, the local pipeline) chooses how a gateway is made.
 import { type Accounts, type Enrolment, enrolmentOf, type Home } from './domain/accounts.ts';
 import type { RevocationAction } from './domain/revocation/actions.ts';
 import { AccountNotEnrolledError, type IamGateway, type IamScope } from './ports.ts';

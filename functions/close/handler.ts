@@ -1,12 +1,15 @@
 // Record a case's outcome: thin edge around the close use case.
-import { aws, deployed, systemClock } from '../../lib/aws/deployed.ts';
+import { deployed, systemClock } from '../../lib/compose/aws/deployed.ts';
+import { cases } from '../../lib/compose/aws/dynamodb.ts';
+import { notifier } from '../../lib/compose/aws/notifier.ts';
+import { archive } from '../../lib/compose/aws/s3.ts';
 import { createCloseHandler } from '../../lib/handlers/close.ts';
 
 export const handler = deployed('close', async () =>
   createCloseHandler({
-    cases: aws.cases(),
+    cases: cases(),
     clock: systemClock,
-    notifier: aws.notifier(),
-    archive: aws.archive(),
+    notifier: notifier(),
+    archive: archive(),
   }),
 );

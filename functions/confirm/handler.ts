@@ -1,13 +1,15 @@
 // Confirm a trigger: thin edge around the confirm use case.
-import { aws, deployed, systemClock } from '../../lib/aws/deployed.ts';
+import { engine } from '../../lib/compose/aws/athena.ts';
+import { config, deployed, runbooks, systemClock } from '../../lib/compose/aws/deployed.ts';
+import { cases } from '../../lib/compose/aws/dynamodb.ts';
 import { createConfirmHandler } from '../../lib/handlers/confirm.ts';
 
 export const handler = deployed('confirm', async () =>
   createConfirmHandler({
-    engine: aws.engine(),
-    runbooks: aws.runbooks(),
-    config: await aws.config(),
+    engine: engine(),
+    runbooks: runbooks(),
+    config: await config(),
     clock: systemClock,
-    cases: aws.cases(),
+    cases: cases(),
   }),
 );

@@ -3,9 +3,11 @@
 // who they are. Locally, `revoker operator serve` verifies the same signature and fills in the
 // same context. JSON in, JSON out; every route authorises through the access configuration.
 
-import { aws, deployed, operatorDependencies } from '../../lib/aws/deployed.ts';
+import { deployed } from '../../lib/compose/aws/deployed.ts';
+import { operatorDependencies } from '../../lib/compose/aws/operator.ts';
+import { workflow } from '../../lib/compose/aws/step-functions.ts';
 import { createOperatorHandler } from '../../lib/handlers/operator.ts';
 
 export const handler = deployed('operator', async () =>
-  createOperatorHandler({ ...(await operatorDependencies()), workflow: aws.workflow() }),
+  createOperatorHandler({ ...(await operatorDependencies()), workflow: workflow() }),
 );

@@ -4,7 +4,7 @@
 // Identities are the caller's IAM ARN as AWS verified it from the request's SigV4 signature;
 // nothing here reads a name the caller chose. Every decision comes with its reason in words.
 
-import { z } from 'zod';
+import * as z from 'zod';
 import { isSelfApproval } from './approval.ts';
 import { accountOfArn } from './arn.ts';
 import { AccountId, PolicyArn } from './shapes.ts';

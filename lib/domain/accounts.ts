@@ -2,7 +2,7 @@
 // account only, with its own credentials. With one, it acts in exactly the accounts listed
 // there (its own account too only when listed), each through the member role deployed in it:
 // an event from any other account is never acted on, whatever it names.
-import { z } from 'zod';
+import * as z from 'zod';
 import { FindingResponse, FindingResponsesSchema } from './findings.ts';
 import { type RuleOverrides, RuleOverridesSchema, type RuleResponse } from './rule-overrides.ts';
 import { AccountId } from './shapes.ts';

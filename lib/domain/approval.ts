@@ -5,7 +5,7 @@
 // unused link does. Keys rotate without a deploy: a link verifies with the key its `kid` names
 // while that key is still current or previous, and is refused once the key has gone.
 import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
-import { z } from 'zod';
+import * as z from 'zod';
 import { IDENTITY_CENTER_ROLE_ARN } from './principal.ts';
 import { revokedPrincipalArnOf, type TriggerTarget } from './trigger.ts';
 

@@ -1,6 +1,6 @@
 // The operator API's audit trail: every decision it made about a person's request, allowed or
 // refused, with the identity AWS verified, what was asked, and why it was decided so.
-import { z } from 'zod';
+import * as z from 'zod';
 
 export const AUDIT_ACTIONS = [
   'caller.admit',

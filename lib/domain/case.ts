@@ -7,7 +7,7 @@
 // takes a new call (the next one opens a new case, linked to it). Every step leaves one typed
 // entry, whose ID comes from the step and attempt, so a retried step writes it once.
 import { createHash } from 'node:crypto';
-import { z } from 'zod';
+import * as z from 'zod';
 import { type Approval, ApprovalSchema } from './approval.ts';
 import type { Confirmation } from './confirmation.ts';
 import { IamAccountStateSchema } from './iam-state.ts';

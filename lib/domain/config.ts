@@ -1,7 +1,7 @@
 // revoker.config.yaml: one document laid over the defaults (config-defaults.ts), validated at
 // start-up. An invalid file names the key, the value it found and what was expected, and
 // nothing automatic runs on a bad file.
-import { z } from 'zod';
+import * as z from 'zod';
 import { AccessSchema } from './access.ts';
 import { AccountsSchema, Mode } from './accounts.ts';
 import { withDefaults } from './config-defaults.ts';

@@ -14,7 +14,7 @@
 // A finding is not proof on its own: confirm weighs the principal's history as for any call.
 // Formats: the EventBridge envelopes, GetFindings' fields and ASFF's resource details in the
 // AWS documentation (samples in the shared findings data set; see its README).
-import { z } from 'zod';
+import * as z from 'zod';
 import type { Accounts } from './accounts.ts';
 import { accountOfArn } from './arn.ts';
 import type { Ranking } from './case.ts';

@@ -2,7 +2,7 @@
 // The local account stores it whole; the AWS adapter reads the part about one principal.
 // Revocation actions are pure functions over it, so a plan's effect, its undo and its
 // idempotence can be worked out (and tested) without touching IAM.
-import { z } from 'zod';
+import * as z from 'zod';
 
 const Status = z.enum(['Active', 'Inactive']);
 const Tags = z.record(z.string(), z.string());

@@ -3,7 +3,7 @@
 // which takes the policy away (unless another live grant, or the principal's standing access,
 // still gives it) and denies the role sessions the grant let the principal open.
 import { createHash } from 'node:crypto';
-import { z } from 'zod';
+import * as z from 'zod';
 import type { Severity } from './rules.ts';
 import { AccountId, PolicyArn, Region } from './shapes.ts';
 import { credentialIdOf, type Trigger } from './trigger.ts';

@@ -5,7 +5,7 @@
 // evidence) and goes straight to revoking everything they hold. Our own `Person Offboarded`
 // bus event only announces: anyone who may put events on the bus can send one, so it offboards
 // no one and is set aside with the reason.
-import { z } from 'zod';
+import * as z from 'zod';
 import type { CloudTrailRecord } from './cloudtrail.ts';
 import type { Severity } from './rules.ts';
 import { AccountId, PersonName, Region } from './shapes.ts';

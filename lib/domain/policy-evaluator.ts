@@ -4,7 +4,7 @@
 // they do not know are an error, not a guess: a simulator that silently allows would make
 // verification lie.
 import { BlockList, isIP } from 'node:net';
-import { z } from 'zod';
+import * as z from 'zod';
 
 /** A call as the local IAM account judges it: who, with which session, doing what. */
 export interface AuthorizationRequest {

@@ -1,6 +1,6 @@
 // Overrides of the catalog's default response, by rule ID: the configuration's top level, and
 // each enrolled account's own (lib/domain/accounts.ts). An unknown ID is an error.
-import { z } from 'zod';
+import * as z from 'zod';
 import { RULES } from './rules.ts';
 
 export const ResponseSchema = z.enum(['auto-revoke', 'escalate', 'notify']);

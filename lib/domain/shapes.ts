@@ -1,6 +1,6 @@
 // The shapes of values that reach queries and IAM: validated once, at the edge, so that an
 // attacker-chosen string cannot pass for an account, a region or an ARN.
-import { z } from 'zod';
+import * as z from 'zod';
 
 export const AccountId = z.string().regex(/^\d{12}$/, 'a 12-digit account ID');
 export const Region = z.string().regex(/^[a-z]{2}(-[a-z]+)+-\d+$/, 'a region such as us-east-1');

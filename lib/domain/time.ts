@@ -1,5 +1,5 @@
 // Time helpers: CloudTrail instants, partition days, and durations as people write them.
-import { z } from 'zod';
+import * as z from 'zod';
 
 /** `2026-01-15T12:00:00Z`: CloudTrail's format, which compares correctly as text. */
 export function toInstant(date: Date): string {

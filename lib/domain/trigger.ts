@@ -1,6 +1,6 @@
 // A trigger: the call that opened a case, with the facts later steps need, validated once.
 import { createHash } from 'node:crypto';
-import { z } from 'zod';
+import * as z from 'zod';
 import { type CloudTrailRecord, describeIssues } from './cloudtrail.ts';
 import type { Principal } from './principal.ts';
 import type { DetectionRule } from './rules.ts';

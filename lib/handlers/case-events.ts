@@ -2,7 +2,7 @@
 // (no use case carries a logger), and the middy middleware that hands them to a Telemetry port:
 // Powertools deployed (observed.ts), stderr locally. Reporting never fails or changes a step.
 import type { MiddlewareObj } from '@middy/core';
-import { z } from 'zod';
+import * as z from 'zod';
 import { executionNameOf } from '../domain/case.ts';
 import type { CaseEvent, Step } from '../domain/case-events.ts';
 import { principalArnOf, type Trigger, TriggerSchema } from '../domain/trigger.ts';

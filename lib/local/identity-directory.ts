@@ -1,7 +1,7 @@
 // The local stand-in for Identity Center's identity store and account assignments: a JSON file
 // of users by ID, each with their user name and the accounts they are assigned to.
 import { readFile } from 'node:fs/promises';
-import { z } from 'zod';
+import * as z from 'zod';
 import type { DirectoryUser, IdentityDirectory } from '../ports.ts';
 
 const DirectoryFileSchema = z.object({

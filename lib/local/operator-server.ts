@@ -11,7 +11,7 @@ import type {
   APIGatewayProxyStructuredResultV2,
   Context,
 } from 'aws-lambda';
-import { z } from 'zod';
+import * as z from 'zod';
 import { callerOf } from '../domain/access.ts';
 import { type PlainRequest, verifySignature } from '../sigv4.ts';
 import { readBody } from './approval-server.ts';

@@ -4,7 +4,7 @@ import { existsSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import type { MiddyfiedHandler } from '@middy/core';
 import type { Context } from 'aws-lambda';
-import { z } from 'zod';
+import * as z from 'zod';
 import type { Step } from '../domain/case-events.ts';
 import type { Config } from '../domain/config.ts';
 import { AccountId } from '../domain/shapes.ts';

@@ -6,7 +6,7 @@
 import { randomBytes } from 'node:crypto';
 import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
 import { dirname } from 'node:path';
-import { z } from 'zod';
+import * as z from 'zod';
 import { type SigningKey, SigningKeySchema } from '../domain/approval.ts';
 import type { SigningKeys } from '../ports.ts';
 import { exclusively } from './file-lock.ts';

@@ -15,7 +15,7 @@
 //   header, so whoever finds it half-made finishes making it.
 // - A close is conditional on the revision its decision was made on: a raise since makes the
 //   close fail, and the execution reconsiders the case instead.
-import { z } from 'zod';
+import * as z from 'zod';
 import {
   type Case,
   CaseEntrySchema,

@@ -8,7 +8,7 @@
 // under keys fixed by the case), then the page. A failed archive write fails the task with
 // CaseArchiveError, which Step Functions retries: the retry finds the case closed, archives what
 // is missing, and only then pages, so an archive outage delays the page rather than sending it twice.
-import { z } from 'zod';
+import * as z from 'zod';
 import { evidenceFacts, OUTCOMES } from '../domain/case.ts';
 import { archiveObjectsFor } from '../domain/case-export.ts';
 import { notificationFor } from '../domain/notification.ts';

@@ -1,6 +1,6 @@
 // Confirm: run the runbooks the rule asks for over the principal's history, score what they
 // find, and return a verdict with its evidence and the decision it leads to.
-import { z } from 'zod';
+import * as z from 'zod';
 import { type Case, entriesOf, lastEntry, rankingOf } from '../domain/case.ts';
 import type { Config } from '../domain/config.ts';
 import {

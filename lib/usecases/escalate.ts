@@ -5,7 +5,7 @@
 // answer (answer-escalation.ts) or for its own timeouts.
 
 import { randomBytes } from 'node:crypto';
-import { z } from 'zod';
+import * as z from 'zod';
 import { approversIn } from '../domain/accounts.ts';
 import { approverIsSubject, signApprovalLink } from '../domain/approval.ts';
 import { digest, evidenceFacts, type PendingEscalation } from '../domain/case.ts';

@@ -13,7 +13,7 @@
 // principal holds the guard without the policy at worst, never the policy without the guard,
 // and whatever was recorded is ended at the grant's time (by its schedule or the heartbeat).
 
-import { z } from 'zod';
+import * as z from 'zod';
 import { modeIn } from '../domain/accounts.ts';
 import { accountOfArn } from '../domain/arn.ts';
 import { type Case, type CaseHeader, closeHeader, entriesOf, isOpen, openedHeader } from '../domain/case.ts';

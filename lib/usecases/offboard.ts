@@ -2,7 +2,7 @@
 // their IAM user), revoke every credential that is theirs alone, and hand the rest — shared
 // roles they reached through Identity Center, things they created — to a human by name.
 
-import { z } from 'zod';
+import * as z from 'zod';
 import { modeIn } from '../domain/accounts.ts';
 import { accountOfArn } from '../domain/arn.ts';
 import type { Config } from '../domain/config.ts';

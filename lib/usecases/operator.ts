@@ -4,7 +4,7 @@
 // answer goes back.
 
 import { randomUUID } from 'node:crypto';
-import { z } from 'zod';
+import * as z from 'zod';
 import {
   type Caller,
   callerOf,

@@ -4,7 +4,7 @@
 // call the old policies allowed takes the change back (undo) and pages; a clean watch closes
 // the case as `refined`. Every change is recorded before it is made, so `revoker undo` restores
 // the role exactly at any point.
-import { z } from 'zod';
+import * as z from 'zod';
 import { modeIn } from '../domain/accounts.ts';
 import { ApprovalSchema } from '../domain/approval.ts';
 import { accountOfArn } from '../domain/arn.ts';

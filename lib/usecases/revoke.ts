@@ -3,7 +3,7 @@
 // cap, record the intent, then apply — or, in dry-run, only record the plan. The case keeps the
 // plan, the state before and after, and each change with its exact undo.
 
-import { z } from 'zod';
+import * as z from 'zod';
 import { modeIn } from '../domain/accounts.ts';
 import { type Approval, ApprovalSchema } from '../domain/approval.ts';
 import { type Case, entriesOf } from '../domain/case.ts';

@@ -1,6 +1,6 @@
 // Verify: re-query the logs after the cutoff. "Contained" only once the delivered logs reach
 // past the cutoff plus the margin in every region of the trail; until then the answer is "not yet".
-import { z } from 'zod';
+import * as z from 'zod';
 import { addMinutes, toInstant, toPartitionDay } from '../domain/time.ts';
 import { principalArnOf, TriggerSchema } from '../domain/trigger.ts';
 import { assessVerification, type Verification } from '../domain/verification.ts';

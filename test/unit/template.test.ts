@@ -14,6 +14,7 @@ import { grantablePolicies } from '../../lib/domain/access.ts';
 import { ACTIONS } from '../../lib/domain/revocation/actions.ts';
 import { logFilePath, type TrailLayout } from '../../lib/local/generator/log-writer.ts';
 import { ASL_FILE } from '../../lib/local/state-machine.ts';
+import { deployedConfigFile } from '../fixtures/config.ts';
 import { handlerSourceOf, loadTemplate, ROOT } from '../fixtures/template.ts';
 import { DEPLOYMENT, TemplateResolver } from '../fixtures/template-resolve.ts';
 import { describeAgainstSpecifications } from '../fixtures/template-spec.ts';
@@ -39,6 +40,7 @@ describe('the settings the deployed functions read', () => {
     SLACK_WEBHOOK_SECRET: '',
   };
   const saved = { ...process.env };
+  const configFile = deployedConfigFile();
 
   it.each(functions)('%s is given every setting it reads', async (_name, resource) => {
     const variables = {
@@ -48,8 +50,8 @@ describe('the settings the deployed functions read', () => {
     };
     process.env = { ...saved };
     for (const name of Object.keys(variables)) process.env[name] = SAMPLE[name] ?? `from-template-${name}`;
-    // The build copies revoker.config.yaml beside each bundle; here it is read from the checkout.
-    process.env.REVOKER_CONFIG_FILE = join(ROOT, 'revoker.config.yaml');
+    // The build writes revoker.config.yaml as JSON beside each bundle; here, into a directory of its own.
+    process.env.REVOKER_CONFIG_FILE = await configFile;
     const sqs = mockClient(SQSClient).on(SendMessageCommand).resolves({ MessageId: 'm-1' });
     const sts = mockClient(STSClient).on(GetCallerIdentityCommand).resolves({ Account: '111122223333' });
     const { handler } = (await import(join(ROOT, handlerSourceOf(resource)))) as {

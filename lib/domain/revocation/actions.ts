@@ -2,7 +2,7 @@
 // change: its input, the permissions the pipeline needs for it, what it does to the account
 // state, whether the state already shows it, how to undo it exactly from the state before,
 // and an example. A test walks the catalog and fails on an incomplete or inexact entry.
-import { z } from 'zod';
+import * as z from 'zod';
 import {
   type AccountAssignment,
   type IamAccountState,

@@ -1,7 +1,7 @@
 // What applying a revocation plan leaves on the case: the scope read, the state before, each
 // change with its exact undo, and the state after. Undo and reconcile act on it, so it is
 // validated when read back.
-import { z } from 'zod';
+import * as z from 'zod';
 import { type IamAccountState, IamAccountStateSchema, type IamScope } from '../iam-state.ts';
 import { parseAction, type RevocationAction } from './actions.ts';
 

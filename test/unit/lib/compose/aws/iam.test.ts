@@ -2,9 +2,8 @@
 // the member role assumed there (never with the stack's own credentials), an account not
 // enrolled is refused before any call, and the stack's parameter names the role.
 import 'aws-sdk-client-mock-vitest/extend';
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { readFileSync } from 'node:fs';
+import { resolve } from 'node:path';
 import {
   DeleteRolePolicyCommand,
   GetRoleCommand,
@@ -16,9 +15,8 @@ import {
 import { AssumeRoleCommand, STSClient } from '@aws-sdk/client-sts';
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { stringify } from 'yaml';
-import { AccountNotEnrolledError } from '../../../../lib/ports.ts';
-import { shippedConfig } from '../../../fixtures/config.ts';
+import { AccountNotEnrolledError } from '../../../../../lib/ports.ts';
+import { deployedConfigFile, shippedConfig } from '../../../../fixtures/config.ts';
 
 const HOME = '111122223333';
 const MEMBER = '222233334444';
@@ -27,12 +25,11 @@ const sts = mockClient(STSClient);
 const saved = { ...process.env };
 
 beforeAll(async () => {
-  const file = join(mkdtempSync(join(tmpdir(), 'revoker-accounts-')), 'revoker.config.yaml');
   const config = await shippedConfig();
-  writeFileSync(
-    file,
-    stringify({ ...config, accounts: { memberRoleName: 'from-the-file', enrolled: [{ id: MEMBER }] } }),
-  );
+  const file = await deployedConfigFile({
+    ...config,
+    accounts: { memberRoleName: 'from-the-file', enrolled: [{ id: MEMBER }] },
+  });
   Object.assign(process.env, {
     REVOKER_CONFIG_FILE: file,
     REVOKER_ACCOUNT_ID: HOME,
@@ -69,8 +66,8 @@ afterAll(() => {
 
 describe('the deployed IAM gateway in an organisation', () => {
   it('reads a member account through the reader role, and changes it through the member role the stack names', async () => {
-    const { aws } = await import('../../../../lib/aws/deployed.ts');
-    const state = await (await aws.iam()).readState({
+    const { iam: enrolledIam } = await import('../../../../../lib/compose/aws/iam.ts');
+    const state = await (await enrolledIam()).readState({
       accountId: MEMBER,
       roles: ['app-server'],
       users: [],
@@ -88,7 +85,7 @@ describe('the deployed IAM gateway in an organisation', () => {
     });
 
     // A change: only now is the member role itself assumed, and the change signed with it.
-    await (await aws.iam()).perform(MEMBER, {
+    await (await enrolledIam()).perform(MEMBER, {
       action: 'delete-role-policy',
       input: { roleName: 'app-server', policyName: 'orders' },
     });
@@ -102,8 +99,8 @@ describe('the deployed IAM gateway in an organisation', () => {
   });
 
   it('refuses its own account (not enrolled here) and any other, before any call', async () => {
-    const { aws } = await import('../../../../lib/aws/deployed.ts');
-    const gateways = await aws.iam();
+    const { iam: enrolledIam } = await import('../../../../../lib/compose/aws/iam.ts');
+    const gateways = await enrolledIam();
     iam.resetHistory();
     sts.resetHistory();
     for (const accountId of [HOME, '999999999999'])
@@ -122,7 +119,7 @@ describe('the deployed IAM gateway in an organisation', () => {
 
   it('the template passes the partition and the member role name to every function', () => {
     const template = readFileSync(
-      resolve(import.meta.dirname, '..', '..', '..', '..', 'template.yaml'),
+      resolve(import.meta.dirname, '..', '..', '..', '..', '..', 'template.yaml'),
       'utf8',
     );
     expect(template).toContain('REVOKER_PARTITION: !Ref AWS::Partition');

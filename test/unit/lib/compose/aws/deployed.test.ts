@@ -2,25 +2,26 @@
 // invocation with its name; with the settings, detect opens the case in its table (dynalite) and
 // starts it in Step Functions.
 import 'aws-sdk-client-mock-vitest/extend';
-import { resolve } from 'node:path';
 import { SFNClient, StartExecutionCommand } from '@aws-sdk/client-sfn';
 import { SendMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { GetCallerIdentityCommand, STSClient } from '@aws-sdk/client-sts';
 import type { Context } from 'aws-lambda';
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { handler as closeHandler } from '../../../../functions/close/handler.ts';
-import { handler as detectHandler } from '../../../../functions/detect/handler.ts';
-import { handler as heartbeatHandler } from '../../../../functions/heartbeat/handler.ts';
-import { handler as revokeHandler } from '../../../../functions/revoke/handler.ts';
-import { deployedConfig, grantGuardIn, MissingSettingError, setting } from '../../../../lib/aws/deployed.ts';
-import { DynamoDbCaseStore } from '../../../../lib/aws/dynamodb-case-store.ts';
-import { executionNameOf } from '../../../../lib/domain/case.ts';
-import { ConfigError } from '../../../../lib/domain/config.ts';
-import { envelopeFor } from '../../../../lib/domain/envelope.ts';
-import type { DetectOutcome } from '../../../../lib/usecases/detect.ts';
-import { type Dynalite, startDynalite } from '../../../fixtures/dynalite.ts';
-import { stolenInstanceCredentialsGrant } from '../../../fixtures/records.ts';
+import { handler as closeHandler } from '../../../../../functions/close/handler.ts';
+import { handler as detectHandler } from '../../../../../functions/detect/handler.ts';
+import { handler as heartbeatHandler } from '../../../../../functions/heartbeat/handler.ts';
+import { handler as revokeHandler } from '../../../../../functions/revoke/handler.ts';
+import { DynamoDbCaseStore } from '../../../../../lib/aws/dynamodb-case-store.ts';
+import { deployedConfig, MissingSettingError, setting } from '../../../../../lib/compose/aws/deployed.ts';
+import { grantGuardIn } from '../../../../../lib/compose/aws/operator.ts';
+import { executionNameOf } from '../../../../../lib/domain/case.ts';
+import { ConfigError } from '../../../../../lib/domain/config.ts';
+import { envelopeFor } from '../../../../../lib/domain/envelope.ts';
+import type { DetectOutcome } from '../../../../../lib/usecases/detect.ts';
+import { deployedConfigFile } from '../../../../fixtures/config.ts';
+import { type Dynalite, startDynalite } from '../../../../fixtures/dynalite.ts';
+import { stolenInstanceCredentialsGrant } from '../../../../fixtures/records.ts';
 
 const sfn = mockClient(SFNClient);
 const sqs = mockClient(SQSClient);
@@ -29,8 +30,11 @@ const saved = { ...process.env };
 const context = {} as Context;
 let dynalite: Dynalite;
 
+let configFile: string;
+
 beforeAll(async () => {
   dynalite = await startDynalite();
+  configFile = await deployedConfigFile();
 });
 afterAll(() => dynalite.stop());
 
@@ -40,14 +44,7 @@ beforeEach(() => {
   sts.reset();
   process.env.REVOKER_ACCOUNT_ID = '111122223333';
   process.env.REVOKER_PARTITION = 'aws';
-  process.env.REVOKER_CONFIG_FILE = resolve(
-    import.meta.dirname,
-    '..',
-    '..',
-    '..',
-    '..',
-    'revoker.config.yaml',
-  );
+  process.env.REVOKER_CONFIG_FILE = configFile;
 });
 afterEach(() => {
   process.env = { ...saved };
