@@ -17,13 +17,19 @@ let directory: string;
 let server: ChildProcess;
 let url: string;
 
+// Minted keys stay valid, so each identity's is minted once: each mint is a CLI spawn.
+const minted = new Map<string, Promise<Record<string, string>>>();
+async function mintCredentials(identity: string): Promise<Record<string, string>> {
+  const printed = await revoker('operator', 'credentials', '--identity', identity, '--dir', directory);
+  return Object.fromEntries(
+    [...printed.stdout.matchAll(/^export (\w+)=(\S+)$/gm)].map((match) => [match[1]!, match[2]!]),
+  );
+}
+
 /** `revoker ...` signing as `identity` (a key minted for it), against the served API. */
 async function as(identity: string, ...args: string[]) {
-  const minted = await revoker('operator', 'credentials', '--identity', identity, '--dir', directory);
-  const variables = Object.fromEntries(
-    [...minted.stdout.matchAll(/^export (\w+)=(\S+)$/gm)].map((match) => [match[1]!, match[2]!]),
-  );
-  return revoker.withEnv(variables, ...args, '--deployed', url);
+  if (!minted.has(identity)) minted.set(identity, mintCredentials(identity));
+  return revoker.withEnv(await minted.get(identity)!, ...args, '--deployed', url);
 }
 
 beforeAll(async () => {

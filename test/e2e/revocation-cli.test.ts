@@ -14,11 +14,17 @@ import { shippedConfig } from '../fixtures/config.ts';
 let demo: DemoResult;
 
 /** A local operator key for `identity`, as `revoker operator credentials` prints it: the environment that signs as it. */
-async function credentialsFor(identity: string): Promise<Record<string, string>> {
+async function mintCredentials(identity: string): Promise<Record<string, string>> {
   const minted = await revoker('operator', 'credentials', '--identity', identity, '--dir', directory);
   return Object.fromEntries(
     [...minted.stdout.matchAll(/^export (\w+)=(\S+)$/gm)].map((match) => [match[1]!, match[2]!]),
   );
+}
+// Minted keys stay valid, so each identity's is minted once per file: each mint is a spawn.
+const minted = new Map<string, Promise<Record<string, string>>>();
+function credentialsFor(identity: string): Promise<Record<string, string>> {
+  if (!minted.has(identity)) minted.set(identity, mintCredentials(identity));
+  return minted.get(identity)!;
 }
 /** Point the commands at this test's demo account and cases. */
 const demoFiles = () => ['--iam-dir', join(directory, 'iam'), '--cases', join(directory, 'cases')];
