@@ -5,9 +5,11 @@
 //
 // The order of writes: the case table first (the close is recorded there, so nothing is lost
 // whatever fails after), then the archive (the case as JSON and as an OCSF finding, create-only
-// under keys fixed by the case), then the page. A failed archive write fails the task with
-// CaseArchiveError, which Step Functions retries: the retry finds the case closed, archives what
-// is missing, and only then pages, so an archive outage delays the page rather than sending it twice.
+// under keys fixed by the case), then the page. The page never waits on the archive: an archive
+// that keeps failing (an outage, a bucket someone broke) must not keep the on-call from being
+// told. A failed archive write fails the task after the page, with CaseArchiveError, which Step
+// Functions retries: the retry finds the close recorded, archives what is missing, and does not
+// page again.
 import { z } from 'zod';
 import { evidenceFacts, OUTCOMES } from '../domain/case.ts';
 import { archiveObjectsFor } from '../domain/case-export.ts';
@@ -68,8 +70,13 @@ export async function close(input: CloseInput, deps: CloseDependencies): Promise
   );
   if (result.status === 'raised') return { caseId: input.caseId, outcome: null, raised: true };
   const { record } = result;
-  for (const object of archiveObjectsFor(record)) await deps.archive.put(object);
-  if (outcome !== 'benign') {
+  let archiveFailure: unknown = null;
+  try {
+    for (const object of archiveObjectsFor(record)) await deps.archive.put(object);
+  } catch (error) {
+    archiveFailure = error;
+  }
+  if (result.recorded && outcome !== 'benign') {
     await deps.notifier.notify(
       notificationFor('case-closed', input.caseId, record.header.standing.trigger, {
         reason: `${reason}${failure}`,
@@ -80,5 +87,6 @@ export async function close(input: CloseInput, deps: CloseDependencies): Promise
       }),
     );
   }
+  if (archiveFailure !== null) throw archiveFailure;
   return { caseId: input.caseId, outcome, raised: false };
 }
