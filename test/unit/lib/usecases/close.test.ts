@@ -4,7 +4,7 @@
 import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { archiveObjectsFor } from '../../../../lib/domain/case-export.ts';
 import { FileCaseStore } from '../../../../lib/local/case-store.ts';
 import { FileCaseArchive } from '../../../../lib/local/file-case-archive.ts';
@@ -88,5 +88,14 @@ describe('close', () => {
 
     expect((await deps.cases.get('case-1'))!.header.outcome).toBe('contained');
     expect(deps.notifier.sent.map((sent) => sent.kind)).toEqual(['case-closed']);
+  });
+
+  it('does not hold the page back while the archive hangs (until the function times out)', async () => {
+    const { deps } = await parts(0);
+    const hanging: CaseArchive = { put: () => new Promise(() => {}) };
+
+    void close(input, { ...deps, archive: hanging });
+
+    await vi.waitFor(() => expect(deps.notifier.sent.map((sent) => sent.kind)).toEqual(['case-closed']));
   });
 });
