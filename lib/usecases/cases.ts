@@ -417,7 +417,8 @@ export async function openRequestedCase(
 
 // ---- Closing ---------------------------------------------------------------------------
 
-export type CloseResult = { status: 'closed' | 'raised'; record: Case };
+/** `recorded`: this attempt wrote the close (a retry of the step finds it written). */
+export type CloseResult = { status: 'closed' | 'raised'; record: Case; recorded: boolean };
 
 /**
  * Record the outcome, once, if the case has not been raised since `revision` (the revision its
@@ -440,19 +441,19 @@ export async function closeCase(
     }
     return closeHeader(current.header, closing.outcome, closing.at);
   });
-  if (raised) return { status: 'raised', record };
+  if (raised) return { status: 'raised', record, recorded: false };
   // Closed now, or by an earlier attempt of this step that stopped before recording why.
   const closedAs = (await requireCase(cases, caseId)).header.outcome;
   if (closedAs !== closing.outcome)
     throw new CaseStateError(`case ${caseId} already closed as ${closedAs}, not ${closing.outcome}`);
-  await recordEntry(cases, caseId, {
+  const recorded = await recordEntry(cases, caseId, {
     id: 'close',
     at: closing.at,
     step: 'close',
     summary: closing.summary,
     detail: { outcome: closing.outcome, reason: closing.reason },
   });
-  return { status: 'closed', record: await requireCase(cases, caseId) };
+  return { status: 'closed', record: await requireCase(cases, caseId), recorded };
 }
 
 // ---- The blast-radius cap ----------------------------------------------------------------

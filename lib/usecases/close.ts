@@ -5,9 +5,11 @@
 //
 // The order of writes: the case table first (the close is recorded there, so nothing is lost
 // whatever fails after), then the archive (the case as JSON and as an OCSF finding, create-only
-// under keys fixed by the case), then the page. A failed archive write fails the task with
-// CaseArchiveError, which Step Functions retries: the retry finds the case closed, archives what
-// is missing, and only then pages, so an archive outage delays the page rather than sending it twice.
+// under keys fixed by the case) and the page, side by side. The page never waits on the archive:
+// an archive that fails or hangs (an outage, a bucket someone broke) must not keep the on-call
+// from being told. A failed archive write fails the task after the page, with CaseArchiveError,
+// which Step Functions retries: the retry finds the close recorded, archives what is missing, and
+// does not page again.
 import * as z from 'zod';
 import { evidenceFacts, OUTCOMES } from '../domain/case.ts';
 import { archiveObjectsFor } from '../domain/case-export.ts';
@@ -68,17 +70,24 @@ export async function close(input: CloseInput, deps: CloseDependencies): Promise
   );
   if (result.status === 'raised') return { caseId: input.caseId, outcome: null, raised: true };
   const { record } = result;
-  for (const object of archiveObjectsFor(record)) await deps.archive.put(object);
-  if (outcome !== 'benign') {
-    await deps.notifier.notify(
-      notificationFor('case-closed', input.caseId, record.header.standing.trigger, {
-        reason: `${reason}${failure}`,
-        outcome,
-        severity: record.header.standing.severity,
-        facts: evidenceFacts(record),
-        commands: [`revoker cases show ${input.caseId}`],
-      }),
-    );
-  }
+  const archiving = (async () => {
+    for (const object of archiveObjectsFor(record)) await deps.archive.put(object);
+  })();
+  const paging =
+    result.recorded && outcome !== 'benign'
+      ? deps.notifier.notify(
+          notificationFor('case-closed', input.caseId, record.header.standing.trigger, {
+            reason: `${reason}${failure}`,
+            outcome,
+            severity: record.header.standing.severity,
+            facts: evidenceFacts(record),
+            commands: [`revoker cases show ${input.caseId}`],
+          }),
+        )
+      : Promise.resolve();
+  const [archived, paged] = await Promise.allSettled([archiving, paging]);
+  // A failed page is not retried (the execution fails and its alarm pages); a failed archive is.
+  if (paged.status === 'rejected') throw paged.reason;
+  if (archived.status === 'rejected') throw archived.reason;
   return { caseId: input.caseId, outcome, raised: false };
 }

@@ -91,7 +91,19 @@ describe('the alarms', () => {
       // Powertools' default dimension; a metric counted without a rule carries no other.
       Dimensions: { service: SERVICE_NAME },
     });
-    expect(alarm('DecisionDeadlinesMissed')).toMatchObject({ Statistic: 'Sum', Threshold: 0 });
+    expect(alarm('DecisionDeadlinesMissed')).toMatchObject({ Statistic: 'Maximum', Threshold: 0 });
+  });
+
+  it('alarms on revoker’s own metrics by their Maximum: anyone allowed PutMetricData may write the namespace, and a negative value would cancel a Sum', () => {
+    const own = alarms.filter((name) => alarm(name).Namespace === METRICS_NAMESPACE);
+
+    expect(own).toContain('DecisionDeadlinesMissed');
+    for (const name of own)
+      expect(alarm(name), name).toMatchObject({
+        Statistic: 'Maximum',
+        ComparisonOperator: 'GreaterThanThreshold',
+        Threshold: 0,
+      });
   });
 
   describe('the CloudTrail feed', () => {
@@ -293,16 +305,35 @@ describe('the audit bucket', () => {
       VersioningConfiguration: { Status: 'Enabled' },
     });
     expect(policy.Bucket).toBe(ref('AuditBucket'));
-    expect(policy.PolicyDocument.Statement).toEqual([
-      {
-        Sid: 'OnlyOverTls',
-        Effect: 'Deny',
-        Principal: '*',
-        Action: ['s3:*'],
-        Resource: [stack.getAtt('AuditBucket', 'Arn'), `${stack.getAtt('AuditBucket', 'Arn')}/*`],
-        Condition: { Bool: { 'aws:SecureTransport': 'false' } },
-      },
-    ]);
+    expect(policy.PolicyDocument.Statement).toContainEqual({
+      Sid: 'OnlyOverTls',
+      Effect: 'Deny',
+      Principal: '*',
+      Action: ['s3:*'],
+      Resource: [stack.getAtt('AuditBucket', 'Arn'), `${stack.getAtt('AuditBucket', 'Arn')}/*`],
+      Condition: { Bool: { 'aws:SecureTransport': 'false' } },
+    });
+  });
+
+  it('takes objects from the close function alone and lets nobody delete one: a forged or pre-empted case would stand as the record', () => {
+    const policy = propertiesOf('AuditBucketPolicy') as { PolicyDocument: { Statement: unknown[] } };
+    const objects = `${stack.getAtt('AuditBucket', 'Arn')}/*`;
+
+    expect(policy.PolicyDocument.Statement).toContainEqual({
+      Sid: 'OnlyTheCloseFunctionWrites',
+      Effect: 'Deny',
+      Principal: '*',
+      Action: ['s3:PutObject'],
+      Resource: objects,
+      Condition: { ArnNotEquals: { 'aws:PrincipalArn': stack.getAtt('CloseFunctionRole', 'Arn') } },
+    });
+    expect(policy.PolicyDocument.Statement).toContainEqual({
+      Sid: 'ClosedCasesStay',
+      Effect: 'Deny',
+      Principal: '*',
+      Action: ['s3:DeleteObject', 's3:DeleteObjectVersion'],
+      Resource: objects,
+    });
   });
 
   it('locks each object for AuditObjectLockDays when asked, and not otherwise', () => {

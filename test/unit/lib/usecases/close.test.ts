@@ -1,9 +1,10 @@
 // Close writes the case table first, then the archive, then the page: an archive that fails
-// loses nothing, and the retry Step Functions makes archives the same bytes and pages once.
+// loses nothing and keeps no one from being paged, and the retry Step Functions makes archives
+// the same bytes and does not page again.
 import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { archiveObjectsFor } from '../../../../lib/domain/case-export.ts';
 import { FileCaseStore } from '../../../../lib/local/case-store.ts';
 import { FileCaseArchive } from '../../../../lib/local/file-case-archive.ts';
@@ -61,13 +62,13 @@ describe('close', () => {
     expect(deps.notifier.sent.map((sent) => sent.kind)).toEqual(['case-closed']);
   });
 
-  it('keeps the case closed when the archive fails, pages nobody yet, and the retry archives and pages once', async () => {
+  it('keeps the case closed when the archive fails, pages at once, and the retry archives and does not page again', async () => {
     const { deps, archiveDirectory } = await parts(1);
 
     await expect(close(input, deps)).rejects.toThrow(CaseArchiveError);
     const afterFailure = (await deps.cases.get('case-1'))!;
     expect(afterFailure.header.outcome).toBe('contained');
-    expect(deps.notifier.sent).toEqual([]);
+    expect(deps.notifier.sent.map((sent) => sent.kind)).toEqual(['case-closed']);
 
     await close(input, deps);
 
@@ -76,5 +77,25 @@ describe('close', () => {
     for (const object of archiveObjectsFor(record))
       expect(readFileSync(join(archiveDirectory, object.key), 'utf8')).toBe(object.body);
     expect(deps.notifier.sent.map((sent) => sent.kind)).toEqual(['case-closed']);
+  });
+
+  it('pages the on-call even when the archive refuses every attempt (an outage, or a bucket someone broke)', async () => {
+    const { deps } = await parts(Number.POSITIVE_INFINITY);
+
+    // Step Functions' first attempt and its five CaseArchiveError retries.
+    for (let attempt = 0; attempt < 6; attempt++)
+      await expect(close(input, deps)).rejects.toThrow(CaseArchiveError);
+
+    expect((await deps.cases.get('case-1'))!.header.outcome).toBe('contained');
+    expect(deps.notifier.sent.map((sent) => sent.kind)).toEqual(['case-closed']);
+  });
+
+  it('does not hold the page back while the archive hangs (until the function times out)', async () => {
+    const { deps } = await parts(0);
+    const hanging: CaseArchive = { put: () => new Promise(() => {}) };
+
+    void close(input, { ...deps, archive: hanging });
+
+    await vi.waitFor(() => expect(deps.notifier.sent.map((sent) => sent.kind)).toEqual(['case-closed']));
   });
 });
