@@ -11,6 +11,8 @@ export interface Figure {
   met: boolean | undefined;
   /** The baseline measured in the same run, when the figure is a ratio against one. */
   baseline?: string;
+  /** The data the figure was measured on, such as "1,000,000 events, 30 days, 2 regions". */
+  data?: string;
 }
 
 export interface Spread {

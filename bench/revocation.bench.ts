@@ -1,6 +1,7 @@
 // Plan + apply latency on the local IAM account for 1 principal and for 100, and the IAM
 // API calls each plan kind costs on AWS (fewer calls: faster containment, less throttling).
-// The ratio is the per-principal time at 100 against the single principal, in the same run.
+// The ratio is the per-principal time at 100 against the single principal, RUNS runs
+// alternating which goes first; reported figures, the issue sets them no goal.
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -31,6 +32,7 @@ import { planRevocation, type RevocationTarget, scopeFor } from '../lib/domain/r
 import { LocalIamAccount } from '../lib/local/iam-account.ts';
 import type { IamGateway } from '../lib/ports.ts';
 import { applyPlan } from '../lib/usecases/apply-plan.ts';
+import { alternate, type Figure, formatSpread, spread } from './figures.ts';
 
 const ACCOUNT = '111122223333';
 const ALLOW = '{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"*","Resource":"*"}]}';
@@ -142,20 +144,29 @@ async function planAndApply(count: number) {
   return { millis, reads: iam.reads, writes: iam.writes };
 }
 
-export async function run(): Promise<void> {
+export async function run(): Promise<Figure[]> {
   const one = await planAndApply(1);
-  const hundred = await planAndApply(100);
-  const perPrincipal = hundred.millis / 100;
-  console.log('revocation: plan + apply on the local IAM account (read back after every change)');
-  console.log(`  baseline  1 principal      ${one.millis.toFixed(1)} ms`);
-  console.log(
-    `  measured  100 principals   ${hundred.millis.toFixed(1)} ms (${perPrincipal.toFixed(1)} ms each)`,
+  const sampled = await alternate(
+    () => planAndApply(100),
+    () => planAndApply(1),
   );
-  console.log(
-    `  ratio     ${(perPrincipal / one.millis).toFixed(2)}x the single principal's time, per principal`,
-  );
+  const perPrincipal = spread(sampled.measured.samples.map((value) => (value * 1000) / 100));
+  const data =
+    'local IAM account file; half role sessions, half IAM users with one key, one inline policy each';
+  const figures: Figure[] = [
+    {
+      bench: 'revocation',
+      figure: 'plan + apply + read-back per principal, 100 principals in a row',
+      data,
+      goal: '—',
+      measured: `${formatSpread(perPrincipal, 'ms', 1)} each (${formatSpread(spread(sampled.ratio.samples.map((ratio) => ratio / 100)), '×', 2)} the single principal's time)`,
+      baseline: `1 principal: ${formatSpread(spread(sampled.baseline.samples.map((value) => value * 1000)), 'ms', 1)}`,
+      met: undefined,
+    },
+  ];
+  console.log(`revocation: ${figures[0]!.measured}; ${figures[0]!.baseline}`);
 
-  console.log('  IAM API calls per plan on AWS (writes + reads, reads from the adapter itself):');
+  const costs: string[] = [];
   for (const [label, count, target] of [
     ['role sessions', 1, targets(1).targets[0]!],
     ['IAM user (1 key)', 2, targets(2).targets[1]!],
@@ -164,8 +175,18 @@ export async function run(): Promise<void> {
     const perRead = await awsReadCost(scopeFor(target));
     // planAndApply(2) also revoked a role session first: take its share out.
     const own = count === 1 ? { reads, writes } : { reads: reads - one.reads, writes: writes - one.writes };
-    console.log(
-      `    ${label.padEnd(18)} ${own.writes} writes + ${own.reads} scope reads × ${perRead} calls = ${own.writes + own.reads * perRead} calls`,
+    costs.push(
+      `${label}: ${own.writes} writes + ${own.reads} scope reads × ${perRead} calls = ${own.writes + own.reads * perRead}`,
     );
   }
+  figures.push({
+    bench: 'revocation',
+    figure: 'IAM API calls per plan on AWS (reads counted from the adapter against a mocked IAM)',
+    data,
+    goal: '—',
+    measured: costs.join('; '),
+    met: undefined,
+  });
+  console.log(`  IAM API calls per plan: ${costs.join('; ')}`);
+  return figures;
 }

@@ -6,18 +6,22 @@
 // private tree of symbolic links `account=…/region=…/timestamp=YYYY%2FMM%2FDD/…`, which DuckDB
 // reads as Hive-style partitions (it decodes the values).
 //
-// Partition pruning: the engine keeps the list of mirrored files and, for each query, hands
-// DuckDB's JSON reader only the files the query's partition filter selects (see
-// partition-filter.ts): a runbook's `timestamp BETWEEN ? AND ? AND account = ?` with its bound
-// values. A query without that filter gets every file, and DuckDB prunes those on the Hive
-// columns itself. DuckDB never lists the mirror: listing and filtering ~17k links cost every
-// query over a second. New log files are found by a cached listing of the log tree that
-// reads again only the directories that changed (tree-listing.ts).
-import { mkdir, mkdtemp, readFile, rm, symlink, unlink, writeFile } from 'node:fs/promises';
+// Partition pruning: for each query, the engine takes only the files the query's partition
+// filter selects (see partition-filter.ts): a runbook's `timestamp BETWEEN ? AND ? AND account = ?`
+// with its bound values. A query without that filter takes every file. New log files are found
+// by a cached listing of the log tree that reads again only the directories that changed
+// (tree-listing.ts); DuckDB never lists the mirror.
+//
+// Each file is read once: the first query that needs a file loads its records into a DuckDB
+// table, and every later query reads them from there. CloudTrail never rewrites a log file
+// (each S3 object is written once, under a new key), so what was loaded stays true. A 30-day
+// baseline is then a columnar scan of the rows already loaded instead of a parse of thousands
+// of gzipped JSON files per case; only the first query over a window pays for reading it.
+import { mkdir, mkdtemp, open as openFile, readFile, rm, symlink, unlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { gzipSync } from 'node:zlib';
-import { type DuckDBConnection, DuckDBInstance, LIST, listValue, VARCHAR } from '@duckdb/node-api';
+import { BIGINT, type DuckDBConnection, DuckDBInstance, LIST, listValue, VARCHAR } from '@duckdb/node-api';
 import type { QueryEngine, QueryRequest, QueryResult, SqlCell } from '../ports.ts';
 import { cellFromText } from '../query-cells.ts';
 import { partitionWindows } from './partition-filter.ts';
@@ -160,6 +164,9 @@ export class DuckDbQueryEngine implements QueryEngine {
   private readonly directories = new Set<string>();
   /** Every link in use, in path order (as a glob of the mirror lists them); null when stale. */
   private ordered: string[] | null = null;
+  /** Links whose records are in the `records` table. */
+  private readonly loaded = new Set<string>();
+  private objectSize = 0;
   private queue: Promise<unknown> = Promise.resolve();
   /** The files the view reads now (the `revoker_log_files` variable). */
   private current: string[] | null = null;
@@ -179,10 +186,16 @@ export class DuckDbQueryEngine implements QueryEngine {
     return join(this.mirror, 'empty', 'account=', 'region=', 'timestamp=', 'empty.json.gz');
   }
 
+  /** Every log file whose records are loaded (read once, kept for later queries). */
+  get loadedFiles(): number {
+    return this.loaded.size;
+  }
+
   /**
-   * Open an engine over every CloudTrail log file below `root`. `partitionPruning: false`
-   * derives the partition columns from each file's name instead, so every query reads every
-   * file: the full-scan baseline the benchmark compares against, with the same answers.
+   * Open an engine over every CloudTrail log file below `root`. `partitionPruning: false` is
+   * an engine without pruning or loading, the full-scan baseline the benchmark compares
+   * against, with the same answers: every query lists every file (DuckDB globs the mirror) and
+   * parses all of them, the partition columns derived from each file's name.
    */
   static async open(root: string, options: { partitionPruning?: boolean } = {}): Promise<DuckDbQueryEngine> {
     const mirror = await mkdtemp(join(tmpdir(), 'revoker-logs-'));
@@ -240,32 +253,61 @@ export class DuckDbQueryEngine implements QueryEngine {
   }
 
   private async createView(): Promise<void> {
-    // DuckDB binds the view by reading a file, so a corrupt one can fail here too.
-    await this.setAsideCorruptFiles('create view', async () => {
-      await this.readFrom(this.orderedLinks());
+    if (!this.partitionPruning) {
+      // The glob is expanded by DuckDB at every query: it lists the whole mirror each time.
+      await this.readFrom([join(this.mirror, '**', '*.json.gz')]);
+      await this.setObjectSize(MIN_OBJECT_SIZE);
       await this.connection.run(`
-      CREATE OR REPLACE VIEW cloudtrail_logs AS
-      SELECT ${ATHENA_PROJECTION}
-      FROM (SELECT unnest(Records) AS r, timestamp, account, region FROM ${this.viewSource()})`);
-    });
+        CREATE OR REPLACE VIEW cloudtrail_logs AS
+        SELECT ${ATHENA_PROJECTION} FROM (${this.fullScanRecords()})`);
+      return;
+    }
+    // Loading in file order would hold every file's rows until the ones before it are in;
+    // the runbooks order what they return themselves.
+    await this.connection.run('SET preserve_insertion_order = false');
+    await this.setObjectSize(MIN_OBJECT_SIZE);
+    // The table takes its columns from the projection of an empty file.
+    await this.readFrom([this.emptyFile]);
+    await this.connection.run(`CREATE TABLE records AS ${this.loadQuery()}`);
+    await this.connection.run('CREATE OR REPLACE VIEW cloudtrail_logs AS SELECT * FROM records');
   }
 
-  private viewSource(): string {
-    // The file list is a variable, set before each query, so the view is made once.
-    // One CloudTrail log file is one JSON object, often larger than DuckDB's 16 MB default.
-    return this.partitionPruning
-      ? `read_json(getvariable('revoker_log_files'), format = 'unstructured', compression = 'gzip',
-             maximum_object_size = 536870912, hive_partitioning = true,
-             hive_types = {'account': VARCHAR, 'region': VARCHAR, 'timestamp': VARCHAR},
-             columns = ${RECORD_COLUMNS})`
-      : // Tied to the file's content, so DuckDB cannot filter files by name before reading them.
-        `(SELECT Records,
-                 if(Records IS NULL, NULL, url_decode(regexp_extract(filename, 'timestamp=([^/]+)', 1))) AS timestamp,
-                 if(Records IS NULL, NULL, url_decode(regexp_extract(filename, 'account=([^/]+)', 1))) AS account,
-                 if(Records IS NULL, NULL, url_decode(regexp_extract(filename, 'region=([^/]+)', 1))) AS region
-          FROM read_json(getvariable('revoker_log_files'), format = 'unstructured', compression = 'gzip',
-                         maximum_object_size = 536870912, hive_partitioning = false,
-                         filename = true, columns = ${RECORD_COLUMNS}))`;
+  /** The records of the files in `revoker_log_files`, under Athena's column names. */
+  private loadQuery(): string {
+    return `SELECT ${ATHENA_PROJECTION}
+      FROM (SELECT unnest(Records) AS r, timestamp, account, region FROM ${this.reader(true)})`;
+  }
+
+  private reader(hive: boolean): string {
+    return `read_json(getvariable('revoker_log_files'), format = 'unstructured', compression = 'gzip',
+              maximum_object_size = getvariable('revoker_object_size'), columns = ${RECORD_COLUMNS},
+              ${
+                hive
+                  ? `hive_partitioning = true,
+                     hive_types = {'account': VARCHAR, 'region': VARCHAR, 'timestamp': VARCHAR}`
+                  : 'hive_partitioning = false, filename = true'
+              })`;
+  }
+
+  /** The full scan's records, the partition columns derived from each file's name. */
+  private fullScanRecords(): string {
+    // Tied to the file's content, so DuckDB cannot filter files by name before reading them.
+    const partition = (name: string) =>
+      `if(Records IS NULL, NULL, url_decode(regexp_extract(filename, '${name}=([^/]+)', 1))) AS ${name}`;
+    return `SELECT unnest(Records) AS r, timestamp, account, region
+      FROM (SELECT Records, ${partition('timestamp')}, ${partition('account')}, ${partition('region')}
+            FROM ${this.reader(false)})`;
+  }
+
+  /** Load the records of the files not loaded yet, in one statement (all or none of them). */
+  private async load(links: string[]): Promise<void> {
+    const pending = links.filter((link) => !this.loaded.has(link));
+    if (pending.length === 0) return;
+    await this.readFrom(pending);
+    await this.setObjectSize(await largestDocument(pending.map((link) => this.links.get(link)!.path)));
+    // One statement: a file that fails to read leaves nothing of the others loaded.
+    await this.connection.run(`INSERT INTO records ${this.loadQuery()}`);
+    for (const link of pending) this.loaded.add(link);
   }
 
   private orderedLinks(): string[] {
@@ -275,11 +317,12 @@ export class DuckDbQueryEngine implements QueryEngine {
 
   /**
    * The files a query needs: those of the partitions its runbook filter names, or every file
-   * when it names none (DuckDB then prunes on the Hive columns). The full scan reads them all.
+   * when it names none. The view holds every file loaded so far, a superset: the query's own
+   * partition filter keeps only its window's rows.
    */
   private filesFor(request: QueryRequest): string[] {
     const all = this.orderedLinks();
-    const windows = this.partitionPruning ? partitionWindows(request.sql, request.parameters) : null;
+    const windows = partitionWindows(request.sql, request.parameters);
     if (windows === null) return all;
     return all.filter((link) => {
       const file = this.links.get(link)!;
@@ -292,7 +335,18 @@ export class DuckDbQueryEngine implements QueryEngine {
     });
   }
 
-  /** Point the view at these files (at an empty file when there are none). */
+  /**
+   * DuckDB's JSON reader holds a buffer of the maximum object size for each file it reads: at
+   * a fixed 512 MB, loading thousands of files ran out of memory. Each load asks for what its
+   * largest file needs.
+   */
+  private async setObjectSize(bytes: number): Promise<void> {
+    if (bytes === this.objectSize) return;
+    await this.connection.run('SET VARIABLE revoker_object_size = ?', [bytes], [BIGINT]);
+    this.objectSize = bytes;
+  }
+
+  /** Point the reader at these files (at an empty file when there are none). */
   private async readFrom(links: string[]): Promise<void> {
     const files = links.length > 0 ? links : [this.emptyFile];
     const current = this.current;
@@ -307,7 +361,7 @@ export class DuckDbQueryEngine implements QueryEngine {
     this.current = files;
   }
 
-  /** One query at a time: each points the shared view at its own files before it runs. */
+  /** One query at a time: each loads its files through the shared reader before it runs. */
   private exclusive<T>(work: () => Promise<T>): Promise<T> {
     const result = this.queue.then(work, work);
     this.queue = result.catch(() => undefined);
@@ -321,7 +375,7 @@ export class DuckDbQueryEngine implements QueryEngine {
   private async runAlone(request: QueryRequest): Promise<QueryResult> {
     await this.sync();
     return this.setAsideCorruptFiles(request.name, async () => {
-      await this.readFrom(this.filesFor(request));
+      if (this.partitionPruning) await this.load(this.filesFor(request));
       const started = performance.now();
       const reader = await this.connection.runAndReadAll(request.sql, request.parameters);
       const columns = reader.columnNames();
@@ -424,6 +478,34 @@ export class DuckDbQueryEngine implements QueryEngine {
     this.instance.closeSync();
     await rm(this.mirror, { recursive: true, force: true });
   }
+}
+
+/** One CloudTrail log file is one JSON object, often larger than DuckDB's 16 MB default. */
+const MIN_OBJECT_SIZE = 16 * 1024 * 1024;
+const MAX_OBJECT_SIZE = 512 * 1024 * 1024;
+
+/**
+ * The object size that fits the largest of these gzipped files, from each file's last four
+ * bytes (gzip's uncompressed length): a power of two from 16 MB to 512 MB. A file that lies
+ * about its length fails to read and goes to salvage like any unreadable file.
+ */
+async function largestDocument(paths: string[]): Promise<number> {
+  let largest = 0;
+  const trailer = Buffer.alloc(4);
+  for (const path of paths) {
+    const handle = await openFile(path, 'r');
+    try {
+      const { size } = await handle.stat();
+      if (size < 4) continue;
+      await handle.read(trailer, 0, 4, size - 4);
+      largest = Math.max(largest, trailer.readUInt32LE(0));
+    } finally {
+      await handle.close();
+    }
+  }
+  let bytes = MIN_OBJECT_SIZE;
+  while (bytes < largest && bytes < MAX_OBJECT_SIZE) bytes *= 2;
+  return bytes;
 }
 
 function asText(value: unknown): string | null {

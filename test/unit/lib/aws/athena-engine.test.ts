@@ -120,6 +120,40 @@ describe('AthenaQueryEngine', () => {
     });
   });
 
+  it('reads a result of three pages whole, in order, each page asked for by the token the one before gave', async () => {
+    athena.on(GetQueryExecutionCommand).resolves({ QueryExecution: { Status: { State: 'SUCCEEDED' } } });
+    const page = (rows: ReturnType<typeof text>[], NextToken?: string) => ({
+      ResultSet: { ResultSetMetadata: { ColumnInfo: columnInfo }, Rows: rows },
+      ...(NextToken ? { NextToken } : {}),
+    });
+    athena
+      .on(GetQueryResultsCommand, { QueryExecutionId: 'q-1', NextToken: undefined })
+      .resolves(page([text('region', 'watermark', 'events'), text('ap-south-1', undefined, '1')], 'page-2'))
+      .on(GetQueryResultsCommand, { QueryExecutionId: 'q-1', NextToken: 'page-2' })
+      .resolves(page([text('eu-west-1', undefined, '2'), text('eu-west-2', undefined, '3')], 'page-3'))
+      .on(GetQueryResultsCommand, { QueryExecutionId: 'q-1', NextToken: 'page-3' })
+      // A later page's row equal to the column names is data, not a header.
+      .resolves(page([text('region', 'watermark', 'events'), text('us-east-1', undefined, '4')]));
+
+    const result = await new AthenaQueryEngine(new AthenaClient({}), settings, fakeTiming().timing).run(
+      watermark,
+    );
+
+    expect(athena).toHaveReceivedCommandTimes(GetQueryResultsCommand, 3);
+    expect(athena).toHaveReceivedNthCommandWith(GetQueryResultsCommand, 3, {
+      QueryExecutionId: 'q-1',
+      MaxResults: 1000,
+      NextToken: 'page-3',
+    });
+    expect(result.rows.map((row) => row.region)).toEqual([
+      'ap-south-1',
+      'eu-west-1',
+      'eu-west-2',
+      'region',
+      'us-east-1',
+    ]);
+  });
+
   it('sends the same request token for the same case step, and a fresh one without a key', async () => {
     athena.on(GetQueryExecutionCommand).resolves({ QueryExecution: { Status: { State: 'SUCCEEDED' } } });
     athena
