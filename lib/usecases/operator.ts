@@ -56,11 +56,11 @@ import {
 import type { Runbook } from '../runbooks/catalog.ts';
 import { answerEscalation, EscalationAnswerError } from './answer-escalation.ts';
 import { CaseContentionError, changeDocument, type IntakeOutcome } from './cases.ts';
-import { startOffboardingCase } from './detect.ts';
 import { GrantRefusedError, grantAccess } from './jit.ts';
 import { refine } from './refine.ts';
 import { openRefinement, RefinementRefusedError } from './refinement.ts';
 import { runRunbook } from './run-runbook.ts';
+import { startOffboardingCase } from './start-offboarding.ts';
 
 export interface OperatorDependencies {
   config: Config;

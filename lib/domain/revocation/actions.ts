@@ -1,7 +1,8 @@
 // The revocation actions, as a catalog. Each entry names one IAM (or Identity Center) API
 // change: its input, the permissions the pipeline needs for it, what it does to the account
-// state, whether the state already shows it, how to undo it exactly from the state before,
-// and an example. A test walks the catalog and fails on an incomplete or inexact entry.
+// state, whether the state already shows it, and how to undo it exactly from the state before.
+// A test walks the catalog with an example of each (test/fixtures/revocation-actions.ts, not
+// shipped in the functions' bundles) and fails on an incomplete or inexact entry.
 import * as z from 'zod';
 import {
   type AccountAssignment,
@@ -29,7 +30,6 @@ export interface ActionSpec<I> {
   apply(state: IamAccountState, input: I): IamAccountState;
   /** The actions that restore exactly what `before` held. */
   undo(before: IamAccountState, input: I): RevocationAction[];
-  example: { state: IamAccountState; input: I };
 }
 
 const Name = z.string().regex(/^[\w+=,.@-]{1,128}$/);
@@ -138,66 +138,6 @@ const sameAssignment = (a: Omit<AccountAssignment, never>) => (b: AccountAssignm
   b.principalType === a.principalType &&
   b.principalId === a.principalId;
 
-const ACCOUNT = '111122223333';
-const exampleState = (): IamAccountState => ({
-  accountId: ACCOUNT,
-  roles: {
-    'app-server': {
-      arn: `arn:aws:iam::${ACCOUNT}:role/service/app-server`,
-      path: '/service/',
-      tags: {},
-      trustPolicy: JSON.stringify({
-        Version: '2012-10-17',
-        Statement: [
-          { Effect: 'Allow', Principal: { Service: 'ec2.amazonaws.com' }, Action: 'sts:AssumeRole' },
-        ],
-      }),
-      inlinePolicies: { 'read-orders': '{"Version":"2012-10-17","Statement":[]}' },
-      attachedPolicies: ['arn:aws:iam::aws:policy/AmazonSSMManagedInstanceCore'],
-      instanceProfiles: ['app-server'],
-    },
-  },
-  users: {
-    alice: {
-      arn: `arn:aws:iam::${ACCOUNT}:user/alice`,
-      tags: {},
-      accessKeys: [{ accessKeyId: 'AKIAEXAMPLEALICE0001', status: 'Active' }],
-      inlinePolicies: { 'team-access': '{"Version":"2012-10-17","Statement":[]}' },
-      attachedPolicies: ['arn:aws:iam::aws:policy/ReadOnlyAccess'],
-      hasLoginProfile: true,
-      signingCertificates: [{ certificateId: 'CERTEXAMPLE0001', status: 'Active' }],
-      sshPublicKeys: [{ sshPublicKeyId: 'APKAEXAMPLE0001', status: 'Active' }],
-      serviceSpecificCredentials: [{ serviceSpecificCredentialId: 'ACCAEXAMPLE0001', status: 'Active' }],
-    },
-  },
-  managedPolicies: {
-    [`arn:aws:iam::${ACCOUNT}:policy/revoker/revoker-earlier-case`]: {
-      name: 'revoker-earlier-case',
-      document: '{"Version":"2012-10-17","Statement":[]}',
-    },
-  },
-  identityCenter: {
-    instanceArn: 'arn:aws:sso:::instance/ssoins-1111111111111111',
-    permissionSets: {
-      'arn:aws:sso:::permissionSet/ssoins-1111111111111111/ps-2222222222222222': {
-        name: 'AdministratorAccess',
-        inlinePolicy: '{"Version":"2012-10-17","Statement":[]}',
-      },
-    },
-    assignments: [
-      {
-        accountId: ACCOUNT,
-        permissionSetArn: 'arn:aws:sso:::permissionSet/ssoins-1111111111111111/ps-2222222222222222',
-        principalType: 'USER',
-        principalId: '90676a1b2c-3d4e5f60-7081-92a3-b4c5-d6e7f8091a2b',
-      },
-    ],
-  },
-});
-const DENY_ALL = '{"Version":"2012-10-17","Statement":[{"Effect":"Deny","Action":"*","Resource":"*"}]}';
-const PERMISSION_SET = 'arn:aws:sso:::permissionSet/ssoins-1111111111111111/ps-2222222222222222';
-const INSTANCE = 'arn:aws:sso:::instance/ssoins-1111111111111111';
-
 /** Roles and users hold inline and managed policies alike; these name the differences. */
 interface PolicyHolder<N extends string> {
   kind: 'role' | 'user';
@@ -253,7 +193,7 @@ const asAction = (action: ActionName, input: object) => ({ action, input }) as R
 function putInlinePolicy<
   N extends string,
   I extends Record<N, string> & { policyName: string; policyDocument: string },
->(holder: PolicyHolder<N>, input: z.ZodType<I>, example: I): ActionSpec<I> {
+>(holder: PolicyHolder<N>, input: z.ZodType<I>): ActionSpec<I> {
   const policies = (state: IamAccountState, given: I) => holder.find(state, given[holder.key]).inlinePolicies;
   return {
     title: `Write an inline policy on a ${holder.kind}`,
@@ -272,14 +212,12 @@ function putInlinePolicy<
         ? [asAction(holder.names.delete, { [holder.key]: given[holder.key], policyName: given.policyName })]
         : [asAction(holder.names.put, { ...given, policyDocument: previous })];
     },
-    example: { state: exampleState(), input: example },
   };
 }
 
 function deleteInlinePolicy<N extends string, I extends Record<N, string> & { policyName: string }>(
   holder: PolicyHolder<N>,
   input: z.ZodType<I>,
-  example: I,
 ): ActionSpec<I> {
   const policies = (state: IamAccountState, given: I) => holder.find(state, given[holder.key]).inlinePolicies;
   return {
@@ -298,14 +236,12 @@ function deleteInlinePolicy<N extends string, I extends Record<N, string> & { po
         ? []
         : [asAction(holder.names.put, { ...given, policyDocument: previous })];
     },
-    example: { state: exampleState(), input: example },
   };
 }
 
 function attachManagedPolicy<N extends string, I extends Record<N, string> & { policyArn: string }>(
   holder: PolicyHolder<N>,
   input: z.ZodType<I>,
-  example: I,
 ): ActionSpec<I> {
   const attached = (state: IamAccountState, given: I) =>
     holder.find(state, given[holder.key]).attachedPolicies;
@@ -322,14 +258,12 @@ function attachManagedPolicy<N extends string, I extends Record<N, string> & { p
       }),
     undo: (before, given) =>
       attached(before, given).includes(given.policyArn) ? [] : [asAction(holder.names.detach, given)],
-    example: { state: exampleState(), input: example },
   };
 }
 
 function detachManagedPolicy<N extends string, I extends Record<N, string> & { policyArn: string }>(
   holder: PolicyHolder<N>,
   input: z.ZodType<I>,
-  example: I,
 ): ActionSpec<I> {
   const attached = (state: IamAccountState, given: I) =>
     holder.find(state, given[holder.key]).attachedPolicies;
@@ -347,7 +281,6 @@ function detachManagedPolicy<N extends string, I extends Record<N, string> & { p
       }),
     undo: (before, given) =>
       attached(before, given).includes(given.policyArn) ? [asAction(holder.names.attach, given)] : [],
-    example: { state: exampleState(), input: example },
   };
 }
 
@@ -359,7 +292,6 @@ function statusAction<I extends { userName: string; status: 'Active' | 'Inactive
   list: (user: UserState) => { status: 'Active' | 'Inactive' }[];
   matches: (item: Record<string, unknown>, input: I) => boolean;
   label: (input: I) => string;
-  example: I;
   rebuild: (input: I, status: 'Active' | 'Inactive') => RevocationAction;
 }): ActionSpec<I> {
   const find = (state: IamAccountState, input: I) => {
@@ -381,45 +313,18 @@ function statusAction<I extends { userName: string; status: 'Active' | 'Inactive
         find(draft, input).status = input.status;
       }),
     undo: (before, input) => [options.rebuild(input, find(before, input).status)],
-    example: { state: exampleState(), input: options.example },
   };
 }
 
 export const ACTIONS: { [K in ActionName]: ActionSpec<InputOf<K>> } = {
-  'put-role-policy': putInlinePolicy(ROLE, RoleInline, {
-    roleName: 'app-server',
-    policyName: 'revoker-revocation',
-    policyDocument: DENY_ALL,
-  }),
-  'delete-role-policy': deleteInlinePolicy(ROLE, RolePolicyName, {
-    roleName: 'app-server',
-    policyName: 'read-orders',
-  }),
-  'attach-role-policy': attachManagedPolicy(ROLE, RoleManaged, {
-    roleName: 'app-server',
-    policyArn: 'arn:aws:iam::aws:policy/ReadOnlyAccess',
-  }),
-  'detach-role-policy': detachManagedPolicy(ROLE, RoleManaged, {
-    roleName: 'app-server',
-    policyArn: 'arn:aws:iam::aws:policy/AmazonSSMManagedInstanceCore',
-  }),
-  'put-user-policy': putInlinePolicy(USER, UserInline, {
-    userName: 'alice',
-    policyName: 'revoker-revocation',
-    policyDocument: DENY_ALL,
-  }),
-  'delete-user-policy': deleteInlinePolicy(USER, UserPolicyName, {
-    userName: 'alice',
-    policyName: 'team-access',
-  }),
-  'attach-user-policy': attachManagedPolicy(USER, UserManaged, {
-    userName: 'alice',
-    policyArn: 'arn:aws:iam::aws:policy/AWSDenyAll',
-  }),
-  'detach-user-policy': detachManagedPolicy(USER, UserManaged, {
-    userName: 'alice',
-    policyArn: 'arn:aws:iam::aws:policy/ReadOnlyAccess',
-  }),
+  'put-role-policy': putInlinePolicy(ROLE, RoleInline),
+  'delete-role-policy': deleteInlinePolicy(ROLE, RolePolicyName),
+  'attach-role-policy': attachManagedPolicy(ROLE, RoleManaged),
+  'detach-role-policy': detachManagedPolicy(ROLE, RoleManaged),
+  'put-user-policy': putInlinePolicy(USER, UserInline),
+  'delete-user-policy': deleteInlinePolicy(USER, UserPolicyName),
+  'attach-user-policy': attachManagedPolicy(USER, UserManaged),
+  'detach-user-policy': detachManagedPolicy(USER, UserManaged),
   'remove-role-from-instance-profile': {
     title: 'Remove a role from an instance profile',
     input: RoleProfile,
@@ -438,7 +343,6 @@ export const ACTIONS: { [K in ActionName]: ActionSpec<InputOf<K>> } = {
       role(before, input.roleName).instanceProfiles.includes(input.instanceProfileName)
         ? [{ action: 'add-role-to-instance-profile', input }]
         : [],
-    example: { state: exampleState(), input: { roleName: 'app-server', instanceProfileName: 'app-server' } },
   },
   'add-role-to-instance-profile': {
     title: 'Add a role back to an instance profile',
@@ -457,10 +361,6 @@ export const ACTIONS: { [K in ActionName]: ActionSpec<InputOf<K>> } = {
       role(before, input.roleName).instanceProfiles.includes(input.instanceProfileName)
         ? []
         : [{ action: 'remove-role-from-instance-profile', input }],
-    example: {
-      state: exampleState(),
-      input: { roleName: 'app-server', instanceProfileName: 'app-server-spare' },
-    },
   },
   'update-assume-role-policy': {
     title: "Replace a role's trust policy",
@@ -478,7 +378,6 @@ export const ACTIONS: { [K in ActionName]: ActionSpec<InputOf<K>> } = {
         throw new ActionTargetMissingError(`role ${input.roleName} has no recorded trust policy`);
       return [{ action: 'update-assume-role-policy', input: { ...input, policyDocument: previous } }];
     },
-    example: { state: exampleState(), input: { roleName: 'app-server', policyDocument: DENY_ALL } },
   },
   'update-access-key': statusAction({
     title: "Change an access key's status (never deleted)",
@@ -487,7 +386,6 @@ export const ACTIONS: { [K in ActionName]: ActionSpec<InputOf<K>> } = {
     list: (found) => found.accessKeys,
     matches: (item, input) => item.accessKeyId === input.accessKeyId,
     label: (input) => `access key ${input.accessKeyId}`,
-    example: { userName: 'alice', accessKeyId: 'AKIAEXAMPLEALICE0001', status: 'Inactive' },
     rebuild: (input, status) => ({ action: 'update-access-key', input: { ...input, status } }),
   }),
   'update-signing-certificate': statusAction({
@@ -497,7 +395,6 @@ export const ACTIONS: { [K in ActionName]: ActionSpec<InputOf<K>> } = {
     list: (found) => found.signingCertificates,
     matches: (item, input) => item.certificateId === input.certificateId,
     label: (input) => `signing certificate ${input.certificateId}`,
-    example: { userName: 'alice', certificateId: 'CERTEXAMPLE0001', status: 'Inactive' },
     rebuild: (input, status) => ({ action: 'update-signing-certificate', input: { ...input, status } }),
   }),
   'update-ssh-public-key': statusAction({
@@ -507,7 +404,6 @@ export const ACTIONS: { [K in ActionName]: ActionSpec<InputOf<K>> } = {
     list: (found) => found.sshPublicKeys,
     matches: (item, input) => item.sshPublicKeyId === input.sshPublicKeyId,
     label: (input) => `SSH public key ${input.sshPublicKeyId}`,
-    example: { userName: 'alice', sshPublicKeyId: 'APKAEXAMPLE0001', status: 'Inactive' },
     rebuild: (input, status) => ({ action: 'update-ssh-public-key', input: { ...input, status } }),
   }),
   'update-service-specific-credential': statusAction({
@@ -517,7 +413,6 @@ export const ACTIONS: { [K in ActionName]: ActionSpec<InputOf<K>> } = {
     list: (found) => found.serviceSpecificCredentials,
     matches: (item, input) => item.serviceSpecificCredentialId === input.serviceSpecificCredentialId,
     label: (input) => `service-specific credential ${input.serviceSpecificCredentialId}`,
-    example: { userName: 'alice', serviceSpecificCredentialId: 'ACCAEXAMPLE0001', status: 'Inactive' },
     rebuild: (input, status) => ({
       action: 'update-service-specific-credential',
       input: { ...input, status },
@@ -542,14 +437,6 @@ export const ACTIONS: { [K in ActionName]: ActionSpec<InputOf<K>> } = {
         );
       }
       return [{ action: 'delete-policy', input: { policyArn: input.policyArn } }];
-    },
-    example: {
-      state: exampleState(),
-      input: {
-        policyArn: `arn:aws:iam::${ACCOUNT}:policy/revoker/revoker-app-server`,
-        policyName: 'revoker-app-server',
-        policyDocument: DENY_ALL,
-      },
     },
   },
   'delete-policy': {
@@ -577,10 +464,6 @@ export const ACTIONS: { [K in ActionName]: ActionSpec<InputOf<K>> } = {
           ]
         : [];
     },
-    example: {
-      state: exampleState(),
-      input: { policyArn: `arn:aws:iam::${ACCOUNT}:policy/revoker/revoker-earlier-case` },
-    },
   },
   'put-permission-set-policy': {
     title: "Write a permission set's inline policy and provision it",
@@ -605,10 +488,6 @@ export const ACTIONS: { [K in ActionName]: ActionSpec<InputOf<K>> } = {
         ? [{ action: 'delete-permission-set-policy', input: ref }]
         : [{ action: 'put-permission-set-policy', input: { ...ref, inlinePolicy: previous } }];
     },
-    example: {
-      state: exampleState(),
-      input: { instanceArn: INSTANCE, permissionSetArn: PERMISSION_SET, inlinePolicy: DENY_ALL },
-    },
   },
   'delete-permission-set-policy': {
     title: "Remove a permission set's inline policy and provision it",
@@ -631,7 +510,6 @@ export const ACTIONS: { [K in ActionName]: ActionSpec<InputOf<K>> } = {
         ? []
         : [{ action: 'put-permission-set-policy', input: { ...input, inlinePolicy: previous } }];
     },
-    example: { state: exampleState(), input: { instanceArn: INSTANCE, permissionSetArn: PERMISSION_SET } },
   },
   'delete-account-assignment': {
     title: "Remove a user's or group's assignment of a permission set to an account",
@@ -649,16 +527,6 @@ export const ACTIONS: { [K in ActionName]: ActionSpec<InputOf<K>> } = {
       identityCenter(before).assignments.some(sameAssignment(input))
         ? [{ action: 'create-account-assignment', input }]
         : [],
-    example: {
-      state: exampleState(),
-      input: {
-        instanceArn: INSTANCE,
-        accountId: ACCOUNT,
-        permissionSetArn: PERMISSION_SET,
-        principalType: 'USER',
-        principalId: '90676a1b2c-3d4e5f60-7081-92a3-b4c5-d6e7f8091a2b',
-      },
-    },
   },
   'create-account-assignment': {
     title: 'Assign a permission set to a user or group in an account (undo only)',
@@ -677,16 +545,6 @@ export const ACTIONS: { [K in ActionName]: ActionSpec<InputOf<K>> } = {
       identityCenter(before).assignments.some(sameAssignment(input))
         ? []
         : [{ action: 'delete-account-assignment', input }],
-    example: {
-      state: exampleState(),
-      input: {
-        instanceArn: INSTANCE,
-        accountId: ACCOUNT,
-        permissionSetArn: PERMISSION_SET,
-        principalType: 'GROUP',
-        principalId: 'group-0001',
-      },
-    },
   },
 };
 

@@ -12,7 +12,7 @@ const DYNAMODB = ['client-dynamodb', 'lib-dynamodb'];
 const IAM = ['client-iam', 'client-sso-admin', 'client-sts'];
 const CLIENTS: Record<string, string[]> = {
   approval: [...DYNAMODB, 'client-secrets-manager', 'client-sfn'],
-  close: [...DYNAMODB, 'client-secrets-manager', 'client-sns'],
+  close: [...DYNAMODB, 'client-s3', 'client-secrets-manager', 'client-sns'],
   confirm: [...DYNAMODB, 'client-athena'],
   detect: [...DYNAMODB, 'client-identitystore', 'client-sfn', 'client-sqs', 'client-sso-admin'],
   escalate: [...DYNAMODB, ...IAM, 'client-secrets-manager', 'client-sns'],

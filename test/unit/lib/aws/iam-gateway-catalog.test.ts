@@ -43,6 +43,7 @@ import {
   type InputOf,
   type RevocationAction,
 } from '../../../../lib/domain/revocation/actions.ts';
+import { ACTION_EXAMPLES } from '../../../fixtures/revocation-actions.ts';
 
 const iam = mockClient(IAMClient);
 const sso = mockClient(SSOAdminClient);
@@ -196,7 +197,7 @@ describe('every catalog action through the AWS adapter', () => {
   it.each(Object.keys(ACTIONS) as ActionName[])(
     '%s sends its command, with the catalog example’s values',
     async (name) => {
-      const input = ACTIONS[name].example.input;
+      const input = ACTION_EXAMPLES[name].input;
       const expected = (SENDS[name] as (input: unknown) => Sent)(input);
       const adapter = new AwsIamGateway(new IAMClient({}), new SSOAdminClient({}), {
         accountId: ACCOUNT,

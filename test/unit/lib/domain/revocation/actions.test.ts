@@ -10,8 +10,10 @@ import {
   type RevocationAction,
   undoActions,
 } from '../../../../../lib/domain/revocation/actions.ts';
+import { ACTION_EXAMPLES } from '../../../../fixtures/revocation-actions.ts';
 
 const entries = Object.entries(ACTIONS) as [ActionName, (typeof ACTIONS)[ActionName]][];
+const exampleOf = (name: ActionName) => ACTION_EXAMPLES[name];
 
 describe('the revocation action catalog', () => {
   it.each(entries)(
@@ -20,14 +22,14 @@ describe('the revocation action catalog', () => {
       expect(spec.title.length).toBeGreaterThan(10);
       expect(spec.permissions.length).toBeGreaterThan(0);
       for (const permission of spec.permissions) expect(permission).toMatch(/^(iam|sso):[A-Z][A-Za-z]+$/);
-      const action = parseAction({ action: name, input: spec.example.input });
+      const action = parseAction({ action: name, input: exampleOf(name).input });
       expect(spec.describe(action.input as never)).not.toBe('');
     },
   );
 
-  it.each(entries)('%s changes the example state, and applying it again changes nothing', (name, spec) => {
-    const action = { action: name, input: spec.example.input } as RevocationAction;
-    const before = spec.example.state;
+  it.each(entries)('%s changes the example state, and applying it again changes nothing', (name) => {
+    const action = { action: name, input: exampleOf(name).input } as RevocationAction;
+    const before = exampleOf(name).state;
 
     const after = applyAction(before, action);
 
@@ -37,9 +39,9 @@ describe('the revocation action catalog', () => {
     expect(isApplied(before, action)).toBe(false);
   });
 
-  it.each(entries)('%s is undone exactly from the state before it', (name, spec) => {
-    const action = { action: name, input: spec.example.input } as RevocationAction;
-    const before = spec.example.state;
+  it.each(entries)('%s is undone exactly from the state before it', (name) => {
+    const action = { action: name, input: exampleOf(name).input } as RevocationAction;
+    const before = exampleOf(name).state;
     let state = applyAction(before, action);
 
     for (const undo of undoActions(before, action)) state = applyAction(state, parseAction(undo));
@@ -48,12 +50,12 @@ describe('the revocation action catalog', () => {
   });
 
   it('names the missing principal, as IAM answers NoSuchEntity', () => {
-    const spec = ACTIONS['update-access-key'];
+    const example = ACTION_EXAMPLES['update-access-key'];
 
     expect(() =>
-      applyAction(spec.example.state, {
+      applyAction(example.state, {
         action: 'update-access-key',
-        input: { ...spec.example.input, userName: 'mallory' },
+        input: { ...example.input, userName: 'mallory' },
       }),
     ).toThrow(new ActionTargetMissingError('user mallory does not exist'));
   });
