@@ -1,6 +1,6 @@
 import { existsSync } from 'node:fs';
 import { type Command, InvalidArgumentError, Option } from 'commander';
-import { generate } from '../lib/local/generator/generate.ts';
+import { generateInParallel } from '../lib/local/generator/generate.ts';
 import { KEY_PREFIX, ORGANIZATION_ID } from '../lib/local/generator/log-writer.ts';
 import { SCENARIOS, type ScenarioName } from '../lib/local/generator/scenarios.ts';
 import { LocalIamAccount } from '../lib/local/iam-account.ts';
@@ -75,7 +75,7 @@ export function registerGenerate(program: Command): void {
         const started = performance.now();
         const { org, prefix, scenario, iamDir, ...rest } = options;
         const layout = { ...(org ? { organizationId: org } : {}), ...(prefix ? { prefix } : {}) };
-        const result = generate({ ...rest, scenarios: scenario, layout });
+        const result = await generateInParallel({ ...rest, scenarios: scenario, layout });
         const seconds = ((performance.now() - started) / 1000).toFixed(1);
         console.log(
           `wrote ${result.records} events in ${result.files} log files under ${options.out} (${seconds}s)`,

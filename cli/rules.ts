@@ -7,8 +7,8 @@ import { DEFAULT_CONFIG_FILE, loadConfigFile } from '../lib/config-file.ts';
 import { accountLabel, accountNeedsHuman, approversIn, modeIn, responseIn } from '../lib/domain/accounts.ts';
 import type { Config } from '../lib/domain/config.ts';
 import { eventBridgeEvents, RULES } from '../lib/domain/rules.ts';
-import { replayEntries } from '../lib/local/record-files.ts';
-import { describeRaise, replay } from '../lib/usecases/replay.ts';
+import { replayFiles } from '../lib/local/record-files.ts';
+import { describeRaise } from '../lib/usecases/replay.ts';
 import { plural, printable, printJson, table } from './output.ts';
 
 function accountId(value: string): string {
@@ -109,7 +109,7 @@ next one opens a new case, linked to it. A replay closes nothing.)`,
     .option('--config <file>', 'configuration file (for per-rule response overrides)', DEFAULT_CONFIG_FILE)
     .option('--json', 'print the cases as JSON, each with its raises')
     .action(async (paths: string[], options: { config: string; json?: boolean }) => {
-      const result = await replay(replayEntries(paths), await loadConfigFile(options.config));
+      const result = await replayFiles(paths, await loadConfigFile(options.config));
       if (options.json) return printJson(result);
       console.log(`${result.records} records read; ${plural(result.cases.length, 'case')} would open.`);
       if (result.cases.length > 0) {
