@@ -16,6 +16,7 @@ export class ParallelLogSink {
   private readonly workers: Worker[];
   private readonly pending = new Int32Array(new SharedArrayBuffer(4));
   private readonly errors: string[] = [];
+  private readonly exited = new Set<Worker>();
   private next = 0;
 
   constructor(count: number) {
@@ -25,6 +26,8 @@ export class ParallelLogSink {
       worker.on('message', (message: { error?: string }) => {
         if (message.error) this.errors.push(message.error);
       });
+      worker.on('error', (error) => this.errors.push(error.stack ?? error.message));
+      worker.on('exit', () => this.exited.add(worker));
       return worker;
     });
   }
@@ -47,11 +50,13 @@ export class ParallelLogSink {
         this.workers.map(
           (worker) =>
             new Promise<void>((resolve, reject) => {
+              const died = () =>
+                reject(new Error(`a compressing worker stopped: ${this.errors[0] ?? 'no reason given'}`));
+              if (this.exited.has(worker)) return died();
               worker.on('message', (message: { done?: boolean }) => {
                 if (message.done) resolve();
               });
-              worker.on('error', reject);
-              worker.on('exit', (code) => reject(new Error(`a compressing worker exited with code ${code}`)));
+              worker.on('exit', died);
               worker.postMessage('done');
             }),
         ),
