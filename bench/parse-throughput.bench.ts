@@ -1,42 +1,57 @@
-// Parse + principal resolution throughput on 1,000,000 generated records, against the raw
-// cost of reading the same files (gunzip + JSON.parse), as a ratio measured in the same run.
+// Parse + principal resolution on the shared data set (1M events, 30 days, 2 regions), against
+// the raw cost of reading the same files (gunzip + JSON.parse on one thread), as a speed ratio
+// taken in each run: on one core in process, on every core (worker threads), and as the
+// `revoker parse` process a user runs.
+import { execFileSync } from 'node:child_process';
 import { gunzipSync } from 'node:zlib';
 import { readDocument } from '../lib/domain/documents.ts';
-import { generatedLogs } from './generated-logs.ts';
+import { summarizeFiles } from '../lib/local/record-files.ts';
+import { workerCount } from '../lib/local/worker-pool.ts';
+import { alternate, type Figure, formatSpread, spread } from './figures.ts';
+import { generatedLogs, readRaw } from './generated-logs.ts';
 
-export async function run(): Promise<void> {
-  const { files, compressed } = await generatedLogs();
+const GOAL = 0.7;
 
-  const baselineStart = performance.now();
-  let baselineRecords = 0;
-  for (const bytes of compressed)
-    baselineRecords += (JSON.parse(gunzipSync(bytes).toString('utf8')) as { Records: unknown[] }).Records
-      .length;
-  const baselineSeconds = (performance.now() - baselineStart) / 1000;
+export async function run(): Promise<Figure[]> {
+  const { directory, files, compressed } = await generatedLogs();
+  const records = readRaw(compressed);
+  const workers = workerCount();
 
-  const parseStart = performance.now();
-  let parsed = 0;
-  let resolved = 0;
-  for (const [index, bytes] of compressed.entries()) {
-    for (const entry of readDocument(JSON.parse(gunzipSync(bytes).toString('utf8')), files[index]!)) {
-      if (entry.kind !== 'parsed') continue;
-      parsed += 1;
-      if (entry.principal.ok) resolved += 1;
-    }
-  }
-  const parseSeconds = (performance.now() - parseStart) / 1000;
+  const singleCore = () => {
+    let parsed = 0;
+    for (const [index, bytes] of compressed.entries())
+      for (const entry of readDocument(JSON.parse(gunzipSync(bytes).toString('utf8')), files[index]!))
+        if (entry.kind === 'parsed' && entry.principal.ok) parsed += 1;
+    if (parsed !== records) throw new Error(`parsed and resolved ${parsed} of ${records} records`);
+  };
+  const allCores = async () => {
+    const summary = await summarizeFiles([directory], { workers });
+    if (summary.parsed !== records) throw new Error(`parsed ${summary.parsed} of ${records} records`);
+  };
+  const asProcess = () => {
+    execFileSync(process.execPath, ['bin/revoker.js', 'parse', directory], { stdio: 'ignore' });
+  };
 
-  if (parsed !== baselineRecords) throw new Error(`parsed ${parsed} of ${baselineRecords} records`);
-  const rate = (records: number, seconds: number) =>
-    `${Math.round(records / seconds).toLocaleString('en-US')} records/s`;
-  console.log(
-    `parse-throughput: ${baselineRecords.toLocaleString('en-US')} records in ${files.length} files`,
-  );
-  console.log(
-    `  baseline  gunzip + JSON.parse                    ${rate(baselineRecords, baselineSeconds)} (${baselineSeconds.toFixed(2)} s)`,
-  );
-  console.log(
-    `  measured  + schema validation + principal (${resolved === parsed ? 'all' : resolved} resolved) ${rate(parsed, parseSeconds)} (${parseSeconds.toFixed(2)} s)`,
-  );
-  console.log(`  ratio     ${(parseSeconds / baselineSeconds).toFixed(2)}x the baseline's time`);
+  const label = `${records.toLocaleString('en-US')} events in ${files.length} files`;
+  const figure = async (name: string, work: () => unknown): Promise<Figure> => {
+    const { baseline, ratio } = await alternate(work, () => readRaw(compressed));
+    // alternate's ratio is time over time; the goal is a speed: raw time over ours.
+    const speed = spread(ratio.samples.map((value) => 1 / value));
+    return {
+      bench: 'parse-throughput',
+      figure: `${name} vs gunzip + JSON.parse (${label})`,
+      goal: `≥ ${GOAL.toFixed(2)}×`,
+      measured: formatSpread(speed, '×'),
+      met: speed.median >= GOAL,
+      baseline: formatSpread(baseline, 's'),
+    };
+  };
+  return [
+    await figure('parse + principal, 1 core', singleCore),
+    await figure(
+      `parse + principal, all cores (${workers > 1 ? `${workers} workers` : 'one core here'})`,
+      allCores,
+    ),
+    await figure('`revoker parse` as a process, all cores', asProcess),
+  ];
 }

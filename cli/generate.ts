@@ -1,6 +1,6 @@
 import { existsSync } from 'node:fs';
 import { type Command, InvalidArgumentError, Option } from 'commander';
-import { generate } from '../lib/local/generator/generate.ts';
+import { generateInParallel } from '../lib/local/generator/generate.ts';
 import { KEY_PREFIX, ORGANIZATION_ID } from '../lib/local/generator/log-writer.ts';
 import { SCENARIOS, type ScenarioName } from '../lib/local/generator/scenarios.ts';
 import { LocalIamAccount } from '../lib/local/iam-account.ts';
@@ -80,12 +80,7 @@ export function registerGenerate(program: Command): void {
         const { org, prefix, scenario, iamDir, json, ...rest } = options;
         const layout = { ...(org ? { organizationId: org } : {}), ...(prefix ? { prefix } : {}) };
         const shown = progress(`writing ${plural(options.events, 'event')} to ${options.out}`);
-        let result: ReturnType<typeof generate>;
-        try {
-          result = generate({ ...rest, scenarios: scenario, layout });
-        } finally {
-          shown.done();
-        }
+        const result = await generateInParallel({ ...rest, scenarios: scenario, layout }).finally(shown.done);
         const seconds = ((performance.now() - started) / 1000).toFixed(1);
         // With --json the lines are not printed; the JSON carries the same facts.
         const log = json ? () => undefined : (line: string) => console.log(line);

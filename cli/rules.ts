@@ -7,11 +7,11 @@ import { DEFAULT_CONFIG_FILE, loadConfigFile } from '../lib/config-file.ts';
 import { accountLabel, accountNeedsHuman, approversIn, modeIn, responseIn } from '../lib/domain/accounts.ts';
 import type { Config } from '../lib/domain/config.ts';
 import { eventBridgeEvents, RULES } from '../lib/domain/rules.ts';
-import { replayEntries } from '../lib/local/record-files.ts';
-import { describeRaise, type ReplayEntry, type ReplayResult, replay } from '../lib/usecases/replay.ts';
+import { replayFiles } from '../lib/local/record-files.ts';
+import { describeRaise, type ReplayResult } from '../lib/usecases/replay.ts';
 import { InputError, requireExisting } from './exit-codes.ts';
 import { plural, printable, printJson, table } from './output.ts';
-import { counted, progress } from './progress.ts';
+import { progress } from './progress.ts';
 
 function accountId(value: string): string {
   if (!/^\d{12}$/.test(value)) throw new InvalidArgumentError('expected a 12-digit account ID');
@@ -115,55 +115,28 @@ next one opens a new case, linked to it. A replay closes nothing.)`,
     .action(async (paths: string[], options: { config: string; json?: boolean }) => {
       requireExisting(paths);
       const config = await loadConfigFile(options.config);
-      const files = new FileReadings();
-      const shown = progress(`reading ${paths.join(' ')}`, 'records');
-      const result = await replay(files.watch(counted(replayEntries(paths), shown)), config).finally(
-        shown.done,
-      );
-      files.reportUnreadable();
+      const shown = progress(`reading ${paths.join(' ')}`);
+      const result = await replayFiles(paths, config).finally(shown.done);
+      reportUnusable(result);
       if (options.json) printJson(result);
       else printReplay(result);
-      if (files.readable === 0)
+      if (result.records === 0)
         throw new InputError(
-          files.seen === 0
+          result.unusableFiles.length === 0
             ? `no records under ${paths.join(', ')}`
-            : `nothing could be read in ${plural(files.seen, 'file')}`,
+            : `nothing could be read in ${plural(result.unusableFiles.length, 'file')}`,
         );
     });
 }
 
-/** Which files gave nothing readable, so they can be named. */
-class FileReadings {
-  private readonly byFile = new Map<string, { readable: number; reason: string | null }>();
-  readable = 0;
-
-  get seen(): number {
-    return this.byFile.size;
-  }
-
-  async *watch(entries: AsyncIterable<ReplayEntry>): AsyncGenerator<ReplayEntry> {
-    for await (const entry of entries) {
-      const file = this.byFile.get(entry.file) ?? { readable: 0, reason: null };
-      if ('unreadable' in entry) file.reason ??= entry.unreadable;
-      else {
-        file.readable += 1;
-        this.readable += 1;
-      }
-      this.byFile.set(entry.file, file);
-      yield entry;
-    }
-  }
-
-  /** On stderr, so `--json` output stays one document: each file nothing could be read from, and why. */
-  reportUnreadable(): void {
-    const unreadable = [...this.byFile].filter(([, file]) => file.readable === 0);
-    for (const [name, { reason }] of unreadable.slice(0, MAX_NAMED))
-      process.stderr.write(`revoker: nothing usable in ${name}: ${printable(reason, 200)}\n`);
-    if (unreadable.length > MAX_NAMED)
-      process.stderr.write(
-        `revoker: … and ${plural(unreadable.length - MAX_NAMED, 'more file')} (\`revoker parse\` lists them all)\n`,
-      );
-  }
+/** On stderr, so `--json` output stays one document: each file nothing could be read from, and why. */
+function reportUnusable({ unusableFiles }: ReplayResult): void {
+  for (const { file, reason } of unusableFiles.slice(0, MAX_NAMED))
+    process.stderr.write(`revoker: nothing usable in ${file}: ${printable(reason, 200)}\n`);
+  if (unusableFiles.length > MAX_NAMED)
+    process.stderr.write(
+      `revoker: … and ${plural(unusableFiles.length - MAX_NAMED, 'more file')} (\`revoker parse\` lists them all)\n`,
+    );
 }
 
 const MAX_NAMED = 20;

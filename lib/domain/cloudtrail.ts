@@ -106,6 +106,107 @@ export const CloudTrailRecordSchema = z.looseObject({
 });
 export type CloudTrailRecord = z.infer<typeof CloudTrailRecordSchema>;
 
+// The hot path: a hand-written check of exactly what CloudTrailRecordSchema accepts, without
+// zod's copy of every record (most of what parsing a million records cost). It never accepts
+// what the schema refuses (a property test holds it to that); whatever it refuses goes to the
+// schema, which says why, or accepts an edge it was too strict for. Where a record opens a
+// case, the schema itself judges it again (detect, replay).
+
+type Fields = Record<string, unknown>;
+
+function isPlainObject(value: unknown): value is Fields {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+/** `optionalText`: missing, undefined, null or a string. */
+function isOptionalText(value: unknown): boolean {
+  return value === undefined || value === null || typeof value === 'string';
+}
+
+function textsOptional(object: Fields, keys: readonly string[]): boolean {
+  for (const key of keys) if (!isOptionalText(object[key])) return false;
+  return true;
+}
+
+const INSTANT = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?Z$/;
+
+function isInstant(value: unknown): boolean {
+  return typeof value === 'string' && INSTANT.test(value) && !Number.isNaN(Date.parse(value));
+}
+
+const RECORD_TEXTS = [
+  'eventVersion',
+  'awsRegion',
+  'eventID',
+  'eventType',
+  'sourceIPAddress',
+  'userAgent',
+  'errorCode',
+  'errorMessage',
+  'recipientAccountId',
+  'vpcEndpointId',
+  'vpcEndpointAccountId',
+] as const;
+const IDENTITY_TEXTS = [
+  'type',
+  'principalId',
+  'arn',
+  'accountId',
+  'accessKeyId',
+  'userName',
+  'invokedBy',
+  'identityProvider',
+  'credentialId',
+] as const;
+const ISSUER_TEXTS = ['type', 'principalId', 'arn', 'accountId', 'userName'] as const;
+const RESOURCE_TEXTS = ['ARN', 'accountId', 'type'] as const;
+
+function isNullishOr(value: unknown, check: (object: Fields) => boolean): boolean {
+  return value === undefined || value === null || (isPlainObject(value) && check(value));
+}
+
+function isSessionAttributes(attributes: Fields): boolean {
+  const mfa = attributes.mfaAuthenticated;
+  return (isOptionalText(mfa) || typeof mfa === 'boolean') && isOptionalText(attributes.creationDate);
+}
+
+function isSessionContext(context: Fields): boolean {
+  return (
+    isNullishOr(context.attributes, isSessionAttributes) &&
+    isNullishOr(context.sessionIssuer, (issuer) => textsOptional(issuer, ISSUER_TEXTS)) &&
+    isOptionalText(context.sourceIdentity) &&
+    isOptionalText(context.ec2RoleDelivery)
+  );
+}
+
+function isUserIdentity(identity: Fields): boolean {
+  return (
+    textsOptional(identity, IDENTITY_TEXTS) &&
+    isNullishOr(identity.sessionContext, isSessionContext) &&
+    isNullishOr(identity.onBehalfOf, (behalf) => textsOptional(behalf, ['userId', 'identityStoreArn']))
+  );
+}
+
+/** Whether CloudTrailRecordSchema would accept the value as it is (the value is not copied). */
+export function isCloudTrailRecord(value: unknown): value is CloudTrailRecord {
+  if (!isPlainObject(value)) return false;
+  const { eventSource, eventName, readOnly, resources } = value;
+  return (
+    typeof eventSource === 'string' &&
+    eventSource.length > 0 &&
+    typeof eventName === 'string' &&
+    eventName.length > 0 &&
+    isInstant(value.eventTime) &&
+    textsOptional(value, RECORD_TEXTS) &&
+    isNullishOr(value.userIdentity, isUserIdentity) &&
+    (isOptionalText(readOnly) || typeof readOnly === 'boolean') &&
+    (resources === undefined ||
+      resources === null ||
+      (Array.isArray(resources) &&
+        resources.every((resource) => isPlainObject(resource) && textsOptional(resource, RESOURCE_TEXTS))))
+  );
+}
+
 /**
  * CloudTrail Insights events (`eventType: AwsCloudTrailInsight`) report unusual call rates or
  * error rates; they are not API calls, carry no eventSource, eventName or userIdentity (the
@@ -172,6 +273,71 @@ export const CloudTrailEnvelopeSchema = EventBridgeSchema.extend({
   }
 });
 export type CloudTrailEnvelope = z.infer<typeof CloudTrailEnvelopeSchema>;
+
+const DAYS_IN_MONTH = [31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31];
+
+/**
+ * A UTC time with seconds that names a real day and time of day (zod's datetime accepts these,
+ * and more). Read digit by digit: this runs once per event on detect's hot path.
+ */
+function isEnvelopeTime(value: unknown): boolean {
+  if (typeof value !== 'string' || !INSTANT.test(value)) return false;
+  const number = (at: number) => (value.charCodeAt(at) - 48) * 10 + value.charCodeAt(at + 1) - 48;
+  const year = number(0) * 100 + number(2);
+  const [month, day] = [number(5), number(8)];
+  const leap = year % 4 === 0 && (year % 100 !== 0 || year % 400 === 0);
+  return (
+    month >= 1 &&
+    month <= 12 &&
+    day >= 1 &&
+    day <= (month === 2 && !leap ? 28 : DAYS_IN_MONTH[month - 1]!) &&
+    number(11) <= 23 &&
+    number(14) <= 59 &&
+    number(17) <= 59
+  );
+}
+
+const DETAIL_TYPES: ReadonlySet<string> = new Set(CLOUDTRAIL_DETAIL_TYPES);
+const ENVELOPE_TEXTS = ['version', 'id', 'account', 'region'] as const;
+
+/**
+ * Whether CloudTrailEnvelopeSchema would accept the value as it is, checked by hand as
+ * isCloudTrailRecord is (the hot path of detect). The schema drops keys it does not name; so
+ * does envelopeFields.
+ */
+export function isCloudTrailEnvelope(value: unknown): value is CloudTrailEnvelope {
+  if (!isPlainObject(value)) return false;
+  const { detail, source, resources } = value;
+  const replayName = value['replay-name'];
+  return (
+    ENVELOPE_TEXTS.every((key) => typeof value[key] === 'string') &&
+    typeof source === 'string' &&
+    typeof value['detail-type'] === 'string' &&
+    DETAIL_TYPES.has(value['detail-type']) &&
+    isEnvelopeTime(value.time) &&
+    Array.isArray(resources) &&
+    resources.every((resource) => typeof resource === 'string') &&
+    (replayName === undefined || typeof replayName === 'string') &&
+    isCloudTrailRecord(detail) &&
+    source === eventBridgeSourceFor(detail.eventSource)
+  );
+}
+
+/** An envelope's own fields, as the schema keeps them (without the detail). */
+export function envelopeFields(envelope: CloudTrailEnvelope): Omit<CloudTrailEnvelope, 'detail'> {
+  const fields: Omit<CloudTrailEnvelope, 'detail'> = {
+    version: envelope.version,
+    id: envelope.id,
+    source: envelope.source,
+    account: envelope.account,
+    time: envelope.time,
+    region: envelope.region,
+    resources: envelope.resources,
+    'detail-type': envelope['detail-type'],
+  };
+  if (envelope['replay-name'] !== undefined) fields['replay-name'] = envelope['replay-name'];
+  return fields;
+}
 
 /** An Insights event as EventBridge delivers it (source `aws.cloudtrail`). */
 export const CloudTrailInsightEnvelopeSchema = EventBridgeSchema.extend({

@@ -11,6 +11,9 @@ import {
   CloudTrailRecordSchema,
   claimsToBeInsight,
   describeIssues,
+  envelopeFields,
+  isCloudTrailEnvelope,
+  isCloudTrailRecord,
 } from './cloudtrail.ts';
 import { claimsToBeFinding, type FindingEvent, parseFindingEvent } from './findings.ts';
 import { type Resolution, resolvePrincipal } from './principal.ts';
@@ -99,17 +102,23 @@ export function parseRecord(
     }
     return { kind: 'insight', file, index, shape, insight: insight.data };
   }
-  const result = CloudTrailRecordSchema.safeParse(value);
-  if (!result.success) {
-    return { kind: 'rejected', file, index, reason: `invalid record: ${describeIssues(result.error)}` };
+  // The record as it came when the hand-written check accepts it; the schema otherwise.
+  let record: CloudTrailRecord;
+  if (isCloudTrailRecord(value)) record = value;
+  else {
+    const result = CloudTrailRecordSchema.safeParse(value);
+    if (!result.success) {
+      return { kind: 'rejected', file, index, reason: `invalid record: ${describeIssues(result.error)}` };
+    }
+    record = result.data;
   }
   return {
     kind: 'parsed',
     file,
     index,
     shape,
-    record: result.data,
-    principal: resolvePrincipal(result.data.userIdentity, result.data),
+    record,
+    principal: resolvePrincipal(record.userIdentity, record),
   };
 }
 
@@ -152,6 +161,18 @@ export function parseEnvelope(
     }
     return parseRecord(carried, file, index, 'eventbridge-envelope');
   }
+  if (isCloudTrailEnvelope(value)) {
+    const { detail } = value;
+    return {
+      kind: 'parsed',
+      file,
+      index,
+      shape: 'eventbridge-envelope',
+      record: detail,
+      principal: resolvePrincipal(detail.userIdentity, detail),
+      envelope: envelopeFields(value),
+    };
+  }
   const result = CloudTrailEnvelopeSchema.safeParse(value);
   if (!result.success) {
     const reason = `invalid EventBridge envelope: ${describeIssues(result.error)}`;
@@ -172,6 +193,26 @@ export function parseEnvelope(
     principal: resolvePrincipal(detail.userIdentity, detail),
     envelope,
   };
+}
+
+/**
+ * The schema's own verdict on a CloudTrail envelope, for where a record is acted on (a case
+ * opened or joined): the hot path checked it by hand, and CloudTrail fields are partly
+ * attacker-written, so the schema judges it again before it reaches a case.
+ */
+export function validateEnvelope(value: unknown): { record: CloudTrailRecord } | { rejected: string } {
+  const result = CloudTrailEnvelopeSchema.safeParse(value);
+  return result.success
+    ? { record: result.data.detail }
+    : { rejected: `invalid EventBridge envelope: ${describeIssues(result.error)}` };
+}
+
+/** The same for a record read from a file (replay): the schema's verdict before it counts as a case. */
+export function validateRecord(value: unknown): { record: CloudTrailRecord } | { rejected: string } {
+  const result = CloudTrailRecordSchema.safeParse(value);
+  return result.success
+    ? { record: result.data }
+    : { rejected: `invalid record: ${describeIssues(result.error)}` };
 }
 
 /**

@@ -69,3 +69,30 @@ export function addEntry(summary: ParseSummary, entry: DocumentEntry): void {
   if (entry.principal.ok) increment(summary.principalsByKind, entry.principal.principal.kind);
   else increment(summary.unresolvedPrincipals, entry.principal.reason);
 }
+
+function addCounts<K extends string>(
+  into: Partial<Record<K, number>>,
+  from: Partial<Record<K, number>>,
+): void {
+  for (const [key, count] of Object.entries(from) as [K, number][]) into[key] = (into[key] ?? 0) + count;
+}
+
+/**
+ * Add `later`'s counts to `summary`, as if its files had been read after those already counted:
+ * lists run on in order, and counts keyed by a name keep the order names were first seen in.
+ */
+export function mergeSummary(summary: ParseSummary, later: ParseSummary): void {
+  summary.files += later.files;
+  summary.skippedFiles.push(...later.skippedFiles);
+  summary.read += later.read;
+  summary.parsed += later.parsed;
+  summary.insights += later.insights;
+  summary.findings += later.findings;
+  summary.rejected += later.rejected;
+  addCounts(summary.rejectedByReason, later.rejectedByReason);
+  summary.rejections.push(...later.rejections);
+  addCounts(summary.shapes, later.shapes);
+  addCounts(summary.principalsByKind, later.principalsByKind);
+  addCounts(summary.unresolvedPrincipals, later.unresolvedPrincipals);
+  summary.notes.push(...later.notes);
+}

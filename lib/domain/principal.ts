@@ -114,6 +114,8 @@ export function resolvePrincipal(
   const accessKeyId = text(identity.accessKeyId);
   const base = { accountId, accessKeyId };
   const type = text(identity.type);
+  // Each principal names accountId and accessKeyId itself: spreading a shared base into the
+  // literal made resolving a principal cost as much as parsing its JSON.
 
   switch (type) {
     case 'IAMUser': {
@@ -124,13 +126,16 @@ export function resolvePrincipal(
           ok: false,
           reason: 'IAMUser without an arn, or a userName and a 12-digit account to build it from',
         };
-      const accountId = base.accountId ?? (text(identity.arn) ? null : text(context.recipientAccountId));
-      return { ok: true, principal: { ...base, accountId, kind: 'iam-user', arn, userName } };
+      const userAccountId = accountId ?? (text(identity.arn) ? null : text(context.recipientAccountId));
+      return {
+        ok: true,
+        principal: { accountId: userAccountId, accessKeyId, kind: 'iam-user', arn, userName },
+      };
     }
     case 'AssumedRole':
       return resolveAssumedRole(identity, base);
     case 'Root':
-      return { ok: true, principal: { ...base, kind: 'root', arn: text(identity.arn) } };
+      return { ok: true, principal: { accountId, accessKeyId, kind: 'root', arn: text(identity.arn) } };
     case 'FederatedUser': {
       const arn = text(identity.arn);
       const match = arn ? FEDERATED_ARN.exec(arn) : null;
@@ -139,7 +144,8 @@ export function resolvePrincipal(
       return {
         ok: true,
         principal: {
-          ...base,
+          accountId,
+          accessKeyId,
           kind: 'federated-user',
           arn,
           federatedName: match[3]!,
@@ -153,7 +159,8 @@ export function resolvePrincipal(
       return {
         ok: true,
         principal: {
-          ...base,
+          accountId,
+          accessKeyId,
           kind: 'identity-center-user',
           userId,
           identityStoreArn: text(identity.onBehalfOf?.identityStoreArn),
@@ -168,7 +175,8 @@ export function resolvePrincipal(
       return {
         ok: true,
         principal: {
-          ...base,
+          accountId,
+          accessKeyId,
           kind: type === 'SAMLUser' ? 'saml-user' : 'web-identity-user',
           userName,
           identityProvider: text(identity.identityProvider),
@@ -178,19 +186,22 @@ export function resolvePrincipal(
     case 'AWSService': {
       const service = text(identity.invokedBy);
       if (!service) return { ok: false, reason: 'AWSService without invokedBy' };
-      return { ok: true, principal: { ...base, kind: 'aws-service', service } };
+      return { ok: true, principal: { accountId, accessKeyId, kind: 'aws-service', service } };
     }
     case 'AWSAccount':
       return {
         ok: true,
-        principal: { ...base, kind: 'aws-account', principalId: text(identity.principalId) },
+        principal: { accountId, accessKeyId, kind: 'aws-account', principalId: text(identity.principalId) },
       };
     case 'Unknown':
-      return { ok: true, principal: { ...base, kind: 'unknown', detail: text(identity.userName) } };
+      return {
+        ok: true,
+        principal: { accountId, accessKeyId, kind: 'unknown', detail: text(identity.userName) },
+      };
     case null: {
       // Service events carry only `{accountId, invokedBy}`.
       const service = text(identity.invokedBy);
-      if (service) return { ok: true, principal: { ...base, kind: 'aws-service', service } };
+      if (service) return { ok: true, principal: { accountId, accessKeyId, kind: 'aws-service', service } };
       return { ok: false, reason: 'userIdentity.type is missing' };
     }
     default:
@@ -226,8 +237,8 @@ function resolveAssumedRole(
   return {
     ok: true,
     principal: {
-      ...base,
       accountId: base.accountId ?? (issuerMatch?.[2] || sessionMatch?.[2] || null),
+      accessKeyId: base.accessKeyId,
       kind: 'assumed-role',
       roleArn,
       roleName,

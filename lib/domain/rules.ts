@@ -895,11 +895,73 @@ export const RULES: readonly DetectionRule[] = [
 
 const SEVERITY_ORDER: Record<Severity, number> = { critical: 0, high: 1, medium: 2, low: 3 };
 
+function bySeverity(rules: readonly DetectionRule[]): readonly DetectionRule[] {
+  // Array sort is stable: catalog order among equals.
+  return [...rules].sort((a, b) => SEVERITY_ORDER[a.severity] - SEVERITY_ORDER[b.severity]);
+}
+
+/** The event sources and names a rule's pattern lists, when it lists both (most rules). */
+function namedCalls(rule: DetectionRule): { sources: string[]; names: string[] } | null {
+  const detail = rule.eventPattern.detail as Record<string, unknown> | undefined;
+  const strings = (value: unknown): value is string[] =>
+    Array.isArray(value) && value.every((item) => typeof item === 'string');
+  if (!detail || !strings(detail.eventSource) || !strings(detail.eventName)) return null;
+  return { sources: detail.eventSource, names: detail.eventName };
+}
+
+/**
+ * The rules worth asking about a call, by its eventSource and eventName, most severe first: the
+ * rules whose pattern names that call, and those whose pattern names no calls (root's). A rule
+ * is never narrower than its pattern (EventBridge hands detect nothing else; a test holds every
+ * rule to it), so a call its pattern does not name cannot match it, and most calls meet no rule.
+ */
+export class RuleIndex {
+  private readonly byCall = new Map<string, Map<string, readonly DetectionRule[]>>();
+  /** For a call no pattern names. */
+  readonly unnamed: readonly DetectionRule[];
+
+  constructor(rules: readonly DetectionRule[]) {
+    const named = new Map<string, Map<string, DetectionRule[]>>();
+    const unnamed: DetectionRule[] = [];
+    for (const rule of rules) {
+      const calls = namedCalls(rule);
+      if (!calls) {
+        unnamed.push(rule);
+        continue;
+      }
+      for (const source of calls.sources) {
+        const names = named.get(source) ?? new Map<string, DetectionRule[]>();
+        named.set(source, names);
+        for (const name of calls.names) names.set(name, [...(names.get(name) ?? []), rule]);
+      }
+    }
+    this.unnamed = bySeverity(unnamed);
+    for (const [source, names] of named) {
+      const sorted = new Map<string, readonly DetectionRule[]>();
+      for (const [name, found] of names)
+        sorted.set(name, bySeverity(rules.filter((rule) => found.includes(rule) || unnamed.includes(rule))));
+      this.byCall.set(source, sorted);
+    }
+  }
+
+  candidates(eventSource: string, eventName: string): readonly DetectionRule[] {
+    return this.byCall.get(eventSource)?.get(eventName) ?? this.unnamed;
+  }
+
+  /** The rules a call matches, most severe first (catalog order among equals). */
+  matching(record: CloudTrailRecord, principal: Principal): DetectionRule[] {
+    const matched: DetectionRule[] = [];
+    for (const rule of this.candidates(record.eventSource, record.eventName))
+      if (rule.matches(record, principal)) matched.push(rule);
+    return matched;
+  }
+}
+
+const CATALOG_INDEX = new RuleIndex(RULES);
+
 /** The rules a call matches, most severe first (catalog order among equals). */
 export function matchingRules(record: CloudTrailRecord, principal: Principal): DetectionRule[] {
-  return RULES.filter((rule) => rule.matches(record, principal)).sort(
-    (a, b) => SEVERITY_ORDER[a.severity] - SEVERITY_ORDER[b.severity],
-  );
+  return CATALOG_INDEX.matching(record, principal);
 }
 
 /** The stack's own account, as a CloudFormation reference in an event pattern. */

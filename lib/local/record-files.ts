@@ -3,9 +3,18 @@
 import { readdir, readFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { gunzipSync } from 'node:zlib';
+import type { Config } from '../domain/config.ts';
 import { type DocumentEntry, NOT_CLOUDTRAIL, readDocument } from '../domain/documents.ts';
-import { addEntry, emptySummary, type ParseSummary } from '../domain/parse-summary.ts';
-import type { ReplayEntry } from '../usecases/replay.ts';
+import { addEntry, emptySummary, mergeSummary, type ParseSummary } from '../domain/parse-summary.ts';
+import {
+  classifyEntry,
+  emptyItems,
+  type ReplayEntry,
+  type ReplayItems,
+  type ReplayResult,
+  replayed,
+} from '../usecases/replay.ts';
+import { inChunks, workerCount, workerEntry } from './worker-pool.ts';
 
 export interface SkippedFile {
   kind: 'skipped';
@@ -122,10 +131,23 @@ export async function* readRecordFiles(paths: string[]): AsyncGenerator<FileEntr
   }
 }
 
-/** Read every file below the paths and count what parsed, what was rejected and why. */
-export async function summarizeFiles(paths: string[]): Promise<ParseSummary> {
+/** Below this many files a worker's start-up costs more than it saves. */
+const FILES_WORTH_A_WORKER = 64;
+
+export interface SpreadOptions {
+  /** Workers to spread the files over (0 or 1: none); one per core by default (workerCount). */
+  workers?: number;
+}
+
+function workersFor(files: readonly string[], options: SpreadOptions): number {
+  const workers = options.workers ?? (files.length >= FILES_WORTH_A_WORKER ? workerCount() : 0);
+  return workers > 1 ? Math.min(workers, files.length) : 0;
+}
+
+/** Count what the files hold, one file at a time. */
+export async function summarizeFileList(files: readonly string[]): Promise<ParseSummary> {
   const summary = emptySummary();
-  for (const file of await listFiles(paths)) {
+  for (const file of files) {
     summary.files += 1;
     for (const entry of await readRecordFile(file)) {
       if (entry.kind === 'skipped') summary.skippedFiles.push({ file: entry.file, reason: entry.reason });
@@ -136,17 +158,90 @@ export async function summarizeFiles(paths: string[]): Promise<ParseSummary> {
 }
 
 /**
+ * Read every file below the paths and count what parsed, what was rejected and why: spread
+ * over worker threads when there are cores and files enough, merged in file order, so the
+ * summary is the one a single thread makes.
+ */
+export async function summarizeFiles(paths: string[], options: SpreadOptions = {}): Promise<ParseSummary> {
+  const files = await listFiles(paths);
+  const workers = workersFor(files, options);
+  if (workers === 0) return summarizeFileList(files);
+  const parts = await inChunks<string, ParseSummary>(
+    workerEntry(import.meta.url, 'read'),
+    workers,
+    files,
+    (chunk): ReadTask => ({ kind: 'summarize', files: chunk }),
+  );
+  const summary = emptySummary();
+  for (const part of parts) mergeSummary(summary, part);
+  return summary;
+}
+
+/** Replay's per-record work over some files, one file at a time. */
+export async function replayItemsOf(files: readonly string[], config: Config): Promise<ReplayItems> {
+  const items = emptyItems();
+  for (const file of files) {
+    const readBefore = items.records;
+    let firstReason: string | null = null;
+    for (const entry of await readRecordFile(file)) {
+      const replayEntry = replayEntryOf(entry);
+      if (!replayEntry) continue;
+      if ('unreadable' in replayEntry) firstReason ??= replayEntry.unreadable;
+      classifyEntry(replayEntry, config, items);
+    }
+    if (items.records === readBefore && firstReason !== null)
+      items.unusableFiles.push({ file, reason: firstReason });
+  }
+  return items;
+}
+
+/**
+ * `revoker replay` over the files below the paths: each file's records matched on worker threads
+ * when there are cores and files enough, the cases folded from them in file order (the result a
+ * single thread gives).
+ */
+export async function replayFiles(
+  paths: string[],
+  config: Config,
+  options: SpreadOptions = {},
+): Promise<ReplayResult> {
+  const files = await listFiles(paths);
+  const workers = workersFor(files, options);
+  if (workers === 0) return replayed([await replayItemsOf(files, config)]);
+  const parts = await inChunks<string, ReplayItems>(
+    workerEntry(import.meta.url, 'read'),
+    workers,
+    files,
+    (chunk): ReadTask => ({ kind: 'replay', files: chunk, config }),
+  );
+  return replayed(parts);
+}
+
+/** What the read worker (read-worker.ts) is asked to do with a run of files. */
+export type ReadTask =
+  | { kind: 'summarize'; files: string[] }
+  | { kind: 'replay'; files: string[]; config: Config };
+
+/** What replay reads of an entry: a call with its principal, a findings event, or why not. */
+function replayEntryOf(entry: FileEntry): ReplayEntry | null {
+  if (entry.kind === 'parsed') {
+    const { principal } = entry;
+    return principal.ok
+      ? { record: entry.record, principal: principal.principal, file: entry.file }
+      : { unreadable: principal.reason, file: entry.file };
+  }
+  if (entry.kind === 'finding') return { finding: entry.finding, file: entry.file };
+  if (entry.kind === 'rejected') return { unreadable: entry.reason, file: entry.file };
+  return null;
+}
+
+/**
  * What `replay` reads below the paths: every call whose principal resolved, every findings
  * event, and, to be counted, whatever could not be read or named no principal.
  */
 export async function* replayEntries(paths: string[]): AsyncGenerator<ReplayEntry> {
   for await (const entry of readRecordFiles(paths)) {
-    if (entry.kind === 'parsed') {
-      const { principal } = entry;
-      yield principal.ok
-        ? { record: entry.record, principal: principal.principal, file: entry.file }
-        : { unreadable: principal.reason, file: entry.file };
-    } else if (entry.kind === 'finding') yield { finding: entry.finding, file: entry.file };
-    else if (entry.kind === 'rejected') yield { unreadable: entry.reason, file: entry.file };
+    const replayEntry = replayEntryOf(entry);
+    if (replayEntry) yield replayEntry;
   }
 }

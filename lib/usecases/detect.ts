@@ -4,7 +4,7 @@ import { responseIn } from '../domain/accounts.ts';
 import { digest, moreSevere, type Ranking, stronger } from '../domain/case.ts';
 import { type CloudTrailRecord, describeIssues } from '../domain/cloudtrail.ts';
 import type { Config } from '../domain/config.ts';
-import { parseEnvelope } from '../domain/documents.ts';
+import { parseEnvelope, validateEnvelope } from '../domain/documents.ts';
 import { type FindingEvent, findingOutcomes } from '../domain/findings.ts';
 import { GrantExpiryEventSchema, isGrantExpiryEvent } from '../domain/jit.ts';
 import {
@@ -16,6 +16,7 @@ import {
   offboardingTrigger,
   offboardsNoOne,
 } from '../domain/offboarding.ts';
+import { resolvePrincipal } from '../domain/principal.ts';
 import { type DetectionRule, matchingRules } from '../domain/rules.ts';
 import { buildTrigger, InvalidTriggerError, type Trigger } from '../domain/trigger.ts';
 import type {
@@ -80,18 +81,29 @@ async function detectCall(event: unknown, deps: DetectDependencies): Promise<Det
       { status: 'no-match', reason: 'CloudTrail Insights event: not an API call, no rule looks at it' },
     ];
   const removal = identityCenterRemoval(entry.record);
-  if (removal !== null) return startIdentityCenterOffboarding(entry.record, removal, deps);
+  if (removal !== null) {
+    // An offboarding acts on the record: the schema judges it first (see below).
+    const checked = validateEnvelope(event);
+    if ('rejected' in checked) return [{ status: 'rejected', reason: checked.rejected }];
+    return startIdentityCenterOffboarding(checked.record, removal, deps);
+  }
   if (!entry.principal.ok) return [{ status: 'rejected', reason: `principal: ${entry.principal.reason}` }];
-  const principal = entry.principal.principal;
-  const rules = matchingRules(entry.record, principal);
+  const rules = matchingRules(entry.record, entry.principal.principal);
   if (rules.length === 0)
     return [{ status: 'no-match', reason: `${entry.record.eventName} matched no rule` }];
+  // The hot path checked the event by hand (CloudTrail fields are partly attacker-written):
+  // before it reaches a case, the schema judges it, and the case is built from what it kept.
+  const checked = validateEnvelope(event);
+  if ('rejected' in checked) return [{ status: 'rejected', reason: checked.rejected }];
+  const resolved = resolvePrincipal(checked.record.userIdentity, checked.record);
+  if (!resolved.ok) return [{ status: 'rejected', reason: `principal: ${resolved.reason}` }];
+  const principal = resolved.principal;
 
   // The most severe rule names the call; the others are recorded beside it.
   const [rule, ...others] = rules as [DetectionRule, ...DetectionRule[]];
   let trigger: Trigger;
   try {
-    trigger = buildTrigger(rule, entry.record, principal);
+    trigger = buildTrigger(rule, checked.record, principal);
   } catch (error) {
     if (!(error instanceof InvalidTriggerError)) throw error;
     return [{ status: 'rejected', reason: error.message }];
@@ -101,7 +113,7 @@ async function detectCall(event: unknown, deps: DetectDependencies): Promise<Det
     origin: 'detection',
     trigger,
     ranking,
-    eventKey: eventKeyOf(entry.record),
+    eventKey: eventKeyOf(checked.record),
     executionInput: (caseId) => ({
       caseId,
       revision: 0,

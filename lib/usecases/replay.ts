@@ -13,6 +13,7 @@ import {
 } from '../domain/case.ts';
 import type { CloudTrailRecord } from '../domain/cloudtrail.ts';
 import type { Config } from '../domain/config.ts';
+import { validateRecord } from '../domain/documents.ts';
 import { type FindingEvent, findingOutcomes } from '../domain/findings.ts';
 import type { Principal } from '../domain/principal.ts';
 import { matchingRules } from '../domain/rules.ts';
@@ -64,9 +65,11 @@ export interface ReplayResult {
   ignored: { file: string; reason: string }[];
   /** Records and documents that could not be read, or named no principal revoker resolves (`revoker parse` says which and why). */
   unreadable: number;
+  /** Files that held entries but nothing readable, each with the first reason: named to the user. */
+  unusableFiles: { file: string; reason: string }[];
 }
 
-interface MatchedCall {
+export interface MatchedCall {
   trigger: Trigger;
   ranking: Ranking;
   rules: string[];
@@ -81,54 +84,119 @@ export type ReplayEntry =
   /** Read but not usable: counted, never silently dropped. */
   | { unreadable: string; file: string };
 
+/**
+ * What one entry adds to a replay, on its own: the per-record work (matching, triggers), which
+ * can run anywhere, apart from the fold that needs every call in order (replayed).
+ */
+export type ReplayItem =
+  | { kind: 'call'; call: MatchedCall }
+  /** A matched call that cannot open a case; its event key counts it once, as a call's does. */
+  | { kind: 'refused'; eventKey: string | null; refused: ReplayResult['refused'][number] }
+  | { kind: 'ignored'; ignored: ReplayResult['ignored'][number] };
+
+/** Items of some entries, and how many entries were read and could not be. */
+export interface ReplayItems {
+  records: number;
+  unreadable: number;
+  items: ReplayItem[];
+  unusableFiles: { file: string; reason: string }[];
+}
+
+export function emptyItems(): ReplayItems {
+  return { records: 0, unreadable: 0, items: [], unusableFiles: [] };
+}
+
+/** Add one entry's items. */
+export function classifyEntry(entry: ReplayEntry, config: Config, into: ReplayItems): void {
+  if ('unreadable' in entry) {
+    into.unreadable += 1;
+    return;
+  }
+  into.records += 1;
+  const { file } = entry;
+  if ('finding' in entry) {
+    for (const found of findingOutcomes(entry.finding, config)) {
+      if ('ignored' in found) into.items.push({ kind: 'ignored', ignored: { file, reason: found.ignored } });
+      else if ('rejected' in found)
+        into.items.push({
+          kind: 'refused',
+          eventKey: null,
+          refused: { file, eventName: entry.finding.event['detail-type'], reason: found.rejected },
+        });
+      else into.items.push({ kind: 'call', call: { ...found, rules: [found.ranking.ruleId], file } });
+    }
+    return;
+  }
+  const rules = matchingRules(entry.record, entry.principal);
+  if (rules.length === 0) return;
+  const eventKey = eventKeyOf(entry.record);
+  // Read by hand on the hot path: the schema judges a record before it counts toward a case.
+  const checked = validateRecord(entry.record);
+  if ('rejected' in checked) {
+    into.items.push({
+      kind: 'refused',
+      eventKey,
+      refused: { file, eventName: entry.record.eventName, reason: checked.rejected },
+    });
+    return;
+  }
+  const { record } = checked;
+  try {
+    const trigger = buildTrigger(rules[0]!, record, entry.principal);
+    into.items.push({
+      kind: 'call',
+      call: {
+        trigger,
+        ranking: rankingOfCall(rules, config, trigger.target.accountId),
+        rules: rules.map((rule) => rule.id),
+        eventKey,
+        file,
+      },
+    });
+  } catch (error) {
+    if (!(error instanceof InvalidTriggerError)) throw error;
+    into.items.push({
+      kind: 'refused',
+      eventKey,
+      refused: { file, eventName: record.eventName, reason: error.message },
+    });
+  }
+}
+
 export async function replay(entries: AsyncIterable<ReplayEntry>, config: Config): Promise<ReplayResult> {
+  const items = emptyItems();
+  for await (const entry of entries) classifyEntry(entry, config, items);
+  return replayed([items]);
+}
+
+/**
+ * The cases the items open, joined and raised, in time order; `parts` are taken in order, as
+ * if their entries had been read one after another (a duplicate counts where it came first).
+ */
+export function replayed(parts: readonly ReplayItems[]): ReplayResult {
   const matched: MatchedCall[] = [];
   const refused: ReplayResult['refused'] = [];
   const ignored: ReplayResult['ignored'] = [];
   const seen = new Set<string>();
   let records = 0;
   let unreadable = 0;
-  for await (const entry of entries) {
-    if ('unreadable' in entry) {
-      unreadable += 1;
-      continue;
-    }
-    records += 1;
-    const { file } = entry;
-    if ('finding' in entry) {
-      for (const found of findingOutcomes(entry.finding, config)) {
-        if ('ignored' in found) {
-          ignored.push({ file, reason: found.ignored });
-          continue;
-        }
-        if ('rejected' in found) {
-          refused.push({ file, eventName: entry.finding.event['detail-type'], reason: found.rejected });
-          continue;
-        }
-        if (seen.has(found.eventKey)) continue;
-        seen.add(found.eventKey);
-        matched.push({ ...found, rules: [found.ranking.ruleId], file });
+  const unusableFiles: ReplayResult['unusableFiles'] = [];
+  for (const part of parts) {
+    records += part.records;
+    unreadable += part.unreadable;
+    unusableFiles.push(...part.unusableFiles);
+    for (const item of part.items) {
+      if (item.kind === 'ignored') {
+        ignored.push(item.ignored);
+        continue;
       }
-      continue;
-    }
-    const { record, principal } = entry;
-    const rules = matchingRules(record, principal);
-    if (rules.length === 0) continue;
-    const eventKey = eventKeyOf(record);
-    if (seen.has(eventKey)) continue;
-    seen.add(eventKey);
-    try {
-      const trigger = buildTrigger(rules[0]!, record, principal);
-      matched.push({
-        trigger,
-        ranking: rankingOfCall(rules, config, trigger.target.accountId),
-        rules: rules.map((rule) => rule.id),
-        eventKey,
-        file,
-      });
-    } catch (error) {
-      if (!(error instanceof InvalidTriggerError)) throw error;
-      refused.push({ file, eventName: record.eventName, reason: error.message });
+      const eventKey = item.kind === 'call' ? item.call.eventKey : item.eventKey;
+      if (eventKey !== null) {
+        if (seen.has(eventKey)) continue;
+        seen.add(eventKey);
+      }
+      if (item.kind === 'call') matched.push(item.call);
+      else refused.push(item.refused);
     }
   }
   matched.sort((a, b) =>
@@ -180,7 +248,14 @@ export async function replay(entries: AsyncIterable<ReplayEntry>, config: Config
       standingRuleId: raised.ruleId,
     });
   }
-  return { records, cases: [...cases.values()].map(({ found }) => found), refused, ignored, unreadable };
+  return {
+    records,
+    cases: [...cases.values()].map(({ found }) => found),
+    refused,
+    ignored,
+    unreadable,
+    unusableFiles,
+  };
 }
 
 /** A raise in words, for the replay table and timelines. */

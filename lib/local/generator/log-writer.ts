@@ -37,6 +37,15 @@ export function logFilePath(
   return join(root, ...trail, ...owner, 'CloudTrail', region, year, month, day, name);
 }
 
+/** Where a finished log file goes: its path, and its text before compression. */
+export type LogSink = (path: string, text: string) => void;
+
+/** Gzip a log file's text as CloudTrail does, and write it (making its directory). */
+export function writeLogFile(path: string, text: string): void {
+  mkdirSync(join(path, '..'), { recursive: true });
+  writeFileSync(path, gzipSync(text, { level: 6 }));
+}
+
 export class LogWriter {
   private window: number | null = null;
   private readonly buffers = new Map<string, { account: string; region: string; records: string[] }>();
@@ -48,6 +57,8 @@ export class LogWriter {
     private readonly root: string,
     private readonly salt = '',
     private readonly layout: TrailLayout = {},
+    /** Compressing and writing happen elsewhere (worker threads) when `revoker generate` spreads them. */
+    private readonly sink: LogSink = writeLogFile,
   ) {
     if (layout.organizationId !== undefined && !ORGANIZATION_ID.test(layout.organizationId))
       throw new Error(
@@ -78,8 +89,7 @@ export class LogWriter {
     if (this.window === null) return;
     for (const { account, region, records } of this.buffers.values()) {
       const path = logFilePath(this.root, account, region, new Date(this.window), this.salt, this.layout);
-      mkdirSync(join(path, '..'), { recursive: true });
-      writeFileSync(path, gzipSync(`{"Records":[${records.join(',')}]}`, { level: 6 }));
+      this.sink(path, `{"Records":[${records.join(',')}]}`);
       this.written.push(path);
     }
     this.buffers.clear();

@@ -12,6 +12,7 @@ import {
   instanceCredentialsIamEscalation,
   matchingRules,
   RULES,
+  RuleIndex,
 } from '../../../../lib/domain/rules.ts';
 import { generate } from '../../../../lib/local/generator/generate.ts';
 import { readRecordFiles } from '../../../../lib/local/record-files.ts';
@@ -38,9 +39,12 @@ function principalOf(record: CloudTrailRecord): Principal {
 /** Where each rule fires in the shared data, by source file (the packaged log-file copies aside). */
 const fired = new Map<string, Set<string>>();
 const firedRecords: { ruleId: string; record: CloudTrailRecord }[] = [];
+/** Every shared call, with its principal: what the rule index is checked against. */
+const sharedCalls: { record: CloudTrailRecord; principal: Principal }[] = [];
 beforeAll(async () => {
   for await (const entry of readRecordFiles([SHARED_CLOUDTRAIL])) {
     if (entry.kind !== 'parsed' || !entry.principal.ok) continue;
+    sharedCalls.push({ record: entry.record, principal: entry.principal.principal });
     const file = entry.file.slice(SHARED_CLOUDTRAIL.length + 1);
     for (const rule of matchingRules(entry.record, entry.principal.principal)) {
       firedRecords.push({ ruleId: rule.id, record: entry.record });
@@ -134,6 +138,58 @@ describe('the detection rule catalog', () => {
     }
 
     expect(noisy).toEqual([]);
+  });
+});
+
+describe('the rule index (by eventSource and eventName)', () => {
+  /** Every rule asked in catalog order, then most severe first: what the index must equal. */
+  const askingEveryRule = (record: CloudTrailRecord, principal: Principal) =>
+    RULES.filter((rule) => rule.matches(record, principal))
+      .map((rule) => rule.id)
+      .sort(
+        (a, b) =>
+          ['critical', 'high', 'medium', 'low'].indexOf(RULES.find((rule) => rule.id === a)!.severity) -
+          ['critical', 'high', 'medium', 'low'].indexOf(RULES.find((rule) => rule.id === b)!.severity),
+      );
+
+  it('matches exactly what asking every rule matches, in the same order, on every shared call', () => {
+    expect(sharedCalls.length).toBeGreaterThan(500);
+    for (const { record, principal } of sharedCalls)
+      expect(
+        matchingRules(record, principal).map((rule) => rule.id),
+        `${record.eventSource} ${record.eventName}`,
+      ).toEqual(askingEveryRule(record, principal));
+  });
+
+  it('puts a call whose source no rule names before no rule but those that name no calls (root)', () => {
+    const index = new RuleIndex(RULES);
+    const unnamed = RULES.filter(
+      (rule) => (rule.eventPattern.detail as { eventSource?: unknown }).eventSource === undefined,
+    );
+
+    expect(unnamed.map((rule) => rule.id)).toEqual(['root-user-activity']);
+    expect(index.candidates('example.amazonaws.com', 'DescribeThings')).toEqual(unnamed);
+    // A name a rule knows, from another service, is not that rule's call.
+    expect(index.candidates('example.amazonaws.com', 'StopLogging')).toEqual(unnamed);
+    expect(index.candidates('cloudtrail.amazonaws.com', 'DescribeTrails').map((rule) => rule.id)).toEqual([
+      'root-user-activity',
+      'instance-credentials-outside-recon',
+    ]);
+  });
+
+  it('asks no rule about such a call, whoever made it but the root user', () => {
+    const asked: string[] = [];
+    const spied = RULES.map((rule) => ({
+      ...rule,
+      matches: (record: CloudTrailRecord, principal: Principal) => {
+        asked.push(rule.id);
+        return rule.matches(record, principal);
+      },
+    }));
+    const record = { ...stolenInstanceCredentialsGrant(), eventSource: 'example.amazonaws.com' };
+
+    expect(new RuleIndex(spied).matching(record, principalOf(record))).toEqual([]);
+    expect(asked).toEqual(['root-user-activity']);
   });
 });
 

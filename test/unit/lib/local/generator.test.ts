@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { ParsedRecord } from '../../../../lib/domain/documents.ts';
 import { matchingRules } from '../../../../lib/domain/rules.ts';
-import { generate } from '../../../../lib/local/generator/generate.ts';
+import { generate, generateInParallel } from '../../../../lib/local/generator/generate.ts';
 import type { AttackTruth } from '../../../../lib/local/generator/scenarios.ts';
 import { listFiles, readRecordFiles, summarizeFiles } from '../../../../lib/local/record-files.ts';
 
@@ -70,6 +70,19 @@ describe('generate', () => {
     for (const file of await relative(first!)) {
       expect(readFileSync(join(first!, file)).equals(readFileSync(join(second!, file)))).toBe(true);
     }
+  });
+
+  it('writes the same files, byte for byte, with its gzip and writes on worker threads', async () => {
+    const [single, parallel] = [0, 1].map(() => mkdtempSync(join(tmpdir(), 'revoker-gen-')));
+
+    const alone = generate({ ...options, out: single! });
+    const spread = await generateInParallel({ ...options, out: parallel! }, 2);
+
+    expect(spread).toEqual(alone);
+    const relative = async (root: string) => (await listFiles([root])).map((file) => file.slice(root.length));
+    expect(await relative(parallel!)).toEqual(await relative(single!));
+    for (const file of await relative(single!))
+      expect(readFileSync(join(parallel!, file)).equals(readFileSync(join(single!, file))), file).toBe(true);
   });
 
   it('injects the attack with its ground truth: the stolen session used from outside', async () => {
