@@ -27,7 +27,8 @@ export function registerCases(program: Command): void {
     .description('One line per case, newest first')
     .option('--cases <dir>', 'case records', directory)
     .option('--json', 'print the records as JSON')
-    .action(async (options: { cases: string; json?: boolean }) => {
+    .action(async (options: { cases: string; json?: boolean }, command: Command) => {
+      requireCaseDirectory(command);
       const records = (await new FileCaseStore(options.cases).list()).sort((a, b) =>
         a.header.openedAt < b.header.openedAt ? 1 : -1,
       );
@@ -88,6 +89,20 @@ export function registerCases(program: Command): void {
         `${plural(closed.length, 'closed case')} exported as ${options.format}${options.out ? ` to ${options.out}` : ''}${open > 0 ? ` (${plural(open, 'open case')} left out until closed)` : ''}\n`,
       );
     });
+}
+
+/**
+ * The `--cases` directory must be there: a misspelt one, or no demo run yet, must not read as
+ * "no cases". An existing empty directory is fine.
+ */
+export function requireCaseDirectory(command: Command): void {
+  const directory = command.getOptionValue('cases') as string;
+  if (existsSync(directory)) return;
+  throw new CaseCommandError(
+    command.getOptionValueSource('cases') === 'default'
+      ? `no case records in ${directory}: run \`npx revoker demo\` first, or name the directory with --cases`
+      : `no such directory: ${directory} (--cases)`,
+  );
 }
 
 /** Oldest close first; the case ID orders cases closed at the same instant, so the output is stable. */

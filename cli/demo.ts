@@ -56,6 +56,14 @@ import { plural, printJson } from './output.ts';
 
 /** S3 delivery lag the demo's world simulates: logs reach S3 this long after the calls. */
 const DELIVERY_LAG_SECONDS = 180;
+/**
+ * How long after a call the demo delivers it to detect, as EventBridge would. CloudTrail sends
+ * management events to EventBridge on a best-effort basis and AWS states no figure: a minute is
+ * the demo's assumption.
+ */
+const EVENTBRIDGE_DELAY_SECONDS = 60;
+/** The stolen session's attack begins this long before the generated history ends, and is over by then. */
+const ATTACK_LEAD_MINUTES = 15;
 /** Quiet time between the stories. */
 const BETWEEN_STORIES_SECONDS = 600;
 /** How long the demo's on-call takes to look at the evidence before answering. */
@@ -226,6 +234,8 @@ interface Stage {
   pipeline: LocalPipeline;
   world: DemoWorld;
   clock: SimulatedClock;
+  /** Where the generated history ends: the logs hold every call up to it. */
+  generatedUntil: Date;
   print: (line: string) => void;
   /** Deliver a batch of calls: the case they open is confirmed once all of them are taken in. */
   deliver: <T>(batch: () => Promise<T>) => Promise<T>;
@@ -281,8 +291,8 @@ export async function runDemo(options: DemoOptions): Promise<DemoResult> {
     seed: 'revoker-demo',
     scenarios: ['compromised-role-session'],
     end: now,
-    // The attack takes about 12 minutes and is over by the time it is detected.
-    attackLeadMinutes: 15,
+    // The attack takes about 12 minutes and is over before the history ends.
+    attackLeadMinutes: ATTACK_LEAD_MINUTES,
   });
   const account = generated.accounts[0]!;
   const truth = generated.scenarios[0]!;
@@ -298,7 +308,10 @@ export async function runDemo(options: DemoOptions): Promise<DemoResult> {
   print(`  IAM account: ${relative(process.cwd(), iamAccountFile)}`);
   print(`  cases:       ${relative(process.cwd(), join(directory, 'cases'))}`);
 
-  const clock = new SimulatedClock(now);
+  // The automatic story's calls reach detect as they happen: its clock starts before the attack.
+  const clock = new SimulatedClock(
+    stories[0] === 'automatic' ? new Date(now.getTime() - ATTACK_LEAD_MINUTES * 60_000) : now,
+  );
   const world = new DemoWorld(
     logs,
     account,
@@ -436,6 +449,7 @@ export async function runDemo(options: DemoOptions): Promise<DemoResult> {
     pipeline,
     world,
     clock,
+    generatedUntil: now,
     print,
     deliver,
   };
@@ -495,30 +509,42 @@ function withBackdoor(state: ReturnType<typeof initialAccountState>, account: Ac
 
 /** Each story puts its events through detect, as EventBridge would, and names the case it opened. */
 const STORY: Record<StoryName, (stage: Stage) => Promise<OpenedCase>> = {
-  async automatic({ logs, account, pipeline, clock, truth, world, print, deliver }) {
-    const now = clock.now();
+  async automatic({ logs, account, pipeline, clock, generatedUntil, truth, world, print, deliver }) {
     print(
       `attack: ${truth.roleArn} session ${truth.sessionName}, used from ${truth.attackerIp} from ${clockTime(truth.startedAt)}`,
     );
-    const since = new Date(now.getTime() - 15 * 60_000);
+    const since = new Date(generatedUntil.getTime() - ATTACK_LEAD_MINUTES * 60_000);
     const recentFiles = (await listFiles([logs])).filter(
       (file) => (logFileFromPath(file)?.timestamp ?? '') >= toPartitionDay(since),
     );
+    // The calls the rules' EventBridge patterns deliver, in the order they happened.
+    const envelopes: ReturnType<typeof envelopeFor>[] = [];
+    for await (const entry of readRecordFiles(recentFiles)) {
+      if (entry.kind !== 'parsed' || entry.record.eventTime < toInstant(since)) continue;
+      const envelope = envelopeFor(entry.record, `demo-${envelopes.length}`);
+      if (RULES.some((rule) => matchesEventPattern(rule.eventPattern, envelope))) envelopes.push(envelope);
+    }
+    envelopes.sort((a, b) => (a.time < b.time ? -1 : a.time > b.time ? 1 : 0));
     const outcomes: DetectOutcome[] = [];
+    let openedAt = clock.now();
     await deliver(async () => {
-      for await (const entry of readRecordFiles(recentFiles)) {
-        if (entry.kind !== 'parsed' || entry.record.eventTime < toInstant(since)) continue;
-        const envelope = envelopeFor(entry.record, `demo-${outcomes.length}`);
-        if (!RULES.some((rule) => matchesEventPattern(rule.eventPattern, envelope))) continue;
-        outcomes.push(...((await pipeline.detect(envelope)) as DetectOutcome[]));
+      // Each call reaches detect at its own time: the case opens at the first, the rest join it as they come.
+      for (const envelope of envelopes) {
+        advanceTo(clock, new Date(Date.parse(envelope.time) + EVENTBRIDGE_DELAY_SECONDS * 1000));
+        const delivered = (await pipeline.detect(envelope)) as DetectOutcome[];
+        if (delivered.some((outcome) => outcome.status === 'opened')) openedAt = clock.now();
+        outcomes.push(...delivered);
       }
+      // Confirmation weighs the whole attack, over by the time the history ends: the story reads the same every run.
+      advanceTo(clock, generatedUntil);
     });
     const started = outcomes.filter((outcome) => outcome.status === 'opened');
     const joined = outcomes.filter(
       (outcome) => outcome.status === 'joined' || outcome.status === 'raised',
     ).length;
+    const passed = outcomes.length - started.length - joined;
     print(
-      `${clockTime(toInstant(now))}  detect      ${plural(outcomes.length, 'call')} matched the rules' patterns: ${plural(started.length, 'case')} opened, ${joined} joined it, ${outcomes.length - started.length - joined} matched no rule`,
+      `${clockTime(toInstant(openedAt))}  detect      ${plural(started.length, 'case')} opened, then ${plural(joined, 'call')} joined it, each as it came; ${passed} others passed the patterns but no rule`,
     );
     // The stolen session keeps trying; once its sessions are cut, instances get fresh ones.
     world.attacker((from, to) => stolenSessionRetries(account, truth, from, to));
@@ -592,6 +618,12 @@ const STORY: Record<StoryName, (stage: Stage) => Promise<OpenedCase>> = {
     return { status: 'opened', caseId: answer.caseId, ruleId: trigger.ruleId, alsoMatched: [], trigger };
   },
 };
+
+/** Let simulated time pass up to `at`, if it is still ahead. */
+function advanceTo(clock: SimulatedClock, at: Date): void {
+  const ahead = (at.getTime() - clock.now().getTime()) / 1000;
+  if (ahead > 0) clock.advance(ahead);
+}
 
 function startedCase(outcome: DetectOutcome | undefined, what: string): OpenedCase {
   if (outcome?.status !== 'opened' || outcome.caseId === null) {

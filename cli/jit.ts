@@ -24,7 +24,7 @@ import { StderrTelemetry } from '../lib/local/stderr-telemetry.ts';
 import type { DetectOutcome } from '../lib/usecases/detect.ts';
 import { GrantRefusedError, grantOf, listGrants } from '../lib/usecases/jit.ts';
 import { APPROVAL_KEYS_FILE, signingKeysIn } from './approvals.ts';
-import { caseTimeline } from './cases.ts';
+import { caseTimeline, requireCaseDirectory } from './cases.ts';
 import { InputError } from './exit-codes.ts';
 import { registerJitPropose } from './jit-propose.ts';
 import { callOperator, DEPLOYED_OPTION } from './operator.ts';
@@ -165,7 +165,8 @@ export function registerJit(program: Command): void {
     .description('Every grant: principal, policy, until when, and whether its case is still open')
     .option('--cases <dir>', 'case records', join(DEMO, 'cases'))
     .option('--json', 'print the grants as JSON, each with whether its case is open')
-    .action(async (options: { cases: string; json?: boolean }) => {
+    .action(async (options: { cases: string; json?: boolean }, command: Command) => {
+      requireCaseDirectory(command);
       const grants = (await listGrants(new FileCaseStore(options.cases))).sort((a, b) =>
         a.grant.expiresAt < b.grant.expiresAt ? -1 : 1,
       );

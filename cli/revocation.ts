@@ -285,7 +285,7 @@ export function registerOffboard(program: Command): void {
     .option('--dir <dir>', 'with --deployed local: the demo’s directory', DEMO_STATE)
     .option(
       '--requested-by <who>',
-      'on the local files: who asks, recorded on the case (default: your user name); with --deployed, you are your verified identity',
+      'on the local files: who asks, recorded on the case (default: local user and your user name); with --deployed, you are your verified identity',
     )
     .option('--logs <dir>', 'CloudTrail log files to inventory (DuckDB)', join('.local', 'demo', 'logs'))
     .option('--iam-dir <dir>', 'local IAM account files', join('.local', 'demo', 'iam'))
@@ -351,7 +351,7 @@ async function offboardLocally(options: OffboardOptions): Promise<void> {
     person: options.user,
     accountId: options.account,
     region: options.region,
-    requestedBy: options.requestedBy ?? (userInfo().username || 'operator'),
+    requestedBy: options.requestedBy ?? localRequester(),
     ...(options.reason ? { reason: options.reason } : {}),
   });
   if (!detail.success) throw new RevocationCommandError(describeIssues(detail.error));
@@ -391,6 +391,14 @@ async function offboardLocally(options: OffboardOptions): Promise<void> {
   } finally {
     await pipeline.close();
   }
+}
+
+/**
+ * Who asks when `--requested-by` is not given: this machine's user, named as such, since a bare
+ * `root` on an AWS case reads as the account's root user.
+ */
+export function localRequester(): string {
+  return `local user ${userInfo().username || 'unknown'}`;
 }
 
 /** What the offboarding found, what it left for a human, and its timeline. */

@@ -155,9 +155,10 @@ export function assessEvidence(
       verdict: 'ambiguous',
       score,
       signals,
+      // What decided first: summary lines are cut to fit, and a high score alone reads as a bug.
       explanation:
-        `${facts} Only ${plural(baseline.events, 'baseline call')} (at least ${config.confirm.minimumBaselineEvents} are ` +
-        'needed), so its history cannot say what is normal. A human decides.',
+        `Too little history: ${plural(baseline.events, 'baseline call')} where at least ${config.confirm.minimumBaselineEvents} are ` +
+        `needed, so its history cannot say what is normal and a human decides, whatever the score. ${facts}`,
     };
   }
   const verdict: Verdict =
@@ -171,7 +172,8 @@ export function assessEvidence(
     verdict,
     score,
     signals,
-    explanation: `${facts} ${found.length === 0 ? 'Nothing new. ' : ''}${conclusion}`,
+    // The conclusion first, so it survives a line cut to fit; the facts that add up to it after.
+    explanation: `${conclusion} ${found.length === 0 ? 'Nothing new. ' : ''}${facts}`,
   };
 }
 

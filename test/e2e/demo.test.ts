@@ -113,6 +113,17 @@ describe('the demo, through the real state machine on the embedded default', () 
       expect.stringMatching(/^\S+ +verify +attempt 2: attempts-denied\. .{20,} …$/),
     );
     expect(lines.filter((line) => line.includes('paged (SNS and Slack')).length).toBeGreaterThanOrEqual(4);
+    // What decided comes first in a line cut to fit: the backdoor user's score is high, but it has no history.
+    expect(lines).toContainEqual(
+      expect.stringMatching(
+        /confirm +ambiguous \(score \d+\): Too little history: 0 baseline calls where at least/,
+      ),
+    );
+    expect(lines).toContainEqual(
+      expect.stringMatching(
+        /detect +1 case opened, then \d+ calls joined it, each as it came; \d+ others passed/,
+      ),
+    );
   });
 
   it('sends each approver’s link to that approver alone, and no link to everyone or to Slack', async () => {
@@ -181,9 +192,22 @@ describe('the demo, through the real state machine on the embedded default', () 
     expect(deny.Statement[0]).toMatchObject({
       Effect: 'Deny',
       Action: '*',
-      Condition: { DateLessThan: { 'aws:TokenIssueTime': '2026-01-15T12:00:00Z' } },
     });
     expect(lines.join('\n')).toMatch(/attempts-denied/);
+    const record = (await new FileCaseStore(dirname(result.caseFile)).get(result.caseId))!;
+    // Every session issued before the revocation, which follows the attack's last call delivered.
+    expect(deny.Statement[0].Condition).toEqual({
+      DateLessThan: { 'aws:TokenIssueTime': entriesOf(record, 'revoke-intent')[0]!.at },
+    });
+    // Each call reaches detect at its own time, a minute after it (the demo's EventBridge delay):
+    // the case opens right after the attacker's first call, and each later call joins as it comes.
+    const aMinuteAfter = (time: string) =>
+      new Date(Date.parse(time) + 60_000).toISOString().replace('.000Z', 'Z');
+    expect(record.header.openedAt).toBe(aMinuteAfter(record.header.trigger.eventTime));
+    const calls = record.entries.filter((entry) => entry.step === 'detection' || entry.step === 'raise');
+    expect(calls.length).toBeGreaterThan(0);
+    for (const call of calls) expect(call.at).toBe(aMinuteAfter(call.detail.eventTime as string));
+    expect(new Set(calls.map((call) => call.at)).size).toBeGreaterThan(1);
   });
 
   it('changes nothing in IAM in dry-run mode', async () => {

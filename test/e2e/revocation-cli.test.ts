@@ -1,6 +1,6 @@
 // `revoker plan` and `revoker undo` on what the demo leaves behind: the real commands.
 import { mkdtempSync, readFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { tmpdir, userInfo } from 'node:os';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { type DemoResult, runDemo } from '../../cli/demo.ts';
@@ -60,6 +60,8 @@ describe('revoker offboard', () => {
     );
     expect(dry.stdout).toMatch(/ dry-run +Offboarding alice: dry run: would deny every call by user alice/);
     expect(dry.stdout).toMatch(/^Case [0-9a-f]{32}, opened \S+: dry-run$/m);
+    // The default requester is this machine's user, named as one: a bare `root` reads as AWS's root user.
+    expect(dry.stdout).toContain(`Asked by local user ${userInfo().username}. `);
     expect(readFileSync(demo.iamAccountFile, 'utf8')).toBe(before);
 
     const done = await revoker('offboard', '--user', 'alice', '--account', account.accountId, ...where);

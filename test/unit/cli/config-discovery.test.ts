@@ -2,13 +2,14 @@ import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
+import { registerCases } from '../../../cli/cases.ts';
 import { findUpward } from '../../../cli/config-discovery.ts';
 import { registerRules } from '../../../cli/rules.ts';
 import { DEFAULT_CONFIG_FILE } from '../../../lib/config-file.ts';
 import { revokerInProcess } from '../../fixtures/cli.ts';
 import { ROOT } from '../../fixtures/template.ts';
 
-const revoker = (...args: string[]) => revokerInProcess([registerRules], ...args);
+const revoker = (...args: string[]) => revokerInProcess([registerRules, registerCases], ...args);
 const started = process.cwd();
 
 describe('finding revoker.config.yaml', () => {
@@ -51,6 +52,24 @@ describe('finding revoker.config.yaml', () => {
     expect(named).toMatchObject({
       code: 2,
       stderr: 'revoker: no such file or directory: mine.yaml (--config)\n',
+    });
+  });
+
+  it('reads the local state left at its .local default from the project root; a path typed stays relative', async () => {
+    const project = mkdtempSync(join(tmpdir(), 'revoker-project-'));
+    const cases = join(project, '.local', 'demo', 'cases');
+    mkdirSync(cases, { recursive: true });
+    mkdirSync(join(project, 'docs'));
+    writeFileSync(join(project, DEFAULT_CONFIG_FILE), 'mode: dry-run\n');
+    process.chdir(join(project, 'docs'));
+
+    const defaulted = await revoker('cases', 'list');
+    const typed = await revoker('cases', 'list', '--cases', join('.local', 'demo', 'cases'));
+
+    expect(defaulted).toMatchObject({ code: 0, stdout: `no cases in ${cases}\n` });
+    expect(typed).toMatchObject({
+      code: 2,
+      stderr: `revoker: no such directory: ${join('.local', 'demo', 'cases')} (--cases)\n`,
     });
   });
 });

@@ -1,6 +1,6 @@
 // The commands bin/revoker.js registers (cli/main.ts), as a whole: each that lists or answers takes
 // --json, and answers with JSON alone on stdout.
-import { mkdtempSync } from 'node:fs';
+import { mkdirSync, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Command } from 'commander';
@@ -39,6 +39,7 @@ describe('the revoker command line', () => {
     const state = mkdtempSync(join(tmpdir(), 'revoker-json-'));
     const keysFile = join(state, 'approval-keys.json');
     const before = await (await signingKeysIn(keysFile)).current();
+    mkdirSync(join(state, 'cases'));
 
     const grants = await revoker('jit', 'list', '--cases', join(state, 'cases'), '--json');
     const runbook = await revoker('runbook', 'show', 'principal-activity', '--json');

@@ -64,7 +64,25 @@ describe('assessEvidence', () => {
     expect(assessment.explanation).toContain(
       '1 other footholds created around it (CreateUser svc-backup) (+20)',
     );
-    expect(assessment.explanation).toContain('Score 100 reaches 60');
+    // What decided comes first: a summary line cut to fit keeps it.
+    expect(assessment.explanation).toMatch(/^Score 100 reaches 60: /);
+  });
+
+  it('says first that too little history decided, however high the score', () => {
+    const assessment = assessEvidence(
+      { ...familiar, events: 0, fromSourceIp: 0, withUserAgent: 0, inRegion: 0, withEventName: 0 },
+      { deniedBursts: [burst], otherFootholds: [foothold] },
+      trigger,
+      config,
+    );
+
+    expect(assessment.verdict).toBe('ambiguous');
+    expect(assessment.score).toBeGreaterThanOrEqual(config.confirm.confirmAtScore);
+    expect(assessment.explanation).toMatch(
+      new RegExp(
+        `^Too little history: 0 baseline calls where at least ${config.confirm.minimumBaselineEvents} are needed, `,
+      ),
+    );
   });
 
   // Shipped weights: new address 60, user agent 15, region 10, API 10, burst 15, footholds 20.
