@@ -234,6 +234,28 @@ describe('DuckDbQueryEngine with a corrupt file and non-log files', () => {
     expect(engine.rejectedRecords).toEqual(rejections);
   });
 
+  it('reads a salvaged file whole again once it is rewritten, and forgets what was set aside of it', async () => {
+    const file = writeS3Calls((records) => {
+      records[1]!.resources = ['arn:aws:s3:::bucket'];
+    });
+    const engine = await DuckDbQueryEngine.open(file.slice(0, file.indexOf('/AWSLogs/')));
+    const count = { name: 'count', sql: 'SELECT count(*) AS n FROM cloudtrail_logs', parameters: [] };
+    try {
+      expect((await engine.run(count)).rows).toEqual([{ n: 3 }]);
+      expect(engine.rejectedRecords).toHaveLength(1);
+      const document = JSON.parse(gunzipSync(readFileSync(file)).toString('utf8')) as {
+        Records: Record<string, unknown>[];
+      };
+      delete document.Records[1]!.resources;
+      writeFileSync(file, gzipSync(JSON.stringify(document)));
+
+      expect((await engine.run(count)).rows).toEqual([{ n: 4 }]);
+      expect(engine.rejectedRecords).toEqual([]);
+    } finally {
+      await engine.close();
+    }
+  });
+
   it('sets the whole file aside when DuckDB cannot read what parse kept of it, even the only file', async () => {
     const file = writeS3Calls((records) => {
       records[1]!.resources = ['arn:aws:s3:::bucket'];
