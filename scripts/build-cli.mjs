@@ -2,8 +2,8 @@
 // it starts from JavaScript instead of compiling TypeScript at every start: cli/main.ts bundled
 // into build/cli/main.js, every lib/**/*-worker.ts beside it (a worker is loaded from the
 // directory of the module that starts it, with that module's extension), the runbooks beside it
-// (as in a function's bundle), and a list of the sources it was built from, so bin/revoker.js
-// can tell when a source is newer than the build and run the sources instead.
+// (as in a function's bundle), and a list of the sources it was built from with each one's time
+// and size, so bin/revoker.js can tell when a source changed and run the sources instead.
 import { cpSync, existsSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { basename, join, relative } from 'node:path';
@@ -88,6 +88,7 @@ export async function buildCli() {
   }
   const workers = workerEntries();
   rmSync(CLI_DIRECTORY, { recursive: true, force: true });
+  const startedAt = Date.now();
   const require = createRequire(join(process.cwd(), 'package.json'));
   const { metafile } = await esbuild.build({
     entryPoints: ['cli/main.ts', ...workers],
@@ -118,7 +119,18 @@ export async function buildCli() {
     .concat(readdirSync(join('lib', 'runbooks')).map((name) => join('lib', 'runbooks', name)))
     .map((path) => relative(process.cwd(), path))
     .sort();
-  writeFileSync(SOURCES_FILE, `${JSON.stringify([...new Set(sources)], null, 1)}\n`);
+  // Each with its time and size as built: bin/revoker.js runs the build only while all match.
+  const stamps = {};
+  for (const source of new Set(sources)) {
+    const { mtimeMs, size } = statSync(source);
+    // Changed while the build ran: which content it read is unknown, so no list, and the sources run.
+    if (mtimeMs >= startedAt) {
+      console.warn(`revoker: ${source} changed during the build; run npm run build again for a fast start`);
+      return;
+    }
+    stamps[source] = { mtimeMs, size };
+  }
+  writeFileSync(SOURCES_FILE, `${JSON.stringify(stamps, null, 1)}\n`);
   const size = statSync(join(CLI_DIRECTORY, 'main.js')).size;
   console.log(
     `revoker CLI built: ${CLI_DIRECTORY}/main.js (${(size / 1e6).toFixed(1)} MB), ${workers.length} worker(s)`,

@@ -14,9 +14,11 @@
 //
 // Each file is read once: the first query that needs a file loads its records into a DuckDB
 // table, and every later query reads them from there. CloudTrail never rewrites a log file
-// (each S3 object is written once, under a new key), so what was loaded stays true. A 30-day
+// (each S3 object is written once, under a new key), but a local directory is anybody's: a
+// loaded file whose stat changed (rewritten, appended to, deleted) is read again. A 30-day
 // baseline is then a columnar scan of the rows already loaded instead of a parse of thousands
 // of gzipped JSON files per case; only the first query over a window pays for reading it.
+import { statSync } from 'node:fs';
 import { mkdir, mkdtemp, open as openFile, readFile, rm, symlink, unlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -164,8 +166,8 @@ export class DuckDbQueryEngine implements QueryEngine {
   private readonly directories = new Set<string>();
   /** Every link in use, in path order (as a glob of the mirror lists them); null when stale. */
   private ordered: string[] | null = null;
-  /** Links whose records are in the `records` table. */
-  private readonly loaded = new Set<string>();
+  /** Links whose records are in the `records` table, each with its file's stamp when read. */
+  private readonly loaded = new Map<string, string>();
   private objectSize = 0;
   private queue: Promise<unknown> = Promise.resolve();
   /** The files the view reads now (the `revoker_log_files` variable). */
@@ -303,11 +305,51 @@ export class DuckDbQueryEngine implements QueryEngine {
   private async load(links: string[]): Promise<void> {
     const pending = links.filter((link) => !this.loaded.has(link));
     if (pending.length === 0) return;
+    // Stamped before reading: a write during the read shows as a change at the next query.
+    const stamps = pending.map((link) => stampOf(this.links.get(link)!.path));
     await this.readFrom(pending);
     await this.setObjectSize(await largestDocument(pending.map((link) => this.links.get(link)!.path)));
     // One statement: a file that fails to read leaves nothing of the others loaded.
     await this.connection.run(`INSERT INTO records ${this.loadQuery()}`);
-    for (const link of pending) this.loaded.add(link);
+    for (const [index, link] of pending.entries()) this.loaded.set(link, stamps[index] ?? '');
+  }
+
+  /**
+   * CloudTrail never rewrites a log file, but a local log directory is anybody's: a file
+   * rewritten, appended to or deleted since it was loaded would answer with rows it no longer
+   * holds (a containment check seeing none of an attacker's later calls). When any file the
+   * query needs changed, the loaded rows are dropped and read again; a deleted file is
+   * forgotten, and found again if it comes back.
+   */
+  private async forgetChanged(links: string[]): Promise<void> {
+    const loaded = links.filter((link) => this.loaded.has(link));
+    const stamps = loaded.map((link) => stampOf(this.links.get(link)!.path));
+    const changed = loaded.filter((link, index) => stamps[index] !== this.loaded.get(link));
+    if (changed.length === 0) return;
+    for (const link of changed) {
+      const file = this.links.get(link)!;
+      // What salvage set aside of the old content says nothing of the new.
+      for (let index = this.rejectedRecords.length - 1; index >= 0; index--) {
+        if (this.rejectedRecords[index]!.path === file.path) this.rejectedRecords.splice(index, 1);
+      }
+      const gone = stamps[loaded.indexOf(link)] === null;
+      if (!gone && !this.salvaged.has(link)) continue; // the link reads the file as it is now
+      await unlink(link);
+      this.links.delete(link);
+      this.ordered = null;
+      if (gone) {
+        this.seen.delete(file.path);
+        this.listed = null;
+      } else {
+        // The salvaged copy is of the old content: read the file itself again.
+        this.salvaged.delete(link);
+        const original = link.replace(/\.kept\.json\.gz$/, '.json.gz');
+        await symlink(file.path, original);
+        this.links.set(original, file);
+      }
+    }
+    await this.connection.run('DELETE FROM records');
+    this.loaded.clear();
   }
 
   private orderedLinks(): string[] {
@@ -375,7 +417,10 @@ export class DuckDbQueryEngine implements QueryEngine {
   private async runAlone(request: QueryRequest): Promise<QueryResult> {
     await this.sync();
     return this.setAsideCorruptFiles(request.name, async () => {
-      if (this.partitionPruning) await this.load(this.filesFor(request));
+      if (this.partitionPruning) {
+        await this.forgetChanged(this.filesFor(request));
+        await this.load(this.filesFor(request));
+      }
       const started = performance.now();
       const reader = await this.connection.runAndReadAll(request.sql, request.parameters);
       const columns = reader.columnNames();
@@ -478,6 +523,16 @@ export class DuckDbQueryEngine implements QueryEngine {
     this.instance.closeSync();
     await rm(this.mirror, { recursive: true, force: true });
   }
+}
+
+/**
+ * What tells a file's content changed without reading it; null when the file is gone. Taken
+ * synchronously: a 30-day window is ~17k files, and a stat through the thread pool costs ten
+ * times one made in place (~250 ms against ~25 ms per 10k files, measured on a busy machine).
+ */
+function stampOf(path: string): string | null {
+  const stats = statSync(path, { throwIfNoEntry: false });
+  return stats ? `${stats.dev}:${stats.ino}:${stats.size}:${stats.mtimeMs}:${stats.ctimeMs}` : null;
 }
 
 /** One CloudTrail log file is one JSON object, often larger than DuckDB's 16 MB default. */

@@ -87,7 +87,10 @@ export class WorkerPool<Task, Result> {
       worker.on('message', (reply: Reply<Result>) => this.settle(worker, reply));
       worker.on('error', (error) => this.fail(error));
       worker.on('exit', (code) => {
-        if (code !== 0) this.fail(new Error(`a worker (${entry.pathname}) exited with code ${code}`));
+        // Even a clean exit fails the run while the worker holds a task: its answer never comes.
+        const holding = [...this.pending.values()].some((pending) => pending.worker === worker);
+        if (code !== 0 || holding)
+          this.fail(new Error(`a worker (${entry.pathname}) exited with code ${code} before answering`));
       });
       this.workers.push(worker);
       this.idle.push(worker);

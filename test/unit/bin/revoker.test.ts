@@ -1,11 +1,12 @@
 // bin/revoker.js runs the CLI as built while the build is current, and the sources through tsx
-// when the build is missing or a source it was built from is newer: never a stale build.
+// when the build is missing or a source it was built from changed: never a stale build.
 import { execFile } from 'node:child_process';
 import {
   copyFileSync,
   mkdirSync,
   mkdtempSync,
   rmSync,
+  statSync,
   symlinkSync,
   utimesSync,
   writeFileSync,
@@ -30,9 +31,13 @@ function checkout(): string {
   symlinkSync(join(ROOT, 'node_modules'), join(directory, 'node_modules'));
   writeFileSync(join(directory, 'cli', 'main.ts'), "const ran: string = 'sources';\nconsole.log(ran);\n");
   writeFileSync(join(directory, 'build', 'cli', 'main.js'), "console.log('built');\n");
-  writeFileSync(join(directory, 'build', 'cli', 'sources.json'), '["cli/main.ts"]\n');
   const past = new Date(Date.now() - 60_000);
   utimesSync(join(directory, 'cli', 'main.ts'), past, past);
+  const { mtimeMs, size } = statSync(join(directory, 'cli', 'main.ts'));
+  writeFileSync(
+    join(directory, 'build', 'cli', 'sources.json'),
+    JSON.stringify({ 'cli/main.ts': { mtimeMs, size } }),
+  );
   return directory;
 }
 
@@ -46,15 +51,27 @@ beforeEach(() => {
 });
 
 describe('bin/revoker.js', () => {
-  it('runs the built CLI while every source is older than the build', async () => {
+  it('runs the built CLI while every source is as it was built', async () => {
     expect(await revoker()).toBe('built');
   });
 
-  it('runs the sources when one is newer than the build', async () => {
+  it('runs the sources when one is newer than the build (edited since)', async () => {
     const now = new Date(Date.now() + 1_000);
     utimesSync(join(root, 'cli', 'main.ts'), now, now);
 
     expect(await revoker()).toBe('sources');
+  });
+
+  // cp -p, rsync -a, tar and unzip keep a file's own time: a changed source can be older than the build.
+  it('runs the sources when one changed but keeps a time older than the build', async () => {
+    writeFileSync(
+      join(root, 'cli', 'main.ts'),
+      "const ran: string = 'sources, changed';\nconsole.log(ran);\n",
+    );
+    const older = new Date(Date.now() - 120_000);
+    utimesSync(join(root, 'cli', 'main.ts'), older, older);
+
+    expect(await revoker()).toBe('sources, changed');
   });
 
   it('runs the sources when there is no build, or its list of sources is gone', async () => {

@@ -1,4 +1,4 @@
-import { cpSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { gunzipSync, gzipSync } from 'node:zlib';
@@ -134,6 +134,42 @@ describe('DuckDbQueryEngine partition pruning by the runbook filter', () => {
       await engine.close();
     }
   });
+  // A local log directory is anybody's (a re-run generate, a copy over the top): a file the
+  // engine loaded and then changed or lost must not answer with what it held before.
+  it('answers from a file rewritten, appended to or deleted after it was loaded, never from the old rows', async () => {
+    const file = writeS3Calls(() => {});
+    const root = file.slice(0, file.indexOf('/AWSLogs/'));
+    const engine = await DuckDbQueryEngine.open(root);
+    const calls = {
+      name: 'calls',
+      sql: 'SELECT eventname FROM cloudtrail_logs WHERE timestamp BETWEEN ? AND ? AND account = ? ORDER BY eventname',
+      parameters: ['2020/09/14', '2020/09/14', '123456789123'],
+    };
+    const names = async () => (await engine.run(calls)).rows.map((row) => row.eventname);
+    const rewrite = (change: (records: Record<string, unknown>[]) => void) => {
+      const document = JSON.parse(gunzipSync(readFileSync(file)).toString('utf8')) as {
+        Records: Record<string, unknown>[];
+      };
+      change(document.Records);
+      writeFileSync(file, gzipSync(JSON.stringify(document)));
+    };
+    try {
+      expect(await names()).toHaveLength(4);
+      rewrite((records) => {
+        records[0]!.eventName = 'DeleteBucket';
+      });
+      expect(await names()).toContain('DeleteBucket');
+      rewrite((records) => {
+        records.push({ ...records[0]!, eventID: 'appended', eventName: 'PutBucketPolicy' });
+      });
+      expect(await names()).toHaveLength(5);
+      expect(await names()).toContain('PutBucketPolicy');
+      rmSync(file);
+      expect(await names()).toEqual([]);
+    } finally {
+      await engine.close();
+    }
+  });
 });
 
 describe('DuckDbQueryEngine with a corrupt file and non-log files', () => {
@@ -196,6 +232,28 @@ describe('DuckDbQueryEngine with a corrupt file and non-log files', () => {
     );
     expect(rejections).toEqual([{ path: file, index: 1, reason: expect.stringContaining('resources') }]);
     expect(engine.rejectedRecords).toEqual(rejections);
+  });
+
+  it('reads a salvaged file whole again once it is rewritten, and forgets what was set aside of it', async () => {
+    const file = writeS3Calls((records) => {
+      records[1]!.resources = ['arn:aws:s3:::bucket'];
+    });
+    const engine = await DuckDbQueryEngine.open(file.slice(0, file.indexOf('/AWSLogs/')));
+    const count = { name: 'count', sql: 'SELECT count(*) AS n FROM cloudtrail_logs', parameters: [] };
+    try {
+      expect((await engine.run(count)).rows).toEqual([{ n: 3 }]);
+      expect(engine.rejectedRecords).toHaveLength(1);
+      const document = JSON.parse(gunzipSync(readFileSync(file)).toString('utf8')) as {
+        Records: Record<string, unknown>[];
+      };
+      delete document.Records[1]!.resources;
+      writeFileSync(file, gzipSync(JSON.stringify(document)));
+
+      expect((await engine.run(count)).rows).toEqual([{ n: 4 }]);
+      expect(engine.rejectedRecords).toEqual([]);
+    } finally {
+      await engine.close();
+    }
   });
 
   it('sets the whole file aside when DuckDB cannot read what parse kept of it, even the only file', async () => {
