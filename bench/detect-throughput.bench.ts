@@ -17,8 +17,8 @@ import { replayFiles } from '../lib/local/record-files.ts';
 import { workerCount } from '../lib/local/worker-pool.ts';
 import type { WorkflowStarter } from '../lib/ports.ts';
 import { detect } from '../lib/usecases/detect.ts';
-import { alternate, type Figure, formatSpread, spread } from './figures.ts';
-import { generatedLogs, readRaw } from './generated-logs.ts';
+import type { Figure } from './figures.ts';
+import { againstRawRead, generatedLogs, readRaw } from './generated-logs.ts';
 
 const GOAL = 0.5;
 
@@ -68,19 +68,12 @@ export async function run(): Promise<Figure[]> {
   };
 
   const label = `${records.toLocaleString('en-US')} events in ${files.length} files, ${RULES.length} rules`;
-  const figure = async (name: string, work: () => unknown): Promise<Figure> => {
-    const { baseline, ratio } = await alternate(work, () => readRaw(compressed));
-    // alternate's ratio is time over time; the goal is a speed: raw time over ours.
-    const speed = spread(ratio.samples.map((value) => 1 / value));
-    return {
-      bench: 'detect-throughput',
-      figure: `${name} vs gunzip + JSON.parse (${label})`,
-      goal: `≥ ${GOAL.toFixed(2)}×`,
-      measured: formatSpread(speed, '×'),
-      met: speed.median >= GOAL,
-      baseline: formatSpread(baseline, 's'),
-    };
-  };
+  const figure = (name: string, work: () => unknown): Promise<Figure> =>
+    againstRawRead(
+      { bench: 'detect-throughput', figure: `${name} (${label})`, goal: GOAL },
+      compressed,
+      work,
+    );
   return [
     await figure('detect, each event as an EventBridge envelope, 1 core', detectAll),
     await figure(

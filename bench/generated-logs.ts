@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import { gunzipSync } from 'node:zlib';
 import { generateInParallel, SCENARIO_MANIFEST } from '../lib/local/generator/generate.ts';
 import { listFiles } from '../lib/local/record-files.ts';
+import { alternate, type Figure, formatSpread, spread } from './figures.ts';
 
 export const EVENTS = Number(process.env.BENCH_EVENTS ?? 1_000_000);
 export const DAYS = 30;
@@ -40,4 +41,25 @@ export function readRaw(compressed: readonly Buffer[]): number {
   for (const bytes of compressed)
     records += (JSON.parse(gunzipSync(bytes).toString('utf8')) as { Records: unknown[] }).Records.length;
   return records;
+}
+
+/**
+ * A throughput figure: `work` against the raw read of the same files, alternating, as a speed
+ * (raw time over ours: alternate's ratio is ours over raw).
+ */
+export async function againstRawRead(
+  figure: { bench: string; figure: string; goal: number },
+  compressed: readonly Buffer[],
+  work: () => unknown,
+): Promise<Figure> {
+  const { baseline, ratio } = await alternate(work, () => readRaw(compressed));
+  const speed = spread(ratio.samples.map((value) => 1 / value));
+  return {
+    bench: figure.bench,
+    figure: `${figure.figure} vs gunzip + JSON.parse`,
+    goal: `≥ ${figure.goal.toFixed(2)}×`,
+    measured: formatSpread(speed, '×'),
+    met: speed.median >= figure.goal,
+    baseline: formatSpread(baseline, 's'),
+  };
 }
