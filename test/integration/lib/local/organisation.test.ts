@@ -26,9 +26,9 @@ import {
 } from '../../../../lib/local/iam-account.ts';
 import { type LocalPipeline, openLocalPipeline, SimulatedClock } from '../../../../lib/local/pipeline.ts';
 import { readRecordFiles } from '../../../../lib/local/record-files.ts';
-import { FileSigningKeys } from '../../../../lib/local/signing-keys.ts';
 import type { DetectOutcome } from '../../../../lib/usecases/detect.ts';
 import { shippedConfig } from '../../../fixtures/config.ts';
+import { pipelineFilesIn } from '../../../fixtures/pipeline-files.ts';
 
 const END = new Date('2026-01-15T12:00:00Z');
 const LAYOUT = { organizationId: 'o-a1b2c3d4e5', prefix: 'trails/central' };
@@ -97,11 +97,7 @@ beforeAll(async () => {
     logs,
     // revoker's own account: the security account, which is not enrolled.
     iamAccountFile: iamOf(security).file,
-    casesDirectory: join(directory, 'cases'),
-    callbacksDirectory: join(directory, 'callbacks'),
-    notificationsFile: join(directory, 'notifications.jsonl'),
-    deadLettersFile: join(directory, 'dead-letters.jsonl'),
-    signingKeys: await FileSigningKeys.open(join(directory, 'approval-keys.json')),
+    ...(await pipelineFilesIn(directory)),
     config,
     clock,
     around: {

@@ -8,11 +8,11 @@ import { executionNameOf } from '../../../../lib/domain/case.ts';
 import type { CaseEvent } from '../../../../lib/domain/case-events.ts';
 import { initialAccountState, LocalIamAccount } from '../../../../lib/local/iam-account.ts';
 import { openLocalPipeline, SimulatedClock } from '../../../../lib/local/pipeline.ts';
-import { FileSigningKeys } from '../../../../lib/local/signing-keys.ts';
 import { StderrTelemetry } from '../../../../lib/local/stderr-telemetry.ts';
 import type { DetectOutcome } from '../../../../lib/usecases/detect.ts';
 import { shippedConfig } from '../../../fixtures/config.ts';
 import { escalatingAttack } from '../../../fixtures/escalating-attack.ts';
+import { pipelineFilesIn } from '../../../fixtures/pipeline-files.ts';
 
 describe('the local pipeline with telemetry', () => {
   it('reports the case opening, rising, revoked and closed, each with its case and rule', async () => {
@@ -27,11 +27,7 @@ describe('the local pipeline with telemetry', () => {
       logs: attack.logs,
       iamAccountFile: iam.file,
       iam,
-      casesDirectory: join(directory, 'cases'),
-      callbacksDirectory: join(directory, 'callbacks'),
-      notificationsFile: join(directory, 'notifications.jsonl'),
-      deadLettersFile: join(directory, 'dead-letters.jsonl'),
-      signingKeys: await FileSigningKeys.open(join(directory, 'approval-keys.json')),
+      ...(await pipelineFilesIn(directory)),
       config: await shippedConfig(),
       clock: new SimulatedClock(new Date(attack.end.getTime() + 5 * 60_000)),
       telemetry: {

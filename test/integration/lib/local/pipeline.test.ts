@@ -10,7 +10,6 @@ import { entriesOf, executionNameOf } from '../../../../lib/domain/case.ts';
 import type { RevocationAction } from '../../../../lib/domain/revocation/actions.ts';
 import { initialAccountState, LocalIamAccount } from '../../../../lib/local/iam-account.ts';
 import { type LocalPipeline, openLocalPipeline, SimulatedClock } from '../../../../lib/local/pipeline.ts';
-import { FileSigningKeys } from '../../../../lib/local/signing-keys.ts';
 import type { DetectOutcome } from '../../../../lib/usecases/detect.ts';
 import { shippedConfig } from '../../../fixtures/config.ts';
 import {
@@ -18,6 +17,7 @@ import {
   type EscalatingAttack,
   escalatingAttack,
 } from '../../../fixtures/escalating-attack.ts';
+import { pipelineFilesIn } from '../../../fixtures/pipeline-files.ts';
 
 /** The local account, counting the changes it is asked to make. */
 class CountingIam extends LocalIamAccount {
@@ -41,11 +41,7 @@ beforeAll(async () => {
     logs: attack.logs,
     iamAccountFile: iam.file,
     iam,
-    casesDirectory: join(directory, 'cases'),
-    callbacksDirectory: join(directory, 'callbacks'),
-    notificationsFile: join(directory, 'notifications.jsonl'),
-    deadLettersFile: join(directory, 'dead-letters.jsonl'),
-    signingKeys: await FileSigningKeys.open(join(directory, 'approval-keys.json')),
+    ...(await pipelineFilesIn(directory)),
     config: await shippedConfig(),
     // After the logs end: verification finds them not yet complete past the cutoff, and the case
     // ends with a human (no log delivery is simulated here), without waiting for one.

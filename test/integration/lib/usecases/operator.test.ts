@@ -21,7 +21,6 @@ import { authorizerFor, initialAccountState, LocalIamAccount } from '../../../..
 import { openLocalPipeline, SimulatedClock } from '../../../../lib/local/pipeline.ts';
 import { readRecordFiles } from '../../../../lib/local/record-files.ts';
 import { FileScheduler } from '../../../../lib/local/scheduler.ts';
-import { FileSigningKeys } from '../../../../lib/local/signing-keys.ts';
 import { LocalTaskCallbacks } from '../../../../lib/local/task-callbacks.ts';
 import { AccountNotEnrolledError, type QueryEngine } from '../../../../lib/ports.ts';
 import { loadRunbooks } from '../../../../lib/runbooks/catalog.ts';
@@ -45,6 +44,7 @@ import {
 } from '../../../../lib/usecases/operator.ts';
 import { shippedConfig } from '../../../fixtures/config.ts';
 import { escalatingAttack } from '../../../fixtures/escalating-attack.ts';
+import { pipelineFilesIn } from '../../../fixtures/pipeline-files.ts';
 import { RecordingDeadLetters, RecordingWorkflow } from '../../../fixtures/workflow.ts';
 
 const ACCOUNT = '111122223333';
@@ -866,11 +866,7 @@ describe('offboarding through the operator API', () => {
       logs: attack.logs,
       iamAccountFile: iam.file,
       iam,
-      casesDirectory: join(directory, 'cases'),
-      callbacksDirectory: join(directory, 'callbacks'),
-      notificationsFile: join(directory, 'notifications.jsonl'),
-      deadLettersFile: join(directory, 'dead-letters.jsonl'),
-      signingKeys: await FileSigningKeys.open(join(directory, 'approval-keys.json')),
+      ...(await pipelineFilesIn(directory)),
       config,
       clock,
     });

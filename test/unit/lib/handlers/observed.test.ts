@@ -69,26 +69,23 @@ const emf = () =>
       return { directive: directive!, document };
     });
 
+/** The close handler in the deployed chain, over a case opened on the trigger, `minutes` after its call. */
+async function observedClose(caseId: string, minutes: number) {
+  const cases = new FileCaseStore(mkdtempSync(join(tmpdir(), 'revoker-cases-')));
+  await openTestCase(cases, trigger, { caseId });
+  const clock = new SimulatedClock(new Date(Date.parse(trigger.eventTime) + minutes * 60_000));
+  const notifier = new FileNotifier(join(mkdtempSync(join(tmpdir(), 'revoker-notes-')), 'sent.jsonl'), clock);
+  const archive = new FileCaseArchive(mkdtempSync(join(tmpdir(), 'revoker-archive-')));
+  return {
+    cases,
+    handler: observed('close', createCloseHandler({ cases, clock, notifier, archive }), clock),
+  };
+}
+
 describe('the deployed chain (observed)', () => {
   it('close: a contained case logs one JSON line with the case, and counts CasesContained and TimeToContained by rule', async () => {
-    const cases = new FileCaseStore(mkdtempSync(join(tmpdir(), 'revoker-cases-')));
-    await openTestCase(cases, trigger, { caseId: 'case-1' });
     // Contained 25 minutes after the call.
-    const clock = new SimulatedClock(new Date(Date.parse(trigger.eventTime) + 25 * 60_000));
-    const notifier = new FileNotifier(
-      join(mkdtempSync(join(tmpdir(), 'revoker-notes-')), 'sent.jsonl'),
-      clock,
-    );
-    const handler = observed(
-      'close',
-      createCloseHandler({
-        cases,
-        clock,
-        notifier,
-        archive: new FileCaseArchive(mkdtempSync(join(tmpdir(), 'revoker-archive-'))),
-      }),
-      clock,
-    );
+    const { handler } = await observedClose('case-1', 25);
 
     await handler(
       {
@@ -143,23 +140,7 @@ describe('the deployed chain (observed)', () => {
   });
 
   it('close after a failed step: CasesFailed, and an expired escalation counts a missed decision deadline', async () => {
-    const cases = new FileCaseStore(mkdtempSync(join(tmpdir(), 'revoker-cases-')));
-    await openTestCase(cases, trigger, { caseId: 'case-2' });
-    const clock = new SimulatedClock(new Date(Date.parse(trigger.eventTime) + 90 * 60_000));
-    const notifier = new FileNotifier(
-      join(mkdtempSync(join(tmpdir(), 'revoker-notes-')), 'sent.jsonl'),
-      clock,
-    );
-    const handler = observed(
-      'close',
-      createCloseHandler({
-        cases,
-        clock,
-        notifier,
-        archive: new FileCaseArchive(mkdtempSync(join(tmpdir(), 'revoker-archive-'))),
-      }),
-      clock,
-    );
+    const { cases, handler } = await observedClose('case-2', 90);
 
     await handler(
       {
